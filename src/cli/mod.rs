@@ -1,0 +1,120 @@
+//! The command line: `setup` (the wizard, the default) and `verify`.
+
+mod setup;
+mod verify;
+
+use std::path::PathBuf;
+
+use clap::{Args as ClapArgs, Parser, Subcommand};
+
+use crate::instance::Instance;
+use crate::profile::{Profile, ProfileError};
+
+/// Exit codes, as documented in the README.
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const CHECK_FAILED: u8 = 1;
+    pub const USAGE: u8 = 2;
+    pub const UNREACHABLE: u8 = 3;
+    pub const KEYCHAIN: u8 = 4;
+    /// The wizard ended by SIGTERM, SIGINT or SIGHUP (128 + SIGTERM).
+    pub const SIGNALLED: u8 = 143;
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "gitlab-token",
+    version,
+    about = "Get a working, verified GitLab access token into your OS keychain, and keep it working.",
+    long_about = "Get a working, verified GitLab access token into your OS keychain, and keep it working.\n\n\
+        With no command, starts the setup wizard: pick what the token is for, where GitLab lives, check the \
+        instance is reachable over valid TLS, create the token with the right scopes and role, paste it, \
+        validate it live and save it in the OS keychain (service \"gitlab-token\", account NAME@HOST).\n\n\
+        The token is never read from the command line: paste it in the wizard, or pipe it to `verify`."
+)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub setup: Preselect,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start the setup wizard (the default when no command is given).
+    Setup(Preselect),
+    /// Validate a token live: read from standard input, or the stored one when stdin is a terminal.
+    ///
+    /// Exit codes: 0 all checks pass, 1 the token fails a check, 2 usage error,
+    /// 3 host unreachable or TLS failure, 4 keychain unavailable (or no stored token).
+    Verify(VerifyArgs),
+}
+
+/// Choices the wizard starts with.
+#[derive(Debug, Default, ClapArgs)]
+pub struct Preselect {
+    /// GitLab address, e.g. gitlab.example.com or https://example.com/gitlab (default: GitLab.com).
+    #[arg(long, value_name = "URL")]
+    pub host: Option<String>,
+    /// Integration profile: repo-scanner, mr-reviewer, mr-tracker or custom.
+    #[arg(long, value_name = "NAME", conflicts_with = "profile_file")]
+    pub profile: Option<String>,
+    /// Your own profile, a TOML file like those in assets/profiles.
+    #[arg(long, value_name = "PATH")]
+    pub profile_file: Option<PathBuf>,
+    /// Extra CA certificate(s), PEM, to trust for a self-hosted instance.
+    #[arg(long, value_name = "PATH")]
+    pub ca_file: Option<PathBuf>,
+    /// The NAME in the keychain account NAME@HOST (default: the profile's id).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Seconds each network check may take.
+    #[arg(long, value_name = "SECONDS", default_value_t = 8)]
+    pub timeout: u64,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct VerifyArgs {
+    /// GitLab address.
+    #[arg(long, value_name = "URL")]
+    pub host: String,
+    /// The NAME in the keychain account NAME@HOST (default: the profile's id).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Check the scopes and role this profile needs.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Also check the account's role on this group or project path.
+    #[arg(long, value_name = "PATH")]
+    pub target: Option<String>,
+    /// Extra CA certificate(s), PEM.
+    #[arg(long, value_name = "PATH")]
+    pub ca_file: Option<PathBuf>,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Seconds each network call may take.
+    #[arg(long, value_name = "SECONDS", default_value_t = 8)]
+    pub timeout: u64,
+}
+
+/// Runs the parsed command; returns the process exit code.
+pub async fn run(args: Args) -> u8 {
+    match args.command {
+        Some(Command::Verify(v)) => verify::run(v).await,
+        Some(Command::Setup(p)) => setup::run(p).await,
+        None => setup::run(args.setup).await,
+    }
+}
+
+fn parse_host(host: &str) -> Result<Instance, String> {
+    Instance::parse(host).map_err(|e| format!("--host {host}: {}", crate::strings::wizard::host_error(&e)))
+}
+
+fn load_profile(id: Option<&str>, file: Option<&PathBuf>) -> Result<Option<Profile>, ProfileError> {
+    match (id, file) {
+        (_, Some(path)) => Profile::from_file(path).map(Some),
+        (Some(id), None) => Profile::by_id(id).map(Some),
+        (None, None) => Ok(None),
+    }
+}

@@ -1,0 +1,81 @@
+//! `gitlab-token setup`: the wizard, with choices preselected from flags and the git remote.
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use time::OffsetDateTime;
+
+use super::{Preselect, exit, load_profile, parse_host};
+use crate::instance::gitlab_remote;
+use crate::profile::Profile;
+use crate::runtime::{self, Outcome};
+use crate::vault::{StoreKind, metadata};
+use crate::wizard::Setup;
+
+pub async fn run(p: Preselect) -> u8 {
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        eprintln!("gitlab-token: the setup wizard needs a terminal. In scripts, pipe a token to `gitlab-token verify --host URL`.");
+        return exit::USAGE;
+    }
+    let host = match p.host.as_deref().map(parse_host).transpose() {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("gitlab-token: {e}");
+            return exit::USAGE;
+        }
+    };
+    let profile = match load_profile(p.profile.as_deref(), p.profile_file.as_ref()) {
+        Ok(profile) => profile,
+        Err(e) => {
+            eprintln!("gitlab-token: {e}");
+            return exit::USAGE;
+        }
+    };
+    let metadata_path = match metadata::default_path() {
+        Ok(path) => path,
+        Err(e) => {
+            eprintln!("gitlab-token: {e}");
+            return exit::USAGE;
+        }
+    };
+    let mut profiles = Profile::built_in();
+    if let Some(own) = profile.as_ref().filter(|p| !profiles.iter().any(|b| b.id == p.id)) {
+        profiles.insert(0, own.clone());
+    }
+    let setup = Setup {
+        today: OffsetDateTime::now_utc().date(),
+        profiles,
+        profile,
+        host,
+        remote: git_remote().await,
+        ca_file: p.ca_file,
+        name: p.name,
+    };
+    let options = runtime::Options {
+        timeout: Duration::from_secs(p.timeout.max(1)),
+        keychain_timeout: Duration::from_secs(10),
+        metadata_path,
+        store: StoreKind::platform_default(),
+    };
+    match runtime::run(setup, options).await {
+        Ok(Outcome::Saved) => exit::OK,
+        Ok(Outcome::Quit) => exit::CHECK_FAILED,
+        Ok(Outcome::Signalled) => exit::SIGNALLED,
+        Err(e) => {
+            eprintln!("gitlab-token: terminal error: {e}");
+            exit::CHECK_FAILED
+        }
+    }
+}
+
+/// The current directory's GitLab remote, if any (`git remote -v`, bounded by a timeout).
+async fn git_remote() -> Option<(crate::instance::Instance, String)> {
+    let output = tokio::process::Command::new("git")
+        .args(["remote", "-v"])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(Duration::from_secs(2), output).await.ok()?.ok()?;
+    gitlab_remote(&String::from_utf8_lossy(&output.stdout))
+}

@@ -1,0 +1,151 @@
+//! `gitlab-token verify`: the wizard's live checks, for scripts, with JSON and exit codes.
+
+use std::io::{IsTerminal, Read};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::{VerifyArgs, exit, load_profile, parse_host};
+use crate::gitlab::access::Role;
+use crate::problem::Problem;
+use crate::runtime;
+use crate::strings::vault as vault_text;
+use crate::token::Token;
+use crate::validation::{Requirements, Status, Validation};
+use crate::vault::{self, Keychain, Metadata, StoreKind, metadata};
+
+#[derive(Serialize)]
+struct Report<'a> {
+    ok: bool,
+    host: String,
+    user: Option<UserJson<'a>>,
+    token: Option<TokenJson<'a>>,
+    missing_scopes: &'a [String],
+    problems: &'a [Problem],
+}
+
+#[derive(Serialize)]
+struct UserJson<'a> {
+    id: u64,
+    username: &'a str,
+    bot: bool,
+}
+
+#[derive(Serialize)]
+struct TokenJson<'a> {
+    id: u64,
+    name: &'a str,
+    scopes: &'a [String],
+    expires_at: Option<&'a str>,
+    days_left: Option<i64>,
+    active: bool,
+    revoked: bool,
+}
+
+pub async fn run(args: VerifyArgs) -> u8 {
+    let instance = match parse_host(&args.host) {
+        Ok(i) => i,
+        Err(e) => return usage(&e),
+    };
+    let profile = match load_profile(args.profile.as_deref(), None) {
+        Ok(p) => p,
+        Err(e) => return usage(&e.to_string()),
+    };
+    let name = args.name.clone().or_else(|| profile.as_ref().map(|p| p.id.clone()));
+    let token = if std::io::stdin().is_terminal() {
+        let Some(name) = name.as_deref() else {
+            return usage("name the stored token with --name or --profile, or pipe a token on standard input");
+        };
+        let account = vault::account(name, &instance.key());
+        let stored = match Keychain::open(stored_kind(&account), Duration::from_secs(10)).await {
+            Ok(k) => k.get(&account).await,
+            Err(e) => Err(e),
+        };
+        match stored {
+            Ok(t) => t,
+            Err(e) => {
+                let p = vault_text::problem(&e);
+                eprintln!("gitlab-token: {}\n  fix: {}", p.message, p.fix);
+                return exit::KEYCHAIN;
+            }
+        }
+    } else {
+        let mut raw = String::new();
+        if let Err(e) = std::io::stdin().take(64 * 1024).read_to_string(&mut raw) {
+            return usage(&format!("cannot read the token from standard input: {e}"));
+        }
+        let token = Token::new(raw);
+        if token.is_empty() {
+            return usage("standard input held no token");
+        }
+        token
+    };
+    let needs = Requirements {
+        scopes: profile.as_ref().map(|p| p.scope_names()).unwrap_or_default(),
+        role: profile.as_ref().map_or(Role::Reporter, |p| p.role),
+        target: args.target.clone(),
+    };
+    let v = runtime::validate(&instance, args.ca_file.clone(), &token, &needs, Duration::from_secs(args.timeout.max(1))).await;
+    if args.json {
+        println!("{}", json(&instance.base_url(), &v));
+    } else {
+        print_text(&instance.base_url(), &v);
+    }
+    if v.ok() {
+        exit::OK
+    } else if v.unreachable() {
+        exit::UNREACHABLE
+    } else {
+        exit::CHECK_FAILED
+    }
+}
+
+/// The store a token was saved in, per the metadata file (the platform default otherwise).
+fn stored_kind(account: &str) -> StoreKind {
+    metadata::default_path()
+        .ok()
+        .and_then(|p| Metadata::load(&p).ok())
+        .and_then(|m| m.find(account).map(|t| t.store))
+        .unwrap_or_else(StoreKind::platform_default)
+}
+
+fn usage(message: &str) -> u8 {
+    eprintln!("gitlab-token verify: {message}");
+    exit::USAGE
+}
+
+fn json(host: &str, v: &Validation) -> String {
+    let report = Report {
+        ok: v.ok(),
+        host: host.to_owned(),
+        user: v.user.as_ref().map(|u| UserJson { id: u.id, username: &u.username, bot: u.bot }),
+        token: v.token.as_ref().map(|t| TokenJson {
+            id: t.id,
+            name: &t.name,
+            scopes: &t.scopes,
+            expires_at: t.expires_at.as_deref(),
+            days_left: v.days_left,
+            active: t.active,
+            revoked: t.revoked,
+        }),
+        missing_scopes: &v.missing_scopes,
+        problems: &v.problems,
+    };
+    serde_json::to_string(&report).unwrap_or_else(|e| format!("{{\"ok\":false,\"error\":\"{e}\"}}"))
+}
+
+fn print_text(host: &str, v: &Validation) {
+    println!("{host}");
+    for line in &v.lines {
+        let mark = match line.status {
+            Status::Ok => "ok  ",
+            Status::Warn => "warn",
+            Status::Fail => "FAIL",
+            Status::Unknown => "?   ",
+        };
+        println!("  {mark} {}", line.text);
+    }
+    for p in &v.problems {
+        println!("{}: {}\n  fix: {}", p.kind.as_str(), p.message, p.fix);
+    }
+}

@@ -1,0 +1,8 @@
+//! The GitLab REST API client, its response types, roles and scopes, and deep links into GitLab's UI.
+
+pub mod access;
+pub mod client;
+pub mod links;
+pub mod types;
+
+pub use client::{ApiError, Client};

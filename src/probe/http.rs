@@ -1,0 +1,95 @@
+//! One HTTP/1.1 request over the already-open connection, and whether the answer is GitLab's API.
+
+use http_body_util::{BodyExt, Empty, Limited};
+use hyper::body::Bytes;
+use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncWrite};
+
+/// What the server answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub status: u16,
+    pub content_type: String,
+    pub location: Option<String>,
+    pub body: Vec<u8>,
+}
+
+/// `GET path` with `Host: host`, reading at most 64 KiB of body.
+pub async fn get<S>(io: S, host: &str, path: &str) -> Result<Answer, String>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(io))
+        .await
+        .map_err(|e| e.to_string())?;
+    let driver = tokio::spawn(connection);
+    let request = hyper::Request::get(path)
+        .header(hyper::header::HOST, host)
+        .header(hyper::header::ACCEPT, "application/json")
+        .header(hyper::header::USER_AGENT, concat!("gitlab-token/", env!("CARGO_PKG_VERSION")))
+        .body(Empty::<Bytes>::new())
+        .map_err(|e| e.to_string())?;
+    let response = sender.send_request(request).await.map_err(|e| e.to_string())?;
+    let header = |name| {
+        response.headers().get(name).and_then(|v: &hyper::header::HeaderValue| v.to_str().ok()).map(str::to_owned)
+    };
+    let content_type = header(hyper::header::CONTENT_TYPE).unwrap_or_default();
+    let location = header(hyper::header::LOCATION);
+    let status = response.status().as_u16();
+    let body = Limited::new(response.into_body(), 64 * 1024)
+        .collect()
+        .await
+        .map(|b| b.to_bytes().to_vec())
+        .unwrap_or_default();
+    driver.abort();
+    Ok(Answer { status, content_type, location, body })
+}
+
+/// How an answer from `/api/v4/version` reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// GitLab's JSON: `401 {"message":"401 Unauthorized"}` unauthenticated, or a version object.
+    GitLab,
+    Redirect { location: String },
+    LoginPage,
+    NotGitLab,
+}
+
+pub fn judge(answer: &Answer) -> Verdict {
+    if (300..400).contains(&answer.status) {
+        return Verdict::Redirect { location: answer.location.clone().unwrap_or_default() };
+    }
+    let json: Option<serde_json::Value> = serde_json::from_slice(&answer.body).ok();
+    let gitlab_json = json.as_ref().is_some_and(|v| match answer.status {
+        401 => v.get("message").is_some_and(|m| m.as_str().is_some_and(|m| m.starts_with("401"))),
+        200 => v.get("version").is_some(),
+        _ => false,
+    });
+    if gitlab_json && answer.content_type.contains("json") {
+        return Verdict::GitLab;
+    }
+    let text = String::from_utf8_lossy(&answer.body).to_ascii_lowercase();
+    if answer.content_type.contains("html")
+        && ["sign in", "sign_in", "log in", "login", "password"].iter().any(|w| text.contains(w))
+    {
+        return Verdict::LoginPage;
+    }
+    Verdict::NotGitLab
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(status: u16, ct: &str, body: &str) -> Answer {
+        Answer { status, content_type: ct.into(), location: None, body: body.as_bytes().to_vec() }
+    }
+
+    #[test]
+    fn recognises_gitlab_and_impostors() {
+        assert_eq!(judge(&answer(401, "application/json", r#"{"message":"401 Unauthorized"}"#)), Verdict::GitLab);
+        assert_eq!(judge(&answer(401, "application/json", r#"{"error":"nope"}"#)), Verdict::NotGitLab);
+        assert_eq!(judge(&answer(200, "text/html", "<form>Sign in</form>")), Verdict::LoginPage);
+        assert_eq!(judge(&answer(404, "text/html", "<h1>nginx</h1>")), Verdict::NotGitLab);
+    }
+}

@@ -1,0 +1,136 @@
+//! The fixed vocabulary of problems that `verify`, `check` and the wizard report, each with a fix.
+
+use serde::Serialize;
+
+/// A machine-readable problem kind. The README documents every value; never rename one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemKind {
+    InvalidUrl,
+    DnsFailed,
+    ConnectionRefused,
+    ConnectTimeout,
+    Unreachable,
+    TlsUnknownIssuer,
+    TlsExpired,
+    TlsNotYetValid,
+    TlsHostnameMismatch,
+    TlsSelfSigned,
+    TlsIncompleteChain,
+    TlsHandshakeFailed,
+    CertExpiresSoon,
+    NotGitlab,
+    LoginPage,
+    HttpError,
+    Redirect,
+    Timeout,
+    InvalidToken,
+    TokenExpired,
+    TokenRevoked,
+    TokenInactive,
+    TokenExpiresSoon,
+    InsufficientScope,
+    MissingScopes,
+    RoleTooLow,
+    NotFound,
+    RateLimited,
+    ServerError,
+    NotPersonalAccessToken,
+    KeychainUnavailable,
+}
+
+impl ProblemKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProblemKind::InvalidUrl => "invalid_url",
+            ProblemKind::DnsFailed => "dns_failed",
+            ProblemKind::ConnectionRefused => "connection_refused",
+            ProblemKind::ConnectTimeout => "connect_timeout",
+            ProblemKind::Unreachable => "unreachable",
+            ProblemKind::TlsUnknownIssuer => "tls_unknown_issuer",
+            ProblemKind::TlsExpired => "tls_expired",
+            ProblemKind::TlsNotYetValid => "tls_not_yet_valid",
+            ProblemKind::TlsHostnameMismatch => "tls_hostname_mismatch",
+            ProblemKind::TlsSelfSigned => "tls_self_signed",
+            ProblemKind::TlsIncompleteChain => "tls_incomplete_chain",
+            ProblemKind::TlsHandshakeFailed => "tls_handshake_failed",
+            ProblemKind::CertExpiresSoon => "cert_expires_soon",
+            ProblemKind::NotGitlab => "not_gitlab",
+            ProblemKind::LoginPage => "login_page",
+            ProblemKind::HttpError => "http_error",
+            ProblemKind::Redirect => "redirect",
+            ProblemKind::Timeout => "timeout",
+            ProblemKind::InvalidToken => "invalid_token",
+            ProblemKind::TokenExpired => "token_expired",
+            ProblemKind::TokenRevoked => "token_revoked",
+            ProblemKind::TokenInactive => "token_inactive",
+            ProblemKind::TokenExpiresSoon => "token_expires_soon",
+            ProblemKind::InsufficientScope => "insufficient_scope",
+            ProblemKind::MissingScopes => "missing_scopes",
+            ProblemKind::RoleTooLow => "role_too_low",
+            ProblemKind::NotFound => "not_found",
+            ProblemKind::RateLimited => "rate_limited",
+            ProblemKind::ServerError => "server_error",
+            ProblemKind::NotPersonalAccessToken => "not_personal_access_token",
+            ProblemKind::KeychainUnavailable => "keychain_unavailable",
+        }
+    }
+
+    /// Worth saying, but not a failure.
+    pub fn is_warning(self) -> bool {
+        matches!(
+            self,
+            ProblemKind::CertExpiresSoon | ProblemKind::TokenExpiresSoon | ProblemKind::NotPersonalAccessToken
+        )
+    }
+
+    /// Problems of reaching the host (exit code 3 for `verify`), as opposed to problems of the token.
+    pub fn is_reachability(self) -> bool {
+        use ProblemKind::*;
+        matches!(
+            self,
+            InvalidUrl
+                | DnsFailed
+                | ConnectionRefused
+                | ConnectTimeout
+                | Unreachable
+                | TlsUnknownIssuer
+                | TlsExpired
+                | TlsNotYetValid
+                | TlsHostnameMismatch
+                | TlsSelfSigned
+                | TlsIncompleteChain
+                | TlsHandshakeFailed
+                | NotGitlab
+                | LoginPage
+                | Redirect
+                | Timeout
+        )
+    }
+}
+
+/// One thing wrong, what it means, and what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub kind: ProblemKind,
+    pub message: String,
+    pub fix: String,
+}
+
+impl Problem {
+    pub fn new(kind: ProblemKind, message: impl Into<String>, fix: impl Into<String>) -> Self {
+        Problem { kind, message: message.into(), fix: fix.into() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_match_the_json() {
+        for kind in [ProblemKind::TlsUnknownIssuer, ProblemKind::MissingScopes, ProblemKind::NotGitlab] {
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+        }
+    }
+}

@@ -1,0 +1,127 @@
+//! Integration profiles: what a token is for, the scopes and minimum role it needs, and why.
+
+use std::path::Path;
+
+use serde::Deserialize;
+use thiserror::Error;
+
+use crate::gitlab::access::{Role, scope_info};
+
+/// A scope a profile needs, with why the integration needs it and what is lost without it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ScopeNeed {
+    pub scope: String,
+    pub why: String,
+    #[serde(default)]
+    pub without: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Profile {
+    pub id: String,
+    pub name: String,
+    pub summary: String,
+    pub role: Role,
+    #[serde(default)]
+    pub scopes: Vec<ScopeNeed>,
+    /// The user picks scopes and role in the wizard.
+    #[serde(default)]
+    pub custom: bool,
+}
+
+#[derive(Debug, Error)]
+pub enum ProfileError {
+    #[error("cannot read the profile file {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("the profile file {path} is not a valid profile: {message}")]
+    Parse { path: String, message: String },
+    #[error("unknown profile `{0}`; known profiles: {1}")]
+    Unknown(String, String),
+}
+
+const BUILT_IN: &[(&str, &str)] = &[
+    ("repo-scanner.toml", include_str!("../assets/profiles/repo-scanner.toml")),
+    ("mr-reviewer.toml", include_str!("../assets/profiles/mr-reviewer.toml")),
+    ("mr-tracker.toml", include_str!("../assets/profiles/mr-tracker.toml")),
+    ("custom.toml", include_str!("../assets/profiles/custom.toml")),
+];
+
+impl Profile {
+    /// The profiles shipped in the binary, in display order.
+    pub fn built_in() -> Vec<Profile> {
+        BUILT_IN
+            .iter()
+            .map(|(name, text)| Self::parse(name, text).expect("built-in profiles are valid"))
+            .collect()
+    }
+
+    pub fn by_id(id: &str) -> Result<Profile, ProfileError> {
+        let all = Self::built_in();
+        let known = all.iter().map(|p| p.id.as_str()).collect::<Vec<_>>().join(", ");
+        all.iter()
+            .find(|p| p.id == id)
+            .cloned()
+            .ok_or_else(|| ProfileError::Unknown(id.to_owned(), known))
+    }
+
+    pub fn from_file(path: &Path) -> Result<Profile, ProfileError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ProfileError::Read { path: shown.clone(), source })?;
+        Self::parse(&shown, &text)
+    }
+
+    fn parse(origin: &str, text: &str) -> Result<Profile, ProfileError> {
+        let profile: Profile = toml::from_str(text)
+            .map_err(|e| ProfileError::Parse { path: origin.to_owned(), message: e.to_string() })?;
+        if let Some(bad) = profile.scopes.iter().find(|s| scope_info(&s.scope).is_none()) {
+            return Err(ProfileError::Parse {
+                path: origin.to_owned(),
+                message: format!("`{}` is not a GitLab token scope", bad.scope),
+            });
+        }
+        Ok(profile)
+    }
+
+    pub fn scope_names(&self) -> Vec<String> {
+        self.scopes.iter().map(|s| s.scope.clone()).collect()
+    }
+
+    /// A custom profile with the scopes and role the user picked.
+    pub fn customised(&self, scopes: &[&str], role: Role) -> Profile {
+        let scopes = scopes
+            .iter()
+            .map(|name| ScopeNeed {
+                scope: (*name).to_owned(),
+                why: scope_info(name).map_or("", |i| i.grants).to_owned(),
+                without: String::new(),
+            })
+            .collect();
+        Profile { scopes, role, ..self.clone() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ships_the_promised_profiles() {
+        let all = Profile::built_in();
+        let scanner = &all[0];
+        assert_eq!(scanner.role, Role::Reporter);
+        assert_eq!(scanner.scope_names(), ["read_api", "read_repository"]);
+        let reviewer = Profile::by_id("mr-reviewer").unwrap();
+        assert_eq!(reviewer.role, Role::Maintainer);
+        assert_eq!(reviewer.scope_names(), ["api", "read_api", "read_user"]);
+        assert_eq!(Profile::by_id("mr-tracker").unwrap().scope_names(), ["read_api"]);
+        assert!(Profile::by_id("custom").unwrap().custom);
+        assert!(matches!(Profile::by_id("nope"), Err(ProfileError::Unknown(..))));
+    }
+
+    #[test]
+    fn rejects_unknown_scopes() {
+        let err = Profile::parse("x", "id='x'\nname='x'\nsummary='x'\nrole='reporter'\n[[scopes]]\nscope='write_everything'\nwhy='x'\n");
+        assert!(matches!(err, Err(ProfileError::Parse { .. })));
+    }
+}

@@ -1,0 +1,209 @@
+//! Runs the wizard: reads terminal events, performs the state machine's effects on tokio, and
+//! sends their results back as ticketed messages. Redraws only when the state says it changed.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossterm::event::Event;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+
+use crate::gitlab::{ApiError, Client};
+use crate::instance::Instance;
+use crate::terminal::Tui;
+use crate::tls::Trust;
+use crate::token::Token;
+use crate::ui;
+use crate::validation::{self, Requirements, Validation};
+use crate::vault::{Keychain, Metadata, StoreKind, StoredToken};
+use crate::wizard::{self, Effect, Msg, SaveError, Saved, Setup, State};
+
+/// How the effects are performed.
+#[derive(Clone)]
+pub struct Options {
+    pub timeout: Duration,
+    pub keychain_timeout: Duration,
+    pub metadata_path: PathBuf,
+    pub store: StoreKind,
+}
+
+/// How the wizard ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Saved,
+    Quit,
+    /// SIGTERM, SIGINT or SIGHUP.
+    Signalled,
+}
+
+/// Runs the wizard in the terminal until the user quits or a signal arrives.
+pub async fn run(setup: Setup, options: Options) -> std::io::Result<Outcome> {
+    let (mut state, effects) = State::new(setup);
+    let (tx, mut rx) = unbounded_channel();
+    let performer = Performer { tx: tx.clone(), options: Arc::new(options) };
+    let mut tui = Tui::enter()?;
+    spawn_input_reader(tx);
+    let mut shutdown = std::pin::pin!(shutdown_signal()?);
+    for effect in effects {
+        performer.perform(effect);
+    }
+    loop {
+        if state.dirty {
+            tui.terminal.draw(|frame| ui::render(&state, frame))?;
+            state.dirty = false;
+        }
+        if state.quit {
+            let saved = matches!(state.save.result, Some(Ok(_)));
+            return Ok(if saved { Outcome::Saved } else { Outcome::Quit });
+        }
+        let msg = tokio::select! {
+            msg = rx.recv() => match msg {
+                Some(msg) => msg,
+                None => return Ok(Outcome::Quit),
+            },
+            _ = tokio::time::sleep(Duration::from_millis(120)), if state.busy() => Msg::Tick,
+            _ = &mut shutdown => return Ok(Outcome::Signalled),
+        };
+        for effect in wizard::update(&mut state, msg) {
+            performer.perform(effect);
+        }
+    }
+}
+
+/// Resolves on SIGTERM, SIGINT or SIGHUP (Ctrl-C in raw mode arrives as a key instead).
+#[cfg(unix)]
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    let mut hup = signal(SignalKind::hangup())?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+            _ = hup.recv() => {}
+        }
+    })
+}
+
+#[cfg(not(unix))]
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+}
+
+/// Terminal events arrive on a thread of their own; the async loop never blocks on them.
+fn spawn_input_reader(tx: UnboundedSender<Msg>) {
+    std::thread::spawn(move || {
+        loop {
+            let msg = match crossterm::event::read() {
+                Ok(Event::Key(key)) => Msg::Key(key),
+                Ok(Event::Paste(text)) => Msg::Paste(Token::new(text)),
+                Ok(Event::Resize(..)) => Msg::Resize,
+                Ok(_) => continue,
+                Err(_) => return,
+            };
+            if tx.send(msg).is_err() {
+                return;
+            }
+        }
+    });
+}
+
+struct Performer {
+    tx: UnboundedSender<Msg>,
+    options: Arc<Options>,
+}
+
+impl Performer {
+    /// Starts an effect and returns at once; its result comes back as a message.
+    fn perform(&self, effect: Effect) {
+        let tx = self.tx.clone();
+        let options = self.options.clone();
+        match effect {
+            Effect::Probe { ticket, instance, ca_file } => {
+                tokio::spawn(async move {
+                    let trust = Trust::with_ca_file(ca_file);
+                    let stage_tx = tx.clone();
+                    let mut on_stage = move |s: &crate::probe::StageResult| {
+                        let _ = stage_tx.send(Msg::ProbeStage(ticket, s.clone()));
+                    };
+                    let report = crate::probe::run(&instance, &trust, options.timeout, &mut on_stage).await;
+                    let _ = tx.send(Msg::ProbeDone(ticket, report));
+                });
+            }
+            Effect::Validate { ticket, instance, ca_file, token, needs } => {
+                tokio::spawn(async move {
+                    let v = validate(&instance, ca_file, &token, &needs, options.timeout).await;
+                    let at = OffsetDateTime::now_utc().format(&Rfc3339).unwrap_or_default();
+                    let _ = tx.send(Msg::Validated(ticket, Box::new(v), at));
+                });
+            }
+            Effect::Save { ticket, token, entry } => {
+                tokio::spawn(async move {
+                    let result = save(&options, &token, *entry).await;
+                    let _ = tx.send(Msg::Saved(ticket, result));
+                });
+            }
+            Effect::OpenUrl(url) => {
+                tokio::task::spawn_blocking(move || {
+                    let _ = tx.send(Msg::BrowserOpened(open_browser(&url)));
+                });
+            }
+            Effect::Quit => {}
+        }
+    }
+}
+
+/// Validates with a fresh client; a client that cannot be built is reported like any failure.
+pub async fn validate(
+    instance: &Instance,
+    ca_file: Option<PathBuf>,
+    token: &Token,
+    needs: &Requirements,
+    timeout: Duration,
+) -> Validation {
+    let today = OffsetDateTime::now_utc().date();
+    match Client::new(instance, &Trust::with_ca_file(ca_file), timeout) {
+        Ok(client) => validation::validate(&client, token, needs, today).await,
+        Err(e) => {
+            let err = ApiError::Setup(e.to_string());
+            validation::judge(token, needs, today, Err(err.clone()), Err(err.clone()), None, Err(err))
+        }
+    }
+}
+
+async fn save(options: &Options, token: &Token, mut entry: StoredToken) -> Result<Saved, SaveError> {
+    let keychain = Keychain::open(options.store, options.keychain_timeout).await.map_err(SaveError::Keychain)?;
+    keychain.store_verified(&entry.account, token).await.map_err(SaveError::Keychain)?;
+    entry.store = keychain.kind();
+    let account = entry.account.clone();
+    let path = options.metadata_path.clone();
+    let write_path = path.clone();
+    tokio::task::spawn_blocking(move || Metadata::upsert(&write_path, entry))
+        .await
+        .map_err(|e| SaveError::Metadata(e.to_string()))?
+        .map_err(|e| SaveError::Metadata(e.to_string()))?;
+    Ok(Saved { account, store: keychain.kind().name().to_owned(), metadata_path: path })
+}
+
+/// Opens a URL in the desktop's browser; refuses where there is none (SSH), rather than
+/// starting a text browser inside this terminal.
+fn open_browser(url: &str) -> Result<(), String> {
+    let graphical = cfg!(any(target_os = "macos", target_os = "windows"))
+        || std::env::var_os("DISPLAY").is_some()
+        || std::env::var_os("WAYLAND_DISPLAY").is_some();
+    if !graphical {
+        return Err("no graphical session".into());
+    }
+    webbrowser::open_browser_with_options(
+        webbrowser::Browser::Default,
+        url,
+        webbrowser::BrowserOptions::new().with_suppress_output(true),
+    )
+    .map_err(|e| e.to_string())
+}
+

@@ -1,0 +1,6 @@
+//! Every user-facing sentence, in one place: screens, problems and their fixes.
+
+pub mod probe;
+pub mod validation;
+pub mod vault;
+pub mod wizard;

@@ -1,0 +1,198 @@
+//! What the reachability check says: stage details, and each problem with its fix.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::instance::Instance;
+use crate::probe::cert::CertInfo;
+use crate::probe::http::Answer;
+use crate::problem::{Problem, ProblemKind};
+use crate::tls::{TlsSetupError, Trust};
+
+pub const PLAIN_LOOPBACK: &str = "skipped: plain http on a loopback address (for local testing only)";
+
+pub fn url_detail(instance: &Instance) -> String {
+    match instance.relative_root() {
+        Some(root) => format!(
+            "{} (GitLab under the relative URL root {root}; the API is checked at {root}/api/v4)",
+            instance.base_url()
+        ),
+        None => instance.base_url(),
+    }
+}
+
+pub fn dns_detail(addrs: &[SocketAddr]) -> String {
+    let ips: Vec<String> = addrs.iter().map(|a| a.ip().to_string()).collect();
+    format!("{} address{}: {}", ips.len(), if ips.len() == 1 { "" } else { "es" }, ips.join(", "))
+}
+
+pub fn tls_detail(version: Option<String>, suite: Option<String>, alpn: Option<String>) -> String {
+    let version = version.unwrap_or_default().replace("TLSv1_", "TLS 1.");
+    let suite = suite.unwrap_or_default();
+    let alpn = alpn.unwrap_or_else(|| "none".into());
+    format!("{version}, {suite}, ALPN {alpn}; certificate trusted and valid for this name")
+}
+
+pub fn gitlab_detail(answer: &Answer, path: &str) -> String {
+    format!("{path} answered {} with GitLab's JSON", answer.status)
+}
+
+pub fn dns_failed(host: &str, error: &str) -> Problem {
+    Problem::new(
+        ProblemKind::DnsFailed,
+        format!("The name {host} does not resolve ({error})."),
+        "Check the spelling. On a company network, connect the VPN or use the name your internal DNS knows.",
+    )
+}
+
+pub fn timeout(what: &str, limit: Duration) -> Problem {
+    Problem::new(
+        ProblemKind::Timeout,
+        format!("No answer to {what} within {} s.", limit.as_secs_f32()),
+        "The host or a firewall drops the traffic. Check the VPN or proxy, or raise --timeout on a slow link.",
+    )
+}
+
+pub fn connect_failed(failures: &[(SocketAddr, std::io::Error)]) -> Problem {
+    let each: Vec<String> = failures.iter().map(|(a, e)| format!("{a}: {}", short_io(e))).collect();
+    let refused = !failures.is_empty()
+        && failures.iter().all(|(_, e)| e.kind() == std::io::ErrorKind::ConnectionRefused);
+    if refused {
+        Problem::new(
+            ProblemKind::ConnectionRefused,
+            format!("Connection refused ({}).", each.join("; ")),
+            "Nothing listens on that port. Check the port in the address, and that GitLab's web server (nginx) runs.",
+        )
+    } else {
+        Problem::new(
+            ProblemKind::Unreachable,
+            format!("Cannot connect ({}).", each.join("; ")),
+            "The host is not reachable from here: check the VPN, a firewall, or the network route.",
+        )
+    }
+}
+
+pub fn connect_timeout(addrs: &[SocketAddr], failures: &[(SocketAddr, std::io::Error)], limit: Duration) -> Problem {
+    let pending: Vec<String> = addrs
+        .iter()
+        .filter(|a| !failures.iter().any(|(f, _)| f == *a))
+        .map(|a| format!("{a}: timeout"))
+        .chain(failures.iter().map(|(a, e)| format!("{a}: {}", short_io(e))))
+        .collect();
+    Problem::new(
+        ProblemKind::ConnectTimeout,
+        format!("No TCP connection within {} s ({}).", limit.as_secs_f32(), pending.join("; ")),
+        "A firewall drops the connection, or the host is down. Check the VPN, proxy settings (HTTPS_PROXY) or the port.",
+    )
+}
+
+fn short_io(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::ConnectionRefused => "refused".into(),
+        std::io::ErrorKind::HostUnreachable => "host unreachable".into(),
+        std::io::ErrorKind::NetworkUnreachable => "network unreachable".into(),
+        std::io::ErrorKind::TimedOut => "timeout".into(),
+        _ => e.to_string(),
+    }
+}
+
+pub fn setup(e: &TlsSetupError) -> Problem {
+    Problem::new(ProblemKind::TlsHandshakeFailed, e.to_string(), "Give --ca-file a PEM file with the CA certificate(s).")
+}
+
+pub fn bad_name(host: &str) -> Problem {
+    Problem::new(ProblemKind::InvalidUrl, format!("{host} is not a valid host name for TLS."), "Check the address.")
+}
+
+pub fn tls_failed(kind: ProblemKind, host: &str, error: &str, cert: Option<&CertInfo>, trust: &Trust) -> Problem {
+    let issuer = cert.map(|c| c.issuer.clone()).unwrap_or_else(|| "an unknown issuer".into());
+    let (message, fix) = match kind {
+        ProblemKind::TlsUnknownIssuer => (
+            format!("The certificate of {host} is issued by {issuer}, which this computer does not trust."),
+            match &trust.ca_file {
+                Some(path) => format!(
+                    "{} does not hold that CA. Ask the GitLab admin for the CA certificate (PEM) and pass it with --ca-file; if the CA is right, the server may not send its intermediate certificate.",
+                    path.display()
+                ),
+                None => "If your company runs its own CA, save its certificate as a PEM file and pass --ca-file PATH (or install it in the system store).".into(),
+            },
+        ),
+        ProblemKind::TlsSelfSigned => (
+            format!("{host} presents a self-signed certificate."),
+            "Pass that certificate with --ca-file PATH to trust it, or better, have the admin install a certificate from a CA.".into(),
+        ),
+        ProblemKind::TlsExpired => (
+            format!(
+                "The certificate of {host} expired{}.",
+                cert.map(|c| format!(" on {}", &c.not_after[..10.min(c.not_after.len())])).unwrap_or_default()
+            ),
+            "The GitLab admin must renew it (for Let's Encrypt: check that renewal runs). Do not work around it.".into(),
+        ),
+        ProblemKind::TlsNotYetValid => (
+            format!("The certificate of {host} is not valid yet."),
+            "Check this computer's clock; if it is right, the server's certificate was issued with a future start date.".into(),
+        ),
+        ProblemKind::TlsHostnameMismatch => (
+            format!(
+                "The certificate is not valid for {host}{}.",
+                cert.map(|c| format!(" (it names: {})", c.sans.join(", "))).unwrap_or_default()
+            ),
+            "Use the address the certificate names, or ask the admin for a certificate that includes this name.".into(),
+        ),
+        _ => (
+            format!("The TLS handshake with {host} failed: {error}."),
+            "Check that the port speaks HTTPS (not plain HTTP) and that no proxy intercepts the connection.".into(),
+        ),
+    };
+    Problem::new(kind, message, fix)
+}
+
+pub fn cert_expires_soon(cert: &CertInfo) -> Problem {
+    Problem::new(
+        ProblemKind::CertExpiresSoon,
+        format!("The certificate expires in {} days ({}).", cert.days_left, &cert.not_after[..10.min(cert.not_after.len())]),
+        "Renew it before then; tools will stop connecting on that day.",
+    )
+}
+
+pub fn http_failed(error: &str) -> Problem {
+    Problem::new(
+        ProblemKind::HttpError,
+        format!("The server did not answer HTTP properly: {error}."),
+        "Check that GitLab's web server runs and that no proxy cuts the connection.",
+    )
+}
+
+pub fn redirected(instance: &Instance, location: &str) -> Problem {
+    Problem::new(
+        ProblemKind::Redirect,
+        format!("{} redirects the API to {location}.", instance.base_url()),
+        "Use the address GitLab itself lives at (its external_url); a token is never sent through a redirect to another host.",
+    )
+}
+
+pub fn login_page(instance: &Instance, path: &str) -> Problem {
+    Problem::new(
+        ProblemKind::LoginPage,
+        format!("{}{path} shows a sign-in page instead of GitLab's API.", instance.base_url()),
+        "An SSO or proxy login sits in front of GitLab. Ask the admin to let /api/v4 through, or use the address that bypasses it.",
+    )
+}
+
+pub fn not_gitlab(instance: &Instance, answer: &Answer, path: &str) -> Problem {
+    let hint = if instance.relative_root().is_some() {
+        " If GitLab is not installed under that path, remove the path from the address."
+    } else {
+        " If GitLab lives under a path (relative URL root), add it, e.g. https://host/gitlab."
+    };
+    Problem::new(
+        ProblemKind::NotGitlab,
+        format!(
+            "{}{path} answered {} ({}) and not like GitLab's API.",
+            instance.base_url(),
+            answer.status,
+            if answer.content_type.is_empty() { "no content type" } else { &answer.content_type }
+        ),
+        format!("Check the address.{hint}"),
+    )
+}

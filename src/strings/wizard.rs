@@ -1,0 +1,157 @@
+//! The wizard's screens: titles, explanations and key help.
+
+use crate::instance::InstanceError;
+use crate::wizard::Step;
+
+pub const APP: &str = "gitlab-token";
+
+pub fn title(step: Step) -> &'static str {
+    match step {
+        Step::Profile => "What is the token for?",
+        Step::Host => "Where does GitLab live?",
+        Step::Reachability => "Can we reach it over valid TLS?",
+        Step::Owner => "Who owns the token?",
+        Step::Role => "Grant the role",
+        Step::Generate => "Create the token",
+        Step::Paste => "Paste the token",
+        Step::Validate => "Check it live",
+        Step::Save => "Save to the keychain",
+        Step::Done => "Done",
+    }
+}
+
+pub fn help(step: Step, custom_open: bool) -> &'static str {
+    match step {
+        Step::Profile if custom_open => "↑↓ move  Space toggle  ←→ role  Enter confirm  Esc back",
+        Step::Profile => "↑↓ choose  Enter next  q quit",
+        Step::Host => "↑↓ GitLab.com / self-hosted  type the address  Enter next  Esc back  Ctrl-C quit",
+        Step::Reachability => "Enter next  r retry  Esc back  q quit",
+        Step::Owner => "↑↓ choose  type the group path  Ctrl-O open link  Enter next  Esc back  Ctrl-C quit",
+        Step::Role => "o open link  Enter next  Esc back  q quit",
+        Step::Generate => "o open link  +/- expiry  Enter next  Esc back  q quit",
+        Step::Paste => "paste or type  Ctrl-U clear  Enter check  Esc back  Ctrl-C quit",
+        Step::Validate => "Enter save (or paste again)  r recheck  Esc back  q quit",
+        Step::Save => "r retry  Esc back  q quit",
+        Step::Done => "Enter quit",
+    }
+}
+
+pub const PROFILE_INTRO: &str = "Pick the integration this token is for. Each needs certain scopes and a minimum role.";
+pub const CUSTOM_INTRO: &str = "Pick the scopes (Space) and the minimum role (←→).";
+pub const PICK_A_SCOPE: &str = "Pick at least one scope.";
+
+pub const HOST_COM: &str = "GitLab.com";
+pub const HOST_SELF: &str = "Self-hosted GitLab";
+pub const HOST_FIELD: &str = "Address";
+pub const HOST_HINT: &str = "e.g. gitlab.example.com, https://host:8443 or https://example.com/gitlab";
+
+pub fn host_error(e: &InstanceError) -> String {
+    match e {
+        InstanceError::PlainHttp => "Plain http:// would send the token unencrypted; use https://.".into(),
+        InstanceError::Empty => "Type the address of your GitLab, e.g. gitlab.example.com.".into(),
+        other => format!("That address does not work: {other}. Type it like gitlab.example.com."),
+    }
+}
+
+pub fn relative_root_note(root: &str) -> String {
+    format!("The path {root} is read as GitLab's relative URL root (GitLab installed under {root}). If you pasted a project's address, remove the path.")
+}
+
+pub const FIX_FIRST: &str = "Fix the problem above first (or go back with Esc and change the address).";
+pub const PROBE_RUNNING: &str = "Checking…";
+pub const PROBE_OK: &str = "Reachable over valid TLS, and it answers like GitLab.";
+
+pub const OWNER_SA: &str = "A service account (recommended for teams: survives people leaving)";
+pub const OWNER_ME: &str = "My own account";
+pub const GROUP_FIELD: &str = "Group path";
+pub const GROUP_HINT: &str = "the group (or group/project) the integration works on; optional for your own account";
+pub const GROUP_NEEDED: &str = "On GitLab.com a service account belongs to a top-level group: type its path.";
+
+pub fn service_account_steps(gitlab_com: bool, link: &str) -> Vec<String> {
+    if gitlab_com {
+        vec![
+            "On GitLab.com a service account belongs to a top-level group; its Owners create it".into(),
+            "(Premium/Ultimate; on Free from GitLab 18.11).".into(),
+            format!("1. Open {link}"),
+            "2. Add service account, give it a name (e.g. the integration's), Create.".into(),
+        ]
+    } else {
+        vec![
+            "On self-managed GitLab, service accounts need GitLab EE (Premium/Ultimate; Free from 18.11)".into(),
+            "and are created by an instance administrator in the Admin area, or by top-level group".into(),
+            "Owners where the admin allows it (Settings → General → Account and limit).".into(),
+            format!("1. An administrator opens {link}"),
+            "2. Add service account, give it a name, Create.".into(),
+        ]
+    }
+}
+
+pub fn personal_note() -> &'static str {
+    "The token acts as you, with all your access. When you leave, it stops working."
+}
+
+pub fn role_intro(role: &str) -> String {
+    format!("The account needs at least {role} on the group or projects the integration works on.")
+}
+
+pub fn role_steps(link: Option<&str>, role: &str, account: &str) -> Vec<String> {
+    match link {
+        Some(link) => vec![
+            format!("1. Open {link}"),
+            format!("2. Invite members: {account}, role {role}, no expiry date (or align it with the token)."),
+        ],
+        None => vec![
+            "1. Open the group or project, then Manage → Members.".into(),
+            format!("2. Invite members: {account}, role {role}."),
+        ],
+    }
+}
+
+pub fn generate_intro_personal() -> &'static str {
+    "Open the prefilled page, check the name and scopes, set the expiry date, then Create token and copy it."
+}
+
+pub fn generate_intro_service_account() -> &'static str {
+    "On the service accounts page: ⋮ next to the account → Manage access tokens → Add new token."
+}
+
+pub fn expiry_line(days: u32, date: &str) -> String {
+    format!("Expiry: {days} days ({date}). GitLab allows at most 365 days; rotate before then.")
+}
+
+pub fn token_description(profile_name: &str) -> String {
+    format!("Created with gitlab-token for: {profile_name}")
+}
+
+pub const SSH_NOTE: &str = "On SSH or without a browser, copy the address above.";
+pub const BROWSER_OPENED: &str = "Opened in your browser.";
+
+pub fn browser_failed(e: &str) -> String {
+    format!("Could not open a browser ({e}); copy the address above.")
+}
+
+pub const PASTE_INTRO: &str = "Paste the token (it is never shown; only its length and last 4 characters).";
+pub const PASTE_FIRST: &str = "Paste the token first.";
+pub const PASTE_EMPTY: &str = "(empty)";
+
+pub const VALIDATING: &str = "Checking the token against GitLab…";
+pub const VALID: &str = "All checks passed. Press Enter to save it to the keychain.";
+pub const INVALID: &str = "This token does not work for the integration yet. Fix it, then Enter to paste another.";
+
+pub const SAVING: &str = "Saving to the keychain and reading it back…";
+pub const SAVE_FAILED: &str = "Nothing was lost: the token is still here. Fix the cause and press r to retry.";
+
+pub fn done_lines(account: &str, store: &str, path: &str, expires: &str) -> Vec<String> {
+    vec![
+        format!("Saved in the {store}: service \"gitlab-token\", account \"{account}\"."),
+        format!("Facts about it (no secret): {path}"),
+        format!("Expires: {expires}."),
+        String::new(),
+        "Read it back:  gitlab-token get".into(),
+        "  or:          secret-tool lookup service gitlab-token username ".to_owned() + account,
+        "Check it:      gitlab-token verify --host HOST".into(),
+        "Rotate it:     gitlab-token rotate (before it expires)".into(),
+    ]
+}
+
+pub const QUIT_CONFIRM: &str = "The pasted token is not saved yet. Quit anyway? (y / n)";

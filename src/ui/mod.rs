@@ -1,0 +1,101 @@
+//! Pure rendering: `render(&State, &mut Frame)` draws the header, the current step's screen,
+//! the notice line and the key help line. No I/O.
+
+mod setup_screens;
+mod token_screens;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use crate::strings::wizard as text;
+use crate::theme::{Theme, current};
+use crate::validation::Status;
+use crate::wizard::{State, Step};
+
+const SPINNER: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];
+
+pub fn render(state: &State, frame: &mut Frame) {
+    let theme = current();
+    let [header, body, notice, help] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Min(5),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(frame.area());
+
+    let title = Line::from(vec![
+        Span::styled(text::APP, theme.title),
+        Span::styled(format!("  step {}/{}  ", state.step.number(), Step::ALL.len()), theme.muted),
+        Span::styled(text::title(state.step), theme.title),
+    ]);
+    frame.render_widget(Paragraph::new(title), header);
+
+    let body = body.inner(ratatui::layout::Margin { horizontal: 1, vertical: 0 });
+    match state.step {
+        Step::Profile => setup_screens::profile(state, frame, body),
+        Step::Host => setup_screens::host(state, frame, body),
+        Step::Reachability => setup_screens::reachability(state, frame, body),
+        Step::Owner => setup_screens::owner(state, frame, body),
+        Step::Role => token_screens::role(state, frame, body),
+        Step::Generate => token_screens::generate(state, frame, body),
+        Step::Paste => token_screens::paste(state, frame, body),
+        Step::Validate => token_screens::validate(state, frame, body),
+        Step::Save => token_screens::save(state, frame, body),
+        Step::Done => token_screens::done(state, frame, body),
+    }
+
+    if let Some(n) = &state.notice {
+        frame.render_widget(Paragraph::new(Span::styled(n.as_str(), theme.warn)), notice);
+    }
+    let help_text = text::help(state.step, state.custom.is_some());
+    frame.render_widget(Paragraph::new(Span::styled(format!(" {help_text}"), theme.key_help)).style(theme.key_help), help);
+
+    if state.confirm_quit {
+        confirm(frame, theme);
+    }
+}
+
+fn confirm(frame: &mut Frame, theme: &Theme) {
+    let area = frame.area();
+    let width = area.width.min(60);
+    let rect = Rect { x: area.x + (area.width - width) / 2, y: area.y + (area.height / 2).saturating_sub(2), width, height: 4.min(area.height) };
+    frame.render_widget(Clear, rect);
+    let block = Block::default().borders(Borders::ALL).title(" Quit? ").border_style(theme.warn);
+    frame.render_widget(Paragraph::new(text::QUIT_CONFIRM).wrap(Wrap { trim: true }).block(block), rect);
+}
+
+/// A spinner frame for running work.
+pub(crate) fn spinner(state: &State) -> &'static str {
+    SPINNER[state.spinner % SPINNER.len()]
+}
+
+pub(crate) fn status_span(status: Status, theme: &Theme) -> Span<'static> {
+    match status {
+        Status::Ok => Span::styled("✓ ", theme.ok),
+        Status::Warn => Span::styled("! ", theme.warn),
+        Status::Fail => Span::styled("✗ ", theme.fail),
+        Status::Unknown => Span::styled("? ", theme.muted),
+    }
+}
+
+/// Wrapped paragraph of lines.
+pub(crate) fn paragraph(lines: Vec<Line<'_>>) -> Paragraph<'_> {
+    Paragraph::new(Text::from(lines)).wrap(Wrap { trim: false })
+}
+
+/// A labelled single-line field; `focus` puts the cursor in it.
+pub(crate) fn field(frame: &mut Frame, area: Rect, label: &str, value: &str, cursor: Option<usize>, theme: &Theme) {
+    let label_width = label.chars().count() as u16 + 2;
+    let [l, v] = Layout::horizontal([Constraint::Length(label_width), Constraint::Min(1)]).areas(area);
+    frame.render_widget(Paragraph::new(Span::styled(format!("{label}: "), theme.accent)), l);
+    let width = v.width.max(1) as usize;
+    let scroll = cursor.map_or(0, |c| c.saturating_sub(width - 1));
+    let shown: String = value.chars().skip(scroll).take(width).collect();
+    frame.render_widget(Paragraph::new(Span::styled(shown, theme.text.add_modifier(ratatui::style::Modifier::UNDERLINED))), v);
+    if let Some(c) = cursor {
+        frame.set_cursor_position((v.x + (c - scroll) as u16, v.y));
+    }
+}

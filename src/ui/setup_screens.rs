@@ -1,0 +1,173 @@
+//! Screens 1-4: profile, host, reachability, owner.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{field, paragraph, spinner, status_span};
+use crate::gitlab::access::SCOPES;
+use crate::gitlab::links;
+use crate::probe::Stage;
+use crate::strings::wizard as text;
+use crate::theme::current;
+use crate::validation::Status;
+use crate::wizard::{HostChoice, Owner, State};
+
+fn choice(selected: bool, label: &str, theme: &crate::theme::Theme) -> Line<'static> {
+    if selected {
+        Line::from(Span::styled(format!("▸ {label}"), theme.selected))
+    } else {
+        Line::from(format!("  {label}"))
+    }
+}
+
+pub fn profile(state: &State, frame: &mut Frame, area: Rect) {
+    let theme = current();
+    if let Some(pick) = &state.custom {
+        let mut lines = vec![Line::from(text::CUSTOM_INTRO), Line::default()];
+        for (i, (scope, on)) in SCOPES.iter().zip(&pick.selected).enumerate() {
+            let mark = if *on { "[x]" } else { "[ ]" };
+            let row = format!("{mark} {:<22} {}", scope.name, scope.grants);
+            let width = area.width.saturating_sub(2) as usize;
+            let row: String = row.chars().take(width).collect();
+            lines.push(choice(pick.cursor == i, &row, theme));
+        }
+        let role_row = format!("Minimum role: ◂ {} ▸", pick.role.name());
+        lines.push(choice(pick.cursor == SCOPES.len(), &role_row, theme));
+        if let Some(e) = &pick.error {
+            lines.push(Line::from(Span::styled(e.clone(), theme.fail)));
+        }
+        frame.render_widget(Paragraph::new(lines), area);
+        return;
+    }
+    let [intro, list, detail] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Length(state.profiles.len() as u16 + 1),
+        Constraint::Min(3),
+    ])
+    .areas(area);
+    frame.render_widget(paragraph(vec![Line::from(text::PROFILE_INTRO)]), intro);
+    let rows: Vec<Line> =
+        state.profiles.iter().enumerate().map(|(i, p)| choice(i == state.profile_cursor, &p.name, theme)).collect();
+    frame.render_widget(Paragraph::new(rows), list);
+    let Some(p) = state.profiles.get(state.profile_cursor) else { return };
+    let mut lines = vec![Line::from(Span::styled(p.summary.as_str(), theme.text))];
+    if !p.custom {
+        lines.push(Line::from(vec![
+            Span::styled("Minimum role: ", theme.accent),
+            Span::raw(format!("{} ({})", p.role.name(), p.role.access_level())),
+        ]));
+        for need in &p.scopes {
+            lines.push(Line::from(vec![
+                Span::styled(format!("{}: ", need.scope), theme.accent),
+                Span::raw(need.why.as_str()),
+            ]));
+            if !need.without.is_empty() {
+                lines.push(Line::from(Span::styled(format!("  without it: {}", need.without), theme.muted)));
+            }
+        }
+    }
+    frame.render_widget(paragraph(lines), detail);
+}
+
+pub fn host(state: &State, frame: &mut Frame, area: Rect) {
+    let theme = current();
+    let [choices, input, hint, note] = Layout::vertical([
+        Constraint::Length(3),
+        Constraint::Length(1),
+        Constraint::Length(2),
+        Constraint::Min(1),
+    ])
+    .areas(area);
+    let rows = vec![
+        choice(state.host_choice == HostChoice::GitLabCom, text::HOST_COM, theme),
+        choice(state.host_choice == HostChoice::SelfHosted, text::HOST_SELF, theme),
+    ];
+    frame.render_widget(Paragraph::new(rows), choices);
+    let cursor = (state.host_choice == HostChoice::SelfHosted).then(|| state.host_input.visual_cursor());
+    field(frame, input, text::HOST_FIELD, state.host_input.value(), cursor, theme);
+    frame.render_widget(Paragraph::new(Span::styled(text::HOST_HINT, theme.muted)), hint);
+    let mut lines = Vec::new();
+    if let Some(e) = &state.host_error {
+        lines.push(Line::from(Span::styled(e.as_str(), theme.fail)));
+    } else if state.host_choice == HostChoice::SelfHosted
+        && let Ok(i) = crate::instance::Instance::parse(state.host_input.value())
+        && let Some(root) = i.relative_root()
+    {
+        lines.push(Line::from(Span::styled(text::relative_root_note(root), theme.warn)));
+    }
+    frame.render_widget(paragraph(lines), note);
+}
+
+pub fn reachability(state: &State, frame: &mut Frame, area: Rect) {
+    let theme = current();
+    let mut lines = vec![Line::from(vec![
+        Span::styled("Checking ", theme.muted),
+        Span::styled(state.instance.as_ref().map(|i| i.base_url()).unwrap_or_default(), theme.accent),
+    ])];
+    lines.push(Line::default());
+    for stage in Stage::ALL {
+        let label = format!("{:<5}", format!("{stage:?}").to_uppercase());
+        match state.probe_stages.iter().find(|s| s.stage == stage) {
+            Some(done) => lines.push(Line::from(vec![
+                status_span(if done.ok { Status::Ok } else { Status::Fail }, theme),
+                Span::styled(label, theme.accent),
+                Span::raw(format!(" {}", done.detail)),
+                Span::styled(format!("  {} ms", done.ms), theme.muted),
+            ])),
+            None if state.probe.running() => lines.push(Line::from(vec![
+                Span::styled(format!("{} ", spinner(state)), theme.accent),
+                Span::styled(label, theme.muted),
+            ])),
+            None => lines.push(Line::from(vec![Span::styled("· ", theme.muted), Span::styled(label, theme.muted)])),
+        }
+    }
+    lines.push(Line::default());
+    match &state.probe.result {
+        None => lines.push(Line::from(Span::styled(text::PROBE_RUNNING, theme.muted))),
+        Some(report) => {
+            if report.ok {
+                lines.push(Line::from(Span::styled(text::PROBE_OK, theme.ok)));
+            }
+            for p in &report.problems {
+                let style = if p.kind.is_warning() { theme.warn } else { theme.fail };
+                lines.push(Line::from(Span::styled(p.message.clone(), style)));
+                lines.push(Line::from(vec![Span::styled("Fix: ", theme.accent), Span::raw(p.fix.clone())]));
+            }
+        }
+    }
+    frame.render_widget(paragraph(lines), area);
+}
+
+pub fn owner(state: &State, frame: &mut Frame, area: Rect) {
+    let theme = current();
+    let [choices, input, hint, detail] = Layout::vertical([
+        Constraint::Length(3),
+        Constraint::Length(1),
+        Constraint::Length(2),
+        Constraint::Min(3),
+    ])
+    .areas(area);
+    let rows = vec![
+        choice(state.owner == Owner::ServiceAccount, text::OWNER_SA, theme),
+        choice(state.owner == Owner::Personal, text::OWNER_ME, theme),
+    ];
+    frame.render_widget(Paragraph::new(rows), choices);
+    field(frame, input, text::GROUP_FIELD, state.target_input.value(), Some(state.target_input.visual_cursor()), theme);
+    frame.render_widget(Paragraph::new(Span::styled(text::GROUP_HINT, theme.muted)), hint);
+    let mut lines: Vec<Line> = Vec::new();
+    if let Some(e) = &state.owner_error {
+        lines.push(Line::from(Span::styled(e.as_str(), theme.fail)));
+    }
+    match (state.owner, &state.instance) {
+        (Owner::ServiceAccount, Some(instance)) => {
+            let link = links::service_accounts(instance, &state.target().unwrap_or_default());
+            for l in text::service_account_steps(instance.is_gitlab_com(), &link) {
+                lines.push(Line::from(l));
+            }
+        }
+        _ => lines.push(Line::from(text::personal_note())),
+    }
+    frame.render_widget(paragraph(lines), detail);
+}

@@ -1,0 +1,135 @@
+//! Screens 5-10: role, generate, paste, validate, save, done.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+
+use super::{paragraph, spinner, status_span};
+use crate::gitlab::access::Role;
+use crate::gitlab::types::format_date;
+use crate::strings::{vault as vault_text, wizard as text};
+use crate::theme::current;
+use crate::wizard::{Owner, SaveError, State};
+
+pub fn role(state: &State, frame: &mut Frame, area: Rect) {
+    let theme = current();
+    let needed = state.profile.as_ref().map_or(Role::Reporter, |p| p.role);
+    let account = match state.owner {
+        Owner::ServiceAccount => "the service account",
+        Owner::Personal => "your account (if you are not a member yet)",
+    };
+    let link = state.link();
+    let mut lines = vec![Line::from(text::role_intro(needed.name())), Line::default()];
+    for step in text::role_steps(link.as_deref(), needed.name(), account) {
+        lines.push(Line::from(step));
+    }
+    lines.push(Line::default());
+    for role in [Role::Reporter, Role::Developer, Role::Maintainer] {
+        let style = if role == needed { theme.accent } else { theme.muted };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<11}({}) ", role.name(), role.access_level()), style),
+            Span::styled(role.allows(), if role == needed { theme.text } else { theme.muted }),
+        ]));
+    }
+    frame.render_widget(paragraph(lines), area);
+}
+
+pub fn generate(state: &State, frame: &mut Frame, area: Rect) {
+    let theme = current();
+    let intro = match state.owner {
+        Owner::Personal => text::generate_intro_personal(),
+        Owner::ServiceAccount => text::generate_intro_service_account(),
+    };
+    let mut lines = vec![Line::from(intro), Line::default()];
+    if let Some(link) = state.link() {
+        lines.push(Line::from(Span::styled(link, theme.link)));
+        lines.push(Line::from(Span::styled(text::SSH_NOTE, theme.muted)));
+        lines.push(Line::default());
+    }
+    if let Some(p) = &state.profile {
+        lines.push(Line::from(vec![Span::styled("Name:   ", theme.accent), Span::raw(state.token_name())]));
+        lines.push(Line::from(vec![Span::styled("Scopes: ", theme.accent), Span::raw(p.scope_names().join(", "))]));
+    }
+    let expiry = state.today + time::Duration::days(i64::from(state.expiry_days));
+    lines.push(Line::from(text::expiry_line(state.expiry_days, &format_date(expiry))));
+    frame.render_widget(paragraph(lines), area);
+}
+
+pub fn paste(state: &State, frame: &mut Frame, area: Rect) {
+    let theme = current();
+    let shown = if state.secret.is_empty() { text::PASTE_EMPTY.to_owned() } else { state.token().masked() };
+    let mut lines = vec![
+        Line::from(text::PASTE_INTRO),
+        Line::default(),
+        Line::from(vec![Span::styled("Token: ", theme.accent), Span::raw(shown)]),
+    ];
+    if !state.secret.is_empty() {
+        let kind = state.token().kind();
+        let style = if kind == crate::token::TokenKind::PersonalAccess { theme.ok } else { theme.warn };
+        lines.push(Line::from(Span::styled(crate::strings::validation::kind_line(kind), style)));
+    }
+    frame.render_widget(paragraph(lines), area);
+}
+
+pub fn validate(state: &State, frame: &mut Frame, area: Rect) {
+    let theme = current();
+    let mut lines = Vec::new();
+    match &state.validation.result {
+        None => lines.push(Line::from(vec![
+            Span::styled(format!("{} ", spinner(state)), theme.accent),
+            Span::raw(text::VALIDATING),
+        ])),
+        Some(v) => {
+            for line in &v.lines {
+                lines.push(Line::from(vec![status_span(line.status, theme), Span::raw(line.text.clone())]));
+            }
+            lines.push(Line::default());
+            for p in v.problems.iter().filter(|p| !p.kind.is_warning()) {
+                lines.push(Line::from(vec![Span::styled("Fix: ", theme.accent), Span::raw(p.fix.clone())]));
+            }
+            let verdict = if v.ok() { (text::VALID, theme.ok) } else { (text::INVALID, theme.fail) };
+            lines.push(Line::from(Span::styled(verdict.0, verdict.1)));
+        }
+    }
+    frame.render_widget(paragraph(lines), area);
+}
+
+pub fn save(state: &State, frame: &mut Frame, area: Rect) {
+    let theme = current();
+    let mut lines = Vec::new();
+    match &state.save.result {
+        None | Some(Ok(_)) => lines.push(Line::from(vec![
+            Span::styled(format!("{} ", spinner(state)), theme.accent),
+            Span::raw(text::SAVING),
+        ])),
+        Some(Err(SaveError::Keychain(e))) => {
+            let p = vault_text::problem(e);
+            lines.push(Line::from(Span::styled(p.message, theme.fail)));
+            lines.push(Line::from(vec![Span::styled("Fix: ", theme.accent), Span::raw(p.fix)]));
+            lines.push(Line::default());
+            lines.push(Line::from(text::SAVE_FAILED));
+        }
+        Some(Err(SaveError::Metadata(detail))) => {
+            lines.push(Line::from(Span::styled(vault_text::metadata_failed(detail), theme.warn)));
+        }
+    }
+    frame.render_widget(paragraph(lines), area);
+}
+
+pub fn done(state: &State, frame: &mut Frame, area: Rect) {
+    let theme = current();
+    let Some(Ok(saved)) = &state.save.result else { return };
+    let expires = state
+        .validation
+        .result
+        .as_ref()
+        .and_then(|v| v.token.as_ref())
+        .and_then(|t| t.expires_at.clone())
+        .unwrap_or_else(|| "never".into());
+    let lines = text::done_lines(&saved.account, &saved.store, &saved.metadata_path.display().to_string(), &expires)
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| if i == 0 { Line::from(Span::styled(l, theme.ok)) } else { Line::from(l) })
+        .collect();
+    frame.render_widget(paragraph(lines), area);
+}

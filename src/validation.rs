@@ -1,0 +1,190 @@
+//! Live validation of a token: its own record, its user, the instance version and the role on a
+//! group or project, fetched concurrently and judged against what the integration needs.
+
+use serde::Serialize;
+use time::Date;
+
+use crate::gitlab::access::{Role, scope_satisfied};
+use crate::gitlab::types::{Metadata, TokenInfo, User};
+use crate::gitlab::{ApiError, Client};
+use crate::problem::Problem;
+use crate::strings::validation as text;
+use crate::token::{Token, TokenKind};
+
+/// Tokens expiring within this many days are flagged (and offered for rotation).
+pub const EXPIRY_WARNING_DAYS: i64 = 14;
+
+/// What the integration needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Requirements {
+    pub scopes: Vec<String>,
+    pub role: Role,
+    /// A group or project path to check the role on.
+    pub target: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Ok,
+    Warn,
+    Fail,
+    Unknown,
+}
+
+/// One line of the verdict the wizard shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Line {
+    pub status: Status,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Validation {
+    pub token: Option<TokenInfo>,
+    pub user: Option<User>,
+    pub metadata: Option<Metadata>,
+    pub role: Option<Role>,
+    pub days_left: Option<i64>,
+    pub missing_scopes: Vec<String>,
+    pub lines: Vec<Line>,
+    pub problems: Vec<Problem>,
+}
+
+impl Validation {
+    /// Every check passed (warnings allowed).
+    pub fn ok(&self) -> bool {
+        self.token.is_some() && self.problems.iter().all(|p| p.kind.is_warning())
+    }
+
+    /// The failure is about reaching the host, not about the token.
+    pub fn unreachable(&self) -> bool {
+        self.problems.iter().any(|p| p.kind.is_reachability())
+    }
+}
+
+/// Runs the checks concurrently and judges them.
+pub async fn validate(client: &Client, token: &Token, needs: &Requirements, today: Date) -> Validation {
+    let user_and_role = async {
+        let user = client.user(token).await;
+        let role = match (&user, &needs.target) {
+            (Ok(u), Some(target)) => Some(client.member(token, target, u.id).await),
+            _ => None,
+        };
+        (user, role)
+    };
+    let (info, (user, member), metadata) =
+        tokio::join!(client.token_self(token), user_and_role, client.metadata(token));
+    judge(token, needs, today, info, user, member.map(|m| m.map(|m| m.access_level)), metadata)
+}
+
+/// The pure half of [`validate`]: turns the answers into lines and problems.
+pub fn judge(
+    token: &Token,
+    needs: &Requirements,
+    today: Date,
+    info: Result<TokenInfo, ApiError>,
+    user: Result<User, ApiError>,
+    access_level: Option<Result<u32, ApiError>>,
+    metadata: Result<Metadata, ApiError>,
+) -> Validation {
+    let mut v = Validation {
+        token: None,
+        user: None,
+        metadata: None,
+        role: None,
+        days_left: None,
+        missing_scopes: Vec::new(),
+        lines: Vec::new(),
+        problems: Vec::new(),
+    };
+    let add = |v: &mut Validation, status, text: String, problem: Option<Problem>| {
+        v.lines.push(Line { status, text });
+        if let Some(p) = problem
+            && !v.problems.iter().any(|q| q.kind == p.kind && q.kind.is_reachability())
+        {
+            v.problems.push(p);
+        }
+    };
+
+    let kind = token.kind();
+    if kind != TokenKind::PersonalAccess {
+        add(&mut v, Status::Warn, text::kind_line(kind), Some(text::kind_problem(kind)));
+    }
+
+    match info {
+        Ok(info) => {
+            let days = info.days_left(today);
+            v.days_left = days;
+            if info.revoked {
+                add(&mut v, Status::Fail, text::REVOKED.into(), Some(text::api_problem(&ApiError::TokenRevoked)));
+            } else if days.is_some_and(|d| d < 0) {
+                add(&mut v, Status::Fail, text::expired_line(&info), Some(text::api_problem(&ApiError::TokenExpired)));
+            } else if !info.active {
+                add(&mut v, Status::Fail, text::INACTIVE.into(), Some(text::inactive()));
+            } else {
+                add(&mut v, Status::Ok, text::active_line(&info), None);
+                match days {
+                    Some(d) if d <= EXPIRY_WARNING_DAYS => {
+                        add(&mut v, Status::Warn, text::days_line(d, &info), Some(text::expires_soon(d)))
+                    }
+                    Some(d) => add(&mut v, Status::Ok, text::days_line(d, &info), None),
+                    None => add(&mut v, Status::Warn, text::NO_EXPIRY.into(), None),
+                }
+            }
+            for scope in &needs.scopes {
+                if scope_satisfied(scope, &info.scopes) {
+                    add(&mut v, Status::Ok, text::scope_present(scope), None);
+                } else {
+                    v.missing_scopes.push(scope.clone());
+                    add(&mut v, Status::Fail, text::scope_missing(scope), None);
+                }
+            }
+            if !v.missing_scopes.is_empty() {
+                let p = text::missing_scopes(&v.missing_scopes, &info.scopes);
+                v.problems.push(p);
+            }
+            v.token = Some(info);
+        }
+        Err(e) => add(&mut v, Status::Fail, text::token_line_error(&e), Some(text::api_problem(&e))),
+    }
+
+    match user {
+        Ok(user) => {
+            add(&mut v, Status::Ok, text::user_line(&user), None);
+            v.user = Some(user);
+        }
+        Err(ApiError::InsufficientScope(_)) => add(&mut v, Status::Unknown, text::USER_NEEDS_SCOPE.into(), None),
+        Err(e) => add(&mut v, Status::Fail, text::user_line_error(&e), Some(text::api_problem(&e))),
+    }
+
+    match metadata {
+        Ok(m) => {
+            add(&mut v, Status::Ok, text::version_line(&m), None);
+            v.metadata = Some(m);
+        }
+        Err(e) => add(&mut v, Status::Unknown, text::version_line_error(&e), None),
+    }
+
+    if let (Some(target), Some(level)) = (&needs.target, access_level) {
+        match level {
+            Ok(level) => {
+                let role = Role::from_access_level(level);
+                v.role = role;
+                if role.is_some_and(|r| r >= needs.role) {
+                    add(&mut v, Status::Ok, text::role_line(target, role, needs.role), None);
+                } else {
+                    add(&mut v, Status::Fail, text::role_line(target, role, needs.role), Some(text::role_too_low(target, role, needs.role)));
+                }
+            }
+            Err(ApiError::NotFound) => add(
+                &mut v,
+                Status::Fail,
+                text::not_member_line(target),
+                Some(text::not_member(target, needs.role)),
+            ),
+            Err(e) => add(&mut v, Status::Unknown, text::role_line_error(target, &e), None),
+        }
+    }
+    v
+}

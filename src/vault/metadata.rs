@@ -1,0 +1,146 @@
+//! The non-secret facts about stored tokens, in `<config dir>/gitlab-token/tokens.toml`:
+//! written atomically (temp file + rename) under a file lock, never holding a token.
+
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use super::keychain::StoreKind;
+
+/// What is known about one stored token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredToken {
+    /// `NAME@HOST`: the keychain account.
+    pub account: String,
+    /// `host[:port][/path]`.
+    pub host: String,
+    pub url: String,
+    pub name: String,
+    pub profile: String,
+    pub store: StoreKind,
+    pub username: String,
+    pub user_id: u64,
+    #[serde(default)]
+    pub bot: bool,
+    pub token_id: u64,
+    pub token_name: String,
+    pub scopes: Vec<String>,
+    pub expires_at: Option<String>,
+    /// RFC 3339.
+    pub verified_at: String,
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
+    #[serde(default)]
+    pub target: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Metadata {
+    #[serde(default, rename = "token")]
+    pub tokens: Vec<StoredToken>,
+}
+
+#[derive(Debug, Error)]
+pub enum MetadataError {
+    #[error("cannot find the user's config directory (set XDG_CONFIG_HOME or HOME)")]
+    NoConfigDir,
+    #[error("cannot read {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{path} is not valid: {message}; fix or remove the file")]
+    Parse { path: PathBuf, message: String },
+    #[error("cannot write {path}: {source}")]
+    Write { path: PathBuf, source: std::io::Error },
+}
+
+/// `$XDG_CONFIG_HOME/gitlab-token/tokens.toml` (or the platform's config dir).
+pub fn default_path() -> Result<PathBuf, MetadataError> {
+    dirs::config_dir().map(|d| d.join("gitlab-token").join("tokens.toml")).ok_or(MetadataError::NoConfigDir)
+}
+
+impl Metadata {
+    /// Reads the file; a missing file is an empty list.
+    pub fn load(path: &Path) -> Result<Metadata, MetadataError> {
+        match fs::read_to_string(path) {
+            Ok(text) => toml::from_str(&text)
+                .map_err(|e| MetadataError::Parse { path: path.to_owned(), message: e.to_string() }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Metadata::default()),
+            Err(source) => Err(MetadataError::Read { path: path.to_owned(), source }),
+        }
+    }
+
+    pub fn find(&self, account: &str) -> Option<&StoredToken> {
+        self.tokens.iter().find(|t| t.account == account)
+    }
+
+    /// Applies `change` to the file's current content under an exclusive lock, then writes it
+    /// atomically, so concurrent writers never lose each other's entries.
+    pub fn update(path: &Path, change: impl FnOnce(&mut Metadata)) -> Result<Metadata, MetadataError> {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let write_err = |source| MetadataError::Write { path: path.to_owned(), source };
+        fs::create_dir_all(dir).map_err(write_err)?;
+        let lock = File::create(dir.join("tokens.lock")).map_err(write_err)?;
+        lock.lock().map_err(write_err)?;
+        let mut metadata = Metadata::load(path)?;
+        change(&mut metadata);
+        let text = toml::to_string_pretty(&metadata)
+            .map_err(|e| MetadataError::Parse { path: path.to_owned(), message: e.to_string() })?;
+        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(write_err)?;
+        tmp.write_all(text.as_bytes()).map_err(write_err)?;
+        tmp.as_file().sync_all().map_err(write_err)?;
+        tmp.persist(path).map_err(|e| write_err(e.error))?;
+        drop(lock);
+        Ok(metadata)
+    }
+
+    /// Inserts or replaces the entry with the same account.
+    pub fn upsert(path: &Path, entry: StoredToken) -> Result<Metadata, MetadataError> {
+        Metadata::update(path, |m| {
+            m.tokens.retain(|t| t.account != entry.account);
+            m.tokens.push(entry);
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(account: &str) -> StoredToken {
+        StoredToken {
+            account: account.into(),
+            host: "gitlab.example.com".into(),
+            url: "https://gitlab.example.com".into(),
+            name: "scanner".into(),
+            profile: "repo-scanner".into(),
+            store: StoreKind::SecretService,
+            username: "bot".into(),
+            user_id: 7,
+            bot: true,
+            token_id: 42,
+            token_name: "scanner".into(),
+            scopes: vec!["read_api".into()],
+            expires_at: Some("2027-01-01".into()),
+            verified_at: "2026-11-23T12:00:00Z".into(),
+            ca_file: None,
+            target: None,
+        }
+    }
+
+    #[test]
+    fn upsert_replaces_by_account_and_survives_a_reload() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("gitlab-token").join("tokens.toml");
+        Metadata::upsert(&path, entry("a@h")).unwrap();
+        Metadata::upsert(&path, entry("b@h")).unwrap();
+        let mut changed = entry("a@h");
+        changed.token_id = 43;
+        Metadata::upsert(&path, changed).unwrap();
+        let loaded = Metadata::load(&path).unwrap();
+        assert_eq!(loaded.tokens.len(), 2);
+        assert_eq!(loaded.find("a@h").unwrap().token_id, 43);
+        assert!(Metadata::load(&dir.path().join("missing.toml")).unwrap().tokens.is_empty());
+    }
+}

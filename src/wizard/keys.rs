@@ -1,0 +1,398 @@
+//! Key and paste handling, step by step. Pure: it changes the state and returns effects.
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use tui_input::backend::crossterm::EventHandler;
+
+use super::{CustomPick, Effect, HostChoice, Owner, State, Step};
+use crate::gitlab::access::{Role, SCOPES};
+use crate::gitlab::links;
+use crate::instance::Instance;
+use crate::strings::wizard as text;
+use crate::token::Token;
+use crate::vault::{self, StoredToken};
+
+/// GitLab allows at most 365 days (400 behind a feature flag); 90 is a sensible default.
+pub const DEFAULT_EXPIRY_DAYS: u32 = 90;
+pub const MAX_EXPIRY_DAYS: u32 = 365;
+
+pub(super) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    if key.kind == KeyEventKind::Release {
+        state.dirty = false;
+        return Vec::new();
+    }
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    if state.confirm_quit {
+        return match key.code {
+            KeyCode::Char('y') | KeyCode::Char('Y') => quit(state),
+            _ => {
+                state.confirm_quit = false;
+                Vec::new()
+            }
+        };
+    }
+    if ctrl && key.code == KeyCode::Char('c') {
+        return request_quit(state);
+    }
+    state.notice = None;
+    match state.step {
+        Step::Profile => profile(state, key),
+        Step::Host => host(state, key),
+        Step::Reachability => reachability(state, key),
+        Step::Owner => owner(state, key),
+        Step::Role => role(state, key),
+        Step::Generate => generate(state, key),
+        Step::Paste => paste(state, key),
+        Step::Validate => validate(state, key),
+        Step::Save => save(state, key),
+        Step::Done => match key.code {
+            KeyCode::Enter | KeyCode::Char('q') | KeyCode::Esc => quit(state),
+            _ => ignored(state),
+        },
+    }
+}
+
+pub(super) fn on_paste(state: &mut State, token: Token) -> Vec<Effect> {
+    match state.step {
+        Step::Paste => {
+            state.secret.clear();
+            state.secret.push_str(token.expose());
+        }
+        Step::Host => {
+            state.host_choice = HostChoice::SelfHosted;
+            state.host_input = tui_input::Input::new(token.expose().trim().to_owned());
+        }
+        Step::Owner => state.target_input = tui_input::Input::new(token.expose().trim().to_owned()),
+        _ => state.dirty = false,
+    }
+    Vec::new()
+}
+
+fn ignored(state: &mut State) -> Vec<Effect> {
+    state.dirty = false;
+    Vec::new()
+}
+
+fn quit(state: &mut State) -> Vec<Effect> {
+    state.quit = true;
+    vec![Effect::Quit]
+}
+
+fn request_quit(state: &mut State) -> Vec<Effect> {
+    if state.has_unsaved_token() {
+        state.confirm_quit = true;
+        Vec::new()
+    } else {
+        quit(state)
+    }
+}
+
+fn profile(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    if state.custom.is_some() {
+        return custom(state, key);
+    }
+    match key.code {
+        KeyCode::Up | KeyCode::Char('k') => state.profile_cursor = state.profile_cursor.saturating_sub(1),
+        KeyCode::Down | KeyCode::Char('j') => {
+            state.profile_cursor = (state.profile_cursor + 1).min(state.profiles.len().saturating_sub(1))
+        }
+        KeyCode::Enter => {
+            let Some(chosen) = state.profiles.get(state.profile_cursor).cloned() else { return ignored(state) };
+            if chosen.custom {
+                state.custom = Some(CustomPick::new());
+            } else {
+                state.choose_profile(chosen);
+            }
+        }
+        KeyCode::Char('q') | KeyCode::Esc => return request_quit(state),
+        _ => return ignored(state),
+    }
+    Vec::new()
+}
+
+fn custom(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let Some(pick) = state.custom.as_mut() else { return Vec::new() };
+    let rows = SCOPES.len() + 1;
+    match key.code {
+        KeyCode::Up | KeyCode::Char('k') => pick.cursor = pick.cursor.saturating_sub(1),
+        KeyCode::Down | KeyCode::Char('j') => pick.cursor = (pick.cursor + 1).min(rows - 1),
+        KeyCode::Char(' ') if pick.cursor < SCOPES.len() => {
+            pick.selected[pick.cursor] = !pick.selected[pick.cursor];
+            pick.error = None;
+        }
+        KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') if pick.cursor == SCOPES.len() => {
+            let i = Role::ALL.iter().position(|r| *r == pick.role).unwrap_or(2);
+            let next = if key.code == KeyCode::Left { i.saturating_sub(1) } else { (i + 1) % Role::ALL.len() };
+            pick.role = Role::ALL[next];
+        }
+        KeyCode::Enter => {
+            let scopes: Vec<&str> =
+                SCOPES.iter().zip(&pick.selected).filter(|(_, on)| **on).map(|(s, _)| s.name).collect();
+            if scopes.is_empty() {
+                pick.error = Some(text::PICK_A_SCOPE.into());
+                return Vec::new();
+            }
+            let chosen = state.profiles[state.profile_cursor].customised(&scopes, pick.role);
+            state.choose_profile(chosen);
+        }
+        KeyCode::Esc => state.custom = None,
+        _ => return ignored(state),
+    }
+    Vec::new()
+}
+
+fn host(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    match key.code {
+        KeyCode::Up | KeyCode::Down | KeyCode::Tab | KeyCode::BackTab => {
+            state.host_choice = match state.host_choice {
+                HostChoice::GitLabCom => HostChoice::SelfHosted,
+                HostChoice::SelfHosted => HostChoice::GitLabCom,
+            };
+            state.host_error = None;
+        }
+        KeyCode::Enter => return state.submit_host(),
+        KeyCode::Esc => {
+            state.step = Step::Profile;
+            state.custom = None;
+        }
+        _ => {
+            let before = state.host_input.value().len();
+            state.host_input.handle_event(&Event::Key(key));
+            if state.host_input.value().len() != before {
+                state.host_choice = HostChoice::SelfHosted;
+            }
+            state.host_error = None;
+        }
+    }
+    Vec::new()
+}
+
+impl State {
+    /// Accepts the host and starts the reachability check.
+    pub(super) fn submit_host(&mut self) -> Vec<Effect> {
+        let parsed = match self.host_choice {
+            HostChoice::GitLabCom => Ok(Instance::gitlab_com()),
+            HostChoice::SelfHosted => Instance::parse(self.host_input.value()),
+        };
+        match parsed {
+            Ok(instance) => {
+                self.host_error = None;
+                self.host_choice =
+                    if instance.is_gitlab_com() { HostChoice::GitLabCom } else { HostChoice::SelfHosted };
+                self.step = Step::Reachability;
+                self.instance = Some(instance);
+                self.start_probe()
+            }
+            Err(e) => {
+                self.host_error = Some(text::host_error(&e));
+                Vec::new()
+            }
+        }
+    }
+
+    fn start_probe(&mut self) -> Vec<Effect> {
+        let Some(instance) = self.instance.clone() else { return Vec::new() };
+        let ticket = self.next_ticket();
+        self.probe.start(ticket);
+        self.probe_stages.clear();
+        vec![Effect::Probe { ticket, instance, ca_file: self.ca_file.clone() }]
+    }
+
+    fn start_validation(&mut self) -> Vec<Effect> {
+        let Some(instance) = self.instance.clone() else { return Vec::new() };
+        let ticket = self.next_ticket();
+        self.validation.start(ticket);
+        self.save.cancel();
+        self.step = Step::Validate;
+        vec![Effect::Validate {
+            ticket,
+            instance,
+            ca_file: self.ca_file.clone(),
+            token: self.token(),
+            needs: self.needs(),
+        }]
+    }
+
+    fn start_save(&mut self) -> Vec<Effect> {
+        let (Some(instance), Some(v), Some(profile)) =
+            (self.instance.as_ref(), self.validation.result.as_ref(), self.profile.as_ref())
+        else {
+            return Vec::new();
+        };
+        let (Some(info), Some(user)) = (v.token.as_ref(), v.user.as_ref()) else { return Vec::new() };
+        let entry = StoredToken {
+            account: vault::account(&self.name, &instance.key()),
+            host: instance.key(),
+            url: instance.base_url(),
+            name: self.name.clone(),
+            profile: profile.id.clone(),
+            store: vault::StoreKind::platform_default(),
+            username: user.username.clone(),
+            user_id: user.id,
+            bot: user.bot,
+            token_id: info.id,
+            token_name: info.name.clone(),
+            scopes: info.scopes.clone(),
+            expires_at: info.expires_at.clone(),
+            verified_at: self.validated_at.clone().unwrap_or_default(),
+            ca_file: self.ca_file.clone(),
+            target: self.target(),
+        };
+        let ticket = self.next_ticket();
+        self.save.start(ticket);
+        self.step = Step::Save;
+        vec![Effect::Save { ticket, token: self.token(), entry: Box::new(entry) }]
+    }
+
+    /// The link the current screen offers to open.
+    pub fn link(&self) -> Option<String> {
+        let instance = self.instance.as_ref()?;
+        let group = self.target().unwrap_or_default();
+        match (self.step, self.owner) {
+            (Step::Owner, Owner::ServiceAccount) => Some(links::service_accounts(instance, &group)),
+            (Step::Role, _) if !group.is_empty() => Some(links::group_members(instance, &group)),
+            (Step::Generate, Owner::ServiceAccount) => Some(links::service_accounts(instance, &group)),
+            (Step::Generate, Owner::Personal) => {
+                let profile = self.profile.as_ref()?;
+                Some(links::new_personal_token(
+                    instance,
+                    &self.token_name(),
+                    &text::token_description(&profile.name),
+                    &profile.scope_names(),
+                ))
+            }
+            _ => None,
+        }
+    }
+}
+
+fn open_link(state: &mut State) -> Vec<Effect> {
+    match state.link() {
+        Some(url) => vec![Effect::OpenUrl(url)],
+        None => ignored(state),
+    }
+}
+
+fn reachability(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let done_ok = state.probe.result.as_ref().is_some_and(|r| r.ok);
+    match key.code {
+        KeyCode::Enter if done_ok => state.step = Step::Owner,
+        KeyCode::Enter if state.probe.result.is_some() => state.notice = Some(text::FIX_FIRST.into()),
+        KeyCode::Char('r') if !state.probe.running() => return state.start_probe(),
+        KeyCode::Esc => {
+            state.probe.cancel();
+            state.step = Step::Host;
+        }
+        KeyCode::Char('q') => return request_quit(state),
+        _ => return ignored(state),
+    }
+    Vec::new()
+}
+
+fn owner(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Up | KeyCode::Down | KeyCode::Tab | KeyCode::BackTab => {
+            state.owner = match state.owner {
+                Owner::ServiceAccount => Owner::Personal,
+                Owner::Personal => Owner::ServiceAccount,
+            };
+            state.owner_error = None;
+        }
+        KeyCode::Char('o') if ctrl => return open_link(state),
+        KeyCode::Enter => {
+            let needs_group = state.owner == Owner::ServiceAccount
+                && state.instance.as_ref().is_some_and(Instance::is_gitlab_com);
+            if needs_group && state.target().is_none() {
+                state.owner_error = Some(text::GROUP_NEEDED.into());
+            } else {
+                state.step = Step::Role;
+            }
+        }
+        KeyCode::Esc => state.step = Step::Reachability,
+        _ => {
+            state.target_input.handle_event(&Event::Key(key));
+            state.owner_error = None;
+        }
+    }
+    Vec::new()
+}
+
+fn role(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    match key.code {
+        KeyCode::Enter => state.step = Step::Generate,
+        KeyCode::Char('o') => return open_link(state),
+        KeyCode::Esc => state.step = Step::Owner,
+        KeyCode::Char('q') => return request_quit(state),
+        _ => return ignored(state),
+    }
+    Vec::new()
+}
+
+fn generate(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    match key.code {
+        KeyCode::Enter => state.step = Step::Paste,
+        KeyCode::Char('o') => return open_link(state),
+        KeyCode::Char('+') | KeyCode::Right => state.expiry_days = (state.expiry_days + 30).min(MAX_EXPIRY_DAYS),
+        KeyCode::Char('-') | KeyCode::Left => state.expiry_days = state.expiry_days.saturating_sub(30).max(7),
+        KeyCode::Esc => state.step = Step::Role,
+        KeyCode::Char('q') => return request_quit(state),
+        _ => return ignored(state),
+    }
+    Vec::new()
+}
+
+fn paste(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Enter => {
+            let trimmed = state.secret.trim().to_owned();
+            *state.secret = trimmed;
+            if state.secret.is_empty() {
+                state.notice = Some(text::PASTE_FIRST.into());
+            } else {
+                return state.start_validation();
+            }
+        }
+        KeyCode::Char('u') if ctrl => state.secret.clear(),
+        KeyCode::Char(c) if !ctrl => state.secret.push(c),
+        KeyCode::Backspace => {
+            state.secret.pop();
+        }
+        KeyCode::Esc => state.step = Step::Generate,
+        _ => return ignored(state),
+    }
+    Vec::new()
+}
+
+fn validate(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let ok = state.validation.result.as_ref().map(|v| v.ok());
+    match (key.code, ok) {
+        (KeyCode::Enter, Some(true)) => return state.start_save(),
+        (KeyCode::Enter, Some(false)) => {
+            state.secret.clear();
+            state.validation.cancel();
+            state.step = Step::Paste;
+        }
+        (KeyCode::Char('r'), Some(_)) => return state.start_validation(),
+        (KeyCode::Esc, _) => {
+            state.validation.cancel();
+            state.step = Step::Paste;
+        }
+        (KeyCode::Char('q'), _) => return request_quit(state),
+        _ => return ignored(state),
+    }
+    Vec::new()
+}
+
+fn save(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    match (key.code, &state.save.result) {
+        (KeyCode::Char('r'), Some(Err(_))) => return state.start_save(),
+        (KeyCode::Esc, Some(Err(_))) => {
+            state.save.cancel();
+            state.step = Step::Validate;
+        }
+        (KeyCode::Char('q'), _) => return request_quit(state),
+        _ => return ignored(state),
+    }
+    Vec::new()
+}

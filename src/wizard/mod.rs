@@ -1,0 +1,333 @@
+//! The onboarding wizard as a pure state machine: `update(&mut State, Msg) -> Vec<Effect>`.
+//! No I/O and no terminal here; the runtime performs the effects and answers with messages.
+
+mod keys;
+mod results;
+
+use std::path::PathBuf;
+
+use crossterm::event::KeyEvent;
+use time::Date;
+use tui_input::Input;
+use zeroize::Zeroizing;
+
+use crate::gitlab::access::{Role, SCOPES};
+use crate::instance::Instance;
+use crate::probe::{Report, StageResult};
+use crate::profile::Profile;
+use crate::token::Token;
+use crate::validation::{Requirements, Validation};
+use crate::vault::{StoredToken, VaultError};
+
+pub use keys::DEFAULT_EXPIRY_DAYS;
+
+/// Tags an asynchronous request; a result whose ticket is not the current one is stale and dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Ticket(pub u64);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Profile,
+    Host,
+    Reachability,
+    Owner,
+    Role,
+    Generate,
+    Paste,
+    Validate,
+    Save,
+    Done,
+}
+
+impl Step {
+    pub const ALL: [Step; 10] = [
+        Step::Profile,
+        Step::Host,
+        Step::Reachability,
+        Step::Owner,
+        Step::Role,
+        Step::Generate,
+        Step::Paste,
+        Step::Validate,
+        Step::Save,
+        Step::Done,
+    ];
+
+    pub fn number(self) -> usize {
+        Step::ALL.iter().position(|s| *s == self).unwrap_or(0) + 1
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostChoice {
+    GitLabCom,
+    SelfHosted,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    ServiceAccount,
+    Personal,
+}
+
+/// Everything the wizard knows. Rendering reads it; only `update` changes it.
+pub struct State {
+    pub step: Step,
+    pub today: Date,
+    pub profiles: Vec<Profile>,
+    pub profile_cursor: usize,
+    /// Picking scopes and role for the custom profile.
+    pub custom: Option<CustomPick>,
+    /// The profile in use (a customised copy for "custom").
+    pub profile: Option<Profile>,
+    pub host_choice: HostChoice,
+    pub host_input: Input,
+    pub host_error: Option<String>,
+    pub instance: Option<Instance>,
+    pub ca_file: Option<PathBuf>,
+    pub probe: Task<Report>,
+    pub probe_stages: Vec<StageResult>,
+    pub owner: Owner,
+    pub target_input: Input,
+    pub owner_error: Option<String>,
+    pub expiry_days: u32,
+    pub name: String,
+    /// The pasted or typed token, zeroized when replaced or dropped.
+    pub secret: Zeroizing<String>,
+    pub validation: Task<Validation>,
+    pub validated_at: Option<String>,
+    pub save: Task<Result<Saved, SaveError>>,
+    pub confirm_quit: bool,
+    pub notice: Option<String>,
+    pub spinner: usize,
+    last_ticket: u64,
+    /// Set by `update` when the screen must be drawn again.
+    pub dirty: bool,
+    pub quit: bool,
+}
+
+/// A request in flight or its answer.
+pub struct Task<T> {
+    pub ticket: Option<Ticket>,
+    pub result: Option<T>,
+}
+
+impl<T> Default for Task<T> {
+    fn default() -> Self {
+        Task { ticket: None, result: None }
+    }
+}
+
+impl<T> Task<T> {
+    pub fn running(&self) -> bool {
+        self.ticket.is_some() && self.result.is_none()
+    }
+
+    fn start(&mut self, ticket: Ticket) {
+        self.ticket = Some(ticket);
+        self.result = None;
+    }
+
+    /// Forgets the request: its answer, when it comes, is stale.
+    fn cancel(&mut self) {
+        self.ticket = None;
+        self.result = None;
+    }
+
+    /// Accepts `result` only for the current ticket.
+    fn finish(&mut self, ticket: Ticket, result: T) -> bool {
+        if self.ticket == Some(ticket) && self.result.is_none() {
+            self.result = Some(result);
+            true
+        } else {
+            false
+        }
+    }
+}
+
+pub struct CustomPick {
+    pub selected: Vec<bool>,
+    pub role: Role,
+    /// Rows: each scope, then the role.
+    pub cursor: usize,
+    pub error: Option<String>,
+}
+
+impl CustomPick {
+    fn new() -> Self {
+        CustomPick { selected: vec![false; SCOPES.len()], role: Role::Reporter, cursor: 0, error: None }
+    }
+}
+
+/// What was saved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Saved {
+    pub account: String,
+    pub store: String,
+    pub metadata_path: PathBuf,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SaveError {
+    /// Nothing was stored.
+    Keychain(VaultError),
+    /// The token is in the keychain, but the metadata file could not be written.
+    Metadata(String),
+}
+
+/// Inputs to the wizard: keys from the terminal, and results from the runtime.
+pub enum Msg {
+    Key(KeyEvent),
+    /// A bracketed paste, wrapped as a secret at the edge.
+    Paste(Token),
+    Resize,
+    /// Animation tick; only sent while something runs.
+    Tick,
+    ProbeStage(Ticket, StageResult),
+    ProbeDone(Ticket, Report),
+    /// The validation and when it finished (RFC 3339).
+    Validated(Ticket, Box<Validation>, String),
+    Saved(Ticket, Result<Saved, SaveError>),
+    BrowserOpened(Result<(), String>),
+}
+
+/// Work for the runtime.
+#[derive(Debug)]
+pub enum Effect {
+    Probe { ticket: Ticket, instance: Instance, ca_file: Option<PathBuf> },
+    Validate { ticket: Ticket, instance: Instance, ca_file: Option<PathBuf>, token: Token, needs: Requirements },
+    Save { ticket: Ticket, token: Token, entry: Box<StoredToken> },
+    OpenUrl(String),
+    Quit,
+}
+
+/// How the wizard starts.
+pub struct Setup {
+    pub today: Date,
+    pub profiles: Vec<Profile>,
+    pub profile: Option<Profile>,
+    pub host: Option<Instance>,
+    /// A GitLab remote of the current directory: prefills host and group.
+    pub remote: Option<(Instance, String)>,
+    pub ca_file: Option<PathBuf>,
+    pub name: Option<String>,
+}
+
+impl State {
+    /// A wizard at its first open step; returns the effects to start with.
+    pub fn new(setup: Setup) -> (State, Vec<Effect>) {
+        let remote_group = setup.remote.as_ref().map(|(_, p)| p.clone()).unwrap_or_default();
+        let host = setup.host.clone().or_else(|| setup.remote.as_ref().map(|(i, _)| i.clone()));
+        let host_choice = match &host {
+            Some(i) if !i.is_gitlab_com() => HostChoice::SelfHosted,
+            _ => HostChoice::GitLabCom,
+        };
+        let host_text = host.as_ref().filter(|i| !i.is_gitlab_com()).map(|i| i.base_url()).unwrap_or_default();
+        let mut state = State {
+            step: Step::Profile,
+            today: setup.today,
+            profile_cursor: 0,
+            custom: None,
+            profile: None,
+            host_choice,
+            host_input: Input::new(host_text),
+            host_error: None,
+            instance: None,
+            ca_file: setup.ca_file,
+            probe: Task::default(),
+            probe_stages: Vec::new(),
+            owner: Owner::ServiceAccount,
+            target_input: Input::new(remote_group),
+            owner_error: None,
+            expiry_days: DEFAULT_EXPIRY_DAYS,
+            name: setup.name.clone().unwrap_or_default(),
+            secret: Zeroizing::new(String::new()),
+            validation: Task::default(),
+            validated_at: None,
+            save: Task::default(),
+            confirm_quit: false,
+            notice: None,
+            spinner: 0,
+            last_ticket: 0,
+            dirty: true,
+            quit: false,
+            profiles: setup.profiles,
+        };
+        let mut effects = Vec::new();
+        if let Some(profile) = setup.profile.filter(|p| !p.custom) {
+            state.profile_cursor = state.profiles.iter().position(|p| p.id == profile.id).unwrap_or(0);
+            state.choose_profile(profile);
+            if setup.host.is_some() {
+                effects = state.submit_host();
+            }
+        }
+        (state, effects)
+    }
+
+    fn next_ticket(&mut self) -> Ticket {
+        self.last_ticket += 1;
+        Ticket(self.last_ticket)
+    }
+
+    /// Whether an animation must keep running (the runtime ticks only then).
+    pub fn busy(&self) -> bool {
+        self.probe.running() || self.validation.running() || self.save.running()
+    }
+
+    /// A token was entered but is not saved yet: quitting would lose it.
+    pub fn has_unsaved_token(&self) -> bool {
+        !self.secret.is_empty() && !matches!(&self.save.result, Some(Ok(_)))
+    }
+
+    pub fn token(&self) -> Token {
+        Token::new(self.secret.to_string())
+    }
+
+    /// The group or project path the user named, if any.
+    pub fn target(&self) -> Option<String> {
+        let t = self.target_input.value().trim().trim_matches('/');
+        (!t.is_empty()).then(|| t.to_owned())
+    }
+
+    pub fn needs(&self) -> Requirements {
+        let profile = self.profile.as_ref();
+        Requirements {
+            scopes: profile.map(Profile::scope_names).unwrap_or_default(),
+            role: profile.map_or(Role::Reporter, |p| p.role),
+            target: self.target(),
+        }
+    }
+
+    /// The token name suggested on GitLab's token page.
+    pub fn token_name(&self) -> String {
+        format!("{} (gitlab-token)", self.name)
+    }
+
+    fn choose_profile(&mut self, profile: Profile) {
+        if self.name.is_empty() {
+            self.name = profile.id.clone();
+        }
+        self.profile = Some(profile);
+        self.custom = None;
+        self.step = Step::Host;
+    }
+}
+
+/// Applies one message. Returns the effects the runtime must perform.
+pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    state.dirty = true;
+    match msg {
+        Msg::Key(key) => keys::on_key(state, key),
+        Msg::Paste(token) => keys::on_paste(state, token),
+        Msg::Resize => Vec::new(),
+        Msg::Tick => {
+            if state.busy() {
+                state.spinner = state.spinner.wrapping_add(1);
+            } else {
+                state.dirty = false;
+            }
+            Vec::new()
+        }
+        other => results::on_result(state, other),
+    }
+}

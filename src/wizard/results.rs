@@ -1,0 +1,51 @@
+//! Results of the runtime's work, accepted only when their ticket is current.
+
+use super::{Effect, Msg, State, Step};
+use crate::strings::wizard as text;
+
+pub(super) fn on_result(state: &mut State, msg: Msg) -> Vec<Effect> {
+    let accepted = match msg {
+        Msg::ProbeStage(ticket, stage) => {
+            let current = state.probe.ticket == Some(ticket) && state.probe.running();
+            if current {
+                state.probe_stages.push(stage);
+            }
+            current
+        }
+        Msg::ProbeDone(ticket, report) => {
+            let stages = report.stages.clone();
+            let accepted = state.probe.finish(ticket, report);
+            if accepted {
+                state.probe_stages = stages;
+            }
+            accepted
+        }
+        Msg::Validated(ticket, validation, at) => {
+            let accepted = state.validation.finish(ticket, *validation);
+            if accepted {
+                state.validated_at = Some(at);
+            }
+            accepted
+        }
+        Msg::Saved(ticket, result) => {
+            let ok = result.is_ok();
+            let accepted = state.save.finish(ticket, result);
+            if accepted && ok {
+                state.step = Step::Done;
+            }
+            accepted
+        }
+        Msg::BrowserOpened(result) => {
+            state.notice = Some(match result {
+                Ok(()) => text::BROWSER_OPENED.into(),
+                Err(e) => text::browser_failed(&e),
+            });
+            true
+        }
+        Msg::Key(_) | Msg::Paste(_) | Msg::Resize | Msg::Tick => false,
+    };
+    if !accepted {
+        state.dirty = false;
+    }
+    Vec::new()
+}
