@@ -28,13 +28,16 @@ pub fn top_level_group(path: &str) -> &str {
 }
 
 /// Where service accounts are created and their tokens managed: the top-level group's
-/// Settings → Service accounts on GitLab.com, the Admin area on self-managed.
-pub fn service_accounts(instance: &Instance, group_path: &str) -> String {
+/// Settings → Service accounts on GitLab.com (`None` until a group is known), the Admin area on
+/// self-managed.
+pub fn service_accounts(instance: &Instance, group_path: &str) -> Option<String> {
     let group = top_level_group(group_path);
-    if instance.is_gitlab_com() {
-        format!("{}/groups/{group}/-/settings/service_accounts", instance.base_url())
+    if !instance.is_gitlab_com() {
+        Some(instance.url("/admin/application_settings/service_accounts"))
+    } else if group.is_empty() {
+        None
     } else {
-        instance.url("/admin/application_settings/service_accounts")
+        Some(format!("{}/groups/{group}/-/settings/service_accounts", instance.base_url()))
     }
 }
 
@@ -73,12 +76,13 @@ mod tests {
     #[test]
     fn service_accounts_live_in_different_places() {
         assert_eq!(
-            service_accounts(&Instance::gitlab_com(), "acme/platform/tools"),
+            service_accounts(&Instance::gitlab_com(), "acme/platform/tools").unwrap(),
             "https://gitlab.com/groups/acme/-/settings/service_accounts"
         );
+        assert_eq!(service_accounts(&Instance::gitlab_com(), " / "), None);
         let sm = Instance::parse("gitlab.example.com").unwrap();
         assert_eq!(
-            service_accounts(&sm, "acme"),
+            service_accounts(&sm, "acme").unwrap(),
             "https://gitlab.example.com/admin/application_settings/service_accounts"
         );
         assert_eq!(group_members(&sm, "/acme/platform/"), "https://gitlab.example.com/groups/acme/platform/-/group_members");

@@ -24,9 +24,9 @@ pub fn help(step: Step, custom_open: bool) -> &'static str {
     match step {
         Step::Profile if custom_open => "↑↓ move  Space toggle  ←→ role  Enter confirm  Esc back",
         Step::Profile => "↑↓ choose  Enter next  q quit",
-        Step::Host => "↑↓ GitLab.com / self-hosted  type the address  Enter next  Esc back  Ctrl-C quit",
+        Step::Host => "↑↓ choose  type the address  Enter next  Esc back  Ctrl-C quit",
         Step::Reachability => "Enter next  r retry  Esc back  q quit",
-        Step::Owner => "↑↓ choose  type the group path  Ctrl-O open link  Enter next  Esc back  Ctrl-C quit",
+        Step::Owner => "↑↓ choose  type group  Ctrl-O open link  Enter next  Esc back  Ctrl-C quit",
         Step::Role => "o open link  Enter next  Esc back  q quit",
         Step::Generate => "o open link  +/- expiry  Enter next  Esc back  q quit",
         Step::Paste => "paste or type  Ctrl-U clear  Enter check  Esc back  Ctrl-C quit",
@@ -58,30 +58,34 @@ pub fn relative_root_note(root: &str) -> String {
 }
 
 pub const FIX_FIRST: &str = "Fix the problem above first (or go back with Esc and change the address).";
+pub const STAGE_FAILED: &str = "failed (see below)";
 pub const PROBE_RUNNING: &str = "Checking…";
 pub const PROBE_OK: &str = "Reachable over valid TLS, and it answers like GitLab.";
 
 pub const OWNER_SA: &str = "A service account (recommended for teams: survives people leaving)";
 pub const OWNER_ME: &str = "My own account";
 pub const GROUP_FIELD: &str = "Group path";
-pub const GROUP_HINT: &str = "the group (or group/project) the integration works on; optional for your own account";
+pub const GROUP_HINT: &str = "the group (or group/project) it works on; optional for your own account";
+pub const LINK_NEEDS_GROUP: &str = "the group's Settings → Service accounts (type the group path above)";
 pub const GROUP_NEEDED: &str = "On GitLab.com a service account belongs to a top-level group: type its path.";
 
 pub fn service_account_steps(gitlab_com: bool, link: &str) -> Vec<String> {
     if gitlab_com {
         vec![
-            "On GitLab.com a service account belongs to a top-level group; its Owners create it".into(),
-            "(Premium/Ultimate; on Free from GitLab 18.11).".into(),
+            "On GitLab.com a service account belongs to a top-level group, and that group's Owners \
+             create it (Premium and Ultimate; Free from GitLab 18.11)."
+                .into(),
             format!("1. Open {link}"),
-            "2. Add service account, give it a name (e.g. the integration's), Create.".into(),
+            "2. Select Add service account, give it a name (e.g. the integration's), then Create.".into(),
         ]
     } else {
         vec![
-            "On self-managed GitLab, service accounts need GitLab EE (Premium/Ultimate; Free from 18.11)".into(),
-            "and are created by an instance administrator in the Admin area, or by top-level group".into(),
-            "Owners where the admin allows it (Settings → General → Account and limit).".into(),
+            "On self-managed GitLab, service accounts need GitLab EE (Premium and Ultimate; Free from \
+             18.11). An instance administrator creates them in the Admin area, or top-level group \
+             Owners where the admin allows it (Admin → Settings → General → Account and limit)."
+                .into(),
             format!("1. An administrator opens {link}"),
-            "2. Add service account, give it a name, Create.".into(),
+            "2. Select Add service account, give it a name, then Create.".into(),
         ]
     }
 }
@@ -141,16 +145,15 @@ pub const INVALID: &str = "This token does not work for the integration yet. Fix
 pub const SAVING: &str = "Saving to the keychain and reading it back…";
 pub const SAVE_FAILED: &str = "Nothing was lost: the token is still here. Fix the cause and press r to retry.";
 
-pub fn done_lines(account: &str, store: &str, path: &str, expires: &str) -> Vec<String> {
+pub fn done_lines(account: &str, store: &str, path: &str, expires: &str, verify: &str) -> Vec<String> {
     vec![
         format!("Saved in the {store}: service \"gitlab-token\", account \"{account}\"."),
+        "It was read back from the keychain to confirm.".into(),
         format!("Facts about it (no secret): {path}"),
-        format!("Expires: {expires}."),
+        format!("Expires: {expires}. Create and save a new token before then."),
         String::new(),
-        "Read it back:  gitlab-token get".into(),
-        "  or:          secret-tool lookup service gitlab-token username ".to_owned() + account,
-        "Check it:      gitlab-token verify --host HOST".into(),
-        "Rotate it:     gitlab-token rotate (before it expires)".into(),
+        "Other tools read it from the keychain under that service and account.".into(),
+        format!("Check it again:  {verify}"),
     ]
 }
 

@@ -113,7 +113,7 @@ pub fn reachability(state: &State, frame: &mut Frame, area: Rect) {
             Some(done) => lines.push(Line::from(vec![
                 status_span(if done.ok { Status::Ok } else { Status::Fail }, theme),
                 Span::styled(label, theme.accent),
-                Span::raw(format!(" {}", done.detail)),
+                Span::raw(if done.ok { format!(" {}", done.detail) } else { format!(" {}", text::STAGE_FAILED) }),
                 Span::styled(format!("  {} ms", done.ms), theme.muted),
             ])),
             None if state.probe.running() => lines.push(Line::from(vec![
@@ -162,7 +162,8 @@ pub fn owner(state: &State, frame: &mut Frame, area: Rect) {
     }
     match (state.owner, &state.instance) {
         (Owner::ServiceAccount, Some(instance)) => {
-            let link = links::service_accounts(instance, &state.target().unwrap_or_default());
+            let link = links::service_accounts(instance, &state.target().unwrap_or_default())
+                .unwrap_or_else(|| text::LINK_NEEDS_GROUP.to_owned());
             for l in text::service_account_steps(instance.is_gitlab_com(), &link) {
                 lines.push(Line::from(l));
             }

@@ -126,7 +126,13 @@ pub fn done(state: &State, frame: &mut Frame, area: Rect) {
         .and_then(|v| v.token.as_ref())
         .and_then(|t| t.expires_at.clone())
         .unwrap_or_else(|| "never".into());
-    let lines = text::done_lines(&saved.account, &saved.store, &saved.metadata_path.display().to_string(), &expires)
+    let verify = state
+        .instance
+        .as_ref()
+        .map(|i| format!("gitlab-token verify --host {} --name {}", i.base_url(), state.name))
+        .unwrap_or_default();
+    let path = saved.metadata_path.display().to_string();
+    let lines = text::done_lines(&saved.account, &saved.store, &path, &expires, &verify)
         .into_iter()
         .enumerate()
         .map(|(i, l)| if i == 0 { Line::from(Span::styled(l, theme.ok)) } else { Line::from(l) })

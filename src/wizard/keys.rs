@@ -248,9 +248,9 @@ impl State {
         let instance = self.instance.as_ref()?;
         let group = self.target().unwrap_or_default();
         match (self.step, self.owner) {
-            (Step::Owner, Owner::ServiceAccount) => Some(links::service_accounts(instance, &group)),
+            (Step::Owner, Owner::ServiceAccount) => links::service_accounts(instance, &group),
             (Step::Role, _) if !group.is_empty() => Some(links::group_members(instance, &group)),
-            (Step::Generate, Owner::ServiceAccount) => Some(links::service_accounts(instance, &group)),
+            (Step::Generate, Owner::ServiceAccount) => links::service_accounts(instance, &group),
             (Step::Generate, Owner::Personal) => {
                 let profile = self.profile.as_ref()?;
                 Some(links::new_personal_token(

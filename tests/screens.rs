@@ -1,0 +1,164 @@
+//! A snapshot of every screen at 80x24 and at 120x32, rendered by the pure `ui::render` on
+//! ratatui's TestBackend. The token must never appear, only its mask.
+
+mod drive;
+
+use crossterm::event::KeyCode;
+use drive::*;
+use gitlab_token::vault::VaultError;
+use gitlab_token::wizard::{Msg, SaveError, Saved, State, update};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn render(state: &State, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| gitlab_token::ui::render(state, f)).unwrap();
+    let shown = terminal.backend().to_string();
+    assert!(!shown.contains(TOKEN), "the token leaked onto the screen");
+    assert!(!shown.contains("TESTONLY"), "part of the token leaked onto the screen");
+    shown
+}
+
+fn snap(name: &str, state: &State) {
+    insta::assert_snapshot!(format!("{name}_80x24"), render(state, 80, 24));
+    insta::assert_snapshot!(format!("{name}_120x32"), render(state, 120, 32));
+}
+
+#[test]
+fn profile() {
+    let mut s = new_state();
+    snap("01_profile", &s);
+    key(&mut s, KeyCode::Down);
+    snap("01_profile_reviewer", &s);
+    for _ in 0..2 {
+        key(&mut s, KeyCode::Down);
+    }
+    key(&mut s, KeyCode::Enter);
+    key(&mut s, KeyCode::Down);
+    key(&mut s, KeyCode::Char(' '));
+    snap("01_profile_custom", &s);
+}
+
+#[test]
+fn host() {
+    let mut s = new_state();
+    key(&mut s, KeyCode::Enter);
+    snap("02_host", &s);
+    type_text(&mut s, "https://example.com/gitlab");
+    snap("02_host_relative_root", &s);
+    let mut s = new_state();
+    key(&mut s, KeyCode::Enter);
+    type_text(&mut s, "http://gitlab.example.com");
+    key(&mut s, KeyCode::Enter);
+    snap("02_host_error", &s);
+}
+
+#[test]
+fn reachability() {
+    let mut s = new_state();
+    key(&mut s, KeyCode::Enter);
+    type_text(&mut s, "gitlab.example.com");
+    let t = ticket_of(&key(&mut s, KeyCode::Enter));
+    update(&mut s, Msg::ProbeStage(t, stage(gitlab_token::probe::Stage::Url, true, "https://gitlab.example.com")));
+    snap("03_reachability_running", &s);
+    update(&mut s, Msg::ProbeDone(t, healthy_report("https://gitlab.example.com")));
+    snap("03_reachability_ok", &s);
+    let t = ticket_of(&key(&mut s, KeyCode::Char('r')));
+    update(&mut s, Msg::ProbeDone(t, failed_report("https://gitlab.example.com")));
+    snap("03_reachability_failed", &s);
+}
+
+#[test]
+fn owner() {
+    let mut s = new_state();
+    to_owner(&mut s, "gitlab.example.com");
+    type_text(&mut s, "acme");
+    snap("04_owner_service_account_self_managed", &s);
+    key(&mut s, KeyCode::Down);
+    snap("04_owner_personal", &s);
+    let mut s = new_state();
+    key(&mut s, KeyCode::Enter);
+    let t = ticket_of(&key(&mut s, KeyCode::Enter));
+    update(&mut s, Msg::ProbeDone(t, healthy_report("https://gitlab.com")));
+    key(&mut s, KeyCode::Enter);
+    key(&mut s, KeyCode::Enter);
+    snap("04_owner_service_account_gitlab_com_needs_group", &s);
+}
+
+#[test]
+fn role_and_generate() {
+    let mut s = new_state();
+    to_owner(&mut s, "gitlab.example.com");
+    type_text(&mut s, "acme/platform");
+    key(&mut s, KeyCode::Enter);
+    snap("05_role", &s);
+    key(&mut s, KeyCode::Enter);
+    snap("06_generate_service_account", &s);
+    let mut s = new_state();
+    to_paste(&mut s, "gitlab.example.com", "acme");
+    key(&mut s, KeyCode::Esc);
+    key(&mut s, KeyCode::Char('+'));
+    snap("06_generate_personal", &s);
+}
+
+#[test]
+fn paste_screen() {
+    let mut s = new_state();
+    to_paste(&mut s, "gitlab.example.com", "");
+    snap("07_paste_empty", &s);
+    paste(&mut s, TOKEN);
+    snap("07_paste_masked", &s);
+    ctrl(&mut s, 'u');
+    paste(&mut s, "gldt-TESTONLYdeploytoken1234");
+    snap("07_paste_deploy_token", &s);
+}
+
+#[test]
+fn validate() {
+    let mut s = new_state();
+    to_paste(&mut s, "gitlab.example.com", "acme");
+    paste(&mut s, TOKEN);
+    let t = ticket_of(&key(&mut s, KeyCode::Enter));
+    snap("08_validate_running", &s);
+    let needs = s.needs();
+    update(&mut s, Msg::Validated(t, Box::new(validation_for(&needs, &["read_api", "read_repository"])), "t".into()));
+    snap("08_validate_ok", &s);
+    let t = ticket_of(&key(&mut s, KeyCode::Char('r')));
+    update(&mut s, Msg::Validated(t, Box::new(validation_for(&needs, &["read_api"])), "t".into()));
+    snap("08_validate_missing_scope", &s);
+    let t = ticket_of(&key(&mut s, KeyCode::Char('r')));
+    update(&mut s, Msg::Validated(t, Box::new(unauthorized(&needs)), "t".into()));
+    snap("08_validate_unauthorized", &s);
+}
+
+#[test]
+fn save_and_done() {
+    let mut s = new_state();
+    to_paste(&mut s, "gitlab.example.com", "");
+    paste(&mut s, TOKEN);
+    let t = ticket_of(&key(&mut s, KeyCode::Enter));
+    let needs = s.needs();
+    update(&mut s, Msg::Validated(t, Box::new(validation_for(&needs, &["read_api", "read_repository"])), "t".into()));
+    let t = ticket_of(&key(&mut s, KeyCode::Enter));
+    snap("09_save_running", &s);
+    let err = VaultError::NoProvider("org.freedesktop.DBus.Error.ServiceUnknown".into());
+    update(&mut s, Msg::Saved(t, Err(SaveError::Keychain(err))));
+    snap("09_save_no_secret_service", &s);
+    let t = ticket_of(&key(&mut s, KeyCode::Char('r')));
+    let saved = Saved {
+        account: "repo-scanner@gitlab.example.com".into(),
+        store: "Secret Service (GNOME Keyring / KWallet)".into(),
+        metadata_path: "/home/ada/.config/gitlab-token/tokens.toml".into(),
+    };
+    update(&mut s, Msg::Saved(t, Ok(saved)));
+    snap("10_done", &s);
+}
+
+#[test]
+fn quit_confirmation() {
+    let mut s = new_state();
+    to_paste(&mut s, "gitlab.example.com", "");
+    paste(&mut s, TOKEN);
+    ctrl(&mut s, 'c');
+    snap("11_quit_confirm", &s);
+}
