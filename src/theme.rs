@@ -64,3 +64,34 @@ pub fn current() -> &'static Theme {
     static THEME: OnceLock<Theme> = OnceLock::new();
     THEME.get_or_init(Theme::from_env)
 }
+
+/// A tone for plain-text output (`check`, `verify`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Ok,
+    Warn,
+    Fail,
+    Muted,
+    Title,
+}
+
+/// Colours `text` for a terminal; returns it unchanged when `colour` is off.
+pub fn paint(text: &str, tone: Tone, colour: bool) -> String {
+    use crossterm::style::Stylize;
+    if !colour {
+        return text.to_owned();
+    }
+    match tone {
+        Tone::Ok => text.green().to_string(),
+        Tone::Warn => text.yellow().to_string(),
+        Tone::Fail => text.red().bold().to_string(),
+        Tone::Muted => text.dark_grey().to_string(),
+        Tone::Title => text.cyan().bold().to_string(),
+    }
+}
+
+/// Colour for plain-text output: only on a terminal, and never with `NO_COLOR`.
+pub fn stdout_colour() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}

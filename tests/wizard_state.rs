@@ -31,7 +31,7 @@ fn walks_every_step_to_done() {
     assert!(s.busy());
     update(&mut s, Msg::ProbeDone(*ticket, healthy_report("https://gitlab.example.com")));
     assert!(!s.busy());
-    assert_eq!(s.probe_stages.len(), 5);
+    assert_eq!(s.probe_stages.len(), 6);
     key(&mut s, KeyCode::Enter);
     assert_eq!(s.step, Step::Owner);
 

@@ -1,5 +1,6 @@
 //! The command line: `setup` (the wizard, the default) and `verify`.
 
+mod check;
 mod setup;
 mod verify;
 
@@ -48,6 +49,31 @@ pub enum Command {
     /// Exit codes: 0 all checks pass, 1 the token fails a check, 2 usage error,
     /// 3 host unreachable or TLS failure, 4 keychain unavailable (or no stored token).
     Verify(VerifyArgs),
+    /// Check that a GitLab instance is reachable over valid TLS, and explain what to fix.
+    ///
+    /// Stages: URL, proxy, DNS, TCP, TLS (certificate chain, expiry, host name), HTTP (is it
+    /// GitLab). Exit codes: 0 reachable with valid TLS and GitLab detected, 1 problems found,
+    /// 2 usage error.
+    Check(CheckArgs),
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct CheckArgs {
+    /// The instance, e.g. https://gitlab.example.com or https://example.com/gitlab.
+    #[arg(value_name = "URL")]
+    pub url: String,
+    /// Extra CA certificate(s), PEM, to trust.
+    #[arg(long, value_name = "PATH")]
+    pub ca_file: Option<PathBuf>,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// The whole check's time limit, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
+    pub timeout: f64,
+    /// Read a token from standard input to also report the version and edition.
+    #[arg(long)]
+    pub token_stdin: bool,
 }
 
 /// Choices the wizard starts with.
@@ -103,6 +129,7 @@ pub async fn run(args: Args) -> u8 {
     match args.command {
         Some(Command::Verify(v)) => verify::run(v).await,
         Some(Command::Setup(p)) => setup::run(p).await,
+        Some(Command::Check(c)) => check::run(c).await,
         None => setup::run(args.setup).await,
     }
 }

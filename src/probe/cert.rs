@@ -125,3 +125,22 @@ fn ip_text(bytes: &[u8]) -> Option<String> {
         _ => None,
     }
 }
+
+/// What the chain says about a failed verification: whether the leaf's issuer is one of `cas`
+/// (the `--ca-file` certificates), and whether the leaf names where its issuer can be fetched
+/// (Authority Information Access, caIssuers), as publicly issued certificates do.
+pub fn issuer_facts(chain: &[CertificateDer<'_>], cas: &[CertificateDer<'_>]) -> (bool, bool) {
+    let Some(Ok((_, leaf))) = chain.first().map(|c| X509Certificate::from_der(c.as_ref())) else {
+        return (false, false);
+    };
+    let issuer_in_cas = cas.iter().any(|ca| {
+        X509Certificate::from_der(ca.as_ref()).is_ok_and(|(_, ca)| ca.subject().as_raw() == leaf.issuer().as_raw())
+    });
+    let has_ca_issuers = leaf.extensions().iter().any(|ext| match ext.parsed_extension() {
+        x509_parser::extensions::ParsedExtension::AuthorityInfoAccess(aia) => aia
+            .iter()
+            .any(|d| d.access_method == x509_parser::oid_registry::OID_PKIX_ACCESS_DESCRIPTOR_CA_ISSUERS),
+        _ => false,
+    });
+    (issuer_in_cas, has_ca_issuers)
+}

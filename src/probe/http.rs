@@ -14,22 +14,21 @@ pub struct Answer {
     pub body: Vec<u8>,
 }
 
-/// `GET path` with `Host: host`, reading at most 64 KiB of body.
-pub async fn get<S>(io: S, host: &str, path: &str) -> Result<Answer, String>
-where
-    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-{
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(io))
-        .await
-        .map_err(|e| e.to_string())?;
-    let driver = tokio::spawn(connection);
-    let request = hyper::Request::get(path)
-        .header(hyper::header::HOST, host)
+fn request(host: &str, path: &str, h2: bool) -> Result<hyper::Request<Empty<Bytes>>, String> {
+    let builder = if h2 {
+        // HTTP/2 carries the authority in the URI, not a Host header.
+        hyper::Request::get(format!("https://{host}{path}"))
+    } else {
+        hyper::Request::get(path).header(hyper::header::HOST, host)
+    };
+    builder
         .header(hyper::header::ACCEPT, "application/json")
         .header(hyper::header::USER_AGENT, concat!("gitlab-token/", env!("CARGO_PKG_VERSION")))
         .body(Empty::<Bytes>::new())
-        .map_err(|e| e.to_string())?;
-    let response = sender.send_request(request).await.map_err(|e| e.to_string())?;
+        .map_err(|e| e.to_string())
+}
+
+async fn read(response: hyper::Response<hyper::body::Incoming>) -> Answer {
     let header = |name| {
         response.headers().get(name).and_then(|v: &hyper::header::HeaderValue| v.to_str().ok()).map(str::to_owned)
     };
@@ -41,8 +40,48 @@ where
         .await
         .map(|b| b.to_bytes().to_vec())
         .unwrap_or_default();
+    Answer { status, content_type, location, body }
+}
+
+/// `GET first` and then `GET second` on the one connection `io`: both at once over HTTP/2, one
+/// after the other over HTTP/1.1. The second answer is optional (`None` if it fails).
+pub async fn get_both<S>(io: S, host: &str, first: &str, second: &str, h2: bool) -> Result<(Answer, Option<Answer>), String>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    if h2 {
+        let (sender, connection) =
+            hyper::client::conn::http2::handshake(hyper_util::rt::TokioExecutor::new(), TokioIo::new(io))
+                .await
+                .map_err(|e| e.to_string())?;
+        let driver = tokio::spawn(connection);
+        let (mut a, mut b) = (sender.clone(), sender);
+        let (ra, rb) = tokio::join!(
+            async { a.send_request(request(host, first, true)?).await.map_err(|e| e.to_string()) },
+            async { b.send_request(request(host, second, true)?).await.map_err(|e| e.to_string()) },
+        );
+        let (answer, other) = tokio::join!(read(ra?), async {
+            match rb {
+                Ok(r) => Some(read(r).await),
+                Err(_) => None,
+            }
+        });
+        driver.abort();
+        return Ok((answer, other));
+    }
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(TokioIo::new(io)).await.map_err(|e| e.to_string())?;
+    let driver = tokio::spawn(connection);
+    let answer = read(sender.send_request(request(host, first, false)?).await.map_err(|e| e.to_string())?).await;
+    let other = match request(host, second, false) {
+        Ok(req) if sender.ready().await.is_ok() => match sender.send_request(req).await {
+            Ok(r) => Some(read(r).await),
+            Err(_) => None,
+        },
+        _ => None,
+    };
     driver.abort();
-    Ok(Answer { status, content_type, location, body })
+    Ok((answer, other))
 }
 
 /// How an answer from `/api/v4/version` reads.

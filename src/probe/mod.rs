@@ -2,6 +2,7 @@
 
 pub mod cert;
 pub mod http;
+pub mod proxy;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -24,6 +25,7 @@ use cert::{CertInfo, RecordingVerifier};
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
     Url,
+    Proxy,
     Dns,
     Tcp,
     Tls,
@@ -31,7 +33,7 @@ pub enum Stage {
 }
 
 impl Stage {
-    pub const ALL: [Stage; 5] = [Stage::Url, Stage::Dns, Stage::Tcp, Stage::Tls, Stage::Http];
+    pub const ALL: [Stage; 6] = [Stage::Url, Stage::Proxy, Stage::Dns, Stage::Tcp, Stage::Tls, Stage::Http];
 }
 
 /// One finished stage.
@@ -53,6 +55,17 @@ pub struct Report {
     pub problems: Vec<Problem>,
 }
 
+/// The report for an address that cannot be checked at all.
+pub fn invalid_url(input: &str, problem: Problem) -> Report {
+    Report {
+        ok: false,
+        url: input.to_owned(),
+        stages: vec![StageResult { stage: Stage::Url, ok: false, ms: 0, detail: problem.message.clone() }],
+        certificate: None,
+        problems: vec![problem],
+    }
+}
+
 /// Runs every stage within one deadline of `timeout`, calling `on_stage` as each finishes.
 pub async fn run(
     instance: &Instance,
@@ -66,6 +79,7 @@ pub async fn run(
         stages: Vec::new(),
         problems: Vec::new(),
         certificate: None,
+        trusted_by: None,
         on_stage,
     };
     run.all(instance, trust).await;
@@ -85,7 +99,30 @@ struct Run<'a> {
     stages: Vec<StageResult>,
     problems: Vec<Problem>,
     certificate: Option<CertInfo>,
+    trusted_by: Option<TrustedBy>,
     on_stage: &'a mut (dyn FnMut(&StageResult) + Send),
+}
+
+/// Which roots made the chain valid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrustedBy {
+    SystemStore,
+    CaFile,
+}
+
+/// Whether the system store alone trusts `chain` for `host`, or only with `--ca-file`.
+fn trusted_by(chain: &[rustls::pki_types::CertificateDer<'static>], host: &str, trust: &Trust) -> TrustedBy {
+    let system = Trust { ca_file: None, without_system_roots: false };
+    let (Some(leaf), Ok(verifier), Ok(name)) = (chain.first(), system.verifier(), ServerName::try_from(host.to_owned()))
+    else {
+        return if trust.ca_file.is_some() { TrustedBy::CaFile } else { TrustedBy::SystemStore };
+    };
+    let now = rustls::pki_types::UnixTime::now();
+    use rustls::client::danger::ServerCertVerifier;
+    match verifier.verify_server_cert(leaf, &chain[1..], &name, &[], now) {
+        Ok(_) => TrustedBy::SystemStore,
+        Err(_) => TrustedBy::CaFile,
+    }
 }
 
 impl Run<'_> {
@@ -106,19 +143,37 @@ impl Run<'_> {
         self.finish(Stage::Url, started, true, text::url_detail(instance));
 
         let started = Instant::now();
-        let addrs = match timeout_at(self.deadline, tokio::net::lookup_host((host.as_str(), instance.port()))).await {
+        let proxy = proxy::for_host(&host, |name| std::env::var(name).ok());
+        let (dial_host, dial_port) = match &proxy {
+            proxy::ProxyUse::Via { host, port, .. } => (host.clone(), *port),
+            proxy::ProxyUse::Invalid { var, value } => {
+                return self.fail(Stage::Proxy, started, text::bad_proxy(var, value));
+            }
+            _ => (host.clone(), instance.port()),
+        };
+        self.finish(Stage::Proxy, started, true, text::proxy_detail(&proxy));
+
+        let started = Instant::now();
+        let addrs = match timeout_at(self.deadline, tokio::net::lookup_host((dial_host.as_str(), dial_port))).await {
             Ok(Ok(addrs)) => addrs.collect::<Vec<SocketAddr>>(),
-            Ok(Err(e)) => return self.fail(Stage::Dns, started, text::dns_failed(&host, &e.to_string())),
+            Ok(Err(e)) => return self.fail(Stage::Dns, started, text::dns_failed(&dial_host, &e.to_string())),
             Err(_) => return self.fail(Stage::Dns, started, text::timeout("DNS", self.timeout)),
         };
         self.finish(Stage::Dns, started, true, text::dns_detail(&addrs));
 
         let started = Instant::now();
-        let (stream, peer) = match connect(&addrs, self.deadline, self.timeout).await {
+        let (mut stream, peer) = match connect(&addrs, self.deadline, self.timeout).await {
             Ok(found) => found,
             Err(problem) => return self.fail(Stage::Tcp, started, problem),
         };
-        self.finish(Stage::Tcp, started, true, format!("connected to {peer}"));
+        if matches!(proxy, proxy::ProxyUse::Via { .. }) {
+            match timeout_at(self.deadline, proxy::connect_tunnel(&mut stream, &host, instance.port())).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => return self.fail(Stage::Tcp, started, text::tunnel_failed(&e)),
+                Err(_) => return self.fail(Stage::Tcp, started, text::timeout("the proxy tunnel", self.timeout)),
+            }
+        }
+        self.finish(Stage::Tcp, started, true, text::tcp_detail(peer, &proxy));
 
         let host_header = match instance.port() {
             443 | 80 => host.clone(),
@@ -137,10 +192,13 @@ impl Run<'_> {
             Err(problem) => return self.fail(Stage::Tls, started, problem),
         };
         let (_, session) = tls.get_ref();
+        let alpn = session.alpn_protocol().map(|p| String::from_utf8_lossy(p).into_owned());
+        let h2 = alpn.as_deref() == Some("h2");
         let detail = text::tls_detail(
             session.protocol_version().map(|v| format!("{v:?}")),
             session.negotiated_cipher_suite().map(|s| format!("{:?}", s.suite())),
-            session.alpn_protocol().map(|p| String::from_utf8_lossy(p).into_owned()),
+            alpn,
+            self.trusted_by.unwrap_or(TrustedBy::SystemStore),
         );
         if let Some(cert) = &self.certificate
             && cert.days_left < 30
@@ -148,7 +206,11 @@ impl Run<'_> {
             self.problems.push(text::cert_expires_soon(cert));
         }
         self.finish(Stage::Tls, started, true, detail);
-        self.http(tls, instance, &host_header, &path).await;
+        if h2 {
+            self.http2(tls, instance, &host_header, &path).await;
+        } else {
+            self.http(tls, instance, &host_header, &path).await;
+        }
     }
 
     async fn handshake(
@@ -158,20 +220,33 @@ impl Run<'_> {
         trust: &Trust,
     ) -> Result<tokio_rustls::client::TlsStream<TcpStream>, Problem> {
         let verifier = Arc::new(RecordingVerifier::new(trust.verifier().map_err(|e| text::setup(&e))?));
-        let config = config_with_verifier(verifier.clone(), &[b"http/1.1"]);
+        let config = config_with_verifier(verifier.clone(), &[b"h2", b"http/1.1"]);
         let name = ServerName::try_from(host.to_owned()).map_err(|_| text::bad_name(host))?;
         let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
         let outcome = timeout_at(self.deadline, connector.connect(name, stream)).await;
-        self.certificate = cert::describe(&verifier.chain(), OffsetDateTime::now_utc());
+        let chain = verifier.chain();
+        self.certificate = cert::describe(&chain, OffsetDateTime::now_utc());
         match outcome {
-            Ok(Ok(tls)) => Ok(tls),
+            Ok(Ok(tls)) => {
+                self.trusted_by = Some(trusted_by(&chain, host, trust));
+                Ok(tls)
+            }
             Ok(Err(e)) => {
                 let kind = find_rustls_error(&e).map_or(ProblemKind::TlsHandshakeFailed, classify);
-                let self_signed = self.certificate.as_ref().is_some_and(|c| c.self_signed && c.chain_len == 1);
-                let kind = if kind == ProblemKind::TlsUnknownIssuer && self_signed {
-                    ProblemKind::TlsSelfSigned
-                } else {
-                    kind
+                let kind = match (kind, &self.certificate) {
+                    (ProblemKind::TlsUnknownIssuer, Some(c)) if c.self_signed && c.chain_len == 1 => {
+                        ProblemKind::TlsSelfSigned
+                    }
+                    (ProblemKind::TlsUnknownIssuer, Some(c)) if c.chain_len == 1 => {
+                        let cas = trust.ca_file.as_deref().and_then(|p| crate::tls::read_ca_file(p).ok()).unwrap_or_default();
+                        let (issuer_in_cas, has_ca_issuers) = cert::issuer_facts(&chain, &cas);
+                        if !issuer_in_cas && (has_ca_issuers || !cas.is_empty()) {
+                            ProblemKind::TlsIncompleteChain
+                        } else {
+                            kind
+                        }
+                    }
+                    _ => kind,
                 };
                 Err(text::tls_failed(kind, host, &e.to_string(), self.certificate.as_ref(), trust))
             }
@@ -184,18 +259,43 @@ impl Run<'_> {
         S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
     {
         let started = Instant::now();
-        let answer = match timeout_at(self.deadline, http::get(io, host_header, path)).await {
-            Ok(Ok(answer)) => answer,
+        let sign_in = instance.path("/users/sign_in");
+        let answers = timeout_at(self.deadline, http::get_both(io, host_header, path, &sign_in, false)).await;
+        self.judge_http(answers, started, instance, path);
+    }
+
+    async fn http2<S>(&mut self, io: S, instance: &Instance, host_header: &str, path: &str)
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        let started = Instant::now();
+        let sign_in = instance.path("/users/sign_in");
+        let answers = timeout_at(self.deadline, http::get_both(io, host_header, path, &sign_in, true)).await;
+        self.judge_http(answers, started, instance, path);
+    }
+
+    fn judge_http(
+        &mut self,
+        answers: Result<Result<(http::Answer, Option<http::Answer>), String>, tokio::time::error::Elapsed>,
+        started: Instant,
+        instance: &Instance,
+        path: &str,
+    ) {
+        let (api, sign_in) = match answers {
+            Ok(Ok(answers)) => answers,
             Ok(Err(e)) => return self.fail(Stage::Http, started, text::http_failed(&e)),
             Err(_) => return self.fail(Stage::Http, started, text::timeout("the HTTP answer", self.timeout)),
         };
-        match http::judge(&answer) {
-            http::Verdict::GitLab => self.finish(Stage::Http, started, true, text::gitlab_detail(&answer, path)),
+        match http::judge(&api) {
+            http::Verdict::GitLab => {
+                let sign_in_ok = sign_in.as_ref().map(|a| a.status == 200);
+                self.finish(Stage::Http, started, true, text::gitlab_detail(&api, path, sign_in_ok))
+            }
             http::Verdict::Redirect { location } => {
                 self.fail(Stage::Http, started, text::redirected(instance, &location))
             }
             http::Verdict::LoginPage => self.fail(Stage::Http, started, text::login_page(instance, path)),
-            http::Verdict::NotGitLab => self.fail(Stage::Http, started, text::not_gitlab(instance, &answer, path)),
+            http::Verdict::NotGitLab => self.fail(Stage::Http, started, text::not_gitlab(instance, &api, path)),
         }
     }
 }

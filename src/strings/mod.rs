@@ -1,5 +1,6 @@
 //! Every user-facing sentence, in one place: screens, problems and their fixes.
 
+pub mod check;
 pub mod probe;
 pub mod validation;
 pub mod vault;

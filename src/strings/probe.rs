@@ -7,6 +7,8 @@ use crate::instance::Instance;
 use crate::probe::cert::CertInfo;
 use crate::probe::http::Answer;
 use crate::problem::{Problem, ProblemKind};
+use crate::probe::TrustedBy;
+use crate::probe::proxy::ProxyUse;
 use crate::tls::{TlsSetupError, Trust};
 
 pub const PLAIN_LOOPBACK: &str = "skipped: plain http on a loopback address (for local testing only)";
@@ -21,20 +23,69 @@ pub fn url_detail(instance: &Instance) -> String {
     }
 }
 
+pub fn invalid_url(input: &str, reason: &str) -> Problem {
+    Problem::new(
+        ProblemKind::InvalidUrl,
+        format!("{input} cannot be checked: {reason}"),
+        "Give the address GitLab is served at, like https://gitlab.example.com (or https://example.com/gitlab).",
+    )
+}
+
 pub fn dns_detail(addrs: &[SocketAddr]) -> String {
     let ips: Vec<String> = addrs.iter().map(|a| a.ip().to_string()).collect();
     format!("{} address{}: {}", ips.len(), if ips.len() == 1 { "" } else { "es" }, ips.join(", "))
 }
 
-pub fn tls_detail(version: Option<String>, suite: Option<String>, alpn: Option<String>) -> String {
+pub fn tls_detail(version: Option<String>, suite: Option<String>, alpn: Option<String>, by: TrustedBy) -> String {
     let version = version.unwrap_or_default().replace("TLSv1_", "TLS 1.");
     let suite = suite.unwrap_or_default();
     let alpn = alpn.unwrap_or_else(|| "none".into());
-    format!("{version}, {suite}, ALPN {alpn}; certificate trusted and valid for this name")
+    let by = match by {
+        TrustedBy::SystemStore => "the system store",
+        TrustedBy::CaFile => "--ca-file",
+    };
+    format!("{version}, {suite}, ALPN {alpn}; certificate valid for this name, trusted by {by}")
 }
 
-pub fn gitlab_detail(answer: &Answer, path: &str) -> String {
-    format!("{path} answered {} with GitLab's JSON", answer.status)
+pub fn gitlab_detail(answer: &Answer, path: &str, sign_in_ok: Option<bool>) -> String {
+    let sign_in = match sign_in_ok {
+        Some(true) => "; sign-in page found",
+        Some(false) => "; no sign-in page at /users/sign_in",
+        None => "",
+    };
+    format!("{path} answered {} with GitLab's JSON{sign_in}", answer.status)
+}
+
+pub fn proxy_detail(proxy: &ProxyUse) -> String {
+    match proxy {
+        ProxyUse::None => "none (HTTPS_PROXY not set)".into(),
+        ProxyUse::Excluded { proxy, rule } => format!("not used: NO_PROXY rule {rule} excludes this host ({proxy})"),
+        ProxyUse::Via { shown, var, .. } => format!("via {shown} ({var})"),
+        ProxyUse::Invalid { var, .. } => format!("{var} is not usable"),
+    }
+}
+
+pub fn tcp_detail(peer: SocketAddr, proxy: &ProxyUse) -> String {
+    match proxy {
+        ProxyUse::Via { .. } => format!("connected to the proxy at {peer}; tunnel opened"),
+        _ => format!("connected to {peer}"),
+    }
+}
+
+pub fn bad_proxy(var: &str, value: &str) -> Problem {
+    Problem::new(
+        ProblemKind::InvalidUrl,
+        format!("{var}={value} is not an http:// proxy address this tool can use."),
+        format!("Set {var} to http://HOST:PORT, or unset it (or add the host to NO_PROXY)."),
+    )
+}
+
+pub fn tunnel_failed(e: &str) -> Problem {
+    Problem::new(
+        ProblemKind::Unreachable,
+        format!("The proxy did not open a tunnel: {e}."),
+        "Check the proxy address and whether it allows CONNECT to this host and port; or add the host to NO_PROXY.",
+    )
 }
 
 pub fn dns_failed(host: &str, error: &str) -> Problem {
@@ -116,6 +167,12 @@ pub fn tls_failed(kind: ProblemKind, host: &str, error: &str, cert: Option<&Cert
                 ),
                 None => "If your company runs its own CA, save its certificate as a PEM file and pass --ca-file PATH (or install it in the system store).".into(),
             },
+        ),
+        ProblemKind::TlsIncompleteChain => (
+            format!("{host} sends only its own certificate, without the intermediate CA certificate(s) of {issuer}."),
+            "Add the intermediate certificate(s) after the server certificate in the chain file the web server \
+             serves (nginx `ssl_certificate`, GitLab's /etc/gitlab/ssl/HOST.crt), then reload it. Browsers may hide this; other tools fail."
+                .into(),
         ),
         ProblemKind::TlsSelfSigned => (
             format!("{host} presents a self-signed certificate."),

@@ -108,7 +108,7 @@ pub fn reachability(state: &State, frame: &mut Frame, area: Rect) {
     ])];
     lines.push(Line::default());
     for stage in Stage::ALL {
-        let label = format!("{:<5}", format!("{stage:?}").to_uppercase());
+        let label = format!("{:<6}", crate::strings::check::stage_name(stage));
         match state.probe_stages.iter().find(|s| s.stage == stage) {
             Some(done) => lines.push(Line::from(vec![
                 status_span(if done.ok { Status::Ok } else { Status::Fail }, theme),

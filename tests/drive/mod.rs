@@ -61,10 +61,11 @@ pub fn healthy_report(url: &str) -> Report {
         url: url.to_owned(),
         stages: vec![
             stage(Stage::Url, true, url),
+            stage(Stage::Proxy, true, "none (HTTPS_PROXY not set)"),
             stage(Stage::Dns, true, "1 address: 192.0.2.10"),
             stage(Stage::Tcp, true, "connected to 192.0.2.10:443"),
-            stage(Stage::Tls, true, "TLS 1.3, TLS13_AES_256_GCM_SHA384, ALPN http/1.1; certificate trusted and valid for this name"),
-            stage(Stage::Http, true, "/api/v4/version answered 401 with GitLab's JSON"),
+            stage(Stage::Tls, true, "TLS 1.3, TLS13_AES_256_GCM_SHA384, ALPN h2; certificate valid for this name, trusted by the system store"),
+            stage(Stage::Http, true, "/api/v4/version answered 401 with GitLab's JSON; sign-in page found"),
         ],
         certificate: None,
         problems: vec![],
@@ -77,6 +78,7 @@ pub fn failed_report(url: &str) -> Report {
         url: url.to_owned(),
         stages: vec![
             stage(Stage::Url, true, url),
+            stage(Stage::Proxy, true, "none (HTTPS_PROXY not set)"),
             stage(Stage::Dns, true, "1 address: 192.0.2.10"),
             stage(Stage::Tcp, true, "connected to 192.0.2.10:443"),
             stage(Stage::Tls, false, "The certificate of gitlab.example.com is issued by CN=Acme Root, which this computer does not trust."),
