@@ -52,3 +52,14 @@ pub fn instance_line(m: &Metadata) -> String {
     };
     format!("GitLab {}, {edition}", m.version)
 }
+
+/// One line for the wizard: who issued the certificate and when it expires.
+pub fn certificate_summary(c: &CertInfo) -> String {
+    format!(
+        "Certificate for {} from {}, expires {} ({} days left)",
+        c.sans.first().map_or(c.subject.as_str(), String::as_str),
+        c.issuer,
+        c.not_after.get(..10).unwrap_or(&c.not_after),
+        c.days_left
+    )
+}

@@ -127,6 +127,9 @@ pub fn reachability(state: &State, frame: &mut Frame, area: Rect) {
     match &state.probe.result {
         None => lines.push(Line::from(Span::styled(text::PROBE_RUNNING, theme.muted))),
         Some(report) => {
+            if let Some(c) = &report.certificate {
+                lines.push(Line::from(Span::styled(crate::strings::check::certificate_summary(c), theme.muted)));
+            }
             if report.ok {
                 lines.push(Line::from(Span::styled(text::PROBE_OK, theme.ok)));
             }

@@ -5,6 +5,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use gitlab_token::gitlab::ApiError;
 use gitlab_token::gitlab::types::{Metadata, TokenInfo, User};
 use gitlab_token::instance::Instance;
+use gitlab_token::probe::cert::CertInfo;
 use gitlab_token::probe::{Report, Stage, StageResult};
 use gitlab_token::problem::{Problem, ProblemKind};
 use gitlab_token::profile::Profile;
@@ -67,7 +68,16 @@ pub fn healthy_report(url: &str) -> Report {
             stage(Stage::Tls, true, "TLS 1.3, TLS13_AES_256_GCM_SHA384, ALPN h2; certificate valid for this name, trusted by the system store"),
             stage(Stage::Http, true, "/api/v4/version answered 401 with GitLab's JSON; sign-in page found"),
         ],
-        certificate: None,
+        certificate: Some(CertInfo {
+            subject: "CN=gitlab.example.com".into(),
+            sans: vec!["gitlab.example.com".into()],
+            issuer: "C=US, O=Let's Encrypt, CN=R11".into(),
+            not_before: "2026-10-01T00:00:00Z".into(),
+            not_after: "2026-12-30T00:00:00Z".into(),
+            days_left: 37,
+            self_signed: false,
+            chain_len: 2,
+        }),
         problems: vec![],
     }
 }
