@@ -30,6 +30,7 @@ pub enum ProblemKind {
     TokenInactive,
     TokenExpiresSoon,
     InsufficientScope,
+    Forbidden,
     MissingScopes,
     RoleTooLow,
     NotFound,
@@ -66,6 +67,7 @@ impl ProblemKind {
             ProblemKind::TokenInactive => "token_inactive",
             ProblemKind::TokenExpiresSoon => "token_expires_soon",
             ProblemKind::InsufficientScope => "insufficient_scope",
+            ProblemKind::Forbidden => "forbidden",
             ProblemKind::MissingScopes => "missing_scopes",
             ProblemKind::RoleTooLow => "role_too_low",
             ProblemKind::NotFound => "not_found",
@@ -84,7 +86,8 @@ impl ProblemKind {
         )
     }
 
-    /// Problems of reaching the host (exit code 3 for `verify`), as opposed to problems of the token.
+    /// Problems of reaching the host or of GitLab being unavailable (exit code 3 for `verify`),
+    /// as opposed to problems of the token: a script must not replace a good token over them.
     pub fn is_reachability(self) -> bool {
         use ProblemKind::*;
         matches!(
@@ -105,6 +108,8 @@ impl ProblemKind {
                 | LoginPage
                 | Redirect
                 | Timeout
+                | RateLimited
+                | ServerError
         )
     }
 }

@@ -101,7 +101,7 @@ pub fn judge(
     let add = |v: &mut Validation, status, text: String, problem: Option<Problem>| {
         v.lines.push(Line { status, text });
         if let Some(p) = problem
-            && !v.problems.iter().any(|q| q.kind == p.kind && q.kind.is_reachability())
+            && !v.problems.iter().any(|q| q.kind == p.kind)
         {
             v.problems.push(p);
         }

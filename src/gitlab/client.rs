@@ -288,7 +288,7 @@ impl ApiError {
             ApiError::TokenExpired => ProblemKind::TokenExpired,
             ApiError::TokenRevoked => ProblemKind::TokenRevoked,
             ApiError::InsufficientScope(_) => ProblemKind::InsufficientScope,
-            ApiError::Forbidden(_) => ProblemKind::InsufficientScope,
+            ApiError::Forbidden(_) => ProblemKind::Forbidden,
             ApiError::NotFound => ProblemKind::NotFound,
             ApiError::BadRequest(_) | ApiError::Http { .. } => ProblemKind::HttpError,
             ApiError::RateLimited { .. } => ProblemKind::RateLimited,

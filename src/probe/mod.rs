@@ -175,10 +175,7 @@ impl Run<'_> {
         }
         self.finish(Stage::Tcp, started, true, text::tcp_detail(peer, &proxy));
 
-        let host_header = match instance.port() {
-            443 | 80 => host.clone(),
-            port => format!("{}:{port}", instance.host()),
-        };
+        let host_header = host_header(instance);
         let path = instance.path("/api/v4/version");
         if !instance.is_https() {
             let started = Instant::now();
@@ -232,9 +229,16 @@ impl Run<'_> {
                 Ok(tls)
             }
             Ok(Err(e)) => {
-                let kind = find_rustls_error(&e).map_or(ProblemKind::TlsHandshakeFailed, classify);
+                let rustls_error = find_rustls_error(&e);
+                let kind = rustls_error.map_or(ProblemKind::TlsHandshakeFailed, classify);
+                // A lone self-signed certificate fails as an unknown issuer, or, when a trusted
+                // root has the same subject (Debian's ssl-cert-snakeoil is CN=<hostname>), with a
+                // signature error from trying that root's key: both mean "self-signed".
+                let rejected = matches!(rustls_error, Some(rustls::Error::InvalidCertificate(_)));
                 let kind = match (kind, &self.certificate) {
-                    (ProblemKind::TlsUnknownIssuer, Some(c)) if c.self_signed && c.chain_len == 1 => {
+                    (ProblemKind::TlsUnknownIssuer | ProblemKind::TlsHandshakeFailed, Some(c))
+                        if rejected && c.self_signed && c.chain_len == 1 =>
+                    {
                         ProblemKind::TlsSelfSigned
                     }
                     (ProblemKind::TlsUnknownIssuer, Some(c)) if c.chain_len == 1 => {
@@ -300,6 +304,16 @@ impl Run<'_> {
     }
 }
 
+/// The `Host` header (HTTP/1.1) or `:authority` (HTTP/2) for `instance`: an IPv6 address stays in
+/// brackets, and the port is left out only when it is the scheme's default.
+fn host_header(instance: &Instance) -> String {
+    let default_port = if instance.is_https() { 443 } else { 80 };
+    match instance.port() {
+        port if port == default_port => instance.host().to_owned(),
+        port => format!("{}:{port}", instance.host()),
+    }
+}
+
 /// Connects to every address at once; the first to succeed wins.
 async fn connect(
     addrs: &[SocketAddr],
@@ -319,5 +333,21 @@ async fn connect(
             Ok(None) => return Err(text::connect_failed(&failures)),
             Err(_) => return Err(text::connect_timeout(addrs, &failures, limit)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_header_keeps_brackets_and_non_default_ports() {
+        let header = |url: &str| host_header(&Instance::parse(url).unwrap());
+        assert_eq!(header("https://gitlab.example.com"), "gitlab.example.com");
+        assert_eq!(header("https://gitlab.example.com:8443/gitlab"), "gitlab.example.com:8443");
+        assert_eq!(header("https://[::1]"), "[::1]");
+        assert_eq!(header("https://[::1]:8443"), "[::1]:8443");
+        assert_eq!(header("http://127.0.0.1:443"), "127.0.0.1:443");
+        assert_eq!(header("http://localhost"), "localhost");
     }
 }

@@ -169,7 +169,10 @@ pub fn tls_failed(kind: ProblemKind, host: &str, error: &str, cert: Option<&Cert
             },
         ),
         ProblemKind::TlsIncompleteChain => (
-            format!("{host} sends only its own certificate, without the intermediate CA certificate(s) of {issuer}."),
+            format!(
+                "{host} sends only its own certificate, issued by {issuer}, which is not among the trusted CAs: \
+                 the server most likely omits the intermediate CA certificate (or --ca-file holds another CA)."
+            ),
             "Add the intermediate certificate(s) after the server certificate in the chain file the web server \
              serves (nginx `ssl_certificate`, GitLab's /etc/gitlab/ssl/HOST.crt), then reload it. Browsers may hide this; other tools fail."
                 .into(),

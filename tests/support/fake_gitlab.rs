@@ -1,0 +1,478 @@
+//! A fake GitLab over real TLS, answering the token endpoints with GitLab's documented bodies,
+//! status codes and headers (see /tmp/research/gitlab-api.md and the shared notes):
+//!
+//! - `GET /api/v4/personal_access_tokens/self` (any scope), `DELETE` of it (204, revoked after),
+//!   `POST .../self/rotate?expires_at=` (`api` or `self_rotate`; at most 365 days ahead; reusing a
+//!   rotated token revokes the whole family),
+//! - `GET /api/v4/user` (`read_user`, `read_api`, `api`), `GET /api/v4/metadata` and `/version`,
+//! - `GET /api/v4/{groups,projects}/:id/members/all/:user_id` (URL-encoded path ids, inherited
+//!   membership from ancestor groups, the highest level wins).
+//!
+//! Tokens come in `Authorization: Bearer` or `PRIVATE-TOKEN`. Whole-server or per-token modes
+//! answer 429, 500, a sign-in page, or redirect to another host. Every request is logged.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use gitlab_token::gitlab::types::{format_date, parse_date};
+use serde_json::{Value, json};
+use time::{Date, OffsetDateTime};
+
+use super::certs::Leaf;
+use super::gitlab_bodies::{
+    GITLAB_404_PAGE, insufficient_scope, invalid_token, json_reply, mode_reply, token_json, unauthorized, user_json,
+};
+pub use super::gitlab_bodies::SIGN_IN_PAGE;
+use super::servers::{self, Alpn, Handler, Reply, Req, Server, reply};
+
+pub const VERSION: &str = "18.6.1-ee";
+pub const REVISION: &str = "4c5d7a1b2e3";
+/// GitLab's maximum token lifetime in days.
+pub const MAX_LIFETIME_DAYS: i64 = 365;
+
+/// The account behind a token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FakeUser {
+    pub id: u64,
+    pub username: String,
+    pub name: String,
+    pub bot: bool,
+}
+
+impl FakeUser {
+    pub fn person(id: u64, username: &str) -> Self {
+        FakeUser { id, username: username.into(), name: format!("{username} (person)"), bot: false }
+    }
+
+    /// A service account (GitLab reports `"bot": true`).
+    pub fn service_account(id: u64, username: &str) -> Self {
+        FakeUser { id, username: username.into(), name: format!("{username} (service account)"), bot: true }
+    }
+}
+
+/// How the server (or one token) answers instead of normally.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Mode {
+    #[default]
+    Normal,
+    /// 429, `Retry-After: 30`, plain-text body `Retry later`.
+    RateLimited,
+    /// 500 `{"message":"500 Internal Server Error"}`.
+    ServerError,
+    /// 200 text/html: GitLab's sign-in page (an SSO proxy in front of the API).
+    LoginPage,
+    /// 302 to the same path on this base URL (another host).
+    RedirectTo(String),
+}
+
+/// A personal access token as GitLab stores it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRecord {
+    /// Assigned by [`FakeGitLab::add_token`].
+    pub id: u64,
+    pub name: String,
+    pub scopes: Vec<String>,
+    /// `YYYY-MM-DD`; the token stops working at midnight UTC starting that day.
+    pub expires_at: String,
+    pub revoked: bool,
+    pub active: bool,
+    pub user: FakeUser,
+    pub mode: Mode,
+    /// The successor's secret, once rotated.
+    pub rotated_to: Option<String>,
+}
+
+impl TokenRecord {
+    /// An active token of `user` with `scopes`, expiring in 90 days.
+    pub fn new(user: &FakeUser, scopes: &[&str]) -> Self {
+        TokenRecord {
+            id: 0,
+            name: "integration".into(),
+            scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+            expires_at: days_from_today(90),
+            revoked: false,
+            active: true,
+            user: user.clone(),
+            mode: Mode::Normal,
+            rotated_to: None,
+        }
+    }
+
+    pub fn named(mut self, name: &str) -> Self {
+        self.name = name.into();
+        self
+    }
+
+    /// Expires `days` from today (0 or less: already expired).
+    pub fn expires_in(mut self, days: i64) -> Self {
+        self.expires_at = days_from_today(days);
+        self
+    }
+
+    pub fn revoked(mut self) -> Self {
+        self.revoked = true;
+        self.active = false;
+        self
+    }
+
+    pub fn with_mode(mut self, mode: Mode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    fn expired(&self, today: Date) -> bool {
+        parse_date(&self.expires_at).is_some_and(|d| d <= today)
+    }
+}
+
+/// One request the server answered.
+#[derive(Debug, Clone)]
+pub struct Logged {
+    pub method: String,
+    /// Path and query as received (relative root included).
+    pub path: String,
+    /// An `Authorization` or `PRIVATE-TOKEN` header was present.
+    pub authorized: bool,
+    pub started: Instant,
+    pub finished: Instant,
+}
+
+#[derive(Default)]
+struct State {
+    tokens: HashMap<String, TokenRecord>,
+    groups: HashMap<String, HashMap<u64, u32>>,
+    projects: HashMap<String, HashMap<u64, u32>>,
+    log: Vec<Logged>,
+    mode: Mode,
+    delay: Duration,
+    next_id: u64,
+}
+
+/// The fake instance. Dropping it stops the server.
+pub struct FakeGitLab {
+    server: Server,
+    state: Arc<Mutex<State>>,
+    root: String,
+}
+
+impl FakeGitLab {
+    /// GitLab at the root of `https://localhost:PORT`, presenting `leaf`, offering HTTP/2 and
+    /// HTTP/1.1 like GitLab's bundled nginx.
+    pub fn start(leaf: &Leaf) -> Self {
+        Self::start_with(leaf, "", Alpn::H2AndHttp1)
+    }
+
+    /// GitLab under a relative URL root such as `/gitlab`.
+    pub fn start_under(leaf: &Leaf, root: &str) -> Self {
+        Self::start_with(leaf, root, Alpn::H2AndHttp1)
+    }
+
+    /// GitLab under `root` (may be empty), offering `alpn`.
+    pub fn start_with(leaf: &Leaf, root: &str, alpn: Alpn) -> Self {
+        let root = match root.trim_matches('/') {
+            "" => String::new(),
+            r => format!("/{r}"),
+        };
+        let state = Arc::new(Mutex::new(State { next_id: 100, ..State::default() }));
+        let handler: Handler = {
+            let state = state.clone();
+            let root: Arc<str> = root.clone().into();
+            Arc::new(move |req| Box::pin(handle(state.clone(), root.clone(), req)))
+        };
+        FakeGitLab { server: servers::https_with(leaf, alpn, handler), state, root }
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().expect("fake GitLab state")
+    }
+
+    pub fn port(&self) -> u16 {
+        self.server.port()
+    }
+
+    /// `https://localhost:PORT[/root]`.
+    pub fn url(&self) -> String {
+        format!("https://localhost:{}{}", self.port(), self.root)
+    }
+
+    /// `https://127.0.0.1:PORT[/root]`: another host name for the same server.
+    pub fn url_ip(&self) -> String {
+        format!("https://127.0.0.1:{}{}", self.port(), self.root)
+    }
+
+    /// Registers `secret`; returns the token's id.
+    pub fn add_token(&self, secret: &str, mut record: TokenRecord) -> u64 {
+        let mut state = self.state();
+        state.next_id += 1;
+        record.id = state.next_id;
+        state.tokens.insert(secret.to_owned(), record);
+        state.next_id
+    }
+
+    pub fn token(&self, secret: &str) -> Option<TokenRecord> {
+        self.state().tokens.get(secret).cloned()
+    }
+
+    /// Makes `user_id` a direct member of group `path` (created if new) with `access_level`.
+    pub fn group_member(&self, path: &str, user_id: u64, access_level: u32) {
+        self.state().groups.entry(path.to_owned()).or_default().insert(user_id, access_level);
+    }
+
+    /// Makes `user_id` a direct member of project `path` (created if new) with `access_level`.
+    pub fn project_member(&self, path: &str, user_id: u64, access_level: u32) {
+        self.state().projects.entry(path.to_owned()).or_default().insert(user_id, access_level);
+    }
+
+    pub fn add_group(&self, path: &str) {
+        self.state().groups.entry(path.to_owned()).or_default();
+    }
+
+    pub fn add_project(&self, path: &str) {
+        self.state().projects.entry(path.to_owned()).or_default();
+    }
+
+    /// How every request is answered from now on.
+    pub fn set_mode(&self, mode: Mode) {
+        self.state().mode = mode;
+    }
+
+    /// A pause before each answer (to observe concurrent requests).
+    pub fn set_delay(&self, delay: Duration) {
+        self.state().delay = delay;
+    }
+
+    /// Every request answered so far, in order of completion.
+    pub fn requests(&self) -> Vec<Logged> {
+        self.state().log.clone()
+    }
+}
+
+/// A fresh token secret that looks like a personal access token: `glpat-<tag><24 hex>`.
+pub fn new_secret(tag: &str) -> String {
+    use std::hash::{BuildHasher, RandomState};
+    let a = RandomState::new().hash_one(tag);
+    let b = RandomState::new().hash_one(a);
+    format!("glpat-{tag}{a:016x}{:08x}", b as u32)
+}
+
+pub fn today() -> Date {
+    OffsetDateTime::now_utc().date()
+}
+
+/// Today (UTC) plus `days`, as `YYYY-MM-DD`.
+pub fn days_from_today(days: i64) -> String {
+    format_date(today() + time::Duration::days(days))
+}
+
+async fn handle(state: Arc<Mutex<State>>, root: Arc<str>, req: Req) -> Reply {
+    let started = Instant::now();
+    let delay = state.lock().expect("state").delay;
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    let mut state = state.lock().expect("state");
+    let answer = respond(&mut state, &root, &req);
+    state.log.push(Logged {
+        method: req.method.to_string(),
+        path: req.path_and_query(),
+        authorized: req.headers.contains_key("authorization") || req.headers.contains_key("private-token"),
+        started,
+        finished: Instant::now(),
+    });
+    answer
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Route {
+    Version,
+    Metadata,
+    TokenSelf,
+    RevokeSelf,
+    RotateSelf,
+    User,
+    Member { project: bool, id: String, user_id: u64 },
+}
+
+impl Route {
+    fn parse(method: &str, api: &str) -> Option<Route> {
+        let segments: Vec<&str> = api.split('/').collect();
+        Some(match (method, segments.as_slice()) {
+            ("GET", ["version"]) => Route::Version,
+            ("GET", ["metadata"]) => Route::Metadata,
+            ("GET", ["personal_access_tokens", "self"]) => Route::TokenSelf,
+            ("DELETE", ["personal_access_tokens", "self"]) => Route::RevokeSelf,
+            ("POST", ["personal_access_tokens", "self", "rotate"]) => Route::RotateSelf,
+            ("GET", ["user"]) => Route::User,
+            ("GET", [kind @ ("groups" | "projects"), id, "members", "all", user_id]) => Route::Member {
+                project: *kind == "projects",
+                id: percent_decode(id)?,
+                user_id: user_id.parse().ok()?,
+            },
+            _ => return None,
+        })
+    }
+
+    /// The scopes that may call the route (`None`: any scope).
+    fn scopes(&self) -> Option<&'static [&'static str]> {
+        match self {
+            Route::TokenSelf | Route::RevokeSelf => None,
+            Route::RotateSelf => Some(&["api", "self_rotate"]),
+            Route::User => Some(&["api", "read_api", "read_user"]),
+            Route::Version | Route::Metadata => Some(&["api", "read_api", "read_user", "ai_features"]),
+            Route::Member { .. } => Some(&["api", "read_api"]),
+        }
+    }
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut rest = s.as_bytes();
+    while let Some((&b, tail)) = rest.split_first() {
+        if b == b'%' {
+            let hex = std::str::from_utf8(tail.get(..2)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            rest = &tail[2..];
+        } else {
+            out.push(b);
+            rest = tail;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+fn credentials(req: &Req) -> Option<String> {
+    let header = |name: &str| req.headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    if let Some(token) = header("private-token") {
+        return Some(token.to_owned());
+    }
+    let auth = header("authorization")?;
+    let (scheme, token) = auth.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
+}
+
+fn respond(state: &mut State, root: &str, req: &Req) -> Reply {
+    if state.mode != Mode::Normal {
+        return mode_reply(&state.mode.clone(), req);
+    }
+    let Some(inside) = req.path.strip_prefix(root) else {
+        return reply(404, &[("content-type", "text/html")], servers::NGINX_404);
+    };
+    let Some(api) = inside.strip_prefix("/api/v4/") else {
+        return match inside {
+            "/users/sign_in" => reply(200, &[("content-type", "text/html; charset=utf-8")], SIGN_IN_PAGE),
+            _ => reply(404, &[("content-type", "text/html; charset=utf-8")], GITLAB_404_PAGE),
+        };
+    };
+    let Some(route) = Route::parse(req.method.as_str(), api) else {
+        return json_reply(404, json!({"error": "404 Not Found"}));
+    };
+    let Some(secret) = credentials(req) else { return unauthorized() };
+    let Some(record) = state.tokens.get(&secret).cloned() else { return unauthorized() };
+    let today = today();
+    // GitLab's AccessTokenValidationService: expired, then revoked, then scopes.
+    if record.expired(today) {
+        return invalid_token("Token has expired.");
+    }
+    if record.revoked {
+        if route == Route::RotateSelf && record.rotated_to.is_some() {
+            revoke_family(state, &secret);
+        }
+        return invalid_token("Token has been revoked.");
+    }
+    if record.mode != Mode::Normal {
+        return mode_reply(&record.mode, req);
+    }
+    if let Some(allowed) = route.scopes()
+        && !allowed.iter().any(|s| record.scopes.iter().any(|g| g == s))
+    {
+        return insufficient_scope(allowed);
+    }
+    match route {
+        Route::Version => json_reply(200, json!({"version": VERSION, "revision": REVISION})),
+        Route::Metadata => json_reply(
+            200,
+            json!({
+                "version": VERSION,
+                "revision": REVISION,
+                "kas": {"enabled": false, "externalUrl": null, "externalK8sProxyUrl": null, "version": null},
+                "enterprise": true,
+            }),
+        ),
+        Route::TokenSelf => json_reply(200, token_json(&record)),
+        Route::User => json_reply(200, user_json(&record.user)),
+        Route::RevokeSelf => {
+            if let Some(r) = state.tokens.get_mut(&secret) {
+                r.revoked = true;
+                r.active = false;
+            }
+            reply(204, &[("cache-control", "no-cache")], "")
+        }
+        Route::RotateSelf => rotate(state, &secret, record, req, today),
+        Route::Member { project, id, user_id } => member(state, project, &id, user_id),
+    }
+}
+
+fn rotate(state: &mut State, secret: &str, record: TokenRecord, req: &Req, today: Date) -> Reply {
+    let max = today + time::Duration::days(MAX_LIFETIME_DAYS);
+    let expires = match req.query_param("expires_at") {
+        None => today + time::Duration::days(7),
+        Some(value) => match parse_date(&value) {
+            Some(date) => date,
+            None => return json_reply(400, json!({"error": "expires_at is invalid"})),
+        },
+    };
+    if expires > max {
+        let message = format!("400 Bad request - Expiration date must be before {}", format_date(max));
+        return json_reply(400, json!({"message": message}));
+    }
+    let new_secret = new_secret("rotated");
+    state.next_id += 1;
+    let successor = TokenRecord { id: state.next_id, expires_at: format_date(expires), rotated_to: None, ..record };
+    let mut body = token_json(&successor);
+    body["token"] = Value::String(new_secret.clone());
+    if let Some(old) = state.tokens.get_mut(secret) {
+        old.revoked = true;
+        old.active = false;
+        old.rotated_to = Some(new_secret.clone());
+    }
+    state.tokens.insert(new_secret, successor);
+    json_reply(200, body)
+}
+
+/// Reuse of a rotated token: every later token of the family is revoked too.
+fn revoke_family(state: &mut State, secret: &str) {
+    let mut next = state.tokens.get(secret).and_then(|r| r.rotated_to.clone());
+    while let Some(s) = next {
+        next = state.tokens.get_mut(&s).and_then(|r| {
+            r.revoked = true;
+            r.active = false;
+            r.rotated_to.clone()
+        });
+    }
+}
+
+fn member(state: &State, project: bool, id: &str, user_id: u64) -> Reply {
+    let direct = if project { state.projects.get(id) } else { state.groups.get(id) };
+    let Some(direct) = direct else {
+        let message = if project { "404 Project Not Found" } else { "404 Group Not Found" };
+        return json_reply(404, json!({"message": message}));
+    };
+    // Inherited from ancestor groups too; the highest level wins.
+    let parts: Vec<&str> = id.split('/').collect();
+    let inherited = (1..parts.len()).filter_map(|n| state.groups.get(&parts[..n].join("/"))?.get(&user_id).copied());
+    let Some(level) = direct.get(&user_id).copied().into_iter().chain(inherited).max() else {
+        return json_reply(404, json!({"message": "404 Not found"}));
+    };
+    let user = state
+        .tokens
+        .values()
+        .map(|r| r.user.clone())
+        .find(|u| u.id == user_id)
+        .unwrap_or_else(|| FakeUser::person(user_id, &format!("user{user_id}")));
+    let mut body = user_json(&user);
+    body["access_level"] = json!(level);
+    body["expires_at"] = Value::Null;
+    body["membership_state"] = json!("active");
+    json_reply(200, body)
+}

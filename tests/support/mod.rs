@@ -1,0 +1,15 @@
+//! Shared test support: a private PKI, a fake GitLab over real TLS, misbehaving servers, and a
+//! runner for the built binary. Used by several test files through `mod support;`, so not every
+//! item is used by every file.
+#![allow(dead_code, unused_imports)]
+
+pub mod bin;
+pub mod certs;
+pub mod fake_gitlab;
+mod gitlab_bodies;
+pub mod servers;
+
+pub use bin::{Output, run_bin};
+pub use certs::{Leaf, Pki};
+pub use fake_gitlab::{FakeGitLab, FakeUser, Logged, Mode, TokenRecord, days_from_today, new_secret};
+pub use servers::Server;
