@@ -36,8 +36,21 @@ impl Trust {
         Trust { ca_file, without_system_roots: false }
     }
 
-    /// A certificate verifier for this trust.
+    /// A certificate verifier for this trust (the system-only one is built once per process).
     pub fn verifier(&self) -> Result<Arc<WebPkiServerVerifier>, TlsSetupError> {
+        static SYSTEM: OnceLock<Arc<WebPkiServerVerifier>> = OnceLock::new();
+        let system_only = self.ca_file.is_none() && !self.without_system_roots;
+        if let Some(cached) = SYSTEM.get().filter(|_| system_only) {
+            return Ok(cached.clone());
+        }
+        let verifier = self.build_verifier()?;
+        if system_only {
+            let _ = SYSTEM.set(verifier.clone());
+        }
+        Ok(verifier)
+    }
+
+    fn build_verifier(&self) -> Result<Arc<WebPkiServerVerifier>, TlsSetupError> {
         let mut roots = RootCertStore::empty();
         if !self.without_system_roots {
             roots.add_parsable_certificates(system_roots().iter().cloned());

@@ -327,7 +327,11 @@ async fn connect(
     let mut failures = Vec::new();
     loop {
         match timeout_at(deadline, attempts.join_next()).await {
-            Ok(Some(Ok((addr, Ok(stream))))) => return Ok((stream, addr)),
+            Ok(Some(Ok((addr, Ok(stream))))) => {
+                // Small request frames must not wait for delayed ACKs (Nagle).
+                let _ = stream.set_nodelay(true);
+                return Ok((stream, addr));
+            }
             Ok(Some(Ok((addr, Err(e))))) => failures.push((addr, e)),
             Ok(Some(Err(_))) => {}
             Ok(None) => return Err(text::connect_failed(&failures)),

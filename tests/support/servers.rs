@@ -81,6 +81,8 @@ where
         let mut connections = JoinSet::new();
         loop {
             if let Ok((stream, _)) = listener.accept().await {
+                // As nginx does (tcp_nodelay on): replies are not held back waiting for ACKs.
+                let _ = stream.set_nodelay(true);
                 connections.spawn(per_connection(stream));
             }
             while connections.try_join_next().is_some() {}
