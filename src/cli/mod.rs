@@ -1,7 +1,11 @@
 //! The command line: `setup` (the wizard, the default) and `verify`.
 
 mod check;
+mod get;
+mod git_credential;
 mod setup;
+mod status;
+mod stored;
 mod verify;
 
 use std::path::PathBuf;
@@ -55,6 +59,68 @@ pub enum Command {
     /// GitLab). Exit codes: 0 reachable with valid TLS and GitLab detected, 1 problems found,
     /// 2 usage error.
     Check(CheckArgs),
+    /// List stored tokens: host, name, user, scopes, expiry, last verified, store (no keychain needed).
+    Status(StatusArgs),
+    /// Print a stored token on standard output, for scripts: GITLAB_TOKEN=$(gitlab-token get).
+    Get(GetArgs),
+    /// Remove a stored token from its store and the metadata (optionally revoking it on GitLab first).
+    Forget(ForgetArgs),
+    /// git's credential helper protocol (get, store, erase), answering for stored hosts only.
+    GitCredential(GitCredentialArgs),
+    /// Configure git to use gitlab-token for one stored host's HTTPS credentials.
+    SetupGit(SetupGitArgs),
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct StatusArgs {
+    /// Re-validate every stored token live, concurrently, and update "last verified".
+    #[arg(long)]
+    pub verify: bool,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Seconds each network call may take with --verify.
+    #[arg(long, value_name = "SECONDS", default_value_t = 8)]
+    pub timeout: u64,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct GetArgs {
+    /// The host (as stored, e.g. gitlab.example.com or example.com:8443/gitlab).
+    #[arg(long, value_name = "HOST")]
+    pub host: Option<String>,
+    /// The NAME of the account NAME@HOST.
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct ForgetArgs {
+    #[arg(long, value_name = "HOST")]
+    pub host: Option<String>,
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Revoke the token on GitLab first (DELETE /personal_access_tokens/self); keep it if that fails.
+    #[arg(long)]
+    pub revoke: bool,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct GitCredentialArgs {
+    /// get, store or erase (git passes it).
+    #[arg(value_name = "ACTION")]
+    pub action: String,
+    /// Answer with this stored token's NAME (set by setup-git).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct SetupGitArgs {
+    #[arg(long, value_name = "HOST")]
+    pub host: Option<String>,
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
 }
 
 #[derive(Debug, ClapArgs)]
@@ -97,6 +163,18 @@ pub struct Preselect {
     /// Seconds each network check may take.
     #[arg(long, value_name = "SECONDS", default_value_t = 8)]
     pub timeout: u64,
+    /// Where to store the token: the platform keychain (default), `keyutils` (Linux kernel
+    /// keyring: gone at logout or reboot) or `file` (a 0600 file: only if you ask for it).
+    #[arg(long, value_name = "STORE", value_parser = parse_store)]
+    pub store: Option<crate::vault::StoreKind>,
+}
+
+fn parse_store(s: &str) -> Result<crate::vault::StoreKind, String> {
+    use crate::vault::StoreKind::*;
+    [SecretService, Keyutils, MacosKeychain, WindowsCredentialManager, File]
+        .into_iter()
+        .find(|k| k.short_name() == s)
+        .ok_or_else(|| "use secret-service, keyutils, macos-keychain, windows or file".to_owned())
 }
 
 #[derive(Debug, ClapArgs)]
@@ -130,6 +208,11 @@ pub async fn run(args: Args) -> u8 {
         Some(Command::Verify(v)) => verify::run(v).await,
         Some(Command::Setup(p)) => setup::run(p).await,
         Some(Command::Check(c)) => check::run(c).await,
+        Some(Command::Status(a)) => status::run(a).await,
+        Some(Command::Get(a)) => get::get(a).await,
+        Some(Command::Forget(a)) => get::forget(a).await,
+        Some(Command::GitCredential(a)) => git_credential::run(a).await,
+        Some(Command::SetupGit(a)) => git_credential::setup_git(a).await,
         None => setup::run(args.setup).await,
     }
 }

@@ -55,7 +55,7 @@ pub async fn run(p: Preselect) -> u8 {
         timeout: Duration::from_secs(p.timeout.max(1)),
         keychain_timeout: Duration::from_secs(10),
         metadata_path,
-        store: StoreKind::platform_default(),
+        store: p.store.unwrap_or_else(StoreKind::platform_default),
     };
     match runtime::run(setup, options).await {
         Ok(Outcome::Saved) => exit::OK,

@@ -1,5 +1,6 @@
 //! The OS keychain through keyring-rs stores, every call off the async loop and under a timeout.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -7,6 +8,7 @@ use keyring_core::{CredentialStore, Entry};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use super::file_store;
 use crate::token::Token;
 
 /// The keychain service name; the account is `NAME@HOST`.
@@ -22,6 +24,8 @@ pub enum StoreKind {
     Keyutils,
     MacosKeychain,
     WindowsCredentialManager,
+    /// A 0600 file, only when asked for by name (`--store file`).
+    File,
 }
 
 impl StoreKind {
@@ -41,6 +45,17 @@ impl StoreKind {
             StoreKind::Keyutils => "Linux kernel keyring",
             StoreKind::MacosKeychain => "macOS Keychain",
             StoreKind::WindowsCredentialManager => "Windows Credential Manager",
+            StoreKind::File => "plain file (mode 0600)",
+        }
+    }
+
+    pub fn short_name(self) -> &'static str {
+        match self {
+            StoreKind::SecretService => "secret-service",
+            StoreKind::Keyutils => "keyutils",
+            StoreKind::MacosKeychain => "macos-keychain",
+            StoreKind::WindowsCredentialManager => "windows",
+            StoreKind::File => "file",
         }
     }
 }
@@ -73,16 +88,32 @@ pub enum VaultError {
 /// A handle on one credential store.
 #[derive(Clone)]
 pub struct Keychain {
-    store: Arc<CredentialStore>,
+    backend: Backend,
     kind: StoreKind,
     timeout: Duration,
+}
+
+#[derive(Clone)]
+enum Backend {
+    Keyring(Arc<CredentialStore>),
+    File(PathBuf),
 }
 
 impl Keychain {
     /// Connects to the store (for the Secret Service, this opens the D-Bus session).
     pub async fn open(kind: StoreKind, timeout: Duration) -> Result<Keychain, VaultError> {
-        let store = blocking(timeout, move || open_store(kind)).await?;
-        Ok(Keychain { store, kind, timeout })
+        let backend = match kind {
+            StoreKind::File => Backend::File(
+                file_store::default_path().ok_or_else(|| VaultError::Other("no config directory for the token file".into()))?,
+            ),
+            _ => Backend::Keyring(blocking(timeout, move || open_store(kind)).await?),
+        };
+        Ok(Keychain { backend, kind, timeout })
+    }
+
+    /// The store a stored token was saved in.
+    pub async fn open_for(entry: &super::StoredToken, timeout: Duration) -> Result<Keychain, VaultError> {
+        Keychain::open(entry.store, timeout).await
     }
 
     pub fn kind(&self) -> StoreKind {
@@ -90,21 +121,46 @@ impl Keychain {
     }
 
     pub async fn set(&self, account: &str, token: &Token) -> Result<(), VaultError> {
-        let entry = self.entry(account)?;
         let token = token.clone();
-        blocking(self.timeout, move || entry.set_password(token.expose()).map_err(|e| classify(e, ""))).await
+        match &self.backend {
+            Backend::File(path) => {
+                let (path, account) = (path.clone(), account.to_owned());
+                blocking(self.timeout, move || file_store::set(&path, &account, &token)).await
+            }
+            Backend::Keyring(_) => {
+                let entry = self.entry(account)?;
+                blocking(self.timeout, move || entry.set_password(token.expose()).map_err(|e| classify(e, ""))).await
+            }
+        }
     }
 
     pub async fn get(&self, account: &str) -> Result<Token, VaultError> {
-        let entry = self.entry(account)?;
         let account = account.to_owned();
-        blocking(self.timeout, move || entry.get_password().map(Token::new).map_err(|e| classify(e, &account))).await
+        match &self.backend {
+            Backend::File(path) => {
+                let path = path.clone();
+                blocking(self.timeout, move || file_store::get(&path, &account)).await
+            }
+            Backend::Keyring(_) => {
+                let entry = self.entry(&account)?;
+                blocking(self.timeout, move || entry.get_password().map(Token::new).map_err(|e| classify(e, &account)))
+                    .await
+            }
+        }
     }
 
     pub async fn delete(&self, account: &str) -> Result<(), VaultError> {
-        let entry = self.entry(account)?;
         let account = account.to_owned();
-        blocking(self.timeout, move || entry.delete_credential().map_err(|e| classify(e, &account))).await
+        match &self.backend {
+            Backend::File(path) => {
+                let path = path.clone();
+                blocking(self.timeout, move || file_store::delete(&path, &account)).await
+            }
+            Backend::Keyring(_) => {
+                let entry = self.entry(&account)?;
+                blocking(self.timeout, move || entry.delete_credential().map_err(|e| classify(e, &account))).await
+            }
+        }
     }
 
     /// Writes the token and reads it back: `Ok` only when the keychain really holds it.
@@ -114,7 +170,10 @@ impl Keychain {
     }
 
     fn entry(&self, account: &str) -> Result<Entry, VaultError> {
-        self.store.build(SERVICE, account, None).map_err(|e| classify(e, account))
+        match &self.backend {
+            Backend::Keyring(store) => store.build(SERVICE, account, None).map_err(|e| classify(e, account)),
+            Backend::File(_) => Err(VaultError::Unsupported("a keyring entry in the file store")),
+        }
     }
 }
 
@@ -169,7 +228,12 @@ fn classify(e: keyring_core::Error, account: &str) -> VaultError {
     let lower = text.to_ascii_lowercase();
     if lower.contains("serviceunknown") || lower.contains("org.freedesktop.secrets") {
         VaultError::NoProvider(text)
-    } else if lower.contains("failed to connect") || lower.contains("dbus_session_bus_address") || lower.contains("no such file") {
+    } else if lower.contains("failed to connect")
+        || lower.contains("dbus_session_bus_address")
+        || lower.contains("no such file")
+        // secret-service's `Unavailable`: the session bus address cannot be used.
+        || lower.contains("dbus session")
+    {
         VaultError::NoSession(text)
     } else if lower.contains("prompt") {
         VaultError::PromptDismissed(text)

@@ -1,5 +1,6 @@
 //! Where tokens live: the OS keychain for the secret, a metadata file for the facts about it.
 
+pub mod file_store;
 pub mod keychain;
 pub mod metadata;
 

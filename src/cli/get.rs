@@ -1,0 +1,89 @@
+//! `gitlab-token get` (print the token for scripts) and `forget` (remove it, optionally revoking it first).
+
+use std::io::Write;
+use std::time::Duration;
+
+use super::stored::{self, KEYCHAIN_TIMEOUT, secret};
+use super::{ForgetArgs, GetArgs, exit};
+use crate::gitlab::Client;
+use crate::instance::Instance;
+use crate::strings::{status as text, vault as vault_text};
+use crate::tls::Trust;
+use crate::vault::{Keychain, Metadata, VaultError};
+
+pub async fn get(args: GetArgs) -> u8 {
+    let (_, meta) = match stored::load() {
+        Ok(found) => found,
+        Err(e) => return fail("get", &e.message(), exit::USAGE),
+    };
+    let entry = match stored::select(&meta, args.host.as_deref(), args.name.as_deref()) {
+        Ok(entry) => entry,
+        Err(e @ stored::Choice::Several(_)) => return fail("get", &e.message(), exit::USAGE),
+        Err(e) => return fail("get", &e.message(), exit::CHECK_FAILED),
+    };
+    match secret(entry).await {
+        Ok(token) => {
+            let mut out = std::io::stdout().lock();
+            if writeln!(out, "{}", token.expose()).is_err() {
+                return exit::CHECK_FAILED;
+            }
+            exit::OK
+        }
+        Err(VaultError::NotFound(account)) => {
+            fail("get", &format!("the metadata names {account}, but its store holds no token; run `gitlab-token setup` again"), exit::CHECK_FAILED)
+        }
+        Err(e) => keychain_failed("get", &e),
+    }
+}
+
+pub async fn forget(args: ForgetArgs) -> u8 {
+    let (path, meta) = match stored::load() {
+        Ok(found) => found,
+        Err(e) => return fail("forget", &e.message(), exit::USAGE),
+    };
+    let entry = match stored::select(&meta, args.host.as_deref(), args.name.as_deref()) {
+        Ok(entry) => entry.clone(),
+        Err(e @ stored::Choice::Several(_)) => return fail("forget", &e.message(), exit::USAGE),
+        Err(e) => return fail("forget", &e.message(), exit::CHECK_FAILED),
+    };
+    let keychain = match Keychain::open_for(&entry, KEYCHAIN_TIMEOUT).await {
+        Ok(k) => k,
+        Err(e) => return keychain_failed("forget", &e),
+    };
+    if args.revoke {
+        let revoked = match keychain.get(&entry.account).await {
+            Ok(token) => match Instance::parse(&entry.url)
+                .map_err(|e| e.to_string())
+                .and_then(|i| Client::new(&i, &Trust::with_ca_file(entry.ca_file.clone()), Duration::from_secs(10)).map_err(|e| e.to_string()))
+            {
+                Ok(client) => client.revoke_self(&token).await.map_err(|e| crate::strings::validation::api_problem(&e).message),
+                Err(e) => Err(e),
+            },
+            Err(e) => Err(vault_text::problem(&e).message),
+        };
+        match revoked {
+            Ok(()) => println!("{}", text::revoked(&entry.account)),
+            Err(why) => return fail("forget", &text::revoke_failed(&entry.account, &why), exit::CHECK_FAILED),
+        }
+    }
+    match keychain.delete(&entry.account).await {
+        Ok(()) | Err(VaultError::NotFound(_)) => {}
+        Err(e) => return keychain_failed("forget", &e),
+    }
+    if let Err(e) = Metadata::update(&path, |m| m.tokens.retain(|t| t.account != entry.account)) {
+        return fail("forget", &e.to_string(), exit::CHECK_FAILED);
+    }
+    println!("{}", text::removed(&entry.account, entry.store.name()));
+    exit::OK
+}
+
+fn fail(command: &str, message: &str, code: u8) -> u8 {
+    eprintln!("gitlab-token {command}: {message}");
+    code
+}
+
+fn keychain_failed(command: &str, e: &VaultError) -> u8 {
+    let p = vault_text::problem(e);
+    eprintln!("gitlab-token {command}: {}\n  fix: {}", p.message, p.fix);
+    exit::KEYCHAIN
+}
