@@ -63,7 +63,11 @@ impl Instance {
         url.set_query(None);
         url.set_fragment(None);
         let mut path = url.path().trim_end_matches('/').to_owned();
-        for suffix in ["/api/v4", "/users/sign_in", "/-/user_settings/personal_access_tokens"] {
+        for suffix in [
+            "/api/v4",
+            "/users/sign_in",
+            "/-/user_settings/personal_access_tokens",
+        ] {
             if let Some(stripped) = path.strip_suffix(suffix) {
                 path = stripped.to_owned();
             }
@@ -187,18 +191,32 @@ mod tests {
     use super::*;
 
     fn base(s: &str) -> String {
-        Instance::parse(s).map(|i| i.base_url()).unwrap_or_else(|e| format!("error: {e}"))
+        Instance::parse(s)
+            .map(|i| i.base_url())
+            .unwrap_or_else(|e| format!("error: {e}"))
     }
 
     #[test]
     fn normalises_what_people_type() {
         assert_eq!(base("gitlab.example.com"), "https://gitlab.example.com");
-        assert_eq!(base(" https://gitlab.example.com/// "), "https://gitlab.example.com");
+        assert_eq!(
+            base(" https://gitlab.example.com/// "),
+            "https://gitlab.example.com"
+        );
         assert_eq!(base("https://host:8443/"), "https://host:8443");
         assert_eq!(base("https://host:443/"), "https://host");
-        assert_eq!(base("https://example.com/gitlab/"), "https://example.com/gitlab");
-        assert_eq!(base("https://example.com/gitlab/api/v4"), "https://example.com/gitlab");
-        assert_eq!(base("https://gitlab.com/users/sign_in?x=1#y"), "https://gitlab.com");
+        assert_eq!(
+            base("https://example.com/gitlab/"),
+            "https://example.com/gitlab"
+        );
+        assert_eq!(
+            base("https://example.com/gitlab/api/v4"),
+            "https://example.com/gitlab"
+        );
+        assert_eq!(
+            base("https://gitlab.com/users/sign_in?x=1#y"),
+            "https://gitlab.com"
+        );
     }
 
     #[test]
@@ -210,8 +228,14 @@ mod tests {
         assert!(Instance::parse("http://127.0.0.1:8080").is_ok());
         assert!(Instance::parse("http://localhost:8080").is_ok());
         assert!(Instance::parse("http://[::1]:8080").is_ok());
-        assert!(matches!(Instance::parse("ftp://x"), Err(InstanceError::Scheme(_))));
-        assert_eq!(Instance::parse("https://u:p@h"), Err(InstanceError::Credentials));
+        assert!(matches!(
+            Instance::parse("ftp://x"),
+            Err(InstanceError::Scheme(_))
+        ));
+        assert_eq!(
+            Instance::parse("https://u:p@h"),
+            Err(InstanceError::Credentials)
+        );
         assert_eq!(Instance::parse("  "), Err(InstanceError::Empty));
     }
 
@@ -220,7 +244,10 @@ mod tests {
         let i = Instance::parse("https://example.com:8443/gitlab").unwrap();
         assert_eq!(i.key(), "example.com:8443/gitlab");
         assert_eq!(i.relative_root(), Some("/gitlab"));
-        assert_eq!(i.api("/user"), "https://example.com:8443/gitlab/api/v4/user");
+        assert_eq!(
+            i.api("/user"),
+            "https://example.com:8443/gitlab/api/v4/user"
+        );
         assert_eq!(Instance::gitlab_com().key(), "gitlab.com");
         assert!(Instance::gitlab_com().is_gitlab_com());
         assert_eq!(Instance::gitlab_com().relative_root(), None);
@@ -233,8 +260,7 @@ mod tests {
         let (i, path) = gitlab_remote(remotes).unwrap();
         assert_eq!(i.base_url(), "https://gitlab.example.com");
         assert_eq!(path, "group/sub/proj");
-        let (i, path) =
-            gitlab_remote("o\thttps://gitlab.com:8443/g/p.git (fetch)").unwrap();
+        let (i, path) = gitlab_remote("o\thttps://gitlab.com:8443/g/p.git (fetch)").unwrap();
         assert_eq!(i.key(), "gitlab.com:8443");
         assert_eq!(path, "g/p");
         assert!(gitlab_remote("o\tgit@github.com:a/b.git (fetch)").is_none());

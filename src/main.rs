@@ -6,7 +6,11 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let args = gitlab_token::cli::Args::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("gitlab-token: cannot start the async runtime: {e}");

@@ -82,7 +82,9 @@ impl ProblemKind {
     pub fn is_warning(self) -> bool {
         matches!(
             self,
-            ProblemKind::CertExpiresSoon | ProblemKind::TokenExpiresSoon | ProblemKind::NotPersonalAccessToken
+            ProblemKind::CertExpiresSoon
+                | ProblemKind::TokenExpiresSoon
+                | ProblemKind::NotPersonalAccessToken
         )
     }
 
@@ -124,7 +126,11 @@ pub struct Problem {
 
 impl Problem {
     pub fn new(kind: ProblemKind, message: impl Into<String>, fix: impl Into<String>) -> Self {
-        Problem { kind, message: message.into(), fix: fix.into() }
+        Problem {
+            kind,
+            message: message.into(),
+            fix: fix.into(),
+        }
     }
 }
 
@@ -134,7 +140,11 @@ mod tests {
 
     #[test]
     fn names_match_the_json() {
-        for kind in [ProblemKind::TlsUnknownIssuer, ProblemKind::MissingScopes, ProblemKind::NotGitlab] {
+        for kind in [
+            ProblemKind::TlsUnknownIssuer,
+            ProblemKind::MissingScopes,
+            ProblemKind::NotGitlab,
+        ] {
             assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
         }
     }

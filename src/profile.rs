@@ -32,7 +32,10 @@ pub struct Profile {
 #[derive(Debug, Error)]
 pub enum ProfileError {
     #[error("cannot read the profile file {path}: {source}")]
-    Read { path: String, source: std::io::Error },
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("the profile file {path} is not a valid profile: {message}")]
     Parse { path: String, message: String },
     #[error("unknown profile `{0}`; known profiles: {1}")]
@@ -40,10 +43,22 @@ pub enum ProfileError {
 }
 
 const BUILT_IN: &[(&str, &str)] = &[
-    ("repo-scanner.toml", include_str!("../assets/profiles/repo-scanner.toml")),
-    ("mr-reviewer.toml", include_str!("../assets/profiles/mr-reviewer.toml")),
-    ("mr-tracker.toml", include_str!("../assets/profiles/mr-tracker.toml")),
-    ("custom.toml", include_str!("../assets/profiles/custom.toml")),
+    (
+        "repo-scanner.toml",
+        include_str!("../assets/profiles/repo-scanner.toml"),
+    ),
+    (
+        "mr-reviewer.toml",
+        include_str!("../assets/profiles/mr-reviewer.toml"),
+    ),
+    (
+        "mr-tracker.toml",
+        include_str!("../assets/profiles/mr-tracker.toml"),
+    ),
+    (
+        "custom.toml",
+        include_str!("../assets/profiles/custom.toml"),
+    ),
 ];
 
 impl Profile {
@@ -57,7 +72,11 @@ impl Profile {
 
     pub fn by_id(id: &str) -> Result<Profile, ProfileError> {
         let all = Self::built_in();
-        let known = all.iter().map(|p| p.id.as_str()).collect::<Vec<_>>().join(", ");
+        let known = all
+            .iter()
+            .map(|p| p.id.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
         all.iter()
             .find(|p| p.id == id)
             .cloned()
@@ -66,15 +85,23 @@ impl Profile {
 
     pub fn from_file(path: &Path) -> Result<Profile, ProfileError> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ProfileError::Read { path: shown.clone(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ProfileError::Read {
+            path: shown.clone(),
+            source,
+        })?;
         Self::parse(&shown, &text)
     }
 
     fn parse(origin: &str, text: &str) -> Result<Profile, ProfileError> {
-        let profile: Profile = toml::from_str(text)
-            .map_err(|e| ProfileError::Parse { path: origin.to_owned(), message: e.to_string() })?;
-        if let Some(bad) = profile.scopes.iter().find(|s| scope_info(&s.scope).is_none()) {
+        let profile: Profile = toml::from_str(text).map_err(|e| ProfileError::Parse {
+            path: origin.to_owned(),
+            message: e.to_string(),
+        })?;
+        if let Some(bad) = profile
+            .scopes
+            .iter()
+            .find(|s| scope_info(&s.scope).is_none())
+        {
             return Err(ProfileError::Parse {
                 path: origin.to_owned(),
                 message: format!("`{}` is not a GitLab token scope", bad.scope),
@@ -97,7 +124,11 @@ impl Profile {
                 without: String::new(),
             })
             .collect();
-        Profile { scopes, role, ..self.clone() }
+        Profile {
+            scopes,
+            role,
+            ..self.clone()
+        }
     }
 }
 
@@ -114,14 +145,23 @@ mod tests {
         let reviewer = Profile::by_id("mr-reviewer").unwrap();
         assert_eq!(reviewer.role, Role::Maintainer);
         assert_eq!(reviewer.scope_names(), ["api", "read_api", "read_user"]);
-        assert_eq!(Profile::by_id("mr-tracker").unwrap().scope_names(), ["read_api"]);
+        assert_eq!(
+            Profile::by_id("mr-tracker").unwrap().scope_names(),
+            ["read_api"]
+        );
         assert!(Profile::by_id("custom").unwrap().custom);
-        assert!(matches!(Profile::by_id("nope"), Err(ProfileError::Unknown(..))));
+        assert!(matches!(
+            Profile::by_id("nope"),
+            Err(ProfileError::Unknown(..))
+        ));
     }
 
     #[test]
     fn rejects_unknown_scopes() {
-        let err = Profile::parse("x", "id='x'\nname='x'\nsummary='x'\nrole='reporter'\n[[scopes]]\nscope='write_everything'\nwhy='x'\n");
+        let err = Profile::parse(
+            "x",
+            "id='x'\nname='x'\nsummary='x'\nrole='reporter'\n[[scopes]]\nscope='write_everything'\nwhy='x'\n",
+        );
         assert!(matches!(err, Err(ProfileError::Parse { .. })));
     }
 }

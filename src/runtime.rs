@@ -42,7 +42,10 @@ pub enum Outcome {
 pub async fn run(setup: Setup, options: Options) -> std::io::Result<Outcome> {
     let (mut state, effects) = State::new(setup);
     let (tx, mut rx) = unbounded_channel();
-    let performer = Performer { tx: tx.clone(), options: Arc::new(options) };
+    let performer = Performer {
+        tx: tx.clone(),
+        options: Arc::new(options),
+    };
     let mut tui = Tui::enter()?;
     spawn_input_reader(tx);
     let mut shutdown = std::pin::pin!(shutdown_signal()?);
@@ -124,25 +127,42 @@ impl Performer {
         let tx = self.tx.clone();
         let options = self.options.clone();
         match effect {
-            Effect::Probe { ticket, instance, ca_file } => {
+            Effect::Probe {
+                ticket,
+                instance,
+                ca_file,
+            } => {
                 tokio::spawn(async move {
                     let trust = Trust::with_ca_file(ca_file);
                     let stage_tx = tx.clone();
                     let mut on_stage = move |s: &crate::probe::StageResult| {
                         let _ = stage_tx.send(Msg::ProbeStage(ticket, s.clone()));
                     };
-                    let report = crate::probe::run(&instance, &trust, options.timeout, &mut on_stage).await;
+                    let report =
+                        crate::probe::run(&instance, &trust, options.timeout, &mut on_stage).await;
                     let _ = tx.send(Msg::ProbeDone(ticket, report));
                 });
             }
-            Effect::Validate { ticket, instance, ca_file, token, needs } => {
+            Effect::Validate {
+                ticket,
+                instance,
+                ca_file,
+                token,
+                needs,
+            } => {
                 tokio::spawn(async move {
                     let v = validate(&instance, ca_file, &token, &needs, options.timeout).await;
-                    let at = OffsetDateTime::now_utc().format(&Rfc3339).unwrap_or_default();
+                    let at = OffsetDateTime::now_utc()
+                        .format(&Rfc3339)
+                        .unwrap_or_default();
                     let _ = tx.send(Msg::Validated(ticket, Box::new(v), at));
                 });
             }
-            Effect::Save { ticket, token, entry } => {
+            Effect::Save {
+                ticket,
+                token,
+                entry,
+            } => {
                 tokio::spawn(async move {
                     let result = save(&options, &token, *entry).await;
                     let _ = tx.send(Msg::Saved(ticket, result));
@@ -171,14 +191,31 @@ pub async fn validate(
         Ok(client) => validation::validate(&client, token, needs, today).await,
         Err(e) => {
             let err = ApiError::Setup(e.to_string());
-            validation::judge(token, needs, today, Err(err.clone()), Err(err.clone()), None, Err(err))
+            validation::judge(
+                token,
+                needs,
+                today,
+                Err(err.clone()),
+                Err(err.clone()),
+                None,
+                Err(err),
+            )
         }
     }
 }
 
-async fn save(options: &Options, token: &Token, mut entry: StoredToken) -> Result<Saved, SaveError> {
-    let keychain = Keychain::open(options.store, options.keychain_timeout).await.map_err(SaveError::Keychain)?;
-    keychain.store_verified(&entry.account, token).await.map_err(SaveError::Keychain)?;
+async fn save(
+    options: &Options,
+    token: &Token,
+    mut entry: StoredToken,
+) -> Result<Saved, SaveError> {
+    let keychain = Keychain::open(options.store, options.keychain_timeout)
+        .await
+        .map_err(SaveError::Keychain)?;
+    keychain
+        .store_verified(&entry.account, token)
+        .await
+        .map_err(SaveError::Keychain)?;
     entry.store = keychain.kind();
     let account = entry.account.clone();
     let path = options.metadata_path.clone();
@@ -187,7 +224,11 @@ async fn save(options: &Options, token: &Token, mut entry: StoredToken) -> Resul
         .await
         .map_err(|e| SaveError::Metadata(e.to_string()))?
         .map_err(|e| SaveError::Metadata(e.to_string()))?;
-    Ok(Saved { account, store: keychain.kind().name().to_owned(), metadata_path: path })
+    Ok(Saved {
+        account,
+        store: keychain.kind().name().to_owned(),
+        metadata_path: path,
+    })
 }
 
 /// Opens a URL in the desktop's browser; refuses where there is none (SSH), rather than
@@ -206,4 +247,3 @@ fn open_browser(url: &str) -> Result<(), String> {
     )
     .map_err(|e| e.to_string())
 }
-

@@ -25,12 +25,17 @@ impl Theme {
             text: Style::new(),
             muted: Style::new().fg(Color::DarkGray),
             accent: Style::new().fg(Color::Cyan),
-            selected: Style::new().fg(Color::Black).bg(Color::Cyan).add_modifier(Modifier::BOLD),
+            selected: Style::new()
+                .fg(Color::Black)
+                .bg(Color::Cyan)
+                .add_modifier(Modifier::BOLD),
             ok: Style::new().fg(Color::Green),
             warn: Style::new().fg(Color::Yellow),
             fail: Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
             key_help: Style::new().fg(Color::Black).bg(Color::Gray),
-            link: Style::new().fg(Color::Blue).add_modifier(Modifier::UNDERLINED),
+            link: Style::new()
+                .fg(Color::Blue)
+                .add_modifier(Modifier::UNDERLINED),
         }
     }
 

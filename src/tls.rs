@@ -14,7 +14,10 @@ use crate::problem::ProblemKind;
 #[derive(Debug, Error)]
 pub enum TlsSetupError {
     #[error("cannot read the CA file {path}: {source}")]
-    ReadCaFile { path: PathBuf, source: std::io::Error },
+    ReadCaFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("the CA file {0} holds no PEM certificate (-----BEGIN CERTIFICATE-----)")]
     EmptyCaFile(PathBuf),
     #[error("the CA file {path} holds a certificate rustls cannot use: {message}")]
@@ -33,7 +36,10 @@ pub struct Trust {
 
 impl Trust {
     pub fn with_ca_file(ca_file: Option<PathBuf>) -> Self {
-        Trust { ca_file, without_system_roots: false }
+        Trust {
+            ca_file,
+            without_system_roots: false,
+        }
     }
 
     /// A certificate verifier for this trust (the system-only one is built once per process).
@@ -97,7 +103,9 @@ pub fn config_with_verifier(
 /// The one crypto provider of this program (ring).
 pub fn provider() -> Arc<rustls::crypto::CryptoProvider> {
     static PROVIDER: OnceLock<Arc<rustls::crypto::CryptoProvider>> = OnceLock::new();
-    PROVIDER.get_or_init(|| Arc::new(rustls::crypto::ring::default_provider())).clone()
+    PROVIDER
+        .get_or_init(|| Arc::new(rustls::crypto::ring::default_provider()))
+        .clone()
 }
 
 /// The system's trusted roots, loaded once per process.
@@ -107,9 +115,13 @@ fn system_roots() -> &'static [CertificateDer<'static>] {
 }
 
 pub fn read_ca_file(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsSetupError> {
-    let bytes = std::fs::read(path)
-        .map_err(|source| TlsSetupError::ReadCaFile { path: path.to_owned(), source })?;
-    let certs: Vec<_> = CertificateDer::pem_slice_iter(&bytes).filter_map(Result::ok).collect();
+    let bytes = std::fs::read(path).map_err(|source| TlsSetupError::ReadCaFile {
+        path: path.to_owned(),
+        source,
+    })?;
+    let certs: Vec<_> = CertificateDer::pem_slice_iter(&bytes)
+        .filter_map(Result::ok)
+        .collect();
     if certs.is_empty() {
         return Err(TlsSetupError::EmptyCaFile(path.to_owned()));
     }
@@ -117,7 +129,9 @@ pub fn read_ca_file(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsSetu
 }
 
 /// The rustls error behind an I/O or HTTP client error, if any (walks `source()` and `io::Error::get_ref`).
-pub fn find_rustls_error<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+pub fn find_rustls_error<'a>(
+    err: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a rustls::Error> {
     let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(e) = current {
         if let Some(tls) = e.downcast_ref::<rustls::Error>() {

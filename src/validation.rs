@@ -64,7 +64,12 @@ impl Validation {
 }
 
 /// Runs the checks concurrently and judges them.
-pub async fn validate(client: &Client, token: &Token, needs: &Requirements, today: Date) -> Validation {
+pub async fn validate(
+    client: &Client,
+    token: &Token,
+    needs: &Requirements,
+    today: Date,
+) -> Validation {
     let user_and_role = async {
         let user = client.user(token).await;
         let role = match (&user, &needs.target) {
@@ -73,9 +78,20 @@ pub async fn validate(client: &Client, token: &Token, needs: &Requirements, toda
         };
         (user, role)
     };
-    let (info, (user, member), metadata) =
-        tokio::join!(client.token_self(token), user_and_role, client.metadata(token));
-    judge(token, needs, today, info, user, member.map(|m| m.map(|m| m.access_level)), metadata)
+    let (info, (user, member), metadata) = tokio::join!(
+        client.token_self(token),
+        user_and_role,
+        client.metadata(token)
+    );
+    judge(
+        token,
+        needs,
+        today,
+        info,
+        user,
+        member.map(|m| m.map(|m| m.access_level)),
+        metadata,
+    )
 }
 
 /// The pure half of [`validate`]: turns the answers into lines and problems.
@@ -109,7 +125,12 @@ pub fn judge(
 
     let kind = token.kind();
     if kind != TokenKind::PersonalAccess {
-        add(&mut v, Status::Warn, text::kind_line(kind), Some(text::kind_problem(kind)));
+        add(
+            &mut v,
+            Status::Warn,
+            text::kind_line(kind),
+            Some(text::kind_problem(kind)),
+        );
     }
 
     match info {
@@ -117,17 +138,35 @@ pub fn judge(
             let days = info.days_left(today);
             v.days_left = days;
             if info.revoked {
-                add(&mut v, Status::Fail, text::REVOKED.into(), Some(text::api_problem(&ApiError::TokenRevoked)));
+                add(
+                    &mut v,
+                    Status::Fail,
+                    text::REVOKED.into(),
+                    Some(text::api_problem(&ApiError::TokenRevoked)),
+                );
             } else if days.is_some_and(|d| d < 0) {
-                add(&mut v, Status::Fail, text::expired_line(&info), Some(text::api_problem(&ApiError::TokenExpired)));
+                add(
+                    &mut v,
+                    Status::Fail,
+                    text::expired_line(&info),
+                    Some(text::api_problem(&ApiError::TokenExpired)),
+                );
             } else if !info.active {
-                add(&mut v, Status::Fail, text::INACTIVE.into(), Some(text::inactive()));
+                add(
+                    &mut v,
+                    Status::Fail,
+                    text::INACTIVE.into(),
+                    Some(text::inactive()),
+                );
             } else {
                 add(&mut v, Status::Ok, text::active_line(&info), None);
                 match days {
-                    Some(d) if d <= EXPIRY_WARNING_DAYS => {
-                        add(&mut v, Status::Warn, text::days_line(d, &info), Some(text::expires_soon(d)))
-                    }
+                    Some(d) if d <= EXPIRY_WARNING_DAYS => add(
+                        &mut v,
+                        Status::Warn,
+                        text::days_line(d, &info),
+                        Some(text::expires_soon(d)),
+                    ),
                     Some(d) => add(&mut v, Status::Ok, text::days_line(d, &info), None),
                     None => add(&mut v, Status::Warn, text::NO_EXPIRY.into(), None),
                 }
@@ -146,7 +185,12 @@ pub fn judge(
             }
             v.token = Some(info);
         }
-        Err(e) => add(&mut v, Status::Fail, text::token_line_error(&e), Some(text::api_problem(&e))),
+        Err(e) => add(
+            &mut v,
+            Status::Fail,
+            text::token_line_error(&e),
+            Some(text::api_problem(&e)),
+        ),
     }
 
     match user {
@@ -154,8 +198,15 @@ pub fn judge(
             add(&mut v, Status::Ok, text::user_line(&user), None);
             v.user = Some(user);
         }
-        Err(ApiError::InsufficientScope(_)) => add(&mut v, Status::Unknown, text::USER_NEEDS_SCOPE.into(), None),
-        Err(e) => add(&mut v, Status::Fail, text::user_line_error(&e), Some(text::api_problem(&e))),
+        Err(ApiError::InsufficientScope(_)) => {
+            add(&mut v, Status::Unknown, text::USER_NEEDS_SCOPE.into(), None)
+        }
+        Err(e) => add(
+            &mut v,
+            Status::Fail,
+            text::user_line_error(&e),
+            Some(text::api_problem(&e)),
+        ),
     }
 
     match metadata {
@@ -172,9 +223,19 @@ pub fn judge(
                 let role = Role::from_access_level(level);
                 v.role = role;
                 if role.is_some_and(|r| r >= needs.role) {
-                    add(&mut v, Status::Ok, text::role_line(target, role, needs.role), None);
+                    add(
+                        &mut v,
+                        Status::Ok,
+                        text::role_line(target, role, needs.role),
+                        None,
+                    );
                 } else {
-                    add(&mut v, Status::Fail, text::role_line(target, role, needs.role), Some(text::role_too_low(target, role, needs.role)));
+                    add(
+                        &mut v,
+                        Status::Fail,
+                        text::role_line(target, role, needs.role),
+                        Some(text::role_too_low(target, role, needs.role)),
+                    );
                 }
             }
             Err(ApiError::NotFound) => add(
@@ -183,7 +244,12 @@ pub fn judge(
                 text::not_member_line(target),
                 Some(text::not_member(target, needs.role)),
             ),
-            Err(e) => add(&mut v, Status::Unknown, text::role_line_error(target, &e), None),
+            Err(e) => add(
+                &mut v,
+                Status::Unknown,
+                text::role_line_error(target, &e),
+                None,
+            ),
         }
     }
     v

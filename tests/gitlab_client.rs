@@ -22,7 +22,12 @@ fn alice() -> FakeUser {
 }
 
 fn client(url: &str, trust: &Trust) -> Client {
-    Client::new(&Instance::parse(url).expect("valid address"), trust, TIMEOUT).expect("client")
+    Client::new(
+        &Instance::parse(url).expect("valid address"),
+        trust,
+        TIMEOUT,
+    )
+    .expect("client")
 }
 
 fn trusting(pki: &Pki) -> Trust {
@@ -40,7 +45,11 @@ fn gitlab_with(pki: &Pki, record: TokenRecord) -> (FakeGitLab, Client, Token) {
 
 fn needs(profile: &str, target: Option<&str>) -> Requirements {
     let profile = Profile::by_id(profile).expect("built-in profile");
-    Requirements { scopes: profile.scope_names(), role: profile.role, target: target.map(str::to_owned) }
+    Requirements {
+        scopes: profile.scope_names(),
+        role: profile.role,
+        target: target.map(str::to_owned),
+    }
 }
 
 async fn validate(client: &Client, token: &Token, needs: &Requirements) -> Validation {
@@ -54,35 +63,61 @@ fn kinds(v: &Validation) -> Vec<ProblemKind> {
 /// Every problem is of `kind` (the token endpoint and /user may both report it), and there is one.
 fn assert_only(v: &Validation, kind: ProblemKind) {
     let kinds = kinds(v);
-    assert!(!kinds.is_empty() && kinds.iter().all(|k| *k == kind), "expected only {kind:?}, got {kinds:?}");
+    assert!(
+        !kinds.is_empty() && kinds.iter().all(|k| *k == kind),
+        "expected only {kind:?}, got {kinds:?}"
+    );
 }
 
 #[tokio::test]
 async fn valid_token_reads_record_user_and_version() {
     let pki = Pki::new();
-    let (gitlab, client, token) = gitlab_with(&pki, TokenRecord::new(&alice(), &["api", "read_user"]).named("reviewer"));
+    let (gitlab, client, token) = gitlab_with(
+        &pki,
+        TokenRecord::new(&alice(), &["api", "read_user"]).named("reviewer"),
+    );
 
     let info = client.token_self(&token).await.expect("token record");
     assert_eq!(info.name, "reviewer");
     assert_eq!(info.scopes, ["api", "read_user"]);
     assert_eq!(info.user_id, 7);
     assert!(info.active && !info.revoked);
-    assert_eq!(info.expires_at.as_deref(), Some(days_from_today(90).as_str()));
+    assert_eq!(
+        info.expires_at.as_deref(),
+        Some(days_from_today(90).as_str())
+    );
     assert_eq!(info.days_left(today()), Some(90));
 
     let user = client.user(&token).await.expect("user");
-    assert_eq!((user.id, user.username.as_str(), user.bot), (7, "alice", false));
+    assert_eq!(
+        (user.id, user.username.as_str(), user.bot),
+        (7, "alice", false)
+    );
     let metadata = client.metadata(&token).await.expect("metadata");
-    assert_eq!((metadata.version.as_str(), metadata.enterprise), (VERSION, Some(true)));
+    assert_eq!(
+        (metadata.version.as_str(), metadata.enterprise),
+        (VERSION, Some(true))
+    );
 
     let v = validate(&client, &token, &needs("mr-reviewer", None)).await;
     assert!(v.ok(), "{:?}", v.problems);
-    assert!(v.problems.is_empty() && v.missing_scopes.is_empty(), "{:?}", v.problems);
+    assert!(
+        v.problems.is_empty() && v.missing_scopes.is_empty(),
+        "{:?}",
+        v.problems
+    );
     assert_eq!(v.days_left, Some(90));
 
     let log = gitlab.requests();
-    assert!(log.iter().all(|r| r.authorized && r.path.starts_with("/api/v4/")), "{log:?}");
-    assert!(log.iter().any(|r| r.path == "/api/v4/personal_access_tokens/self"));
+    assert!(
+        log.iter()
+            .all(|r| r.authorized && r.path.starts_with("/api/v4/")),
+        "{log:?}"
+    );
+    assert!(
+        log.iter()
+            .any(|r| r.path == "/api/v4/personal_access_tokens/self")
+    );
 }
 
 #[tokio::test]
@@ -91,19 +126,41 @@ async fn expired_revoked_and_unknown_tokens_are_told_apart() {
     let gitlab = FakeGitLab::start(&pki.valid());
     let client = client(&gitlab.url(), &trusting(&pki));
     let expired = new_secret("expired");
-    gitlab.add_token(&expired, TokenRecord::new(&alice(), &["api"]).expires_in(-3));
+    gitlab.add_token(
+        &expired,
+        TokenRecord::new(&alice(), &["api"]).expires_in(-3),
+    );
     let revoked = new_secret("revoked");
     gitlab.add_token(&revoked, TokenRecord::new(&alice(), &["api"]).revoked());
     // Expiry is at midnight UTC starting on the date: a token "expiring today" no longer works.
     let ends_today = new_secret("today");
-    gitlab.add_token(&ends_today, TokenRecord::new(&alice(), &["api"]).expires_in(0));
+    gitlab.add_token(
+        &ends_today,
+        TokenRecord::new(&alice(), &["api"]).expires_in(0),
+    );
     let unknown = Token::new(new_secret("unknown"));
 
     let cases = [
-        (Token::new(expired), ApiError::TokenExpired, ProblemKind::TokenExpired),
-        (Token::new(ends_today), ApiError::TokenExpired, ProblemKind::TokenExpired),
-        (Token::new(revoked), ApiError::TokenRevoked, ProblemKind::TokenRevoked),
-        (unknown, ApiError::InvalidToken("401 Unauthorized".into()), ProblemKind::InvalidToken),
+        (
+            Token::new(expired),
+            ApiError::TokenExpired,
+            ProblemKind::TokenExpired,
+        ),
+        (
+            Token::new(ends_today),
+            ApiError::TokenExpired,
+            ProblemKind::TokenExpired,
+        ),
+        (
+            Token::new(revoked),
+            ApiError::TokenRevoked,
+            ProblemKind::TokenRevoked,
+        ),
+        (
+            unknown,
+            ApiError::InvalidToken("401 Unauthorized".into()),
+            ProblemKind::InvalidToken,
+        ),
     ];
     for (token, error, kind) in cases {
         assert_eq!(client.token_self(&token).await.unwrap_err(), error);
@@ -129,11 +186,21 @@ async fn missing_scopes_are_listed() {
 #[tokio::test]
 async fn a_scope_too_narrow_for_an_endpoint_is_insufficient_scope() {
     let pki = Pki::new();
-    let (_gitlab, client, token) = gitlab_with(&pki, TokenRecord::new(&alice(), &["read_repository"]));
-    assert_eq!(client.user(&token).await.unwrap_err(), ApiError::InsufficientScope("api read_api read_user".into()));
-    assert_eq!(client.user(&token).await.unwrap_err().kind(), ProblemKind::InsufficientScope);
+    let (_gitlab, client, token) =
+        gitlab_with(&pki, TokenRecord::new(&alice(), &["read_repository"]));
+    assert_eq!(
+        client.user(&token).await.unwrap_err(),
+        ApiError::InsufficientScope("api read_api read_user".into())
+    );
+    assert_eq!(
+        client.user(&token).await.unwrap_err().kind(),
+        ProblemKind::InsufficientScope
+    );
     // Any scope may read the token's own record.
-    assert_eq!(client.token_self(&token).await.expect("record").scopes, ["read_repository"]);
+    assert_eq!(
+        client.token_self(&token).await.expect("record").scopes,
+        ["read_repository"]
+    );
     let v = validate(&client, &token, &needs("mr-reviewer", None)).await;
     assert_eq!(v.missing_scopes, ["api", "read_api", "read_user"]);
     assert!(v.user.is_none() && !v.ok());
@@ -146,12 +213,23 @@ async fn rate_limit_server_error_and_sign_in_page() {
 
     gitlab.set_mode(Mode::RateLimited);
     let err = client.token_self(&token).await.unwrap_err();
-    assert_eq!(err, ApiError::RateLimited { retry_after_secs: Some(30) });
+    assert_eq!(
+        err,
+        ApiError::RateLimited {
+            retry_after_secs: Some(30)
+        }
+    );
     assert_eq!(err.kind(), ProblemKind::RateLimited);
 
     gitlab.set_mode(Mode::ServerError);
-    assert_eq!(client.token_self(&token).await.unwrap_err(), ApiError::Server { status: 500 });
-    assert_only(&validate(&client, &token, &needs("mr-reviewer", None)).await, ProblemKind::ServerError);
+    assert_eq!(
+        client.token_self(&token).await.unwrap_err(),
+        ApiError::Server { status: 500 }
+    );
+    assert_only(
+        &validate(&client, &token, &needs("mr-reviewer", None)).await,
+        ProblemKind::ServerError,
+    );
 
     gitlab.set_mode(Mode::LoginPage);
     let err = client.token_self(&token).await.unwrap_err();
@@ -168,12 +246,19 @@ async fn rate_limit_server_error_and_sign_in_page() {
 #[tokio::test]
 async fn per_token_modes_leave_other_tokens_alone() {
     let pki = Pki::new();
-    let (gitlab, client, limited) = gitlab_with(&pki, TokenRecord::new(&alice(), &["api"]).with_mode(Mode::RateLimited));
+    let (gitlab, client, limited) = gitlab_with(
+        &pki,
+        TokenRecord::new(&alice(), &["api"]).with_mode(Mode::RateLimited),
+    );
     let fine = new_secret("fine");
     gitlab.add_token(&fine, TokenRecord::new(&alice(), &["api"]));
     let v = validate(&client, &limited, &needs("mr-tracker", None)).await;
     assert_only(&v, ProblemKind::RateLimited);
-    assert!(validate(&client, &Token::new(fine), &needs("mr-tracker", None)).await.ok());
+    assert!(
+        validate(&client, &Token::new(fine), &needs("mr-tracker", None))
+            .await
+            .ok()
+    );
 }
 
 #[tokio::test]
@@ -185,9 +270,18 @@ async fn redirect_to_another_host_is_not_followed() {
     gitlab.set_mode(Mode::RedirectTo(elsewhere.url_ip()));
 
     let err = client.token_self(&token).await.unwrap_err();
-    let ApiError::Redirect { location, other_host } = &err else { panic!("expected a redirect, got {err:?}") };
+    let ApiError::Redirect {
+        location,
+        other_host,
+    } = &err
+    else {
+        panic!("expected a redirect, got {err:?}")
+    };
     assert!(*other_host);
-    assert_eq!(*location, format!("{}/api/v4/personal_access_tokens/self", elsewhere.url_ip()));
+    assert_eq!(
+        *location,
+        format!("{}/api/v4/personal_access_tokens/self", elsewhere.url_ip())
+    );
     assert_eq!(err.kind(), ProblemKind::Redirect);
 
     let v = validate(&client, &token, &needs("mr-reviewer", None)).await;
@@ -195,7 +289,10 @@ async fn redirect_to_another_host_is_not_followed() {
     // The token reached only the host it was meant for.
     assert!(gitlab.requests().iter().all(|r| r.authorized));
     let leaked = elsewhere.requests();
-    assert!(leaked.iter().all(|r| !r.authorized), "the other host got the token: {leaked:?}");
+    assert!(
+        leaked.iter().all(|r| !r.authorized),
+        "the other host got the token: {leaked:?}"
+    );
     assert!(leaked.is_empty(), "the redirect was followed: {leaked:?}");
 }
 
@@ -204,16 +301,52 @@ async fn tls_failures_are_classified() {
     let pki = Pki::new();
     let token = Token::new(new_secret("tls"));
     let good = FakeGitLab::start(&pki.valid());
-    let err = client(&good.url(), &Trust::with_ca_file(None)).token_self(&token).await.unwrap_err();
-    assert!(matches!(err, ApiError::Tls { kind: ProblemKind::TlsUnknownIssuer, .. }), "{err:?}");
+    let err = client(&good.url(), &Trust::with_ca_file(None))
+        .token_self(&token)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ApiError::Tls {
+                kind: ProblemKind::TlsUnknownIssuer,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
 
     let expired = FakeGitLab::start(&pki.expired());
-    let err = client(&expired.url(), &trusting(&pki)).token_self(&token).await.unwrap_err();
-    assert!(matches!(err, ApiError::Tls { kind: ProblemKind::TlsExpired, .. }), "{err:?}");
+    let err = client(&expired.url(), &trusting(&pki))
+        .token_self(&token)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ApiError::Tls {
+                kind: ProblemKind::TlsExpired,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
 
     let wrong = FakeGitLab::start(&pki.wrong_host());
-    let err = client(&wrong.url(), &trusting(&pki)).token_self(&token).await.unwrap_err();
-    assert!(matches!(err, ApiError::Tls { kind: ProblemKind::TlsHostnameMismatch, .. }), "{err:?}");
+    let err = client(&wrong.url(), &trusting(&pki))
+        .token_self(&token)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ApiError::Tls {
+                kind: ProblemKind::TlsHostnameMismatch,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
 
     // No request got past any of the handshakes.
     for server in [&good, &expired, &wrong] {
@@ -223,7 +356,13 @@ async fn tls_failures_are_classified() {
     let secret = new_secret("ok");
     good.add_token(&secret, TokenRecord::new(&alice(), &["api"]));
     for url in [good.url(), good.url_ip()] {
-        assert!(client(&url, &trusting(&pki)).token_self(&Token::new(secret.clone())).await.is_ok(), "{url}");
+        assert!(
+            client(&url, &trusting(&pki))
+                .token_self(&Token::new(secret.clone()))
+                .await
+                .is_ok(),
+            "{url}"
+        );
     }
 }
 
@@ -232,10 +371,16 @@ async fn unreachable_hosts_are_classified() {
     let token = Token::new(new_secret("net"));
     let pki = Pki::new();
     let refused = format!("https://127.0.0.1:{}", servers::closed_port());
-    let err = client(&refused, &trusting(&pki)).token_self(&token).await.unwrap_err();
+    let err = client(&refused, &trusting(&pki))
+        .token_self(&token)
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), ProblemKind::ConnectionRefused, "{err:?}");
 
-    let err = client("https://nonexistent.invalid", &trusting(&pki)).token_self(&token).await.unwrap_err();
+    let err = client("https://nonexistent.invalid", &trusting(&pki))
+        .token_self(&token)
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), ProblemKind::DnsFailed, "{err:?}");
 
     let silent = servers::silent();
@@ -252,20 +397,34 @@ async fn relative_url_root_is_honoured() {
     let secret = new_secret("root");
     gitlab.add_token(&secret, TokenRecord::new(&alice(), &["api", "read_user"]));
     let token = Token::new(secret);
-    let v = validate(&client(&gitlab.url(), &trusting(&pki)), &token, &needs("mr-reviewer", None)).await;
+    let v = validate(
+        &client(&gitlab.url(), &trusting(&pki)),
+        &token,
+        &needs("mr-reviewer", None),
+    )
+    .await;
     assert!(v.ok(), "{:?}", v.problems);
-    assert!(gitlab.requests().iter().all(|r| r.path.starts_with("/gitlab/api/v4/")));
+    assert!(
+        gitlab
+            .requests()
+            .iter()
+            .all(|r| r.path.starts_with("/gitlab/api/v4/"))
+    );
 
     // Without the root, the host answers GitLab's HTML 404, not the API.
     let bare = format!("https://localhost:{}", gitlab.port());
-    let err = client(&bare, &trusting(&pki)).token_self(&token).await.unwrap_err();
+    let err = client(&bare, &trusting(&pki))
+        .token_self(&token)
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), ProblemKind::NotGitlab, "{err:?}");
 }
 
 #[tokio::test]
 async fn role_on_a_group_or_project() {
     let pki = Pki::new();
-    let (gitlab, client, token) = gitlab_with(&pki, TokenRecord::new(&alice(), &["api", "read_user"]));
+    let (gitlab, client, token) =
+        gitlab_with(&pki, TokenRecord::new(&alice(), &["api", "read_user"]));
     gitlab.group_member("acme", 7, Role::Maintainer.access_level());
     gitlab.group_member("acme/platform", 7, Role::Reporter.access_level());
     gitlab.add_project("acme/platform/tools");
@@ -273,24 +432,42 @@ async fn role_on_a_group_or_project() {
     gitlab.add_group("strangers");
 
     // A project inherits the highest role from its ancestor groups.
-    let member = client.member(&token, "acme/platform/tools", 7).await.expect("member");
+    let member = client
+        .member(&token, "acme/platform/tools", 7)
+        .await
+        .expect("member");
     assert_eq!(member.access_level, 40);
     let paths: Vec<String> = gitlab.requests().into_iter().map(|r| r.path).collect();
     assert_eq!(
         paths,
-        ["/api/v4/groups/acme%2Fplatform%2Ftools/members/all/7", "/api/v4/projects/acme%2Fplatform%2Ftools/members/all/7"]
+        [
+            "/api/v4/groups/acme%2Fplatform%2Ftools/members/all/7",
+            "/api/v4/projects/acme%2Fplatform%2Ftools/members/all/7"
+        ]
     );
 
-    let v = validate(&client, &token, &needs("mr-reviewer", Some("/acme/platform/tools/"))).await;
+    let v = validate(
+        &client,
+        &token,
+        &needs("mr-reviewer", Some("/acme/platform/tools/")),
+    )
+    .await;
     assert!(v.ok(), "{:?}", v.problems);
     assert_eq!(v.role, Some(Role::Maintainer));
 
     let v = validate(&client, &token, &needs("mr-reviewer", Some("other"))).await;
-    assert_eq!((v.role, kinds(&v)), (Some(Role::Reporter), vec![ProblemKind::RoleTooLow]));
+    assert_eq!(
+        (v.role, kinds(&v)),
+        (Some(Role::Reporter), vec![ProblemKind::RoleTooLow])
+    );
 
     for target in ["strangers", "no/such/thing"] {
         let v = validate(&client, &token, &needs("mr-reviewer", Some(target))).await;
-        assert_eq!((v.role, kinds(&v)), (None, vec![ProblemKind::NotFound]), "{target}");
+        assert_eq!(
+            (v.role, kinds(&v)),
+            (None, vec![ProblemKind::NotFound]),
+            "{target}"
+        );
     }
 }
 
@@ -298,7 +475,8 @@ async fn role_on_a_group_or_project() {
 async fn validation_requests_run_concurrently() {
     const DELAY: Duration = Duration::from_millis(300);
     let pki = Pki::new();
-    let (gitlab, client, token) = gitlab_with(&pki, TokenRecord::new(&alice(), &["api", "read_user"]));
+    let (gitlab, client, token) =
+        gitlab_with(&pki, TokenRecord::new(&alice(), &["api", "read_user"]));
     gitlab.group_member("acme", 7, 40);
     gitlab.set_delay(DELAY);
     let v = validate(&client, &token, &needs("mr-reviewer", Some("acme"))).await;
@@ -306,13 +484,24 @@ async fn validation_requests_run_concurrently() {
 
     let log = gitlab.requests();
     let find = |suffix: &str| {
-        log.iter().find(|r| r.path.ends_with(suffix)).unwrap_or_else(|| panic!("no request for {suffix}: {log:?}"))
+        log.iter()
+            .find(|r| r.path.ends_with(suffix))
+            .unwrap_or_else(|| panic!("no request for {suffix}: {log:?}"))
     };
-    let independent = [find("/personal_access_tokens/self"), find("/user"), find("/metadata")];
+    let independent = [
+        find("/personal_access_tokens/self"),
+        find("/user"),
+        find("/metadata"),
+    ];
     // Each of the three began before any of the others had been answered.
     for a in &independent {
         for b in &independent {
-            assert!(a.started < b.finished, "{} started after {} was answered", a.path, b.path);
+            assert!(
+                a.started < b.finished,
+                "{} started after {} was answered",
+                a.path,
+                b.path
+            );
         }
     }
     // The role check needs the user id, so it follows /user.
@@ -323,21 +512,43 @@ async fn validation_requests_run_concurrently() {
 #[tokio::test]
 async fn rotation_replaces_the_token() {
     let pki = Pki::new();
-    let (gitlab, client, old) = gitlab_with(&pki, TokenRecord::new(&alice(), &["api"]).named("scanner"));
+    let (gitlab, client, old) =
+        gitlab_with(&pki, TokenRecord::new(&alice(), &["api"]).named("scanner"));
     let expires = days_from_today(30);
     let rotated = client.rotate_self(&old, &expires).await.expect("rotated");
     assert_eq!(rotated.info.expires_at.as_deref(), Some(expires.as_str()));
-    assert_eq!((rotated.info.name.as_str(), rotated.info.scopes.as_slice()), ("scanner", ["api".to_owned()].as_slice()));
+    assert_eq!(
+        (rotated.info.name.as_str(), rotated.info.scopes.as_slice()),
+        ("scanner", ["api".to_owned()].as_slice())
+    );
     assert_ne!(rotated.token, old);
-    assert!(gitlab.requests().iter().any(|r| r.method == "POST" && r.path.ends_with(&format!("/rotate?expires_at={expires}"))));
+    assert!(
+        gitlab
+            .requests()
+            .iter()
+            .any(|r| r.method == "POST"
+                && r.path.ends_with(&format!("/rotate?expires_at={expires}")))
+    );
 
-    let info = client.token_self(&rotated.token).await.expect("the new token works");
+    let info = client
+        .token_self(&rotated.token)
+        .await
+        .expect("the new token works");
     assert_eq!(info.id, rotated.info.id);
-    assert_eq!(client.token_self(&old).await.unwrap_err(), ApiError::TokenRevoked);
+    assert_eq!(
+        client.token_self(&old).await.unwrap_err(),
+        ApiError::TokenRevoked
+    );
 
     // Reusing the rotated token revokes its successor too (GitLab's reuse detection).
-    assert_eq!(client.rotate_self(&old, &expires).await.unwrap_err(), ApiError::TokenRevoked);
-    assert_eq!(client.token_self(&rotated.token).await.unwrap_err(), ApiError::TokenRevoked);
+    assert_eq!(
+        client.rotate_self(&old, &expires).await.unwrap_err(),
+        ApiError::TokenRevoked
+    );
+    assert_eq!(
+        client.token_self(&rotated.token).await.unwrap_err(),
+        ApiError::TokenRevoked
+    );
 }
 
 #[tokio::test]
@@ -347,19 +558,35 @@ async fn rotation_limits() {
     let too_late = days_from_today(MAX_LIFETIME_DAYS + 1);
     let err = client.rotate_self(&token, &too_late).await.unwrap_err();
     let limit = days_from_today(MAX_LIFETIME_DAYS);
-    assert_eq!(err, ApiError::BadRequest(format!("400 Bad request - Expiration date must be before {limit}")));
+    assert_eq!(
+        err,
+        ApiError::BadRequest(format!(
+            "400 Bad request - Expiration date must be before {limit}"
+        ))
+    );
     // A refused rotation leaves the token working.
     assert!(client.token_self(&token).await.is_ok());
     assert!(client.rotate_self(&token, &limit).await.is_ok());
 
     let reader = new_secret("reader");
     gitlab.add_token(&reader, TokenRecord::new(&alice(), &["read_api"]));
-    let err = client.rotate_self(&Token::new(reader), &days_from_today(30)).await.unwrap_err();
+    let err = client
+        .rotate_self(&Token::new(reader), &days_from_today(30))
+        .await
+        .unwrap_err();
     assert_eq!(err, ApiError::InsufficientScope("api self_rotate".into()));
 
     let self_rotating = new_secret("selfrot");
-    gitlab.add_token(&self_rotating, TokenRecord::new(&alice(), &["read_api", "self_rotate"]));
-    assert!(client.rotate_self(&Token::new(self_rotating), &days_from_today(30)).await.is_ok());
+    gitlab.add_token(
+        &self_rotating,
+        TokenRecord::new(&alice(), &["read_api", "self_rotate"]),
+    );
+    assert!(
+        client
+            .rotate_self(&Token::new(self_rotating), &days_from_today(30))
+            .await
+            .is_ok()
+    );
 }
 
 #[tokio::test]
@@ -367,19 +594,31 @@ async fn revoking_itself_ends_the_token() {
     let pki = Pki::new();
     let (gitlab, client, token) = gitlab_with(&pki, TokenRecord::new(&alice(), &["read_api"]));
     client.revoke_self(&token).await.expect("revoked");
-    assert_eq!(client.token_self(&token).await.unwrap_err(), ApiError::TokenRevoked);
+    assert_eq!(
+        client.token_self(&token).await.unwrap_err(),
+        ApiError::TokenRevoked
+    );
     assert!(gitlab.token(token.expose()).is_some_and(|r| r.revoked));
-    assert_eq!(client.revoke_self(&token).await.unwrap_err(), ApiError::TokenRevoked);
+    assert_eq!(
+        client.revoke_self(&token).await.unwrap_err(),
+        ApiError::TokenRevoked
+    );
 }
 
 #[tokio::test]
 async fn fake_accepts_private_token_header_and_refuses_no_token() {
     let pki = Pki::new();
     let (gitlab, client, token) = gitlab_with(&pki, TokenRecord::new(&alice(), &["read_api"]));
-    let anonymous = client.get_unauthenticated("/version").await.expect("answer");
+    let anonymous = client
+        .get_unauthenticated("/version")
+        .await
+        .expect("answer");
     assert_eq!(anonymous.status().as_u16(), 401);
     assert_eq!(anonymous.headers()["content-type"], "application/json");
-    assert_eq!(anonymous.text().await.unwrap(), r#"{"message":"401 Unauthorized"}"#);
+    assert_eq!(
+        anonymous.text().await.unwrap(),
+        r#"{"message":"401 Unauthorized"}"#
+    );
 
     let http = reqwest::Client::builder()
         .tls_backend_preconfigured(trusting(&pki).client_config(&[b"http/1.1"]).unwrap())
@@ -393,5 +632,8 @@ async fn fake_accepts_private_token_header_and_refuses_no_token() {
         .expect("answer");
     assert_eq!(answer.status().as_u16(), 200);
     let log = gitlab.requests();
-    assert_eq!(log.iter().map(|r| r.authorized).collect::<Vec<_>>(), [false, true]);
+    assert_eq!(
+        log.iter().map(|r| r.authorized).collect::<Vec<_>>(),
+        [false, true]
+    );
 }

@@ -17,7 +17,10 @@ const TIMEOUT: Duration = Duration::from_secs(5);
 async fn probe_with(url: &str, trust: &Trust, timeout: Duration) -> Report {
     let instance = Instance::parse(url).expect("valid address");
     let mut seen = Vec::new();
-    let report = probe::run(&instance, trust, timeout, &mut |stage: &StageResult| seen.push(stage.clone())).await;
+    let report = probe::run(&instance, trust, timeout, &mut |stage: &StageResult| {
+        seen.push(stage.clone())
+    })
+    .await;
     assert_eq!(seen, report.stages, "on_stage saw every stage, in order");
     report
 }
@@ -59,33 +62,66 @@ fn assert_failed(report: &Report, stage: Stage, kind: ProblemKind) {
 async fn tls_failure(leaf: &Leaf, trust: &Trust) -> Report {
     let gitlab = FakeGitLab::start(leaf);
     let report = probe(&gitlab.url(), trust).await;
-    assert!(gitlab.requests().is_empty(), "no HTTP request after a failed handshake");
+    assert!(
+        gitlab.requests().is_empty(),
+        "no HTTP request after a failed handshake"
+    );
     report
 }
 
 fn detail(report: &Report, stage: Stage) -> &str {
-    &report.stages.iter().find(|s| s.stage == stage).expect("stage ran").detail
+    &report
+        .stages
+        .iter()
+        .find(|s| s.stage == stage)
+        .expect("stage ran")
+        .detail
 }
 
 #[tokio::test]
 async fn healthy_gitlab_with_the_ca_file() {
     let pki = Pki::new();
-    for (alpn, protocol) in [(Alpn::H2AndHttp1, "ALPN h2"), (Alpn::Http1, "ALPN http/1.1")] {
+    for (alpn, protocol) in [
+        (Alpn::H2AndHttp1, "ALPN h2"),
+        (Alpn::Http1, "ALPN http/1.1"),
+    ] {
         let gitlab = FakeGitLab::start_with(&pki.valid(), "", alpn);
         let report = probe(&gitlab.url(), &trusting(&pki)).await;
         assert_healthy(&report);
         assert_eq!(report.url, gitlab.url());
-        assert!(detail(&report, Stage::Tls).contains(protocol), "{report:#?}");
-        assert!(detail(&report, Stage::Tls).contains("trusted by --ca-file"), "{report:#?}");
-        assert!(detail(&report, Stage::Http).contains("sign-in page found"), "{report:#?}");
+        assert!(
+            detail(&report, Stage::Tls).contains(protocol),
+            "{report:#?}"
+        );
+        assert!(
+            detail(&report, Stage::Tls).contains("trusted by --ca-file"),
+            "{report:#?}"
+        );
+        assert!(
+            detail(&report, Stage::Http).contains("sign-in page found"),
+            "{report:#?}"
+        );
         let cert = report.certificate.as_ref().expect("certificate details");
         assert_eq!(cert.sans, ["localhost", "127.0.0.1"]);
-        assert!(cert.issuer.contains("gitlab-token test root CA") && !cert.self_signed, "{cert:?}");
+        assert!(
+            cert.issuer.contains("gitlab-token test root CA") && !cert.self_signed,
+            "{cert:?}"
+        );
         assert!((88..=90).contains(&cert.days_left), "{cert:?}");
         // The probe asks without a token: the API's version endpoint, then the sign-in page.
-        let mut log: Vec<(String, bool)> = gitlab.requests().into_iter().map(|r| (r.path, r.authorized)).collect();
+        let mut log: Vec<(String, bool)> = gitlab
+            .requests()
+            .into_iter()
+            .map(|r| (r.path, r.authorized))
+            .collect();
         log.sort();
-        assert_eq!(log, [("/api/v4/version".to_owned(), false), ("/users/sign_in".to_owned(), false)]);
+        assert_eq!(
+            log,
+            [
+                ("/api/v4/version".to_owned(), false),
+                ("/users/sign_in".to_owned(), false)
+            ]
+        );
 
         assert_healthy(&probe(&gitlab.url_ip(), &trusting(&pki)).await);
     }
@@ -96,9 +132,18 @@ async fn untrusted_issuer_without_the_ca_file() {
     let pki = Pki::new();
     let report = tls_failure(&pki.valid(), &Trust::with_ca_file(None)).await;
     assert_failed(&report, Stage::Tls, ProblemKind::TlsUnknownIssuer);
-    assert!(report.problems[0].fix.contains("--ca-file"), "{:?}", report.problems[0]);
+    assert!(
+        report.problems[0].fix.contains("--ca-file"),
+        "{:?}",
+        report.problems[0]
+    );
     // The certificate is still described, to explain the failure.
-    assert!(report.certificate.as_ref().is_some_and(|c| c.issuer.contains("gitlab-token test root CA")));
+    assert!(
+        report
+            .certificate
+            .as_ref()
+            .is_some_and(|c| c.issuer.contains("gitlab-token test root CA"))
+    );
 }
 
 #[tokio::test]
@@ -112,7 +157,11 @@ async fn expired_certificate() {
 #[tokio::test]
 async fn certificate_not_yet_valid() {
     let pki = Pki::new();
-    assert_failed(&tls_failure(&pki.not_yet_valid(), &trusting(&pki)).await, Stage::Tls, ProblemKind::TlsNotYetValid);
+    assert_failed(
+        &tls_failure(&pki.not_yet_valid(), &trusting(&pki)).await,
+        Stage::Tls,
+        ProblemKind::TlsNotYetValid,
+    );
 }
 
 #[tokio::test]
@@ -120,7 +169,11 @@ async fn certificate_for_another_name() {
     let pki = Pki::new();
     let report = tls_failure(&pki.wrong_host(), &trusting(&pki)).await;
     assert_failed(&report, Stage::Tls, ProblemKind::TlsHostnameMismatch);
-    assert!(report.problems[0].message.contains("wrong.example"), "{:?}", report.problems[0]);
+    assert!(
+        report.problems[0].message.contains("wrong.example"),
+        "{:?}",
+        report.problems[0]
+    );
 }
 
 #[tokio::test]
@@ -129,11 +182,20 @@ async fn self_signed_certificate() {
     for trust in [Trust::with_ca_file(None), trusting(&pki)] {
         let report = tls_failure(&Pki::self_signed(), &trust).await;
         assert_failed(&report, Stage::Tls, ProblemKind::TlsSelfSigned);
-        assert!(report.certificate.as_ref().is_some_and(|c| c.self_signed && c.chain_len == 1));
+        assert!(
+            report
+                .certificate
+                .as_ref()
+                .is_some_and(|c| c.self_signed && c.chain_len == 1)
+        );
     }
     // Named CN=localhost, like the ssl-cert-snakeoil certificate some system stores trust: the
     // verifier then tries that root's key on this certificate, and the signature check fails.
-    let report = tls_failure(&Pki::self_signed_named("localhost"), &Trust::with_ca_file(None)).await;
+    let report = tls_failure(
+        &Pki::self_signed_named("localhost"),
+        &Trust::with_ca_file(None),
+    )
+    .await;
     assert_failed(&report, Stage::Tls, ProblemKind::TlsSelfSigned);
 }
 
@@ -150,9 +212,22 @@ async fn chain_through_an_intermediate() {
     // The same leaf without its intermediate: the CA file holds the root, not the leaf's issuer.
     let report = tls_failure(&leaf.leaf_only(), &trusting(&pki)).await;
     assert_failed(&report, Stage::Tls, ProblemKind::TlsIncompleteChain);
-    assert!(report.certificate.as_ref().is_some_and(|c| c.chain_len == 1 && !c.self_signed));
-    assert!(report.problems[0].message.contains("intermediate CA"), "{:?}", report.problems[0]);
-    assert!(report.problems[0].fix.contains("intermediate"), "{:?}", report.problems[0]);
+    assert!(
+        report
+            .certificate
+            .as_ref()
+            .is_some_and(|c| c.chain_len == 1 && !c.self_signed)
+    );
+    assert!(
+        report.problems[0].message.contains("intermediate CA"),
+        "{:?}",
+        report.problems[0]
+    );
+    assert!(
+        report.problems[0].fix.contains("intermediate"),
+        "{:?}",
+        report.problems[0]
+    );
 
     // With no CA file, a leaf that names its issuer's download address (as public CAs' leaves do)
     // but arrives alone is an incomplete chain too; one that does not is just an unknown issuer.
@@ -188,13 +263,20 @@ async fn silent_server_times_out_within_the_limit() {
     let report = probe_with(&server.https_url(), &Trust::with_ca_file(None), limit).await;
     let elapsed = started.elapsed();
     assert_failed(&report, Stage::Tls, ProblemKind::Timeout);
-    assert!(elapsed < limit + Duration::from_secs(1), "the probe ran {elapsed:?} with a {limit:?} limit");
+    assert!(
+        elapsed < limit + Duration::from_secs(1),
+        "the probe ran {elapsed:?} with a {limit:?} limit"
+    );
 }
 
 #[tokio::test]
 async fn closed_port_is_refused() {
     let url = format!("https://127.0.0.1:{}", servers::closed_port());
-    assert_failed(&probe(&url, &Trust::with_ca_file(None)).await, Stage::Tcp, ProblemKind::ConnectionRefused);
+    assert_failed(
+        &probe(&url, &Trust::with_ca_file(None)).await,
+        Stage::Tcp,
+        ProblemKind::ConnectionRefused,
+    );
 }
 
 #[tokio::test]
@@ -210,7 +292,11 @@ async fn a_web_server_that_is_not_gitlab() {
     let nginx = servers::not_gitlab(&pki.valid());
     let report = probe(&nginx.https_url(), &trusting(&pki)).await;
     assert_failed(&report, Stage::Http, ProblemKind::NotGitlab);
-    assert!(report.problems[0].message.contains("404"), "{:?}", report.problems[0]);
+    assert!(
+        report.problems[0].message.contains("404"),
+        "{:?}",
+        report.problems[0]
+    );
 }
 
 #[tokio::test]
@@ -226,7 +312,11 @@ async fn gitlab_under_a_relative_url_root() {
     let bare = format!("https://localhost:{}", gitlab.port());
     let report = probe(&bare, &trusting(&pki)).await;
     assert_failed(&report, Stage::Http, ProblemKind::NotGitlab);
-    assert!(report.problems[0].fix.contains("relative URL root"), "{:?}", report.problems[0]);
+    assert!(
+        report.problems[0].fix.contains("relative URL root"),
+        "{:?}",
+        report.problems[0]
+    );
 }
 
 #[tokio::test]
@@ -235,7 +325,13 @@ async fn redirect_to_another_host() {
     let server = servers::redirect_to(&pki.valid(), "https://gitlab.example.com");
     let report = probe(&server.https_url(), &trusting(&pki)).await;
     assert_failed(&report, Stage::Http, ProblemKind::Redirect);
-    assert!(report.problems[0].message.contains("https://gitlab.example.com/api/v4/version"), "{:?}", report.problems[0]);
+    assert!(
+        report.problems[0]
+            .message
+            .contains("https://gitlab.example.com/api/v4/version"),
+        "{:?}",
+        report.problems[0]
+    );
 }
 
 #[tokio::test]
@@ -244,5 +340,9 @@ async fn sign_in_page_instead_of_the_api() {
     assert!(SIGN_IN_PAGE.contains("Sign in"));
     let gitlab = FakeGitLab::start(&pki.valid());
     gitlab.set_mode(Mode::LoginPage);
-    assert_failed(&probe(&gitlab.url(), &trusting(&pki)).await, Stage::Http, ProblemKind::LoginPage);
+    assert_failed(
+        &probe(&gitlab.url(), &trusting(&pki)).await,
+        Stage::Http,
+        ProblemKind::LoginPage,
+    );
 }

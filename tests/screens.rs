@@ -12,10 +12,15 @@ use ratatui::backend::TestBackend;
 
 fn render(state: &State, width: u16, height: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|f| gitlab_token::ui::render(state, f)).unwrap();
+    terminal
+        .draw(|f| gitlab_token::ui::render(state, f))
+        .unwrap();
     let shown = terminal.backend().to_string();
     assert!(!shown.contains(TOKEN), "the token leaked onto the screen");
-    assert!(!shown.contains("TESTONLY"), "part of the token leaked onto the screen");
+    assert!(
+        !shown.contains("TESTONLY"),
+        "part of the token leaked onto the screen"
+    );
     shown
 }
 
@@ -59,12 +64,28 @@ fn reachability() {
     key(&mut s, KeyCode::Enter);
     type_text(&mut s, "gitlab.example.com");
     let t = ticket_of(&key(&mut s, KeyCode::Enter));
-    update(&mut s, Msg::ProbeStage(t, stage(gitlab_token::probe::Stage::Url, true, "https://gitlab.example.com")));
+    update(
+        &mut s,
+        Msg::ProbeStage(
+            t,
+            stage(
+                gitlab_token::probe::Stage::Url,
+                true,
+                "https://gitlab.example.com",
+            ),
+        ),
+    );
     snap("03_reachability_running", &s);
-    update(&mut s, Msg::ProbeDone(t, healthy_report("https://gitlab.example.com")));
+    update(
+        &mut s,
+        Msg::ProbeDone(t, healthy_report("https://gitlab.example.com")),
+    );
     snap("03_reachability_ok", &s);
     let t = ticket_of(&key(&mut s, KeyCode::Char('r')));
-    update(&mut s, Msg::ProbeDone(t, failed_report("https://gitlab.example.com")));
+    update(
+        &mut s,
+        Msg::ProbeDone(t, failed_report("https://gitlab.example.com")),
+    );
     snap("03_reachability_failed", &s);
 }
 
@@ -79,7 +100,10 @@ fn owner() {
     let mut s = new_state();
     key(&mut s, KeyCode::Enter);
     let t = ticket_of(&key(&mut s, KeyCode::Enter));
-    update(&mut s, Msg::ProbeDone(t, healthy_report("https://gitlab.com")));
+    update(
+        &mut s,
+        Msg::ProbeDone(t, healthy_report("https://gitlab.com")),
+    );
     key(&mut s, KeyCode::Enter);
     key(&mut s, KeyCode::Enter);
     snap("04_owner_service_account_gitlab_com_needs_group", &s);
@@ -121,13 +145,30 @@ fn validate() {
     let t = ticket_of(&key(&mut s, KeyCode::Enter));
     snap("08_validate_running", &s);
     let needs = s.needs();
-    update(&mut s, Msg::Validated(t, Box::new(validation_for(&needs, &["read_api", "read_repository"])), "t".into()));
+    update(
+        &mut s,
+        Msg::Validated(
+            t,
+            Box::new(validation_for(&needs, &["read_api", "read_repository"])),
+            "t".into(),
+        ),
+    );
     snap("08_validate_ok", &s);
     let t = ticket_of(&key(&mut s, KeyCode::Char('r')));
-    update(&mut s, Msg::Validated(t, Box::new(validation_for(&needs, &["read_api"])), "t".into()));
+    update(
+        &mut s,
+        Msg::Validated(
+            t,
+            Box::new(validation_for(&needs, &["read_api"])),
+            "t".into(),
+        ),
+    );
     snap("08_validate_missing_scope", &s);
     let t = ticket_of(&key(&mut s, KeyCode::Char('r')));
-    update(&mut s, Msg::Validated(t, Box::new(unauthorized(&needs)), "t".into()));
+    update(
+        &mut s,
+        Msg::Validated(t, Box::new(unauthorized(&needs)), "t".into()),
+    );
     snap("08_validate_unauthorized", &s);
 }
 
@@ -138,7 +179,14 @@ fn save_and_done() {
     paste(&mut s, TOKEN);
     let t = ticket_of(&key(&mut s, KeyCode::Enter));
     let needs = s.needs();
-    update(&mut s, Msg::Validated(t, Box::new(validation_for(&needs, &["read_api", "read_repository"])), "t".into()));
+    update(
+        &mut s,
+        Msg::Validated(
+            t,
+            Box::new(validation_for(&needs, &["read_api", "read_repository"])),
+            "t".into(),
+        ),
+    );
     let t = ticket_of(&key(&mut s, KeyCode::Enter));
     snap("09_save_running", &s);
     let err = VaultError::NoProvider("org.freedesktop.DBus.Error.ServiceUnknown".into());

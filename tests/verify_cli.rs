@@ -4,7 +4,10 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::{FakeGitLab, FakeUser, Mode, Output, Pki, TokenRecord, days_from_today, new_secret, run_bin, servers};
+use support::{
+    FakeGitLab, FakeUser, Mode, Output, Pki, TokenRecord, days_from_today, new_secret, run_bin,
+    servers,
+};
 
 const PASS: i32 = 0;
 const CHECK_FAILED: i32 = 1;
@@ -20,7 +23,10 @@ fn verify(host: &str, pki: Option<&Pki>, extra: &[&str], token: &str) -> Output 
     }
     args.extend(extra);
     let out = run_bin(&args, &format!("{token}\n"));
-    assert!(!out.stdout.contains(token) && !out.stderr.contains(token), "the token was printed:\n{out:?}");
+    assert!(
+        !out.stdout.contains(token) && !out.stderr.contains(token),
+        "the token was printed:\n{out:?}"
+    );
     out
 }
 
@@ -39,7 +45,10 @@ fn assert_fails_with(out: &Output, code: i32, kind: &str) -> Value {
     assert_eq!(out.code, Some(code), "{out:?}");
     assert_eq!(report["ok"], false, "{report}");
     let kinds = kinds(&report);
-    assert!(!kinds.is_empty() && kinds.iter().all(|k| k == kind), "expected only {kind}, got {kinds:?}");
+    assert!(
+        !kinds.is_empty() && kinds.iter().all(|k| k == kind),
+        "expected only {kind}, got {kinds:?}"
+    );
     report
 }
 
@@ -58,13 +67,24 @@ fn gitlab_with(pki: &Pki, record: TokenRecord) -> (FakeGitLab, String) {
 #[test]
 fn a_good_token_passes() {
     let pki = Pki::new();
-    let (gitlab, secret) = gitlab_with(&pki, TokenRecord::new(&alice(), &["api", "read_user"]).named("reviewer"));
-    let out = verify(&gitlab.url(), Some(&pki), &["--profile", "mr-reviewer"], &secret);
+    let (gitlab, secret) = gitlab_with(
+        &pki,
+        TokenRecord::new(&alice(), &["api", "read_user"]).named("reviewer"),
+    );
+    let out = verify(
+        &gitlab.url(),
+        Some(&pki),
+        &["--profile", "mr-reviewer"],
+        &secret,
+    );
     assert_eq!(out.code, Some(PASS), "{out:?}");
     let report = out.json();
     assert_eq!(report["ok"], true);
     assert_eq!(report["host"], gitlab.url());
-    assert_eq!(report["user"], json!({"id": 7, "username": "alice", "bot": false}));
+    assert_eq!(
+        report["user"],
+        json!({"id": 7, "username": "alice", "bot": false})
+    );
     let id = gitlab.token(&secret).unwrap().id;
     assert_eq!(
         report["token"],
@@ -80,11 +100,22 @@ fn a_good_token_passes() {
 fn a_service_account_token_expiring_soon_passes_with_a_warning() {
     let pki = Pki::new();
     let bot = FakeUser::service_account(41, "scanner-bot");
-    let (gitlab, secret) = gitlab_with(&pki, TokenRecord::new(&bot, &["read_api", "read_repository"]).expires_in(5));
-    let out = verify(&gitlab.url(), Some(&pki), &["--profile", "repo-scanner"], &secret);
+    let (gitlab, secret) = gitlab_with(
+        &pki,
+        TokenRecord::new(&bot, &["read_api", "read_repository"]).expires_in(5),
+    );
+    let out = verify(
+        &gitlab.url(),
+        Some(&pki),
+        &["--profile", "repo-scanner"],
+        &secret,
+    );
     assert_eq!(out.code, Some(PASS), "{out:?}");
     let report = out.json();
-    assert_eq!((report["ok"].clone(), report["user"]["bot"].clone()), (json!(true), json!(true)));
+    assert_eq!(
+        (report["ok"].clone(), report["user"]["bot"].clone()),
+        (json!(true), json!(true))
+    );
     assert_eq!(report["token"]["days_left"], 5);
     assert_eq!(kinds(&report), ["token_expires_soon"]);
 }
@@ -94,14 +125,25 @@ fn expired_revoked_and_unknown_tokens_fail_the_check() {
     let pki = Pki::new();
     let gitlab = FakeGitLab::start(&pki.valid());
     let expired = new_secret("expired");
-    gitlab.add_token(&expired, TokenRecord::new(&alice(), &["api"]).expires_in(-1));
+    gitlab.add_token(
+        &expired,
+        TokenRecord::new(&alice(), &["api"]).expires_in(-1),
+    );
     let revoked = new_secret("revoked");
     gitlab.add_token(&revoked, TokenRecord::new(&alice(), &["api"]).revoked());
     let unknown = new_secret("unknown");
-    for (secret, kind) in [(expired, "token_expired"), (revoked, "token_revoked"), (unknown, "invalid_token")] {
+    for (secret, kind) in [
+        (expired, "token_expired"),
+        (revoked, "token_revoked"),
+        (unknown, "invalid_token"),
+    ] {
         let out = verify(&gitlab.url(), Some(&pki), &[], &secret);
         let report = assert_fails_with(&out, CHECK_FAILED, kind);
-        assert_eq!((report["token"].clone(), report["user"].clone()), (Value::Null, Value::Null), "{kind}");
+        assert_eq!(
+            (report["token"].clone(), report["user"].clone()),
+            (Value::Null, Value::Null),
+            "{kind}"
+        );
     }
 }
 
@@ -109,7 +151,12 @@ fn expired_revoked_and_unknown_tokens_fail_the_check() {
 fn missing_scopes_fail_the_check() {
     let pki = Pki::new();
     let (gitlab, secret) = gitlab_with(&pki, TokenRecord::new(&alice(), &["read_api"]));
-    let out = verify(&gitlab.url(), Some(&pki), &["--profile", "mr-reviewer"], &secret);
+    let out = verify(
+        &gitlab.url(),
+        Some(&pki),
+        &["--profile", "mr-reviewer"],
+        &secret,
+    );
     let report = assert_fails_with(&out, CHECK_FAILED, "missing_scopes");
     assert_eq!(report["missing_scopes"], json!(["api", "read_user"]));
     assert_eq!(report["token"]["scopes"], json!(["read_api"]));
@@ -118,9 +165,17 @@ fn missing_scopes_fail_the_check() {
     // A token that cannot even read /user (403 insufficient_scope there).
     let narrow = new_secret("narrow");
     gitlab.add_token(&narrow, TokenRecord::new(&alice(), &["read_repository"]));
-    let out = verify(&gitlab.url(), Some(&pki), &["--profile", "mr-reviewer"], &narrow);
+    let out = verify(
+        &gitlab.url(),
+        Some(&pki),
+        &["--profile", "mr-reviewer"],
+        &narrow,
+    );
     let report = assert_fails_with(&out, CHECK_FAILED, "missing_scopes");
-    assert_eq!(report["missing_scopes"], json!(["api", "read_api", "read_user"]));
+    assert_eq!(
+        report["missing_scopes"],
+        json!(["api", "read_api", "read_user"])
+    );
     assert_eq!(report["user"], Value::Null);
 }
 
@@ -129,10 +184,24 @@ fn rate_limit_and_server_error_are_not_the_tokens_fault() {
     let pki = Pki::new();
     let (gitlab, secret) = gitlab_with(&pki, TokenRecord::new(&alice(), &["api"]));
     gitlab.set_mode(Mode::RateLimited);
-    let report = assert_fails_with(&verify(&gitlab.url(), Some(&pki), &[], &secret), UNREACHABLE, "rate_limited");
-    assert!(report["problems"][0]["message"].as_str().unwrap().contains("retry after 30 s"), "{report}");
+    let report = assert_fails_with(
+        &verify(&gitlab.url(), Some(&pki), &[], &secret),
+        UNREACHABLE,
+        "rate_limited",
+    );
+    assert!(
+        report["problems"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("retry after 30 s"),
+        "{report}"
+    );
     gitlab.set_mode(Mode::ServerError);
-    assert_fails_with(&verify(&gitlab.url(), Some(&pki), &[], &secret), UNREACHABLE, "server_error");
+    assert_fails_with(
+        &verify(&gitlab.url(), Some(&pki), &[], &secret),
+        UNREACHABLE,
+        "server_error",
+    );
 }
 
 #[test]
@@ -140,15 +209,27 @@ fn answers_that_are_not_gitlab_mean_unreachable() {
     let pki = Pki::new();
     let (gitlab, secret) = gitlab_with(&pki, TokenRecord::new(&alice(), &["api"]));
     gitlab.set_mode(Mode::LoginPage);
-    assert_fails_with(&verify(&gitlab.url(), Some(&pki), &[], &secret), UNREACHABLE, "login_page");
+    assert_fails_with(
+        &verify(&gitlab.url(), Some(&pki), &[], &secret),
+        UNREACHABLE,
+        "login_page",
+    );
 
     let elsewhere = FakeGitLab::start(&pki.valid());
     gitlab.set_mode(Mode::RedirectTo(elsewhere.url_ip()));
-    assert_fails_with(&verify(&gitlab.url(), Some(&pki), &[], &secret), UNREACHABLE, "redirect");
+    assert_fails_with(
+        &verify(&gitlab.url(), Some(&pki), &[], &secret),
+        UNREACHABLE,
+        "redirect",
+    );
     assert!(elsewhere.requests().is_empty(), "the redirect was followed");
 
     let nginx = servers::not_gitlab(&pki.valid());
-    assert_fails_with(&verify(&nginx.https_url(), Some(&pki), &[], &secret), UNREACHABLE, "not_gitlab");
+    assert_fails_with(
+        &verify(&nginx.https_url(), Some(&pki), &[], &secret),
+        UNREACHABLE,
+        "not_gitlab",
+    );
 }
 
 #[test]
@@ -159,9 +240,17 @@ fn tls_failures_mean_unreachable() {
     let out = verify(&good.url(), None, &[], &token);
     assert_fails_with(&out, UNREACHABLE, "tls_unknown_issuer");
     let expired = FakeGitLab::start(&pki.expired());
-    assert_fails_with(&verify(&expired.url(), Some(&pki), &[], &token), UNREACHABLE, "tls_expired");
+    assert_fails_with(
+        &verify(&expired.url(), Some(&pki), &[], &token),
+        UNREACHABLE,
+        "tls_expired",
+    );
     let wrong = FakeGitLab::start(&pki.wrong_host());
-    assert_fails_with(&verify(&wrong.url(), Some(&pki), &[], &token), UNREACHABLE, "tls_hostname_mismatch");
+    assert_fails_with(
+        &verify(&wrong.url(), Some(&pki), &[], &token),
+        UNREACHABLE,
+        "tls_hostname_mismatch",
+    );
     for server in [&good, &expired, &wrong] {
         assert!(server.requests().is_empty());
     }
@@ -171,11 +260,29 @@ fn tls_failures_mean_unreachable() {
 fn network_failures_mean_unreachable() {
     let token = new_secret("net");
     let refused = format!("https://127.0.0.1:{}", servers::closed_port());
-    assert_fails_with(&verify(&refused, None, &[], &token), UNREACHABLE, "connection_refused");
-    assert_fails_with(&verify("https://nonexistent.invalid", None, &[], &token), UNREACHABLE, "dns_failed");
+    assert_fails_with(
+        &verify(&refused, None, &[], &token),
+        UNREACHABLE,
+        "connection_refused",
+    );
+    assert_fails_with(
+        &verify("https://nonexistent.invalid", None, &[], &token),
+        UNREACHABLE,
+        "dns_failed",
+    );
 
     let silent = servers::silent();
-    let out = run_bin(&["verify", "--host", &silent.https_url(), "--json", "--timeout", "1"], &token);
+    let out = run_bin(
+        &[
+            "verify",
+            "--host",
+            &silent.https_url(),
+            "--json",
+            "--timeout",
+            "1",
+        ],
+        &token,
+    );
     assert_fails_with(&out, UNREACHABLE, "timeout");
 }
 
@@ -185,10 +292,20 @@ fn relative_url_root_works() {
     let gitlab = FakeGitLab::start_under(&pki.valid(), "/gitlab");
     let secret = new_secret("root");
     gitlab.add_token(&secret, TokenRecord::new(&alice(), &["api", "read_user"]));
-    let out = verify(&gitlab.url(), Some(&pki), &["--profile", "mr-reviewer"], &secret);
+    let out = verify(
+        &gitlab.url(),
+        Some(&pki),
+        &["--profile", "mr-reviewer"],
+        &secret,
+    );
     assert_eq!(out.code, Some(PASS), "{out:?}");
     assert_eq!(out.json()["host"], gitlab.url());
-    assert!(gitlab.requests().iter().all(|r| r.path.starts_with("/gitlab/api/v4/")));
+    assert!(
+        gitlab
+            .requests()
+            .iter()
+            .all(|r| r.path.starts_with("/gitlab/api/v4/"))
+    );
 }
 
 #[test]
@@ -198,7 +315,14 @@ fn role_on_the_target() {
     gitlab.group_member("acme", 7, 40);
     gitlab.group_member("small", 7, 20);
     gitlab.add_group("strangers");
-    let run = |target: &str| verify(&gitlab.url(), Some(&pki), &["--profile", "mr-reviewer", "--target", target], &secret);
+    let run = |target: &str| {
+        verify(
+            &gitlab.url(),
+            Some(&pki),
+            &["--profile", "mr-reviewer", "--target", target],
+            &secret,
+        )
+    };
 
     let out = run("acme");
     assert_eq!(out.code, Some(PASS), "{out:?}");
@@ -210,13 +334,22 @@ fn role_on_the_target() {
 fn usage_errors() {
     let pki = Pki::new();
     let (gitlab, secret) = gitlab_with(&pki, TokenRecord::new(&alice(), &["api"]));
-    for host in ["ftp://gitlab.example.com", "http://gitlab.example.com", "https://user:pw@gitlab.example.com"] {
+    for host in [
+        "ftp://gitlab.example.com",
+        "http://gitlab.example.com",
+        "https://user:pw@gitlab.example.com",
+    ] {
         let out = verify(host, Some(&pki), &[], &secret);
         assert_eq!(out.code, Some(USAGE), "{host}: {out:?}");
         assert!(out.stderr.contains("--host"), "{host}: {out:?}");
         assert!(out.stdout.is_empty());
     }
-    let out = verify(&gitlab.url(), Some(&pki), &["--profile", "no-such-profile"], &secret);
+    let out = verify(
+        &gitlab.url(),
+        Some(&pki),
+        &["--profile", "no-such-profile"],
+        &secret,
+    );
     assert_eq!(out.code, Some(USAGE), "{out:?}");
     for empty in ["", "\n", "  \r\n"] {
         let out = run_bin(&["verify", "--host", &gitlab.url(), "--json"], empty);

@@ -23,13 +23,25 @@ fn walks_every_step_to_done() {
     assert_eq!(s.profile.as_ref().unwrap().role, Role::Reporter);
 
     type_text(&mut s, "gitlab.example.com/");
-    assert_eq!(s.host_choice, HostChoice::SelfHosted, "typing picks self-hosted");
+    assert_eq!(
+        s.host_choice,
+        HostChoice::SelfHosted,
+        "typing picks self-hosted"
+    );
     let effects = key(&mut s, KeyCode::Enter);
-    let Some(Effect::Probe { ticket, instance, .. }) = effects.first() else { panic!("{effects:?}") };
+    let Some(Effect::Probe {
+        ticket, instance, ..
+    }) = effects.first()
+    else {
+        panic!("{effects:?}")
+    };
     assert_eq!(instance.base_url(), "https://gitlab.example.com");
     assert_eq!(s.step, Step::Reachability);
     assert!(s.busy());
-    update(&mut s, Msg::ProbeDone(*ticket, healthy_report("https://gitlab.example.com")));
+    update(
+        &mut s,
+        Msg::ProbeDone(*ticket, healthy_report("https://gitlab.example.com")),
+    );
     assert!(!s.busy());
     assert_eq!(s.probe_stages.len(), 6);
     key(&mut s, KeyCode::Enter);
@@ -39,28 +51,54 @@ fn walks_every_step_to_done() {
     type_text(&mut s, "acme/platform");
     key(&mut s, KeyCode::Enter);
     assert_eq!(s.step, Step::Role);
-    assert_eq!(s.link().unwrap(), "https://gitlab.example.com/groups/acme/platform/-/group_members");
-    assert!(matches!(key(&mut s, KeyCode::Char('o')).as_slice(), [Effect::OpenUrl(u)] if u.ends_with("/group_members")));
+    assert_eq!(
+        s.link().unwrap(),
+        "https://gitlab.example.com/groups/acme/platform/-/group_members"
+    );
+    assert!(
+        matches!(key(&mut s, KeyCode::Char('o')).as_slice(), [Effect::OpenUrl(u)] if u.ends_with("/group_members"))
+    );
     key(&mut s, KeyCode::Enter);
     assert_eq!(s.step, Step::Generate);
-    assert_eq!(s.link().unwrap(), "https://gitlab.example.com/admin/application_settings/service_accounts");
+    assert_eq!(
+        s.link().unwrap(),
+        "https://gitlab.example.com/admin/application_settings/service_accounts"
+    );
     key(&mut s, KeyCode::Enter);
     assert_eq!(s.step, Step::Paste);
 
     paste(&mut s, &format!("\n  {TOKEN}\r\n"));
     assert_eq!(s.secret.as_str(), TOKEN, "paste is trimmed");
     let effects = key(&mut s, KeyCode::Enter);
-    let Some(Effect::Validate { ticket, token, needs, .. }) = effects.first() else { panic!("{effects:?}") };
+    let Some(Effect::Validate {
+        ticket,
+        token,
+        needs,
+        ..
+    }) = effects.first()
+    else {
+        panic!("{effects:?}")
+    };
     assert_eq!(token.expose(), TOKEN);
     assert_eq!(needs.scopes, ["read_api", "read_repository"]);
     assert_eq!(needs.target.as_deref(), Some("acme/platform"));
     let v = validation_for(needs, &["read_api", "read_repository"]);
     assert!(v.ok(), "{:?}", v.problems);
-    update(&mut s, Msg::Validated(*ticket, Box::new(v), "2026-11-23T12:00:00Z".into()));
+    update(
+        &mut s,
+        Msg::Validated(*ticket, Box::new(v), "2026-11-23T12:00:00Z".into()),
+    );
     assert_eq!(s.step, Step::Validate);
 
     let effects = key(&mut s, KeyCode::Enter);
-    let Some(Effect::Save { ticket, token, entry }) = effects.first() else { panic!("{effects:?}") };
+    let Some(Effect::Save {
+        ticket,
+        token,
+        entry,
+    }) = effects.first()
+    else {
+        panic!("{effects:?}")
+    };
     assert_eq!(token.expose(), TOKEN);
     assert_eq!(entry.account, "repo-scanner@gitlab.example.com");
     assert_eq!(entry.username, "scanner-bot");
@@ -68,11 +106,18 @@ fn walks_every_step_to_done() {
     assert_eq!(entry.expires_at.as_deref(), Some("2027-02-21"));
     assert_eq!(entry.verified_at, "2026-11-23T12:00:00Z");
     assert_eq!(s.step, Step::Save);
-    let saved = Saved { account: entry.account.clone(), store: "Secret Service".into(), metadata_path: "/tmp/x".into() };
+    let saved = Saved {
+        account: entry.account.clone(),
+        store: "Secret Service".into(),
+        metadata_path: "/tmp/x".into(),
+    };
     update(&mut s, Msg::Saved(*ticket, Ok(saved)));
     assert_eq!(s.step, Step::Done);
     assert!(!s.has_unsaved_token());
-    assert!(matches!(key(&mut s, KeyCode::Enter).as_slice(), [Effect::Quit]));
+    assert!(matches!(
+        key(&mut s, KeyCode::Enter).as_slice(),
+        [Effect::Quit]
+    ));
     assert!(s.quit);
 }
 
@@ -80,7 +125,14 @@ fn walks_every_step_to_done() {
 fn esc_goes_back_one_step_at_a_time() {
     let mut s = new_state();
     to_paste(&mut s, "gitlab.example.com", "acme");
-    let expected = [Step::Generate, Step::Role, Step::Owner, Step::Reachability, Step::Host, Step::Profile];
+    let expected = [
+        Step::Generate,
+        Step::Role,
+        Step::Owner,
+        Step::Reachability,
+        Step::Host,
+        Step::Profile,
+    ];
     for step in expected {
         key(&mut s, KeyCode::Esc);
         assert_eq!(s.step, step);
@@ -96,12 +148,24 @@ fn stale_probe_results_are_dropped() {
     key(&mut s, KeyCode::Esc); // back to host while the probe runs
     let second = ticket_of(&key(&mut s, KeyCode::Enter));
     assert_ne!(first, second);
-    update(&mut s, Msg::ProbeStage(first, stage(gitlab_token::probe::Stage::Dns, true, "old")));
-    update(&mut s, Msg::ProbeDone(first, failed_report("https://gitlab.example.com")));
-    assert!(s.probe.result.is_none(), "the first probe's answer is stale");
+    update(
+        &mut s,
+        Msg::ProbeStage(first, stage(gitlab_token::probe::Stage::Dns, true, "old")),
+    );
+    update(
+        &mut s,
+        Msg::ProbeDone(first, failed_report("https://gitlab.example.com")),
+    );
+    assert!(
+        s.probe.result.is_none(),
+        "the first probe's answer is stale"
+    );
     assert!(s.probe_stages.is_empty());
     assert!(!s.dirty, "a stale result does not redraw");
-    update(&mut s, Msg::ProbeDone(second, healthy_report("https://gitlab.example.com")));
+    update(
+        &mut s,
+        Msg::ProbeDone(second, healthy_report("https://gitlab.example.com")),
+    );
     assert!(s.probe.result.as_ref().unwrap().ok);
 }
 
@@ -111,13 +175,23 @@ fn a_failed_probe_blocks_until_retried() {
     key(&mut s, KeyCode::Enter);
     type_text(&mut s, "gitlab.example.com");
     let t = ticket_of(&key(&mut s, KeyCode::Enter));
-    update(&mut s, Msg::ProbeDone(t, failed_report("https://gitlab.example.com")));
+    update(
+        &mut s,
+        Msg::ProbeDone(t, failed_report("https://gitlab.example.com")),
+    );
     key(&mut s, KeyCode::Enter);
-    assert_eq!(s.step, Step::Reachability, "cannot continue past a failed check");
+    assert_eq!(
+        s.step,
+        Step::Reachability,
+        "cannot continue past a failed check"
+    );
     assert!(s.notice.is_some());
     let retry = ticket_of(&key(&mut s, KeyCode::Char('r')));
     assert!(retry > t);
-    update(&mut s, Msg::ProbeDone(retry, healthy_report("https://gitlab.example.com")));
+    update(
+        &mut s,
+        Msg::ProbeDone(retry, healthy_report("https://gitlab.example.com")),
+    );
     key(&mut s, KeyCode::Enter);
     assert_eq!(s.step, Step::Owner);
 }
@@ -134,7 +208,9 @@ fn host_input_is_checked_before_anything_runs() {
     key(&mut s, KeyCode::Up);
     assert_eq!(s.host_choice, HostChoice::GitLabCom);
     let effects = key(&mut s, KeyCode::Enter);
-    assert!(matches!(effects.as_slice(), [Effect::Probe { instance, .. }] if instance.is_gitlab_com()));
+    assert!(
+        matches!(effects.as_slice(), [Effect::Probe { instance, .. }] if instance.is_gitlab_com())
+    );
 }
 
 #[test]
@@ -142,13 +218,19 @@ fn service_account_on_gitlab_com_needs_a_group() {
     let mut s = new_state();
     key(&mut s, KeyCode::Enter);
     let t = ticket_of(&key(&mut s, KeyCode::Enter)); // GitLab.com
-    update(&mut s, Msg::ProbeDone(t, healthy_report("https://gitlab.com")));
+    update(
+        &mut s,
+        Msg::ProbeDone(t, healthy_report("https://gitlab.com")),
+    );
     key(&mut s, KeyCode::Enter);
     key(&mut s, KeyCode::Enter);
     assert_eq!(s.step, Step::Owner);
     assert!(s.owner_error.is_some());
     type_text(&mut s, "acme/tools");
-    assert_eq!(s.link().unwrap(), "https://gitlab.com/groups/acme/-/settings/service_accounts");
+    assert_eq!(
+        s.link().unwrap(),
+        "https://gitlab.com/groups/acme/-/settings/service_accounts"
+    );
     key(&mut s, KeyCode::Enter);
     assert_eq!(s.step, Step::Role);
 }
@@ -188,9 +270,22 @@ fn stale_validation_is_dropped_and_a_new_paste_revalidates() {
     type_text(&mut s, TOKEN);
     let second = ticket_of(&key(&mut s, KeyCode::Enter));
     let needs = s.needs();
-    update(&mut s, Msg::Validated(first, Box::new(unauthorized(&needs)), "t1".into()));
-    assert!(s.validation.result.is_none(), "the first token's verdict is stale");
-    update(&mut s, Msg::Validated(second, Box::new(validation_for(&needs, &["read_api", "read_repository"])), "t2".into()));
+    update(
+        &mut s,
+        Msg::Validated(first, Box::new(unauthorized(&needs)), "t1".into()),
+    );
+    assert!(
+        s.validation.result.is_none(),
+        "the first token's verdict is stale"
+    );
+    update(
+        &mut s,
+        Msg::Validated(
+            second,
+            Box::new(validation_for(&needs, &["read_api", "read_repository"])),
+            "t2".into(),
+        ),
+    );
     assert!(s.validation.result.as_ref().unwrap().ok());
     assert_eq!(s.validated_at.as_deref(), Some("t2"));
 }
@@ -206,10 +301,19 @@ fn a_failing_token_sends_the_user_back_to_paste() {
     assert_eq!(v.missing_scopes, ["read_repository"]);
     update(&mut s, Msg::Validated(t, Box::new(v), "t".into()));
     let retry = key(&mut s, KeyCode::Char('r'));
-    assert!(matches!(retry.as_slice(), [Effect::Validate { .. }]), "r re-checks the same token");
+    assert!(
+        matches!(retry.as_slice(), [Effect::Validate { .. }]),
+        "r re-checks the same token"
+    );
     let t = ticket_of(&retry);
-    update(&mut s, Msg::Validated(t, Box::new(unauthorized(&needs)), "t".into()));
-    assert!(key(&mut s, KeyCode::Enter).is_empty(), "no save for a failing token");
+    update(
+        &mut s,
+        Msg::Validated(t, Box::new(unauthorized(&needs)), "t".into()),
+    );
+    assert!(
+        key(&mut s, KeyCode::Enter).is_empty(),
+        "no save for a failing token"
+    );
     assert_eq!(s.step, Step::Paste);
     assert!(s.secret.is_empty(), "ready for another paste");
 }
@@ -219,7 +323,14 @@ fn to_save(s: &mut State) -> gitlab_token::wizard::Ticket {
     paste(s, TOKEN);
     let t = ticket_of(&key(s, KeyCode::Enter));
     let needs = s.needs();
-    update(s, Msg::Validated(t, Box::new(validation_for(&needs, &["read_api", "read_repository"])), "t".into()));
+    update(
+        s,
+        Msg::Validated(
+            t,
+            Box::new(validation_for(&needs, &["read_api", "read_repository"])),
+            "t".into(),
+        ),
+    );
     ticket_of(&key(s, KeyCode::Enter))
 }
 
@@ -227,12 +338,22 @@ fn to_save(s: &mut State) -> gitlab_token::wizard::Ticket {
 fn a_keychain_failure_keeps_the_token_and_retries() {
     let mut s = new_state();
     let t = to_save(&mut s);
-    update(&mut s, Msg::Saved(t, Err(SaveError::Keychain(VaultError::NoProvider("ServiceUnknown".into())))));
+    update(
+        &mut s,
+        Msg::Saved(
+            t,
+            Err(SaveError::Keychain(VaultError::NoProvider(
+                "ServiceUnknown".into(),
+            ))),
+        ),
+    );
     assert_eq!(s.step, Step::Save);
     assert_eq!(s.secret.as_str(), TOKEN, "the token is not lost");
     assert!(s.has_unsaved_token());
     let retry = key(&mut s, KeyCode::Char('r'));
-    let Some(Effect::Save { token, .. }) = retry.first() else { panic!("{retry:?}") };
+    let Some(Effect::Save { token, .. }) = retry.first() else {
+        panic!("{retry:?}")
+    };
     assert_eq!(token.expose(), TOKEN);
 }
 
@@ -246,7 +367,10 @@ fn quitting_with_an_unsaved_token_asks_first() {
     key(&mut s, KeyCode::Char('n'));
     assert!(!s.confirm_quit && !s.quit);
     ctrl(&mut s, 'c');
-    assert!(matches!(key(&mut s, KeyCode::Char('y')).as_slice(), [Effect::Quit]));
+    assert!(matches!(
+        key(&mut s, KeyCode::Char('y')).as_slice(),
+        [Effect::Quit]
+    ));
     assert!(s.quit);
 }
 
@@ -279,7 +403,10 @@ fn custom_profile_picks_scopes_and_role() {
     key(&mut s, KeyCode::Enter);
     assert!(s.custom.is_some());
     key(&mut s, KeyCode::Enter);
-    assert!(s.custom.as_ref().unwrap().error.is_some(), "at least one scope");
+    assert!(
+        s.custom.as_ref().unwrap().error.is_some(),
+        "at least one scope"
+    );
     key(&mut s, KeyCode::Down); // read_api
     key(&mut s, KeyCode::Char(' '));
     for _ in 0..30 {
@@ -301,13 +428,18 @@ fn preselected_profile_and_host_start_the_check_at_once() {
     let (s, effects) = State::new(setup);
     assert_eq!(s.step, Step::Reachability);
     assert_eq!(s.name, "mr-reviewer");
-    assert!(matches!(effects.as_slice(), [Effect::Probe { instance, .. }] if instance.key() == "gitlab.example.com:8443/gitlab"));
+    assert!(
+        matches!(effects.as_slice(), [Effect::Probe { instance, .. }] if instance.key() == "gitlab.example.com:8443/gitlab")
+    );
 }
 
 #[test]
 fn a_git_remote_prefills_host_and_group() {
     let mut setup = setup();
-    setup.remote = Some((Instance::parse("gitlab.example.com").unwrap(), "acme/app".into()));
+    setup.remote = Some((
+        Instance::parse("gitlab.example.com").unwrap(),
+        "acme/app".into(),
+    ));
     let (s, _) = State::new(setup);
     assert_eq!(s.host_choice, HostChoice::SelfHosted);
     assert_eq!(s.host_input.value(), "https://gitlab.example.com");

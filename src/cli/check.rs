@@ -6,9 +6,9 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::{CheckArgs, exit};
-use crate::instance::Instance;
 use crate::gitlab::Client;
 use crate::gitlab::types::Metadata;
+use crate::instance::Instance;
 use crate::probe::{self, Report};
 use crate::strings::check as text;
 use crate::theme::{Tone, paint, stdout_colour};
@@ -27,9 +27,19 @@ pub async fn run(args: CheckArgs) -> u8 {
         Ok(i) => i,
         Err(e) => {
             let reason = crate::strings::wizard::host_error(&e);
-            let report = probe::invalid_url(&args.url, crate::strings::probe::invalid_url(&args.url, &reason));
+            let report = probe::invalid_url(
+                &args.url,
+                crate::strings::probe::invalid_url(&args.url, &reason),
+            );
             if args.json {
-                println!("{}", serde_json::to_string(&Json { report: &report, gitlab: None }).unwrap_or_default());
+                println!(
+                    "{}",
+                    serde_json::to_string(&Json {
+                        report: &report,
+                        gitlab: None
+                    })
+                    .unwrap_or_default()
+                );
             } else {
                 print_summary(&report, None, false, stdout_colour());
             }
@@ -38,7 +48,12 @@ pub async fn run(args: CheckArgs) -> u8 {
     };
     let token = if args.token_stdin {
         let mut raw = String::new();
-        if std::io::stdin().take(64 * 1024).read_to_string(&mut raw).is_err() || raw.trim().is_empty() {
+        if std::io::stdin()
+            .take(64 * 1024)
+            .read_to_string(&mut raw)
+            .is_err()
+            || raw.trim().is_empty()
+        {
             eprintln!("gitlab-token check: --token-stdin given, but standard input held no token");
             return exit::USAGE;
         }
@@ -59,7 +74,10 @@ pub async fn run(args: CheckArgs) -> u8 {
         }
     };
     if !args.json {
-        println!("{}", paint(&text::checking(&instance.base_url()), Tone::Title, colour));
+        println!(
+            "{}",
+            paint(&text::checking(&instance.base_url()), Tone::Title, colour)
+        );
     }
     let report = probe::run(&instance, &trust, timeout, &mut on_stage).await;
     let gitlab = match (&token, report.ok) {
@@ -70,16 +88,27 @@ pub async fn run(args: CheckArgs) -> u8 {
         _ => None,
     };
     if args.json {
-        let json = Json { report: &report, gitlab: gitlab.as_ref() };
+        let json = Json {
+            report: &report,
+            gitlab: gitlab.as_ref(),
+        };
         println!("{}", serde_json::to_string(&json).unwrap_or_default());
     } else {
         print_summary(&report, gitlab.as_ref(), token.is_some(), colour);
     }
-    if report.ok { exit::OK } else { exit::CHECK_FAILED }
+    if report.ok {
+        exit::OK
+    } else {
+        exit::CHECK_FAILED
+    }
 }
 
 fn stage_line(s: &probe::StageResult, colour: bool) -> String {
-    let (mark, tone) = if s.ok { ("✓", Tone::Ok) } else { ("✗", Tone::Fail) };
+    let (mark, tone) = if s.ok {
+        ("✓", Tone::Ok)
+    } else {
+        ("✗", Tone::Fail)
+    };
     format!(
         " {} {:<6}{}  {}",
         paint(mark, tone, colour),
@@ -108,8 +137,16 @@ fn print_summary(report: &Report, gitlab: Option<&Metadata>, had_token: bool, co
     }
     println!("\n{}", paint(text::PROBLEMS, Tone::Title, colour));
     for p in &report.problems {
-        let tone = if p.kind.is_warning() { Tone::Warn } else { Tone::Fail };
-        println!("  {} {}", paint(&format!("{}:", p.kind.as_str()), tone, colour), p.message);
+        let tone = if p.kind.is_warning() {
+            Tone::Warn
+        } else {
+            Tone::Fail
+        };
+        println!(
+            "  {} {}",
+            paint(&format!("{}:", p.kind.as_str()), tone, colour),
+            p.message
+        );
         println!("    fix: {}", p.fix);
     }
 }

@@ -29,9 +29,13 @@ pub async fn get(args: GetArgs) -> u8 {
             }
             exit::OK
         }
-        Err(VaultError::NotFound(account)) => {
-            fail("get", &format!("the metadata names {account}, but its store holds no token; run `gitlab-token setup` again"), exit::CHECK_FAILED)
-        }
+        Err(VaultError::NotFound(account)) => fail(
+            "get",
+            &format!(
+                "the metadata names {account}, but its store holds no token; run `gitlab-token setup` again"
+            ),
+            exit::CHECK_FAILED,
+        ),
         Err(e) => keychain_failed("get", &e),
     }
 }
@@ -54,16 +58,31 @@ pub async fn forget(args: ForgetArgs) -> u8 {
         let revoked = match keychain.get(&entry.account).await {
             Ok(token) => match Instance::parse(&entry.url)
                 .map_err(|e| e.to_string())
-                .and_then(|i| Client::new(&i, &Trust::with_ca_file(entry.ca_file.clone()), Duration::from_secs(10)).map_err(|e| e.to_string()))
-            {
-                Ok(client) => client.revoke_self(&token).await.map_err(|e| crate::strings::validation::api_problem(&e).message),
+                .and_then(|i| {
+                    Client::new(
+                        &i,
+                        &Trust::with_ca_file(entry.ca_file.clone()),
+                        Duration::from_secs(10),
+                    )
+                    .map_err(|e| e.to_string())
+                }) {
+                Ok(client) => client
+                    .revoke_self(&token)
+                    .await
+                    .map_err(|e| crate::strings::validation::api_problem(&e).message),
                 Err(e) => Err(e),
             },
             Err(e) => Err(vault_text::problem(&e).message),
         };
         match revoked {
             Ok(()) => println!("{}", text::revoked(&entry.account)),
-            Err(why) => return fail("forget", &text::revoke_failed(&entry.account, &why), exit::CHECK_FAILED),
+            Err(why) => {
+                return fail(
+                    "forget",
+                    &text::revoke_failed(&entry.account, &why),
+                    exit::CHECK_FAILED,
+                );
+            }
         }
     }
     match keychain.delete(&entry.account).await {

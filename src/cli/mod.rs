@@ -171,10 +171,16 @@ pub struct Preselect {
 
 fn parse_store(s: &str) -> Result<crate::vault::StoreKind, String> {
     use crate::vault::StoreKind::*;
-    [SecretService, Keyutils, MacosKeychain, WindowsCredentialManager, File]
-        .into_iter()
-        .find(|k| k.short_name() == s)
-        .ok_or_else(|| "use secret-service, keyutils, macos-keychain, windows or file".to_owned())
+    [
+        SecretService,
+        Keyutils,
+        MacosKeychain,
+        WindowsCredentialManager,
+        File,
+    ]
+    .into_iter()
+    .find(|k| k.short_name() == s)
+    .ok_or_else(|| "use secret-service, keyutils, macos-keychain, windows or file".to_owned())
 }
 
 #[derive(Debug, ClapArgs)]
@@ -218,7 +224,8 @@ pub async fn run(args: Args) -> u8 {
 }
 
 fn parse_host(host: &str) -> Result<Instance, String> {
-    Instance::parse(host).map_err(|e| format!("--host {host}: {}", crate::strings::wizard::host_error(&e)))
+    Instance::parse(host)
+        .map_err(|e| format!("--host {host}: {}", crate::strings::wizard::host_error(&e)))
 }
 
 fn load_profile(id: Option<&str>, file: Option<&PathBuf>) -> Result<Option<Profile>, ProfileError> {

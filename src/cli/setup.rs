@@ -14,7 +14,9 @@ use crate::wizard::Setup;
 
 pub async fn run(p: Preselect) -> u8 {
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
-        eprintln!("gitlab-token: the setup wizard needs a terminal. In scripts, pipe a token to `gitlab-token verify --host URL`.");
+        eprintln!(
+            "gitlab-token: the setup wizard needs a terminal. In scripts, pipe a token to `gitlab-token verify --host URL`."
+        );
         return exit::USAGE;
     }
     let host = match p.host.as_deref().map(parse_host).transpose() {
@@ -39,7 +41,10 @@ pub async fn run(p: Preselect) -> u8 {
         }
     };
     let mut profiles = Profile::built_in();
-    if let Some(own) = profile.as_ref().filter(|p| !profiles.iter().any(|b| b.id == p.id)) {
+    if let Some(own) = profile
+        .as_ref()
+        .filter(|p| !profiles.iter().any(|b| b.id == p.id))
+    {
         profiles.insert(0, own.clone());
     }
     let setup = Setup {
@@ -76,6 +81,9 @@ async fn git_remote() -> Option<(crate::instance::Instance, String)> {
         .stderr(std::process::Stdio::null())
         .kill_on_drop(true)
         .output();
-    let output = tokio::time::timeout(Duration::from_secs(2), output).await.ok()?.ok()?;
+    let output = tokio::time::timeout(Duration::from_secs(2), output)
+        .await
+        .ok()?
+        .ok()?;
     gitlab_remote(&String::from_utf8_lossy(&output.stdout))
 }

@@ -37,9 +37,14 @@ pub async fn run(args: StatusArgs) -> u8 {
     let mut results: Vec<Option<(bool, Vec<String>)>> = vec![None; meta.tokens.len()];
     let mut meta = meta;
     if args.verify {
-        let checks = meta.tokens.iter().map(|entry| verify_one(entry.clone(), args.timeout));
+        let checks = meta
+            .tokens
+            .iter()
+            .map(|entry| verify_one(entry.clone(), args.timeout));
         let outcomes = futures_join_all(checks).await;
-        let now = OffsetDateTime::now_utc().format(&Rfc3339).unwrap_or_default();
+        let now = OffsetDateTime::now_utc()
+            .format(&Rfc3339)
+            .unwrap_or_default();
         for (i, outcome) in outcomes.into_iter().enumerate() {
             if let Some((ok, problems, expires_at)) = outcome {
                 if ok {
@@ -56,7 +61,13 @@ pub async fn run(args: StatusArgs) -> u8 {
             .iter()
             .zip(&results)
             .filter(|(_, r)| r.as_ref().is_some_and(|(ok, _)| *ok))
-            .map(|(t, _)| (t.account.clone(), t.verified_at.clone(), t.expires_at.clone()))
+            .map(|(t, _)| {
+                (
+                    t.account.clone(),
+                    t.verified_at.clone(),
+                    t.expires_at.clone(),
+                )
+            })
             .collect();
         let written = Metadata::update(&path, |m| {
             for (account, at, expires) in &verified {
@@ -76,7 +87,11 @@ pub async fn run(args: StatusArgs) -> u8 {
         .zip(results)
         .map(|(entry, r)| Row {
             entry,
-            days_left: entry.expires_at.as_deref().and_then(parse_date).map(|d| (d - today).whole_days()),
+            days_left: entry
+                .expires_at
+                .as_deref()
+                .and_then(parse_date)
+                .map(|d| (d - today).whole_days()),
             verified_ok: r.as_ref().map(|(ok, _)| *ok),
             problems: r.map(|(_, p)| p).unwrap_or_default(),
         })
@@ -86,14 +101,18 @@ pub async fn run(args: StatusArgs) -> u8 {
     } else {
         print_table(&rows, stdout_colour());
     }
-    if rows.iter().any(|r| r.verified_ok == Some(false)) { exit::CHECK_FAILED } else { exit::OK }
+    if rows.iter().any(|r| r.verified_ok == Some(false)) {
+        exit::CHECK_FAILED
+    } else {
+        exit::OK
+    }
 }
 
 /// Runs futures concurrently, keeping their order.
-async fn futures_join_all<F: std::future::Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output>
+async fn futures_join_all<F>(futures: impl Iterator<Item = F>) -> Vec<F::Output>
 where
+    F: std::future::Future + Send + 'static,
     F::Output: Send + 'static,
-    F: Send + 'static,
 {
     let handles: Vec<_> = futures.map(tokio::spawn).collect();
     let mut out = Vec::with_capacity(handles.len());
@@ -107,16 +126,30 @@ where
 }
 
 /// Re-validates one stored token; `None` when its secret cannot be read.
-async fn verify_one(entry: StoredToken, timeout: u64) -> Option<(bool, Vec<String>, Option<String>)> {
+async fn verify_one(
+    entry: StoredToken,
+    timeout: u64,
+) -> Option<(bool, Vec<String>, Option<String>)> {
     let token = match secret(&entry).await {
         Ok(t) => t,
-        Err(e) => return Some((false, vec![crate::strings::vault::problem(&e).message], entry.expires_at)),
+        Err(e) => {
+            return Some((
+                false,
+                vec![crate::strings::vault::problem(&e).message],
+                entry.expires_at,
+            ));
+        }
     };
     let instance = Instance::parse(&entry.url).ok()?;
     let profile = Profile::by_id(&entry.profile).ok();
     let needs = Requirements {
-        scopes: profile.as_ref().map(Profile::scope_names).unwrap_or_else(|| entry.scopes.clone()),
-        role: profile.as_ref().map_or(crate::gitlab::access::Role::Reporter, |p| p.role),
+        scopes: profile
+            .as_ref()
+            .map(Profile::scope_names)
+            .unwrap_or_else(|| entry.scopes.clone()),
+        role: profile
+            .as_ref()
+            .map_or(crate::gitlab::access::Role::Reporter, |p| p.role),
         target: entry.target.clone(),
     };
     let v = crate::runtime::validate(
@@ -127,8 +160,18 @@ async fn verify_one(entry: StoredToken, timeout: u64) -> Option<(bool, Vec<Strin
         std::time::Duration::from_secs(timeout.max(1)),
     )
     .await;
-    let expires = v.token.as_ref().map_or(entry.expires_at.clone(), |t| t.expires_at.clone());
-    Some((v.ok(), v.problems.iter().map(|p| format!("{}: {}", p.kind.as_str(), p.message)).collect(), expires))
+    let expires = v
+        .token
+        .as_ref()
+        .map_or(entry.expires_at.clone(), |t| t.expires_at.clone());
+    Some((
+        v.ok(),
+        v.problems
+            .iter()
+            .map(|p| format!("{}: {}", p.kind.as_str(), p.message))
+            .collect(),
+        expires,
+    ))
 }
 
 fn print_table(rows: &[Row], colour: bool) {
@@ -140,18 +183,37 @@ fn print_table(rows: &[Row], colour: bool) {
     for r in rows {
         let t = r.entry;
         let (expiry, tone) = match r.days_left {
-            Some(d) if d < 0 => (text::expired(t.expires_at.as_deref().unwrap_or("")), Tone::Fail),
+            Some(d) if d < 0 => (
+                text::expired(t.expires_at.as_deref().unwrap_or("")),
+                Tone::Fail,
+            ),
             Some(d) if d <= EXPIRY_WARNING_DAYS => (text::days_left(d), Tone::Warn),
             Some(d) => (text::days_left(d), Tone::Ok),
             None => (text::NEVER.to_owned(), Tone::Warn),
         };
-        let who = if t.bot { format!("{} (service account)", t.username) } else { t.username.clone() };
+        let who = if t.bot {
+            format!("{} (service account)", t.username)
+        } else {
+            t.username.clone()
+        };
         println!(
             "{}",
-            text::row(&t.host, &t.name, &who, &t.token_name, &t.scopes.join(","), &paint(&expiry, tone, colour), &t.verified_at, t.store)
+            text::row(
+                &t.host,
+                &t.name,
+                &who,
+                &t.token_name,
+                &t.scopes.join(","),
+                &paint(&expiry, tone, colour),
+                &t.verified_at,
+                t.store
+            )
         );
         if t.store == StoreKind::File {
-            println!("    {}", paint(text::FILE_STORE_WARNING, Tone::Warn, colour));
+            println!(
+                "    {}",
+                paint(text::FILE_STORE_WARNING, Tone::Warn, colour)
+            );
         }
         match r.verified_ok {
             Some(true) => println!("    {}", paint(text::VERIFIED_NOW, Tone::Ok, colour)),

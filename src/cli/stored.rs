@@ -22,7 +22,9 @@ impl Choice {
     pub fn message(&self) -> String {
         match self {
             Choice::NoneStored => "no token is stored yet; run `gitlab-token setup`".into(),
-            Choice::NoMatch(what) => format!("no stored token matches {what}; see `gitlab-token status`"),
+            Choice::NoMatch(what) => {
+                format!("no stored token matches {what}; see `gitlab-token status`")
+            }
             Choice::Several(accounts) => format!(
                 "several tokens are stored; choose one with --host and --name:\n  {}",
                 accounts.join("\n  ")
@@ -40,12 +42,18 @@ pub fn load() -> Result<(std::path::PathBuf, Metadata), Choice> {
 
 /// Whether `entry` is on `host` (an address as people type it, or a stored `host[:port][/path]` key).
 pub fn on_host(entry: &StoredToken, host: &str) -> bool {
-    let key = Instance::parse(host).map(|i| i.key()).unwrap_or_else(|_| host.to_owned());
+    let key = Instance::parse(host)
+        .map(|i| i.key())
+        .unwrap_or_else(|_| host.to_owned());
     entry.host.eq_ignore_ascii_case(&key) || entry.host.eq_ignore_ascii_case(host)
 }
 
 /// The one stored token matching the filters.
-pub fn select<'a>(meta: &'a Metadata, host: Option<&str>, name: Option<&str>) -> Result<&'a StoredToken, Choice> {
+pub fn select<'a>(
+    meta: &'a Metadata,
+    host: Option<&str>,
+    name: Option<&str>,
+) -> Result<&'a StoredToken, Choice> {
     if meta.tokens.is_empty() {
         return Err(Choice::NoneStored);
     }
@@ -58,13 +66,25 @@ pub fn select<'a>(meta: &'a Metadata, host: Option<&str>, name: Option<&str>) ->
     match matches.as_slice() {
         [one] => Ok(one),
         [] => Err(Choice::NoMatch(
-            [host.map(|h| format!("host {h}")), name.map(|n| format!("name {n}"))].into_iter().flatten().collect::<Vec<_>>().join(" and "),
+            [
+                host.map(|h| format!("host {h}")),
+                name.map(|n| format!("name {n}")),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" and "),
         )),
-        several => Err(Choice::Several(several.iter().map(|t| t.account.clone()).collect())),
+        several => Err(Choice::Several(
+            several.iter().map(|t| t.account.clone()).collect(),
+        )),
     }
 }
 
 /// Reads the token's secret from the store it was saved in.
 pub async fn secret(entry: &StoredToken) -> Result<Token, VaultError> {
-    Keychain::open_for(entry, KEYCHAIN_TIMEOUT).await?.get(&entry.account).await
+    Keychain::open_for(entry, KEYCHAIN_TIMEOUT)
+        .await?
+        .get(&entry.account)
+        .await
 }

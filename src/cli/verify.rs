@@ -51,10 +51,15 @@ pub async fn run(args: VerifyArgs) -> u8 {
         Ok(p) => p,
         Err(e) => return usage(&e.to_string()),
     };
-    let name = args.name.clone().or_else(|| profile.as_ref().map(|p| p.id.clone()));
+    let name = args
+        .name
+        .clone()
+        .or_else(|| profile.as_ref().map(|p| p.id.clone()));
     let token = if std::io::stdin().is_terminal() {
         let Some(name) = name.as_deref() else {
-            return usage("name the stored token with --name or --profile, or pipe a token on standard input");
+            return usage(
+                "name the stored token with --name or --profile, or pipe a token on standard input",
+            );
         };
         let account = vault::account(name, &instance.key());
         let stored = match Keychain::open(stored_kind(&account), Duration::from_secs(10)).await {
@@ -81,11 +86,21 @@ pub async fn run(args: VerifyArgs) -> u8 {
         token
     };
     let needs = Requirements {
-        scopes: profile.as_ref().map(|p| p.scope_names()).unwrap_or_default(),
+        scopes: profile
+            .as_ref()
+            .map(|p| p.scope_names())
+            .unwrap_or_default(),
         role: profile.as_ref().map_or(Role::Reporter, |p| p.role),
         target: args.target.clone(),
     };
-    let v = runtime::validate(&instance, args.ca_file.clone(), &token, &needs, Duration::from_secs(args.timeout.max(1))).await;
+    let v = runtime::validate(
+        &instance,
+        args.ca_file.clone(),
+        &token,
+        &needs,
+        Duration::from_secs(args.timeout.max(1)),
+    )
+    .await;
     if args.json {
         println!("{}", json(&instance.base_url(), &v));
     } else {
@@ -118,7 +133,11 @@ fn json(host: &str, v: &Validation) -> String {
     let report = Report {
         ok: v.ok(),
         host: host.to_owned(),
-        user: v.user.as_ref().map(|u| UserJson { id: u.id, username: &u.username, bot: u.bot }),
+        user: v.user.as_ref().map(|u| UserJson {
+            id: u.id,
+            username: &u.username,
+            bot: u.bot,
+        }),
         token: v.token.as_ref().map(|t| TokenJson {
             id: t.id,
             name: &t.name,

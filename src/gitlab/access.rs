@@ -15,8 +15,14 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 6] =
-        [Role::Guest, Role::Planner, Role::Reporter, Role::Developer, Role::Maintainer, Role::Owner];
+    pub const ALL: [Role; 6] = [
+        Role::Guest,
+        Role::Planner,
+        Role::Reporter,
+        Role::Developer,
+        Role::Maintainer,
+        Role::Owner,
+    ];
 
     pub fn access_level(self) -> u32 {
         match self {
@@ -31,7 +37,10 @@ impl Role {
 
     /// The highest role whose level is at most `level` (GitLab also has Minimal Access, 5).
     pub fn from_access_level(level: u32) -> Option<Role> {
-        Role::ALL.into_iter().rev().find(|r| r.access_level() <= level)
+        Role::ALL
+            .into_iter()
+            .rev()
+            .find(|r| r.access_level() <= level)
     }
 
     pub fn name(self) -> &'static str {
@@ -49,11 +58,21 @@ impl Role {
     pub fn allows(self) -> &'static str {
         match self {
             Role::Guest => "see issues and, on public or internal projects, the code",
-            Role::Planner => "plan work: issues, epics and boards, but not the code of private projects",
-            Role::Reporter => "read the code of private projects, issues and merge requests, and comment (the minimum that reads repositories)",
-            Role::Developer => "push to unprotected branches and open and merge into unprotected branches",
-            Role::Maintainer => "push to protected branches, approve and merge, and manage project settings, CI variables and members",
-            Role::Owner => "everything, including deleting the group or project and transferring it",
+            Role::Planner => {
+                "plan work: issues, epics and boards, but not the code of private projects"
+            }
+            Role::Reporter => {
+                "read the code of private projects, issues and merge requests, and comment (the minimum that reads repositories)"
+            }
+            Role::Developer => {
+                "push to unprotected branches and open and merge into unprotected branches"
+            }
+            Role::Maintainer => {
+                "push to protected branches, approve and merge, and manage project settings, CI variables and members"
+            }
+            Role::Owner => {
+                "everything, including deleting the group or project and transferring it"
+            }
         }
     }
 }
@@ -66,23 +85,74 @@ pub struct ScopeInfo {
 
 /// GitLab's personal access token scopes (doc/user/profile/personal_access_tokens.md).
 pub const SCOPES: &[ScopeInfo] = &[
-    ScopeInfo { name: "api", grants: "complete read and write access to the API, including all groups and projects, the registries and Git over HTTP" },
-    ScopeInfo { name: "read_api", grants: "read access to the API, including all groups and projects, the container registry and the package registry" },
-    ScopeInfo { name: "read_user", grants: "read-only access to the user's profile through /user: username, public email and full name" },
-    ScopeInfo { name: "read_repository", grants: "read-only access (pull) to repositories on private projects over Git-over-HTTP or the repository files API" },
-    ScopeInfo { name: "write_repository", grants: "read and write access (pull, push) to repositories on private projects over Git-over-HTTP (not the API)" },
-    ScopeInfo { name: "read_registry", grants: "read-only (pull) access to container registry images of private projects" },
-    ScopeInfo { name: "write_registry", grants: "read and write (push) access to container registry images of private projects" },
-    ScopeInfo { name: "read_virtual_registry", grants: "read-only (pull) access to container images through the dependency proxy" },
-    ScopeInfo { name: "write_virtual_registry", grants: "read, write and delete access to container images through the dependency proxy" },
-    ScopeInfo { name: "create_runner", grants: "permission to create runners" },
-    ScopeInfo { name: "manage_runner", grants: "permission to manage runners" },
-    ScopeInfo { name: "ai_features", grants: "permission to use GitLab Duo API endpoints" },
-    ScopeInfo { name: "k8s_proxy", grants: "permission to call the Kubernetes API through the agent for Kubernetes" },
-    ScopeInfo { name: "self_rotate", grants: "permission to rotate this token with the personal access token API, nothing else" },
-    ScopeInfo { name: "read_service_ping", grants: "access to Service Ping payloads (administrators only)" },
-    ScopeInfo { name: "sudo", grants: "API actions as any user (administrators only)" },
-    ScopeInfo { name: "admin_mode", grants: "API actions as an administrator when Admin Mode is enabled (administrators only)" },
+    ScopeInfo {
+        name: "api",
+        grants: "complete read and write access to the API, including all groups and projects, the registries and Git over HTTP",
+    },
+    ScopeInfo {
+        name: "read_api",
+        grants: "read access to the API, including all groups and projects, the container registry and the package registry",
+    },
+    ScopeInfo {
+        name: "read_user",
+        grants: "read-only access to the user's profile through /user: username, public email and full name",
+    },
+    ScopeInfo {
+        name: "read_repository",
+        grants: "read-only access (pull) to repositories on private projects over Git-over-HTTP or the repository files API",
+    },
+    ScopeInfo {
+        name: "write_repository",
+        grants: "read and write access (pull, push) to repositories on private projects over Git-over-HTTP (not the API)",
+    },
+    ScopeInfo {
+        name: "read_registry",
+        grants: "read-only (pull) access to container registry images of private projects",
+    },
+    ScopeInfo {
+        name: "write_registry",
+        grants: "read and write (push) access to container registry images of private projects",
+    },
+    ScopeInfo {
+        name: "read_virtual_registry",
+        grants: "read-only (pull) access to container images through the dependency proxy",
+    },
+    ScopeInfo {
+        name: "write_virtual_registry",
+        grants: "read, write and delete access to container images through the dependency proxy",
+    },
+    ScopeInfo {
+        name: "create_runner",
+        grants: "permission to create runners",
+    },
+    ScopeInfo {
+        name: "manage_runner",
+        grants: "permission to manage runners",
+    },
+    ScopeInfo {
+        name: "ai_features",
+        grants: "permission to use GitLab Duo API endpoints",
+    },
+    ScopeInfo {
+        name: "k8s_proxy",
+        grants: "permission to call the Kubernetes API through the agent for Kubernetes",
+    },
+    ScopeInfo {
+        name: "self_rotate",
+        grants: "permission to rotate this token with the personal access token API, nothing else",
+    },
+    ScopeInfo {
+        name: "read_service_ping",
+        grants: "access to Service Ping payloads (administrators only)",
+    },
+    ScopeInfo {
+        name: "sudo",
+        grants: "API actions as any user (administrators only)",
+    },
+    ScopeInfo {
+        name: "admin_mode",
+        grants: "API actions as an administrator when Admin Mode is enabled (administrators only)",
+    },
 ];
 
 pub fn scope_info(name: &str) -> Option<&'static ScopeInfo> {
@@ -124,7 +194,10 @@ mod tests {
         assert!(scope_satisfied("read_api", &granted));
         assert!(scope_satisfied("read_repository", &granted));
         assert!(!scope_satisfied("read_user", &granted));
-        assert!(scope_satisfied("read_repository", &["write_repository".to_owned()]));
+        assert!(scope_satisfied(
+            "read_repository",
+            &["write_repository".to_owned()]
+        ));
         assert!(!scope_satisfied("api", &["read_api".to_owned()]));
     }
 }

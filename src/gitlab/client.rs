@@ -10,7 +10,7 @@ use thiserror::Error;
 use super::types::{Member, Metadata, Rotated, TokenInfo, User};
 use crate::instance::Instance;
 use crate::problem::ProblemKind;
-use crate::tls::{Trust, TlsSetupError, classify, find_rustls_error};
+use crate::tls::{TlsSetupError, Trust, classify, find_rustls_error};
 use crate::token::Token;
 
 /// What went wrong talking to GitLab. Never holds the token.
@@ -35,7 +35,11 @@ pub enum ApiError {
     #[error("GitLab answered {status} (server error)")]
     Server { status: u16 },
     #[error("the answer was not GitLab's JSON ({status}, {content_type})")]
-    NotJson { status: u16, content_type: String, looks_like_login: bool },
+    NotJson {
+        status: u16,
+        content_type: String,
+        looks_like_login: bool,
+    },
     #[error("GitLab answered {status}: {message}")]
     Http { status: u16, message: String },
     #[error("redirected to {location}")]
@@ -61,7 +65,11 @@ pub struct Client {
 impl Client {
     /// Builds a client that sends the token only to `instance` (same scheme, host and port),
     /// never follows a redirect elsewhere, and gives up after `timeout`.
-    pub fn new(instance: &Instance, trust: &Trust, timeout: Duration) -> Result<Self, TlsSetupError> {
+    pub fn new(
+        instance: &Instance,
+        trust: &Trust,
+        timeout: Duration,
+    ) -> Result<Self, TlsSetupError> {
         let tls = trust.client_config(&[b"http/1.1"])?;
         let origin = instance.clone();
         let policy = reqwest::redirect::Policy::custom(move |attempt| {
@@ -79,8 +87,15 @@ impl Client {
             .timeout(timeout)
             .user_agent(concat!("gitlab-token/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| TlsSetupError::BadCaCert { path: Default::default(), message: e.to_string() })?;
-        Ok(Client { http, instance: instance.clone(), timeout })
+            .map_err(|e| TlsSetupError::BadCaCert {
+                path: Default::default(),
+                message: e.to_string(),
+            })?;
+        Ok(Client {
+            http,
+            instance: instance.clone(),
+            timeout,
+        })
     }
 
     pub fn instance(&self) -> &Instance {
@@ -88,7 +103,8 @@ impl Client {
     }
 
     pub async fn token_self(&self, token: &Token) -> Result<TokenInfo, ApiError> {
-        self.call(Method::GET, "/personal_access_tokens/self", Some(token)).await
+        self.call(Method::GET, "/personal_access_tokens/self", Some(token))
+            .await
     }
 
     pub async fn user(&self, token: &Token) -> Result<User, ApiError> {
@@ -104,12 +120,23 @@ impl Client {
     }
 
     /// The user's effective role on a group or project path (inherited membership included).
-    pub async fn member(&self, token: &Token, path: &str, user_id: u64) -> Result<Member, ApiError> {
-        let id = url::form_urlencoded::byte_serialize(path.trim_matches('/').as_bytes()).collect::<String>();
+    pub async fn member(
+        &self,
+        token: &Token,
+        path: &str,
+        user_id: u64,
+    ) -> Result<Member, ApiError> {
+        let id = url::form_urlencoded::byte_serialize(path.trim_matches('/').as_bytes())
+            .collect::<String>();
         let group = format!("/groups/{id}/members/all/{user_id}");
         match self.call(Method::GET, &group, Some(token)).await {
             Err(ApiError::NotFound) => {
-                self.call(Method::GET, &format!("/projects/{id}/members/all/{user_id}"), Some(token)).await
+                self.call(
+                    Method::GET,
+                    &format!("/projects/{id}/members/all/{user_id}"),
+                    Some(token),
+                )
+                .await
             }
             other => other,
         }
@@ -123,7 +150,9 @@ impl Client {
 
     /// Revokes the token that authenticates the call.
     pub async fn revoke_self(&self, token: &Token) -> Result<(), ApiError> {
-        let response = self.send(Method::DELETE, "/personal_access_tokens/self", Some(token)).await?;
+        let response = self
+            .send(Method::DELETE, "/personal_access_tokens/self", Some(token))
+            .await?;
         if response.status().is_success() {
             return Ok(());
         }
@@ -163,8 +192,10 @@ impl Client {
     ) -> Result<reqwest::Response, ApiError> {
         let mut request = self.http.request(method, self.instance.api(rel));
         if let Some(token) = token {
-            let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
-                .map_err(|_| ApiError::InvalidToken("the token contains characters a token never has".into()))?;
+            let mut value =
+                HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
+                    ApiError::InvalidToken("the token contains characters a token never has".into())
+                })?;
             value.set_sensitive(true);
             request = request.header(AUTHORIZATION, value);
         }
@@ -179,14 +210,20 @@ impl Client {
             let other_host = url::Url::parse(&location)
                 .map(|u| !self.instance.same_origin(&u))
                 .unwrap_or(false);
-            return Err(ApiError::Redirect { location, other_host });
+            return Err(ApiError::Redirect {
+                location,
+                other_host,
+            });
         }
         Ok(response)
     }
 
     fn transport(&self, e: &reqwest::Error) -> ApiError {
         if let Some(tls) = find_rustls_error(e) {
-            return ApiError::Tls { kind: classify(tls), detail: tls.to_string() };
+            return ApiError::Tls {
+                kind: classify(tls),
+                detail: tls.to_string(),
+            };
         }
         if e.is_timeout() {
             return ApiError::Timeout(self.timeout.as_secs().max(1));
@@ -212,7 +249,9 @@ fn content_type(response: &reqwest::Response) -> String {
 
 fn looks_like_login(body: &[u8]) -> bool {
     let text = String::from_utf8_lossy(&body[..body.len().min(64 * 1024)]).to_ascii_lowercase();
-    ["sign_in", "sign in", "log in", "login", "password"].iter().any(|w| text.contains(w))
+    ["sign_in", "sign in", "log in", "login", "password"]
+        .iter()
+        .any(|w| text.contains(w))
 }
 
 /// GitLab's error bodies: `{"message": ...}` or OAuth-style `{"error": ..., "error_description": ...}`.
@@ -236,10 +275,14 @@ async fn error_from(response: reqwest::Response) -> ApiError {
     let parsed: Option<ErrorBody> = serde_json::from_slice(&body).ok();
     let Some(parsed) = parsed else {
         if status.is_server_error() {
-            return ApiError::Server { status: status.as_u16() };
+            return ApiError::Server {
+                status: status.as_u16(),
+            };
         }
         if status == StatusCode::TOO_MANY_REQUESTS {
-            return ApiError::RateLimited { retry_after_secs: retry_after(&headers) };
+            return ApiError::RateLimited {
+                retry_after_secs: retry_after(&headers),
+            };
         }
         return ApiError::NotJson {
             status: status.as_u16(),
@@ -250,10 +293,21 @@ async fn error_from(response: reqwest::Response) -> ApiError {
     let message = match &parsed.message {
         Some(serde_json::Value::String(s)) => s.clone(),
         Some(other) => other.to_string(),
-        None => parsed.error_description.clone().or(parsed.error.clone()).unwrap_or_default(),
+        None => parsed
+            .error_description
+            .clone()
+            .or(parsed.error.clone())
+            .unwrap_or_default(),
     };
-    let www = headers.get(WWW_AUTHENTICATE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let description = parsed.error_description.clone().unwrap_or_default().to_ascii_lowercase();
+    let www = headers
+        .get(WWW_AUTHENTICATE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let description = parsed
+        .error_description
+        .clone()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     match status {
         StatusCode::UNAUTHORIZED if description.contains("expired") || www.contains("expired") => {
             ApiError::TokenExpired
@@ -268,11 +322,14 @@ async fn error_from(response: reqwest::Response) -> ApiError {
         StatusCode::FORBIDDEN => ApiError::Forbidden(message),
         StatusCode::NOT_FOUND => ApiError::NotFound,
         StatusCode::BAD_REQUEST => ApiError::BadRequest(message),
-        StatusCode::TOO_MANY_REQUESTS => {
-            ApiError::RateLimited { retry_after_secs: retry_after(&headers) }
-        }
+        StatusCode::TOO_MANY_REQUESTS => ApiError::RateLimited {
+            retry_after_secs: retry_after(&headers),
+        },
         s if s.is_server_error() => ApiError::Server { status: s.as_u16() },
-        s => ApiError::Http { status: s.as_u16(), message },
+        s => ApiError::Http {
+            status: s.as_u16(),
+            message,
+        },
     }
 }
 
@@ -293,12 +350,21 @@ impl ApiError {
             ApiError::BadRequest(_) | ApiError::Http { .. } => ProblemKind::HttpError,
             ApiError::RateLimited { .. } => ProblemKind::RateLimited,
             ApiError::Server { .. } => ProblemKind::ServerError,
-            ApiError::NotJson { looks_like_login: true, .. } => ProblemKind::LoginPage,
+            ApiError::NotJson {
+                looks_like_login: true,
+                ..
+            } => ProblemKind::LoginPage,
             ApiError::NotJson { .. } => ProblemKind::NotGitlab,
             ApiError::Redirect { .. } => ProblemKind::Redirect,
             ApiError::Tls { kind, .. } => *kind,
-            ApiError::Connect(detail) if detail.contains("refused") => ProblemKind::ConnectionRefused,
-            ApiError::Connect(detail) if detail.contains("dns") || detail.contains("resolve") || detail.contains("lookup") => {
+            ApiError::Connect(detail) if detail.contains("refused") => {
+                ProblemKind::ConnectionRefused
+            }
+            ApiError::Connect(detail)
+                if detail.contains("dns")
+                    || detail.contains("resolve")
+                    || detail.contains("lookup") =>
+            {
                 ProblemKind::DnsFailed
             }
             ApiError::Connect(_) | ApiError::Setup(_) => ProblemKind::Unreachable,

@@ -12,7 +12,12 @@ fn clean(path: &str) -> &str {
 
 /// The new personal access token page with name, description and scopes prefilled (GitLab 14.1+;
 /// `description` 17.7+; unknown scopes are dropped by GitLab).
-pub fn new_personal_token(instance: &Instance, name: &str, description: &str, scopes: &[String]) -> String {
+pub fn new_personal_token(
+    instance: &Instance,
+    name: &str,
+    description: &str,
+    scopes: &[String],
+) -> String {
     format!(
         "{}?name={}&description={}&scopes={}",
         instance.url("/-/user_settings/personal_access_tokens"),
@@ -37,13 +42,19 @@ pub fn service_accounts(instance: &Instance, group_path: &str) -> Option<String>
     } else if group.is_empty() {
         None
     } else {
-        Some(format!("{}/groups/{group}/-/settings/service_accounts", instance.base_url()))
+        Some(format!(
+            "{}/groups/{group}/-/settings/service_accounts",
+            instance.base_url()
+        ))
     }
 }
 
 /// A group's service accounts page (GitLab.com, or self-managed where group Owners may create them).
 pub fn group_service_accounts(instance: &Instance, group_path: &str) -> String {
-    instance.url(&format!("/groups/{}/-/settings/service_accounts", top_level_group(group_path)))
+    instance.url(&format!(
+        "/groups/{}/-/settings/service_accounts",
+        top_level_group(group_path)
+    ))
 }
 
 /// The members page of a group (for a project: `/<path>/-/project_members`).
@@ -68,7 +79,12 @@ mod tests {
     fn prefilled_token_page() {
         let i = Instance::parse("https://example.com/gitlab").unwrap();
         assert_eq!(
-            new_personal_token(&i, "ci scanner", "made by gitlab-token", &["read_api".into(), "read_repository".into()]),
+            new_personal_token(
+                &i,
+                "ci scanner",
+                "made by gitlab-token",
+                &["read_api".into(), "read_repository".into()]
+            ),
             "https://example.com/gitlab/-/user_settings/personal_access_tokens?name=ci+scanner&description=made+by+gitlab-token&scopes=read_api,read_repository"
         );
     }
@@ -85,6 +101,9 @@ mod tests {
             service_accounts(&sm, "acme").unwrap(),
             "https://gitlab.example.com/admin/application_settings/service_accounts"
         );
-        assert_eq!(group_members(&sm, "/acme/platform/"), "https://gitlab.example.com/groups/acme/platform/-/group_members");
+        assert_eq!(
+            group_members(&sm, "/acme/platform/"),
+            "https://gitlab.example.com/groups/acme/platform/-/group_members"
+        );
     }
 }

@@ -42,7 +42,8 @@ pub fn parse_date(s: &str) -> Option<Date> {
 }
 
 pub fn format_date(d: Date) -> String {
-    d.format(format_description!("[year]-[month]-[day]")).unwrap_or_default()
+    d.format(format_description!("[year]-[month]-[day]"))
+        .unwrap_or_default()
 }
 
 /// `GET /user`.
@@ -87,6 +88,9 @@ pub struct Rotated {
 
 impl std::fmt::Debug for Rotated {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Rotated").field("info", &self.info).field("token", &self.token).finish()
+        f.debug_struct("Rotated")
+            .field("info", &self.info)
+            .field("token", &self.token)
+            .finish()
     }
 }

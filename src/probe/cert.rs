@@ -19,7 +19,10 @@ pub struct RecordingVerifier {
 
 impl RecordingVerifier {
     pub fn new(inner: Arc<WebPkiServerVerifier>) -> Self {
-        RecordingVerifier { inner, seen: Mutex::new(Vec::new()) }
+        RecordingVerifier {
+            inner,
+            seen: Mutex::new(Vec::new()),
+        }
     }
 
     pub fn chain(&self) -> Vec<CertificateDer<'static>> {
@@ -42,7 +45,8 @@ impl ServerCertVerifier for RecordingVerifier {
                 .map(|c| c.clone().into_owned())
                 .collect();
         }
-        self.inner.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+        self.inner
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
     }
 
     fn verify_tls12_signature(
@@ -115,7 +119,8 @@ pub fn describe(chain: &[CertificateDer<'_>], now: OffsetDateTime) -> Option<Cer
 }
 
 fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 fn ip_text(bytes: &[u8]) -> Option<String> {
@@ -134,13 +139,20 @@ pub fn issuer_facts(chain: &[CertificateDer<'_>], cas: &[CertificateDer<'_>]) ->
         return (false, false);
     };
     let issuer_in_cas = cas.iter().any(|ca| {
-        X509Certificate::from_der(ca.as_ref()).is_ok_and(|(_, ca)| ca.subject().as_raw() == leaf.issuer().as_raw())
+        X509Certificate::from_der(ca.as_ref())
+            .is_ok_and(|(_, ca)| ca.subject().as_raw() == leaf.issuer().as_raw())
     });
-    let has_ca_issuers = leaf.extensions().iter().any(|ext| match ext.parsed_extension() {
-        x509_parser::extensions::ParsedExtension::AuthorityInfoAccess(aia) => aia
-            .iter()
-            .any(|d| d.access_method == x509_parser::oid_registry::OID_PKIX_ACCESS_DESCRIPTOR_CA_ISSUERS),
-        _ => false,
-    });
+    let has_ca_issuers = leaf
+        .extensions()
+        .iter()
+        .any(|ext| match ext.parsed_extension() {
+            x509_parser::extensions::ParsedExtension::AuthorityInfoAccess(aia) => {
+                aia.iter().any(|d| {
+                    d.access_method
+                        == x509_parser::oid_registry::OID_PKIX_ACCESS_DESCRIPTOR_CA_ISSUERS
+                })
+            }
+            _ => false,
+        });
     (issuer_in_cas, has_ca_issuers)
 }

@@ -23,14 +23,21 @@ fn request(host: &str, path: &str, h2: bool) -> Result<hyper::Request<Empty<Byte
     };
     builder
         .header(hyper::header::ACCEPT, "application/json")
-        .header(hyper::header::USER_AGENT, concat!("gitlab-token/", env!("CARGO_PKG_VERSION")))
+        .header(
+            hyper::header::USER_AGENT,
+            concat!("gitlab-token/", env!("CARGO_PKG_VERSION")),
+        )
         .body(Empty::<Bytes>::new())
         .map_err(|e| e.to_string())
 }
 
 async fn read(response: hyper::Response<hyper::body::Incoming>) -> Answer {
     let header = |name| {
-        response.headers().get(name).and_then(|v: &hyper::header::HeaderValue| v.to_str().ok()).map(str::to_owned)
+        response
+            .headers()
+            .get(name)
+            .and_then(|v: &hyper::header::HeaderValue| v.to_str().ok())
+            .map(str::to_owned)
     };
     let content_type = header(hyper::header::CONTENT_TYPE).unwrap_or_default();
     let location = header(hyper::header::LOCATION);
@@ -40,25 +47,46 @@ async fn read(response: hyper::Response<hyper::body::Incoming>) -> Answer {
         .await
         .map(|b| b.to_bytes().to_vec())
         .unwrap_or_default();
-    Answer { status, content_type, location, body }
+    Answer {
+        status,
+        content_type,
+        location,
+        body,
+    }
 }
 
 /// `GET first` and then `GET second` on the one connection `io`: both at once over HTTP/2, one
 /// after the other over HTTP/1.1. The second answer is optional (`None` if it fails).
-pub async fn get_both<S>(io: S, host: &str, first: &str, second: &str, h2: bool) -> Result<(Answer, Option<Answer>), String>
+pub async fn get_both<S>(
+    io: S,
+    host: &str,
+    first: &str,
+    second: &str,
+    h2: bool,
+) -> Result<(Answer, Option<Answer>), String>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     if h2 {
-        let (sender, connection) =
-            hyper::client::conn::http2::handshake(hyper_util::rt::TokioExecutor::new(), TokioIo::new(io))
-                .await
-                .map_err(|e| e.to_string())?;
+        let (sender, connection) = hyper::client::conn::http2::handshake(
+            hyper_util::rt::TokioExecutor::new(),
+            TokioIo::new(io),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
         let driver = tokio::spawn(connection);
         let (mut a, mut b) = (sender.clone(), sender);
         let (ra, rb) = tokio::join!(
-            async { a.send_request(request(host, first, true)?).await.map_err(|e| e.to_string()) },
-            async { b.send_request(request(host, second, true)?).await.map_err(|e| e.to_string()) },
+            async {
+                a.send_request(request(host, first, true)?)
+                    .await
+                    .map_err(|e| e.to_string())
+            },
+            async {
+                b.send_request(request(host, second, true)?)
+                    .await
+                    .map_err(|e| e.to_string())
+            },
         );
         let (answer, other) = tokio::join!(read(ra?), async {
             match rb {
@@ -69,10 +97,17 @@ where
         driver.abort();
         return Ok((answer, other));
     }
-    let (mut sender, connection) =
-        hyper::client::conn::http1::handshake(TokioIo::new(io)).await.map_err(|e| e.to_string())?;
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(io))
+        .await
+        .map_err(|e| e.to_string())?;
     let driver = tokio::spawn(connection);
-    let answer = read(sender.send_request(request(host, first, false)?).await.map_err(|e| e.to_string())?).await;
+    let answer = read(
+        sender
+            .send_request(request(host, first, false)?)
+            .await
+            .map_err(|e| e.to_string())?,
+    )
+    .await;
     let other = match request(host, second, false) {
         Ok(req) if sender.ready().await.is_ok() => match sender.send_request(req).await {
             Ok(r) => Some(read(r).await),
@@ -89,18 +124,24 @@ where
 pub enum Verdict {
     /// GitLab's JSON: `401 {"message":"401 Unauthorized"}` unauthenticated, or a version object.
     GitLab,
-    Redirect { location: String },
+    Redirect {
+        location: String,
+    },
     LoginPage,
     NotGitLab,
 }
 
 pub fn judge(answer: &Answer) -> Verdict {
     if (300..400).contains(&answer.status) {
-        return Verdict::Redirect { location: answer.location.clone().unwrap_or_default() };
+        return Verdict::Redirect {
+            location: answer.location.clone().unwrap_or_default(),
+        };
     }
     let json: Option<serde_json::Value> = serde_json::from_slice(&answer.body).ok();
     let gitlab_json = json.as_ref().is_some_and(|v| match answer.status {
-        401 => v.get("message").is_some_and(|m| m.as_str().is_some_and(|m| m.starts_with("401"))),
+        401 => v
+            .get("message")
+            .is_some_and(|m| m.as_str().is_some_and(|m| m.starts_with("401"))),
         200 => v.get("version").is_some(),
         _ => false,
     });
@@ -109,7 +150,9 @@ pub fn judge(answer: &Answer) -> Verdict {
     }
     let text = String::from_utf8_lossy(&answer.body).to_ascii_lowercase();
     if answer.content_type.contains("html")
-        && ["sign in", "sign_in", "log in", "login", "password"].iter().any(|w| text.contains(w))
+        && ["sign in", "sign_in", "log in", "login", "password"]
+            .iter()
+            .any(|w| text.contains(w))
     {
         return Verdict::LoginPage;
     }
@@ -121,14 +164,35 @@ mod tests {
     use super::*;
 
     fn answer(status: u16, ct: &str, body: &str) -> Answer {
-        Answer { status, content_type: ct.into(), location: None, body: body.as_bytes().to_vec() }
+        Answer {
+            status,
+            content_type: ct.into(),
+            location: None,
+            body: body.as_bytes().to_vec(),
+        }
     }
 
     #[test]
     fn recognises_gitlab_and_impostors() {
-        assert_eq!(judge(&answer(401, "application/json", r#"{"message":"401 Unauthorized"}"#)), Verdict::GitLab);
-        assert_eq!(judge(&answer(401, "application/json", r#"{"error":"nope"}"#)), Verdict::NotGitLab);
-        assert_eq!(judge(&answer(200, "text/html", "<form>Sign in</form>")), Verdict::LoginPage);
-        assert_eq!(judge(&answer(404, "text/html", "<h1>nginx</h1>")), Verdict::NotGitLab);
+        assert_eq!(
+            judge(&answer(
+                401,
+                "application/json",
+                r#"{"message":"401 Unauthorized"}"#
+            )),
+            Verdict::GitLab
+        );
+        assert_eq!(
+            judge(&answer(401, "application/json", r#"{"error":"nope"}"#)),
+            Verdict::NotGitLab
+        );
+        assert_eq!(
+            judge(&answer(200, "text/html", "<form>Sign in</form>")),
+            Verdict::LoginPage
+        );
+        assert_eq!(
+            judge(&answer(404, "text/html", "<h1>nginx</h1>")),
+            Verdict::NotGitLab
+        );
     }
 }

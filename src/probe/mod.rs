@@ -33,7 +33,14 @@ pub enum Stage {
 }
 
 impl Stage {
-    pub const ALL: [Stage; 6] = [Stage::Url, Stage::Proxy, Stage::Dns, Stage::Tcp, Stage::Tls, Stage::Http];
+    pub const ALL: [Stage; 6] = [
+        Stage::Url,
+        Stage::Proxy,
+        Stage::Dns,
+        Stage::Tcp,
+        Stage::Tls,
+        Stage::Http,
+    ];
 }
 
 /// One finished stage.
@@ -60,7 +67,12 @@ pub fn invalid_url(input: &str, problem: Problem) -> Report {
     Report {
         ok: false,
         url: input.to_owned(),
-        stages: vec![StageResult { stage: Stage::Url, ok: false, ms: 0, detail: problem.message.clone() }],
+        stages: vec![StageResult {
+            stage: Stage::Url,
+            ok: false,
+            ms: 0,
+            detail: problem.message.clone(),
+        }],
         certificate: None,
         problems: vec![problem],
     }
@@ -111,11 +123,25 @@ pub enum TrustedBy {
 }
 
 /// Whether the system store alone trusts `chain` for `host`, or only with `--ca-file`.
-fn trusted_by(chain: &[rustls::pki_types::CertificateDer<'static>], host: &str, trust: &Trust) -> TrustedBy {
-    let system = Trust { ca_file: None, without_system_roots: false };
-    let (Some(leaf), Ok(verifier), Ok(name)) = (chain.first(), system.verifier(), ServerName::try_from(host.to_owned()))
-    else {
-        return if trust.ca_file.is_some() { TrustedBy::CaFile } else { TrustedBy::SystemStore };
+fn trusted_by(
+    chain: &[rustls::pki_types::CertificateDer<'static>],
+    host: &str,
+    trust: &Trust,
+) -> TrustedBy {
+    let system = Trust {
+        ca_file: None,
+        without_system_roots: false,
+    };
+    let (Some(leaf), Ok(verifier), Ok(name)) = (
+        chain.first(),
+        system.verifier(),
+        ServerName::try_from(host.to_owned()),
+    ) else {
+        return if trust.ca_file.is_some() {
+            TrustedBy::CaFile
+        } else {
+            TrustedBy::SystemStore
+        };
     };
     let now = rustls::pki_types::UnixTime::now();
     use rustls::client::danger::ServerCertVerifier;
@@ -127,7 +153,12 @@ fn trusted_by(chain: &[rustls::pki_types::CertificateDer<'static>], host: &str, 
 
 impl Run<'_> {
     fn finish(&mut self, stage: Stage, started: Instant, ok: bool, detail: String) {
-        let result = StageResult { stage, ok, ms: started.elapsed().as_millis() as u64, detail };
+        let result = StageResult {
+            stage,
+            ok,
+            ms: started.elapsed().as_millis() as u64,
+            detail,
+        };
         (self.on_stage)(&result);
         self.stages.push(result);
     }
@@ -154,9 +185,20 @@ impl Run<'_> {
         self.finish(Stage::Proxy, started, true, text::proxy_detail(&proxy));
 
         let started = Instant::now();
-        let addrs = match timeout_at(self.deadline, tokio::net::lookup_host((dial_host.as_str(), dial_port))).await {
+        let addrs = match timeout_at(
+            self.deadline,
+            tokio::net::lookup_host((dial_host.as_str(), dial_port)),
+        )
+        .await
+        {
             Ok(Ok(addrs)) => addrs.collect::<Vec<SocketAddr>>(),
-            Ok(Err(e)) => return self.fail(Stage::Dns, started, text::dns_failed(&dial_host, &e.to_string())),
+            Ok(Err(e)) => {
+                return self.fail(
+                    Stage::Dns,
+                    started,
+                    text::dns_failed(&dial_host, &e.to_string()),
+                );
+            }
             Err(_) => return self.fail(Stage::Dns, started, text::timeout("DNS", self.timeout)),
         };
         self.finish(Stage::Dns, started, true, text::dns_detail(&addrs));
@@ -167,10 +209,21 @@ impl Run<'_> {
             Err(problem) => return self.fail(Stage::Tcp, started, problem),
         };
         if matches!(proxy, proxy::ProxyUse::Via { .. }) {
-            match timeout_at(self.deadline, proxy::connect_tunnel(&mut stream, &host, instance.port())).await {
+            match timeout_at(
+                self.deadline,
+                proxy::connect_tunnel(&mut stream, &host, instance.port()),
+            )
+            .await
+            {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => return self.fail(Stage::Tcp, started, text::tunnel_failed(&e)),
-                Err(_) => return self.fail(Stage::Tcp, started, text::timeout("the proxy tunnel", self.timeout)),
+                Err(_) => {
+                    return self.fail(
+                        Stage::Tcp,
+                        started,
+                        text::timeout("the proxy tunnel", self.timeout),
+                    );
+                }
             }
         }
         self.finish(Stage::Tcp, started, true, text::tcp_detail(peer, &proxy));
@@ -189,11 +242,15 @@ impl Run<'_> {
             Err(problem) => return self.fail(Stage::Tls, started, problem),
         };
         let (_, session) = tls.get_ref();
-        let alpn = session.alpn_protocol().map(|p| String::from_utf8_lossy(p).into_owned());
+        let alpn = session
+            .alpn_protocol()
+            .map(|p| String::from_utf8_lossy(p).into_owned());
         let h2 = alpn.as_deref() == Some("h2");
         let detail = text::tls_detail(
             session.protocol_version().map(|v| format!("{v:?}")),
-            session.negotiated_cipher_suite().map(|s| format!("{:?}", s.suite())),
+            session
+                .negotiated_cipher_suite()
+                .map(|s| format!("{:?}", s.suite())),
             alpn,
             self.trusted_by.unwrap_or(TrustedBy::SystemStore),
         );
@@ -216,7 +273,9 @@ impl Run<'_> {
         host: &str,
         trust: &Trust,
     ) -> Result<tokio_rustls::client::TlsStream<TcpStream>, Problem> {
-        let verifier = Arc::new(RecordingVerifier::new(trust.verifier().map_err(|e| text::setup(&e))?));
+        let verifier = Arc::new(RecordingVerifier::new(
+            trust.verifier().map_err(|e| text::setup(&e))?,
+        ));
         let config = config_with_verifier(verifier.clone(), &[b"h2", b"http/1.1"]);
         let name = ServerName::try_from(host.to_owned()).map_err(|_| text::bad_name(host))?;
         let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
@@ -242,7 +301,11 @@ impl Run<'_> {
                         ProblemKind::TlsSelfSigned
                     }
                     (ProblemKind::TlsUnknownIssuer, Some(c)) if c.chain_len == 1 => {
-                        let cas = trust.ca_file.as_deref().and_then(|p| crate::tls::read_ca_file(p).ok()).unwrap_or_default();
+                        let cas = trust
+                            .ca_file
+                            .as_deref()
+                            .and_then(|p| crate::tls::read_ca_file(p).ok())
+                            .unwrap_or_default();
                         let (issuer_in_cas, has_ca_issuers) = cert::issuer_facts(&chain, &cas);
                         if !issuer_in_cas && (has_ca_issuers || !cas.is_empty()) {
                             ProblemKind::TlsIncompleteChain
@@ -252,7 +315,13 @@ impl Run<'_> {
                     }
                     _ => kind,
                 };
-                Err(text::tls_failed(kind, host, &e.to_string(), self.certificate.as_ref(), trust))
+                Err(text::tls_failed(
+                    kind,
+                    host,
+                    &e.to_string(),
+                    self.certificate.as_ref(),
+                    trust,
+                ))
             }
             Err(_) => Err(text::timeout("the TLS handshake", self.timeout)),
         }
@@ -264,7 +333,11 @@ impl Run<'_> {
     {
         let started = Instant::now();
         let sign_in = instance.path("/users/sign_in");
-        let answers = timeout_at(self.deadline, http::get_both(io, host_header, path, &sign_in, false)).await;
+        let answers = timeout_at(
+            self.deadline,
+            http::get_both(io, host_header, path, &sign_in, false),
+        )
+        .await;
         self.judge_http(answers, started, instance, path);
     }
 
@@ -274,13 +347,20 @@ impl Run<'_> {
     {
         let started = Instant::now();
         let sign_in = instance.path("/users/sign_in");
-        let answers = timeout_at(self.deadline, http::get_both(io, host_header, path, &sign_in, true)).await;
+        let answers = timeout_at(
+            self.deadline,
+            http::get_both(io, host_header, path, &sign_in, true),
+        )
+        .await;
         self.judge_http(answers, started, instance, path);
     }
 
     fn judge_http(
         &mut self,
-        answers: Result<Result<(http::Answer, Option<http::Answer>), String>, tokio::time::error::Elapsed>,
+        answers: Result<
+            Result<(http::Answer, Option<http::Answer>), String>,
+            tokio::time::error::Elapsed,
+        >,
         started: Instant,
         instance: &Instance,
         path: &str,
@@ -288,18 +368,33 @@ impl Run<'_> {
         let (api, sign_in) = match answers {
             Ok(Ok(answers)) => answers,
             Ok(Err(e)) => return self.fail(Stage::Http, started, text::http_failed(&e)),
-            Err(_) => return self.fail(Stage::Http, started, text::timeout("the HTTP answer", self.timeout)),
+            Err(_) => {
+                return self.fail(
+                    Stage::Http,
+                    started,
+                    text::timeout("the HTTP answer", self.timeout),
+                );
+            }
         };
         match http::judge(&api) {
             http::Verdict::GitLab => {
                 let sign_in_ok = sign_in.as_ref().map(|a| a.status == 200);
-                self.finish(Stage::Http, started, true, text::gitlab_detail(&api, path, sign_in_ok))
+                self.finish(
+                    Stage::Http,
+                    started,
+                    true,
+                    text::gitlab_detail(&api, path, sign_in_ok),
+                )
             }
             http::Verdict::Redirect { location } => {
                 self.fail(Stage::Http, started, text::redirected(instance, &location))
             }
-            http::Verdict::LoginPage => self.fail(Stage::Http, started, text::login_page(instance, path)),
-            http::Verdict::NotGitLab => self.fail(Stage::Http, started, text::not_gitlab(instance, &api, path)),
+            http::Verdict::LoginPage => {
+                self.fail(Stage::Http, started, text::login_page(instance, path))
+            }
+            http::Verdict::NotGitLab => {
+                self.fail(Stage::Http, started, text::not_gitlab(instance, &api, path))
+            }
         }
     }
 }
@@ -348,7 +443,10 @@ mod tests {
     fn host_header_keeps_brackets_and_non_default_ports() {
         let header = |url: &str| host_header(&Instance::parse(url).unwrap());
         assert_eq!(header("https://gitlab.example.com"), "gitlab.example.com");
-        assert_eq!(header("https://gitlab.example.com:8443/gitlab"), "gitlab.example.com:8443");
+        assert_eq!(
+            header("https://gitlab.example.com:8443/gitlab"),
+            "gitlab.example.com:8443"
+        );
         assert_eq!(header("https://[::1]"), "[::1]");
         assert_eq!(header("https://[::1]:8443"), "[::1]:8443");
         assert_eq!(header("http://127.0.0.1:443"), "127.0.0.1:443");

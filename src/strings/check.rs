@@ -8,7 +8,8 @@ pub const CERTIFICATE: &str = "Certificate";
 pub const INSTANCE: &str = "Instance";
 pub const PROBLEMS: &str = "Problems";
 pub const ALL_GOOD: &str = "Reachable over valid TLS, and it answers like GitLab.";
-pub const VERSION_UNREADABLE: &str = "The token could not read the version (it needs read_user, read_api or api).";
+pub const VERSION_UNREADABLE: &str =
+    "The token could not read the version (it needs read_user, read_api or api).";
 
 pub fn checking(url: &str) -> String {
     format!("Checking {url}")
@@ -31,7 +32,15 @@ pub fn certificate_rows(c: &CertInfo) -> Vec<(&'static str, String)> {
         ("subject", c.subject.clone()),
         ("names", c.sans.join(", ")),
         ("issuer", c.issuer.clone()),
-        ("valid", format!("{} to {} ({} days left)", day(&c.not_before), day(&c.not_after), c.days_left)),
+        (
+            "valid",
+            format!(
+                "{} to {} ({} days left)",
+                day(&c.not_before),
+                day(&c.not_after),
+                c.days_left
+            ),
+        ),
         (
             "chain",
             format!(

@@ -4,14 +4,15 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::instance::Instance;
+use crate::probe::TrustedBy;
 use crate::probe::cert::CertInfo;
 use crate::probe::http::Answer;
-use crate::problem::{Problem, ProblemKind};
-use crate::probe::TrustedBy;
 use crate::probe::proxy::ProxyUse;
+use crate::problem::{Problem, ProblemKind};
 use crate::tls::{TlsSetupError, Trust};
 
-pub const PLAIN_LOOPBACK: &str = "skipped: plain http on a loopback address (for local testing only)";
+pub const PLAIN_LOOPBACK: &str =
+    "skipped: plain http on a loopback address (for local testing only)";
 
 pub fn url_detail(instance: &Instance) -> String {
     match instance.relative_root() {
@@ -33,10 +34,20 @@ pub fn invalid_url(input: &str, reason: &str) -> Problem {
 
 pub fn dns_detail(addrs: &[SocketAddr]) -> String {
     let ips: Vec<String> = addrs.iter().map(|a| a.ip().to_string()).collect();
-    format!("{} address{}: {}", ips.len(), if ips.len() == 1 { "" } else { "es" }, ips.join(", "))
+    format!(
+        "{} address{}: {}",
+        ips.len(),
+        if ips.len() == 1 { "" } else { "es" },
+        ips.join(", ")
+    )
 }
 
-pub fn tls_detail(version: Option<String>, suite: Option<String>, alpn: Option<String>, by: TrustedBy) -> String {
+pub fn tls_detail(
+    version: Option<String>,
+    suite: Option<String>,
+    alpn: Option<String>,
+    by: TrustedBy,
+) -> String {
     let version = version.unwrap_or_default().replace("TLSv1_", "TLS 1.");
     let suite = suite.unwrap_or_default();
     let alpn = alpn.unwrap_or_else(|| "none".into());
@@ -53,13 +64,18 @@ pub fn gitlab_detail(answer: &Answer, path: &str, sign_in_ok: Option<bool>) -> S
         Some(false) => "; no sign-in page at /users/sign_in",
         None => "",
     };
-    format!("{path} answered {} with GitLab's JSON{sign_in}", answer.status)
+    format!(
+        "{path} answered {} with GitLab's JSON{sign_in}",
+        answer.status
+    )
 }
 
 pub fn proxy_detail(proxy: &ProxyUse) -> String {
     match proxy {
         ProxyUse::None => "none (HTTPS_PROXY not set)".into(),
-        ProxyUse::Excluded { proxy, rule } => format!("not used: NO_PROXY rule {rule} excludes this host ({proxy})"),
+        ProxyUse::Excluded { proxy, rule } => {
+            format!("not used: NO_PROXY rule {rule} excludes this host ({proxy})")
+        }
         ProxyUse::Via { shown, var, .. } => format!("via {shown} ({var})"),
         ProxyUse::Invalid { var, .. } => format!("{var} is not usable"),
     }
@@ -105,9 +121,14 @@ pub fn timeout(what: &str, limit: Duration) -> Problem {
 }
 
 pub fn connect_failed(failures: &[(SocketAddr, std::io::Error)]) -> Problem {
-    let each: Vec<String> = failures.iter().map(|(a, e)| format!("{a}: {}", short_io(e))).collect();
+    let each: Vec<String> = failures
+        .iter()
+        .map(|(a, e)| format!("{a}: {}", short_io(e)))
+        .collect();
     let refused = !failures.is_empty()
-        && failures.iter().all(|(_, e)| e.kind() == std::io::ErrorKind::ConnectionRefused);
+        && failures
+            .iter()
+            .all(|(_, e)| e.kind() == std::io::ErrorKind::ConnectionRefused);
     if refused {
         Problem::new(
             ProblemKind::ConnectionRefused,
@@ -123,16 +144,28 @@ pub fn connect_failed(failures: &[(SocketAddr, std::io::Error)]) -> Problem {
     }
 }
 
-pub fn connect_timeout(addrs: &[SocketAddr], failures: &[(SocketAddr, std::io::Error)], limit: Duration) -> Problem {
+pub fn connect_timeout(
+    addrs: &[SocketAddr],
+    failures: &[(SocketAddr, std::io::Error)],
+    limit: Duration,
+) -> Problem {
     let pending: Vec<String> = addrs
         .iter()
         .filter(|a| !failures.iter().any(|(f, _)| f == *a))
         .map(|a| format!("{a}: timeout"))
-        .chain(failures.iter().map(|(a, e)| format!("{a}: {}", short_io(e))))
+        .chain(
+            failures
+                .iter()
+                .map(|(a, e)| format!("{a}: {}", short_io(e))),
+        )
         .collect();
     Problem::new(
         ProblemKind::ConnectTimeout,
-        format!("No TCP connection within {} s ({}).", limit.as_secs_f32(), pending.join("; ")),
+        format!(
+            "No TCP connection within {} s ({}).",
+            limit.as_secs_f32(),
+            pending.join("; ")
+        ),
         "A firewall drops the connection, or the host is down. Check the VPN, proxy settings (HTTPS_PROXY) or the port.",
     )
 }
@@ -148,15 +181,31 @@ fn short_io(e: &std::io::Error) -> String {
 }
 
 pub fn setup(e: &TlsSetupError) -> Problem {
-    Problem::new(ProblemKind::TlsHandshakeFailed, e.to_string(), "Give --ca-file a PEM file with the CA certificate(s).")
+    Problem::new(
+        ProblemKind::TlsHandshakeFailed,
+        e.to_string(),
+        "Give --ca-file a PEM file with the CA certificate(s).",
+    )
 }
 
 pub fn bad_name(host: &str) -> Problem {
-    Problem::new(ProblemKind::InvalidUrl, format!("{host} is not a valid host name for TLS."), "Check the address.")
+    Problem::new(
+        ProblemKind::InvalidUrl,
+        format!("{host} is not a valid host name for TLS."),
+        "Check the address.",
+    )
 }
 
-pub fn tls_failed(kind: ProblemKind, host: &str, error: &str, cert: Option<&CertInfo>, trust: &Trust) -> Problem {
-    let issuer = cert.map(|c| c.issuer.clone()).unwrap_or_else(|| "an unknown issuer".into());
+pub fn tls_failed(
+    kind: ProblemKind,
+    host: &str,
+    error: &str,
+    cert: Option<&CertInfo>,
+    trust: &Trust,
+) -> Problem {
+    let issuer = cert
+        .map(|c| c.issuer.clone())
+        .unwrap_or_else(|| "an unknown issuer".into());
     let (message, fix) = match kind {
         ProblemKind::TlsUnknownIssuer => (
             format!("The certificate of {host} is issued by {issuer}, which this computer does not trust."),
@@ -210,7 +259,11 @@ pub fn tls_failed(kind: ProblemKind, host: &str, error: &str, cert: Option<&Cert
 pub fn cert_expires_soon(cert: &CertInfo) -> Problem {
     Problem::new(
         ProblemKind::CertExpiresSoon,
-        format!("The certificate expires in {} days ({}).", cert.days_left, &cert.not_after[..10.min(cert.not_after.len())]),
+        format!(
+            "The certificate expires in {} days ({}).",
+            cert.days_left,
+            &cert.not_after[..10.min(cert.not_after.len())]
+        ),
         "Renew it before then; tools will stop connecting on that day.",
     )
 }
@@ -234,7 +287,10 @@ pub fn redirected(instance: &Instance, location: &str) -> Problem {
 pub fn login_page(instance: &Instance, path: &str) -> Problem {
     Problem::new(
         ProblemKind::LoginPage,
-        format!("{}{path} shows a sign-in page instead of GitLab's API.", instance.base_url()),
+        format!(
+            "{}{path} shows a sign-in page instead of GitLab's API.",
+            instance.base_url()
+        ),
         "An SSO or proxy login sits in front of GitLab. Ask the admin to let /api/v4 through, or use the address that bypasses it.",
     )
 }
@@ -251,7 +307,11 @@ pub fn not_gitlab(instance: &Instance, answer: &Answer, path: &str) -> Problem {
             "{}{path} answered {} ({}) and not like GitLab's API.",
             instance.base_url(),
             answer.status,
-            if answer.content_type.is_empty() { "no content type" } else { &answer.content_type }
+            if answer.content_type.is_empty() {
+                "no content type"
+            } else {
+                &answer.content_type
+            }
         ),
         format!("Check the address.{hint}"),
     )

@@ -6,8 +6,7 @@ pub const NONE: &str = "No tokens stored. Run `gitlab-token setup` to add one.";
 pub const NEVER: &str = "never expires";
 pub const NO_SECRET: &str = "the secret could not be read from its store";
 pub const VERIFIED_NOW: &str = "verified just now";
-pub const FILE_STORE_WARNING: &str =
-    "stored in a plain file (mode 0600) at your request: anyone with your account's file access can read it";
+pub const FILE_STORE_WARNING: &str = "stored in a plain file (mode 0600) at your request: anyone with your account's file access can read it";
 
 pub fn header() -> String {
     format!(
@@ -17,7 +16,16 @@ pub fn header() -> String {
 }
 
 #[allow(clippy::too_many_arguments)]
-pub fn row(host: &str, name: &str, user: &str, token: &str, scopes: &str, expiry: &str, verified: &str, store: StoreKind) -> String {
+pub fn row(
+    host: &str,
+    name: &str,
+    user: &str,
+    token: &str,
+    scopes: &str,
+    expiry: &str,
+    verified: &str,
+    store: StoreKind,
+) -> String {
     format!(
         "{host:<28} {name:<14} {user:<26} {token:<22} {scopes:<26} {expiry:<16} {:<20} {}",
         verified.get(..16).unwrap_or(verified).replace('T', " "),
@@ -42,9 +50,13 @@ pub fn revoked(account: &str) -> String {
 }
 
 pub fn revoke_failed(account: &str, why: &str) -> String {
-    format!("Could not revoke {account} on GitLab ({why}); it was NOT removed. Fix that and retry, or run without --revoke.")
+    format!(
+        "Could not revoke {account} on GitLab ({why}); it was NOT removed. Fix that and retry, or run without --revoke."
+    )
 }
 
 pub fn git_configured(host: &str, helper: &str) -> String {
-    format!("git now asks gitlab-token for https://{host} only (credential.https://{host}.helper = {helper}).")
+    format!(
+        "git now asks gitlab-token for https://{host} only (credential.https://{host}.helper = {helper})."
+    )
 }

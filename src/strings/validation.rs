@@ -8,8 +8,10 @@ use crate::token::TokenKind;
 
 pub const REVOKED: &str = "Token revoked";
 pub const INACTIVE: &str = "Token inactive";
-pub const NO_EXPIRY: &str = "Token never expires (allowed on some service accounts; consider an expiry)";
-pub const USER_NEEDS_SCOPE: &str = "User: not readable with these scopes (needs read_user, read_api or api)";
+pub const NO_EXPIRY: &str =
+    "Token never expires (allowed on some service accounts; consider an expiry)";
+pub const USER_NEEDS_SCOPE: &str =
+    "User: not readable with these scopes (needs read_user, read_api or api)";
 
 pub fn kind_line(kind: TokenKind) -> String {
     format!("Token kind: {}", kind_name(kind))
@@ -37,7 +39,10 @@ pub fn kind_name(kind: TokenKind) -> &'static str {
 pub fn kind_problem(kind: TokenKind) -> Problem {
     Problem::new(
         ProblemKind::NotPersonalAccessToken,
-        format!("This looks like a {}, not a personal access token.", kind_name(kind)),
+        format!(
+            "This looks like a {}, not a personal access token.",
+            kind_name(kind)
+        ),
         "Create a personal access token (or a service account's token) on the token page and paste that instead.",
     )
 }
@@ -47,11 +52,17 @@ pub fn active_line(info: &TokenInfo) -> String {
 }
 
 pub fn expired_line(info: &TokenInfo) -> String {
-    format!("Token expired on {}", info.expires_at.as_deref().unwrap_or("?"))
+    format!(
+        "Token expired on {}",
+        info.expires_at.as_deref().unwrap_or("?")
+    )
 }
 
 pub fn days_line(days: i64, info: &TokenInfo) -> String {
-    format!("{days} days left (expires {})", info.expires_at.as_deref().unwrap_or("?"))
+    format!(
+        "{days} days left (expires {})",
+        info.expires_at.as_deref().unwrap_or("?")
+    )
 }
 
 pub fn expires_soon(days: i64) -> Problem {
@@ -81,13 +92,21 @@ pub fn scope_missing(scope: &str) -> String {
 pub fn missing_scopes(missing: &[String], granted: &[String]) -> Problem {
     Problem::new(
         ProblemKind::MissingScopes,
-        format!("The token lacks {} (it has {}).", missing.join(", "), granted.join(", ")),
+        format!(
+            "The token lacks {} (it has {}).",
+            missing.join(", "),
+            granted.join(", ")
+        ),
         "Scopes cannot be added to an existing token: create a new one with the scopes listed, then paste it.",
     )
 }
 
 pub fn user_line(user: &User) -> String {
-    let who = if user.bot { "service account (bot user)" } else { "personal account" };
+    let who = if user.bot {
+        "service account (bot user)"
+    } else {
+        "personal account"
+    };
     format!("User @{} (id {}): {who}", user.username, user.id)
 }
 
@@ -114,7 +133,10 @@ pub fn user_line_error(e: &ApiError) -> String {
 
 pub fn role_line(target: &str, role: Option<Role>, needed: Role) -> String {
     let has = role.map_or("below Guest", Role::name);
-    format!("Role on {target}: {has} (needs {} or higher)", needed.name())
+    format!(
+        "Role on {target}: {has} (needs {} or higher)",
+        needed.name()
+    )
 }
 
 pub fn role_line_error(target: &str, e: &ApiError) -> String {
@@ -128,8 +150,15 @@ pub fn not_member_line(target: &str) -> String {
 pub fn role_too_low(target: &str, role: Option<Role>, needed: Role) -> Problem {
     Problem::new(
         ProblemKind::RoleTooLow,
-        format!("The account is {} on {target}; the integration needs {}.", role.map_or("below Guest", Role::name), needed.name()),
-        format!("An Owner of {target} can raise it on the Members page (Manage → Members) to {}.", needed.name()),
+        format!(
+            "The account is {} on {target}; the integration needs {}.",
+            role.map_or("below Guest", Role::name),
+            needed.name()
+        ),
+        format!(
+            "An Owner of {target} can raise it on the Members page (Manage → Members) to {}.",
+            needed.name()
+        ),
     )
 }
 
@@ -137,7 +166,10 @@ pub fn not_member(target: &str, needed: Role) -> Problem {
     Problem::new(
         ProblemKind::NotFound,
         format!("The account is not a member of {target}, or the path does not exist."),
-        format!("Check the path, then add the account on {target}'s Members page with the {} role.", needed.name()),
+        format!(
+            "Check the path, then add the account on {target}'s Members page with the {} role.",
+            needed.name()
+        ),
     )
 }
 

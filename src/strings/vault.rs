@@ -37,8 +37,14 @@ pub fn problem(e: &VaultError) -> Problem {
             "The keychain returned a different value than was written.".into(),
             "Another program may manage this entry; retry, and check the keychain for duplicate entries.",
         ),
-        VaultError::Unsupported(name) => (format!("{name} is not available on this platform."), "Use the platform's default store."),
-        VaultError::Other(d) => (format!("The keychain failed: {d}."), "Retry; if it persists, check the keychain daemon's log."),
+        VaultError::Unsupported(name) => (
+            format!("{name} is not available on this platform."),
+            "Use the platform's default store.",
+        ),
+        VaultError::Other(d) => (
+            format!("The keychain failed: {d}."),
+            "Retry; if it persists, check the keychain daemon's log.",
+        ),
     };
     Problem::new(ProblemKind::KeychainUnavailable, message, fix)
 }

@@ -36,28 +36,35 @@ pub fn help(step: Step, custom_open: bool) -> &'static str {
     }
 }
 
-pub const PROFILE_INTRO: &str = "Pick the integration this token is for. Each needs certain scopes and a minimum role.";
+pub const PROFILE_INTRO: &str =
+    "Pick the integration this token is for. Each needs certain scopes and a minimum role.";
 pub const CUSTOM_INTRO: &str = "Pick the scopes (Space) and the minimum role (←→).";
 pub const PICK_A_SCOPE: &str = "Pick at least one scope.";
 
 pub const HOST_COM: &str = "GitLab.com";
 pub const HOST_SELF: &str = "Self-hosted GitLab";
 pub const HOST_FIELD: &str = "Address";
-pub const HOST_HINT: &str = "e.g. gitlab.example.com, https://host:8443 or https://example.com/gitlab";
+pub const HOST_HINT: &str =
+    "e.g. gitlab.example.com, https://host:8443 or https://example.com/gitlab";
 
 pub fn host_error(e: &InstanceError) -> String {
     match e {
-        InstanceError::PlainHttp => "Plain http:// would send the token unencrypted; use https://.".into(),
+        InstanceError::PlainHttp => {
+            "Plain http:// would send the token unencrypted; use https://.".into()
+        }
         InstanceError::Empty => "Type the address of your GitLab, e.g. gitlab.example.com.".into(),
         other => format!("That address does not work: {other}. Type it like gitlab.example.com."),
     }
 }
 
 pub fn relative_root_note(root: &str) -> String {
-    format!("The path {root} is read as GitLab's relative URL root (GitLab installed under {root}). If you pasted a project's address, remove the path.")
+    format!(
+        "The path {root} is read as GitLab's relative URL root (GitLab installed under {root}). If you pasted a project's address, remove the path."
+    )
 }
 
-pub const FIX_FIRST: &str = "Fix the problem above first (or go back with Esc and change the address).";
+pub const FIX_FIRST: &str =
+    "Fix the problem above first (or go back with Esc and change the address).";
 pub const STAGE_FAILED: &str = "failed (see below)";
 pub const PROBE_RUNNING: &str = "Checking…";
 pub const PROBE_OK: &str = "Reachable over valid TLS, and it answers like GitLab.";
@@ -65,9 +72,12 @@ pub const PROBE_OK: &str = "Reachable over valid TLS, and it answers like GitLab
 pub const OWNER_SA: &str = "A service account (recommended for teams: survives people leaving)";
 pub const OWNER_ME: &str = "My own account";
 pub const GROUP_FIELD: &str = "Group path";
-pub const GROUP_HINT: &str = "the group (or group/project) it works on; optional for your own account";
-pub const LINK_NEEDS_GROUP: &str = "the group's Settings → Service accounts (type the group path above)";
-pub const GROUP_NEEDED: &str = "On GitLab.com a service account belongs to a top-level group: type its path.";
+pub const GROUP_HINT: &str =
+    "the group (or group/project) it works on; optional for your own account";
+pub const LINK_NEEDS_GROUP: &str =
+    "the group's Settings → Service accounts (type the group path above)";
+pub const GROUP_NEEDED: &str =
+    "On GitLab.com a service account belongs to a top-level group: type its path.";
 
 pub fn service_account_steps(gitlab_com: bool, link: &str) -> Vec<String> {
     if gitlab_com {
@@ -102,7 +112,9 @@ pub fn role_steps(link: Option<&str>, role: &str, account: &str) -> Vec<String> 
     match link {
         Some(link) => vec![
             format!("1. Open {link}"),
-            format!("2. Invite members: {account}, role {role}, no expiry date (or align it with the token)."),
+            format!(
+                "2. Invite members: {account}, role {role}, no expiry date (or align it with the token)."
+            ),
         ],
         None => vec![
             "1. Open the group or project, then Manage → Members.".into(),
@@ -134,18 +146,27 @@ pub fn browser_failed(e: &str) -> String {
     format!("Could not open a browser ({e}); copy the address above.")
 }
 
-pub const PASTE_INTRO: &str = "Paste the token (it is never shown; only its length and last 4 characters).";
+pub const PASTE_INTRO: &str =
+    "Paste the token (it is never shown; only its length and last 4 characters).";
 pub const PASTE_FIRST: &str = "Paste the token first.";
 pub const PASTE_EMPTY: &str = "(empty)";
 
 pub const VALIDATING: &str = "Checking the token against GitLab…";
 pub const VALID: &str = "All checks passed. Press Enter to save it to the keychain.";
-pub const INVALID: &str = "This token does not work for the integration yet. Fix it, then Enter to paste another.";
+pub const INVALID: &str =
+    "This token does not work for the integration yet. Fix it, then Enter to paste another.";
 
 pub const SAVING: &str = "Saving to the keychain and reading it back…";
-pub const SAVE_FAILED: &str = "Nothing was lost: the token is still here. Fix the cause and press r to retry.";
+pub const SAVE_FAILED: &str =
+    "Nothing was lost: the token is still here. Fix the cause and press r to retry.";
 
-pub fn done_lines(account: &str, store: &str, path: &str, expires: &str, verify: &str) -> Vec<String> {
+pub fn done_lines(
+    account: &str,
+    store: &str,
+    path: &str,
+    expires: &str,
+    verify: &str,
+) -> Vec<String> {
     vec![
         format!("Saved in the {store}: service \"gitlab-token\", account \"{account}\"."),
         "It was read back from the keychain to confirm.".into(),

@@ -28,12 +28,18 @@ pub fn render(state: &State, frame: &mut Frame) {
 
     let title = Line::from(vec![
         Span::styled(text::APP, theme.title),
-        Span::styled(format!("  step {}/{}  ", state.step.number(), Step::ALL.len()), theme.muted),
+        Span::styled(
+            format!("  step {}/{}  ", state.step.number(), Step::ALL.len()),
+            theme.muted,
+        ),
         Span::styled(text::title(state.step), theme.title),
     ]);
     frame.render_widget(Paragraph::new(title), header);
 
-    let body = body.inner(ratatui::layout::Margin { horizontal: 1, vertical: 0 });
+    let body = body.inner(ratatui::layout::Margin {
+        horizontal: 1,
+        vertical: 0,
+    });
     match state.step {
         Step::Profile => setup_screens::profile(state, frame, body),
         Step::Host => setup_screens::host(state, frame, body),
@@ -51,7 +57,10 @@ pub fn render(state: &State, frame: &mut Frame) {
         frame.render_widget(Paragraph::new(Span::styled(n.as_str(), theme.warn)), notice);
     }
     let help_text = text::help(state.step, state.custom.is_some());
-    frame.render_widget(Paragraph::new(Span::styled(format!(" {help_text}"), theme.key_help)).style(theme.key_help), help);
+    frame.render_widget(
+        Paragraph::new(Span::styled(format!(" {help_text}"), theme.key_help)).style(theme.key_help),
+        help,
+    );
 
     if state.confirm_quit {
         confirm(frame, theme);
@@ -61,10 +70,23 @@ pub fn render(state: &State, frame: &mut Frame) {
 fn confirm(frame: &mut Frame, theme: &Theme) {
     let area = frame.area();
     let width = area.width.min(60);
-    let rect = Rect { x: area.x + (area.width - width) / 2, y: area.y + (area.height / 2).saturating_sub(2), width, height: 4.min(area.height) };
+    let rect = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height / 2).saturating_sub(2),
+        width,
+        height: 4.min(area.height),
+    };
     frame.render_widget(Clear, rect);
-    let block = Block::default().borders(Borders::ALL).title(" Quit? ").border_style(theme.warn);
-    frame.render_widget(Paragraph::new(text::QUIT_CONFIRM).wrap(Wrap { trim: true }).block(block), rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(" Quit? ")
+        .border_style(theme.warn);
+    frame.render_widget(
+        Paragraph::new(text::QUIT_CONFIRM)
+            .wrap(Wrap { trim: true })
+            .block(block),
+        rect,
+    );
 }
 
 /// A spinner frame for running work.
@@ -87,14 +109,33 @@ pub(crate) fn paragraph(lines: Vec<Line<'_>>) -> Paragraph<'_> {
 }
 
 /// A labelled single-line field; `focus` puts the cursor in it.
-pub(crate) fn field(frame: &mut Frame, area: Rect, label: &str, value: &str, cursor: Option<usize>, theme: &Theme) {
+pub(crate) fn field(
+    frame: &mut Frame,
+    area: Rect,
+    label: &str,
+    value: &str,
+    cursor: Option<usize>,
+    theme: &Theme,
+) {
     let label_width = label.chars().count() as u16 + 2;
-    let [l, v] = Layout::horizontal([Constraint::Length(label_width), Constraint::Min(1)]).areas(area);
-    frame.render_widget(Paragraph::new(Span::styled(format!("{label}: "), theme.accent)), l);
+    let [l, v] =
+        Layout::horizontal([Constraint::Length(label_width), Constraint::Min(1)]).areas(area);
+    frame.render_widget(
+        Paragraph::new(Span::styled(format!("{label}: "), theme.accent)),
+        l,
+    );
     let width = v.width.max(1) as usize;
     let scroll = cursor.map_or(0, |c| c.saturating_sub(width - 1));
     let shown: String = value.chars().skip(scroll).take(width).collect();
-    frame.render_widget(Paragraph::new(Span::styled(shown, theme.text.add_modifier(ratatui::style::Modifier::UNDERLINED))), v);
+    frame.render_widget(
+        Paragraph::new(Span::styled(
+            shown,
+            theme
+                .text
+                .add_modifier(ratatui::style::Modifier::UNDERLINED),
+        )),
+        v,
+    );
     if let Some(c) = cursor {
         frame.set_cursor_position((v.x + (c - scroll) as u16, v.y));
     }

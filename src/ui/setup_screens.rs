@@ -48,10 +48,16 @@ pub fn profile(state: &State, frame: &mut Frame, area: Rect) {
     ])
     .areas(area);
     frame.render_widget(paragraph(vec![Line::from(text::PROFILE_INTRO)]), intro);
-    let rows: Vec<Line> =
-        state.profiles.iter().enumerate().map(|(i, p)| choice(i == state.profile_cursor, &p.name, theme)).collect();
+    let rows: Vec<Line> = state
+        .profiles
+        .iter()
+        .enumerate()
+        .map(|(i, p)| choice(i == state.profile_cursor, &p.name, theme))
+        .collect();
     frame.render_widget(Paragraph::new(rows), list);
-    let Some(p) = state.profiles.get(state.profile_cursor) else { return };
+    let Some(p) = state.profiles.get(state.profile_cursor) else {
+        return;
+    };
     let mut lines = vec![Line::from(Span::styled(p.summary.as_str(), theme.text))];
     if !p.custom {
         lines.push(Line::from(vec![
@@ -64,7 +70,10 @@ pub fn profile(state: &State, frame: &mut Frame, area: Rect) {
                 Span::raw(need.why.as_str()),
             ]));
             if !need.without.is_empty() {
-                lines.push(Line::from(Span::styled(format!("  without it: {}", need.without), theme.muted)));
+                lines.push(Line::from(Span::styled(
+                    format!("  without it: {}", need.without),
+                    theme.muted,
+                )));
             }
         }
     }
@@ -81,13 +90,32 @@ pub fn host(state: &State, frame: &mut Frame, area: Rect) {
     ])
     .areas(area);
     let rows = vec![
-        choice(state.host_choice == HostChoice::GitLabCom, text::HOST_COM, theme),
-        choice(state.host_choice == HostChoice::SelfHosted, text::HOST_SELF, theme),
+        choice(
+            state.host_choice == HostChoice::GitLabCom,
+            text::HOST_COM,
+            theme,
+        ),
+        choice(
+            state.host_choice == HostChoice::SelfHosted,
+            text::HOST_SELF,
+            theme,
+        ),
     ];
     frame.render_widget(Paragraph::new(rows), choices);
-    let cursor = (state.host_choice == HostChoice::SelfHosted).then(|| state.host_input.visual_cursor());
-    field(frame, input, text::HOST_FIELD, state.host_input.value(), cursor, theme);
-    frame.render_widget(Paragraph::new(Span::styled(text::HOST_HINT, theme.muted)), hint);
+    let cursor =
+        (state.host_choice == HostChoice::SelfHosted).then(|| state.host_input.visual_cursor());
+    field(
+        frame,
+        input,
+        text::HOST_FIELD,
+        state.host_input.value(),
+        cursor,
+        theme,
+    );
+    frame.render_widget(
+        Paragraph::new(Span::styled(text::HOST_HINT, theme.muted)),
+        hint,
+    );
     let mut lines = Vec::new();
     if let Some(e) = &state.host_error {
         lines.push(Line::from(Span::styled(e.as_str(), theme.fail)));
@@ -95,7 +123,10 @@ pub fn host(state: &State, frame: &mut Frame, area: Rect) {
         && let Ok(i) = crate::instance::Instance::parse(state.host_input.value())
         && let Some(root) = i.relative_root()
     {
-        lines.push(Line::from(Span::styled(text::relative_root_note(root), theme.warn)));
+        lines.push(Line::from(Span::styled(
+            text::relative_root_note(root),
+            theme.warn,
+        )));
     }
     frame.render_widget(paragraph(lines), note);
 }
@@ -104,7 +135,14 @@ pub fn reachability(state: &State, frame: &mut Frame, area: Rect) {
     let theme = current();
     let mut lines = vec![Line::from(vec![
         Span::styled("Checking ", theme.muted),
-        Span::styled(state.instance.as_ref().map(|i| i.base_url()).unwrap_or_default(), theme.accent),
+        Span::styled(
+            state
+                .instance
+                .as_ref()
+                .map(|i| i.base_url())
+                .unwrap_or_default(),
+            theme.accent,
+        ),
     ])];
     lines.push(Line::default());
     for stage in Stage::ALL {
@@ -113,14 +151,21 @@ pub fn reachability(state: &State, frame: &mut Frame, area: Rect) {
             Some(done) => lines.push(Line::from(vec![
                 status_span(if done.ok { Status::Ok } else { Status::Fail }, theme),
                 Span::styled(label, theme.accent),
-                Span::raw(if done.ok { format!(" {}", done.detail) } else { format!(" {}", text::STAGE_FAILED) }),
+                Span::raw(if done.ok {
+                    format!(" {}", done.detail)
+                } else {
+                    format!(" {}", text::STAGE_FAILED)
+                }),
                 Span::styled(format!("  {} ms", done.ms), theme.muted),
             ])),
             None if state.probe.running() => lines.push(Line::from(vec![
                 Span::styled(format!("{} ", spinner(state)), theme.accent),
                 Span::styled(label, theme.muted),
             ])),
-            None => lines.push(Line::from(vec![Span::styled("· ", theme.muted), Span::styled(label, theme.muted)])),
+            None => lines.push(Line::from(vec![
+                Span::styled("· ", theme.muted),
+                Span::styled(label, theme.muted),
+            ])),
         }
     }
     lines.push(Line::default());
@@ -128,15 +173,25 @@ pub fn reachability(state: &State, frame: &mut Frame, area: Rect) {
         None => lines.push(Line::from(Span::styled(text::PROBE_RUNNING, theme.muted))),
         Some(report) => {
             if let Some(c) = &report.certificate {
-                lines.push(Line::from(Span::styled(crate::strings::check::certificate_summary(c), theme.muted)));
+                lines.push(Line::from(Span::styled(
+                    crate::strings::check::certificate_summary(c),
+                    theme.muted,
+                )));
             }
             if report.ok {
                 lines.push(Line::from(Span::styled(text::PROBE_OK, theme.ok)));
             }
             for p in &report.problems {
-                let style = if p.kind.is_warning() { theme.warn } else { theme.fail };
+                let style = if p.kind.is_warning() {
+                    theme.warn
+                } else {
+                    theme.fail
+                };
                 lines.push(Line::from(Span::styled(p.message.clone(), style)));
-                lines.push(Line::from(vec![Span::styled("Fix: ", theme.accent), Span::raw(p.fix.clone())]));
+                lines.push(Line::from(vec![
+                    Span::styled("Fix: ", theme.accent),
+                    Span::raw(p.fix.clone()),
+                ]));
             }
         }
     }
@@ -157,8 +212,18 @@ pub fn owner(state: &State, frame: &mut Frame, area: Rect) {
         choice(state.owner == Owner::Personal, text::OWNER_ME, theme),
     ];
     frame.render_widget(Paragraph::new(rows), choices);
-    field(frame, input, text::GROUP_FIELD, state.target_input.value(), Some(state.target_input.visual_cursor()), theme);
-    frame.render_widget(Paragraph::new(Span::styled(text::GROUP_HINT, theme.muted)), hint);
+    field(
+        frame,
+        input,
+        text::GROUP_FIELD,
+        state.target_input.value(),
+        Some(state.target_input.visual_cursor()),
+        theme,
+    );
+    frame.render_widget(
+        Paragraph::new(Span::styled(text::GROUP_HINT, theme.muted)),
+        hint,
+    );
     let mut lines: Vec<Line> = Vec::new();
     if let Some(e) = &state.owner_error {
         lines.push(Line::from(Span::styled(e.as_str(), theme.fail)));

@@ -25,10 +25,24 @@ pub fn role(state: &State, frame: &mut Frame, area: Rect) {
     }
     lines.push(Line::default());
     for role in [Role::Reporter, Role::Developer, Role::Maintainer] {
-        let style = if role == needed { theme.accent } else { theme.muted };
+        let style = if role == needed {
+            theme.accent
+        } else {
+            theme.muted
+        };
         lines.push(Line::from(vec![
-            Span::styled(format!("{:<11}({}) ", role.name(), role.access_level()), style),
-            Span::styled(role.allows(), if role == needed { theme.text } else { theme.muted }),
+            Span::styled(
+                format!("{:<11}({}) ", role.name(), role.access_level()),
+                style,
+            ),
+            Span::styled(
+                role.allows(),
+                if role == needed {
+                    theme.text
+                } else {
+                    theme.muted
+                },
+            ),
         ]));
     }
     frame.render_widget(paragraph(lines), area);
@@ -47,26 +61,49 @@ pub fn generate(state: &State, frame: &mut Frame, area: Rect) {
         lines.push(Line::default());
     }
     if let Some(p) = &state.profile {
-        lines.push(Line::from(vec![Span::styled("Name:   ", theme.accent), Span::raw(state.token_name())]));
-        lines.push(Line::from(vec![Span::styled("Scopes: ", theme.accent), Span::raw(p.scope_names().join(", "))]));
+        lines.push(Line::from(vec![
+            Span::styled("Name:   ", theme.accent),
+            Span::raw(state.token_name()),
+        ]));
+        lines.push(Line::from(vec![
+            Span::styled("Scopes: ", theme.accent),
+            Span::raw(p.scope_names().join(", ")),
+        ]));
     }
     let expiry = state.today + time::Duration::days(i64::from(state.expiry_days));
-    lines.push(Line::from(text::expiry_line(state.expiry_days, &format_date(expiry))));
+    lines.push(Line::from(text::expiry_line(
+        state.expiry_days,
+        &format_date(expiry),
+    )));
     frame.render_widget(paragraph(lines), area);
 }
 
 pub fn paste(state: &State, frame: &mut Frame, area: Rect) {
     let theme = current();
-    let shown = if state.secret.is_empty() { text::PASTE_EMPTY.to_owned() } else { state.token().masked() };
+    let shown = if state.secret.is_empty() {
+        text::PASTE_EMPTY.to_owned()
+    } else {
+        state.token().masked()
+    };
     let mut lines = vec![
         Line::from(text::PASTE_INTRO),
         Line::default(),
-        Line::from(vec![Span::styled("Token: ", theme.accent), Span::raw(shown)]),
+        Line::from(vec![
+            Span::styled("Token: ", theme.accent),
+            Span::raw(shown),
+        ]),
     ];
     if !state.secret.is_empty() {
         let kind = state.token().kind();
-        let style = if kind == crate::token::TokenKind::PersonalAccess { theme.ok } else { theme.warn };
-        lines.push(Line::from(Span::styled(crate::strings::validation::kind_line(kind), style)));
+        let style = if kind == crate::token::TokenKind::PersonalAccess {
+            theme.ok
+        } else {
+            theme.warn
+        };
+        lines.push(Line::from(Span::styled(
+            crate::strings::validation::kind_line(kind),
+            style,
+        )));
     }
     frame.render_widget(paragraph(lines), area);
 }
@@ -81,13 +118,23 @@ pub fn validate(state: &State, frame: &mut Frame, area: Rect) {
         ])),
         Some(v) => {
             for line in &v.lines {
-                lines.push(Line::from(vec![status_span(line.status, theme), Span::raw(line.text.clone())]));
+                lines.push(Line::from(vec![
+                    status_span(line.status, theme),
+                    Span::raw(line.text.clone()),
+                ]));
             }
             lines.push(Line::default());
             for p in v.problems.iter().filter(|p| !p.kind.is_warning()) {
-                lines.push(Line::from(vec![Span::styled("Fix: ", theme.accent), Span::raw(p.fix.clone())]));
+                lines.push(Line::from(vec![
+                    Span::styled("Fix: ", theme.accent),
+                    Span::raw(p.fix.clone()),
+                ]));
             }
-            let verdict = if v.ok() { (text::VALID, theme.ok) } else { (text::INVALID, theme.fail) };
+            let verdict = if v.ok() {
+                (text::VALID, theme.ok)
+            } else {
+                (text::INVALID, theme.fail)
+            };
             lines.push(Line::from(Span::styled(verdict.0, verdict.1)));
         }
     }
@@ -105,12 +152,18 @@ pub fn save(state: &State, frame: &mut Frame, area: Rect) {
         Some(Err(SaveError::Keychain(e))) => {
             let p = vault_text::problem(e);
             lines.push(Line::from(Span::styled(p.message, theme.fail)));
-            lines.push(Line::from(vec![Span::styled("Fix: ", theme.accent), Span::raw(p.fix)]));
+            lines.push(Line::from(vec![
+                Span::styled("Fix: ", theme.accent),
+                Span::raw(p.fix),
+            ]));
             lines.push(Line::default());
             lines.push(Line::from(text::SAVE_FAILED));
         }
         Some(Err(SaveError::Metadata(detail))) => {
-            lines.push(Line::from(Span::styled(vault_text::metadata_failed(detail), theme.warn)));
+            lines.push(Line::from(Span::styled(
+                vault_text::metadata_failed(detail),
+                theme.warn,
+            )));
         }
     }
     frame.render_widget(paragraph(lines), area);
@@ -118,7 +171,9 @@ pub fn save(state: &State, frame: &mut Frame, area: Rect) {
 
 pub fn done(state: &State, frame: &mut Frame, area: Rect) {
     let theme = current();
-    let Some(Ok(saved)) = &state.save.result else { return };
+    let Some(Ok(saved)) = &state.save.result else {
+        return;
+    };
     let expires = state
         .validation
         .result
@@ -129,13 +184,25 @@ pub fn done(state: &State, frame: &mut Frame, area: Rect) {
     let verify = state
         .instance
         .as_ref()
-        .map(|i| format!("gitlab-token verify --host {} --name {}", i.base_url(), state.name))
+        .map(|i| {
+            format!(
+                "gitlab-token verify --host {} --name {}",
+                i.base_url(),
+                state.name
+            )
+        })
         .unwrap_or_default();
     let path = saved.metadata_path.display().to_string();
     let lines = text::done_lines(&saved.account, &saved.store, &path, &expires, &verify)
         .into_iter()
         .enumerate()
-        .map(|(i, l)| if i == 0 { Line::from(Span::styled(l, theme.ok)) } else { Line::from(l) })
+        .map(|(i, l)| {
+            if i == 0 {
+                Line::from(Span::styled(l, theme.ok))
+            } else {
+                Line::from(l)
+            }
+        })
         .collect();
     frame.render_widget(paragraph(lines), area);
 }

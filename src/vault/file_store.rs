@@ -26,7 +26,8 @@ fn read(path: &Path) -> Result<BTreeMap<String, String>, VaultError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
         Err(e) => return Err(io(e)),
     };
-    toml::from_str(&text).map_err(|e| VaultError::Other(format!("{} is not valid: {}", path.display(), e.message())))
+    toml::from_str(&text)
+        .map_err(|e| VaultError::Other(format!("{} is not valid: {}", path.display(), e.message())))
 }
 
 pub fn get(path: &Path, account: &str) -> Result<Token, VaultError> {
@@ -39,7 +40,10 @@ pub fn get(path: &Path, account: &str) -> Result<Token, VaultError> {
 }
 
 /// Applies `change` under an exclusive lock and writes the file atomically with mode 0600.
-fn update(path: &Path, change: impl FnOnce(&mut BTreeMap<String, String>) -> Result<(), VaultError>) -> Result<(), VaultError> {
+fn update(
+    path: &Path,
+    change: impl FnOnce(&mut BTreeMap<String, String>) -> Result<(), VaultError>,
+) -> Result<(), VaultError> {
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir).map_err(io)?;
     let lock = File::create(dir.join("secrets.lock")).map_err(io)?;
@@ -54,7 +58,9 @@ fn update(path: &Path, change: impl FnOnce(&mut BTreeMap<String, String>) -> Res
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        tmp.as_file().set_permissions(fs::Permissions::from_mode(0o600)).map_err(io)?;
+        tmp.as_file()
+            .set_permissions(fs::Permissions::from_mode(0o600))
+            .map_err(io)?;
     }
     tmp.write_all(text.as_bytes()).map_err(io)?;
     tmp.as_file().sync_all().map_err(io)?;
@@ -96,7 +102,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+            assert_eq!(
+                fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
         }
     }
 }

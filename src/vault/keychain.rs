@@ -103,16 +103,23 @@ impl Keychain {
     /// Connects to the store (for the Secret Service, this opens the D-Bus session).
     pub async fn open(kind: StoreKind, timeout: Duration) -> Result<Keychain, VaultError> {
         let backend = match kind {
-            StoreKind::File => Backend::File(
-                file_store::default_path().ok_or_else(|| VaultError::Other("no config directory for the token file".into()))?,
-            ),
+            StoreKind::File => Backend::File(file_store::default_path().ok_or_else(|| {
+                VaultError::Other("no config directory for the token file".into())
+            })?),
             _ => Backend::Keyring(blocking(timeout, move || open_store(kind)).await?),
         };
-        Ok(Keychain { backend, kind, timeout })
+        Ok(Keychain {
+            backend,
+            kind,
+            timeout,
+        })
     }
 
     /// The store a stored token was saved in.
-    pub async fn open_for(entry: &super::StoredToken, timeout: Duration) -> Result<Keychain, VaultError> {
+    pub async fn open_for(
+        entry: &super::StoredToken,
+        timeout: Duration,
+    ) -> Result<Keychain, VaultError> {
         Keychain::open(entry.store, timeout).await
     }
 
@@ -125,11 +132,19 @@ impl Keychain {
         match &self.backend {
             Backend::File(path) => {
                 let (path, account) = (path.clone(), account.to_owned());
-                blocking(self.timeout, move || file_store::set(&path, &account, &token)).await
+                blocking(self.timeout, move || {
+                    file_store::set(&path, &account, &token)
+                })
+                .await
             }
             Backend::Keyring(_) => {
                 let entry = self.entry(account)?;
-                blocking(self.timeout, move || entry.set_password(token.expose()).map_err(|e| classify(e, ""))).await
+                blocking(self.timeout, move || {
+                    entry
+                        .set_password(token.expose())
+                        .map_err(|e| classify(e, ""))
+                })
+                .await
             }
         }
     }
@@ -143,8 +158,13 @@ impl Keychain {
             }
             Backend::Keyring(_) => {
                 let entry = self.entry(&account)?;
-                blocking(self.timeout, move || entry.get_password().map(Token::new).map_err(|e| classify(e, &account)))
-                    .await
+                blocking(self.timeout, move || {
+                    entry
+                        .get_password()
+                        .map(Token::new)
+                        .map_err(|e| classify(e, &account))
+                })
+                .await
             }
         }
     }
@@ -158,7 +178,10 @@ impl Keychain {
             }
             Backend::Keyring(_) => {
                 let entry = self.entry(&account)?;
-                blocking(self.timeout, move || entry.delete_credential().map_err(|e| classify(e, &account))).await
+                blocking(self.timeout, move || {
+                    entry.delete_credential().map_err(|e| classify(e, &account))
+                })
+                .await
             }
         }
     }
@@ -166,12 +189,18 @@ impl Keychain {
     /// Writes the token and reads it back: `Ok` only when the keychain really holds it.
     pub async fn store_verified(&self, account: &str, token: &Token) -> Result<(), VaultError> {
         self.set(account, token).await?;
-        if self.get(account).await? == *token { Ok(()) } else { Err(VaultError::Mismatch) }
+        if self.get(account).await? == *token {
+            Ok(())
+        } else {
+            Err(VaultError::Mismatch)
+        }
     }
 
     fn entry(&self, account: &str) -> Result<Entry, VaultError> {
         match &self.backend {
-            Backend::Keyring(store) => store.build(SERVICE, account, None).map_err(|e| classify(e, account)),
+            Backend::Keyring(store) => store
+                .build(SERVICE, account, None)
+                .map_err(|e| classify(e, account)),
             Backend::File(_) => Err(VaultError::Unsupported("a keyring entry in the file store")),
         }
     }
@@ -184,7 +213,9 @@ async fn blocking<T: Send + 'static>(
 ) -> Result<T, VaultError> {
     match tokio::time::timeout(timeout, tokio::task::spawn_blocking(call)).await {
         Ok(Ok(result)) => result,
-        Ok(Err(join)) => Err(VaultError::Other(format!("the keychain call failed: {join}"))),
+        Ok(Err(join)) => Err(VaultError::Other(format!(
+            "the keychain call failed: {join}"
+        ))),
         Err(_) => Err(VaultError::Timeout(timeout.as_secs().max(1))),
     }
 }
@@ -199,17 +230,20 @@ fn open_store(kind: StoreKind) -> Result<Arc<CredentialStore>, VaultError> {
         }
         #[cfg(target_os = "linux")]
         StoreKind::Keyutils => {
-            let store: Arc<CredentialStore> = linux_keyutils_keyring_store::Store::new().map_err(|e| classify(e, ""))?;
+            let store: Arc<CredentialStore> =
+                linux_keyutils_keyring_store::Store::new().map_err(|e| classify(e, ""))?;
             Ok(store)
         }
         #[cfg(target_os = "macos")]
         StoreKind::MacosKeychain => {
-            let store: Arc<CredentialStore> = apple_native_keyring_store::keychain::Store::new().map_err(|e| classify(e, ""))?;
+            let store: Arc<CredentialStore> =
+                apple_native_keyring_store::keychain::Store::new().map_err(|e| classify(e, ""))?;
             Ok(store)
         }
         #[cfg(target_os = "windows")]
         StoreKind::WindowsCredentialManager => {
-            let store: Arc<CredentialStore> = windows_native_keyring_store::Store::new().map_err(|e| classify(e, ""))?;
+            let store: Arc<CredentialStore> =
+                windows_native_keyring_store::Store::new().map_err(|e| classify(e, ""))?;
             Ok(store)
         }
         #[allow(unreachable_patterns)]
@@ -237,7 +271,10 @@ fn classify(e: keyring_core::Error, account: &str) -> VaultError {
         VaultError::NoSession(text)
     } else if lower.contains("prompt") {
         VaultError::PromptDismissed(text)
-    } else if lower.contains("locked") || lower.contains("result not returned") || lower.contains("collection") {
+    } else if lower.contains("locked")
+        || lower.contains("result not returned")
+        || lower.contains("collection")
+    {
         VaultError::Locked(text)
     } else if lower.contains("denied") || lower.contains("permission") {
         VaultError::AccessDenied(text)

@@ -48,26 +48,39 @@ pub enum MetadataError {
     #[error("cannot find the user's config directory (set XDG_CONFIG_HOME or HOME)")]
     NoConfigDir,
     #[error("cannot read {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path} is not valid: {message}; fix or remove the file")]
     Parse { path: PathBuf, message: String },
     #[error("cannot write {path}: {source}")]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// `$XDG_CONFIG_HOME/gitlab-token/tokens.toml` (or the platform's config dir).
 pub fn default_path() -> Result<PathBuf, MetadataError> {
-    dirs::config_dir().map(|d| d.join("gitlab-token").join("tokens.toml")).ok_or(MetadataError::NoConfigDir)
+    dirs::config_dir()
+        .map(|d| d.join("gitlab-token").join("tokens.toml"))
+        .ok_or(MetadataError::NoConfigDir)
 }
 
 impl Metadata {
     /// Reads the file; a missing file is an empty list.
     pub fn load(path: &Path) -> Result<Metadata, MetadataError> {
         match fs::read_to_string(path) {
-            Ok(text) => toml::from_str(&text)
-                .map_err(|e| MetadataError::Parse { path: path.to_owned(), message: e.to_string() }),
+            Ok(text) => toml::from_str(&text).map_err(|e| MetadataError::Parse {
+                path: path.to_owned(),
+                message: e.to_string(),
+            }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Metadata::default()),
-            Err(source) => Err(MetadataError::Read { path: path.to_owned(), source }),
+            Err(source) => Err(MetadataError::Read {
+                path: path.to_owned(),
+                source,
+            }),
         }
     }
 
@@ -77,16 +90,24 @@ impl Metadata {
 
     /// Applies `change` to the file's current content under an exclusive lock, then writes it
     /// atomically, so concurrent writers never lose each other's entries.
-    pub fn update(path: &Path, change: impl FnOnce(&mut Metadata)) -> Result<Metadata, MetadataError> {
+    pub fn update(
+        path: &Path,
+        change: impl FnOnce(&mut Metadata),
+    ) -> Result<Metadata, MetadataError> {
         let dir = path.parent().unwrap_or(Path::new("."));
-        let write_err = |source| MetadataError::Write { path: path.to_owned(), source };
+        let write_err = |source| MetadataError::Write {
+            path: path.to_owned(),
+            source,
+        };
         fs::create_dir_all(dir).map_err(write_err)?;
         let lock = File::create(dir.join("tokens.lock")).map_err(write_err)?;
         lock.lock().map_err(write_err)?;
         let mut metadata = Metadata::load(path)?;
         change(&mut metadata);
-        let text = toml::to_string_pretty(&metadata)
-            .map_err(|e| MetadataError::Parse { path: path.to_owned(), message: e.to_string() })?;
+        let text = toml::to_string_pretty(&metadata).map_err(|e| MetadataError::Parse {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
         let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(write_err)?;
         tmp.write_all(text.as_bytes()).map_err(write_err)?;
         tmp.as_file().sync_all().map_err(write_err)?;
@@ -141,6 +162,11 @@ mod tests {
         let loaded = Metadata::load(&path).unwrap();
         assert_eq!(loaded.tokens.len(), 2);
         assert_eq!(loaded.find("a@h").unwrap().token_id, 43);
-        assert!(Metadata::load(&dir.path().join("missing.toml")).unwrap().tokens.is_empty());
+        assert!(
+            Metadata::load(&dir.path().join("missing.toml"))
+                .unwrap()
+                .tokens
+                .is_empty()
+        );
     }
 }

@@ -91,12 +91,17 @@ fn profile(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         return custom(state, key);
     }
     match key.code {
-        KeyCode::Up | KeyCode::Char('k') => state.profile_cursor = state.profile_cursor.saturating_sub(1),
+        KeyCode::Up | KeyCode::Char('k') => {
+            state.profile_cursor = state.profile_cursor.saturating_sub(1)
+        }
         KeyCode::Down | KeyCode::Char('j') => {
-            state.profile_cursor = (state.profile_cursor + 1).min(state.profiles.len().saturating_sub(1))
+            state.profile_cursor =
+                (state.profile_cursor + 1).min(state.profiles.len().saturating_sub(1))
         }
         KeyCode::Enter => {
-            let Some(chosen) = state.profiles.get(state.profile_cursor).cloned() else { return ignored(state) };
+            let Some(chosen) = state.profiles.get(state.profile_cursor).cloned() else {
+                return ignored(state);
+            };
             if chosen.custom {
                 state.custom = Some(CustomPick::new());
             } else {
@@ -110,7 +115,9 @@ fn profile(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 }
 
 fn custom(state: &mut State, key: KeyEvent) -> Vec<Effect> {
-    let Some(pick) = state.custom.as_mut() else { return Vec::new() };
+    let Some(pick) = state.custom.as_mut() else {
+        return Vec::new();
+    };
     let rows = SCOPES.len() + 1;
     match key.code {
         KeyCode::Up | KeyCode::Char('k') => pick.cursor = pick.cursor.saturating_sub(1),
@@ -121,12 +128,20 @@ fn custom(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         }
         KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') if pick.cursor == SCOPES.len() => {
             let i = Role::ALL.iter().position(|r| *r == pick.role).unwrap_or(2);
-            let next = if key.code == KeyCode::Left { i.saturating_sub(1) } else { (i + 1) % Role::ALL.len() };
+            let next = if key.code == KeyCode::Left {
+                i.saturating_sub(1)
+            } else {
+                (i + 1) % Role::ALL.len()
+            };
             pick.role = Role::ALL[next];
         }
         KeyCode::Enter => {
-            let scopes: Vec<&str> =
-                SCOPES.iter().zip(&pick.selected).filter(|(_, on)| **on).map(|(s, _)| s.name).collect();
+            let scopes: Vec<&str> = SCOPES
+                .iter()
+                .zip(&pick.selected)
+                .filter(|(_, on)| **on)
+                .map(|(s, _)| s.name)
+                .collect();
             if scopes.is_empty() {
                 pick.error = Some(text::PICK_A_SCOPE.into());
                 return Vec::new();
@@ -176,8 +191,11 @@ impl State {
         match parsed {
             Ok(instance) => {
                 self.host_error = None;
-                self.host_choice =
-                    if instance.is_gitlab_com() { HostChoice::GitLabCom } else { HostChoice::SelfHosted };
+                self.host_choice = if instance.is_gitlab_com() {
+                    HostChoice::GitLabCom
+                } else {
+                    HostChoice::SelfHosted
+                };
                 self.step = Step::Reachability;
                 self.instance = Some(instance);
                 self.start_probe()
@@ -190,15 +208,23 @@ impl State {
     }
 
     fn start_probe(&mut self) -> Vec<Effect> {
-        let Some(instance) = self.instance.clone() else { return Vec::new() };
+        let Some(instance) = self.instance.clone() else {
+            return Vec::new();
+        };
         let ticket = self.next_ticket();
         self.probe.start(ticket);
         self.probe_stages.clear();
-        vec![Effect::Probe { ticket, instance, ca_file: self.ca_file.clone() }]
+        vec![Effect::Probe {
+            ticket,
+            instance,
+            ca_file: self.ca_file.clone(),
+        }]
     }
 
     fn start_validation(&mut self) -> Vec<Effect> {
-        let Some(instance) = self.instance.clone() else { return Vec::new() };
+        let Some(instance) = self.instance.clone() else {
+            return Vec::new();
+        };
         let ticket = self.next_ticket();
         self.validation.start(ticket);
         self.save.cancel();
@@ -213,12 +239,16 @@ impl State {
     }
 
     fn start_save(&mut self) -> Vec<Effect> {
-        let (Some(instance), Some(v), Some(profile)) =
-            (self.instance.as_ref(), self.validation.result.as_ref(), self.profile.as_ref())
-        else {
+        let (Some(instance), Some(v), Some(profile)) = (
+            self.instance.as_ref(),
+            self.validation.result.as_ref(),
+            self.profile.as_ref(),
+        ) else {
             return Vec::new();
         };
-        let (Some(info), Some(user)) = (v.token.as_ref(), v.user.as_ref()) else { return Vec::new() };
+        let (Some(info), Some(user)) = (v.token.as_ref(), v.user.as_ref()) else {
+            return Vec::new();
+        };
         let entry = StoredToken {
             account: vault::account(&self.name, &instance.key()),
             host: instance.key(),
@@ -240,7 +270,11 @@ impl State {
         let ticket = self.next_ticket();
         self.save.start(ticket);
         self.step = Step::Save;
-        vec![Effect::Save { ticket, token: self.token(), entry: Box::new(entry) }]
+        vec![Effect::Save {
+            ticket,
+            token: self.token(),
+            entry: Box::new(entry),
+        }]
     }
 
     /// The link the current screen offers to open.
@@ -276,7 +310,9 @@ fn reachability(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let done_ok = state.probe.result.as_ref().is_some_and(|r| r.ok);
     match key.code {
         KeyCode::Enter if done_ok => state.step = Step::Owner,
-        KeyCode::Enter if state.probe.result.is_some() => state.notice = Some(text::FIX_FIRST.into()),
+        KeyCode::Enter if state.probe.result.is_some() => {
+            state.notice = Some(text::FIX_FIRST.into())
+        }
         KeyCode::Char('r') if !state.probe.running() => return state.start_probe(),
         KeyCode::Esc => {
             state.probe.cancel();
@@ -332,8 +368,12 @@ fn generate(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     match key.code {
         KeyCode::Enter => state.step = Step::Paste,
         KeyCode::Char('o') => return open_link(state),
-        KeyCode::Char('+') | KeyCode::Right => state.expiry_days = (state.expiry_days + 30).min(MAX_EXPIRY_DAYS),
-        KeyCode::Char('-') | KeyCode::Left => state.expiry_days = state.expiry_days.saturating_sub(30).max(7),
+        KeyCode::Char('+') | KeyCode::Right => {
+            state.expiry_days = (state.expiry_days + 30).min(MAX_EXPIRY_DAYS)
+        }
+        KeyCode::Char('-') | KeyCode::Left => {
+            state.expiry_days = state.expiry_days.saturating_sub(30).max(7)
+        }
         KeyCode::Esc => state.step = Step::Role,
         KeyCode::Char('q') => return request_quit(state),
         _ => return ignored(state),

@@ -114,7 +114,10 @@ pub struct Task<T> {
 
 impl<T> Default for Task<T> {
     fn default() -> Self {
-        Task { ticket: None, result: None }
+        Task {
+            ticket: None,
+            result: None,
+        }
     }
 }
 
@@ -155,7 +158,12 @@ pub struct CustomPick {
 
 impl CustomPick {
     fn new() -> Self {
-        CustomPick { selected: vec![false; SCOPES.len()], role: Role::Reporter, cursor: 0, error: None }
+        CustomPick {
+            selected: vec![false; SCOPES.len()],
+            role: Role::Reporter,
+            cursor: 0,
+            error: None,
+        }
     }
 }
 
@@ -194,9 +202,23 @@ pub enum Msg {
 /// Work for the runtime.
 #[derive(Debug)]
 pub enum Effect {
-    Probe { ticket: Ticket, instance: Instance, ca_file: Option<PathBuf> },
-    Validate { ticket: Ticket, instance: Instance, ca_file: Option<PathBuf>, token: Token, needs: Requirements },
-    Save { ticket: Ticket, token: Token, entry: Box<StoredToken> },
+    Probe {
+        ticket: Ticket,
+        instance: Instance,
+        ca_file: Option<PathBuf>,
+    },
+    Validate {
+        ticket: Ticket,
+        instance: Instance,
+        ca_file: Option<PathBuf>,
+        token: Token,
+        needs: Requirements,
+    },
+    Save {
+        ticket: Ticket,
+        token: Token,
+        entry: Box<StoredToken>,
+    },
     OpenUrl(String),
     Quit,
 }
@@ -216,13 +238,24 @@ pub struct Setup {
 impl State {
     /// A wizard at its first open step; returns the effects to start with.
     pub fn new(setup: Setup) -> (State, Vec<Effect>) {
-        let remote_group = setup.remote.as_ref().map(|(_, p)| p.clone()).unwrap_or_default();
-        let host = setup.host.clone().or_else(|| setup.remote.as_ref().map(|(i, _)| i.clone()));
+        let remote_group = setup
+            .remote
+            .as_ref()
+            .map(|(_, p)| p.clone())
+            .unwrap_or_default();
+        let host = setup
+            .host
+            .clone()
+            .or_else(|| setup.remote.as_ref().map(|(i, _)| i.clone()));
         let host_choice = match &host {
             Some(i) if !i.is_gitlab_com() => HostChoice::SelfHosted,
             _ => HostChoice::GitLabCom,
         };
-        let host_text = host.as_ref().filter(|i| !i.is_gitlab_com()).map(|i| i.base_url()).unwrap_or_default();
+        let host_text = host
+            .as_ref()
+            .filter(|i| !i.is_gitlab_com())
+            .map(|i| i.base_url())
+            .unwrap_or_default();
         let mut state = State {
             step: Step::Profile,
             today: setup.today,
@@ -255,7 +288,11 @@ impl State {
         };
         let mut effects = Vec::new();
         if let Some(profile) = setup.profile.filter(|p| !p.custom) {
-            state.profile_cursor = state.profiles.iter().position(|p| p.id == profile.id).unwrap_or(0);
+            state.profile_cursor = state
+                .profiles
+                .iter()
+                .position(|p| p.id == profile.id)
+                .unwrap_or(0);
             state.choose_profile(profile);
             if setup.host.is_some() {
                 effects = state.submit_host();

@@ -21,11 +21,20 @@ fn median(mut samples: Vec<Duration>) -> Duration {
     samples[samples.len() / 2]
 }
 
-async fn handshake(port: u16, trust: &Trust, alpn: &[&[u8]]) -> tokio_rustls::client::TlsStream<tokio::net::TcpStream> {
+async fn handshake(
+    port: u16,
+    trust: &Trust,
+    alpn: &[&[u8]],
+) -> tokio_rustls::client::TlsStream<tokio::net::TcpStream> {
     let config = Arc::new(trust.client_config(alpn).expect("trust"));
-    let tcp = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.expect("connect");
+    let tcp = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .expect("connect");
     let name = ServerName::try_from("localhost").expect("name");
-    tokio_rustls::TlsConnector::from(config).connect(name, tcp).await.expect("handshake")
+    tokio_rustls::TlsConnector::from(config)
+        .connect(name, tcp)
+        .await
+        .expect("handshake")
 }
 
 async fn bench(label: &str, alpn: Alpn, offer: &[&[u8]], pki: &Pki) {
@@ -45,17 +54,33 @@ async fn bench(label: &str, alpn: Alpn, offer: &[&[u8]], pki: &Pki) {
         let t = Instant::now();
         let tls = handshake(gitlab.port(), &trust, offer).await;
         let h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
-        let (api, _) = gitlab_token::probe::http::get_both(tls, &host, "/api/v4/version", "/users/sign_in", h2)
-            .await
-            .expect("get");
+        let (api, _) = gitlab_token::probe::http::get_both(
+            tls,
+            &host,
+            "/api/v4/version",
+            "/users/sign_in",
+            h2,
+        )
+        .await
+        .expect("get");
         assert_eq!(api.status, 401);
         hs_rtt.push(t.elapsed());
 
         let t = Instant::now();
-        let report = gitlab_token::probe::run(&instance, &trust, Duration::from_secs(5), &mut |_| {}).await;
+        let report =
+            gitlab_token::probe::run(&instance, &trust, Duration::from_secs(5), &mut |_| {}).await;
         probe.push(t.elapsed());
         assert!(report.ok, "{:?}", report.problems);
-        if std::env::var_os("BENCH_STAGES").is_some() { eprintln!("{:?}", report.stages.iter().map(|s| (s.stage, s.ms)).collect::<Vec<_>>()); }
+        if std::env::var_os("BENCH_STAGES").is_some() {
+            eprintln!(
+                "{:?}",
+                report
+                    .stages
+                    .iter()
+                    .map(|s| (s.stage, s.ms))
+                    .collect::<Vec<_>>()
+            );
+        }
     }
     let (hs, hs_rtt, probe) = (median(hs), median(hs_rtt), median(probe));
     println!(
@@ -69,7 +94,10 @@ async fn bench(label: &str, alpn: Alpn, offer: &[&[u8]], pki: &Pki) {
 
 fn main() {
     let pki = Pki::new();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     runtime.block_on(async {
         println!("{RUNS} runs each, medians, loopback, debug-or-bench profile as built");
         bench("h2", Alpn::H2AndHttp1, &[b"h2", b"http/1.1"], &pki).await;

@@ -39,7 +39,10 @@ pub fn key(state: &mut State, code: KeyCode) -> Vec<Effect> {
 }
 
 pub fn ctrl(state: &mut State, c: char) -> Vec<Effect> {
-    update(state, Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)))
+    update(
+        state,
+        Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)),
+    )
 }
 
 pub fn type_text(state: &mut State, text: &str) {
@@ -53,7 +56,12 @@ pub fn paste(state: &mut State, text: &str) -> Vec<Effect> {
 }
 
 pub fn stage(stage: Stage, ok: bool, detail: &str) -> StageResult {
-    StageResult { stage, ok, ms: 12, detail: detail.to_owned() }
+    StageResult {
+        stage,
+        ok,
+        ms: 12,
+        detail: detail.to_owned(),
+    }
 }
 
 pub fn healthy_report(url: &str) -> Report {
@@ -65,8 +73,16 @@ pub fn healthy_report(url: &str) -> Report {
             stage(Stage::Proxy, true, "none (HTTPS_PROXY not set)"),
             stage(Stage::Dns, true, "1 address: 192.0.2.10"),
             stage(Stage::Tcp, true, "connected to 192.0.2.10:443"),
-            stage(Stage::Tls, true, "TLS 1.3, TLS13_AES_256_GCM_SHA384, ALPN h2; certificate valid for this name, trusted by the system store"),
-            stage(Stage::Http, true, "/api/v4/version answered 401 with GitLab's JSON; sign-in page found"),
+            stage(
+                Stage::Tls,
+                true,
+                "TLS 1.3, TLS13_AES_256_GCM_SHA384, ALPN h2; certificate valid for this name, trusted by the system store",
+            ),
+            stage(
+                Stage::Http,
+                true,
+                "/api/v4/version answered 401 with GitLab's JSON; sign-in page found",
+            ),
         ],
         certificate: Some(CertInfo {
             subject: "CN=gitlab.example.com".into(),
@@ -91,7 +107,11 @@ pub fn failed_report(url: &str) -> Report {
             stage(Stage::Proxy, true, "none (HTTPS_PROXY not set)"),
             stage(Stage::Dns, true, "1 address: 192.0.2.10"),
             stage(Stage::Tcp, true, "connected to 192.0.2.10:443"),
-            stage(Stage::Tls, false, "The certificate of gitlab.example.com is issued by CN=Acme Root, which this computer does not trust."),
+            stage(
+                Stage::Tls,
+                false,
+                "The certificate of gitlab.example.com is issued by CN=Acme Root, which this computer does not trust.",
+            ),
         ],
         certificate: None,
         problems: vec![Problem::new(
@@ -117,30 +137,58 @@ pub fn token_info(scopes: &[&str], expires_at: &str) -> TokenInfo {
 }
 
 pub fn user(bot: bool) -> User {
-    User { id: 7, username: "scanner-bot".into(), name: "Scanner".into(), bot, state: Some("active".into()) }
+    User {
+        id: 7,
+        username: "scanner-bot".into(),
+        name: "Scanner".into(),
+        bot,
+        state: Some("active".into()),
+    }
 }
 
 pub fn metadata() -> Metadata {
-    Metadata { version: "18.6.1-ee".into(), revision: "abc".into(), enterprise: Some(true) }
+    Metadata {
+        version: "18.6.1-ee".into(),
+        revision: "abc".into(),
+        enterprise: Some(true),
+    }
 }
 
 /// A validation as the runtime would produce it, for the given granted scopes.
 pub fn validation_for(needs: &Requirements, scopes: &[&str]) -> Validation {
     let token = Token::new(TOKEN.to_owned());
     let level = needs.target.as_ref().map(|_| Ok(20));
-    validation::judge(&token, needs, date!(2026 - 11 - 23), Ok(token_info(scopes, "2027-02-21")), Ok(user(true)), level, Ok(metadata()))
+    validation::judge(
+        &token,
+        needs,
+        date!(2026 - 11 - 23),
+        Ok(token_info(scopes, "2027-02-21")),
+        Ok(user(true)),
+        level,
+        Ok(metadata()),
+    )
 }
 
 pub fn unauthorized(needs: &Requirements) -> Validation {
     let token = Token::new(TOKEN.to_owned());
     let e = ApiError::InvalidToken("401 Unauthorized".into());
-    validation::judge(&token, needs, date!(2026 - 11 - 23), Err(e.clone()), Err(e.clone()), None, Err(e))
+    validation::judge(
+        &token,
+        needs,
+        date!(2026 - 11 - 23),
+        Err(e.clone()),
+        Err(e.clone()),
+        None,
+        Err(e),
+    )
 }
 
 /// The single ticket-bearing effect in `effects`.
 pub fn ticket_of(effects: &[Effect]) -> Ticket {
     match effects {
-        [Effect::Probe { ticket, .. }] | [Effect::Validate { ticket, .. }] | [Effect::Save { ticket, .. }] => *ticket,
+        [Effect::Probe { ticket, .. }]
+        | [Effect::Validate { ticket, .. }]
+        | [Effect::Save { ticket, .. }] => *ticket,
         other => panic!("expected one ticketed effect, got {other:?}"),
     }
 }

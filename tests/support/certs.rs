@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 
 use rcgen::{
-    BasicConstraints, CertificateParams, CertifiedIssuer, CustomExtension, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
-    KeyUsagePurpose,
+    BasicConstraints, CertificateParams, CertifiedIssuer, CustomExtension, DnType,
+    ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose,
 };
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tempfile::TempDir;
@@ -28,7 +28,10 @@ impl Leaf {
 
     /// The same leaf, sent without the certificates after it (a server that forgets its intermediate).
     pub fn leaf_only(&self) -> Leaf {
-        Leaf { chain: self.chain[..1].to_vec(), key_pkcs8: self.key_pkcs8.clone() }
+        Leaf {
+            chain: self.chain[..1].to_vec(),
+            key_pkcs8: self.key_pkcs8.clone(),
+        }
     }
 }
 
@@ -49,21 +52,37 @@ fn now() -> OffsetDateTime {
 fn ca_params(common_name: &str) -> CertificateParams {
     let mut params = CertificateParams::default();
     params.distinguished_name.remove(DnType::CommonName);
-    params.distinguished_name.push(DnType::OrganizationName, "gitlab-token tests");
-    params.distinguished_name.push(DnType::CommonName, common_name);
+    params
+        .distinguished_name
+        .push(DnType::OrganizationName, "gitlab-token tests");
+    params
+        .distinguished_name
+        .push(DnType::CommonName, common_name);
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
+    params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
     params.not_before = now() - Duration::days(1);
     params.not_after = now() + Duration::days(3650);
     params
 }
 
 /// Server certificate parameters: SANs `names`, subject CN `common_name`, valid in the given window.
-fn leaf_params(common_name: &str, names: &[&str], not_before: OffsetDateTime, not_after: OffsetDateTime) -> CertificateParams {
-    let mut params = CertificateParams::new(names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>())
-        .expect("valid subject alternative names");
+fn leaf_params(
+    common_name: &str,
+    names: &[&str],
+    not_before: OffsetDateTime,
+    not_after: OffsetDateTime,
+) -> CertificateParams {
+    let mut params =
+        CertificateParams::new(names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>())
+            .expect("valid subject alternative names");
     params.distinguished_name.remove(DnType::CommonName);
-    params.distinguished_name.push(DnType::CommonName, common_name);
+    params
+        .distinguished_name
+        .push(DnType::CommonName, common_name);
     params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
     params.use_authority_key_identifier_extension = true;
@@ -74,8 +93,11 @@ fn leaf_params(common_name: &str, names: &[&str], not_before: OffsetDateTime, no
 
 impl Pki {
     pub fn new() -> Pki {
-        let root = CertifiedIssuer::self_signed(ca_params("gitlab-token test root CA"), KeyPair::generate().unwrap())
-            .expect("root CA");
+        let root = CertifiedIssuer::self_signed(
+            ca_params("gitlab-token test root CA"),
+            KeyPair::generate().unwrap(),
+        )
+        .expect("root CA");
         let intermediate = CertifiedIssuer::signed_by(
             ca_params("gitlab-token test intermediate CA"),
             KeyPair::generate().unwrap(),
@@ -86,55 +108,125 @@ impl Pki {
         let ca_file = dir.path().join("test-root-ca.pem");
         let ca_pem = root.pem();
         std::fs::write(&ca_file, &ca_pem).expect("write the CA file");
-        Pki { root, intermediate, _dir: dir, ca_file, ca_pem }
+        Pki {
+            root,
+            intermediate,
+            _dir: dir,
+            ca_file,
+            ca_pem,
+        }
     }
 
     fn issue(&self, by_intermediate: bool, params: CertificateParams) -> Leaf {
         let key = KeyPair::generate().unwrap();
-        let issuer: &Issuer<'static, KeyPair> = if by_intermediate { &self.intermediate } else { &self.root };
-        let cert = params.signed_by(&key, issuer).expect("sign the server certificate");
+        let issuer: &Issuer<'static, KeyPair> = if by_intermediate {
+            &self.intermediate
+        } else {
+            &self.root
+        };
+        let cert = params
+            .signed_by(&key, issuer)
+            .expect("sign the server certificate");
         let mut chain = vec![cert.der().clone()];
         if by_intermediate {
             chain.push(self.intermediate.der().clone());
         }
-        Leaf { chain, key_pkcs8: key.serialize_der() }
+        Leaf {
+            chain,
+            key_pkcs8: key.serialize_der(),
+        }
     }
 
     /// Issued by the root, valid for localhost and 127.0.0.1 for 90 more days.
     pub fn valid(&self) -> Leaf {
-        self.issue(false, leaf_params("localhost", &LOCAL_NAMES, now() - Duration::days(1), now() + Duration::days(90)))
+        self.issue(
+            false,
+            leaf_params(
+                "localhost",
+                &LOCAL_NAMES,
+                now() - Duration::days(1),
+                now() + Duration::days(90),
+            ),
+        )
     }
 
     /// Valid, but ends in `days` days.
     pub fn expiring_in(&self, days: i64) -> Leaf {
-        self.issue(false, leaf_params("localhost", &LOCAL_NAMES, now() - Duration::days(80), now() + Duration::days(days)))
+        self.issue(
+            false,
+            leaf_params(
+                "localhost",
+                &LOCAL_NAMES,
+                now() - Duration::days(80),
+                now() + Duration::days(days),
+            ),
+        )
     }
 
     /// Ended yesterday.
     pub fn expired(&self) -> Leaf {
-        self.issue(false, leaf_params("localhost", &LOCAL_NAMES, now() - Duration::days(90), now() - Duration::days(1)))
+        self.issue(
+            false,
+            leaf_params(
+                "localhost",
+                &LOCAL_NAMES,
+                now() - Duration::days(90),
+                now() - Duration::days(1),
+            ),
+        )
     }
 
     /// Starts in 10 days.
     pub fn not_yet_valid(&self) -> Leaf {
-        self.issue(false, leaf_params("localhost", &LOCAL_NAMES, now() + Duration::days(10), now() + Duration::days(100)))
+        self.issue(
+            false,
+            leaf_params(
+                "localhost",
+                &LOCAL_NAMES,
+                now() + Duration::days(10),
+                now() + Duration::days(100),
+            ),
+        )
     }
 
     /// Valid, but only for `wrong.example`.
     pub fn wrong_host(&self) -> Leaf {
-        self.issue(false, leaf_params("wrong.example", &["wrong.example"], now() - Duration::days(1), now() + Duration::days(90)))
+        self.issue(
+            false,
+            leaf_params(
+                "wrong.example",
+                &["wrong.example"],
+                now() - Duration::days(1),
+                now() + Duration::days(90),
+            ),
+        )
     }
 
     /// Issued by the intermediate; the chain holds the leaf and the intermediate (see [`Leaf::leaf_only`]).
     pub fn via_intermediate(&self) -> Leaf {
-        self.issue(true, leaf_params("localhost", &LOCAL_NAMES, now() - Duration::days(1), now() + Duration::days(90)))
+        self.issue(
+            true,
+            leaf_params(
+                "localhost",
+                &LOCAL_NAMES,
+                now() - Duration::days(1),
+                now() + Duration::days(90),
+            ),
+        )
     }
 
     /// Like [`Pki::via_intermediate`], but the leaf names where its issuer can be downloaded
     /// (Authority Information Access, caIssuers), as publicly issued certificates do.
     pub fn via_intermediate_with_aia(&self) -> Leaf {
-        let mut params = leaf_params("localhost", &LOCAL_NAMES, now() - Duration::days(1), now() + Duration::days(90));
-        params.custom_extensions.push(ca_issuers("http://pki.example/intermediate.crt"));
+        let mut params = leaf_params(
+            "localhost",
+            &LOCAL_NAMES,
+            now() - Duration::days(1),
+            now() + Duration::days(90),
+        );
+        params
+            .custom_extensions
+            .push(ca_issuers("http://pki.example/intermediate.crt"));
         self.issue(true, params)
     }
 
@@ -147,9 +239,17 @@ impl Pki {
     /// A self-signed leaf for localhost whose subject is `CN=common_name`.
     pub fn self_signed_named(common_name: &str) -> Leaf {
         let key = KeyPair::generate().unwrap();
-        let params = leaf_params(common_name, &LOCAL_NAMES, now() - Duration::days(1), now() + Duration::days(90));
+        let params = leaf_params(
+            common_name,
+            &LOCAL_NAMES,
+            now() - Duration::days(1),
+            now() + Duration::days(90),
+        );
         let cert = params.self_signed(&key).unwrap();
-        Leaf { chain: vec![cert.der().clone()], key_pkcs8: key.serialize_der() }
+        Leaf {
+            chain: vec![cert.der().clone()],
+            key_pkcs8: key.serialize_der(),
+        }
     }
 }
 
@@ -164,6 +264,9 @@ fn der(tag: u8, content: &[u8]) -> Vec<u8> {
 /// The Authority Information Access extension (1.3.6.1.5.5.7.1.1) with one caIssuers URI.
 fn ca_issuers(uri: &str) -> CustomExtension {
     const CA_ISSUERS: [u8; 8] = [0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x02]; // 1.3.6.1.5.5.7.48.2
-    let access_description = der(0x30, &[der(0x06, &CA_ISSUERS), der(0x86, uri.as_bytes())].concat());
+    let access_description = der(
+        0x30,
+        &[der(0x06, &CA_ISSUERS), der(0x86, uri.as_bytes())].concat(),
+    );
     CustomExtension::from_oid_content(&[1, 3, 6, 1, 5, 5, 7, 1, 1], der(0x30, &access_description))
 }

@@ -20,10 +20,11 @@ use serde_json::{Value, json};
 use time::{Date, OffsetDateTime};
 
 use super::certs::Leaf;
-use super::gitlab_bodies::{
-    GITLAB_404_PAGE, insufficient_scope, invalid_token, json_reply, mode_reply, token_json, unauthorized, user_json,
-};
 pub use super::gitlab_bodies::SIGN_IN_PAGE;
+use super::gitlab_bodies::{
+    GITLAB_404_PAGE, insufficient_scope, invalid_token, json_reply, mode_reply, token_json,
+    unauthorized, user_json,
+};
 use super::servers::{self, Alpn, Handler, Reply, Req, Server, reply};
 
 pub const VERSION: &str = "18.6.1-ee";
@@ -42,12 +43,22 @@ pub struct FakeUser {
 
 impl FakeUser {
     pub fn person(id: u64, username: &str) -> Self {
-        FakeUser { id, username: username.into(), name: format!("{username} (person)"), bot: false }
+        FakeUser {
+            id,
+            username: username.into(),
+            name: format!("{username} (person)"),
+            bot: false,
+        }
     }
 
     /// A service account (GitLab reports `"bot": true`).
     pub fn service_account(id: u64, username: &str) -> Self {
-        FakeUser { id, username: username.into(), name: format!("{username} (service account)"), bot: true }
+        FakeUser {
+            id,
+            username: username.into(),
+            name: format!("{username} (service account)"),
+            bot: true,
+        }
     }
 }
 
@@ -174,13 +185,20 @@ impl FakeGitLab {
             "" => String::new(),
             r => format!("/{r}"),
         };
-        let state = Arc::new(Mutex::new(State { next_id: 100, ..State::default() }));
+        let state = Arc::new(Mutex::new(State {
+            next_id: 100,
+            ..State::default()
+        }));
         let handler: Handler = {
             let state = state.clone();
             let root: Arc<str> = root.clone().into();
             Arc::new(move |req| Box::pin(handle(state.clone(), root.clone(), req)))
         };
-        FakeGitLab { server: servers::https_with(leaf, alpn, handler), state, root }
+        FakeGitLab {
+            server: servers::https_with(leaf, alpn, handler),
+            state,
+            root,
+        }
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -216,12 +234,20 @@ impl FakeGitLab {
 
     /// Makes `user_id` a direct member of group `path` (created if new) with `access_level`.
     pub fn group_member(&self, path: &str, user_id: u64, access_level: u32) {
-        self.state().groups.entry(path.to_owned()).or_default().insert(user_id, access_level);
+        self.state()
+            .groups
+            .entry(path.to_owned())
+            .or_default()
+            .insert(user_id, access_level);
     }
 
     /// Makes `user_id` a direct member of project `path` (created if new) with `access_level`.
     pub fn project_member(&self, path: &str, user_id: u64, access_level: u32) {
-        self.state().projects.entry(path.to_owned()).or_default().insert(user_id, access_level);
+        self.state()
+            .projects
+            .entry(path.to_owned())
+            .or_default()
+            .insert(user_id, access_level);
     }
 
     pub fn add_group(&self, path: &str) {
@@ -276,7 +302,8 @@ async fn handle(state: Arc<Mutex<State>>, root: Arc<str>, req: Req) -> Reply {
     state.log.push(Logged {
         method: req.method.to_string(),
         path: req.path_and_query(),
-        authorized: req.headers.contains_key("authorization") || req.headers.contains_key("private-token"),
+        authorized: req.headers.contains_key("authorization")
+            || req.headers.contains_key("private-token"),
         started,
         finished: Instant::now(),
     });
@@ -291,7 +318,11 @@ enum Route {
     RevokeSelf,
     RotateSelf,
     User,
-    Member { project: bool, id: String, user_id: u64 },
+    Member {
+        project: bool,
+        id: String,
+        user_id: u64,
+    },
 }
 
 impl Route {
@@ -304,7 +335,16 @@ impl Route {
             ("DELETE", ["personal_access_tokens", "self"]) => Route::RevokeSelf,
             ("POST", ["personal_access_tokens", "self", "rotate"]) => Route::RotateSelf,
             ("GET", ["user"]) => Route::User,
-            ("GET", [kind @ ("groups" | "projects"), id, "members", "all", user_id]) => Route::Member {
+            (
+                "GET",
+                [
+                    kind @ ("groups" | "projects"),
+                    id,
+                    "members",
+                    "all",
+                    user_id,
+                ],
+            ) => Route::Member {
                 project: *kind == "projects",
                 id: percent_decode(id)?,
                 user_id: user_id.parse().ok()?,
@@ -319,7 +359,9 @@ impl Route {
             Route::TokenSelf | Route::RevokeSelf => None,
             Route::RotateSelf => Some(&["api", "self_rotate"]),
             Route::User => Some(&["api", "read_api", "read_user"]),
-            Route::Version | Route::Metadata => Some(&["api", "read_api", "read_user", "ai_features"]),
+            Route::Version | Route::Metadata => {
+                Some(&["api", "read_api", "read_user", "ai_features"])
+            }
             Route::Member { .. } => Some(&["api", "read_api"]),
         }
     }
@@ -342,13 +384,20 @@ fn percent_decode(s: &str) -> Option<String> {
 }
 
 fn credentials(req: &Req) -> Option<String> {
-    let header = |name: &str| req.headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    let header = |name: &str| {
+        req.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
     if let Some(token) = header("private-token") {
         return Some(token.to_owned());
     }
     let auth = header("authorization")?;
     let (scheme, token) = auth.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
 }
 
 fn respond(state: &mut State, root: &str, req: &Req) -> Reply {
@@ -360,15 +409,27 @@ fn respond(state: &mut State, root: &str, req: &Req) -> Reply {
     };
     let Some(api) = inside.strip_prefix("/api/v4/") else {
         return match inside {
-            "/users/sign_in" => reply(200, &[("content-type", "text/html; charset=utf-8")], SIGN_IN_PAGE),
-            _ => reply(404, &[("content-type", "text/html; charset=utf-8")], GITLAB_404_PAGE),
+            "/users/sign_in" => reply(
+                200,
+                &[("content-type", "text/html; charset=utf-8")],
+                SIGN_IN_PAGE,
+            ),
+            _ => reply(
+                404,
+                &[("content-type", "text/html; charset=utf-8")],
+                GITLAB_404_PAGE,
+            ),
         };
     };
     let Some(route) = Route::parse(req.method.as_str(), api) else {
         return json_reply(404, json!({"error": "404 Not Found"}));
     };
-    let Some(secret) = credentials(req) else { return unauthorized() };
-    let Some(record) = state.tokens.get(&secret).cloned() else { return unauthorized() };
+    let Some(secret) = credentials(req) else {
+        return unauthorized();
+    };
+    let Some(record) = state.tokens.get(&secret).cloned() else {
+        return unauthorized();
+    };
     let today = today();
     // GitLab's AccessTokenValidationService: expired, then revoked, then scopes.
     if record.expired(today) {
@@ -409,7 +470,11 @@ fn respond(state: &mut State, root: &str, req: &Req) -> Reply {
             reply(204, &[("cache-control", "no-cache")], "")
         }
         Route::RotateSelf => rotate(state, &secret, record, req, today),
-        Route::Member { project, id, user_id } => member(state, project, &id, user_id),
+        Route::Member {
+            project,
+            id,
+            user_id,
+        } => member(state, project, &id, user_id),
     }
 }
 
@@ -423,12 +488,20 @@ fn rotate(state: &mut State, secret: &str, record: TokenRecord, req: &Req, today
         },
     };
     if expires > max {
-        let message = format!("400 Bad request - Expiration date must be before {}", format_date(max));
+        let message = format!(
+            "400 Bad request - Expiration date must be before {}",
+            format_date(max)
+        );
         return json_reply(400, json!({"message": message}));
     }
     let new_secret = new_secret("rotated");
     state.next_id += 1;
-    let successor = TokenRecord { id: state.next_id, expires_at: format_date(expires), rotated_to: None, ..record };
+    let successor = TokenRecord {
+        id: state.next_id,
+        expires_at: format_date(expires),
+        rotated_to: None,
+        ..record
+    };
     let mut body = token_json(&successor);
     body["token"] = Value::String(new_secret.clone());
     if let Some(old) = state.tokens.get_mut(secret) {
@@ -453,15 +526,35 @@ fn revoke_family(state: &mut State, secret: &str) {
 }
 
 fn member(state: &State, project: bool, id: &str, user_id: u64) -> Reply {
-    let direct = if project { state.projects.get(id) } else { state.groups.get(id) };
+    let direct = if project {
+        state.projects.get(id)
+    } else {
+        state.groups.get(id)
+    };
     let Some(direct) = direct else {
-        let message = if project { "404 Project Not Found" } else { "404 Group Not Found" };
+        let message = if project {
+            "404 Project Not Found"
+        } else {
+            "404 Group Not Found"
+        };
         return json_reply(404, json!({"message": message}));
     };
     // Inherited from ancestor groups too; the highest level wins.
     let parts: Vec<&str> = id.split('/').collect();
-    let inherited = (1..parts.len()).filter_map(|n| state.groups.get(&parts[..n].join("/"))?.get(&user_id).copied());
-    let Some(level) = direct.get(&user_id).copied().into_iter().chain(inherited).max() else {
+    let inherited = (1..parts.len()).filter_map(|n| {
+        state
+            .groups
+            .get(&parts[..n].join("/"))?
+            .get(&user_id)
+            .copied()
+    });
+    let Some(level) = direct
+        .get(&user_id)
+        .copied()
+        .into_iter()
+        .chain(inherited)
+        .max()
+    else {
         return json_reply(404, json!({"message": "404 Not found"}));
     };
     let user = state

@@ -7,7 +7,14 @@ use super::fake_gitlab::{FakeUser, Mode, TokenRecord};
 use super::servers::{Reply, Req, reply};
 
 pub fn json_reply(status: u16, body: Value) -> Reply {
-    reply(status, &[("content-type", "application/json"), ("cache-control", "no-cache")], body.to_string())
+    reply(
+        status,
+        &[
+            ("content-type", "application/json"),
+            ("cache-control", "no-cache"),
+        ],
+        body.to_string(),
+    )
 }
 
 pub fn unauthorized() -> Reply {
@@ -15,12 +22,21 @@ pub fn unauthorized() -> Reply {
 }
 
 pub fn invalid_token(description: &str) -> Reply {
-    let www = format!("Bearer realm=\"\", error=\"invalid_token\", error_description=\"{description}\"");
+    let www =
+        format!("Bearer realm=\"\", error=\"invalid_token\", error_description=\"{description}\"");
     let body = json!({"error": "invalid_token", "error_description": description}).to_string();
-    reply(401, &[("content-type", "application/json"), ("www-authenticate", &www)], body)
+    reply(
+        401,
+        &[
+            ("content-type", "application/json"),
+            ("www-authenticate", &www),
+        ],
+        body,
+    )
 }
 
-pub const HIGHER_PRIVILEGES: &str = "The request requires higher privileges than provided by the access token.";
+pub const HIGHER_PRIVILEGES: &str =
+    "The request requires higher privileges than provided by the access token.";
 
 pub fn insufficient_scope(allowed: &[&str]) -> Reply {
     let scope = allowed.join(" ");
@@ -28,7 +44,14 @@ pub fn insufficient_scope(allowed: &[&str]) -> Reply {
         "Bearer realm=\"\", error=\"insufficient_scope\", error_description=\"{HIGHER_PRIVILEGES}\", scope=\"{scope}\""
     );
     let body = json!({"error": "insufficient_scope", "error_description": HIGHER_PRIVILEGES, "scope": scope});
-    reply(403, &[("content-type", "application/json"), ("www-authenticate", &www)], body.to_string())
+    reply(
+        403,
+        &[
+            ("content-type", "application/json"),
+            ("www-authenticate", &www),
+        ],
+        body.to_string(),
+    )
 }
 
 pub const SIGN_IN_PAGE: &str = "<!DOCTYPE html>\n<html lang=\"en\">\n<head><title>Sign in · GitLab</title></head>\n<body>\n<form class=\"new_user\" action=\"/users/sign_in\" method=\"post\">\n<label for=\"user_login\">Username or primary email</label><input type=\"text\" name=\"user[login]\" id=\"user_login\">\n<label for=\"user_password\">Password</label><input type=\"password\" name=\"user[password]\" id=\"user_password\">\n<button type=\"submit\">Sign in</button>\n</form>\n</body>\n</html>\n";
@@ -51,10 +74,21 @@ pub fn mode_reply(mode: &Mode, req: &Req) -> Reply {
             "Retry later\n",
         ),
         Mode::ServerError => json_reply(500, json!({"message": "500 Internal Server Error"})),
-        Mode::LoginPage => reply(200, &[("content-type", "text/html; charset=utf-8")], SIGN_IN_PAGE),
+        Mode::LoginPage => reply(
+            200,
+            &[("content-type", "text/html; charset=utf-8")],
+            SIGN_IN_PAGE,
+        ),
         Mode::RedirectTo(base) => {
             let location = format!("{}{}", base.trim_end_matches('/'), req.path_and_query());
-            reply(302, &[("location", location.as_str()), ("content-type", "text/html; charset=utf-8")], "<html><body>You are being <a href=\"\">redirected</a>.</body></html>")
+            reply(
+                302,
+                &[
+                    ("location", location.as_str()),
+                    ("content-type", "text/html; charset=utf-8"),
+                ],
+                "<html><body>You are being <a href=\"\">redirected</a>.</body></html>",
+            )
         }
     }
 }

@@ -11,5 +11,7 @@ pub mod servers;
 
 pub use bin::{Output, run_bin};
 pub use certs::{Leaf, Pki};
-pub use fake_gitlab::{FakeGitLab, FakeUser, Logged, Mode, TokenRecord, days_from_today, new_secret};
+pub use fake_gitlab::{
+    FakeGitLab, FakeUser, Logged, Mode, TokenRecord, days_from_today, new_secret,
+};
 pub use servers::Server;

@@ -63,7 +63,9 @@ impl Drop for Server {
 
 fn bind() -> std::net::TcpListener {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-    listener.set_nonblocking(true).expect("non-blocking listener");
+    listener
+        .set_nonblocking(true)
+        .expect("non-blocking listener");
     listener
 }
 
@@ -122,11 +124,14 @@ pub type Handler = Arc<dyn Fn(Req) -> Pin<Box<dyn Future<Output = Reply> + Send>
 
 /// A response with `status`, `headers` and `body`.
 pub fn reply(status: u16, headers: &[(&str, &str)], body: impl Into<Bytes>) -> Reply {
-    let mut builder = Response::builder().status(StatusCode::from_u16(status).expect("valid status"));
+    let mut builder =
+        Response::builder().status(StatusCode::from_u16(status).expect("valid status"));
     for (name, value) in headers {
         builder = builder.header(*name, *value);
     }
-    builder.body(Full::new(body.into())).expect("valid response")
+    builder
+        .body(Full::new(body.into()))
+        .expect("valid response")
 }
 
 /// The HTTP versions a server offers in the TLS handshake (ALPN).
@@ -140,12 +145,14 @@ pub enum Alpn {
 
 /// The TLS side of a server presenting `leaf` (ring, TLS 1.2 and 1.3).
 pub fn tls_acceptor(leaf: &Leaf, alpn: Alpn) -> TlsAcceptor {
-    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .expect("ring supports the default versions")
-        .with_no_client_auth()
-        .with_single_cert(leaf.chain.clone(), leaf.key())
-        .expect("the key matches the certificate");
+    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("ring supports the default versions")
+    .with_no_client_auth()
+    .with_single_cert(leaf.chain.clone(), leaf.key())
+    .expect("the key matches the certificate");
     config.alpn_protocols = match alpn {
         Alpn::Http1 => vec![b"http/1.1".to_vec()],
         Alpn::H2AndHttp1 => vec![b"h2".to_vec(), b"http/1.1".to_vec()],
@@ -171,9 +178,13 @@ where
         }
     });
     if h2 {
-        let _ = hyper::server::conn::http2::Builder::new(TokioExecutor::new()).serve_connection(TokioIo::new(io), service).await;
+        let _ = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
+            .serve_connection(TokioIo::new(io), service)
+            .await;
     } else {
-        let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(io), service).await;
+        let _ = hyper::server::conn::http1::Builder::new()
+            .serve_connection(TokioIo::new(io), service)
+            .await;
     }
 }
 
@@ -211,7 +222,16 @@ pub const NGINX_404: &str = "<html>\r\n<head><title>404 Not Found</title></head>
 
 /// A web server that is not GitLab: nginx's 404 HTML page for every path.
 pub fn not_gitlab(leaf: &Leaf) -> Server {
-    https(leaf, handler(|_| reply(404, &[("content-type", "text/html"), ("server", "nginx/1.24.0")], NGINX_404)))
+    https(
+        leaf,
+        handler(|_| {
+            reply(
+                404,
+                &[("content-type", "text/html"), ("server", "nginx/1.24.0")],
+                NGINX_404,
+            )
+        }),
+    )
 }
 
 /// Redirects every request to the same path and query on `target` (e.g. `https://gitlab.example.com`).
@@ -221,7 +241,14 @@ pub fn redirect_to(leaf: &Leaf, target: &str) -> Server {
         leaf,
         handler(move |req| {
             let location = format!("{target}{}", req.path_and_query());
-            reply(302, &[("location", location.as_str()), ("content-type", "text/html; charset=utf-8")], "<html><body>You are being <a href=\"\">redirected</a>.</body></html>")
+            reply(
+                302,
+                &[
+                    ("location", location.as_str()),
+                    ("content-type", "text/html; charset=utf-8"),
+                ],
+                "<html><body>You are being <a href=\"\">redirected</a>.</body></html>",
+            )
         }),
     )
 }
