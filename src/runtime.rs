@@ -17,8 +17,8 @@ use crate::tls::Trust;
 use crate::token::Token;
 use crate::ui;
 use crate::validation::{self, Requirements, Validation};
-use crate::vault::{Keychain, Metadata, StoreKind, StoredToken};
-use crate::wizard::{self, Effect, Msg, SaveError, Saved, Setup, State};
+use crate::vault::StoreKind;
+use crate::wizard::{self, Effect, Msg, Setup, State};
 
 /// How the effects are performed.
 #[derive(Clone)]
@@ -164,7 +164,14 @@ impl Performer {
                 entry,
             } => {
                 tokio::spawn(async move {
-                    let result = save(&options, &token, *entry).await;
+                    let result = crate::vault::save(
+                        options.store,
+                        options.keychain_timeout,
+                        &options.metadata_path,
+                        &token,
+                        *entry,
+                    )
+                    .await;
                     let _ = tx.send(Msg::Saved(ticket, result));
                 });
             }
@@ -202,33 +209,6 @@ pub async fn validate(
             )
         }
     }
-}
-
-async fn save(
-    options: &Options,
-    token: &Token,
-    mut entry: StoredToken,
-) -> Result<Saved, SaveError> {
-    let keychain = Keychain::open(options.store, options.keychain_timeout)
-        .await
-        .map_err(SaveError::Keychain)?;
-    keychain
-        .store_verified(&entry.account, token)
-        .await
-        .map_err(SaveError::Keychain)?;
-    entry.store = keychain.kind();
-    let account = entry.account.clone();
-    let path = options.metadata_path.clone();
-    let write_path = path.clone();
-    tokio::task::spawn_blocking(move || Metadata::upsert(&write_path, entry))
-        .await
-        .map_err(|e| SaveError::Metadata(e.to_string()))?
-        .map_err(|e| SaveError::Metadata(e.to_string()))?;
-    Ok(Saved {
-        account,
-        store: keychain.kind().name().to_owned(),
-        metadata_path: path,
-    })
 }
 
 /// Opens a URL in the desktop's browser; refuses where there is none (SSH), rather than

@@ -45,6 +45,17 @@ fn profile() {
 }
 
 #[test]
+fn profile_with_expiring_tokens() {
+    let mut setup = setup();
+    setup.expiring = vec![
+        ("repo-scanner@gitlab.example.com".into(), 5),
+        ("mr-reviewer@gitlab.com".into(), -2),
+    ];
+    let (s, _) = State::new(setup);
+    snap("01_profile_expiring", &s);
+}
+
+#[test]
 fn host() {
     let mut s = new_state();
     key(&mut s, KeyCode::Enter);

@@ -1,5 +1,6 @@
 //! The command line: `setup` (the wizard, the default) and `verify`.
 
+mod add;
 mod check;
 mod get;
 mod git_credential;
@@ -59,6 +60,11 @@ pub enum Command {
     /// GitLab). Exit codes: 0 reachable with valid TLS and GitLab detected, 1 problems found,
     /// 2 usage error.
     Check(CheckArgs),
+    /// Store a token piped on standard input after validating it live (the scriptable setup).
+    ///
+    /// Exit codes: 0 stored, 1 the token fails a check (nothing stored), 2 usage error,
+    /// 3 host unreachable or TLS failure, 4 keychain unavailable.
+    Add(AddArgs),
     /// List stored tokens: host, name, user, scopes, expiry, last verified, store (no keychain needed).
     Status(StatusArgs),
     /// Print a stored token on standard output, for scripts: GITLAB_TOKEN=$(gitlab-token get).
@@ -69,6 +75,34 @@ pub enum Command {
     GitCredential(GitCredentialArgs),
     /// Configure git to use gitlab-token for one stored host's HTTPS credentials.
     SetupGit(SetupGitArgs),
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct AddArgs {
+    /// GitLab address.
+    #[arg(long, value_name = "URL")]
+    pub host: String,
+    /// Integration profile: repo-scanner, mr-reviewer, mr-tracker or custom.
+    #[arg(long, value_name = "NAME", conflicts_with = "profile_file")]
+    pub profile: Option<String>,
+    /// Your own profile, a TOML file.
+    #[arg(long, value_name = "PATH")]
+    pub profile_file: Option<PathBuf>,
+    /// The NAME in the keychain account NAME@HOST (default: the profile's id).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Also check the account's role on this group or project path.
+    #[arg(long, value_name = "PATH")]
+    pub target: Option<String>,
+    /// Extra CA certificate(s), PEM.
+    #[arg(long, value_name = "PATH")]
+    pub ca_file: Option<PathBuf>,
+    /// secret-service (default on Linux), keyutils, macos-keychain, windows, or file.
+    #[arg(long, value_name = "STORE", value_parser = parse_store)]
+    pub store: Option<crate::vault::StoreKind>,
+    /// Seconds each network call may take.
+    #[arg(long, value_name = "SECONDS", default_value_t = 8)]
+    pub timeout: u64,
 }
 
 #[derive(Debug, ClapArgs)]
@@ -214,6 +248,7 @@ pub async fn run(args: Args) -> u8 {
         Some(Command::Verify(v)) => verify::run(v).await,
         Some(Command::Setup(p)) => setup::run(p).await,
         Some(Command::Check(c)) => check::run(c).await,
+        Some(Command::Add(a)) => add::run(a).await,
         Some(Command::Status(a)) => status::run(a).await,
         Some(Command::Get(a)) => get::get(a).await,
         Some(Command::Forget(a)) => get::forget(a).await,

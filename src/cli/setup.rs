@@ -55,6 +55,7 @@ pub async fn run(p: Preselect) -> u8 {
         remote: git_remote().await,
         ca_file: p.ca_file,
         name: p.name,
+        expiring: expiring(&metadata_path),
     };
     let options = runtime::Options {
         timeout: Duration::from_secs(p.timeout.max(1)),
@@ -71,6 +72,25 @@ pub async fn run(p: Preselect) -> u8 {
             exit::CHECK_FAILED
         }
     }
+}
+
+/// Stored tokens that are expired or expire within the warning window.
+fn expiring(path: &std::path::Path) -> Vec<(String, i64)> {
+    let today = OffsetDateTime::now_utc().date();
+    crate::vault::Metadata::load(path)
+        .map(|m| {
+            m.tokens
+                .iter()
+                .filter_map(|t| {
+                    let days = (crate::gitlab::types::parse_date(t.expires_at.as_deref()?)?
+                        - today)
+                        .whole_days();
+                    (days <= crate::validation::EXPIRY_WARNING_DAYS)
+                        .then(|| (t.account.clone(), days))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The current directory's GitLab remote, if any (`git remote -v`, bounded by a timeout).

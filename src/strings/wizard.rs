@@ -36,6 +36,14 @@ pub fn help(step: Step, custom_open: bool) -> &'static str {
     }
 }
 
+pub fn expiring_line(account: &str, days: i64) -> String {
+    if days < 0 {
+        format!("! {account} has EXPIRED: set up a new one.")
+    } else {
+        format!("! {account} expires in {days} days: replace it soon.")
+    }
+}
+
 pub const PROFILE_INTRO: &str =
     "Pick the integration this token is for. Each needs certain scopes and a minimum role.";
 pub const CUSTOM_INTRO: &str = "Pick the scopes (Space) and the minimum role (←→).";

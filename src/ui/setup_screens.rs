@@ -41,12 +41,24 @@ pub fn profile(state: &State, frame: &mut Frame, area: Rect) {
         frame.render_widget(Paragraph::new(lines), area);
         return;
     }
-    let [intro, list, detail] = Layout::vertical([
+    let [expiring, intro, list, detail] = Layout::vertical([
+        Constraint::Length(state.expiring.len().min(3) as u16),
         Constraint::Length(2),
         Constraint::Length(state.profiles.len() as u16 + 1),
         Constraint::Min(3),
     ])
     .areas(area);
+    let warnings: Vec<Line> = state
+        .expiring
+        .iter()
+        .map(|(account, days)| {
+            Line::from(Span::styled(
+                text::expiring_line(account, *days),
+                theme.warn,
+            ))
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(warnings), expiring);
     frame.render_widget(paragraph(vec![Line::from(text::PROFILE_INTRO)]), intro);
     let rows: Vec<Line> = state
         .profiles

@@ -37,6 +37,40 @@ pub struct StoredToken {
     pub target: Option<String>,
 }
 
+impl StoredToken {
+    /// The facts about a token that was just validated (`info`, `user`) on `instance`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        instance: &crate::instance::Instance,
+        name: &str,
+        profile: &str,
+        info: &crate::gitlab::types::TokenInfo,
+        user: &crate::gitlab::types::User,
+        verified_at: &str,
+        ca_file: Option<PathBuf>,
+        target: Option<String>,
+    ) -> StoredToken {
+        StoredToken {
+            account: super::account(name, &instance.key()),
+            host: instance.key(),
+            url: instance.base_url(),
+            name: name.to_owned(),
+            profile: profile.to_owned(),
+            store: StoreKind::platform_default(),
+            username: user.username.clone(),
+            user_id: user.id,
+            bot: user.bot,
+            token_id: info.id,
+            token_name: info.name.clone(),
+            scopes: info.scopes.clone(),
+            expires_at: info.expires_at.clone(),
+            verified_at: verified_at.to_owned(),
+            ca_file,
+            target,
+        }
+    }
+}
+
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Metadata {
     #[serde(default, rename = "token")]

@@ -1,11 +1,60 @@
 //! Where tokens live: the OS keychain for the secret, a metadata file for the facts about it.
 
+use std::path::PathBuf;
+
 pub mod file_store;
 pub mod keychain;
 pub mod metadata;
 
 pub use keychain::{Keychain, SERVICE, StoreKind, VaultError};
 pub use metadata::{Metadata, MetadataError, StoredToken};
+
+/// What was saved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Saved {
+    pub account: String,
+    pub store: String,
+    pub metadata_path: PathBuf,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SaveError {
+    /// Nothing was stored.
+    Keychain(VaultError),
+    /// The token is in the keychain, but the metadata file could not be written.
+    Metadata(String),
+}
+
+/// Stores the token in `store`, reads it back, then records the facts in the metadata file.
+/// The metadata is written only once the secret is safely stored.
+pub async fn save(
+    store: StoreKind,
+    timeout: std::time::Duration,
+    metadata_path: &std::path::Path,
+    token: &crate::token::Token,
+    mut entry: StoredToken,
+) -> Result<Saved, SaveError> {
+    let keychain = Keychain::open(store, timeout)
+        .await
+        .map_err(SaveError::Keychain)?;
+    keychain
+        .store_verified(&entry.account, token)
+        .await
+        .map_err(SaveError::Keychain)?;
+    entry.store = keychain.kind();
+    let account = entry.account.clone();
+    let path = metadata_path.to_owned();
+    let write_path = path.clone();
+    tokio::task::spawn_blocking(move || Metadata::upsert(&write_path, entry))
+        .await
+        .map_err(|e| SaveError::Metadata(e.to_string()))?
+        .map_err(|e| SaveError::Metadata(e.to_string()))?;
+    Ok(Saved {
+        account,
+        store: keychain.kind().name().to_owned(),
+        metadata_path: path,
+    })
+}
 
 /// The keychain account for a token: `NAME@HOST` (HOST is `host[:port][/path]`).
 pub fn account(name: &str, host_key: &str) -> String {

@@ -9,7 +9,7 @@ use crate::gitlab::links;
 use crate::instance::Instance;
 use crate::strings::wizard as text;
 use crate::token::Token;
-use crate::vault::{self, StoredToken};
+use crate::vault::StoredToken;
 
 /// GitLab allows at most 365 days (400 behind a feature flag); 90 is a sensible default.
 pub const DEFAULT_EXPIRY_DAYS: u32 = 90;
@@ -249,24 +249,16 @@ impl State {
         let (Some(info), Some(user)) = (v.token.as_ref(), v.user.as_ref()) else {
             return Vec::new();
         };
-        let entry = StoredToken {
-            account: vault::account(&self.name, &instance.key()),
-            host: instance.key(),
-            url: instance.base_url(),
-            name: self.name.clone(),
-            profile: profile.id.clone(),
-            store: vault::StoreKind::platform_default(),
-            username: user.username.clone(),
-            user_id: user.id,
-            bot: user.bot,
-            token_id: info.id,
-            token_name: info.name.clone(),
-            scopes: info.scopes.clone(),
-            expires_at: info.expires_at.clone(),
-            verified_at: self.validated_at.clone().unwrap_or_default(),
-            ca_file: self.ca_file.clone(),
-            target: self.target(),
-        };
+        let entry = StoredToken::new(
+            instance,
+            &self.name,
+            &profile.id,
+            info,
+            user,
+            self.validated_at.as_deref().unwrap_or_default(),
+            self.ca_file.clone(),
+            self.target(),
+        );
         let ticket = self.next_ticket();
         self.save.start(ticket);
         self.step = Step::Save;

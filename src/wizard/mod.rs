@@ -17,7 +17,8 @@ use crate::probe::{Report, StageResult};
 use crate::profile::Profile;
 use crate::token::Token;
 use crate::validation::{Requirements, Validation};
-use crate::vault::{StoredToken, VaultError};
+use crate::vault::StoredToken;
+pub use crate::vault::{SaveError, Saved};
 
 pub use keys::DEFAULT_EXPIRY_DAYS;
 
@@ -99,6 +100,8 @@ pub struct State {
     pub save: Task<Result<Saved, SaveError>>,
     pub confirm_quit: bool,
     pub notice: Option<String>,
+    /// Stored tokens that are expired or expire soon, shown on the first screen.
+    pub expiring: Vec<(String, i64)>,
     pub spinner: usize,
     last_ticket: u64,
     /// Set by `update` when the screen must be drawn again.
@@ -167,22 +170,6 @@ impl CustomPick {
     }
 }
 
-/// What was saved.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Saved {
-    pub account: String,
-    pub store: String,
-    pub metadata_path: PathBuf,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SaveError {
-    /// Nothing was stored.
-    Keychain(VaultError),
-    /// The token is in the keychain, but the metadata file could not be written.
-    Metadata(String),
-}
-
 /// Inputs to the wizard: keys from the terminal, and results from the runtime.
 pub enum Msg {
     Key(KeyEvent),
@@ -233,6 +220,8 @@ pub struct Setup {
     pub remote: Option<(Instance, String)>,
     pub ca_file: Option<PathBuf>,
     pub name: Option<String>,
+    /// Stored tokens that are expired or expire soon: (account, days left).
+    pub expiring: Vec<(String, i64)>,
 }
 
 impl State {
@@ -280,6 +269,7 @@ impl State {
             save: Task::default(),
             confirm_quit: false,
             notice: None,
+            expiring: setup.expiring,
             spinner: 0,
             last_ticket: 0,
             dirty: true,

@@ -25,6 +25,7 @@ pub fn setup() -> Setup {
         remote: None,
         ca_file: None,
         name: None,
+        expiring: vec![],
     }
 }
 

@@ -1,0 +1,121 @@
+//! `gitlab-token add`: the scriptable setup. Reads a token from standard input, validates it live
+//! with the same checks as the wizard, and stores it only if every check passes.
+
+use std::io::{IsTerminal, Read};
+use std::time::Duration;
+
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::stored::KEYCHAIN_TIMEOUT;
+use super::{AddArgs, exit, load_profile, parse_host};
+use crate::gitlab::access::Role;
+use crate::strings::vault as vault_text;
+use crate::token::Token;
+use crate::validation::Requirements;
+use crate::vault::{self, SaveError, StoreKind, StoredToken, metadata};
+
+pub async fn run(args: AddArgs) -> u8 {
+    let instance = match parse_host(&args.host) {
+        Ok(i) => i,
+        Err(e) => return usage(&e),
+    };
+    let profile = match load_profile(args.profile.as_deref(), args.profile_file.as_ref()) {
+        Ok(p) => p,
+        Err(e) => return usage(&e.to_string()),
+    };
+    let Some(name) = args
+        .name
+        .clone()
+        .or_else(|| profile.as_ref().map(|p| p.id.clone()))
+    else {
+        return usage("name the token with --name or --profile");
+    };
+    if std::io::stdin().is_terminal() {
+        return usage(
+            "pipe the token on standard input (never as an argument), or use `gitlab-token setup`",
+        );
+    }
+    let mut raw = String::new();
+    if let Err(e) = std::io::stdin().take(64 * 1024).read_to_string(&mut raw) {
+        return usage(&format!("cannot read the token from standard input: {e}"));
+    }
+    let token = Token::new(raw);
+    if token.is_empty() {
+        return usage("standard input held no token");
+    }
+    let metadata_path = match metadata::default_path() {
+        Ok(p) => p,
+        Err(e) => return usage(&e.to_string()),
+    };
+    let needs = Requirements {
+        scopes: profile
+            .as_ref()
+            .map(|p| p.scope_names())
+            .unwrap_or_default(),
+        role: profile.as_ref().map_or(Role::Reporter, |p| p.role),
+        target: args.target.clone(),
+    };
+    let timeout = Duration::from_secs(args.timeout.max(1));
+    let v =
+        crate::runtime::validate(&instance, args.ca_file.clone(), &token, &needs, timeout).await;
+    let (Some(info), Some(user)) = (v.token.as_ref().filter(|_| v.ok()), v.user.as_ref()) else {
+        for p in &v.problems {
+            eprintln!(
+                "gitlab-token add: {}: {}\n  fix: {}",
+                p.kind.as_str(),
+                p.message,
+                p.fix
+            );
+        }
+        eprintln!("gitlab-token add: nothing was stored");
+        return if v.unreachable() {
+            exit::UNREACHABLE
+        } else {
+            exit::CHECK_FAILED
+        };
+    };
+    let at = OffsetDateTime::now_utc()
+        .format(&Rfc3339)
+        .unwrap_or_default();
+    let profile_id = profile.as_ref().map_or("custom", |p| p.id.as_str());
+    let entry = StoredToken::new(
+        &instance,
+        &name,
+        profile_id,
+        info,
+        user,
+        &at,
+        args.ca_file.clone(),
+        args.target.clone(),
+    );
+    let store = args.store.unwrap_or_else(StoreKind::platform_default);
+    match vault::save(store, KEYCHAIN_TIMEOUT, &metadata_path, &token, entry).await {
+        Ok(saved) => {
+            println!(
+                "Stored {} in the {} (verified; expires {}).",
+                saved.account,
+                saved.store,
+                info.expires_at.as_deref().unwrap_or("never")
+            );
+            exit::OK
+        }
+        Err(SaveError::Keychain(e)) => {
+            let p = vault_text::problem(&e);
+            eprintln!(
+                "gitlab-token add: {}\n  fix: {}\n  nothing was stored",
+                p.message, p.fix
+            );
+            exit::KEYCHAIN
+        }
+        Err(SaveError::Metadata(detail)) => {
+            eprintln!("gitlab-token add: {}", vault_text::metadata_failed(&detail));
+            exit::CHECK_FAILED
+        }
+    }
+}
+
+fn usage(message: &str) -> u8 {
+    eprintln!("gitlab-token add: {message}");
+    exit::USAGE
+}
