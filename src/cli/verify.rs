@@ -12,7 +12,7 @@ use crate::runtime;
 use crate::strings::vault as vault_text;
 use crate::token::Token;
 use crate::validation::{Requirements, Status, Validation};
-use crate::vault::{self, Keychain, Metadata, StoreKind, metadata};
+use crate::vault::{self, Keychain, Metadata, StoreKind, StoredToken, metadata};
 
 #[derive(Serialize)]
 struct Report<'a> {
@@ -47,7 +47,7 @@ pub async fn run(args: VerifyArgs) -> u8 {
         Ok(i) => i,
         Err(e) => return usage(&e),
     };
-    let profile = match load_profile(args.profile.as_deref(), None) {
+    let mut profile = match load_profile(args.profile.as_deref(), None) {
         Ok(p) => p,
         Err(e) => return usage(&e.to_string()),
     };
@@ -55,6 +55,7 @@ pub async fn run(args: VerifyArgs) -> u8 {
         .name
         .clone()
         .or_else(|| profile.as_ref().map(|p| p.id.clone()));
+    let (mut ca_file, mut target) = (args.ca_file.clone(), args.target.clone());
     let token = if std::io::stdin().is_terminal() {
         let Some(name) = name.as_deref() else {
             return usage(
@@ -62,7 +63,15 @@ pub async fn run(args: VerifyArgs) -> u8 {
             );
         };
         let account = vault::account(name, &instance.key());
-        let stored = match Keychain::open(stored_kind(&account), Duration::from_secs(10)).await {
+        // The stored token's own facts fill in what the command line leaves out.
+        let entry = stored_entry(&account);
+        if let Some(entry) = &entry {
+            ca_file = ca_file.or_else(|| entry.ca_file.clone());
+            target = target.or_else(|| entry.target.clone());
+            profile = profile.or_else(|| crate::profile::Profile::by_id(&entry.profile).ok());
+        }
+        let store = entry.map_or_else(StoreKind::platform_default, |e| e.store);
+        let stored = match Keychain::open(store, Duration::from_secs(10)).await {
             Ok(k) => k.get(&account).await,
             Err(e) => Err(e),
         };
@@ -91,11 +100,11 @@ pub async fn run(args: VerifyArgs) -> u8 {
             .map(|p| p.scope_names())
             .unwrap_or_default(),
         role: profile.as_ref().map_or(Role::Reporter, |p| p.role),
-        target: args.target.clone(),
+        target,
     };
     let v = runtime::validate(
         &instance,
-        args.ca_file.clone(),
+        ca_file,
         &token,
         &needs,
         Duration::from_secs(args.timeout.max(1)),
@@ -115,13 +124,10 @@ pub async fn run(args: VerifyArgs) -> u8 {
     }
 }
 
-/// The store a token was saved in, per the metadata file (the platform default otherwise).
-fn stored_kind(account: &str) -> StoreKind {
-    metadata::default_path()
-        .ok()
-        .and_then(|p| Metadata::load(&p).ok())
-        .and_then(|m| m.find(account).map(|t| t.store))
-        .unwrap_or_else(StoreKind::platform_default)
+/// The metadata of a stored token, if the file knows it.
+fn stored_entry(account: &str) -> Option<StoredToken> {
+    let path = metadata::default_path().ok()?;
+    Metadata::load(&path).ok()?.find(account).cloned()
 }
 
 fn usage(message: &str) -> u8 {
