@@ -180,6 +180,41 @@ impl Performer {
                     let _ = tx.send(Msg::BrowserOpened(open_browser(&url)));
                 });
             }
+            Effect::LoadOld {
+                ticket,
+                account,
+                store,
+            } => {
+                tokio::spawn(async move {
+                    let old =
+                        match crate::vault::Keychain::open(store, options.keychain_timeout).await {
+                            Ok(keychain) => keychain.get(&account).await,
+                            Err(e) => Err(e),
+                        };
+                    let _ = tx.send(Msg::OldLoaded(ticket, old));
+                });
+            }
+            Effect::RevokeOld {
+                ticket,
+                instance,
+                ca_file,
+                token,
+            } => {
+                tokio::spawn(async move {
+                    let result = match Client::new(
+                        &instance,
+                        &Trust::with_ca_file(ca_file),
+                        options.timeout,
+                    ) {
+                        Ok(client) => client
+                            .revoke_self(&token)
+                            .await
+                            .map_err(|e| crate::strings::validation::api_problem(&e).message),
+                        Err(e) => Err(e.to_string()),
+                    };
+                    let _ = tx.send(Msg::OldRevoked(ticket, result));
+                });
+            }
             Effect::Quit => {}
         }
     }

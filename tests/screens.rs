@@ -47,10 +47,9 @@ fn profile() {
 #[test]
 fn profile_with_expiring_tokens() {
     let mut setup = setup();
-    setup.expiring = vec![
-        ("repo-scanner@gitlab.example.com".into(), 5),
-        ("mr-reviewer@gitlab.com".into(), -2),
-    ];
+    let mut expired = stored("2026-11-21", &["api"]);
+    expired.account = "mr-reviewer@gitlab.com".into();
+    setup.expiring = vec![(stored("2026-11-28", &["read_api"]), 5), (expired, -2)];
     let (s, _) = State::new(setup);
     snap("01_profile_expiring", &s);
 }
@@ -220,4 +219,36 @@ fn quit_confirmation() {
     paste(&mut s, TOKEN);
     ctrl(&mut s, 'c');
     snap("11_quit_confirm", &s);
+}
+
+#[test]
+fn replacing() {
+    let mut s = replacing_state();
+    snap("12_replace_generate", &s);
+    key(&mut s, KeyCode::Enter);
+    paste(&mut s, TOKEN);
+    let t = ticket_of(&key(&mut s, KeyCode::Enter));
+    let needs = s.needs();
+    let v = validation_for(&needs, &["read_api", "read_repository", "read_user"]);
+    update(&mut s, Msg::Validated(t, Box::new(v), "t".into()));
+    let t = ticket_of(&key(&mut s, KeyCode::Enter));
+    let saved = Saved {
+        account: "repo-scanner@gitlab.example.com".into(),
+        store: "Secret Service (GNOME Keyring / KWallet)".into(),
+        metadata_path: "/home/ada/.config/gitlab-token/tokens.toml".into(),
+    };
+    update(&mut s, Msg::Saved(t, Ok(saved)));
+    snap("12_replace_done_offer_revoke", &s);
+    let t = ticket_of_load(&key(&mut s, KeyCode::Char('r')));
+    update(&mut s, Msg::OldRevoked(t, Ok(())));
+    snap("12_replace_done_revoked", &s);
+    assert!(!render_80(&s).contains("TESTONLYold"));
+}
+
+fn render_80(state: &State) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    terminal
+        .draw(|f| gitlab_token::ui::render(state, f))
+        .unwrap();
+    terminal.backend().to_string()
 }

@@ -197,6 +197,9 @@ pub struct Preselect {
     /// Seconds each network check may take.
     #[arg(long, value_name = "SECONDS", default_value_t = 8)]
     pub timeout: u64,
+    /// Replace this stored token (NAME@HOST) with a new one made by hand (guided rotation).
+    #[arg(long, value_name = "NAME@HOST")]
+    pub replace: Option<String>,
     /// Where to store the token: the platform keychain (default), `keyutils` (Linux kernel
     /// keyring: gone at logout or reboot) or `file` (a 0600 file: only if you ask for it).
     #[arg(long, value_name = "STORE", value_parser = parse_store)]

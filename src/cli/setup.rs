@@ -47,6 +47,19 @@ pub async fn run(p: Preselect) -> u8 {
     {
         profiles.insert(0, own.clone());
     }
+    let replace = match p.replace.as_deref() {
+        None => None,
+        Some(account) => match crate::vault::Metadata::load(&metadata_path)
+            .ok()
+            .and_then(|m| m.find(account).cloned())
+        {
+            Some(entry) => Some(entry),
+            None => {
+                eprintln!("gitlab-token: no stored token {account}; see `gitlab-token status`");
+                return exit::USAGE;
+            }
+        },
+    };
     let setup = Setup {
         today: OffsetDateTime::now_utc().date(),
         profiles,
@@ -56,6 +69,7 @@ pub async fn run(p: Preselect) -> u8 {
         ca_file: p.ca_file,
         name: p.name,
         expiring: expiring(&metadata_path),
+        replace,
     };
     let options = runtime::Options {
         timeout: Duration::from_secs(p.timeout.max(1)),
@@ -75,7 +89,7 @@ pub async fn run(p: Preselect) -> u8 {
 }
 
 /// Stored tokens that are expired or expire within the warning window.
-fn expiring(path: &std::path::Path) -> Vec<(String, i64)> {
+fn expiring(path: &std::path::Path) -> Vec<(crate::vault::StoredToken, i64)> {
     let today = OffsetDateTime::now_utc().date();
     crate::vault::Metadata::load(path)
         .map(|m| {
@@ -85,8 +99,7 @@ fn expiring(path: &std::path::Path) -> Vec<(String, i64)> {
                     let days = (crate::gitlab::types::parse_date(t.expires_at.as_deref()?)?
                         - today)
                         .whole_days();
-                    (days <= crate::validation::EXPIRY_WARNING_DAYS)
-                        .then(|| (t.account.clone(), days))
+                    (days <= crate::validation::EXPIRY_WARNING_DAYS).then(|| (t.clone(), days))
                 })
                 .collect()
         })

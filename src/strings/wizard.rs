@@ -157,6 +157,41 @@ pub fn browser_failed(e: &str) -> String {
 pub const PASTE_INTRO: &str =
     "Paste the token (it is never shown; only its length and last 4 characters).";
 pub const PASTE_FIRST: &str = "Paste the token first.";
+pub const SAME_AS_OLD: &str = "That is the token being replaced: paste the new one.";
+
+pub fn replace_bad_url(url: &str) -> String {
+    format!(
+        "The stored address {url} is not usable; run gitlab-token setup for a new token instead."
+    )
+}
+
+pub fn replacing_intro(account: &str, expires: &str) -> String {
+    format!("Replacing {account} (expires {expires}). The new token needs at least its scopes.")
+}
+
+pub const HELP_REPLACE: &str = "r replace the first expiring  ";
+pub const HELP_REVOKE: &str = "r revoke the old token  ";
+
+pub fn old_token_line(loaded: Option<&Result<crate::token::Token, String>>) -> String {
+    match loaded {
+        None => "Reading the current token from the keychain…".into(),
+        Some(Ok(_)) => "The current token stays in place until the new one is saved.".into(),
+        Some(Err(e)) => {
+            format!("The current token could not be read ({e}); it cannot be revoked from here.")
+        }
+    }
+}
+
+pub fn revoke_line(revoke: Option<&Result<(), String>>, running: bool) -> String {
+    match (revoke, running) {
+        (_, true) => "Revoking the old token on GitLab…".into(),
+        (None, false) => {
+            "Press r to revoke the old token on GitLab now (it keeps working until then).".into()
+        }
+        (Some(Ok(())), _) => "The old token is revoked: it no longer works anywhere.".into(),
+        (Some(Err(e)), _) => format!("Revoking the old token failed: {e}. Press r to try again."),
+    }
+}
 pub const PASTE_EMPTY: &str = "(empty)";
 
 pub const VALIDATING: &str = "Checking the token against GitLab…";

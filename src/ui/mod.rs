@@ -56,7 +56,12 @@ pub fn render(state: &State, frame: &mut Frame) {
     if let Some(n) = &state.notice {
         frame.render_widget(Paragraph::new(Span::styled(n.as_str(), theme.warn)), notice);
     }
-    let help_text = text::help(state.step, state.custom.is_some());
+    let extra = match state.step {
+        Step::Profile if !state.expiring.is_empty() && state.custom.is_none() => text::HELP_REPLACE,
+        Step::Done if state.replacing.is_some() => text::HELP_REVOKE,
+        _ => "",
+    };
+    let help_text = format!("{extra}{}", text::help(state.step, state.custom.is_some()));
     frame.render_widget(
         Paragraph::new(Span::styled(format!(" {help_text}"), theme.key_help)).style(theme.key_help),
         help,

@@ -51,9 +51,9 @@ pub fn profile(state: &State, frame: &mut Frame, area: Rect) {
     let warnings: Vec<Line> = state
         .expiring
         .iter()
-        .map(|(account, days)| {
+        .map(|(entry, days)| {
             Line::from(Span::styled(
-                text::expiring_line(account, *days),
+                text::expiring_line(&entry.account, *days),
                 theme.warn,
             ))
         })

@@ -54,20 +54,32 @@ pub fn generate(state: &State, frame: &mut Frame, area: Rect) {
         Owner::Personal => text::generate_intro_personal(),
         Owner::ServiceAccount => text::generate_intro_service_account(),
     };
-    let mut lines = vec![Line::from(intro), Line::default()];
+    let mut lines = Vec::new();
+    if let Some(r) = &state.replacing {
+        let expires = r.entry.expires_at.as_deref().unwrap_or("never");
+        lines.push(Line::from(Span::styled(
+            text::replacing_intro(&r.entry.account, expires),
+            theme.accent,
+        )));
+        lines.push(Line::from(Span::styled(
+            text::old_token_line(r.old.result.as_ref()),
+            theme.muted,
+        )));
+    }
+    lines.extend([Line::from(intro), Line::default()]);
     if let Some(link) = state.link() {
         lines.push(Line::from(Span::styled(link, theme.link)));
         lines.push(Line::from(Span::styled(text::SSH_NOTE, theme.muted)));
         lines.push(Line::default());
     }
-    if let Some(p) = &state.profile {
+    if state.profile.is_some() {
         lines.push(Line::from(vec![
             Span::styled("Name:   ", theme.accent),
             Span::raw(state.token_name()),
         ]));
         lines.push(Line::from(vec![
             Span::styled("Scopes: ", theme.accent),
-            Span::raw(p.scope_names().join(", ")),
+            Span::raw(state.needs().scopes.join(", ")),
         ]));
     }
     let expiry = state.today + time::Duration::days(i64::from(state.expiry_days));
@@ -193,16 +205,26 @@ pub fn done(state: &State, frame: &mut Frame, area: Rect) {
         })
         .unwrap_or_default();
     let path = saved.metadata_path.display().to_string();
-    let lines = text::done_lines(&saved.account, &saved.store, &path, &expires, &verify)
-        .into_iter()
-        .enumerate()
-        .map(|(i, l)| {
-            if i == 0 {
-                Line::from(Span::styled(l, theme.ok))
-            } else {
-                Line::from(l)
-            }
-        })
-        .collect();
+    let mut lines: Vec<Line> =
+        text::done_lines(&saved.account, &saved.store, &path, &expires, &verify)
+            .into_iter()
+            .enumerate()
+            .map(|(i, l)| {
+                if i == 0 {
+                    Line::from(Span::styled(l, theme.ok))
+                } else {
+                    Line::from(l)
+                }
+            })
+            .collect();
+    if let Some(r) = &state.replacing {
+        let style = match &r.revoke.result {
+            Some(Ok(())) => theme.ok,
+            Some(Err(_)) => theme.fail,
+            None => theme.warn,
+        };
+        let revoke = text::revoke_line(r.revoke.result.as_ref(), r.revoke.running());
+        lines.insert(0, Line::from(Span::styled(revoke, style)));
+    }
     frame.render_widget(paragraph(lines), area);
 }

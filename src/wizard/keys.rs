@@ -45,6 +45,7 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Step::Validate => validate(state, key),
         Step::Save => save(state, key),
         Step::Done => match key.code {
+            KeyCode::Char('r') if state.replacing.is_some() => state.revoke_old(),
             KeyCode::Enter | KeyCode::Char('q') | KeyCode::Esc => quit(state),
             _ => ignored(state),
         },
@@ -107,6 +108,10 @@ fn profile(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             } else {
                 state.choose_profile(chosen);
             }
+        }
+        KeyCode::Char('r') if !state.expiring.is_empty() => {
+            let entry = state.expiring[0].0.clone();
+            return state.begin_replacing(entry);
         }
         KeyCode::Char('q') | KeyCode::Esc => return request_quit(state),
         _ => return ignored(state),
@@ -283,7 +288,7 @@ impl State {
                     instance,
                     &self.token_name(),
                     &text::token_description(&profile.name),
-                    &profile.scope_names(),
+                    &self.needs().scopes,
                 ))
             }
             _ => None,
@@ -381,6 +386,8 @@ fn paste(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             *state.secret = trimmed;
             if state.secret.is_empty() {
                 state.notice = Some(text::PASTE_FIRST.into());
+            } else if state.pasted_the_old_token() {
+                state.notice = Some(text::SAME_AS_OLD.into());
             } else {
                 return state.start_validation();
             }

@@ -2,6 +2,7 @@
 //! No I/O and no terminal here; the runtime performs the effects and answers with messages.
 
 mod keys;
+mod replace;
 mod results;
 
 use std::path::PathBuf;
@@ -17,10 +18,11 @@ use crate::probe::{Report, StageResult};
 use crate::profile::Profile;
 use crate::token::Token;
 use crate::validation::{Requirements, Validation};
-use crate::vault::StoredToken;
 pub use crate::vault::{SaveError, Saved};
+use crate::vault::{StoreKind, StoredToken, VaultError};
 
 pub use keys::DEFAULT_EXPIRY_DAYS;
+pub use replace::Replacing;
 
 /// Tags an asynchronous request; a result whose ticket is not the current one is stale and dropped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -101,9 +103,11 @@ pub struct State {
     pub confirm_quit: bool,
     pub notice: Option<String>,
     /// Stored tokens that are expired or expire soon, shown on the first screen.
-    pub expiring: Vec<(String, i64)>,
+    pub expiring: Vec<(StoredToken, i64)>,
+    /// Replacing a stored token (guided rotation), with the old value kept for revocation.
+    pub replacing: Option<Replacing>,
     pub spinner: usize,
-    last_ticket: u64,
+    pub(crate) last_ticket: u64,
     /// Set by `update` when the screen must be drawn again.
     pub dirty: bool,
     pub quit: bool,
@@ -129,7 +133,7 @@ impl<T> Task<T> {
         self.ticket.is_some() && self.result.is_none()
     }
 
-    fn start(&mut self, ticket: Ticket) {
+    pub(crate) fn start(&mut self, ticket: Ticket) {
         self.ticket = Some(ticket);
         self.result = None;
     }
@@ -141,7 +145,7 @@ impl<T> Task<T> {
     }
 
     /// Accepts `result` only for the current ticket.
-    fn finish(&mut self, ticket: Ticket, result: T) -> bool {
+    pub(crate) fn finish(&mut self, ticket: Ticket, result: T) -> bool {
         if self.ticket == Some(ticket) && self.result.is_none() {
             self.result = Some(result);
             true
@@ -184,6 +188,10 @@ pub enum Msg {
     Validated(Ticket, Box<Validation>, String),
     Saved(Ticket, Result<Saved, SaveError>),
     BrowserOpened(Result<(), String>),
+    /// The token being replaced, read from its store.
+    OldLoaded(Ticket, Result<Token, VaultError>),
+    /// The old token's revocation on GitLab.
+    OldRevoked(Ticket, Result<(), String>),
 }
 
 /// Work for the runtime.
@@ -207,6 +215,19 @@ pub enum Effect {
         entry: Box<StoredToken>,
     },
     OpenUrl(String),
+    /// Read the token being replaced from its store.
+    LoadOld {
+        ticket: Ticket,
+        account: String,
+        store: StoreKind,
+    },
+    /// Revoke the replaced token on GitLab (`DELETE /personal_access_tokens/self`).
+    RevokeOld {
+        ticket: Ticket,
+        instance: Instance,
+        ca_file: Option<PathBuf>,
+        token: Token,
+    },
     Quit,
 }
 
@@ -220,8 +241,10 @@ pub struct Setup {
     pub remote: Option<(Instance, String)>,
     pub ca_file: Option<PathBuf>,
     pub name: Option<String>,
-    /// Stored tokens that are expired or expire soon: (account, days left).
-    pub expiring: Vec<(String, i64)>,
+    /// Stored tokens that are expired or expire soon, with days left.
+    pub expiring: Vec<(StoredToken, i64)>,
+    /// Start by replacing this stored token (guided rotation).
+    pub replace: Option<StoredToken>,
 }
 
 impl State {
@@ -270,6 +293,7 @@ impl State {
             confirm_quit: false,
             notice: None,
             expiring: setup.expiring,
+            replacing: None,
             spinner: 0,
             last_ticket: 0,
             dirty: true,
@@ -277,7 +301,9 @@ impl State {
             profiles: setup.profiles,
         };
         let mut effects = Vec::new();
-        if let Some(profile) = setup.profile.filter(|p| !p.custom) {
+        if let Some(entry) = setup.replace {
+            effects = state.begin_replacing(entry);
+        } else if let Some(profile) = setup.profile.filter(|p| !p.custom) {
             state.profile_cursor = state
                 .profiles
                 .iter()
@@ -291,14 +317,18 @@ impl State {
         (state, effects)
     }
 
-    fn next_ticket(&mut self) -> Ticket {
+    pub(crate) fn next_ticket(&mut self) -> Ticket {
         self.last_ticket += 1;
         Ticket(self.last_ticket)
     }
 
     /// Whether an animation must keep running (the runtime ticks only then).
     pub fn busy(&self) -> bool {
-        self.probe.running() || self.validation.running() || self.save.running()
+        let replacing = self
+            .replacing
+            .as_ref()
+            .is_some_and(|r| r.old.running() || r.revoke.running());
+        self.probe.running() || self.validation.running() || self.save.running() || replacing
     }
 
     /// A token was entered but is not saved yet: quitting would lose it.
@@ -316,10 +346,18 @@ impl State {
         (!t.is_empty()).then(|| t.to_owned())
     }
 
+    /// What the token must have: the profile's scopes and role, and when replacing a token, at
+    /// least the old token's scopes too.
     pub fn needs(&self) -> Requirements {
         let profile = self.profile.as_ref();
+        let mut scopes = profile.map(Profile::scope_names).unwrap_or_default();
+        for old in self.replacing.iter().flat_map(|r| &r.entry.scopes) {
+            if !scopes.contains(old) {
+                scopes.push(old.clone());
+            }
+        }
         Requirements {
-            scopes: profile.map(Profile::scope_names).unwrap_or_default(),
+            scopes,
             role: profile.map_or(Role::Reporter, |p| p.role),
             target: self.target(),
         }

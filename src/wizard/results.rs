@@ -42,6 +42,17 @@ pub(super) fn on_result(state: &mut State, msg: Msg) -> Vec<Effect> {
             });
             true
         }
+        Msg::OldLoaded(ticket, result) => {
+            let result = result.map_err(|e| crate::strings::vault::problem(&e).message);
+            state
+                .replacing
+                .as_mut()
+                .is_some_and(|r| r.old.finish(ticket, result))
+        }
+        Msg::OldRevoked(ticket, result) => state
+            .replacing
+            .as_mut()
+            .is_some_and(|r| r.revoke.finish(ticket, result)),
         Msg::Key(_) | Msg::Paste(_) | Msg::Resize | Msg::Tick => false,
     };
     if !accepted {

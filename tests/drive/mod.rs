@@ -26,6 +26,7 @@ pub fn setup() -> Setup {
         ca_file: None,
         name: None,
         expiring: vec![],
+        replace: None,
     }
 }
 
@@ -214,4 +215,51 @@ pub fn to_paste(state: &mut State, host: &str, group: &str) {
     key(state, KeyCode::Enter); // role
     key(state, KeyCode::Enter); // generate
     key(state, KeyCode::Enter); // paste
+}
+
+pub const OLD_TOKEN: &str = "glpat-TESTONLYoldtoken00000";
+
+/// A stored token as the metadata file holds it.
+pub fn stored(expires_at: &str, scopes: &[&str]) -> gitlab_token::vault::StoredToken {
+    gitlab_token::vault::StoredToken {
+        account: "repo-scanner@gitlab.example.com".into(),
+        host: "gitlab.example.com".into(),
+        url: "https://gitlab.example.com".into(),
+        name: "repo-scanner".into(),
+        profile: "repo-scanner".into(),
+        store: gitlab_token::vault::StoreKind::SecretService,
+        username: "scanner-bot".into(),
+        user_id: 7,
+        bot: true,
+        token_id: 41,
+        token_name: "repo-scanner (gitlab-token)".into(),
+        scopes: scopes.iter().map(|s| s.to_string()).collect(),
+        expires_at: Some(expires_at.into()),
+        verified_at: "2026-08-25T09:00:00Z".into(),
+        ca_file: None,
+        target: Some("acme".into()),
+    }
+}
+
+/// A wizard replacing `stored(...)`, its old value loaded.
+pub fn replacing_state() -> State {
+    let mut setup = setup();
+    setup.replace = Some(stored(
+        "2026-11-30",
+        &["read_api", "read_repository", "read_user"],
+    ));
+    let (mut state, effects) = State::new(setup);
+    let t = ticket_of_load(&effects);
+    update(
+        &mut state,
+        Msg::OldLoaded(t, Ok(Token::new(OLD_TOKEN.to_owned()))),
+    );
+    state
+}
+
+pub fn ticket_of_load(effects: &[Effect]) -> Ticket {
+    match effects {
+        [Effect::LoadOld { ticket, .. }] | [Effect::RevokeOld { ticket, .. }] => *ticket,
+        other => panic!("expected LoadOld or RevokeOld, got {other:?}"),
+    }
 }
