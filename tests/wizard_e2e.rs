@@ -11,7 +11,8 @@ mod support;
 use std::path::Path;
 
 use e2e::{
-    Tmux, files_containing, require_environment, secret_tool_clear, secret_tool_lookup, sh_quote,
+    Tmux, files_containing, require_environment, secret_tool_clear, secret_tool_lookup,
+    session_env, sh_quote,
 };
 use gitlab_token::vault::SERVICE;
 use support::{FakeGitLab, FakeUser, Pki, TokenRecord, new_secret};
@@ -42,23 +43,13 @@ fn start_wizard(dir: &Path, ca_file: &Path) -> Tmux {
         sh_quote(BIN),
         sh_quote(ca_file.to_str().expect("UTF-8 path"))
     );
-    Tmux::start(dir, &work, &wizard_env(dir), &script)
+    Tmux::start(dir, &work, &session_env(dir), &script)
 }
 
 /// Run after the wizard: prints `TTY:COOKED` when the terminal is back in its normal (canonical,
 /// echoing) mode and `TTY:RAW` when the program left it raw, then `END`, and keeps the pane alive
 /// (tmux hides the cursor of a dead pane, so the cursor is checked while this sleeps).
 const AFTER: &str = r#"case " $(stty -a | tr '\n;' '  ') " in *" -icanon "*|*" -echo "*) echo TTY:RAW;; *) echo TTY:COOKED;; esac; echo END; exec sleep 600"#;
-
-fn wizard_env(dir: &Path) -> Vec<(&'static str, String)> {
-    let bus = std::env::var("DBUS_SESSION_BUS_ADDRESS")
-        .expect("DBUS_SESSION_BUS_ADDRESS from tests/run.sh");
-    vec![
-        ("XDG_CONFIG_HOME", dir.join("config").display().to_string()),
-        ("DBUS_SESSION_BUS_ADDRESS", bus),
-        ("NO_COLOR", "1".to_owned()),
-    ]
-}
 
 /// Steps 1-6 with the keys a person presses: scanner profile, self-hosted URL, reachability,
 /// "My own account", role, generate; ends on the paste screen.
@@ -173,7 +164,7 @@ fn wizard_saves_a_verified_token_in_the_keychain_and_never_shows_it() {
         sh_quote(&url),
         sh_quote(pki.ca_file.to_str().unwrap())
     );
-    tmux.respawn(&dir.path().join("work"), &wizard_env(dir.path()), &verify);
+    tmux.respawn(&dir.path().join("work"), &session_env(dir.path()), &verify);
     tmux.wait_for("verify the stored token", "VERIFIED:");
     let verified = tmux.capture_all("verify output");
     secret_tool_clear(SERVICE, &account);

@@ -1,17 +1,15 @@
 //! `gitlab-token add`: the scriptable setup. Reads a token from standard input, validates it live
 //! with the same checks as the wizard, and stores it only if every check passes.
 
-use std::io::{IsTerminal, Read};
 use std::time::Duration;
 
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::stored::KEYCHAIN_TIMEOUT;
-use super::{AddArgs, exit, load_profile, parse_host};
+use super::{AddArgs, exit, load_profile, parse_host, token_from_stdin};
 use crate::gitlab::access::Role;
 use crate::strings::vault as vault_text;
-use crate::token::Token;
 use crate::validation::Requirements;
 use crate::vault::{self, SaveError, StoreKind, StoredToken, metadata};
 
@@ -31,19 +29,10 @@ pub async fn run(args: AddArgs) -> u8 {
     else {
         return usage("name the token with --name or --profile");
     };
-    if std::io::stdin().is_terminal() {
-        return usage(
-            "pipe the token on standard input (never as an argument), or use `gitlab-token setup`",
-        );
-    }
-    let mut raw = String::new();
-    if let Err(e) = std::io::stdin().take(64 * 1024).read_to_string(&mut raw) {
-        return usage(&format!("cannot read the token from standard input: {e}"));
-    }
-    let token = Token::new(raw);
-    if token.is_empty() {
-        return usage("standard input held no token");
-    }
+    let token = match token_from_stdin() {
+        Ok(t) => t,
+        Err(e) => return usage(&format!("{e}; or use `gitlab-token setup`")),
+    };
     let metadata_path = match metadata::default_path() {
         Ok(p) => p,
         Err(e) => return usage(&e.to_string()),

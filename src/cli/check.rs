@@ -1,11 +1,10 @@
 //! `gitlab-token check URL`: the admin-grade reachability and TLS report, as text or JSON.
 
-use std::io::Read;
 use std::time::Duration;
 
 use serde::Serialize;
 
-use super::{CheckArgs, exit};
+use super::{CheckArgs, exit, token_from_stdin};
 use crate::gitlab::Client;
 use crate::gitlab::types::Metadata;
 use crate::instance::Instance;
@@ -13,7 +12,6 @@ use crate::probe::{self, Report};
 use crate::strings::check as text;
 use crate::theme::{Tone, paint, stdout_colour};
 use crate::tls::Trust;
-use crate::token::Token;
 
 #[derive(Serialize)]
 struct Json<'a> {
@@ -46,20 +44,12 @@ pub async fn run(args: CheckArgs) -> u8 {
             return exit::CHECK_FAILED;
         }
     };
-    let token = if args.token_stdin {
-        let mut raw = String::new();
-        if std::io::stdin()
-            .take(64 * 1024)
-            .read_to_string(&mut raw)
-            .is_err()
-            || raw.trim().is_empty()
-        {
-            eprintln!("gitlab-token check: --token-stdin given, but standard input held no token");
+    let token = match args.token_stdin.then(token_from_stdin).transpose() {
+        Ok(token) => token,
+        Err(e) => {
+            eprintln!("gitlab-token check: --token-stdin: {e}");
             return exit::USAGE;
         }
-        Some(Token::new(raw))
-    } else {
-        None
     };
     let trust = Trust::with_ca_file(args.ca_file.clone());
     if let Err(e) = trust.verifier() {

@@ -261,6 +261,24 @@ pub async fn run(args: Args) -> u8 {
     }
 }
 
+/// A token piped on standard input (at most 64 KiB, trimmed); an error when it is a terminal or empty.
+fn token_from_stdin() -> Result<crate::token::Token, String> {
+    use std::io::{IsTerminal, Read};
+    if std::io::stdin().is_terminal() {
+        return Err("pipe the token on standard input (never as an argument)".into());
+    }
+    let mut raw = String::new();
+    std::io::stdin()
+        .take(64 * 1024)
+        .read_to_string(&mut raw)
+        .map_err(|e| format!("cannot read the token from standard input: {e}"))?;
+    let token = crate::token::Token::new(raw);
+    if token.is_empty() {
+        return Err("standard input held no token".into());
+    }
+    Ok(token)
+}
+
 fn parse_host(host: &str) -> Result<Instance, String> {
     Instance::parse(host)
         .map_err(|e| format!("--host {host}: {}", crate::strings::wizard::host_error(&e)))

@@ -1,16 +1,15 @@
 //! `gitlab-token verify`: the wizard's live checks, for scripts, with JSON and exit codes.
 
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 use std::time::Duration;
 
 use serde::Serialize;
 
-use super::{VerifyArgs, exit, load_profile, parse_host};
+use super::{VerifyArgs, exit, load_profile, parse_host, token_from_stdin};
 use crate::gitlab::access::Role;
 use crate::problem::Problem;
 use crate::runtime;
 use crate::strings::vault as vault_text;
-use crate::token::Token;
 use crate::validation::{Requirements, Status, Validation};
 use crate::vault::{self, Keychain, Metadata, StoreKind, StoredToken, metadata};
 
@@ -84,15 +83,10 @@ pub async fn run(args: VerifyArgs) -> u8 {
             }
         }
     } else {
-        let mut raw = String::new();
-        if let Err(e) = std::io::stdin().take(64 * 1024).read_to_string(&mut raw) {
-            return usage(&format!("cannot read the token from standard input: {e}"));
+        match token_from_stdin() {
+            Ok(t) => t,
+            Err(e) => return usage(&e),
         }
-        let token = Token::new(raw);
-        if token.is_empty() {
-            return usage("standard input held no token");
-        }
-        token
     };
     let needs = Requirements {
         scopes: profile

@@ -233,7 +233,9 @@ impl Run<'_> {
         if !instance.is_https() {
             let started = Instant::now();
             self.finish(Stage::Tls, started, true, text::PLAIN_LOOPBACK.to_owned());
-            return self.http(stream, instance, &host_header, &path).await;
+            return self
+                .http(stream, instance, &host_header, &path, false)
+                .await;
         }
 
         let started = Instant::now();
@@ -260,11 +262,7 @@ impl Run<'_> {
             self.problems.push(text::cert_expires_soon(cert));
         }
         self.finish(Stage::Tls, started, true, detail);
-        if h2 {
-            self.http2(tls, instance, &host_header, &path).await;
-        } else {
-            self.http(tls, instance, &host_header, &path).await;
-        }
+        self.http(tls, instance, &host_header, &path, h2).await;
     }
 
     async fn handshake(
@@ -327,7 +325,8 @@ impl Run<'_> {
         }
     }
 
-    async fn http<S>(&mut self, io: S, instance: &Instance, host_header: &str, path: &str)
+    /// The HTTP stage on the open connection `io` (HTTP/2 when ALPN chose it).
+    async fn http<S>(&mut self, io: S, instance: &Instance, host_header: &str, path: &str, h2: bool)
     where
         S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
     {
@@ -335,21 +334,7 @@ impl Run<'_> {
         let sign_in = instance.path("/users/sign_in");
         let answers = timeout_at(
             self.deadline,
-            http::get_both(io, host_header, path, &sign_in, false),
-        )
-        .await;
-        self.judge_http(answers, started, instance, path);
-    }
-
-    async fn http2<S>(&mut self, io: S, instance: &Instance, host_header: &str, path: &str)
-    where
-        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
-    {
-        let started = Instant::now();
-        let sign_in = instance.path("/users/sign_in");
-        let answers = timeout_at(
-            self.deadline,
-            http::get_both(io, host_header, path, &sign_in, true),
+            http::get_both(io, host_header, path, &sign_in, h2),
         )
         .await;
         self.judge_http(answers, started, instance, path);

@@ -38,6 +38,18 @@ pub fn require_environment() {
     }
 }
 
+/// The environment of a program under test: its own config dir under `dir`, tests/run.sh's
+/// private session bus (and so its Secret Service), and no colour.
+pub fn session_env(dir: &Path) -> Vec<(&'static str, String)> {
+    let bus = std::env::var("DBUS_SESSION_BUS_ADDRESS")
+        .expect("DBUS_SESSION_BUS_ADDRESS from tests/run.sh");
+    vec![
+        ("XDG_CONFIG_HOME", dir.join("config").display().to_string()),
+        ("DBUS_SESSION_BUS_ADDRESS", bus),
+        ("NO_COLOR", "1".to_owned()),
+    ]
+}
+
 /// One screen read: after which step, and what it showed.
 pub struct Capture {
     pub label: String,
