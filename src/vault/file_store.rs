@@ -47,7 +47,7 @@ fn update(
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir).map_err(io)?;
     let lock = File::create(dir.join("secrets.lock")).map_err(io)?;
-    lock.lock().map_err(io)?;
+    super::lock_briefly(&lock).map_err(io)?;
     let mut all = read(path)?;
     change(&mut all)?;
     let text = Zeroizing::new(toml::to_string(&all).map_err(|e| VaultError::Other(e.to_string()))?);

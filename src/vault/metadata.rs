@@ -135,7 +135,7 @@ impl Metadata {
         };
         fs::create_dir_all(dir).map_err(write_err)?;
         let lock = File::create(dir.join("tokens.lock")).map_err(write_err)?;
-        lock.lock().map_err(write_err)?;
+        super::lock_briefly(&lock).map_err(write_err)?;
         let mut metadata = Metadata::load(path)?;
         change(&mut metadata);
         let text = toml::to_string_pretty(&metadata).map_err(|e| MetadataError::Parse {

@@ -56,6 +56,26 @@ pub async fn save(
     })
 }
 
+/// Takes an exclusive lock on `file`, waiting at most a few seconds for another gitlab-token
+/// process to finish writing (never forever).
+pub(crate) fn lock_briefly(file: &std::fs::File) -> std::io::Result<()> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(()),
+            Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(std::io::Error::other(
+                    "another gitlab-token process has held the file lock for 5 s; try again",
+                ));
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(e),
+        }
+    }
+}
+
 /// The keychain account for a token: `NAME@HOST` (HOST is `host[:port][/path]`).
 pub fn account(name: &str, host_key: &str) -> String {
     format!("{name}@{host_key}")

@@ -2,6 +2,7 @@
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use tui_input::backend::crossterm::EventHandler;
+use zeroize::Zeroizing;
 
 use super::{CustomPick, Effect, HostChoice, Owner, State, Step};
 use crate::gitlab::access::{Role, SCOPES};
@@ -382,8 +383,9 @@ fn paste(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     match key.code {
         KeyCode::Enter => {
-            let trimmed = state.secret.trim().to_owned();
-            *state.secret = trimmed;
+            let trimmed = Zeroizing::new(state.secret.trim().to_owned());
+            state.secret.clear();
+            state.secret.push_str(&trimmed);
             if state.secret.is_empty() {
                 state.notice = Some(text::PASTE_FIRST.into());
             } else if state.pasted_the_old_token() {

@@ -286,7 +286,8 @@ impl State {
             owner_error: None,
             expiry_days: DEFAULT_EXPIRY_DAYS,
             name: setup.name.clone().unwrap_or_default(),
-            secret: Zeroizing::new(String::new()),
+            // Room for any token up front: typing never reallocates and leaves copies behind.
+            secret: Zeroizing::new(String::with_capacity(512)),
             validation: Task::default(),
             validated_at: None,
             save: Task::default(),
