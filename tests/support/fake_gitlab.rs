@@ -158,6 +158,10 @@ struct State {
     mode: Mode,
     delay: Duration,
     next_id: u64,
+    /// Rotations happen, but the answer's body never arrives (the connection drops).
+    drop_rotate_body: bool,
+    /// The instance's maximum token lifetime in days (`None`: GitLab's default, 365).
+    max_lifetime_days: Option<i64>,
 }
 
 /// The fake instance. Dropping it stops the server.
@@ -266,6 +270,33 @@ impl FakeGitLab {
     /// A pause before each answer (to observe concurrent requests).
     pub fn set_delay(&self, delay: Duration) {
         self.state().delay = delay;
+    }
+
+    /// From now on, `self/rotate` rotates the token (the old one is revoked, the new one exists)
+    /// but the connection drops after the status line and headers, before the body: the client
+    /// never learns the new secret.
+    pub fn drop_rotate_body(&self) {
+        self.state().drop_rotate_body = true;
+    }
+
+    /// An instance whose admin limited token lifetimes to `days` (self-managed setting).
+    pub fn set_max_lifetime_days(&self, days: i64) {
+        self.state().max_lifetime_days = Some(days);
+    }
+
+    /// The secret of the token that replaced `secret` by rotation, if it was rotated.
+    pub fn rotated_to(&self, secret: &str) -> Option<String> {
+        self.state().tokens.get(secret)?.rotated_to.clone()
+    }
+
+    /// How many `self/rotate` calls reached the server (answered or not).
+    pub fn rotate_calls(&self) -> usize {
+        self.requests()
+            .iter()
+            .filter(|r| {
+                r.method == "POST" && r.path.contains("/personal_access_tokens/self/rotate")
+            })
+            .count()
     }
 
     /// Every request answered so far, in order of completion.
@@ -479,7 +510,7 @@ fn respond(state: &mut State, root: &str, req: &Req) -> Reply {
 }
 
 fn rotate(state: &mut State, secret: &str, record: TokenRecord, req: &Req, today: Date) -> Reply {
-    let max = today + time::Duration::days(MAX_LIFETIME_DAYS);
+    let max = today + time::Duration::days(state.max_lifetime_days.unwrap_or(MAX_LIFETIME_DAYS));
     let expires = match req.query_param("expires_at") {
         None => today + time::Duration::days(7),
         Some(value) => match parse_date(&value) {
@@ -510,7 +541,26 @@ fn rotate(state: &mut State, secret: &str, record: TokenRecord, req: &Req, today
         old.rotated_to = Some(new_secret.clone());
     }
     state.tokens.insert(new_secret, successor);
+    if state.drop_rotate_body {
+        return truncated_json(body);
+    }
     json_reply(200, body)
+}
+
+/// A 200 whose `content-length` promises the whole body but only its first bytes are sent: the server
+/// then closes the connection, so the client gets the status and headers, never the body.
+fn truncated_json(body: Value) -> Reply {
+    let text = body.to_string();
+    let length = text.len().to_string();
+    let half = text.as_bytes()[..text.len().min(8)].to_vec();
+    reply(
+        200,
+        &[
+            ("content-type", "application/json"),
+            ("content-length", length.as_str()),
+        ],
+        half,
+    )
 }
 
 /// Reuse of a rotated token: every later token of the family is revoked too.

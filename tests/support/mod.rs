@@ -3,11 +3,15 @@
 //! item is used by every file.
 #![allow(dead_code, unused_imports)]
 
+pub mod accounts;
 pub mod bin;
 pub mod certs;
 pub mod fake_gitlab;
 mod gitlab_bodies;
+pub mod home;
+pub mod rotating;
 pub mod servers;
+pub mod stores;
 
 pub use bin::{Output, run_bin};
 pub use certs::{Leaf, Pki};
