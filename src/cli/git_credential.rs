@@ -67,9 +67,13 @@ fn pick<'a>(
         let key = t.host.to_ascii_lowercase();
         let host = host.to_ascii_lowercase();
         key == host
-            || key
-                .strip_prefix(&format!("{host}/"))
-                .is_some_and(|root| path.is_empty() || path.starts_with(root))
+            || key.strip_prefix(&format!("{host}/")).is_some_and(|root| {
+                // `root` itself or below it: `/gitlab` does not cover `/gitlab-other`.
+                path.is_empty()
+                    || path
+                        .strip_prefix(root)
+                        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+            })
     };
     let candidates: Vec<&StoredToken> = tokens
         .iter()

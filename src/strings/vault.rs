@@ -23,7 +23,9 @@ pub fn problem(e: &VaultError) -> Problem {
         ),
         VaultError::AccessDenied(d) => (
             format!("The keychain denied access ({d})."),
-            "Allow gitlab-token to use the keychain (macOS: Keychain Access; Linux: the keyring's settings) and retry.",
+            "Allow gitlab-token to use the keychain (macOS: Keychain Access) and retry. With --store keyutils, \
+             this session has no usable session keyring: run inside one (`keyctl session - gitlab-token ...`, \
+             or log in through PAM with pam_keyinit).",
         ),
         VaultError::NotFound(account) => (
             format!("No token is stored for {account}."),
@@ -32,6 +34,12 @@ pub fn problem(e: &VaultError) -> Problem {
         VaultError::Timeout(s) => (
             format!("The keychain did not answer within {s} s."),
             "A prompt may be waiting on another screen, or the keyring daemon hangs; restart it and retry.",
+        ),
+        VaultError::Unreadable(d) => (
+            format!(
+                "The token was written to the store but can be neither read back nor removed ({d}). It may remain there."
+            ),
+            "With --store keyutils, run inside a session keyring (`keyctl session -`); find it with `keyctl show @u` and remove it with `keyctl unlink ID`; or use another store.",
         ),
         VaultError::Mismatch => (
             "The keychain returned a different value than was written.".into(),

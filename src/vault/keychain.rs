@@ -79,6 +79,8 @@ pub enum VaultError {
     Timeout(u64),
     #[error("the token read back from the keychain differs from the one written")]
     Mismatch,
+    #[error("the token was written but cannot be read back or removed: {0}")]
+    Unreadable(String),
     #[error("{0} is not available on this platform")]
     Unsupported(&'static str),
     #[error("keychain error: {0}")]
@@ -189,10 +191,18 @@ impl Keychain {
     /// Writes the token and reads it back: `Ok` only when the keychain really holds it.
     pub async fn store_verified(&self, account: &str, token: &Token) -> Result<(), VaultError> {
         self.set(account, token).await?;
-        if self.get(account).await? == *token {
-            Ok(())
-        } else {
-            Err(VaultError::Mismatch)
+        match self.get(account).await {
+            Ok(read) if read == *token => Ok(()),
+            // Written but not readable (e.g. the kernel keyring without a session keyring):
+            // take it out again, so "nothing was stored" stays true, or say it may remain.
+            outcome => {
+                let removed = self.delete(account).await.is_ok();
+                match outcome {
+                    Ok(_) => Err(VaultError::Mismatch),
+                    Err(e) if removed => Err(e),
+                    Err(e) => Err(VaultError::Unreadable(e.to_string())),
+                }
+            }
         }
     }
 
