@@ -10,6 +10,7 @@ pub mod instance;
 pub mod probe;
 pub mod problem;
 pub mod profile;
+pub mod rotation;
 pub mod runtime;
 pub mod strings;
 pub mod terminal;

@@ -252,3 +252,15 @@ fn render_80(state: &State) -> String {
         .unwrap();
     terminal.backend().to_string()
 }
+
+#[test]
+fn a_repaired_rotation_is_told_on_the_first_screen() {
+    let mut setup = setup();
+    setup.notice = Some(
+        "The rotation of repo-scanner@gitlab.example.com was interrupted after GitLab rotated it; \
+         the new token was saved and is now verified (expires 2027-02-21)."
+            .into(),
+    );
+    let (s, _) = State::new(setup);
+    snap("01_profile_recovered_rotation", &s);
+}

@@ -4,6 +4,7 @@ mod add;
 mod check;
 mod get;
 mod git_credential;
+mod rotate;
 mod setup;
 mod status;
 mod stored;
@@ -75,6 +76,54 @@ pub enum Command {
     GitCredential(GitCredentialArgs),
     /// Configure git to use gitlab-token for one stored host's HTTPS credentials.
     SetupGit(SetupGitArgs),
+    /// Rotate stored tokens: GitLab issues a new value, which is stored (and read back) first.
+    ///
+    /// Tokens with the api or self_rotate scope rotate themselves (the old value stops
+    /// working at once). Others get a prefilled link to create the replacement, which is
+    /// then piped to `rotate --replace`. An interrupted rotation is finished or repaired
+    /// by the next command that touches stored tokens.
+    ///
+    /// Exit codes (with several tokens, the highest applies):
+    ///   0  all rotated, or nothing due with --within
+    ///   1  a rotation failed, or the token needs the guided path
+    ///   2  usage error (e.g. no terminal to confirm on and no --yes)
+    ///   3  GitLab unreachable or unavailable
+    ///   4  keychain unavailable
+    #[command(verbatim_doc_comment)]
+    Rotate(RotateArgs),
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct RotateArgs {
+    /// The host (as stored, e.g. gitlab.example.com or example.com:8443/gitlab).
+    #[arg(long, value_name = "HOST")]
+    pub host: Option<String>,
+    /// The NAME of the account NAME@HOST.
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Rotate every stored token (matching --host/--name) that expires within DAYS days.
+    #[arg(long, value_name = "DAYS", conflicts_with = "replace")]
+    pub within: Option<i64>,
+    /// The new token's lifetime in days, 1 to 365 (GitLab's maximum; an admin may allow fewer).
+    #[arg(long, value_name = "DAYS", default_value_t = 90, value_parser = rotate::parse_expires_in)]
+    pub expires_in: i64,
+    /// Rotate without asking (required without a terminal).
+    #[arg(long)]
+    pub yes: bool,
+    /// Print one JSON array, one object per token: account, path, ok, old_expires_at,
+    /// new_expires_at, problems [{kind, message, fix}] (and link on the guided path).
+    #[arg(long)]
+    pub json: bool,
+    /// Guided path: read the replacement (made from the prefilled link) on standard input,
+    /// check it like `add` does, and swap it in.
+    #[arg(long)]
+    pub replace: bool,
+    /// With --replace: revoke the old token on GitLab once the new one is stored.
+    #[arg(long, requires = "replace")]
+    pub revoke_old: bool,
+    /// Seconds each network call may take.
+    #[arg(long, value_name = "SECONDS", default_value_t = 8)]
+    pub timeout: u64,
 }
 
 #[derive(Debug, ClapArgs)]
@@ -247,6 +296,7 @@ pub struct VerifyArgs {
 
 /// Runs the parsed command; returns the process exit code.
 pub async fn run(args: Args) -> u8 {
+    rotate::recover_before(args.command.as_ref()).await;
     match args.command {
         Some(Command::Verify(v)) => verify::run(v).await,
         Some(Command::Setup(p)) => setup::run(p).await,
@@ -257,6 +307,7 @@ pub async fn run(args: Args) -> u8 {
         Some(Command::Forget(a)) => get::forget(a).await,
         Some(Command::GitCredential(a)) => git_credential::run(a).await,
         Some(Command::SetupGit(a)) => git_credential::setup_git(a).await,
+        Some(Command::Rotate(a)) => rotate::run(a).await,
         None => setup::run(args.setup).await,
     }
 }

@@ -47,6 +47,16 @@ pub async fn run(p: Preselect) -> u8 {
     {
         profiles.insert(0, own.clone());
     }
+    // An interrupted rotation is repaired first, so the metadata read below is current.
+    let ctx = crate::rotation::Context {
+        metadata_path: metadata_path.clone(),
+        timeout: Duration::from_secs(p.timeout.max(1)),
+        keychain_timeout: Duration::from_secs(10),
+    };
+    let notice = crate::rotation::recover(&ctx).await.map(|r| match r.fix() {
+        Some(fix) => format!("{} {fix}", r.message()),
+        None => r.message(),
+    });
     let replace = match p.replace.as_deref() {
         None => None,
         Some(account) => match crate::vault::Metadata::load(&metadata_path)
@@ -70,6 +80,7 @@ pub async fn run(p: Preselect) -> u8 {
         name: p.name,
         expiring: expiring(&metadata_path),
         replace,
+        notice,
     };
     let options = runtime::Options {
         timeout: Duration::from_secs(p.timeout.max(1)),

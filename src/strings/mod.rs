@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod probe;
+pub mod rotation;
 pub mod status;
 pub mod validation;
 pub mod vault;

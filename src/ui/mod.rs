@@ -18,10 +18,16 @@ const SPINNER: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "�
 
 pub fn render(state: &State, frame: &mut Frame) {
     let theme = current();
+    // A long notice (e.g. a repaired rotation) wraps onto up to 3 lines.
+    let width = frame.area().width.max(1) as usize;
+    let notice_height = state
+        .notice
+        .as_ref()
+        .map_or(1, |n| (n.chars().count() / width + 1).min(3)) as u16;
     let [header, body, notice, help] = Layout::vertical([
         Constraint::Length(2),
         Constraint::Min(5),
-        Constraint::Length(1),
+        Constraint::Length(notice_height),
         Constraint::Length(1),
     ])
     .areas(frame.area());
@@ -54,7 +60,10 @@ pub fn render(state: &State, frame: &mut Frame) {
     }
 
     if let Some(n) = &state.notice {
-        frame.render_widget(Paragraph::new(Span::styled(n.as_str(), theme.warn)), notice);
+        frame.render_widget(
+            Paragraph::new(Span::styled(n.as_str(), theme.warn)).wrap(Wrap { trim: true }),
+            notice,
+        );
     }
     let extra = match state.step {
         Step::Profile if !state.expiring.is_empty() && state.custom.is_none() => text::HELP_REPLACE,

@@ -245,6 +245,8 @@ pub struct Setup {
     pub expiring: Vec<(StoredToken, i64)>,
     /// Start by replacing this stored token (guided rotation).
     pub replace: Option<StoredToken>,
+    /// Something to tell at once (e.g. an interrupted rotation that was just repaired).
+    pub notice: Option<String>,
 }
 
 impl State {
@@ -292,7 +294,7 @@ impl State {
             validated_at: None,
             save: Task::default(),
             confirm_quit: false,
-            notice: None,
+            notice: setup.notice,
             expiring: setup.expiring,
             replacing: None,
             spinner: 0,

@@ -27,6 +27,7 @@ pub fn setup() -> Setup {
         name: None,
         expiring: vec![],
         replace: None,
+        notice: None,
     }
 }
 

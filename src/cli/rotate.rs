@@ -1,0 +1,269 @@
+//! `gitlab-token rotate`: rotates stored tokens (the automatic path, or the guided path's link and
+//! `--replace`), and, before every command that touches stored tokens, finishes or repairs a
+//! rotation that was interrupted.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::stored::{self, KEYCHAIN_TIMEOUT};
+use super::{Command, RotateArgs, exit};
+use crate::gitlab::types::parse_date;
+use crate::rotation::{
+    self, Context, Failure, MAX_EXPIRES_IN_DAYS, Plan, Recovered, Report, RotationLock,
+};
+use crate::strings::rotation as text;
+use crate::token::Token;
+use crate::vault::{Metadata, StoredToken, metadata};
+
+/// `--expires-in`: 1 to 365 days.
+pub fn parse_expires_in(s: &str) -> Result<i64, String> {
+    match s.trim().parse::<i64>() {
+        Ok(days) if (1..=MAX_EXPIRES_IN_DAYS).contains(&days) => Ok(days),
+        _ => Err(text::EXPIRES_IN_RANGE.to_owned()),
+    }
+}
+
+fn context(metadata_path: PathBuf, timeout_secs: u64) -> Context {
+    Context {
+        metadata_path,
+        timeout: Duration::from_secs(timeout_secs.max(1)),
+        keychain_timeout: KEYCHAIN_TIMEOUT,
+    }
+}
+
+/// Before a command that touches stored tokens: finishes or repairs an interrupted rotation and
+/// says what happened on standard error. (`rotate` does this itself, under its lock.)
+pub async fn recover_before(command: Option<&Command>) {
+    let touches = match command {
+        Some(
+            Command::Status(_)
+            | Command::Get(_)
+            | Command::Forget(_)
+            | Command::Add(_)
+            | Command::GitCredential(_)
+            | Command::SetupGit(_),
+        ) => true,
+        // Only `verify` of the stored token (a piped token is not a stored one).
+        Some(Command::Verify(_)) => std::io::stdin().is_terminal(),
+        _ => false,
+    };
+    if !touches {
+        return;
+    }
+    let Ok(path) = metadata::default_path() else {
+        return;
+    };
+    if let Some(r) = rotation::recover(&context(path, 8)).await {
+        print_recovered(&r);
+    }
+}
+
+fn print_recovered(r: &Recovered) {
+    eprintln!("gitlab-token: {}", r.message());
+    if let Some(fix) = r.fix() {
+        eprintln!("  fix: {fix}");
+    }
+}
+
+pub async fn run(args: RotateArgs) -> u8 {
+    let metadata_path = match metadata::default_path() {
+        Ok(p) => p,
+        Err(e) => return usage(&e.to_string()),
+    };
+    let ctx = context(metadata_path, args.timeout);
+    let lock = match RotationLock::try_acquire(&ctx.metadata_path) {
+        Ok(Some(lock)) => lock,
+        Ok(None) => {
+            let p = text::busy();
+            eprintln!("gitlab-token rotate: {}\n  fix: {}", p.message, p.fix);
+            return exit::CHECK_FAILED;
+        }
+        Err(e) => {
+            eprintln!("gitlab-token rotate: {e}");
+            return exit::CHECK_FAILED;
+        }
+    };
+    if let Some(r) = rotation::recover::recover_locked(&ctx, &lock).await {
+        print_recovered(&r);
+    }
+    let meta = match Metadata::load(&ctx.metadata_path) {
+        Ok(m) => m,
+        Err(e) => return usage(&e.to_string()),
+    };
+    let entries = match choose(&meta, &args) {
+        Ok(entries) => entries,
+        Err(code) => return code,
+    };
+    if args.replace {
+        let Some(entry) = entries.first() else {
+            return exit::CHECK_FAILED;
+        };
+        return replace(&ctx, entry, &args, &lock).await;
+    }
+    if entries.is_empty() {
+        if args.json {
+            println!("[]");
+        } else {
+            println!("{}", text::nothing_due(args.within.unwrap_or_default()));
+        }
+        return exit::OK;
+    }
+    let mut reports = Vec::new();
+    let mut code = exit::OK;
+    for entry in &entries {
+        let ready = match rotation::plan(&ctx, entry).await {
+            Plan::Done(report) => {
+                reports.push(report);
+                continue;
+            }
+            Plan::Automatic(ready) => ready,
+        };
+        let expires_at = rotation::expiry_in(args.expires_in);
+        match confirm(&args, &entry.account, &expires_at) {
+            Confirm::Yes => {}
+            Confirm::No => {
+                eprintln!(
+                    "gitlab-token rotate: {}",
+                    text::not_confirmed(&entry.account)
+                );
+                code = code.max(exit::CHECK_FAILED);
+                continue;
+            }
+            Confirm::CannotAsk => {
+                finish(&reports, args.json);
+                eprintln!("gitlab-token rotate: {}", text::NEEDS_YES);
+                return exit::USAGE;
+            }
+        }
+        let interactive = !args.yes && !args.json && terminal();
+        let offer = move |token: &Token| interactive && reveal(token);
+        reports.push(rotation::execute(&ctx, *ready, &expires_at, &lock, &offer).await);
+    }
+    finish(&reports, args.json);
+    code.max(exit_code(&reports))
+}
+
+/// The stored tokens to rotate: one (by --host/--name), or with --within all that expire soon.
+fn choose(meta: &Metadata, args: &RotateArgs) -> Result<Vec<StoredToken>, u8> {
+    let (host, name) = (args.host.as_deref(), args.name.as_deref());
+    if let Some(days) = args.within {
+        let today = time::OffsetDateTime::now_utc().date();
+        return Ok(meta
+            .tokens
+            .iter()
+            .filter(|t| host.is_none_or(|h| stored::on_host(t, h)))
+            .filter(|t| name.is_none_or(|n| t.name == n))
+            .filter(|t| {
+                t.expires_at
+                    .as_deref()
+                    .and_then(parse_date)
+                    .is_some_and(|d| (d - today).whole_days() <= days)
+            })
+            .cloned()
+            .collect());
+    }
+    match stored::select(meta, host, name) {
+        Ok(entry) => Ok(vec![entry.clone()]),
+        Err(e @ stored::Choice::Several(_)) => Err(usage(&e.message())),
+        Err(e) => {
+            eprintln!("gitlab-token rotate: {}", e.message());
+            Err(exit::CHECK_FAILED)
+        }
+    }
+}
+
+enum Confirm {
+    Yes,
+    No,
+    CannotAsk,
+}
+
+/// Asks on the terminal before rotating, unless --yes.
+fn confirm(args: &RotateArgs, account: &str, expires_at: &str) -> Confirm {
+    if args.yes {
+        return Confirm::Yes;
+    }
+    if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
+        return Confirm::CannotAsk;
+    }
+    eprint!("{}", text::confirm(account, expires_at));
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    if std::io::stdin().lock().read_line(&mut answer).is_err() {
+        return Confirm::No;
+    }
+    match answer.trim().to_ascii_lowercase().as_str() {
+        "y" | "yes" => Confirm::Yes,
+        _ => Confirm::No,
+    }
+}
+
+fn terminal() -> bool {
+    std::io::stdin().is_terminal() && std::io::stdout().is_terminal()
+}
+
+/// The last resort: the token, masked, then in full once the person presses Enter (terminal only).
+fn reveal(token: &Token) -> bool {
+    if !terminal() {
+        return false;
+    }
+    eprintln!("{}", text::reveal_prompt(&token.masked()));
+    let mut line = String::new();
+    if std::io::stdin().lock().read_line(&mut line).is_err() {
+        return false;
+    }
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}", token.expose()).is_ok() && out.flush().is_ok()
+}
+
+/// `--replace`: the guided path's replacement, piped on standard input.
+async fn replace(ctx: &Context, entry: &StoredToken, args: &RotateArgs, lock: &RotationLock) -> u8 {
+    if std::io::stdin().is_terminal() {
+        return usage(&text::replace_needs_pipe(&entry.account));
+    }
+    let token = match super::token_from_stdin() {
+        Ok(t) => t,
+        Err(e) => return usage(&e),
+    };
+    let report = rotation::replace(ctx, entry, token, args.revoke_old, lock).await;
+    let reports = [report];
+    finish(&reports, args.json);
+    exit_code(&reports)
+}
+
+/// Prints the reports: JSON on stdout, or what happened on stdout and problems on stderr.
+fn finish(reports: &[Report], json: bool) {
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string(reports).unwrap_or_else(|_| "[]".into())
+        );
+        return;
+    }
+    for r in reports {
+        for note in &r.notes {
+            println!("{note}");
+        }
+        for p in &r.problems {
+            eprintln!("gitlab-token rotate: {}\n  fix: {}", p.message, p.fix);
+        }
+        if let Some(link) = &r.link {
+            println!("{}", text::guided_link(link));
+        }
+    }
+}
+
+fn exit_code(reports: &[Report]) -> u8 {
+    match reports.iter().filter_map(|r| r.failure).max() {
+        None => exit::OK,
+        Some(Failure::Failed) => exit::CHECK_FAILED,
+        Some(Failure::Unreachable) => exit::UNREACHABLE,
+        Some(Failure::Keychain) => exit::KEYCHAIN,
+    }
+}
+
+fn usage(message: &str) -> u8 {
+    eprintln!("gitlab-token rotate: {message}");
+    exit::USAGE
+}

@@ -1,0 +1,403 @@
+//! The automatic path: a token with the `api` or `self_rotate` scope rotates itself.
+//!
+//! Order of operations, chosen so that no step can leave the user without a way back:
+//! 1. check the stored token live (still active? may it rotate itself?);
+//! 2. prove the store can be written (a scratch entry written, read back, deleted), so a cron job
+//!    never rotates into a store that would refuse the new token;
+//! 3. write the journal (no token in it);
+//! 4. `POST self/rotate` with `expires_at` (GitLab revokes the old token at once);
+//! 5. store the new token and read it back: the very next step, on the store proven writable,
+//!    with retries; until it succeeds the new token exists only in this process's memory;
+//! 6. verify the new token live, 7. update the metadata, 8. remove the journal.
+//!
+//! A failure after step 4 never retries the rotation with the old token (GitLab would revoke the
+//! new one too): whether GitLab rotated is asked with `GET self`, which is harmless.
+
+use std::time::Duration;
+
+use super::journal::{Journal, RotationLock, Step};
+use super::{
+    Context, Failure, PathKind, Report, Reveal, abort_point, client_for, is_gone, mark_unusable,
+    now_rfc3339, record_new_token,
+};
+use crate::gitlab::types::{TokenInfo, parse_date};
+use crate::gitlab::{ApiError, Client, links};
+use crate::instance::Instance;
+use crate::strings::{rotation as text, validation::api_problem, vault as vault_text};
+use crate::token::Token;
+use crate::vault::{Keychain, StoredToken, VaultError};
+
+/// Attempts to store the new token before giving up, and the pause before each retry.
+const STORE_BACKOFF: [Duration; 3] = [
+    Duration::from_millis(200),
+    Duration::from_millis(500),
+    Duration::from_millis(1000),
+];
+
+/// A token checked live and able to rotate itself.
+pub struct Ready {
+    pub entry: StoredToken,
+    pub info: TokenInfo,
+    keychain: Keychain,
+    client: Client,
+    old: Token,
+}
+
+/// What `plan` found.
+pub enum Plan {
+    Automatic(Box<Ready>),
+    /// The token cannot rotate itself, or cannot be rotated at all: the report says why and how.
+    Done(Report),
+}
+
+/// Reads the stored token and asks GitLab about it: may it rotate itself?
+pub async fn plan(ctx: &Context, entry: &StoredToken) -> Plan {
+    let report = Report::new(entry, PathKind::Automatic);
+    let keychain = match Keychain::open_for(entry, ctx.keychain_timeout).await {
+        Ok(k) => k,
+        Err(e) => return Plan::Done(keychain_failed(report, &e)),
+    };
+    let old = match keychain.get(&entry.account).await {
+        Ok(t) => t,
+        Err(e) => return Plan::Done(keychain_failed(report, &e)),
+    };
+    let client = match client_for(entry, ctx.timeout) {
+        Ok(c) => c,
+        Err(e) => return Plan::Done(api_failed(report, &e)),
+    };
+    match client.token_self(&old).await {
+        Ok(info) if info.active && !info.revoked => {
+            if info.scopes.iter().any(|s| s == "api" || s == "self_rotate") {
+                Plan::Automatic(Box::new(Ready {
+                    entry: entry.clone(),
+                    info,
+                    keychain,
+                    client,
+                    old,
+                }))
+            } else {
+                let p = text::needs_guided(&entry.account, &info.scopes, &entry.host, &entry.name);
+                Plan::Done(guided(report, entry, &info.scopes, info.id, p))
+            }
+        }
+        Ok(info) => {
+            let why = api_problem(&ApiError::TokenRevoked).message;
+            let p = text::stored_dead(&entry.account, &why, &entry.host, &entry.name);
+            Plan::Done(guided(report, entry, &info.scopes, info.id, p))
+        }
+        Err(e) if is_gone(&e) => {
+            let why = api_problem(&e).message;
+            let p = text::stored_dead(&entry.account, &why, &entry.host, &entry.name);
+            Plan::Done(guided(report, entry, &entry.scopes, entry.token_id, p))
+        }
+        Err(e) => Plan::Done(api_failed(report, &e)),
+    }
+}
+
+/// The guided path's report: the problem, and the prefilled link to create the replacement.
+pub(crate) fn guided(
+    mut report: Report,
+    entry: &StoredToken,
+    scopes: &[String],
+    old_id: u64,
+    problem: super::Problem,
+) -> Report {
+    report.path = PathKind::Guided;
+    report.link = Instance::parse(&entry.url).ok().map(|i| {
+        links::new_personal_token(&i, &entry.token_name, &text::description(old_id), scopes)
+    });
+    report.fail(Failure::Failed, problem)
+}
+
+fn keychain_failed(report: Report, e: &VaultError) -> Report {
+    report.fail(Failure::Keychain, vault_text::problem(e).into())
+}
+
+fn api_failed(report: Report, e: &ApiError) -> Report {
+    let p = api_problem(e);
+    let failure = if p.kind.is_reachability() || matches!(e, ApiError::Setup(_)) {
+        Failure::Unreachable
+    } else {
+        Failure::Failed
+    };
+    report.fail(failure, p.into())
+}
+
+/// Rotates a token `plan` found ready, asking for `expires_at` (`YYYY-MM-DD`). The caller holds
+/// the rotation lock.
+///
+/// `reveal` is the last resort when the store will not take the new token after GitLab rotated:
+/// it may show the token to a person (only on a terminal) and says whether it did.
+pub async fn execute(
+    ctx: &Context,
+    ready: Ready,
+    expires_at: &str,
+    lock: &RotationLock,
+    reveal: Reveal<'_>,
+) -> Report {
+    let Ready {
+        entry,
+        info,
+        keychain,
+        client,
+        old,
+    } = ready;
+    let account = &entry.account;
+    let mut report = Report::new(&entry, PathKind::Automatic);
+    report.old_expires_at = info.expires_at.clone().or(report.old_expires_at);
+
+    if let Err(e) = preflight(&keychain, &entry.host).await {
+        let p = vault_text::problem(&e);
+        let store = keychain.kind().name();
+        let problem = text::preflight_failed(account, store, &e.to_string(), &p.fix);
+        return report.fail(Failure::Keychain, problem);
+    }
+    let mut journal = Journal {
+        account: account.clone(),
+        old_token_id: info.id,
+        step: Step::Rotating,
+        started_at: now_rfc3339(),
+        expires_at: Some(expires_at.to_owned()),
+        new_token_id: None,
+    };
+    if let Err(e) = journal.save(&lock.journal) {
+        return report.fail(Failure::Failed, text::journal_failed(&e.to_string()));
+    }
+
+    let rotated = match client.rotate_self(&old, expires_at).await {
+        Ok(r) => r,
+        Err(e) => {
+            let attempt = Attempt {
+                entry: &entry,
+                info: &info,
+                client: &client,
+                old: &old,
+                expires_at,
+                lock,
+            };
+            return rotate_failed(ctx, report, &attempt, e).await;
+        }
+    };
+    abort_point("after-api");
+
+    let stored = store_with_retries(&keychain, ctx, account, &rotated.token).await;
+    if let Err(e) = stored {
+        // The old token is revoked on the server; the new one exists only in memory.
+        let _ = mark_unusable(ctx, account).await;
+        let _ = Journal::remove(&lock.journal);
+        let revealed = reveal(&rotated.token);
+        drop(rotated);
+        let problem = text::not_saved(
+            account,
+            keychain.kind().name(),
+            STORE_BACKOFF.len() as u32 + 1,
+            &e.to_string(),
+            revealed,
+        );
+        return report.fail(Failure::Keychain, problem);
+    }
+    abort_point("after-keychain");
+    journal.step = Step::Stored;
+    journal.new_token_id = Some(rotated.info.id);
+    let _ = journal.save(&lock.journal);
+
+    let live = match client.token_self(&rotated.token).await {
+        Ok(live) if live.active => live,
+        Ok(_) => return new_token_dead(ctx, report, &entry, info.id, "inactive", lock).await,
+        Err(e) if is_gone(&e) => {
+            let why = api_problem(&e).message;
+            return new_token_dead(ctx, report, &entry, info.id, &why, lock).await;
+        }
+        Err(e) => {
+            report
+                .problems
+                .push(text::not_verified(&api_problem(&e).message));
+            rotated.info.clone()
+        }
+    };
+    journal.step = Step::Verified;
+    let _ = journal.save(&lock.journal);
+    abort_point("after-verify");
+
+    if let Err(detail) = record_new_token(ctx, account, &live).await {
+        // The journal stays: the next command finishes the metadata from the live token.
+        return report.fail(Failure::Failed, text::metadata_failed(account, &detail));
+    }
+    let _ = Journal::remove(&lock.journal);
+    let expires = live.expires_at.clone().unwrap_or_else(|| "never".into());
+    report.ok = true;
+    report.new_expires_at = live.expires_at.clone();
+    report.note(text::rotated(account, info.id, live.id, &expires))
+}
+
+/// Writes, reads back and deletes a scratch entry: the store takes new values.
+async fn preflight(keychain: &Keychain, host: &str) -> Result<(), VaultError> {
+    let scratch = format!(".rotation-preflight@{host}");
+    let probe = Token::new(format!(
+        "preflight-{}-{}",
+        std::process::id(),
+        now_rfc3339()
+    ));
+    keychain.store_verified(&scratch, &probe).await?;
+    keychain.delete(&scratch).await
+}
+
+/// Stores the new token (read back), retrying with a short backoff, reopening the store each time.
+async fn store_with_retries(
+    keychain: &Keychain,
+    ctx: &Context,
+    account: &str,
+    token: &Token,
+) -> Result<(), VaultError> {
+    let mut result = keychain.store_verified(account, token).await;
+    for pause in STORE_BACKOFF {
+        if result.is_ok() {
+            break;
+        }
+        tokio::time::sleep(pause).await;
+        result = match Keychain::open(keychain.kind(), ctx.keychain_timeout).await {
+            Ok(k) => k.store_verified(account, token).await,
+            Err(e) => Err(e),
+        };
+    }
+    result
+}
+
+/// One rotation call and what it was made with.
+#[derive(Clone, Copy)]
+struct Attempt<'a> {
+    entry: &'a StoredToken,
+    info: &'a TokenInfo,
+    client: &'a Client,
+    old: &'a Token,
+    expires_at: &'a str,
+    lock: &'a RotationLock,
+}
+
+/// The rotation call failed. A definite refusal changed nothing; anything else may have reached
+/// GitLab, so it is asked (with `GET self`, never `rotate`) whether the old token still works.
+async fn rotate_failed(ctx: &Context, report: Report, a: &Attempt<'_>, e: ApiError) -> Report {
+    let Attempt {
+        entry,
+        info,
+        expires_at,
+        lock,
+        ..
+    } = *a;
+    let (account, host, name) = (&entry.account, &entry.host, &entry.name);
+    // Definite refusals: GitLab did not rotate, the old token still works.
+    let refused = match &e {
+        ApiError::BadRequest(m) if m.contains("Expiration date must be before") => report.fail(
+            Failure::Failed,
+            text::expiry_rejected(account, expires_at, m, max_days(m)),
+        ),
+        ApiError::BadRequest(m) => report.fail(
+            Failure::Failed,
+            text::rotation_refused(account, m, host, name),
+        ),
+        ApiError::InsufficientScope(_)
+        | ApiError::Forbidden(_)
+        | ApiError::NotFound
+        | ApiError::Http { status: 405, .. } => {
+            let why = api_problem(&e).message;
+            let p = text::refused_by_gitlab(account, &why, host, name);
+            guided(report, entry, &info.scopes, info.id, p)
+        }
+        ApiError::RateLimited { .. } | ApiError::Setup(_) => {
+            let p = api_problem(&e);
+            report.fail(
+                Failure::Unreachable,
+                text::not_reached(account, &p.message, &p.fix),
+            )
+        }
+        _ => return ask_gitlab(ctx, report, a, &e).await,
+    };
+    let _ = Journal::remove(&lock.journal);
+    refused
+}
+
+/// The call may have reached GitLab: ask, with the old token, whether it still works.
+async fn ask_gitlab(ctx: &Context, report: Report, a: &Attempt<'_>, e: &ApiError) -> Report {
+    let Attempt {
+        entry,
+        info,
+        client,
+        old,
+        lock,
+        ..
+    } = *a;
+    let account = &entry.account;
+    let why = api_problem(e);
+    match client.token_self(old).await {
+        Ok(now) if now.id == info.id && now.active => {
+            let _ = Journal::remove(&lock.journal);
+            let failure = if why.kind.is_reachability() {
+                Failure::Unreachable
+            } else {
+                Failure::Failed
+            };
+            report.fail(failure, text::not_reached(account, &why.message, &why.fix))
+        }
+        Ok(_) => lost(ctx, report, entry, info.id, &text::reason(e), lock).await,
+        Err(check) if is_gone(&check) => {
+            lost(ctx, report, entry, info.id, &text::reason(e), lock).await
+        }
+        Err(check) => {
+            let detail = api_problem(&check).message;
+            report.fail(
+                Failure::Unreachable,
+                text::outcome_unknown(account, &detail),
+            )
+        }
+    }
+}
+
+/// GitLab rotated, and the new value never arrived: the old token is gone, the new one lost.
+async fn lost(
+    ctx: &Context,
+    report: Report,
+    entry: &StoredToken,
+    old_id: u64,
+    why: &str,
+    lock: &RotationLock,
+) -> Report {
+    let _ = mark_unusable(ctx, &entry.account).await;
+    let _ = Journal::remove(&lock.journal);
+    let p = text::lost(&entry.account, old_id, why, &entry.host, &entry.name);
+    guided(report, entry, &entry.scopes, old_id, p)
+}
+
+/// The new token was stored, but GitLab rejects it (revoked meanwhile).
+async fn new_token_dead(
+    ctx: &Context,
+    report: Report,
+    entry: &StoredToken,
+    old_id: u64,
+    why: &str,
+    lock: &RotationLock,
+) -> Report {
+    let _ = mark_unusable(ctx, &entry.account).await;
+    let _ = Journal::remove(&lock.journal);
+    let p = text::stored_dead(&entry.account, why, &entry.host, &entry.name);
+    guided(report, entry, &entry.scopes, old_id, p)
+}
+
+/// From "Expiration date must be before 2027-08-25": the most days `--expires-in` may ask for.
+pub(crate) fn max_days(message: &str) -> Option<i64> {
+    let date = message.rsplit(' ').next().and_then(parse_date)?;
+    let today = time::OffsetDateTime::now_utc().date();
+    Some((date - today).whole_days() - 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_limit_is_read_from_gitlabs_message() {
+        let in_31 = super::super::expiry_in(31);
+        let m = format!("400 Bad request - Expiration date must be before {in_31}");
+        assert_eq!(max_days(&m), Some(30));
+        assert_eq!(max_days("400 Bad request - Token already revoked"), None);
+    }
+}

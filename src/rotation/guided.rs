@@ -1,0 +1,194 @@
+//! The guided path's last step: a replacement made by hand (from the prefilled link) is checked
+//! like a new token in the wizard, must cover every scope of the token it replaces and belong to
+//! the same account, and only then is swapped into the store. The old token, read from the store
+//! before the swap and kept in memory (zeroized on drop), is revoked last, and only if asked.
+
+use super::journal::{Journal, RotationLock, Step};
+use super::{Context, Failure, PathKind, Report, client_for, is_gone, now_rfc3339};
+use crate::gitlab::access::{Role, scope_satisfied};
+use crate::instance::Instance;
+use crate::profile::Profile;
+use crate::strings::{rotation as text, validation::api_problem, vault as vault_text};
+use crate::token::Token;
+use crate::validation::Requirements;
+use crate::vault::{Keychain, Metadata, StoredToken};
+
+/// What the stored token's profile needs (a custom or unknown profile: only the old scopes,
+/// which are checked separately).
+fn requirements(entry: &StoredToken) -> Requirements {
+    let profile = Profile::by_id(&entry.profile).ok().filter(|p| !p.custom);
+    Requirements {
+        scopes: profile
+            .as_ref()
+            .map(|p| p.scope_names())
+            .unwrap_or_default(),
+        role: profile.as_ref().map_or(Role::Reporter, |p| p.role),
+        target: entry.target.clone(),
+    }
+}
+
+/// Replaces `entry`'s token with `new` after validating it; with `revoke_old`, then revokes the
+/// token it replaced. The caller holds the rotation lock.
+pub async fn replace(
+    ctx: &Context,
+    entry: &StoredToken,
+    new: Token,
+    revoke_old: bool,
+    lock: &RotationLock,
+) -> Report {
+    let mut report = Report::new(entry, PathKind::Guided);
+    let Ok(instance) = Instance::parse(&entry.url) else {
+        let e = crate::gitlab::ApiError::Setup(format!("{} is not a usable address", entry.url));
+        return report.fail(Failure::Failed, api_problem(&e).into());
+    };
+    let keychain = match Keychain::open_for(entry, ctx.keychain_timeout).await {
+        Ok(k) => k,
+        Err(e) => return report.fail(Failure::Keychain, vault_text::problem(&e).into()),
+    };
+    // Read before the swap: afterwards the store holds only the new token.
+    let old = if revoke_old {
+        Some(
+            keychain
+                .get(&entry.account)
+                .await
+                .map_err(|e| e.to_string()),
+        )
+    } else {
+        None
+    };
+
+    let v = crate::runtime::validate(
+        &instance,
+        entry.ca_file.clone(),
+        &new,
+        &requirements(entry),
+        ctx.timeout,
+    )
+    .await;
+    let (Some(info), Some(user)) = (v.token.as_ref().filter(|_| v.ok()), v.user.as_ref()) else {
+        let failure = if v.unreachable() {
+            Failure::Unreachable
+        } else {
+            Failure::Failed
+        };
+        for p in v.problems.iter().filter(|p| !p.kind.is_warning()) {
+            report = report.fail(failure, p.clone().into());
+        }
+        if report.problems.is_empty() {
+            let e = crate::gitlab::ApiError::Setup("the token could not be checked".into());
+            report = report.fail(failure, api_problem(&e).into());
+        }
+        return report.note(text::NOTHING_CHANGED);
+    };
+    let missing: Vec<String> = entry
+        .scopes
+        .iter()
+        .filter(|s| !scope_satisfied(s, &info.scopes))
+        .cloned()
+        .collect();
+    if !missing.is_empty() {
+        let p = text::scopes_not_covered(&missing, &entry.scopes);
+        return report.fail(Failure::Failed, p);
+    }
+    if user.id != entry.user_id {
+        let p = text::other_user(&user.username, &entry.username);
+        return report.fail(Failure::Failed, p);
+    }
+    if info.id == entry.token_id {
+        return report.fail(Failure::Failed, text::same_token(info.id));
+    }
+
+    let journal = Journal {
+        account: entry.account.clone(),
+        old_token_id: entry.token_id,
+        step: Step::Replacing,
+        started_at: now_rfc3339(),
+        expires_at: None,
+        new_token_id: Some(info.id),
+    };
+    if let Err(e) = journal.save(&lock.journal) {
+        return report.fail(Failure::Failed, text::journal_failed(&e.to_string()));
+    }
+    if let Err(e) = keychain.store_verified(&entry.account, &new).await {
+        let _ = Journal::remove(&lock.journal);
+        return report
+            .fail(Failure::Keychain, vault_text::problem(&e).into())
+            .note(text::NOTHING_CHANGED);
+    }
+    let (path, account, facts, who, at) = (
+        ctx.metadata_path.clone(),
+        entry.account.clone(),
+        info.clone(),
+        user.clone(),
+        now_rfc3339(),
+    );
+    let written = tokio::task::spawn_blocking(move || {
+        Metadata::update(&path, |m| {
+            if let Some(t) = m.tokens.iter_mut().find(|t| t.account == account) {
+                t.token_id = facts.id;
+                t.token_name = facts.name.clone();
+                t.scopes = facts.scopes.clone();
+                t.expires_at = facts.expires_at.clone();
+                t.verified_at = at;
+                t.username = who.username.clone();
+                t.user_id = who.id;
+                t.bot = who.bot;
+            }
+        })
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+    })
+    .await
+    .unwrap_or_else(|e| Err(e.to_string()));
+    if let Err(detail) = written {
+        // The journal stays: the next command records the stored token's facts.
+        return report.fail(
+            Failure::Failed,
+            text::metadata_failed(&entry.account, &detail),
+        );
+    }
+    let _ = Journal::remove(&lock.journal);
+    report.ok = true;
+    report.new_expires_at = info.expires_at.clone();
+    let expires = info.expires_at.as_deref().unwrap_or("never");
+    report = report.note(text::replaced(&entry.account, info.id, expires));
+
+    match old {
+        None => {
+            let until = entry.expires_at.as_deref().unwrap_or("it is revoked");
+            report.note(text::old_kept(entry.token_id, until))
+        }
+        Some(old) => revoke(ctx, report, entry, &instance, old).await,
+    }
+}
+
+/// Revokes the replaced token (its value was read before the swap).
+async fn revoke(
+    ctx: &Context,
+    report: Report,
+    entry: &StoredToken,
+    instance: &Instance,
+    old: Result<Token, String>,
+) -> Report {
+    let page = instance.url("/-/user_settings/personal_access_tokens");
+    let old = match old {
+        Ok(t) => t,
+        Err(why) => {
+            let p = text::revoke_failed(entry.token_id, &text::old_unreadable(&why), &page);
+            return report.fail(Failure::Failed, p);
+        }
+    };
+    let result = match client_for(entry, ctx.timeout) {
+        Ok(client) => client.revoke_self(&old).await,
+        Err(e) => Err(e),
+    };
+    drop(old);
+    match result {
+        Ok(()) => report.note(text::old_revoked(entry.token_id)),
+        Err(e) if is_gone(&e) => report.note(text::old_already_gone(entry.token_id)),
+        Err(e) => {
+            let p = text::revoke_failed(entry.token_id, &api_problem(&e).message, &page);
+            report.fail(Failure::Failed, p)
+        }
+    }
+}
