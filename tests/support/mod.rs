@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod bin;
 pub mod certs;
+pub mod client;
 pub mod fake_gitlab;
 mod gitlab_bodies;
 pub mod home;
