@@ -23,6 +23,19 @@ pub struct Requirements {
     pub target: Option<String>,
 }
 
+impl Requirements {
+    /// What `profile` needs (nothing but the Reporter role without one), checked on `target`.
+    pub fn for_profile(profile: Option<&crate::profile::Profile>, target: Option<String>) -> Self {
+        Requirements {
+            scopes: profile
+                .map(crate::profile::Profile::scope_names)
+                .unwrap_or_default(),
+            role: profile.map_or(Role::Reporter, |p| p.role),
+            target,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {

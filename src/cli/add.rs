@@ -8,7 +8,6 @@ use time::format_description::well_known::Rfc3339;
 
 use super::stored::KEYCHAIN_TIMEOUT;
 use super::{AddArgs, exit, load_profile, parse_host, token_from_stdin};
-use crate::gitlab::access::Role;
 use crate::strings::vault as vault_text;
 use crate::validation::Requirements;
 use crate::vault::{self, SaveError, StoreKind, StoredToken, metadata};
@@ -37,14 +36,7 @@ pub async fn run(args: AddArgs) -> u8 {
         Ok(p) => p,
         Err(e) => return usage(&e.to_string()),
     };
-    let needs = Requirements {
-        scopes: profile
-            .as_ref()
-            .map(|p| p.scope_names())
-            .unwrap_or_default(),
-        role: profile.as_ref().map_or(Role::Reporter, |p| p.role),
-        target: args.target.clone(),
-    };
+    let needs = Requirements::for_profile(profile.as_ref(), args.target.clone());
     let timeout = Duration::from_secs(args.timeout.max(1));
     let v =
         crate::runtime::validate(&instance, args.ca_file.clone(), &token, &needs, timeout).await;

@@ -142,16 +142,10 @@ async fn verify_one(
     };
     let instance = Instance::parse(&entry.url).ok()?;
     let profile = Profile::by_id(&entry.profile).ok();
-    let needs = Requirements {
-        scopes: profile
-            .as_ref()
-            .map(Profile::scope_names)
-            .unwrap_or_else(|| entry.scopes.clone()),
-        role: profile
-            .as_ref()
-            .map_or(crate::gitlab::access::Role::Reporter, |p| p.role),
-        target: entry.target.clone(),
-    };
+    let mut needs = Requirements::for_profile(profile.as_ref(), entry.target.clone());
+    if profile.is_none() {
+        needs.scopes = entry.scopes.clone();
+    }
     let v = crate::runtime::validate(
         &instance,
         entry.ca_file.clone(),

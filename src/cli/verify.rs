@@ -6,7 +6,6 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::{VerifyArgs, exit, load_profile, parse_host, token_from_stdin};
-use crate::gitlab::access::Role;
 use crate::problem::Problem;
 use crate::runtime;
 use crate::strings::vault as vault_text;
@@ -88,14 +87,7 @@ pub async fn run(args: VerifyArgs) -> u8 {
             Err(e) => return usage(&e),
         }
     };
-    let needs = Requirements {
-        scopes: profile
-            .as_ref()
-            .map(|p| p.scope_names())
-            .unwrap_or_default(),
-        role: profile.as_ref().map_or(Role::Reporter, |p| p.role),
-        target,
-    };
+    let needs = Requirements::for_profile(profile.as_ref(), target);
     let v = runtime::validate(
         &instance,
         ca_file,

@@ -5,7 +5,7 @@
 
 use super::journal::{Journal, RotationLock, Step};
 use super::{Context, Failure, PathKind, Report, client_for, is_gone, now_rfc3339};
-use crate::gitlab::access::{Role, scope_satisfied};
+use crate::gitlab::access::scope_satisfied;
 use crate::instance::Instance;
 use crate::profile::Profile;
 use crate::strings::{rotation as text, validation::api_problem, vault as vault_text};
@@ -17,14 +17,7 @@ use crate::vault::{Keychain, Metadata, StoredToken};
 /// which are checked separately).
 fn requirements(entry: &StoredToken) -> Requirements {
     let profile = Profile::by_id(&entry.profile).ok().filter(|p| !p.custom);
-    Requirements {
-        scopes: profile
-            .as_ref()
-            .map(|p| p.scope_names())
-            .unwrap_or_default(),
-        role: profile.as_ref().map_or(Role::Reporter, |p| p.role),
-        target: entry.target.clone(),
-    }
+    Requirements::for_profile(profile.as_ref(), entry.target.clone())
 }
 
 /// Replaces `entry`'s token with `new` after validating it; with `revoke_old`, then revokes the

@@ -6,7 +6,6 @@
 //! whose lock can be taken belongs to a process that died: it is safe to repair.
 
 use std::fs::{self, File, TryLockError};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -99,11 +98,7 @@ impl Journal {
             path: path.to_owned(),
             message: e.to_string(),
         })?;
-        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(write_err)?;
-        tmp.write_all(text.as_bytes()).map_err(write_err)?;
-        tmp.as_file().sync_all().map_err(write_err)?;
-        tmp.persist(path).map_err(|e| write_err(e.error))?;
-        sync_dir(dir);
+        crate::vault::write_atomically(path, text.as_bytes()).map_err(write_err)?;
         Ok(())
     }
 

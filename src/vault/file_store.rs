@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
@@ -54,17 +53,7 @@ fn update(
     for (_, mut v) in all {
         zeroize::Zeroize::zeroize(&mut v);
     }
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(fs::Permissions::from_mode(0o600))
-            .map_err(io)?;
-    }
-    tmp.write_all(text.as_bytes()).map_err(io)?;
-    tmp.as_file().sync_all().map_err(io)?;
-    tmp.persist(path).map_err(|e| io(e.error))?;
+    super::write_atomically(path, text.as_bytes()).map_err(io)?;
     Ok(())
 }
 

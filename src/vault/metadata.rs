@@ -2,7 +2,6 @@
 //! written atomically (temp file + rename) under a file lock, never holding a token.
 
 use std::fs::{self, File};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -142,10 +141,7 @@ impl Metadata {
             path: path.to_owned(),
             message: e.to_string(),
         })?;
-        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(write_err)?;
-        tmp.write_all(text.as_bytes()).map_err(write_err)?;
-        tmp.as_file().sync_all().map_err(write_err)?;
-        tmp.persist(path).map_err(|e| write_err(e.error))?;
+        super::write_atomically(path, text.as_bytes()).map_err(write_err)?;
         drop(lock);
         Ok(metadata)
     }

@@ -56,6 +56,29 @@ pub async fn save(
     })
 }
 
+/// Replaces `path` with `bytes` atomically: a private (0600) temp file beside it, synced, renamed
+/// over it, then the directory synced, so a crash leaves the old file or the new one, never half.
+pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = path.parent().unwrap_or(std::path::Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    #[cfg(unix)]
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
 /// Takes an exclusive lock on `file`, waiting at most a few seconds for another gitlab-token
 /// process to finish writing (never forever).
 pub(crate) fn lock_briefly(file: &std::fs::File) -> std::io::Result<()> {
