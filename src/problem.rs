@@ -38,6 +38,20 @@ pub enum ProblemKind {
     ServerError,
     NotPersonalAccessToken,
     KeychainUnavailable,
+    NeedsGuidedRotation,
+    ExpiryRejected,
+    RotationRefused,
+    NewTokenLost,
+    NewTokenNotSaved,
+    RotationOutcomeUnknown,
+    StoredTokenUnusable,
+    ScopesNotCovered,
+    DifferentUser,
+    SameToken,
+    RevokeFailed,
+    MetadataWriteFailed,
+    RotationInProgress,
+    NewTokenNotVerified,
 }
 
 impl ProblemKind {
@@ -75,6 +89,20 @@ impl ProblemKind {
             ProblemKind::ServerError => "server_error",
             ProblemKind::NotPersonalAccessToken => "not_personal_access_token",
             ProblemKind::KeychainUnavailable => "keychain_unavailable",
+            ProblemKind::NeedsGuidedRotation => "needs_guided_rotation",
+            ProblemKind::ExpiryRejected => "expiry_rejected",
+            ProblemKind::RotationRefused => "rotation_refused",
+            ProblemKind::NewTokenLost => "new_token_lost",
+            ProblemKind::NewTokenNotSaved => "new_token_not_saved",
+            ProblemKind::RotationOutcomeUnknown => "rotation_outcome_unknown",
+            ProblemKind::StoredTokenUnusable => "stored_token_unusable",
+            ProblemKind::ScopesNotCovered => "scopes_not_covered",
+            ProblemKind::DifferentUser => "different_user",
+            ProblemKind::SameToken => "same_token",
+            ProblemKind::RevokeFailed => "revoke_failed",
+            ProblemKind::MetadataWriteFailed => "metadata_write_failed",
+            ProblemKind::RotationInProgress => "rotation_in_progress",
+            ProblemKind::NewTokenNotVerified => "new_token_not_verified",
         }
     }
 
@@ -85,6 +113,7 @@ impl ProblemKind {
             ProblemKind::CertExpiresSoon
                 | ProblemKind::TokenExpiresSoon
                 | ProblemKind::NotPersonalAccessToken
+                | ProblemKind::NewTokenNotVerified
         )
     }
 

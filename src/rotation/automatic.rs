@@ -110,7 +110,7 @@ pub(crate) fn guided(
 }
 
 fn keychain_failed(report: Report, e: &VaultError) -> Report {
-    report.fail(Failure::Keychain, vault_text::problem(e).into())
+    report.fail(Failure::Keychain, vault_text::problem(e))
 }
 
 fn api_failed(report: Report, e: &ApiError) -> Report {
@@ -120,7 +120,7 @@ fn api_failed(report: Report, e: &ApiError) -> Report {
     } else {
         Failure::Failed
     };
-    report.fail(failure, p.into())
+    report.fail(failure, p)
 }
 
 /// Rotates a token `plan` found ready, asking for `expires_at` (`YYYY-MM-DD`). The caller holds
@@ -203,10 +203,14 @@ pub async fn execute(
 
     let live = match client.token_self(&rotated.token).await {
         Ok(live) if live.active => live,
-        Ok(_) => return new_token_dead(ctx, report, &entry, info.id, "inactive", lock).await,
+        Ok(_) => {
+            let p = text::stored_dead(&entry.account, "inactive", &entry.host, &entry.name);
+            return give_up(ctx, report, &entry, info.id, lock, p).await;
+        }
         Err(e) if is_gone(&e) => {
             let why = api_problem(&e).message;
-            return new_token_dead(ctx, report, &entry, info.id, &why, lock).await;
+            let p = text::stored_dead(&entry.account, &why, &entry.host, &entry.name);
+            return give_up(ctx, report, &entry, info.id, lock, p).await;
         }
         Err(e) => {
             report
@@ -338,9 +342,25 @@ async fn ask_gitlab(ctx: &Context, report: Report, a: &Attempt<'_>, e: &ApiError
             };
             report.fail(failure, text::not_reached(account, &why.message, &why.fix))
         }
-        Ok(_) => lost(ctx, report, entry, info.id, &text::reason(e), lock).await,
+        Ok(_) => {
+            let p = text::lost(
+                &entry.account,
+                info.id,
+                &text::reason(e),
+                &entry.host,
+                &entry.name,
+            );
+            give_up(ctx, report, entry, info.id, lock, p).await
+        }
         Err(check) if is_gone(&check) => {
-            lost(ctx, report, entry, info.id, &text::reason(e), lock).await
+            let p = text::lost(
+                &entry.account,
+                info.id,
+                &text::reason(e),
+                &entry.host,
+                &entry.name,
+            );
+            give_up(ctx, report, entry, info.id, lock, p).await
         }
         Err(check) => {
             let detail = api_problem(&check).message;
@@ -352,34 +372,19 @@ async fn ask_gitlab(ctx: &Context, report: Report, a: &Attempt<'_>, e: &ApiError
     }
 }
 
-/// GitLab rotated, and the new value never arrived: the old token is gone, the new one lost.
-async fn lost(
+/// No working token is left (the new value was lost, or GitLab rejects the stored one): mark the
+/// entry, drop the journal, and send the user to the guided path with `problem`.
+async fn give_up(
     ctx: &Context,
     report: Report,
     entry: &StoredToken,
     old_id: u64,
-    why: &str,
     lock: &RotationLock,
+    problem: super::Problem,
 ) -> Report {
     let _ = mark_unusable(ctx, &entry.account).await;
     let _ = Journal::remove(&lock.journal);
-    let p = text::lost(&entry.account, old_id, why, &entry.host, &entry.name);
-    guided(report, entry, &entry.scopes, old_id, p)
-}
-
-/// The new token was stored, but GitLab rejects it (revoked meanwhile).
-async fn new_token_dead(
-    ctx: &Context,
-    report: Report,
-    entry: &StoredToken,
-    old_id: u64,
-    why: &str,
-    lock: &RotationLock,
-) -> Report {
-    let _ = mark_unusable(ctx, &entry.account).await;
-    let _ = Journal::remove(&lock.journal);
-    let p = text::stored_dead(&entry.account, why, &entry.host, &entry.name);
-    guided(report, entry, &entry.scopes, old_id, p)
+    guided(report, entry, &entry.scopes, old_id, problem)
 }
 
 /// From "Expiration date must be before 2027-08-25": the most days `--expires-in` may ask for.

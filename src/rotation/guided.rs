@@ -32,11 +32,11 @@ pub async fn replace(
     let mut report = Report::new(entry, PathKind::Guided);
     let Ok(instance) = Instance::parse(&entry.url) else {
         let e = crate::gitlab::ApiError::Setup(format!("{} is not a usable address", entry.url));
-        return report.fail(Failure::Failed, api_problem(&e).into());
+        return report.fail(Failure::Failed, api_problem(&e));
     };
     let keychain = match Keychain::open_for(entry, ctx.keychain_timeout).await {
         Ok(k) => k,
-        Err(e) => return report.fail(Failure::Keychain, vault_text::problem(&e).into()),
+        Err(e) => return report.fail(Failure::Keychain, vault_text::problem(&e)),
     };
     // Read before the swap: afterwards the store holds only the new token.
     let old = if revoke_old {
@@ -65,11 +65,11 @@ pub async fn replace(
             Failure::Failed
         };
         for p in v.problems.iter().filter(|p| !p.kind.is_warning()) {
-            report = report.fail(failure, p.clone().into());
+            report = report.fail(failure, p.clone());
         }
         if report.problems.is_empty() {
             let e = crate::gitlab::ApiError::Setup("the token could not be checked".into());
-            report = report.fail(failure, api_problem(&e).into());
+            report = report.fail(failure, api_problem(&e));
         }
         return report.note(text::NOTHING_CHANGED);
     };
@@ -105,7 +105,7 @@ pub async fn replace(
     if let Err(e) = keychain.store_verified(&entry.account, &new).await {
         let _ = Journal::remove(&lock.journal);
         return report
-            .fail(Failure::Keychain, vault_text::problem(&e).into())
+            .fail(Failure::Keychain, vault_text::problem(&e))
             .note(text::NOTHING_CHANGED);
     }
     let (path, account, facts, who, at) = (

@@ -78,59 +78,39 @@ pub enum Failure {
 
 /// Problem kinds of rotation, beside the API kinds of `problem::ProblemKind` (reused as they are).
 pub mod kind {
+    use crate::problem::ProblemKind;
+
     /// The token cannot rotate itself: take the guided path.
-    pub const NEEDS_GUIDED: &str = "needs_guided_rotation";
+    pub const NEEDS_GUIDED: ProblemKind = ProblemKind::NeedsGuidedRotation;
     /// GitLab refused the expiry date (beyond the instance's maximum lifetime).
-    pub const EXPIRY_REJECTED: &str = "expiry_rejected";
+    pub const EXPIRY_REJECTED: ProblemKind = ProblemKind::ExpiryRejected;
     /// GitLab refused to rotate (400) for another reason.
-    pub const ROTATION_REFUSED: &str = "rotation_refused";
+    pub const ROTATION_REFUSED: ProblemKind = ProblemKind::RotationRefused;
     /// GitLab revoked the old token, and the new token's value never reached the store.
-    pub const NEW_TOKEN_LOST: &str = "new_token_lost";
+    pub const NEW_TOKEN_LOST: ProblemKind = ProblemKind::NewTokenLost;
     /// GitLab rotated the token, but the store would not take the new value.
-    pub const NEW_TOKEN_NOT_SAVED: &str = "new_token_not_saved";
+    pub const NEW_TOKEN_NOT_SAVED: ProblemKind = ProblemKind::NewTokenNotSaved;
     /// Whether GitLab rotated the token is not known yet (GitLab unreachable afterwards).
-    pub const OUTCOME_UNKNOWN: &str = "rotation_outcome_unknown";
+    pub const OUTCOME_UNKNOWN: ProblemKind = ProblemKind::RotationOutcomeUnknown;
     /// The stored token no longer works.
-    pub const STORED_TOKEN_DEAD: &str = "stored_token_unusable";
+    pub const STORED_TOKEN_DEAD: ProblemKind = ProblemKind::StoredTokenUnusable;
     /// The replacement's scopes do not include all of the old token's scopes.
-    pub const SCOPES_NOT_COVERED: &str = "scopes_not_covered";
+    pub const SCOPES_NOT_COVERED: ProblemKind = ProblemKind::ScopesNotCovered;
     /// The replacement belongs to another account.
-    pub const OTHER_USER: &str = "different_user";
+    pub const OTHER_USER: ProblemKind = ProblemKind::DifferentUser;
     /// The replacement is the stored token itself.
-    pub const SAME_TOKEN: &str = "same_token";
+    pub const SAME_TOKEN: ProblemKind = ProblemKind::SameToken;
     /// Revoking the old token failed.
-    pub const REVOKE_FAILED: &str = "revoke_failed";
+    pub const REVOKE_FAILED: ProblemKind = ProblemKind::RevokeFailed;
     /// The metadata file (or the journal) could not be written.
-    pub const METADATA: &str = "metadata_write_failed";
+    pub const METADATA: ProblemKind = ProblemKind::MetadataWriteFailed;
     /// Another process is rotating.
-    pub const BUSY: &str = "rotation_in_progress";
+    pub const BUSY: ProblemKind = ProblemKind::RotationInProgress;
     /// The new token was stored but could not be verified just now (a warning).
-    pub const NOT_VERIFIED: &str = "new_token_not_verified";
+    pub const NOT_VERIFIED: ProblemKind = ProblemKind::NewTokenNotVerified;
 }
 
-/// One problem: machine-readable kind, what happened, what to do.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Problem {
-    pub kind: &'static str,
-    pub message: String,
-    pub fix: String,
-}
-
-impl Problem {
-    pub fn new(kind: &'static str, message: impl Into<String>, fix: impl Into<String>) -> Self {
-        Problem {
-            kind,
-            message: message.into(),
-            fix: fix.into(),
-        }
-    }
-}
-
-impl From<crate::problem::Problem> for Problem {
-    fn from(p: crate::problem::Problem) -> Self {
-        Problem::new(p.kind.as_str(), p.message, p.fix)
-    }
-}
+pub use crate::problem::Problem;
 
 /// The outcome for one stored token (`rotate --json` prints these).
 #[derive(Debug, Serialize)]

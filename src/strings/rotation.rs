@@ -108,7 +108,7 @@ pub fn stored_dead(account: &str, why: &str, host: &str, name: &str) -> Problem 
 pub fn preflight_failed(account: &str, store: &str, why: &str, fix: &str) -> Problem {
     let why = clause(why);
     Problem::new(
-        crate::problem::ProblemKind::KeychainUnavailable.as_str(),
+        crate::problem::ProblemKind::KeychainUnavailable,
         format!(
             "The {store} cannot be written ({why}), so {account} was NOT rotated: the new token would \
              have nowhere to go. Nothing changed."
@@ -156,7 +156,7 @@ pub fn rotation_refused(account: &str, gitlab: &str, host: &str, name: &str) -> 
 
 pub fn not_reached(account: &str, why: &str, fix: &str) -> Problem {
     Problem::new(
-        crate::problem::ProblemKind::Unreachable.as_str(),
+        crate::problem::ProblemKind::Unreachable,
         format!(
             "Could not rotate {account}: {why} GitLab did not rotate it, so nothing changed and the \
              old token still works."
