@@ -194,6 +194,16 @@ impl Performer {
                     let _ = tx.send(Msg::OldLoaded(ticket, old));
                 });
             }
+            Effect::RotateAutomatically {
+                ticket,
+                entry,
+                expires_in_days,
+            } => {
+                tokio::spawn(async move {
+                    let report = rotate(&options, &entry, expires_in_days).await;
+                    let _ = tx.send(Msg::Rotated(ticket, Box::new(report)));
+                });
+            }
             Effect::RevokeOld {
                 ticket,
                 instance,
@@ -242,6 +252,45 @@ pub async fn validate(
                 None,
                 Err(err),
             )
+        }
+    }
+}
+
+/// The automatic rotation of one stored token, under the rotation lock. The token is never shown
+/// here: if the store refuses the new value, the report says so and points to the guided path.
+async fn rotate(
+    options: &Options,
+    entry: &crate::vault::StoredToken,
+    days: u32,
+) -> crate::rotation::Report {
+    use crate::rotation::{self, Plan, RotationLock};
+    let ctx = rotation::Context {
+        metadata_path: options.metadata_path.clone(),
+        timeout: options.timeout,
+        keychain_timeout: options.keychain_timeout,
+    };
+    let mut report = rotation::Report::new(entry, rotation::PathKind::Automatic);
+    let lock = match RotationLock::try_acquire(&options.metadata_path) {
+        Ok(Some(lock)) => lock,
+        Ok(None) => {
+            report.problems.push(crate::strings::rotation::busy());
+            return report;
+        }
+        Err(e) => {
+            let detail = e.to_string();
+            report.problems.push(crate::problem::Problem::new(
+                crate::problem::ProblemKind::MetadataWriteFailed,
+                detail,
+                crate::strings::vault::METADATA_FIX,
+            ));
+            return report;
+        }
+    };
+    match rotation::plan(&ctx, entry).await {
+        Plan::Done(report) => report,
+        Plan::Automatic(ready) => {
+            let expires_at = rotation::expiry_in(i64::from(days));
+            rotation::execute(&ctx, *ready, &expires_at, &lock, &|_| false).await
         }
     }
 }

@@ -21,13 +21,17 @@ const BIN: &str = env!("CARGO_BIN_EXE_gitlab-token");
 
 /// Stores `secret` the scriptable way: `gitlab-token add`, the token on standard input.
 fn add(dir: &Path, url: &str, ca: &Path, secret: &str) {
+    add_as(dir, url, ca, secret, "repo-scanner");
+}
+
+fn add_as(dir: &Path, url: &str, ca: &Path, secret: &str, profile: &str) {
     let mut child = Command::new(BIN)
         .args([
             "add",
             "--host",
             url,
             "--profile",
-            "repo-scanner",
+            profile,
             "--ca-file",
             ca.to_str().unwrap(),
         ])
@@ -140,6 +144,74 @@ fn a_pasted_replacement_is_swapped_in_and_the_old_token_revoked_after() {
     assert!(
         metadata.contains(&format!("token_id = {new_id}")),
         "{metadata}"
+    );
+    tmux.assert_never_shown(&old);
+    tmux.assert_never_shown(&new);
+    for secret in [&old, &new] {
+        assert!(
+            files_containing(dir.path(), secret).is_empty(),
+            "a file holds a token"
+        );
+    }
+    secret_tool_clear(SERVICE, &account);
+}
+
+#[test]
+fn a_token_that_can_rotate_itself_is_rotated_from_the_first_screen() {
+    require_environment();
+    let pki = Pki::new();
+    let gitlab = FakeGitLab::start(&pki.valid());
+    let alice = FakeUser::person(4242, "alice");
+    let old = new_secret("SELF");
+    gitlab.add_token(
+        &old,
+        TokenRecord::new(&alice, &["api", "read_api", "read_user"]).expires_in(3),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("work")).unwrap();
+    let account = format!("mr-reviewer@localhost:{}", gitlab.port());
+    add_as(dir.path(), &gitlab.url(), &pki.ca_file, &old, "mr-reviewer");
+
+    let script = format!(
+        "{} --timeout 5; echo EXITED:$?; echo END; exec sleep 600",
+        sh_quote(BIN)
+    );
+    let mut tmux = Tmux::start(
+        dir.path(),
+        &dir.path().join("work"),
+        &session_env(dir.path()),
+        &script,
+    );
+    let first = tmux.wait_for("first screen", "a rotate it");
+    assert!(
+        first.contains(&format!("{account} expires in 3 days")),
+        "{first}"
+    );
+    tmux.keys(&["a"]);
+    let rotated = tmux.wait_until("rotated", "the rotation", |s| {
+        s.contains("Rotated ") || s.contains("Fix") || s.contains("not rotated")
+    });
+    assert!(rotated.contains(&format!("Rotated {account}")), "{rotated}");
+    let new = gitlab.rotated_to(&old).expect("GitLab rotated the token");
+    assert_eq!(
+        secret_tool_lookup(SERVICE, &account).as_deref(),
+        Some(new.as_str()),
+        "the new value is in the keychain"
+    );
+    assert!(
+        gitlab.token(&old).unwrap().revoked,
+        "GitLab revoked the old one"
+    );
+    assert_eq!(gitlab.rotate_calls(), 1);
+    tmux.keys(&["q"]);
+    let after = tmux.wait_for("exited", "END");
+    assert!(after.contains("EXITED:"), "{after}");
+    let metadata =
+        std::fs::read_to_string(dir.path().join("config/gitlab-token/tokens.toml")).unwrap();
+    let expected = format!("expires_at = \"{}\"", support::days_from_today(90));
+    assert!(
+        metadata.contains(&expected),
+        "the new expiry is recorded:\n{metadata}"
     );
     tmux.assert_never_shown(&old);
     tmux.assert_never_shown(&new);

@@ -264,3 +264,13 @@ fn a_repaired_rotation_is_told_on_the_first_screen() {
     let (s, _) = State::new(setup);
     snap("01_profile_recovered_rotation", &s);
 }
+
+#[test]
+fn an_expiring_token_that_can_rotate_itself() {
+    let mut setup = setup();
+    setup.expiring = vec![(stored("2026-11-28", &["api"]), 5)];
+    let (mut s, _) = State::new(setup);
+    snap("01_profile_rotatable", &s);
+    key(&mut s, KeyCode::Char('a'));
+    snap("01_profile_rotating", &s);
+}

@@ -121,3 +121,59 @@ fn r_on_the_first_screen_replaces_the_first_expiring_token() {
     assert_eq!(s.step, Step::Generate);
     assert!(s.replacing.is_some());
 }
+
+fn rotated_report(ok: bool) -> gitlab_token::rotation::Report {
+    let mut r = gitlab_token::rotation::Report::new(
+        &stored("2026-11-25", &["api"]),
+        gitlab_token::rotation::PathKind::Automatic,
+    );
+    r.ok = ok;
+    r.new_expires_at = ok.then(|| "2027-02-21".to_owned());
+    r
+}
+
+#[test]
+fn a_rotates_a_self_rotating_expiring_token_through_the_api() {
+    let mut setup = setup();
+    setup.expiring = vec![(stored("2026-11-25", &["api"]), 2)];
+    let (mut s, _) = State::new(setup);
+    let effects = key(&mut s, KeyCode::Char('a'));
+    let [
+        Effect::RotateAutomatically {
+            ticket,
+            entry,
+            expires_in_days,
+        },
+    ] = effects.as_slice()
+    else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(entry.account, "repo-scanner@gitlab.example.com");
+    assert_eq!(*expires_in_days, 90);
+    assert!(s.busy());
+    assert!(
+        key(&mut s, KeyCode::Char('a')).is_empty(),
+        "one rotation at a time"
+    );
+    let stale = gitlab_token::wizard::Ticket(ticket.0 + 50);
+    update(&mut s, Msg::Rotated(stale, Box::new(rotated_report(true))));
+    assert!(
+        s.auto_rotation.result.is_none(),
+        "a stale answer is dropped"
+    );
+    update(
+        &mut s,
+        Msg::Rotated(*ticket, Box::new(rotated_report(true))),
+    );
+    assert!(s.expiring.is_empty(), "no longer expiring");
+    assert!(s.notice.as_deref().unwrap().contains("expires 2027-02-21"));
+}
+
+#[test]
+fn a_does_nothing_for_a_token_that_cannot_rotate_itself() {
+    let mut setup = setup();
+    setup.expiring = vec![(stored("2026-11-25", &["read_api"]), 2)];
+    let (mut s, _) = State::new(setup);
+    assert!(key(&mut s, KeyCode::Char('a')).is_empty());
+    assert!(!s.busy());
+}

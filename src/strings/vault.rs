@@ -63,3 +63,6 @@ pub fn metadata_failed(detail: &str) -> String {
          Fix the config directory's permissions and save again."
     )
 }
+
+pub const METADATA_FIX: &str =
+    "Check that the config directory (gitlab-token beside tokens.toml) is writable, then retry.";

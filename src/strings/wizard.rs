@@ -170,6 +170,27 @@ pub fn replacing_intro(account: &str, expires: &str) -> String {
 }
 
 pub const HELP_REPLACE: &str = "r replace the first expiring  ";
+pub const HELP_ROTATE: &str = "a rotate it  r replace it  ";
+
+pub fn rotating(account: &str) -> String {
+    format!("Rotating {account} through GitLab's API…")
+}
+
+/// One line on how an automatic rotation ended.
+pub fn rotated(r: &crate::rotation::Report) -> String {
+    if r.ok {
+        format!(
+            "Rotated {}: the new token is stored and verified; it expires {}.",
+            r.account,
+            r.new_expires_at.as_deref().unwrap_or("never")
+        )
+    } else {
+        match r.problems.first() {
+            Some(p) => format!("{} {}", p.message, p.fix),
+            None => format!("{} was not rotated.", r.account),
+        }
+    }
+}
 pub const HELP_REVOKE: &str = "r revoke the old token  ";
 
 pub fn old_token_line(loaded: Option<&Result<crate::token::Token, String>>) -> String {

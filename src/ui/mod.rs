@@ -66,6 +66,9 @@ pub fn render(state: &State, frame: &mut Frame) {
         );
     }
     let extra = match state.step {
+        Step::Profile if state.auto_rotatable().is_some() && state.custom.is_none() => {
+            text::HELP_ROTATE
+        }
         Step::Profile if !state.expiring.is_empty() && state.custom.is_none() => text::HELP_REPLACE,
         Step::Done if state.replacing.is_some() => text::HELP_REVOKE,
         _ => "",

@@ -34,7 +34,9 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     if ctrl && key.code == KeyCode::Char('c') {
         return request_quit(state);
     }
-    state.notice = None;
+    if !state.auto_rotation.running() {
+        state.notice = None;
+    }
     match state.step {
         Step::Profile => profile(state, key),
         Step::Host => host(state, key),
@@ -109,6 +111,9 @@ fn profile(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             } else {
                 state.choose_profile(chosen);
             }
+        }
+        KeyCode::Char('a') if state.auto_rotatable().is_some() => {
+            return state.rotate_automatically();
         }
         KeyCode::Char('r') if !state.expiring.is_empty() => {
             let entry = state.expiring[0].0.clone();

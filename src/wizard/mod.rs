@@ -106,6 +106,8 @@ pub struct State {
     pub expiring: Vec<(StoredToken, i64)>,
     /// Replacing a stored token (guided rotation), with the old value kept for revocation.
     pub replacing: Option<Replacing>,
+    /// An automatic rotation of an expiring token (`a` on the first screen).
+    pub auto_rotation: Task<crate::rotation::Report>,
     pub spinner: usize,
     pub(crate) last_ticket: u64,
     /// Set by `update` when the screen must be drawn again.
@@ -192,6 +194,8 @@ pub enum Msg {
     OldLoaded(Ticket, Result<Token, VaultError>),
     /// The old token's revocation on GitLab.
     OldRevoked(Ticket, Result<(), String>),
+    /// An automatic rotation finished.
+    Rotated(Ticket, Box<crate::rotation::Report>),
 }
 
 /// Work for the runtime.
@@ -220,6 +224,12 @@ pub enum Effect {
         ticket: Ticket,
         account: String,
         store: StoreKind,
+    },
+    /// Rotate a stored token through GitLab's API (it has `api` or `self_rotate`).
+    RotateAutomatically {
+        ticket: Ticket,
+        entry: Box<StoredToken>,
+        expires_in_days: u32,
     },
     /// Revoke the replaced token on GitLab (`DELETE /personal_access_tokens/self`).
     RevokeOld {
@@ -297,6 +307,7 @@ impl State {
             notice: setup.notice,
             expiring: setup.expiring,
             replacing: None,
+            auto_rotation: Task::default(),
             spinner: 0,
             last_ticket: 0,
             dirty: true,
@@ -331,7 +342,11 @@ impl State {
             .replacing
             .as_ref()
             .is_some_and(|r| r.old.running() || r.revoke.running());
-        self.probe.running() || self.validation.running() || self.save.running() || replacing
+        self.probe.running()
+            || self.validation.running()
+            || self.save.running()
+            || self.auto_rotation.running()
+            || replacing
     }
 
     /// A token was entered but is not saved yet: quitting would lose it.

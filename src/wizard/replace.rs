@@ -86,6 +86,32 @@ impl State {
         }]
     }
 
+    /// The first expiring token, when it may rotate itself (`api` or `self_rotate`).
+    pub fn auto_rotatable(&self) -> Option<&StoredToken> {
+        self.expiring
+            .first()
+            .map(|(entry, _)| entry)
+            .filter(|e| e.scopes.iter().any(|s| s == "api" || s == "self_rotate"))
+    }
+
+    /// Rotates the first expiring token through GitLab's API, if it may rotate itself.
+    pub(crate) fn rotate_automatically(&mut self) -> Vec<Effect> {
+        let Some(entry) = self.auto_rotatable().cloned() else {
+            return Vec::new();
+        };
+        if self.auto_rotation.running() {
+            return Vec::new();
+        }
+        let ticket = self.next_ticket();
+        self.auto_rotation.start(ticket);
+        self.notice = Some(crate::strings::wizard::rotating(&entry.account));
+        vec![Effect::RotateAutomatically {
+            ticket,
+            entry: Box::new(entry),
+            expires_in_days: self.expiry_days,
+        }]
+    }
+
     /// The pasted token is the very one being replaced.
     pub fn pasted_the_old_token(&self) -> bool {
         self.replacing

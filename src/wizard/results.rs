@@ -53,6 +53,19 @@ pub(super) fn on_result(state: &mut State, msg: Msg) -> Vec<Effect> {
             .replacing
             .as_mut()
             .is_some_and(|r| r.revoke.finish(ticket, result)),
+        Msg::Rotated(ticket, report) => {
+            let notice = text::rotated(&report);
+            let account = report.account.clone();
+            let ok = report.ok;
+            let accepted = state.auto_rotation.finish(ticket, *report);
+            if accepted {
+                state.notice = Some(notice);
+                if ok {
+                    state.expiring.retain(|(e, _)| e.account != account);
+                }
+            }
+            accepted
+        }
         Msg::Key(_) | Msg::Paste(_) | Msg::Resize | Msg::Tick => false,
     };
     if !accepted {
