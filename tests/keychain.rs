@@ -4,9 +4,12 @@
 //!
 //! Run them with `bash tests/run.sh --test keychain`. Without run.sh's bus they fail, by design.
 
+mod support;
+
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use support::stores::secret_tool_lookup;
 
 use gitlab_token::token::Token;
 use gitlab_token::vault::{Keychain, SERVICE, StoreKind, VaultError};
@@ -38,26 +41,6 @@ fn unique_account(what: &str) -> String {
         "kc-{what}-{}-{nanos}@keychain.test:8443",
         std::process::id()
     )
-}
-
-/// What `secret-tool` (libsecret, a separate process) finds for the account: `None` when nothing.
-fn secret_tool_lookup(account: &str) -> Option<String> {
-    let out = Command::new("secret-tool")
-        .args(["lookup", "service", SERVICE, "username", account])
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("secret-tool runs (tests/run.sh installs libsecret-tools)");
-    let text = String::from_utf8(out.stdout).expect("utf-8 secret");
-    if out.status.success() && !text.is_empty() {
-        Some(text)
-    } else {
-        assert!(
-            text.is_empty(),
-            "secret-tool failed but printed something: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        None
-    }
 }
 
 fn token(text: &str) -> Token {

@@ -10,14 +10,23 @@ mod support;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use e2e::{
-    Tmux, files_containing, require_environment, secret_tool_clear, secret_tool_lookup,
-    session_env, sh_quote,
-};
+use e2e::{Tmux, files_containing, require_environment, secret_tool_clear, session_env, sh_quote};
 use gitlab_token::vault::SERVICE;
+use support::stores::secret_tool_lookup;
 use support::{FakeGitLab, FakeUser, Pki, TokenRecord, new_secret};
 
 const BIN: &str = env!("CARGO_BIN_EXE_gitlab-token");
+
+/// No screen showed a token, and no file under `dir` holds one.
+fn assert_no_leak(tmux: &Tmux, dir: &Path, secrets: &[&str]) {
+    for secret in secrets {
+        tmux.assert_never_shown(secret);
+        assert!(
+            files_containing(dir, secret).is_empty(),
+            "a file holds a token"
+        );
+    }
+}
 
 /// Stores `secret` the scriptable way: `gitlab-token add`, the token on standard input.
 fn add(dir: &Path, url: &str, ca: &Path, secret: &str) {
@@ -76,10 +85,7 @@ fn a_pasted_replacement_is_swapped_in_and_the_old_token_revoked_after() {
     std::fs::create_dir_all(dir.path().join("work")).unwrap();
     let account = format!("repo-scanner@localhost:{}", gitlab.port());
     add(dir.path(), &gitlab.url(), &pki.ca_file, &old);
-    assert_eq!(
-        secret_tool_lookup(SERVICE, &account).as_deref(),
-        Some(old.as_str())
-    );
+    assert_eq!(secret_tool_lookup(&account).as_deref(), Some(old.as_str()));
 
     let script = format!(
         "{} setup --replace {} --timeout 5; echo EXITED:$?; echo END; exec sleep 600",
@@ -119,7 +125,7 @@ fn a_pasted_replacement_is_swapped_in_and_the_old_token_revoked_after() {
     let done = tmux.wait_for("done", "step 10/10");
     assert!(done.contains("Press r to revoke the old token"), "{done}");
     assert_eq!(
-        secret_tool_lookup(SERVICE, &account).as_deref(),
+        secret_tool_lookup(&account).as_deref(),
         Some(new.as_str()),
         "swapped before any revoke"
     );
@@ -145,14 +151,7 @@ fn a_pasted_replacement_is_swapped_in_and_the_old_token_revoked_after() {
         metadata.contains(&format!("token_id = {new_id}")),
         "{metadata}"
     );
-    tmux.assert_never_shown(&old);
-    tmux.assert_never_shown(&new);
-    for secret in [&old, &new] {
-        assert!(
-            files_containing(dir.path(), secret).is_empty(),
-            "a file holds a token"
-        );
-    }
+    assert_no_leak(&tmux, dir.path(), &[&old, &new]);
     secret_tool_clear(SERVICE, &account);
 }
 
@@ -194,7 +193,7 @@ fn a_token_that_can_rotate_itself_is_rotated_from_the_first_screen() {
     assert!(rotated.contains(&format!("Rotated {account}")), "{rotated}");
     let new = gitlab.rotated_to(&old).expect("GitLab rotated the token");
     assert_eq!(
-        secret_tool_lookup(SERVICE, &account).as_deref(),
+        secret_tool_lookup(&account).as_deref(),
         Some(new.as_str()),
         "the new value is in the keychain"
     );
@@ -213,13 +212,6 @@ fn a_token_that_can_rotate_itself_is_rotated_from_the_first_screen() {
         metadata.contains(&expected),
         "the new expiry is recorded:\n{metadata}"
     );
-    tmux.assert_never_shown(&old);
-    tmux.assert_never_shown(&new);
-    for secret in [&old, &new] {
-        assert!(
-            files_containing(dir.path(), secret).is_empty(),
-            "a file holds a token"
-        );
-    }
+    assert_no_leak(&tmux, dir.path(), &[&old, &new]);
     secret_tool_clear(SERVICE, &account);
 }

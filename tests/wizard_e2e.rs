@@ -10,11 +10,9 @@ mod support;
 
 use std::path::Path;
 
-use e2e::{
-    Tmux, files_containing, require_environment, secret_tool_clear, secret_tool_lookup,
-    session_env, sh_quote,
-};
+use e2e::{Tmux, files_containing, require_environment, secret_tool_clear, session_env, sh_quote};
 use gitlab_token::vault::SERVICE;
+use support::stores::secret_tool_lookup;
 use support::{FakeGitLab, FakeUser, Pki, TokenRecord, new_secret};
 
 const BIN: &str = env!("CARGO_BIN_EXE_gitlab-token");
@@ -150,7 +148,7 @@ fn wizard_saves_a_verified_token_in_the_keychain_and_never_shows_it() {
     assert_eq!(tmux.pane("cursor_flag"), "1", "the cursor is visible again");
 
     // The keychain holds it, as another client (libsecret) sees it.
-    let stored = secret_tool_lookup(SERVICE, &account);
+    let stored = secret_tool_lookup(&account);
     assert_eq!(
         stored.as_deref(),
         Some(secret.as_str()),
@@ -318,7 +316,7 @@ fn ctrl_c_with_an_unsaved_token_asks_first_and_sigterm_restores_the_terminal() {
     );
 
     // Nothing was saved, and the token never showed.
-    assert_eq!(secret_tool_lookup(SERVICE, &account), None);
+    assert_eq!(secret_tool_lookup(&account), None);
     assert!(!dir.path().join("config/gitlab-token/tokens.toml").exists());
     tmux.assert_never_shown(&secret);
     assert_eq!(

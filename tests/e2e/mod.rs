@@ -283,17 +283,6 @@ pub fn files_containing(dir: &Path, needle: &str) -> Vec<PathBuf> {
     found
 }
 
-/// What `secret-tool` finds for the account (`None` when nothing).
-pub fn secret_tool_lookup(service: &str, account: &str) -> Option<String> {
-    let out = Command::new("secret-tool")
-        .args(["lookup", "service", service, "username", account])
-        .stdin(Stdio::null())
-        .output()
-        .expect("secret-tool runs");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    (out.status.success() && !text.is_empty()).then_some(text)
-}
-
 /// Removes an item (cleanup after a test).
 pub fn secret_tool_clear(service: &str, account: &str) {
     let _ = Command::new("secret-tool")

@@ -30,6 +30,21 @@ impl Output {
 
 /// `gitlab-token ARGS` with `stdin` piped in, with HOME and the XDG directories pointing into a
 /// fresh temporary directory, and no proxy settings.
+/// Variables of the developer's environment that would change what the program does (proxies,
+/// certificate stores): removed for every run.
+pub const CLEARED_ENV: &[&str] = &[
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+];
+
 pub fn run_bin(args: &[&str], stdin: &str) -> Output {
     let home = tempfile::tempdir().expect("temp home");
     let dir = |name: &str| {
@@ -48,18 +63,7 @@ pub fn run_bin(args: &[&str], stdin: &str) -> Output {
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    for var in [
-        "HTTPS_PROXY",
-        "https_proxy",
-        "HTTP_PROXY",
-        "http_proxy",
-        "ALL_PROXY",
-        "all_proxy",
-        "NO_PROXY",
-        "no_proxy",
-        "SSL_CERT_FILE",
-        "SSL_CERT_DIR",
-    ] {
+    for var in CLEARED_ENV {
         command.env_remove(var);
     }
     let mut child = command.spawn().expect("start gitlab-token");

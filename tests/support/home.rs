@@ -124,20 +124,10 @@ impl Home {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        for var in [
-            "HTTPS_PROXY",
-            "https_proxy",
-            "HTTP_PROXY",
-            "http_proxy",
-            "ALL_PROXY",
-            "all_proxy",
-            "NO_PROXY",
-            "no_proxy",
-            "SSL_CERT_FILE",
-            "SSL_CERT_DIR",
-            "GIT_ASKPASS",
-            "SSH_ASKPASS",
-        ] {
+        for var in super::bin::CLEARED_ENV
+            .iter()
+            .chain(&["GIT_ASKPASS", "SSH_ASKPASS"])
+        {
             command.env_remove(var);
         }
         command.envs(self.env.iter().map(|(k, v)| (k, v)));
