@@ -274,3 +274,20 @@ fn an_expiring_token_that_can_rotate_itself() {
     key(&mut s, KeyCode::Char('a'));
     snap("01_profile_rotating", &s);
 }
+
+#[test]
+fn check_my_instance() {
+    let mut s = new_state();
+    for _ in 0..10 {
+        key(&mut s, KeyCode::Down);
+    }
+    snap("01_profile_check_my_instance", &s);
+    key(&mut s, KeyCode::Enter);
+    type_text(&mut s, "gitlab.example.com");
+    let t = ticket_of(&key(&mut s, KeyCode::Enter));
+    update(
+        &mut s,
+        Msg::ProbeDone(t, healthy_report("https://gitlab.example.com")),
+    );
+    snap("03_reachability_check_only", &s);
+}

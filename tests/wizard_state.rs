@@ -456,3 +456,33 @@ fn the_token_never_shows_in_debug_output() {
     assert!(debug.contains("REDACTED"));
     assert!(!debug.contains(TOKEN));
 }
+
+#[test]
+fn check_my_instance_ends_after_the_reachability_check() {
+    let mut s = new_state();
+    for _ in 0..10 {
+        key(&mut s, KeyCode::Down);
+    }
+    assert_eq!(s.profile_cursor, s.profiles.len(), "the last row");
+    key(&mut s, KeyCode::Enter);
+    assert!(s.check_only);
+    assert_eq!(s.step, Step::Host);
+    type_text(&mut s, "gitlab.example.com");
+    let t = ticket_of(&key(&mut s, KeyCode::Enter));
+    assert!(
+        key(&mut s, KeyCode::Enter).is_empty(),
+        "nothing to finish while it runs"
+    );
+    update(
+        &mut s,
+        Msg::ProbeDone(t, failed_report("https://gitlab.example.com")),
+    );
+    assert!(
+        matches!(key(&mut s, KeyCode::Enter).as_slice(), [Effect::Quit]),
+        "a failed check ends too"
+    );
+    assert!(
+        s.secret.is_empty() && s.save.ticket.is_none(),
+        "nothing saved"
+    );
+}

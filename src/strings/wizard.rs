@@ -44,6 +44,12 @@ pub fn expiring_line(account: &str, days: i64) -> String {
     }
 }
 
+pub const CHECK_ONLY: &str = "Check my instance (for admins: reachability and TLS, no token)";
+pub const CHECK_ONLY_DETAIL: &str = "Checks whether tools outside can reach a GitLab over valid TLS: \
+     DNS, TCP, the TLS handshake and certificate chain, expiry and host name, and whether it answers \
+     like GitLab, with what to fix. The same as `gitlab-token check URL`.";
+pub const HELP_CHECK_ONLY: &str = "Enter done  r re-check  Esc back  q quit";
+
 pub const PROFILE_INTRO: &str =
     "Pick the integration this token is for. Each needs certain scopes and a minimum role.";
 pub const CUSTOM_INTRO: &str = "Pick the scopes (Space) and the minimum role (←→).";

@@ -73,7 +73,11 @@ pub fn render(state: &State, frame: &mut Frame) {
         Step::Done if state.replacing.is_some() => text::HELP_REVOKE,
         _ => "",
     };
-    let help_text = format!("{extra}{}", text::help(state.step, state.custom.is_some()));
+    let keys = match state.step {
+        Step::Reachability if state.check_only => text::HELP_CHECK_ONLY,
+        step => text::help(step, state.custom.is_some()),
+    };
+    let help_text = format!("{extra}{keys}");
     frame.render_widget(
         Paragraph::new(Span::styled(format!(" {help_text}"), theme.key_help)).style(theme.key_help),
         help,

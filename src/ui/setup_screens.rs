@@ -44,7 +44,7 @@ pub fn profile(state: &State, frame: &mut Frame, area: Rect) {
     let [expiring, intro, list, detail] = Layout::vertical([
         Constraint::Length(state.expiring.len().min(3) as u16),
         Constraint::Length(2),
-        Constraint::Length(state.profiles.len() as u16 + 1),
+        Constraint::Length(state.profiles.len() as u16 + 2),
         Constraint::Min(3),
     ])
     .areas(area);
@@ -65,9 +65,15 @@ pub fn profile(state: &State, frame: &mut Frame, area: Rect) {
         .iter()
         .enumerate()
         .map(|(i, p)| choice(i == state.profile_cursor, &p.name, theme))
+        .chain([choice(
+            state.profile_cursor == state.profiles.len(),
+            text::CHECK_ONLY,
+            theme,
+        )])
         .collect();
     frame.render_widget(Paragraph::new(rows), list);
     let Some(p) = state.profiles.get(state.profile_cursor) else {
+        frame.render_widget(paragraph(vec![Line::from(text::CHECK_ONLY_DETAIL)]), detail);
         return;
     };
     let mut lines = vec![Line::from(Span::styled(p.summary.as_str(), theme.text))];

@@ -99,13 +99,19 @@ fn profile(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             state.profile_cursor = state.profile_cursor.saturating_sub(1)
         }
         KeyCode::Down | KeyCode::Char('j') => {
-            state.profile_cursor =
-                (state.profile_cursor + 1).min(state.profiles.len().saturating_sub(1))
+            // The last row, after the profiles, is "Check my instance".
+            state.profile_cursor = (state.profile_cursor + 1).min(state.profiles.len())
+        }
+        KeyCode::Enter if state.profile_cursor == state.profiles.len() => {
+            state.check_only = true;
+            state.profile = None;
+            state.step = Step::Host;
         }
         KeyCode::Enter => {
             let Some(chosen) = state.profiles.get(state.profile_cursor).cloned() else {
                 return ignored(state);
             };
+            state.check_only = false;
             if chosen.custom {
                 state.custom = Some(CustomPick::new());
             } else {
@@ -312,6 +318,7 @@ fn open_link(state: &mut State) -> Vec<Effect> {
 fn reachability(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let done_ok = state.probe.result.as_ref().is_some_and(|r| r.ok);
     match key.code {
+        KeyCode::Enter if state.check_only && state.probe.result.is_some() => return quit(state),
         KeyCode::Enter if done_ok => state.step = Step::Owner,
         KeyCode::Enter if state.probe.result.is_some() => {
             state.notice = Some(text::FIX_FIRST.into())

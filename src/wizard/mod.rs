@@ -106,6 +106,8 @@ pub struct State {
     pub expiring: Vec<(StoredToken, i64)>,
     /// Replacing a stored token (guided rotation), with the old value kept for revocation.
     pub replacing: Option<Replacing>,
+    /// "Check my instance" was picked: the wizard ends after the reachability check.
+    pub check_only: bool,
     /// An automatic rotation of an expiring token (`a` on the first screen).
     pub auto_rotation: Task<crate::rotation::Report>,
     pub spinner: usize,
@@ -308,6 +310,7 @@ impl State {
             expiring: setup.expiring,
             replacing: None,
             auto_rotation: Task::default(),
+            check_only: false,
             spinner: 0,
             last_ticket: 0,
             dirty: true,
