@@ -10,13 +10,12 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
-use crate::gitlab::{ApiError, Client};
-use crate::instance::Instance;
+use crate::gitlab::Client;
 use crate::terminal::Tui;
 use crate::tls::Trust;
 use crate::token::Token;
 use crate::ui;
-use crate::validation::{self, Requirements, Validation};
+use crate::validation;
 use crate::vault::StoreKind;
 use crate::wizard::{self, Effect, Msg, Setup, State};
 
@@ -151,7 +150,14 @@ impl Performer {
                 needs,
             } => {
                 tokio::spawn(async move {
-                    let v = validate(&instance, ca_file, &token, &needs, options.timeout).await;
+                    let v = validation::validate_at(
+                        &instance,
+                        ca_file,
+                        &token,
+                        &needs,
+                        options.timeout,
+                    )
+                    .await;
                     let at = OffsetDateTime::now_utc()
                         .format(&Rfc3339)
                         .unwrap_or_default();
@@ -226,32 +232,6 @@ impl Performer {
                 });
             }
             Effect::Quit => {}
-        }
-    }
-}
-
-/// Validates with a fresh client; a client that cannot be built is reported like any failure.
-pub async fn validate(
-    instance: &Instance,
-    ca_file: Option<PathBuf>,
-    token: &Token,
-    needs: &Requirements,
-    timeout: Duration,
-) -> Validation {
-    let today = OffsetDateTime::now_utc().date();
-    match Client::new(instance, &Trust::with_ca_file(ca_file), timeout) {
-        Ok(client) => validation::validate(&client, token, needs, today).await,
-        Err(e) => {
-            let err = ApiError::Setup(e.to_string());
-            validation::judge(
-                token,
-                needs,
-                today,
-                Err(err.clone()),
-                Err(err.clone()),
-                None,
-                Err(err),
-            )
         }
     }
 }

@@ -107,6 +107,26 @@ pub async fn validate(
     )
 }
 
+/// [`validate`] with a fresh client for `instance`, trusting `ca_file` too; a client that cannot
+/// be built is reported like any other failure.
+pub async fn validate_at(
+    instance: &crate::instance::Instance,
+    ca_file: Option<std::path::PathBuf>,
+    token: &Token,
+    needs: &Requirements,
+    timeout: std::time::Duration,
+) -> Validation {
+    let today = time::OffsetDateTime::now_utc().date();
+    match Client::new(instance, &crate::tls::Trust::with_ca_file(ca_file), timeout) {
+        Ok(client) => validate(&client, token, needs, today).await,
+        Err(e) => {
+            let err = ApiError::Setup(e.to_string());
+            let (a, b) = (Err(err.clone()), Err(err.clone()));
+            judge(token, needs, today, a, b, None, Err(err))
+        }
+    }
+}
+
 /// The pure half of [`validate`]: turns the answers into lines and problems.
 pub fn judge(
     token: &Token,

@@ -484,7 +484,7 @@ fn concurrent_adds_keep_every_entry() {
                 home.spawn(&args, &format!("{secret}\n"))
             })
             .collect();
-        for out in running.into_iter().map(|r| r.wait(&home)) {
+        for out in running.into_iter().map(|r| home.wait(r)) {
             assert_eq!(out.code, Some(0), "round {round}: {out:?}");
         }
         stored.extend(pair);

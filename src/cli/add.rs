@@ -39,7 +39,8 @@ pub async fn run(args: AddArgs) -> u8 {
     let needs = Requirements::for_profile(profile.as_ref(), args.target.clone());
     let timeout = Duration::from_secs(args.timeout.max(1));
     let v =
-        crate::runtime::validate(&instance, args.ca_file.clone(), &token, &needs, timeout).await;
+        crate::validation::validate_at(&instance, args.ca_file.clone(), &token, &needs, timeout)
+            .await;
     let (Some(info), Some(user)) = (v.token.as_ref().filter(|_| v.ok()), v.user.as_ref()) else {
         for p in &v.problems {
             eprintln!(

@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use super::stored::{self, KEYCHAIN_TIMEOUT};
 use super::{Command, RotateArgs, exit};
-use crate::gitlab::types::parse_date;
 use crate::rotation::{
     self, Context, Failure, MAX_EXPIRES_IN_DAYS, Plan, Recovered, Report, RotationLock,
 };
@@ -154,12 +153,7 @@ fn choose(meta: &Metadata, args: &RotateArgs) -> Result<Vec<StoredToken>, u8> {
             .iter()
             .filter(|t| host.is_none_or(|h| stored::on_host(t, h)))
             .filter(|t| name.is_none_or(|n| t.name == n))
-            .filter(|t| {
-                t.expires_at
-                    .as_deref()
-                    .and_then(parse_date)
-                    .is_some_and(|d| (d - today).whole_days() <= days)
-            })
+            .filter(|t| t.days_left(today).is_some_and(|d| d <= days))
             .cloned()
             .collect());
     }

@@ -107,9 +107,7 @@ fn expiring(path: &std::path::Path) -> Vec<(crate::vault::StoredToken, i64)> {
             m.tokens
                 .iter()
                 .filter_map(|t| {
-                    let days = (crate::gitlab::types::parse_date(t.expires_at.as_deref()?)?
-                        - today)
-                        .whole_days();
+                    let days = t.days_left(today)?;
                     (days <= crate::validation::EXPIRY_WARNING_DAYS).then(|| (t.clone(), days))
                 })
                 .collect()

@@ -7,7 +7,6 @@ use time::format_description::well_known::Rfc3339;
 
 use super::stored::{self, secret};
 use super::{StatusArgs, exit};
-use crate::gitlab::types::parse_date;
 use crate::instance::Instance;
 use crate::profile::Profile;
 use crate::strings::status as text;
@@ -87,11 +86,7 @@ pub async fn run(args: StatusArgs) -> u8 {
         .zip(results)
         .map(|(entry, r)| Row {
             entry,
-            days_left: entry
-                .expires_at
-                .as_deref()
-                .and_then(parse_date)
-                .map(|d| (d - today).whole_days()),
+            days_left: entry.days_left(today),
             verified_ok: r.as_ref().map(|(ok, _)| *ok),
             problems: r.map(|(_, p)| p).unwrap_or_default(),
         })
@@ -146,7 +141,7 @@ async fn verify_one(
     if profile.is_none() {
         needs.scopes = entry.scopes.clone();
     }
-    let v = crate::runtime::validate(
+    let v = crate::validation::validate_at(
         &instance,
         entry.ca_file.clone(),
         &token,

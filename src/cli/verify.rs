@@ -7,7 +7,6 @@ use serde::Serialize;
 
 use super::{VerifyArgs, exit, load_profile, parse_host, token_from_stdin};
 use crate::problem::Problem;
-use crate::runtime;
 use crate::strings::vault as vault_text;
 use crate::validation::{Requirements, Status, Validation};
 use crate::vault::{self, Keychain, Metadata, StoreKind, StoredToken, metadata};
@@ -88,7 +87,7 @@ pub async fn run(args: VerifyArgs) -> u8 {
         }
     };
     let needs = Requirements::for_profile(profile.as_ref(), target);
-    let v = runtime::validate(
+    let v = crate::validation::validate_at(
         &instance,
         ca_file,
         &token,

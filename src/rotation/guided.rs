@@ -50,7 +50,7 @@ pub async fn replace(
         None
     };
 
-    let v = crate::runtime::validate(
+    let v = crate::validation::validate_at(
         &instance,
         entry.ca_file.clone(),
         &new,

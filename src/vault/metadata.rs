@@ -37,6 +37,12 @@ pub struct StoredToken {
 }
 
 impl StoredToken {
+    /// Days from `today` until it expires (negative once expired); `None` when it never does.
+    pub fn days_left(&self, today: time::Date) -> Option<i64> {
+        let expiry = crate::gitlab::types::parse_date(self.expires_at.as_deref()?)?;
+        Some((expiry - today).whole_days())
+    }
+
     /// The facts about a token that was just validated (`info`, `user`) on `instance`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(

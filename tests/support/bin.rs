@@ -2,7 +2,7 @@
 //! private temporary home and config directory.
 
 use std::io::{Read, Write};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// How long one run may take before the test fails (the binary's own timeouts are far shorter).
@@ -28,8 +28,6 @@ impl Output {
     }
 }
 
-/// `gitlab-token ARGS` with `stdin` piped in, with HOME and the XDG directories pointing into a
-/// fresh temporary directory, and no proxy settings.
 /// Variables of the developer's environment that would change what the program does (proxies,
 /// certificate stores): removed for every run.
 pub const CLEARED_ENV: &[&str] = &[
@@ -45,6 +43,8 @@ pub const CLEARED_ENV: &[&str] = &[
     "SSL_CERT_DIR",
 ];
 
+/// `gitlab-token ARGS` with `stdin` piped in, with HOME and the XDG directories pointing into a
+/// fresh temporary directory, and no proxy settings.
 pub fn run_bin(args: &[&str], stdin: &str) -> Output {
     let home = tempfile::tempdir().expect("temp home");
     let dir = |name: &str| {
@@ -66,10 +66,25 @@ pub fn run_bin(args: &[&str], stdin: &str) -> Output {
     for var in CLEARED_ENV {
         command.env_remove(var);
     }
-    let mut child = command.spawn().expect("start gitlab-token");
+    start(command, stdin, format!("gitlab-token {args:?}")).finish()
+}
+
+/// A program started with its standard input written and its output being read.
+pub struct Running {
+    child: Child,
+    pub what: String,
+    stdout: std::thread::JoinHandle<String>,
+    stderr: std::thread::JoinHandle<String>,
+}
+
+/// Starts `command` (stdin, stdout and stderr piped), writes `stdin` to it and closes it.
+pub fn start(mut command: Command, stdin: &str, what: String) -> Running {
+    let mut child = command
+        .spawn()
+        .unwrap_or_else(|e| panic!("start {what}: {e}"));
     {
         let mut input = child.stdin.take().expect("stdin");
-        // The binary may exit before reading (usage errors): a broken pipe is fine then.
+        // The program may exit before reading (usage errors): a broken pipe is fine then.
         let _ = input.write_all(stdin.as_bytes());
     }
     let reader = |mut pipe: Box<dyn Read + Send>| {
@@ -81,21 +96,33 @@ pub fn run_bin(args: &[&str], stdin: &str) -> Output {
     };
     let stdout = reader(Box::new(child.stdout.take().expect("stdout")));
     let stderr = reader(Box::new(child.stderr.take().expect("stderr")));
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for gitlab-token") {
-            break status;
+    Running {
+        child,
+        what,
+        stdout,
+        stderr,
+    }
+}
+
+impl Running {
+    /// Waits for the program (failing the test past `RUN_LIMIT`) and collects its output.
+    pub fn finish(mut self) -> Output {
+        let started = Instant::now();
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("wait for the child") {
+                break status;
+            }
+            if started.elapsed() > RUN_LIMIT {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                panic!("{} ran longer than {RUN_LIMIT:?}", self.what);
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        Output {
+            code: status.code(),
+            stdout: self.stdout.join().expect("stdout reader"),
+            stderr: self.stderr.join().expect("stderr reader"),
         }
-        if started.elapsed() > RUN_LIMIT {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("gitlab-token {args:?} ran longer than {RUN_LIMIT:?}");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    Output {
-        code: status.code(),
-        stdout: stdout.join().expect("stdout reader"),
-        stderr: stderr.join().expect("stderr reader"),
     }
 }

@@ -10,10 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use super::bin::Output;
-
-/// How long one command may take before the test fails.
-const RUN_LIMIT: Duration = Duration::from_secs(60);
+use super::bin::{Output, Running, start};
 
 /// A `DBUS_SESSION_BUS_ADDRESS` whose socket does not exist.
 pub const DEAD_BUS: &str = "unix:path=/nonexistent/bus";
@@ -26,14 +23,6 @@ pub struct Home {
     allowed: Mutex<Vec<PathBuf>>,
     /// Set on every command (after the defaults), e.g. a dead D-Bus address.
     env: Vec<(String, String)>,
-}
-
-/// A command started by [`Home::spawn`], not yet waited for.
-pub struct Running {
-    child: Child,
-    what: String,
-    stdout: std::thread::JoinHandle<String>,
-    stderr: std::thread::JoinHandle<String>,
 }
 
 impl Default for Home {
@@ -141,10 +130,19 @@ impl Home {
 
     /// `gitlab-token ARGS` with extra environment variables.
     pub fn run_env(&self, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
-        self.spawn_env(args, stdin, env).wait(self)
+        self.wait(self.spawn_env(args, stdin, env))
     }
 
     /// Starts `gitlab-token ARGS` without waiting (for concurrent runs).
+    /// Waits for a command started by [`Home::spawn`], then checks the home's files for watched
+    /// secrets.
+    pub fn wait(&self, running: Running) -> Output {
+        let what = running.what.clone();
+        let out = running.finish();
+        self.assert_no_secret_in_files(&what);
+        out
+    }
+
     pub fn spawn(&self, args: &[&str], stdin: &str) -> Running {
         self.spawn_env(args, stdin, &[])
     }
@@ -159,7 +157,7 @@ impl Home {
     pub fn run_program(&self, program: &str, args: &[&str], stdin: &str) -> Output {
         let mut command = self.command(program);
         command.args(args);
-        start(command, stdin, format!("{program} {args:?}")).wait(self)
+        self.wait(start(command, stdin, format!("{program} {args:?}")))
     }
 
     /// Every regular file under the home.
@@ -186,57 +184,6 @@ impl Home {
                 );
             }
         }
-    }
-}
-
-impl Running {
-    /// Waits (up to a minute), then checks the home's files for watched secrets.
-    pub fn wait(mut self, home: &Home) -> Output {
-        let started = Instant::now();
-        let status = loop {
-            if let Some(status) = self.child.try_wait().expect("wait for the child") {
-                break status;
-            }
-            if started.elapsed() > RUN_LIMIT {
-                let _ = self.child.kill();
-                let _ = self.child.wait();
-                panic!("{} ran longer than {RUN_LIMIT:?}", self.what);
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        };
-        let out = Output {
-            code: status.code(),
-            stdout: self.stdout.join().expect("stdout reader"),
-            stderr: self.stderr.join().expect("stderr reader"),
-        };
-        home.assert_no_secret_in_files(&self.what);
-        out
-    }
-}
-
-fn start(mut command: Command, stdin: &str, what: String) -> Running {
-    let mut child = command
-        .spawn()
-        .unwrap_or_else(|e| panic!("start {what}: {e}"));
-    {
-        let mut input = child.stdin.take().expect("stdin");
-        // The program may exit before reading: a broken pipe is fine then.
-        let _ = input.write_all(stdin.as_bytes());
-    }
-    let reader = |mut pipe: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = pipe.read_to_string(&mut text);
-            text
-        })
-    };
-    let stdout = reader(Box::new(child.stdout.take().expect("stdout")));
-    let stderr = reader(Box::new(child.stderr.take().expect("stderr")));
-    Running {
-        child,
-        what,
-        stdout,
-        stderr,
     }
 }
 
