@@ -12,6 +12,7 @@ pub mod problem;
 pub mod profile;
 pub mod rotation;
 pub mod runtime;
+pub mod sanitize;
 pub mod strings;
 pub mod terminal;
 pub mod theme;
