@@ -52,6 +52,11 @@ pub enum ProblemKind {
     MetadataWriteFailed,
     RotationInProgress,
     NewTokenNotVerified,
+    ResponseTooLarge,
+    IncompleteAnswer,
+    UnexpectedAnswer,
+    TokenMalformed,
+    RevokeUnconfirmed,
 }
 
 impl ProblemKind {
@@ -103,6 +108,11 @@ impl ProblemKind {
             ProblemKind::MetadataWriteFailed => "metadata_write_failed",
             ProblemKind::RotationInProgress => "rotation_in_progress",
             ProblemKind::NewTokenNotVerified => "new_token_not_verified",
+            ProblemKind::ResponseTooLarge => "response_too_large",
+            ProblemKind::IncompleteAnswer => "incomplete_answer",
+            ProblemKind::UnexpectedAnswer => "unexpected_answer",
+            ProblemKind::TokenMalformed => "token_malformed",
+            ProblemKind::RevokeUnconfirmed => "revoke_unconfirmed",
         }
     }
 
@@ -141,6 +151,9 @@ impl ProblemKind {
                 | Timeout
                 | RateLimited
                 | ServerError
+                | ResponseTooLarge
+                | IncompleteAnswer
+                | UnexpectedAnswer
         )
     }
 }

@@ -31,6 +31,23 @@ impl Token {
         self.expose().chars().count()
     }
 
+    /// Why this cannot be a GitLab token, judged without sending it anywhere. GitLab's tokens
+    /// are printable ASCII without spaces (letters, digits, `-`, `_`, `.`, and an instance prefix).
+    pub fn format_problem(&self) -> Option<FormatProblem> {
+        let s = self.expose();
+        if s.is_empty() {
+            Some(FormatProblem::Empty)
+        } else if s.chars().any(char::is_whitespace) {
+            Some(FormatProblem::InnerWhitespace)
+        } else if s.chars().any(char::is_control) {
+            Some(FormatProblem::ControlCharacter)
+        } else if !s.is_ascii() {
+            Some(FormatProblem::NotAscii)
+        } else {
+            None
+        }
+    }
+
     /// What the token looks like, judged by its prefix.
     pub fn kind(&self) -> TokenKind {
         TokenKind::of(self.expose())
@@ -63,6 +80,17 @@ impl PartialEq for Token {
     fn eq(&self, other: &Self) -> bool {
         self.expose() == other.expose()
     }
+}
+
+/// Why a value cannot be a token (found locally: nothing was sent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormatProblem {
+    Empty,
+    /// A space, tab or line break inside: two tokens, or a token and something else, were pasted.
+    InnerWhitespace,
+    ControlCharacter,
+    /// A letter outside ASCII: a smart quote, a non-breaking space or similar came with the copy.
+    NotAscii,
 }
 
 /// Token kinds by GitLab's documented prefixes.
@@ -129,6 +157,31 @@ mod tests {
         assert_eq!(t.masked(), "••••••••qrst (26 characters)");
         assert!(!format!("{t:?}").contains("glpat"));
         assert_eq!(t.kind(), TokenKind::PersonalAccess);
+    }
+
+    #[test]
+    fn refuses_inner_whitespace_and_odd_characters() {
+        let problem = |s: &str| Token::new(s.into()).format_problem();
+        assert_eq!(problem(" glpat-abc\n"), None);
+        assert_eq!(problem("glpat-abc.01.0a1b2c3d4"), None);
+        assert_eq!(
+            problem("glpat-abc def"),
+            Some(FormatProblem::InnerWhitespace)
+        );
+        assert_eq!(
+            problem("glpat-abc\ndef"),
+            Some(FormatProblem::InnerWhitespace)
+        );
+        assert_eq!(
+            problem("glpat-abc\u{a0}def"),
+            Some(FormatProblem::InnerWhitespace)
+        );
+        assert_eq!(
+            problem("glpat-\u{1b}[0m"),
+            Some(FormatProblem::ControlCharacter)
+        );
+        assert_eq!(problem("glpat-abc\u{201d}"), Some(FormatProblem::NotAscii));
+        assert_eq!(problem("   "), Some(FormatProblem::Empty));
     }
 
     #[test]

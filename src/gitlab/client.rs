@@ -10,8 +10,14 @@ use thiserror::Error;
 use super::types::{Member, Metadata, Rotated, TokenInfo, User};
 use crate::instance::Instance;
 use crate::problem::ProblemKind;
+use crate::sanitize::{MESSAGE_MAX, SHORT_MAX, clean, redact_url};
 use crate::tls::{TlsSetupError, Trust, classify, find_rustls_error};
-use crate::token::Token;
+use crate::token::{FormatProblem, Token};
+
+/// The most any answer body may hold: GitLab's JSON answers here are a few KiB. Bodies are read
+/// in chunks and the read stops at this size. (No `Content-Encoding` is decoded: reqwest is built
+/// without its gzip, brotli, deflate and zstd features, so a compressed bomb stays small bytes.)
+pub const MAX_BODY: usize = 1024 * 1024;
 
 /// What went wrong talking to GitLab. Never holds the token.
 #[derive(Debug, Clone, Error, PartialEq, Eq)]
@@ -52,6 +58,16 @@ pub enum ApiError {
     Timeout(u64),
     #[error("{0}")]
     Setup(String),
+    #[error("the answer is larger than {limit} bytes")]
+    TooLarge { limit: usize },
+    #[error("the connection closed before the answer was complete: {0}")]
+    Incomplete(String),
+    #[error("GitLab's answer ({status}) could not be read: {detail}")]
+    BadAnswer { status: u16, detail: String },
+    #[error("the token is malformed ({0:?}); it was not sent")]
+    MalformedToken(FormatProblem),
+    #[error("the revocation could not be confirmed: {0}")]
+    RevokeUnconfirmed(String),
 }
 
 /// A client bound to one GitLab instance.
@@ -148,15 +164,35 @@ impl Client {
         self.call(Method::POST, &rel, Some(token)).await
     }
 
-    /// Revokes the token that authenticates the call.
+    /// Revokes the token that authenticates the call, and confirms it: GitLab answers exactly
+    /// 204 No Content, and the token then gets 401 on `GET .../self`. Anything else (a portal's
+    /// 200, a token that still works) is [`ApiError::RevokeUnconfirmed`].
     pub async fn revoke_self(&self, token: &Token) -> Result<(), ApiError> {
         let response = self
             .send(Method::DELETE, "/personal_access_tokens/self", Some(token))
             .await?;
-        if response.status().is_success() {
-            return Ok(());
+        let status = response.status();
+        if !status.is_success() {
+            return Err(error_from(response).await);
         }
-        Err(error_from(response).await)
+        // The body (none is expected) is still read within the cap, so the connection is reusable.
+        read_capped(response).await?;
+        if status != StatusCode::NO_CONTENT {
+            return Err(ApiError::RevokeUnconfirmed(format!(
+                "the server answered {status} where GitLab answers 204 No Content"
+            )));
+        }
+        match self.token_self(token).await {
+            Err(ApiError::InvalidToken(_) | ApiError::TokenRevoked | ApiError::TokenExpired) => {
+                Ok(())
+            }
+            Ok(_) => Err(ApiError::RevokeUnconfirmed(
+                "the token still works after the server said it was revoked".into(),
+            )),
+            Err(e) => Err(ApiError::RevokeUnconfirmed(format!(
+                "checking the token afterwards failed: {e}"
+            ))),
+        }
     }
 
     /// An unauthenticated GET, for "does this answer like GitLab".
@@ -176,12 +212,8 @@ impl Client {
         }
         let status = response.status().as_u16();
         let content_type = content_type(&response);
-        let body = response.bytes().await.map_err(|e| self.transport(&e))?;
-        serde_json::from_slice(&body).map_err(|_| ApiError::NotJson {
-            status,
-            looks_like_login: looks_like_login(&body),
-            content_type,
-        })
+        let body = read_capped(response).await?;
+        serde_json::from_slice(&body).map_err(|e| decode_error(&e, status, content_type, &body))
     }
 
     async fn send(
@@ -192,6 +224,9 @@ impl Client {
     ) -> Result<reqwest::Response, ApiError> {
         let mut request = self.http.request(method, self.instance.api(rel));
         if let Some(token) = token {
+            if let Some(problem) = token.format_problem() {
+                return Err(ApiError::MalformedToken(problem));
+            }
             let mut value =
                 HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
                     ApiError::InvalidToken("the token contains characters a token never has".into())
@@ -199,52 +234,122 @@ impl Client {
             value.set_sensitive(true);
             request = request.header(AUTHORIZATION, value);
         }
-        let response = request.send().await.map_err(|e| self.transport(&e))?;
+        let response = request
+            .send()
+            .await
+            .map_err(|e| transport(&e, self.timeout))?;
         if response.status().is_redirection() {
             let location = response
                 .headers()
                 .get(reqwest::header::LOCATION)
                 .and_then(|v| v.to_str().ok())
-                .unwrap_or_default()
-                .to_owned();
-            let other_host = url::Url::parse(&location)
+                .unwrap_or_default();
+            let other_host = url::Url::parse(location)
                 .map(|u| !self.instance.same_origin(&u))
                 .unwrap_or(false);
             return Err(ApiError::Redirect {
-                location,
+                location: redact_url(location),
                 other_host,
             });
         }
         Ok(response)
     }
+}
 
-    fn transport(&self, e: &reqwest::Error) -> ApiError {
-        if let Some(tls) = find_rustls_error(e) {
-            return ApiError::Tls {
-                kind: classify(tls),
-                detail: tls.to_string(),
-            };
+/// A transport failure by what it means: TLS, a timeout, an answer too large (headers past
+/// hyper's limit), an answer cut short, or no connection at all.
+fn transport(e: &reqwest::Error, timeout: Duration) -> ApiError {
+    if let Some(tls) = find_rustls_error(e) {
+        return ApiError::Tls {
+            kind: classify(tls),
+            detail: tls.to_string(),
+        };
+    }
+    if e.is_timeout() {
+        return ApiError::Timeout(timeout.as_secs().max(1));
+    }
+    let mut detail = e.to_string();
+    let mut hyper_error = None;
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        detail = s.to_string();
+        if let Some(h) = s.downcast_ref::<hyper::Error>() {
+            // `is_parse_too_large` needs hyper's server feature; its message is stable.
+            let too_large = h.is_parse() && h.to_string().contains("too large");
+            hyper_error = Some((too_large, h.is_incomplete_message()));
         }
-        if e.is_timeout() {
-            return ApiError::Timeout(self.timeout.as_secs().max(1));
+        source = s.source();
+    }
+    let detail = clean(&detail, MESSAGE_MAX);
+    match hyper_error {
+        Some((true, _)) => ApiError::TooLarge { limit: MAX_BODY },
+        Some((_, true)) => ApiError::Incomplete(detail),
+        // A body that breaks off after the headers arrived.
+        _ if e.is_body() || e.is_decode() => ApiError::Incomplete(detail),
+        _ => ApiError::Connect(detail),
+    }
+}
+
+/// The body, read chunk by chunk, refused past [`MAX_BODY`] (or a larger `Content-Length`).
+async fn read_capped(mut response: reqwest::Response) -> Result<Vec<u8>, ApiError> {
+    if response
+        .content_length()
+        .is_some_and(|n| n > MAX_BODY as u64)
+    {
+        return Err(ApiError::TooLarge { limit: MAX_BODY });
+    }
+    let mut body = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                if body.len() + chunk.len() > MAX_BODY {
+                    return Err(ApiError::TooLarge { limit: MAX_BODY });
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(body),
+            Err(e) => {
+                return Err(match transport(&e, Duration::ZERO) {
+                    ApiError::Timeout(_) => ApiError::Incomplete("no more data in time".into()),
+                    ApiError::Connect(detail) => ApiError::Incomplete(detail),
+                    other => other,
+                });
+            }
         }
-        let mut detail = e.to_string();
-        let mut source = std::error::Error::source(e);
-        while let Some(s) = source {
-            detail = s.to_string();
-            source = s.source();
-        }
-        ApiError::Connect(detail)
+    }
+}
+
+/// Why a body did not decode: not JSON at all (another server, a sign-in page), or JSON that is
+/// cut short, wrongly typed or holds a bad value (a broken or impostor API).
+fn decode_error(e: &serde_json::Error, status: u16, content_type: String, body: &[u8]) -> ApiError {
+    use serde_json::error::Category;
+    let json_like = content_type.contains("json")
+        || body
+            .trim_ascii_start()
+            .first()
+            .is_some_and(|b| matches!(b, b'{' | b'['));
+    match e.classify() {
+        Category::Data | Category::Eof if json_like => ApiError::BadAnswer {
+            status,
+            detail: clean(&e.to_string(), MESSAGE_MAX),
+        },
+        _ => ApiError::NotJson {
+            status,
+            looks_like_login: looks_like_login(body),
+            content_type,
+        },
     }
 }
 
 fn content_type(response: &reqwest::Response) -> String {
-    response
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("none")
-        .to_owned()
+    clean(
+        response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("none"),
+        SHORT_MAX,
+    )
 }
 
 fn looks_like_login(body: &[u8]) -> bool {
@@ -271,7 +376,12 @@ async fn error_from(response: reqwest::Response) -> ApiError {
     let status = response.status();
     let headers = response.headers().clone();
     let content_type = content_type(&response);
-    let body = response.bytes().await.unwrap_or_default();
+    let body = match read_capped(response).await {
+        Ok(body) => body,
+        Err(e @ ApiError::TooLarge { .. }) => return e,
+        // The status line arrived; a cut-off error body still tells the status.
+        Err(_) => Vec::new(),
+    };
     let parsed: Option<ErrorBody> = serde_json::from_slice(&body).ok();
     let Some(parsed) = parsed else {
         if status.is_server_error() {
@@ -299,6 +409,8 @@ async fn error_from(response: reqwest::Response) -> ApiError {
             .or(parsed.error.clone())
             .unwrap_or_default(),
     };
+    // Server text: shown to people, so no escape sequences and no novels.
+    let message = clean(&message, MESSAGE_MAX);
     let www = headers
         .get(WWW_AUTHENTICATE)
         .and_then(|v| v.to_str().ok())
@@ -317,7 +429,7 @@ async fn error_from(response: reqwest::Response) -> ApiError {
         }
         StatusCode::UNAUTHORIZED => ApiError::InvalidToken(message),
         StatusCode::FORBIDDEN if parsed.error.as_deref() == Some("insufficient_scope") => {
-            ApiError::InsufficientScope(parsed.scope.unwrap_or_default())
+            ApiError::InsufficientScope(clean(&parsed.scope.unwrap_or_default(), MESSAGE_MAX))
         }
         StatusCode::FORBIDDEN => ApiError::Forbidden(message),
         StatusCode::NOT_FOUND => ApiError::NotFound,
@@ -369,6 +481,11 @@ impl ApiError {
             }
             ApiError::Connect(_) | ApiError::Setup(_) => ProblemKind::Unreachable,
             ApiError::Timeout(_) => ProblemKind::Timeout,
+            ApiError::TooLarge { .. } => ProblemKind::ResponseTooLarge,
+            ApiError::Incomplete(_) => ProblemKind::IncompleteAnswer,
+            ApiError::BadAnswer { .. } => ProblemKind::UnexpectedAnswer,
+            ApiError::MalformedToken(_) => ProblemKind::TokenMalformed,
+            ApiError::RevokeUnconfirmed(_) => ProblemKind::RevokeUnconfirmed,
         }
     }
 }

@@ -214,6 +214,11 @@ pub fn api_problem(e: &ApiError) -> Problem {
         ApiError::Connect(d) => (format!("Cannot connect: {d}."), "Check the address, the VPN and any proxy (HTTPS_PROXY).".into()),
         ApiError::Timeout(s) => (format!("No answer within {s} s."), "Check the VPN or proxy, or try again.".into()),
         ApiError::Setup(m) => (m.clone(), "Check --ca-file.".into()),
+        ApiError::TooLarge { .. }
+        | ApiError::Incomplete(_)
+        | ApiError::BadAnswer { .. }
+        | ApiError::MalformedToken(_)
+        | ApiError::RevokeUnconfirmed(_) => super::net::api_text(e),
     };
     Problem::new(kind, message, fix)
 }
