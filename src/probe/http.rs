@@ -1,9 +1,39 @@
 //! One HTTP/1.1 request over the already-open connection, and whether the answer is GitLab's API.
+//! Bodies are read up to [`MAX_BODY`]; headers past hyper's limit (about 400 KiB) are refused.
 
 use http_body_util::{BodyExt, Empty, Limited};
 use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
+
+use crate::sanitize::{MESSAGE_MAX, SHORT_MAX, clean, redact_url};
+
+/// The most of a body the probe reads: `/api/v4/version` and the sign-in page are far smaller.
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// Why no usable answer came back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// The headers or the body were larger than the limits.
+    TooLarge,
+    /// The connection closed in the middle of the answer.
+    Incomplete(String),
+    /// Anything else HTTP-level (a garbled answer, a refused request).
+    Protocol(String),
+}
+
+impl From<hyper::Error> for Failure {
+    fn from(e: hyper::Error) -> Self {
+        let text = clean(&e.to_string(), MESSAGE_MAX);
+        if e.is_parse() && text.contains("too large") {
+            Failure::TooLarge
+        } else if e.is_incomplete_message() {
+            Failure::Incomplete(text)
+        } else {
+            Failure::Protocol(text)
+        }
+    }
+}
 
 /// What the server answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,7 +44,7 @@ pub struct Answer {
     pub body: Vec<u8>,
 }
 
-fn request(host: &str, path: &str, h2: bool) -> Result<hyper::Request<Empty<Bytes>>, String> {
+fn request(host: &str, path: &str, h2: bool) -> Result<hyper::Request<Empty<Bytes>>, Failure> {
     let builder = if h2 {
         // HTTP/2 carries the authority in the URI, not a Host header.
         hyper::Request::get(format!("https://{host}{path}"))
@@ -28,10 +58,10 @@ fn request(host: &str, path: &str, h2: bool) -> Result<hyper::Request<Empty<Byte
             concat!("gitlab-token/", env!("CARGO_PKG_VERSION")),
         )
         .body(Empty::<Bytes>::new())
-        .map_err(|e| e.to_string())
+        .map_err(|e| Failure::Protocol(e.to_string()))
 }
 
-async fn read(response: hyper::Response<hyper::body::Incoming>) -> Answer {
+async fn read(response: hyper::Response<hyper::body::Incoming>) -> Result<Answer, Failure> {
     let header = |name| {
         response
             .headers()
@@ -39,20 +69,29 @@ async fn read(response: hyper::Response<hyper::body::Incoming>) -> Answer {
             .and_then(|v: &hyper::header::HeaderValue| v.to_str().ok())
             .map(str::to_owned)
     };
-    let content_type = header(hyper::header::CONTENT_TYPE).unwrap_or_default();
-    let location = header(hyper::header::LOCATION);
+    // Server text that ends up on screen: cleaned, and a location's credentials hidden.
+    let content_type = clean(
+        &header(hyper::header::CONTENT_TYPE).unwrap_or_default(),
+        SHORT_MAX,
+    );
+    let location = header(hyper::header::LOCATION).map(|l| redact_url(&l));
     let status = response.status().as_u16();
-    let body = Limited::new(response.into_body(), 64 * 1024)
+    let body = Limited::new(response.into_body(), MAX_BODY)
         .collect()
         .await
-        .map(|b| b.to_bytes().to_vec())
-        .unwrap_or_default();
-    Answer {
+        .map_err(|e| match e.downcast::<hyper::Error>() {
+            Ok(e) => Failure::from(*e),
+            // `Limited`'s own error: the body passed the limit.
+            Err(_) => Failure::TooLarge,
+        })?
+        .to_bytes()
+        .to_vec();
+    Ok(Answer {
         status,
         content_type,
         location,
         body,
-    }
+    })
 }
 
 /// `GET first` and then `GET second` on the one connection `io`: both at once over HTTP/2, one
@@ -63,7 +102,7 @@ pub async fn get_both<S>(
     first: &str,
     second: &str,
     h2: bool,
-) -> Result<(Answer, Option<Answer>), String>
+) -> Result<(Answer, Option<Answer>), Failure>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -72,45 +111,43 @@ where
             hyper_util::rt::TokioExecutor::new(),
             TokioIo::new(io),
         )
-        .await
-        .map_err(|e| e.to_string())?;
+        .await?;
         let driver = tokio::spawn(connection);
         let (mut a, mut b) = (sender.clone(), sender);
         let (ra, rb) = tokio::join!(
             async {
                 a.send_request(request(host, first, true)?)
                     .await
-                    .map_err(|e| e.to_string())
+                    .map_err(Failure::from)
             },
             async {
                 b.send_request(request(host, second, true)?)
                     .await
-                    .map_err(|e| e.to_string())
+                    .map_err(Failure::from)
             },
         );
         let (answer, other) = tokio::join!(read(ra?), async {
             match rb {
-                Ok(r) => Some(read(r).await),
+                Ok(r) => read(r).await.ok(),
                 Err(_) => None,
             }
         });
         driver.abort();
-        return Ok((answer, other));
+        return Ok((answer?, other));
     }
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(io))
-        .await
-        .map_err(|e| e.to_string())?;
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(io)).await?;
     let driver = tokio::spawn(connection);
-    let answer = read(
-        sender
-            .send_request(request(host, first, false)?)
-            .await
-            .map_err(|e| e.to_string())?,
-    )
-    .await;
+    let answer = read(sender.send_request(request(host, first, false)?).await?).await;
+    let answer = match answer {
+        Ok(answer) => answer,
+        Err(e) => {
+            driver.abort();
+            return Err(e);
+        }
+    };
     let other = match request(host, second, false) {
         Ok(req) if sender.ready().await.is_ok() => match sender.send_request(req).await {
-            Ok(r) => Some(read(r).await),
+            Ok(r) => read(r).await.ok(),
             Err(_) => None,
         },
         _ => None,
@@ -128,6 +165,10 @@ pub enum Verdict {
         location: String,
     },
     LoginPage,
+    /// 5xx: something answers, but GitLab (or what stands in front of it) is failing.
+    ServerError,
+    /// 429: rate limited before the API could answer.
+    RateLimited,
     NotGitLab,
 }
 
@@ -136,6 +177,11 @@ pub fn judge(answer: &Answer) -> Verdict {
         return Verdict::Redirect {
             location: answer.location.clone().unwrap_or_default(),
         };
+    }
+    match answer.status {
+        429 => return Verdict::RateLimited,
+        500..=599 => return Verdict::ServerError,
+        _ => {}
     }
     let json: Option<serde_json::Value> = serde_json::from_slice(&answer.body).ok();
     let gitlab_json = json.as_ref().is_some_and(|v| match answer.status {
@@ -193,6 +239,14 @@ mod tests {
         assert_eq!(
             judge(&answer(404, "text/html", "<h1>nginx</h1>")),
             Verdict::NotGitLab
+        );
+        assert_eq!(
+            judge(&answer(502, "text/html", "<h1>502 Bad Gateway</h1>")),
+            Verdict::ServerError
+        );
+        assert_eq!(
+            judge(&answer(429, "text/plain", "Retry later")),
+            Verdict::RateLimited
         );
     }
 }

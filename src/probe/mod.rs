@@ -66,7 +66,7 @@ pub struct Report {
 pub fn invalid_url(input: &str, problem: Problem) -> Report {
     Report {
         ok: false,
-        url: input.to_owned(),
+        url: crate::sanitize::redact_url(input),
         stages: vec![StageResult {
             stage: Stage::Url,
             ok: false,
@@ -343,7 +343,7 @@ impl Run<'_> {
     fn judge_http(
         &mut self,
         answers: Result<
-            Result<(http::Answer, Option<http::Answer>), String>,
+            Result<(http::Answer, Option<http::Answer>), http::Failure>,
             tokio::time::error::Elapsed,
         >,
         started: Instant,
@@ -352,7 +352,15 @@ impl Run<'_> {
     ) {
         let (api, sign_in) = match answers {
             Ok(Ok(answers)) => answers,
-            Ok(Err(e)) => return self.fail(Stage::Http, started, text::http_failed(&e)),
+            Ok(Err(http::Failure::TooLarge)) => {
+                return self.fail(Stage::Http, started, text::too_large(http::MAX_BODY));
+            }
+            Ok(Err(http::Failure::Incomplete(e))) => {
+                return self.fail(Stage::Http, started, text::incomplete(&e));
+            }
+            Ok(Err(http::Failure::Protocol(e))) => {
+                return self.fail(Stage::Http, started, text::http_failed(&e));
+            }
             Err(_) => {
                 return self.fail(
                     Stage::Http,
@@ -376,6 +384,14 @@ impl Run<'_> {
             }
             http::Verdict::LoginPage => {
                 self.fail(Stage::Http, started, text::login_page(instance, path))
+            }
+            http::Verdict::ServerError => self.fail(
+                Stage::Http,
+                started,
+                text::server_error(instance, &api, path),
+            ),
+            http::Verdict::RateLimited => {
+                self.fail(Stage::Http, started, text::rate_limited(instance, path))
             }
             http::Verdict::NotGitLab => {
                 self.fail(Stage::Http, started, text::not_gitlab(instance, &api, path))

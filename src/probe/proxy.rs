@@ -98,7 +98,8 @@ pub async fn connect_tunnel(
         .write_all(request.as_bytes())
         .await
         .map_err(|e| e.to_string())?;
-    let mut reader = BufReader::new(stream);
+    // A proxy's answer head is a few hundred bytes; a hostile one cannot make it endless.
+    let mut reader = BufReader::new(tokio::io::AsyncReadExt::take(stream, 16 * 1024));
     let mut status = String::new();
     reader
         .read_line(&mut status)
@@ -118,7 +119,10 @@ pub async fn connect_tunnel(
     if code == "200" {
         Ok(())
     } else {
-        Err(format!("the proxy refused the tunnel: {}", status.trim()))
+        Err(format!(
+            "the proxy refused the tunnel: {}",
+            crate::sanitize::clean(status.trim(), crate::sanitize::MESSAGE_MAX)
+        ))
     }
 }
 

@@ -9,6 +9,7 @@ use crate::probe::cert::CertInfo;
 use crate::probe::http::Answer;
 use crate::probe::proxy::ProxyUse;
 use crate::problem::{Problem, ProblemKind};
+use crate::sanitize::{SHORT_MAX, clean, redact_url};
 use crate::tls::{TlsSetupError, Trust};
 
 pub const PLAIN_LOOPBACK: &str =
@@ -27,7 +28,7 @@ pub fn url_detail(instance: &Instance) -> String {
 pub fn invalid_url(input: &str, reason: &str) -> Problem {
     Problem::new(
         ProblemKind::InvalidUrl,
-        format!("{input} cannot be checked: {reason}"),
+        format!("{} cannot be checked: {reason}", redact_url(input)),
         "Give the address GitLab is served at, like https://gitlab.example.com (or https://example.com/gitlab).",
     )
 }
@@ -73,9 +74,11 @@ pub fn gitlab_detail(answer: &Answer, path: &str, sign_in_ok: Option<bool>) -> S
 pub fn proxy_detail(proxy: &ProxyUse) -> String {
     match proxy {
         ProxyUse::None => "none (HTTPS_PROXY not set)".into(),
-        ProxyUse::Excluded { proxy, rule } => {
-            format!("not used: NO_PROXY rule {rule} excludes this host ({proxy})")
-        }
+        ProxyUse::Excluded { proxy, rule } => format!(
+            "not used: NO_PROXY rule {} excludes this host ({})",
+            clean(rule, SHORT_MAX),
+            redact_url(proxy)
+        ),
         ProxyUse::Via { shown, var, .. } => format!("via {shown} ({var})"),
         ProxyUse::Invalid { var, .. } => format!("{var} is not usable"),
     }
@@ -91,7 +94,10 @@ pub fn tcp_detail(peer: SocketAddr, proxy: &ProxyUse) -> String {
 pub fn bad_proxy(var: &str, value: &str) -> Problem {
     Problem::new(
         ProblemKind::InvalidUrl,
-        format!("{var}={value} is not an http:// proxy address this tool can use."),
+        format!(
+            "{var}={} is not an http:// proxy address this tool can use.",
+            redact_url(value)
+        ),
         format!("Set {var} to http://HOST:PORT, or unset it (or add the host to NO_PROXY)."),
     )
 }
@@ -273,6 +279,48 @@ pub fn http_failed(error: &str) -> Problem {
         ProblemKind::HttpError,
         format!("The server did not answer HTTP properly: {error}."),
         "Check that GitLab's web server runs and that no proxy cuts the connection.",
+    )
+}
+
+pub fn too_large(limit: usize) -> Problem {
+    Problem::new(
+        ProblemKind::ResponseTooLarge,
+        format!(
+            "The answer is larger than {} KiB (headers or body); GitLab's answer here is tiny, so it was not read.",
+            limit / 1024
+        ),
+        "Check the address points at GitLab itself, not another service or a proxy in front of it.",
+    )
+}
+
+pub fn incomplete(error: &str) -> Problem {
+    Problem::new(
+        ProblemKind::IncompleteAnswer,
+        format!("The server closed the connection in the middle of its answer ({error})."),
+        "Try again; if it keeps happening, a proxy or load balancer cuts connections: tell the GitLab admin.",
+    )
+}
+
+pub fn server_error(instance: &Instance, answer: &Answer, path: &str) -> Problem {
+    Problem::new(
+        ProblemKind::ServerError,
+        format!(
+            "{}{path} answered {}: the server is there but failing (or a proxy in front of it cannot reach GitLab).",
+            instance.base_url(),
+            answer.status
+        ),
+        "Try again in a minute; if it persists, tell the GitLab admin (GitLab or its proxy is down or overloaded).",
+    )
+}
+
+pub fn rate_limited(instance: &Instance, path: &str) -> Problem {
+    Problem::new(
+        ProblemKind::RateLimited,
+        format!(
+            "{}{path} answered 429: too many requests from this address.",
+            instance.base_url()
+        ),
+        "Wait a minute and check again; if it persists, ask the GitLab admin about the rate limits.",
     )
 }
 
