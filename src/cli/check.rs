@@ -56,7 +56,9 @@ pub async fn run(args: CheckArgs) -> u8 {
         eprintln!("gitlab-token check: {e}");
         return exit::USAGE;
     }
-    let timeout = Duration::from_secs_f64(args.timeout.max(0.5));
+    // One deadline for the whole check: the probe's stages and the version call share it.
+    let timeout = Duration::from_secs_f64(args.timeout);
+    let deadline = tokio::time::Instant::now() + timeout;
     let colour = stdout_colour() && !args.json;
     let mut on_stage = |s: &probe::StageResult| {
         if !args.json {
@@ -69,12 +71,11 @@ pub async fn run(args: CheckArgs) -> u8 {
             paint(&text::checking(&instance.base_url()), Tone::Title, colour)
         );
     }
-    let report = probe::run(&instance, &trust, timeout, &mut on_stage).await;
+    let mut report = probe::run(&instance, &trust, timeout, &mut on_stage).await;
     let gitlab = match (&token, report.ok) {
-        (Some(token), true) => match Client::new(&instance, &trust, timeout) {
-            Ok(client) => client.metadata(token).await.ok(),
-            Err(_) => None,
-        },
+        (Some(token), true) => {
+            version(&instance, &trust, token, deadline, timeout, &mut report).await
+        }
         _ => None,
     };
     if args.json {
@@ -91,6 +92,35 @@ pub async fn run(args: CheckArgs) -> u8 {
     } else {
         exit::CHECK_FAILED
     }
+}
+
+/// The version and edition, read with the token before `deadline`. A scope too narrow is only
+/// noted (the summary says so); any other failure, a timeout included, is a problem of the check.
+async fn version(
+    instance: &Instance,
+    trust: &Trust,
+    token: &crate::token::Token,
+    deadline: tokio::time::Instant,
+    limit: Duration,
+    report: &mut Report,
+) -> Option<Metadata> {
+    use crate::gitlab::ApiError;
+    let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+    let outcome = match Client::new(instance, trust, left.max(Duration::from_millis(1))) {
+        Ok(client) => tokio::time::timeout_at(deadline, client.metadata(token))
+            .await
+            .unwrap_or(Err(ApiError::Timeout(limit.as_secs().max(1)))),
+        Err(e) => Err(ApiError::Setup(e.to_string())),
+    };
+    let problem = match outcome {
+        Ok(metadata) => return Some(metadata),
+        Err(ApiError::InsufficientScope(_) | ApiError::Forbidden(_)) => return None,
+        Err(ApiError::Timeout(_)) => crate::strings::probe::timeout("the version call", limit),
+        Err(e) => crate::strings::validation::api_problem(&e),
+    };
+    report.ok &= problem.kind.is_warning();
+    report.problems.push(problem);
+    None
 }
 
 fn stage_line(s: &probe::StageResult, colour: bool) -> String {
@@ -119,6 +149,7 @@ fn print_summary(report: &Report, gitlab: Option<&Metadata>, had_token: bool, co
         println!("\n{}", paint(text::INSTANCE, Tone::Title, colour));
         println!("  {}", text::instance_line(m));
     } else if had_token && report.ok {
+        // Only a scope too narrow leaves the check ok without a version.
         println!("\n  {}", text::VERSION_UNREADABLE);
     }
     if report.problems.is_empty() {

@@ -1,9 +1,29 @@
 //! The command line: `setup` (the wizard, the default) and `verify`.
 
+// Shadow std's printing macros in every `cli` module (declared below): a closed stdout or stderr
+// must not panic (see output.rs).
+macro_rules! println {
+    () => { $crate::cli::output::stdout(format_args!(""), true) };
+    ($($arg:tt)*) => { $crate::cli::output::stdout(format_args!($($arg)*), true) };
+}
+#[allow(unused_macros)]
+macro_rules! print {
+    ($($arg:tt)*) => { $crate::cli::output::stdout(format_args!($($arg)*), false) };
+}
+macro_rules! eprintln {
+    () => { $crate::cli::output::stderr(format_args!(""), true) };
+    ($($arg:tt)*) => { $crate::cli::output::stderr(format_args!($($arg)*), true) };
+}
+#[allow(unused_macros)]
+macro_rules! eprint {
+    ($($arg:tt)*) => { $crate::cli::output::stderr(format_args!($($arg)*), false) };
+}
+
 mod add;
 mod check;
 mod get;
 mod git_credential;
+pub mod output;
 mod rotate;
 mod setup;
 mod status;
@@ -102,7 +122,8 @@ pub struct RotateArgs {
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
     /// Rotate every stored token (matching --host/--name) that expires within DAYS days.
-    #[arg(long, value_name = "DAYS", conflicts_with = "replace")]
+    #[arg(long, value_name = "DAYS", conflicts_with = "replace",
+          value_parser = clap::value_parser!(i64).range(0..=MAX_WITHIN_DAYS))]
     pub within: Option<i64>,
     /// The new token's lifetime in days, 1 to 365 (GitLab's maximum; an admin may allow fewer).
     #[arg(long, value_name = "DAYS", default_value_t = 90, value_parser = rotate::parse_expires_in)]
@@ -122,7 +143,7 @@ pub struct RotateArgs {
     #[arg(long, requires = "replace")]
     pub revoke_old: bool,
     /// Seconds each network call may take.
-    #[arg(long, value_name = "SECONDS", default_value_t = 8)]
+    #[arg(long, value_name = "SECONDS", default_value_t = 8, value_parser = seconds)]
     pub timeout: u64,
 }
 
@@ -150,7 +171,7 @@ pub struct AddArgs {
     #[arg(long, value_name = "STORE", value_parser = parse_store)]
     pub store: Option<crate::vault::StoreKind>,
     /// Seconds each network call may take.
-    #[arg(long, value_name = "SECONDS", default_value_t = 8)]
+    #[arg(long, value_name = "SECONDS", default_value_t = 8, value_parser = seconds)]
     pub timeout: u64,
 }
 
@@ -163,7 +184,7 @@ pub struct StatusArgs {
     #[arg(long)]
     pub json: bool,
     /// Seconds each network call may take with --verify.
-    #[arg(long, value_name = "SECONDS", default_value_t = 8)]
+    #[arg(long, value_name = "SECONDS", default_value_t = 8, value_parser = seconds)]
     pub timeout: u64,
 }
 
@@ -217,8 +238,8 @@ pub struct CheckArgs {
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
-    /// The whole check's time limit, in seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
+    /// The whole check's time limit, in seconds (0.5 to 600; fractions allowed).
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0, value_parser = fractional_seconds)]
     pub timeout: f64,
     /// Read a token from standard input to also report the version and edition.
     #[arg(long)]
@@ -244,7 +265,7 @@ pub struct Preselect {
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
     /// Seconds each network check may take.
-    #[arg(long, value_name = "SECONDS", default_value_t = 8)]
+    #[arg(long, value_name = "SECONDS", default_value_t = 8, value_parser = seconds)]
     pub timeout: u64,
     /// Replace this stored token (NAME@HOST) with a new one made by hand (guided rotation).
     #[arg(long, value_name = "NAME@HOST")]
@@ -253,6 +274,31 @@ pub struct Preselect {
     /// keyring: gone at logout or reboot) or `file` (a 0600 file: only if you ask for it).
     #[arg(long, value_name = "STORE", value_parser = parse_store)]
     pub store: Option<crate::vault::StoreKind>,
+}
+
+/// The longest any network timeout may be set to (ten minutes).
+pub const MAX_TIMEOUT_SECS: u64 = 600;
+/// `rotate --within`: ten years covers any token GitLab issues.
+const MAX_WITHIN_DAYS: i64 = 3650;
+
+/// A whole number of seconds, 1 to [`MAX_TIMEOUT_SECS`].
+fn seconds(s: &str) -> Result<u64, String> {
+    match s.trim().parse::<u64>() {
+        Ok(n) if (1..=MAX_TIMEOUT_SECS).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "use a whole number of seconds from 1 to {MAX_TIMEOUT_SECS}"
+        )),
+    }
+}
+
+/// Seconds with fractions, 0.5 to [`MAX_TIMEOUT_SECS`] (no `inf`, `NaN` or `1e20`).
+fn fractional_seconds(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(n) if n.is_finite() && (0.5..=MAX_TIMEOUT_SECS as f64).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "use a number of seconds from 0.5 to {MAX_TIMEOUT_SECS}, like 5 or 2.5"
+        )),
+    }
 }
 
 fn parse_store(s: &str) -> Result<crate::vault::StoreKind, String> {
@@ -290,7 +336,7 @@ pub struct VerifyArgs {
     #[arg(long)]
     pub json: bool,
     /// Seconds each network call may take.
-    #[arg(long, value_name = "SECONDS", default_value_t = 8)]
+    #[arg(long, value_name = "SECONDS", default_value_t = 8, value_parser = seconds)]
     pub timeout: u64,
 }
 
@@ -312,17 +358,28 @@ pub async fn run(args: Args) -> u8 {
     }
 }
 
-/// A token piped on standard input (at most 64 KiB, trimmed); an error when it is a terminal or empty.
+/// The most standard input may hold when a token is piped (a token is at most a few hundred bytes).
+pub const MAX_STDIN: usize = 64 * 1024;
+
+/// A token piped on standard input (at most [`MAX_STDIN`], trimmed); an error when it is a
+/// terminal, empty, or longer (never cut and sent).
 fn token_from_stdin() -> Result<crate::token::Token, String> {
     use std::io::{IsTerminal, Read};
     if std::io::stdin().is_terminal() {
         return Err("pipe the token on standard input (never as an argument)".into());
     }
     let mut raw = String::new();
-    std::io::stdin()
-        .take(64 * 1024)
-        .read_to_string(&mut raw)
-        .map_err(|e| format!("cannot read the token from standard input: {e}"))?;
+    let read = std::io::stdin()
+        .take(MAX_STDIN as u64 + 1)
+        .read_to_string(&mut raw);
+    if let Err(e) = read {
+        zeroize::Zeroize::zeroize(&mut raw);
+        return Err(format!("cannot read the token from standard input: {e}"));
+    }
+    if raw.len() > MAX_STDIN {
+        zeroize::Zeroize::zeroize(&mut raw);
+        return Err(crate::strings::net::stdin_too_large(MAX_STDIN));
+    }
     let token = crate::token::Token::new(raw);
     if token.is_empty() {
         return Err("standard input held no token".into());
