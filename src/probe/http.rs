@@ -80,7 +80,11 @@ async fn read(response: hyper::Response<hyper::body::Incoming>) -> Result<Answer
         .collect()
         .await
         .map_err(|e| match e.downcast::<hyper::Error>() {
-            Ok(e) => Failure::from(*e),
+            // The status and headers arrived; the body broke off.
+            Ok(e) => Failure::Incomplete(clean(
+                &std::error::Error::source(&*e).map_or(e.to_string(), |s| s.to_string()),
+                MESSAGE_MAX,
+            )),
             // `Limited`'s own error: the body passed the limit.
             Err(_) => Failure::TooLarge,
         })?

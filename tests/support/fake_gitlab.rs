@@ -75,6 +75,32 @@ pub enum Mode {
     LoginPage,
     /// 302 to the same path on this base URL (another host).
     RedirectTo(String),
+    /// This exact answer to every request, whatever the path or method: a portal or a broken
+    /// proxy in front of GitLab (e.g. a catch-all `200 {"status":"ok"}`, or truncated JSON).
+    Answer {
+        status: u16,
+        content_type: String,
+        body: String,
+    },
+    /// A proxy that answers every DELETE itself with `204 No Content` (GitLab never sees it)
+    /// and passes everything else through to GitLab.
+    SwallowDeletes,
+}
+
+impl Mode {
+    /// A catch-all portal: `200 application/json {"status":"ok"}` for every path and method.
+    pub fn catch_all() -> Mode {
+        Mode::json(200, r#"{"status":"ok"}"#)
+    }
+
+    /// `status` with `body` as `application/json` for every request.
+    pub fn json(status: u16, body: &str) -> Mode {
+        Mode::Answer {
+            status,
+            content_type: "application/json".into(),
+            body: body.into(),
+        }
+    }
 }
 
 /// A personal access token as GitLab stores it.
@@ -157,6 +183,9 @@ struct State {
     log: Vec<Logged>,
     mode: Mode,
     delay: Duration,
+    /// A pause before each answer to a request that carries a token (unauthenticated ones,
+    /// like the reachability probe's, are answered at once).
+    auth_delay: Duration,
     next_id: u64,
     /// Rotations happen, but the answer's body never arrives (the connection drops).
     drop_rotate_body: bool,
@@ -272,6 +301,11 @@ impl FakeGitLab {
         self.state().delay = delay;
     }
 
+    /// A pause before each answer to an authenticated request only.
+    pub fn set_auth_delay(&self, delay: Duration) {
+        self.state().auth_delay = delay;
+    }
+
     /// From now on, `self/rotate` rotates the token (the old one is revoked, the new one exists)
     /// but the connection drops after the status line and headers, before the body: the client
     /// never learns the new secret.
@@ -324,7 +358,17 @@ pub fn days_from_today(days: i64) -> String {
 
 async fn handle(state: Arc<Mutex<State>>, root: Arc<str>, req: Req) -> Reply {
     let started = Instant::now();
-    let delay = state.lock().expect("state").delay;
+    let authorized =
+        req.headers.contains_key("authorization") || req.headers.contains_key("private-token");
+    let delay = {
+        let state = state.lock().expect("state");
+        state.delay
+            + if authorized {
+                state.auth_delay
+            } else {
+                Duration::ZERO
+            }
+    };
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
@@ -333,8 +377,7 @@ async fn handle(state: Arc<Mutex<State>>, root: Arc<str>, req: Req) -> Reply {
     state.log.push(Logged {
         method: req.method.to_string(),
         path: req.path_and_query(),
-        authorized: req.headers.contains_key("authorization")
-            || req.headers.contains_key("private-token"),
+        authorized,
         started,
         finished: Instant::now(),
     });
@@ -432,8 +475,13 @@ fn credentials(req: &Req) -> Option<String> {
 }
 
 fn respond(state: &mut State, root: &str, req: &Req) -> Reply {
-    if state.mode != Mode::Normal {
-        return mode_reply(&state.mode.clone(), req);
+    match &state.mode {
+        Mode::Normal => {}
+        Mode::SwallowDeletes if req.method == hyper::Method::DELETE => {
+            return reply(204, &[], "");
+        }
+        Mode::SwallowDeletes => {}
+        other => return mode_reply(&other.clone(), req),
     }
     let Some(inside) = req.path.strip_prefix(root) else {
         return reply(404, &[("content-type", "text/html")], servers::NGINX_404);

@@ -60,7 +60,7 @@ pub const GITLAB_404_PAGE: &str = "<!DOCTYPE html>\n<html>\n<head><title>The pag
 
 pub fn mode_reply(mode: &Mode, req: &Req) -> Reply {
     match mode {
-        Mode::Normal => unreachable!("normal mode answers normally"),
+        Mode::Normal | Mode::SwallowDeletes => unreachable!("these modes answer normally"),
         Mode::RateLimited => reply(
             429,
             &[
@@ -78,6 +78,15 @@ pub fn mode_reply(mode: &Mode, req: &Req) -> Reply {
             200,
             &[("content-type", "text/html; charset=utf-8")],
             SIGN_IN_PAGE,
+        ),
+        Mode::Answer {
+            status,
+            content_type,
+            body,
+        } => reply(
+            *status,
+            &[("content-type", content_type.as_str())],
+            body.clone(),
         ),
         Mode::RedirectTo(base) => {
             let location = format!("{}{}", base.trim_end_matches('/'), req.path_and_query());

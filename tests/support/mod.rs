@@ -10,6 +10,7 @@ pub mod client;
 pub mod fake_gitlab;
 mod gitlab_bodies;
 pub mod home;
+pub mod hostile;
 pub mod rotating;
 pub mod servers;
 pub mod stores;
