@@ -29,7 +29,14 @@ fn forget_revoke_keeps_the_token(mode: Mode, why: &str) {
 
     gitlab.set_mode(mode);
     let out = home.run(
-        &["forget", "--host", &host(&gitlab), "--name", &name, "--revoke"],
+        &[
+            "forget",
+            "--host",
+            &host(&gitlab),
+            "--name",
+            &name,
+            "--revoke",
+        ],
         "",
     );
     gitlab.set_mode(Mode::Normal);
@@ -78,8 +85,14 @@ fn wrongly_typed_and_truncated_json_are_unexpected_answers() {
         let (out, _gitlab) = verify_under(Mode::json(200, body));
         assert_eq!(out.code, Some(UNREACHABLE), "{body}: {out:?}");
         let report = out.json();
-        assert_eq!(problem_kinds(&report), ["unexpected_answer"], "{body}: {report}");
-        let message = report["problems"][0]["message"].as_str().unwrap_or_default();
+        assert_eq!(
+            problem_kinds(&report),
+            ["unexpected_answer"],
+            "{body}: {report}"
+        );
+        let message = report["problems"][0]["message"]
+            .as_str()
+            .unwrap_or_default();
         assert!(message.contains("not like GitLab's"), "{message}");
     }
 }
@@ -139,7 +152,11 @@ fn escape_sequences_and_newlines_in_names_never_reach_the_terminal_or_the_files(
     assert_eq!(out.code, Some(0), "{out:?}");
     assert_no_control_characters(&out);
 
-    for args in [&["status"][..], &["status", "--json"], &["status", "--verify"]] {
+    for args in [
+        &["status"][..],
+        &["status", "--json"],
+        &["status", "--verify"],
+    ] {
         let out = home.run(args, "");
         assert_eq!(out.code, Some(0), "{args:?}: {out:?}");
         assert_no_control_characters(&out);
@@ -163,14 +180,19 @@ fn a_token_with_inner_whitespace_is_refused_without_sending_it() {
     let home = Home::new();
     for (pasted, what) in [
         ("glpat-abcdefgh ijklmnopqrst", "space, tab or line break"),
-        ("glpat-abcdefgh\nglpat-ijklmnopqrst", "space, tab or line break"),
+        (
+            "glpat-abcdefgh\nglpat-ijklmnopqrst",
+            "space, tab or line break",
+        ),
         ("glpat-abcdefghijklmnop\u{201d}", "typographic quote"),
     ] {
         let out = accounts::verify(&home, &gitlab, &pki, pasted);
         assert_eq!(out.code, Some(CHECK_FAILED), "{pasted:?}: {out:?}");
         let report = out.json();
         assert_eq!(problem_kinds(&report), ["token_malformed"], "{report}");
-        let message = report["problems"][0]["message"].as_str().unwrap_or_default();
+        let message = report["problems"][0]["message"]
+            .as_str()
+            .unwrap_or_default();
         assert!(
             message.contains(what) && message.contains("not sent"),
             "{message}"

@@ -28,6 +28,9 @@ pub async fn run(args: AddArgs) -> u8 {
     else {
         return usage("name the token with --name or --profile");
     };
+    if let Some(e) = super::ca_file_problem(args.ca_file.as_ref()) {
+        return usage(&e);
+    }
     let token = match token_from_stdin() {
         Ok(t) => t,
         Err(e) => return usage(&format!("{e}; or use `gitlab-token setup`")),

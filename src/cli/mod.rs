@@ -387,6 +387,16 @@ fn token_from_stdin() -> Result<crate::token::Token, String> {
     Ok(token)
 }
 
+/// Why `--ca-file` cannot be used (unreadable, no PEM certificate), found before any network
+/// call: a usage error (exit 2), not an unreachable host.
+fn ca_file_problem(ca_file: Option<&PathBuf>) -> Option<String> {
+    ca_file?;
+    crate::tls::Trust::with_ca_file(ca_file.cloned())
+        .verifier()
+        .err()
+        .map(|e| format!("--ca-file: {e}"))
+}
+
 fn parse_host(host: &str) -> Result<Instance, String> {
     Instance::parse(host)
         .map_err(|e| format!("--host {host}: {}", crate::strings::wizard::host_error(&e)))

@@ -86,6 +86,9 @@ pub async fn run(args: VerifyArgs) -> u8 {
             Err(e) => return usage(&e),
         }
     };
+    if let Some(e) = super::ca_file_problem(ca_file.as_ref()) {
+        return usage(&e);
+    }
     let needs = Requirements::for_profile(profile.as_ref(), target);
     let v = crate::validation::validate_at(
         &instance,
