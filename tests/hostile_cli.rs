@@ -318,3 +318,25 @@ fn an_unusable_ca_file_is_a_usage_error() {
         }
     }
 }
+
+#[test]
+fn escape_sequences_in_a_certificate_never_reach_the_terminal() {
+    let leaf = Pki::self_signed_named("eve\u{1b}]0;pwned title\u{7}\r\u{1b}[2KTrusted CA");
+    let server = servers::not_gitlab(&leaf);
+    let home = Home::new();
+    for json in [false, true] {
+        let url = server.https_url();
+        let mut args = vec!["check", url.as_str(), "--timeout", "3"];
+        if json {
+            args.push("--json");
+        }
+        let out = home.run(&args, "");
+        assert_eq!(out.code, Some(CHECK_FAILED), "{out:?}");
+        support::hostile::assert_no_control_characters(&out);
+        assert!(!out.stdout.contains("pwned"), "{out:?}");
+        assert!(
+            out.stdout.contains("eve") && out.stdout.contains("Trusted CA"),
+            "{out:?}"
+        );
+    }
+}

@@ -1,5 +1,6 @@
 //! The certificate chain a server sent, recorded during the handshake, and what it says.
 
+use crate::sanitize::{NAME_MAX, clean};
 use std::sync::{Arc, Mutex};
 
 use rustls::DigitallySignedStruct;
@@ -85,6 +86,9 @@ pub struct CertInfo {
     pub chain_len: usize,
 }
 
+/// The most subject alternative names kept from one certificate.
+const SANS_MAX: usize = 32;
+
 /// Reads the leaf of `chain`; `None` when there is none or it does not parse.
 pub fn describe(chain: &[CertificateDer<'_>], now: OffsetDateTime) -> Option<CertInfo> {
     let (_, leaf) = X509Certificate::from_der(chain.first()?.as_ref()).ok()?;
@@ -97,18 +101,21 @@ pub fn describe(chain: &[CertificateDer<'_>], now: OffsetDateTime) -> Option<Cer
                 .general_names
                 .iter()
                 .filter_map(|name| match name {
-                    GeneralName::DNSName(d) => Some((*d).to_owned()),
+                    GeneralName::DNSName(d) => Some(clean(d, NAME_MAX)),
                     GeneralName::IPAddress(ip) => ip_text(ip),
                     _ => None,
                 })
+                // A certificate may list thousands of names; a screen shows a few.
+                .take(SANS_MAX)
                 .collect()
         })
         .unwrap_or_default();
     let not_before = leaf.validity().not_before.to_datetime();
     let not_after = leaf.validity().not_after.to_datetime();
     Some(CertInfo {
-        subject: leaf.subject().to_string(),
-        issuer: leaf.issuer().to_string(),
+        // The server chose these names: shown only without control characters and capped.
+        subject: clean(&leaf.subject().to_string(), NAME_MAX),
+        issuer: clean(&leaf.issuer().to_string(), NAME_MAX),
         sans,
         not_before: rfc3339(not_before),
         not_after: rfc3339(not_after),

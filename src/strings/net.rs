@@ -2,7 +2,6 @@
 //! oversized input (the network side's own sentences).
 
 use crate::gitlab::ApiError;
-use crate::gitlab::client::MAX_BODY;
 use crate::token::FormatProblem;
 
 /// The message and fix for the client errors this module owns (others: `strings::validation`).
@@ -62,9 +61,4 @@ pub fn stdin_too_large(limit: usize) -> String {
         "standard input holds more than {} KiB, far more than any token: nothing was sent. Pipe only the token.",
         limit / 1024
     )
-}
-
-/// The limit in README-ready words.
-pub fn body_limit() -> String {
-    format!("{} MiB", MAX_BODY / (1024 * 1024))
 }
