@@ -64,7 +64,9 @@ pub enum ApiError {
     Incomplete(String),
     #[error("GitLab's answer ({status}) could not be read: {detail}")]
     BadAnswer { status: u16, detail: String },
-    #[error("the token is malformed ({0:?}); it was not sent")]
+    #[error(
+        "the value is not a GitLab token (a space, line break or odd character inside); it was not sent"
+    )]
     MalformedToken(FormatProblem),
     #[error("the revocation could not be confirmed: {0}")]
     RevokeUnconfirmed(String),
