@@ -147,4 +147,6 @@ fn a_close_in_mid_answer_is_an_incomplete_answer_not_cannot_connect() {
         "{report}"
     );
     check_reports(Hostile::CloseMidBody, "incomplete_answer", secs(6));
+    verify_reports(Hostile::CloseMidHead, "incomplete_answer", secs(6));
+    check_reports(Hostile::CloseMidHead, "incomplete_answer", secs(6));
 }

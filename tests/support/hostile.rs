@@ -34,6 +34,8 @@ pub enum Hostile {
     HugeHeader,
     /// `Content-Length: 4096`, 40 bytes of JSON, then the connection closes.
     CloseMidBody,
+    /// Half a status line and header, then the connection closes.
+    CloseMidHead,
 }
 
 /// 512 MiB of zeros as gzip, about 530 KiB (under the 1 MiB cap, so only decoding could hurt):
@@ -127,6 +129,9 @@ async fn answer<W: tokio::io::AsyncWrite + Unpin>(w: &mut W, how: &Hostile) -> s
             let head =
                 format!("HTTP/1.1 200 OK\r\n{JSON}X-Pad: {pad}\r\nContent-Length: 2\r\n\r\n{{}}");
             w.write_all(head.as_bytes()).await?;
+        }
+        Hostile::CloseMidHead => {
+            w.write_all(b"HTTP/1.1 200 OK\r\nContent-Ty").await?;
         }
         Hostile::CloseMidBody => {
             let head = format!("HTTP/1.1 200 OK\r\n{JSON}Content-Length: 4096\r\n\r\n");
