@@ -197,7 +197,8 @@ impl Client {
         }
     }
 
-    /// An unauthenticated GET, for "does this answer like GitLab".
+    /// An unauthenticated GET, for "does this answer like GitLab". Read its body only with
+    /// [`read_capped`] (never `bytes()`/`text()`: a hostile server's body has no end).
     pub async fn get_unauthenticated(&self, rel: &str) -> Result<reqwest::Response, ApiError> {
         self.send(Method::GET, rel, None).await
     }
@@ -293,7 +294,7 @@ fn transport(e: &reqwest::Error, timeout: Duration) -> ApiError {
 }
 
 /// The body, read chunk by chunk, refused past [`MAX_BODY`] (or a larger `Content-Length`).
-async fn read_capped(mut response: reqwest::Response) -> Result<Vec<u8>, ApiError> {
+pub async fn read_capped(mut response: reqwest::Response) -> Result<Vec<u8>, ApiError> {
     if response
         .content_length()
         .is_some_and(|n| n > MAX_BODY as u64)
