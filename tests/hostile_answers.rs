@@ -7,7 +7,7 @@ mod support;
 
 use support::accounts::{self, account, add, add_ok, bot, host, problem_kinds};
 use support::home::{Home, unique_name};
-use support::hostile::assert_no_control_characters;
+use support::hostile::{assert_no_control_characters, assert_within, run_limited, secs};
 use support::stores::{require_secret_service, secret_tool_lookup};
 use support::{FakeGitLab, FakeUser, Mode, Pki, TokenRecord, new_secret};
 
@@ -70,8 +70,20 @@ fn verify_under(mode: Mode) -> (support::Output, FakeGitLab) {
     gitlab.add_token(&secret, TokenRecord::new(&bot(), &accounts::SCOPES));
     gitlab.set_mode(mode);
     let home = Home::new();
-    let out = accounts::verify(&home, &gitlab, &pki, &secret);
-    (out, gitlab)
+    (verify_limited(&home, &gitlab, &pki, &secret), gitlab)
+}
+
+/// `verify --json` of `secret` under the memory limit, within 10 s.
+fn verify_limited(home: &Home, gitlab: &FakeGitLab, pki: &Pki, secret: &str) -> support::Output {
+    let ca = pki.ca_file.to_str().expect("UTF-8 path");
+    let url = gitlab.url();
+    let (out, took) = run_limited(
+        home,
+        &["verify", "--host", &url, "--ca-file", ca, "--json"],
+        &format!("{secret}\n"),
+    );
+    assert_within(took, secs(10), "verify");
+    out
 }
 
 #[test]
@@ -108,7 +120,7 @@ fn a_garbage_expiry_date_is_a_problem_and_nothing_is_stored() {
     gitlab.add_token(&secret, record);
     home.watch(&secret);
 
-    let out = accounts::verify(&home, &gitlab, &pki, &secret);
+    let out = verify_limited(&home, &gitlab, &pki, &secret);
     assert_eq!(out.code, Some(UNREACHABLE), "{out:?}");
     let report = out.json();
     assert_eq!(problem_kinds(&report), ["unexpected_answer"], "{report}");
@@ -186,7 +198,7 @@ fn a_token_with_inner_whitespace_is_refused_without_sending_it() {
         ),
         ("glpat-abcdefghijklmnop\u{201d}", "typographic quote"),
     ] {
-        let out = accounts::verify(&home, &gitlab, &pki, pasted);
+        let out = verify_limited(&home, &gitlab, &pki, pasted);
         assert_eq!(out.code, Some(CHECK_FAILED), "{pasted:?}: {out:?}");
         let report = out.json();
         assert_eq!(problem_kinds(&report), ["token_malformed"], "{report}");
