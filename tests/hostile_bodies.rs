@@ -19,6 +19,11 @@ const CHECK_FAILED: i32 = 1;
 
 /// `verify --json --timeout 8` of a token on `server`, limited; the output and its duration.
 fn verify(server: &Server, pki: &Pki) -> (Output, Duration) {
+    verify_within(server, pki, "8")
+}
+
+/// `verify --json --timeout SECONDS`, limited.
+fn verify_within(server: &Server, pki: &Pki, timeout: &str) -> (Output, Duration) {
     let home = Home::new();
     let url = server.https_url();
     let ca = pki.ca_file.to_str().expect("UTF-8 path");
@@ -31,7 +36,7 @@ fn verify(server: &Server, pki: &Pki) -> (Output, Duration) {
         ca,
         "--json",
         "--timeout",
-        "8",
+        timeout,
     ];
     let (out, took) = run_limited(&home, &args, &format!("{secret}\n"));
     assert!(!out.stdout.contains(&secret) && !out.stderr.contains(&secret));
@@ -149,4 +154,15 @@ fn a_close_in_mid_answer_is_an_incomplete_answer_not_cannot_connect() {
     check_reports(Hostile::CloseMidBody, "incomplete_answer", secs(6));
     verify_reports(Hostile::CloseMidHead, "incomplete_answer", secs(6));
     check_reports(Hostile::CloseMidHead, "incomplete_answer", secs(6));
+}
+
+#[test]
+fn a_body_that_drips_for_ever_is_a_timeout() {
+    let pki = Pki::new();
+    let server = serve(&pki.valid(), Hostile::SlowDrip);
+    let (out, took) = verify_within(&server, &pki, "2");
+    assert_eq!(out.code, Some(UNREACHABLE), "{out:?}");
+    let report = out.json();
+    assert_eq!(kinds(&report), ["timeout"], "{report}");
+    assert_within(took, secs(4), "verify --timeout 2 against a dripping body");
 }

@@ -36,6 +36,9 @@ pub enum Hostile {
     CloseMidBody,
     /// Half a status line and header, then the connection closes.
     CloseMidHead,
+    /// `200 application/json`, chunked, one byte every 100 ms for ever: never too large, never
+    /// idle long enough for a read timeout; only a deadline on the whole call ends it.
+    SlowDrip,
 }
 
 /// 512 MiB of zeros as gzip, about 530 KiB (under the 1 MiB cap, so only decoding could hurt):
@@ -129,6 +132,15 @@ async fn answer<W: tokio::io::AsyncWrite + Unpin>(w: &mut W, how: &Hostile) -> s
             let head =
                 format!("HTTP/1.1 200 OK\r\n{JSON}X-Pad: {pad}\r\nContent-Length: 2\r\n\r\n{{}}");
             w.write_all(head.as_bytes()).await?;
+        }
+        Hostile::SlowDrip => {
+            let head = format!("HTTP/1.1 200 OK\r\n{JSON}Transfer-Encoding: chunked\r\n\r\n");
+            w.write_all(head.as_bytes()).await?;
+            loop {
+                w.write_all(b"1\r\n \r\n").await?;
+                w.flush().await?;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
         }
         Hostile::CloseMidHead => {
             w.write_all(b"HTTP/1.1 200 OK\r\nContent-Ty").await?;
