@@ -45,9 +45,11 @@ pub async fn run(setup: Setup, options: Options) -> std::io::Result<Outcome> {
         tx: tx.clone(),
         options: Arc::new(options),
     };
+    // Signals are listened for before the terminal turns raw, so none ends the process with the
+    // terminal left raw; each arrives as a message (an irreversible step is finished first).
+    spawn_signal_listener(tx.clone())?;
     let mut tui = Tui::enter()?;
     spawn_input_reader(tx);
-    let mut shutdown = std::pin::pin!(shutdown_signal()?);
     for effect in effects {
         performer.perform(effect);
     }
@@ -58,7 +60,13 @@ pub async fn run(setup: Setup, options: Options) -> std::io::Result<Outcome> {
         }
         if state.quit {
             let saved = matches!(state.save.result, Some(Ok(_)));
-            return Ok(if saved { Outcome::Saved } else { Outcome::Quit });
+            return Ok(if state.guard.signalled {
+                Outcome::Signalled
+            } else if saved {
+                Outcome::Saved
+            } else {
+                Outcome::Quit
+            });
         }
         let msg = tokio::select! {
             msg = rx.recv() => match msg {
@@ -66,7 +74,6 @@ pub async fn run(setup: Setup, options: Options) -> std::io::Result<Outcome> {
                 None => return Ok(Outcome::Quit),
             },
             _ = tokio::time::sleep(Duration::from_millis(120)), if state.busy() => Msg::Tick,
-            _ = &mut shutdown => return Ok(Outcome::Signalled),
         };
         for effect in wizard::update(&mut state, msg) {
             performer.perform(effect);
@@ -74,27 +81,42 @@ pub async fn run(setup: Setup, options: Options) -> std::io::Result<Outcome> {
     }
 }
 
-/// Resolves on SIGTERM, SIGINT or SIGHUP (Ctrl-C in raw mode arrives as a key instead).
+/// Sends `Msg::Signal` for every SIGTERM, SIGINT, SIGHUP and SIGQUIT, for as long as the wizard
+/// runs (Ctrl-C in raw mode arrives as a key instead). Listening replaces the default action, so
+/// no signal kills the process with the terminal raw or a credential half stored.
 #[cfg(unix)]
-fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+fn spawn_signal_listener(tx: UnboundedSender<Msg>) -> std::io::Result<()> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;
     let mut hup = signal(SignalKind::hangup())?;
-    Ok(async move {
-        tokio::select! {
-            _ = term.recv() => {}
-            _ = int.recv() => {}
-            _ = hup.recv() => {}
+    let mut quit = signal(SignalKind::quit())?;
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+                _ = hup.recv() => {}
+                _ = quit.recv() => {}
+            }
+            if tx.send(Msg::Signal).is_err() {
+                return;
+            }
         }
-    })
+    });
+    Ok(())
 }
 
 #[cfg(not(unix))]
-fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
-    Ok(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
+fn spawn_signal_listener(tx: UnboundedSender<Msg>) -> std::io::Result<()> {
+    tokio::spawn(async move {
+        while tokio::signal::ctrl_c().await.is_ok() {
+            if tx.send(Msg::Signal).is_err() {
+                return;
+            }
+        }
+    });
+    Ok(())
 }
 
 /// Terminal events arrive on a thread of their own; the async loop never blocks on them.
@@ -206,7 +228,11 @@ impl Performer {
                 expires_in_days,
             } => {
                 tokio::spawn(async move {
-                    let report = rotate(&options, &entry, expires_in_days).await;
+                    let stage_tx = tx.clone();
+                    let progress = move |stage| {
+                        let _ = stage_tx.send(Msg::RotationStage(ticket, stage));
+                    };
+                    let report = rotate(&options, &entry, expires_in_days, &progress).await;
                     let _ = tx.send(Msg::Rotated(ticket, Box::new(report)));
                 });
             }
@@ -242,6 +268,7 @@ async fn rotate(
     options: &Options,
     entry: &crate::vault::StoredToken,
     days: u32,
+    progress: crate::rotation::automatic::Progress<'_>,
 ) -> crate::rotation::Report {
     use crate::rotation::{self, Plan, RotationLock};
     let ctx = rotation::Context {
@@ -266,11 +293,20 @@ async fn rotate(
             return report;
         }
     };
+    progress(rotation::automatic::Stage::Checking);
     match rotation::plan(&ctx, entry).await {
         Plan::Done(report) => report,
         Plan::Automatic(ready) => {
             let expires_at = rotation::expiry_in(i64::from(days));
-            rotation::execute(&ctx, *ready, &expires_at, &lock, &|_| false).await
+            rotation::automatic::execute_with_progress(
+                &ctx,
+                *ready,
+                &expires_at,
+                &lock,
+                &|_| false,
+                progress,
+            )
+            .await
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The onboarding wizard as a pure state machine: `update(&mut State, Msg) -> Vec<Effect>`.
 //! No I/O and no terminal here; the runtime performs the effects and answers with messages.
 
+mod guard;
 mod keys;
 mod replace;
 mod results;
@@ -21,6 +22,7 @@ use crate::validation::{Requirements, Validation};
 pub use crate::vault::{SaveError, Saved};
 use crate::vault::{StoreKind, StoredToken, VaultError};
 
+pub use guard::Guard;
 pub use keys::DEFAULT_EXPIRY_DAYS;
 pub use replace::Replacing;
 
@@ -110,6 +112,8 @@ pub struct State {
     pub check_only: bool,
     /// An automatic rotation of an expiring token (`a` on the first screen).
     pub auto_rotation: Task<crate::rotation::Report>,
+    /// Irreversible work is finished before quitting; `a` asks first.
+    pub guard: Guard,
     pub spinner: usize,
     pub(crate) last_ticket: u64,
     /// Set by `update` when the screen must be drawn again.
@@ -198,6 +202,10 @@ pub enum Msg {
     OldRevoked(Ticket, Result<(), String>),
     /// An automatic rotation finished.
     Rotated(Ticket, Box<crate::rotation::Report>),
+    /// An automatic rotation reached this stage.
+    RotationStage(Ticket, crate::rotation::automatic::Stage),
+    /// SIGTERM, SIGINT, SIGHUP or SIGQUIT arrived.
+    Signal,
 }
 
 /// Work for the runtime.
@@ -311,6 +319,7 @@ impl State {
             replacing: None,
             auto_rotation: Task::default(),
             check_only: false,
+            guard: Guard::default(),
             spinner: 0,
             last_ticket: 0,
             dirty: true,
@@ -414,6 +423,11 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
-        other => results::on_result(state, other),
+        Msg::Signal => state.on_signal(),
+        other => {
+            let mut effects = results::on_result(state, other);
+            effects.extend(state.settle());
+            effects
+        }
     }
 }

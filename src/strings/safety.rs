@@ -1,0 +1,78 @@
+//! Sentences about irreversible work in flight: the rotation's progress, "finishing before
+//! quitting", and the question before `a` rotates (its text is `rotation::confirm`, shared with
+//! `gitlab-token rotate`).
+
+use crate::rotation::automatic::Stage;
+
+/// Which irreversible step is running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InFlight {
+    Rotation,
+    Save,
+    Revocation,
+}
+
+/// Said when a quit key or a signal arrives during an irreversible step.
+pub fn finishing(what: InFlight) -> &'static str {
+    match what {
+        InFlight::Rotation => {
+            "Finishing the rotation first (GitLab may already have replaced the token): the new \
+             value is stored before the wizard quits."
+        }
+        InFlight::Save => "Finishing the save to the keychain first; the wizard quits after it.",
+        InFlight::Revocation => {
+            "Finishing the revocation on GitLab first; the wizard quits after it."
+        }
+    }
+}
+
+/// One line for the rotation's current stage (shown with a spinner).
+pub fn rotation_stage(account: &str, stage: Stage) -> String {
+    let doing = match stage {
+        Stage::Checking => "checking the token and that the keychain takes new values",
+        Stage::Rotating => "asking GitLab to rotate it (the old value stops working now)",
+        Stage::Storing => "storing the new value in the keychain and reading it back",
+        Stage::Verifying => "verifying the new value with GitLab",
+    };
+    format!("Rotating {account}: {doing}…")
+}
+
+/// The stages in order, for the progress line (checking → rotating → storing → verifying).
+pub fn stage_trail(stage: Stage) -> String {
+    let all = [
+        (Stage::Checking, "checking"),
+        (Stage::Rotating, "rotating"),
+        (Stage::Storing, "storing"),
+        (Stage::Verifying, "verifying"),
+    ];
+    all.iter()
+        .map(|(s, name)| {
+            if *s == stage {
+                format!("[{name}]")
+            } else {
+                (*name).to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" → ")
+}
+
+pub const ROTATE_CONFIRM_TITLE: &str = " Rotate now? ";
+pub const ROTATE_CONFIRM_KEYS: &str = "y rotate  n / Esc keep it";
+
+/// The key help while an irreversible step runs: quitting waits for it.
+pub const HELP_IN_FLIGHT: &str = "working…  q quits once the credential is safe";
+/// The first screen's keys while its rotation runs.
+pub const HELP_PROFILE_ROTATING: &str = "↑↓ choose  Enter next  q quits once the rotation is done";
+/// The key help while a quit waits for the step to finish.
+pub const HELP_QUITTING: &str = "finishing, then quitting…";
+
+/// The CLI's line on standard error when a signal arrives between the API call and the write.
+pub const CLI_FINISHING: &str = "gitlab-token rotate: signal received; finishing the rotation \
+     (storing the new token) before exiting…";
+
+/// The first screen's key to choose among several expiring tokens.
+pub const HELP_NEXT_EXPIRING: &str = "Tab next token  ";
+
+/// The first screen's key to replace the chosen expiring token (when it cannot rotate itself).
+pub const HELP_REPLACE_CHOSEN: &str = "r replace it  ";
