@@ -26,6 +26,10 @@ pub fn finishing(what: InFlight) -> &'static str {
     }
 }
 
+/// Said after the stage while a quit waits for the rotation.
+pub const QUIT_AFTER_ROTATION: &str =
+    "Quitting once the new value is stored (quitting now would lose it).";
+
 /// One line for the rotation's current stage (shown with a spinner).
 pub fn rotation_stage(account: &str, stage: Stage) -> String {
     let doing = match stage {

@@ -13,16 +13,16 @@ use crate::wizard::{State, Step};
 /// The notice line: the rotation's stage with a spinner while it runs, else the state's notice.
 pub fn notice(state: &State) -> Option<String> {
     if let (Some(stage), Some(account)) = (state.rotation_stage(), &state.guard.rotating_account) {
-        let mut line = format!(
-            "{} {}  ({})",
+        let after = if state.guard.quit_after {
+            text::QUIT_AFTER_ROTATION.to_owned()
+        } else {
+            format!("({})", text::stage_trail(stage))
+        };
+        return Some(format!(
+            "{} {}  {after}",
             super::spinner(state),
             text::rotation_stage(account, stage),
-            text::stage_trail(stage)
-        );
-        if state.guard.quit_after {
-            line = format!("{line} {}", text::finishing(state.in_flight_what()));
-        }
-        return Some(line);
+        ));
     }
     state.notice.clone()
 }
