@@ -323,7 +323,13 @@ fn listen(state: std::sync::Arc<HoldState>) {
         tokio::spawn(async move {
             while stream.recv().await.is_some() {
                 if state.section.load(Ordering::SeqCst) {
-                    state.received.store(number, Ordering::SeqCst);
+                    // The first signal decides the exit code.
+                    let _ = state.received.compare_exchange(
+                        0,
+                        number,
+                        Ordering::SeqCst,
+                        Ordering::SeqCst,
+                    );
                     eprintln!("{}", crate::strings::safety::CLI_FINISHING);
                 } else {
                     std::process::exit(128 + i32::from(number));

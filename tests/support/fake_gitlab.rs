@@ -162,6 +162,8 @@ struct State {
     drop_rotate_body: bool,
     /// The instance's maximum token lifetime in days (`None`: GitLab's default, 365).
     max_lifetime_days: Option<i64>,
+    /// `self/rotate` calls received, counted before any delay (answered or not yet).
+    rotate_started: usize,
 }
 
 /// The fake instance. Dropping it stops the server.
@@ -289,6 +291,12 @@ impl FakeGitLab {
         self.state().tokens.get(secret)?.rotated_to.clone()
     }
 
+    /// How many `self/rotate` calls arrived, counted at once (before a `set_delay` pause): the
+    /// call is in flight when this is ahead of `rotate_calls`.
+    pub fn rotate_started(&self) -> usize {
+        self.state().rotate_started
+    }
+
     /// How many `self/rotate` calls reached the server (answered or not).
     pub fn rotate_calls(&self) -> usize {
         self.requests()
@@ -324,6 +332,13 @@ pub fn days_from_today(days: i64) -> String {
 
 async fn handle(state: Arc<Mutex<State>>, root: Arc<str>, req: Req) -> Reply {
     let started = Instant::now();
+    if req.method == "POST"
+        && req
+            .path_and_query()
+            .contains("/personal_access_tokens/self/rotate")
+    {
+        state.lock().expect("state").rotate_started += 1;
+    }
     let delay = state.lock().expect("state").delay;
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
