@@ -26,6 +26,8 @@ pub struct Options {
     pub keychain_timeout: Duration,
     pub metadata_path: PathBuf,
     pub store: StoreKind,
+    /// The tokens already stored (so the wizard never overwrites one silently).
+    pub stored: Vec<crate::vault::StoredToken>,
 }
 
 /// How the wizard ended.
@@ -40,6 +42,7 @@ pub enum Outcome {
 /// Runs the wizard in the terminal until the user quits or a signal arrives.
 pub async fn run(setup: Setup, options: Options) -> std::io::Result<Outcome> {
     let (mut state, effects) = State::new(setup);
+    state.set_stored(options.stored.clone());
     let (tx, mut rx) = unbounded_channel();
     let performer = Performer {
         tx: tx.clone(),

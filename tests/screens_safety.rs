@@ -84,3 +84,28 @@ fn quit_during_a_save_waits() {
     ctrl(&mut s, 'c');
     snap("safety_06_quit_waits_for_save", &s);
 }
+
+#[test]
+fn a_stored_token_of_the_same_name() {
+    let mut s = new_state();
+    let mut other = stored("2026-12-05", &["read_api"]);
+    other.username = "someone-else".into();
+    s.set_stored(vec![other]);
+    to_paste(&mut s, "gitlab.example.com", "");
+    paste(&mut s, TOKEN);
+    snap("safety_07_paste_name_taken", &s);
+    let t = ticket_of(&key(&mut s, KeyCode::Enter));
+    let needs = s.needs();
+    update(
+        &mut s,
+        Msg::Validated(
+            t,
+            Box::new(validation_for(&needs, &["read_api", "read_repository"])),
+            "t".into(),
+        ),
+    );
+    key(&mut s, KeyCode::Enter);
+    snap("safety_08_replace_question", &s);
+    key(&mut s, KeyCode::Char('n'));
+    snap("safety_09_another_name", &s);
+}

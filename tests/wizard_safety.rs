@@ -310,3 +310,86 @@ fn every_expiring_token_can_be_chosen_for_a_and_r() {
         matches!(effects.as_slice(), [Effect::LoadOld { account, .. }] if account == "bot@gitlab.example.com")
     );
 }
+
+/// At Validate with a passed check for `repo-scanner@gitlab.example.com`, which is stored already.
+fn validated_with_clash() -> State {
+    let mut s = new_state();
+    let mut other = stored("2026-12-05", &["read_api"]);
+    other.username = "someone-else".into();
+    s.set_stored(vec![other]);
+    to_paste(&mut s, "gitlab.example.com", "");
+    paste(&mut s, TOKEN);
+    assert!(s.clash().is_some(), "NAME@HOST is taken");
+    let t = ticket_of(&key(&mut s, KeyCode::Enter));
+    let needs = s.needs();
+    update(
+        &mut s,
+        Msg::Validated(
+            t,
+            Box::new(validation_for(&needs, &["read_api", "read_repository"])),
+            "t".into(),
+        ),
+    );
+    s
+}
+
+#[test]
+fn saving_over_a_stored_token_of_the_same_name_asks_first() {
+    let mut s = validated_with_clash();
+    assert!(
+        key(&mut s, KeyCode::Enter).is_empty(),
+        "no silent overwrite"
+    );
+    assert!(s.existing.asking);
+    assert_eq!(s.step, Step::Validate);
+    key(&mut s, KeyCode::Esc);
+    assert!(!s.existing.asking, "Esc keeps both");
+    key(&mut s, KeyCode::Enter);
+    let effects = key(&mut s, KeyCode::Char('y'));
+    let [Effect::Save { entry, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(entry.account, "repo-scanner@gitlab.example.com");
+}
+
+#[test]
+fn another_name_can_be_typed_instead() {
+    let mut s = validated_with_clash();
+    key(&mut s, KeyCode::Enter);
+    key(&mut s, KeyCode::Char('n'));
+    assert_eq!(
+        s.existing.rename.as_ref().unwrap().value(),
+        "repo-scanner-2",
+        "a free name is suggested"
+    );
+    ctrl(&mut s, 'u');
+    for _ in 0..20 {
+        key(&mut s, KeyCode::Backspace);
+    }
+    type_text(&mut s, "bad name");
+    assert!(key(&mut s, KeyCode::Enter).is_empty());
+    assert!(
+        s.existing.rename.is_some(),
+        "a name with a space is refused"
+    );
+    for _ in 0..20 {
+        key(&mut s, KeyCode::Backspace);
+    }
+    type_text(&mut s, "scanner-ci");
+    let effects = key(&mut s, KeyCode::Enter);
+    let [Effect::Save { entry, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(entry.account, "scanner-ci@gitlab.example.com");
+    assert_eq!(s.name, "scanner-ci");
+}
+
+#[test]
+fn replacing_a_token_on_purpose_does_not_ask() {
+    let mut s = replacing_state();
+    s.set_stored(vec![stored("2026-11-30", &["read_api"])]);
+    assert!(
+        s.clash().is_none(),
+        "guided rotation replaces it on purpose"
+    );
+}

@@ -80,3 +80,39 @@ pub const HELP_NEXT_EXPIRING: &str = "Tab next token  ";
 
 /// The first screen's key to replace the chosen expiring token (when it cannot rotate itself).
 pub const HELP_REPLACE_CHOSEN: &str = "r replace it  ";
+
+/// Whose a stored token is and how long it has left, e.g. "scanner-bot's, 12 days left".
+fn whose(username: &str, days_left: Option<i64>) -> String {
+    match days_left {
+        Some(d) if d < 0 => format!("{username}'s, expired"),
+        Some(d) => format!("{username}'s, {d} days left"),
+        None => format!("{username}'s, no expiry"),
+    }
+}
+
+/// On the paste and validate screens when NAME@HOST is already stored.
+pub fn exists(account: &str, username: &str, days_left: Option<i64>) -> String {
+    format!(
+        "{account} already exists ({}): saving asks before replacing it. Ctrl-N picks another name.",
+        whose(username, days_left)
+    )
+}
+
+pub const REPLACE_TITLE: &str = " Already stored ";
+
+/// The question before overwriting a stored token.
+pub fn replace_question(account: &str, username: &str, days_left: Option<i64>) -> String {
+    format!(
+        "{account} already holds a token ({}). Replace it with this one? The stored value is \
+         overwritten here (on GitLab it keeps working until it expires or is revoked).",
+        whose(username, days_left)
+    )
+}
+
+pub const REPLACE_KEYS: &str = "y replace  n another name  Esc back";
+pub const RENAME_TITLE: &str = " Another name ";
+pub const RENAME_FIELD: &str = "Name";
+pub const RENAME_KEYS: &str = "type a name  Enter use it  Esc cancel";
+pub const HELP_RENAME: &str = "Ctrl-N another name  ";
+pub const BAD_NAME: &str =
+    "A name needs 1 to 64 characters, without spaces, `@` or control characters.";

@@ -24,6 +24,16 @@ pub fn notice(state: &State) -> Option<String> {
             text::rotation_stage(account, stage),
         ));
     }
+    if state.notice.is_none()
+        && matches!(state.step, Step::Paste | Step::Validate)
+        && let Some(t) = state.clash()
+    {
+        return Some(text::exists(
+            &t.account,
+            &t.username,
+            t.days_left(state.today),
+        ));
+    }
     state.notice.clone()
 }
 
@@ -32,6 +42,12 @@ pub fn notice(state: &State) -> Option<String> {
 pub fn key_help(state: &State) -> Option<String> {
     if state.guard.confirm_rotate.is_some() {
         return Some(text::ROTATE_CONFIRM_KEYS.into());
+    }
+    if state.existing.rename.is_some() {
+        return Some(text::RENAME_KEYS.into());
+    }
+    if state.existing.asking {
+        return Some(text::REPLACE_KEYS.into());
     }
     if state.guard.quit_after {
         return Some(text::HELP_QUITTING.into());
@@ -62,12 +78,86 @@ pub fn key_help(state: &State) -> Option<String> {
                 wizard_text::help(Step::Profile, false)
             ))
         }
+        // (On Paste the notice names Ctrl-N: the help line is full at 80 columns.)
+        Step::Validate if state.clash().is_some() => Some(format!(
+            "{}{}",
+            text::HELP_RENAME,
+            wizard_text::help(state.step, false)
+        )),
         _ => None,
     }
 }
 
 /// Draws the open dialog, if any, over the screen.
 pub fn render(state: &State, frame: &mut Frame, theme: &Theme) {
+    if let Some(input) = &state.existing.rename {
+        let rect = centred(frame.area(), 3);
+        frame.render_widget(Clear, rect);
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .title(text::RENAME_TITLE)
+            .border_style(theme.accent);
+        let inner = block.inner(rect);
+        frame.render_widget(block, rect);
+        super::field(
+            frame,
+            inner,
+            text::RENAME_FIELD,
+            input.value(),
+            Some(input.visual_cursor()),
+            theme,
+        );
+        return;
+    }
+    if state.existing.asking
+        && let Some(t) = state.clash()
+    {
+        let question = text::replace_question(&t.account, &t.username, t.days_left(state.today));
+        box_with(
+            frame,
+            theme,
+            text::REPLACE_TITLE,
+            &question,
+            text::REPLACE_KEYS,
+        );
+        return;
+    }
+    rotate_question(state, frame, theme);
+}
+
+/// A centred box `height` rows high, at most 64 wide.
+fn centred(area: Rect, height: u16) -> Rect {
+    let width = area.width.min(64);
+    let height = height.min(area.height);
+    Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height.saturating_sub(height)) / 2,
+        width,
+        height,
+    }
+}
+
+/// A bordered box with `body` wrapped and `keys` below it.
+fn box_with(frame: &mut Frame, theme: &Theme, title: &str, body: &str, keys: &str) {
+    let inner = frame.area().width.min(64).saturating_sub(2).max(1) as usize;
+    let height = (body.chars().count() / inner + 4) as u16;
+    let rect = centred(frame.area(), height);
+    frame.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(title.to_owned())
+        .border_style(theme.warn);
+    let lines = vec![
+        Line::from(body.trim_end().to_owned()),
+        Line::from(Span::styled(keys.to_owned(), theme.accent)),
+    ];
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: true }).block(block),
+        rect,
+    );
+}
+
+fn rotate_question(state: &State, frame: &mut Frame, theme: &Theme) {
     let Some(index) = state.guard.confirm_rotate else {
         return;
     };
@@ -76,28 +166,12 @@ pub fn render(state: &State, frame: &mut Frame, theme: &Theme) {
     };
     let expires_at = crate::rotation::expiry_in(i64::from(state.expiry_days));
     let question = rotation_text::confirm(&entry.account, &expires_at);
-    let area = frame.area();
-    let width = area.width.min(64);
-    let inner = width.saturating_sub(2).max(1) as usize;
-    let height = (question.chars().count() / inner + 4).min(area.height as usize) as u16;
-    let rect = Rect {
-        x: area.x + (area.width - width) / 2,
-        y: area.y + (area.height.saturating_sub(height)) / 2,
-        width,
-        height,
-    };
-    frame.render_widget(Clear, rect);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(text::ROTATE_CONFIRM_TITLE)
-        .border_style(theme.warn);
-    let lines = vec![
-        Line::from(question.trim_end().to_owned()),
-        Line::from(Span::styled(text::ROTATE_CONFIRM_KEYS, theme.accent)),
-    ];
-    frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: true }).block(block),
-        rect,
+    box_with(
+        frame,
+        theme,
+        text::ROTATE_CONFIRM_TITLE,
+        &question,
+        text::ROTATE_CONFIRM_KEYS,
     );
 }
 

@@ -50,6 +50,9 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     if ctrl_c {
         return request_quit(state);
     }
+    if let Some(effects) = state.existing_key(key) {
+        return effects;
+    }
     if !state.in_flight() {
         state.notice = None;
     }
@@ -274,7 +277,7 @@ impl State {
         }]
     }
 
-    fn start_save(&mut self) -> Vec<Effect> {
+    pub(super) fn start_save(&mut self) -> Vec<Effect> {
         let (Some(instance), Some(v), Some(profile)) = (
             self.instance.as_ref(),
             self.validation.result.as_ref(),
@@ -426,6 +429,7 @@ fn paste(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             }
         }
         KeyCode::Char('u') if ctrl => state.secret.clear(),
+        KeyCode::Char('n') if ctrl => state.begin_rename(),
         KeyCode::Char(c) if !ctrl => state.secret.push(c),
         KeyCode::Backspace => {
             state.secret.pop();
@@ -437,9 +441,11 @@ fn paste(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 }
 
 fn validate(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     let ok = state.validation.result.as_ref().map(|v| v.ok());
     match (key.code, ok) {
-        (KeyCode::Enter, Some(true)) => return state.start_save(),
+        (KeyCode::Enter, Some(true)) => return state.save_or_ask(),
+        (KeyCode::Char('n'), _) if ctrl => state.begin_rename(),
         (KeyCode::Enter, Some(false)) => {
             state.secret.clear();
             state.validation.cancel();

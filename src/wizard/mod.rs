@@ -1,6 +1,7 @@
 //! The onboarding wizard as a pure state machine: `update(&mut State, Msg) -> Vec<Effect>`.
 //! No I/O and no terminal here; the runtime performs the effects and answers with messages.
 
+mod existing;
 mod guard;
 mod keys;
 mod replace;
@@ -22,6 +23,7 @@ use crate::validation::{Requirements, Validation};
 pub use crate::vault::{SaveError, Saved};
 use crate::vault::{StoreKind, StoredToken, VaultError};
 
+pub use existing::Existing;
 pub use guard::Guard;
 pub use keys::DEFAULT_EXPIRY_DAYS;
 pub use replace::Replacing;
@@ -114,6 +116,8 @@ pub struct State {
     pub auto_rotation: Task<crate::rotation::Report>,
     /// Irreversible work is finished before quitting; `a` asks first.
     pub guard: Guard,
+    /// Stored tokens, so that one of the same NAME@HOST is not overwritten silently.
+    pub existing: Existing,
     pub spinner: usize,
     pub(crate) last_ticket: u64,
     /// Set by `update` when the screen must be drawn again.
@@ -320,6 +324,7 @@ impl State {
             auto_rotation: Task::default(),
             check_only: false,
             guard: Guard::default(),
+            existing: Existing::default(),
             spinner: 0,
             last_ticket: 0,
             dirty: true,
