@@ -43,6 +43,10 @@ pub enum Outcome {
 pub async fn run(setup: Setup, options: Options) -> std::io::Result<Outcome> {
     let (mut state, effects) = State::new(setup);
     state.set_stored(options.stored.clone());
+    let effects: Vec<Effect> = effects
+        .into_iter()
+        .chain(state.begin_store_probe(options.store))
+        .collect();
     let (tx, mut rx) = unbounded_channel();
     let performer = Performer {
         tx: tx.clone(),
@@ -195,8 +199,9 @@ impl Performer {
                 entry,
             } => {
                 tokio::spawn(async move {
+                    // The store the wizard chose (the --store one, or an alternative picked).
                     let result = crate::vault::save(
-                        options.store,
+                        entry.store,
                         options.keychain_timeout,
                         &options.metadata_path,
                         &token,
@@ -260,6 +265,12 @@ impl Performer {
                     let _ = tx.send(Msg::OldRevoked(ticket, result));
                 });
             }
+            Effect::ProbeStore { ticket, store } => {
+                tokio::spawn(async move {
+                    let result = probe_store(store, options.keychain_timeout).await;
+                    let _ = tx.send(Msg::StoreProbed(ticket, result));
+                });
+            }
             Effect::Quit => {}
         }
     }
@@ -311,6 +322,17 @@ async fn rotate(
             )
             .await
         }
+    }
+}
+
+/// Opens `store` and looks up an account no token can have (accounts are NAME@HOST): "not
+/// found" means the store works; anything else is why it does not. Bounded by the timeout.
+async fn probe_store(store: StoreKind, timeout: Duration) -> Result<(), crate::vault::VaultError> {
+    use crate::vault::{Keychain, VaultError};
+    let keychain = Keychain::open(store, timeout).await?;
+    match keychain.get("gitlab-token-store-probe").await {
+        Ok(_) | Err(VaultError::NotFound(_)) => Ok(()),
+        Err(e) => Err(e),
     }
 }
 

@@ -109,3 +109,19 @@ fn a_stored_token_of_the_same_name() {
     key(&mut s, KeyCode::Char('n'));
     snap("safety_09_another_name", &s);
 }
+
+#[test]
+fn no_usable_keychain() {
+    let mut s = new_state();
+    let effects = s.begin_store_probe(gitlab_token::vault::StoreKind::SecretService);
+    let [Effect::ProbeStore { ticket, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    let e = gitlab_token::vault::VaultError::NoProvider(
+        "org.freedesktop.DBus.Error.ServiceUnknown".into(),
+    );
+    update(&mut s, Msg::StoreProbed(*ticket, Err(e)));
+    snap("safety_10_no_keychain_first_screen", &s);
+    key(&mut s, KeyCode::Char('s'));
+    snap("safety_11_choose_store", &s);
+}

@@ -393,3 +393,69 @@ fn replacing_a_token_on_purpose_does_not_ask() {
         "guided rotation replaces it on purpose"
     );
 }
+
+fn no_provider() -> gitlab_token::vault::VaultError {
+    gitlab_token::vault::VaultError::NoProvider("org.freedesktop.DBus.Error.ServiceUnknown".into())
+}
+
+#[test]
+fn an_unusable_keychain_is_found_at_the_start_and_another_store_can_be_chosen() {
+    use gitlab_token::vault::StoreKind;
+    let mut s = new_state();
+    let effects = s.begin_store_probe(StoreKind::SecretService);
+    let [Effect::ProbeStore { ticket, store }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(*store, StoreKind::SecretService);
+    update(&mut s, Msg::StoreProbed(*ticket, Err(no_provider())));
+    assert!(s.store_problem().is_some());
+    assert!(s.may_choose_store(), "offered on the first screen");
+    key(&mut s, KeyCode::Char('s'));
+    assert_eq!(s.store.choosing, Some(0));
+    key(&mut s, KeyCode::Down);
+    let effects = key(&mut s, KeyCode::Enter);
+    let [Effect::ProbeStore { store, ticket }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(*store, StoreKind::File, "keyutils, then the 0600 file");
+    update(&mut s, Msg::StoreProbed(*ticket, Ok(())));
+    assert!(s.store_problem().is_none());
+    // The token is then saved to the chosen store, recorded per token.
+    to_paste(&mut s, "gitlab.example.com", "");
+    paste(&mut s, TOKEN);
+    let t = ticket_of(&key(&mut s, KeyCode::Enter));
+    let needs = s.needs();
+    update(
+        &mut s,
+        Msg::Validated(
+            t,
+            Box::new(validation_for(&needs, &["read_api", "read_repository"])),
+            "t".into(),
+        ),
+    );
+    let effects = key(&mut s, KeyCode::Enter);
+    let [Effect::Save { entry, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(entry.store, StoreKind::File);
+}
+
+#[test]
+fn a_refused_save_can_go_to_another_store_and_keeps_the_token() {
+    use gitlab_token::vault::StoreKind;
+    let (mut s, t) = saving();
+    update(
+        &mut s,
+        Msg::Saved(t, Err(SaveError::Keychain(no_provider()))),
+    );
+    assert!(s.may_choose_store());
+    assert!(s.has_unsaved_token());
+    key(&mut s, KeyCode::Char('s'));
+    let effects = key(&mut s, KeyCode::Enter);
+    let [Effect::Save { entry, token, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(entry.store, StoreKind::Keyutils);
+    assert_eq!(token.expose(), TOKEN, "the pasted token, not lost");
+    // q with it unsaved still asks.
+}

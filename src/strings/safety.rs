@@ -116,3 +116,31 @@ pub const RENAME_KEYS: &str = "type a name  Enter use it  Esc cancel";
 pub const HELP_RENAME: &str = "Ctrl-N another name  ";
 pub const BAD_NAME: &str =
     "A name needs 1 to 64 characters, without spaces, `@` or control characters.";
+
+/// On the first screen when the keychain cannot be used: what is wrong and the way out.
+pub fn store_unusable(store: &str, problem: &str) -> String {
+    format!(
+        "No usable keychain ({store}): {} Press s to save elsewhere (kernel keyring or 0600 file).",
+        problem.trim_end_matches('.').to_owned() + "."
+    )
+}
+
+/// On the save screen after the store refused the token (nothing was stored).
+pub const SAVE_ELSEWHERE: &str =
+    "Or press s to save it elsewhere: the kernel keyring (gone at logout) or a 0600 file.";
+
+pub const HELP_STORE: &str = "s save elsewhere  ";
+pub const STORE_TITLE: &str = " Save tokens where? ";
+pub const STORE_KEYS: &str = "↑↓ choose  Enter use it  Esc cancel";
+
+/// One row of the store dialog.
+pub fn store_choice(kind: crate::vault::StoreKind) -> &'static str {
+    use crate::vault::StoreKind;
+    match kind {
+        StoreKind::Keyutils => "Linux kernel keyring (--store keyutils): gone at logout or reboot",
+        StoreKind::File => {
+            "A 0600 file beside the metadata (--store file): readable by anyone who can read your files"
+        }
+        _ => kind.name(),
+    }
+}

@@ -25,6 +25,20 @@ pub fn notice(state: &State) -> Option<String> {
         ));
     }
     if state.notice.is_none()
+        && state.step == Step::Profile
+        && state.custom.is_none()
+        && let Some(e) = state.store_problem()
+    {
+        let p = crate::strings::vault::problem(e);
+        return Some(text::store_unusable(
+            state.store.kind.short_name(),
+            &p.message,
+        ));
+    }
+    if state.notice.is_none() && state.save_failed_in_store() {
+        return Some(text::SAVE_ELSEWHERE.into());
+    }
+    if state.notice.is_none()
         && matches!(state.step, Step::Paste | Step::Validate)
         && let Some(t) = state.clash()
     {
@@ -48,6 +62,13 @@ pub fn key_help(state: &State) -> Option<String> {
     }
     if state.existing.asking {
         return Some(text::REPLACE_KEYS.into());
+    }
+    if state.store.choosing.is_some() {
+        return Some(text::STORE_KEYS.into());
+    }
+    if state.may_choose_store() {
+        let keys = wizard_text::help(state.step, false);
+        return Some(format!("{}{keys}", text::HELP_STORE));
     }
     if state.guard.quit_after {
         return Some(text::HELP_QUITTING.into());
@@ -122,7 +143,41 @@ pub fn render(state: &State, frame: &mut Frame, theme: &Theme) {
         );
         return;
     }
+    if let Some(cursor) = state.store.choosing {
+        store_dialog(cursor, frame, theme);
+        return;
+    }
     rotate_question(state, frame, theme);
+}
+
+/// The explicit alternatives to the keychain, one per row.
+fn store_dialog(cursor: usize, frame: &mut Frame, theme: &Theme) {
+    let choices = crate::wizard::store_alternatives();
+    let rect = centred(frame.area(), choices.len() as u16 * 2 + 3);
+    frame.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(text::STORE_TITLE)
+        .border_style(theme.accent);
+    let mut lines: Vec<Line> = choices
+        .iter()
+        .enumerate()
+        .map(|(i, kind)| {
+            let label = text::store_choice(*kind);
+            if i == cursor {
+                Line::from(Span::styled(format!("▸ {label}"), theme.selected))
+            } else {
+                Line::from(format!("  {label}"))
+            }
+        })
+        .collect();
+    lines.push(Line::from(Span::styled(text::STORE_KEYS, theme.accent)));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block),
+        rect,
+    );
 }
 
 /// A centred box `height` rows high, at most 64 wide.

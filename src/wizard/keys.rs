@@ -53,6 +53,12 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     if let Some(effects) = state.existing_key(key) {
         return effects;
     }
+    if let Some(effects) = state.store_key(key) {
+        return effects;
+    }
+    if key.code == KeyCode::Char('s') && !ctrl && state.may_choose_store() {
+        return state.open_store_choice();
+    }
     if !state.in_flight() {
         state.notice = None;
     }
@@ -288,7 +294,7 @@ impl State {
         let (Some(info), Some(user)) = (v.token.as_ref(), v.user.as_ref()) else {
             return Vec::new();
         };
-        let entry = StoredToken::new(
+        let mut entry = StoredToken::new(
             instance,
             &self.name,
             &profile.id,
@@ -298,6 +304,7 @@ impl State {
             self.ca_file.clone(),
             self.target(),
         );
+        entry.store = self.store.kind;
         let ticket = self.next_ticket();
         self.save.start(ticket);
         self.step = Step::Save;

@@ -6,6 +6,7 @@ mod guard;
 mod keys;
 mod replace;
 mod results;
+mod store;
 
 use std::path::PathBuf;
 
@@ -27,6 +28,7 @@ pub use existing::Existing;
 pub use guard::Guard;
 pub use keys::DEFAULT_EXPIRY_DAYS;
 pub use replace::Replacing;
+pub use store::{StoreChoice, alternatives as store_alternatives};
 
 /// Tags an asynchronous request; a result whose ticket is not the current one is stale and dropped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -118,6 +120,8 @@ pub struct State {
     pub guard: Guard,
     /// Stored tokens, so that one of the same NAME@HOST is not overwritten silently.
     pub existing: Existing,
+    /// The store the token is saved to, probed when the wizard starts.
+    pub store: StoreChoice,
     pub spinner: usize,
     pub(crate) last_ticket: u64,
     /// Set by `update` when the screen must be drawn again.
@@ -210,6 +214,8 @@ pub enum Msg {
     RotationStage(Ticket, crate::rotation::automatic::Stage),
     /// SIGTERM, SIGINT, SIGHUP or SIGQUIT arrived.
     Signal,
+    /// The store probe's answer: `Ok` when it can be used.
+    StoreProbed(Ticket, Result<(), VaultError>),
 }
 
 /// Work for the runtime.
@@ -251,6 +257,11 @@ pub enum Effect {
         instance: Instance,
         ca_file: Option<PathBuf>,
         token: Token,
+    },
+    /// Open the store and look up an entry no one has: is it usable?
+    ProbeStore {
+        ticket: Ticket,
+        store: StoreKind,
     },
     Quit,
 }
@@ -325,6 +336,7 @@ impl State {
             check_only: false,
             guard: Guard::default(),
             existing: Existing::default(),
+            store: StoreChoice::default(),
             spinner: 0,
             last_ticket: 0,
             dirty: true,
