@@ -341,3 +341,154 @@ fn ctrl_c_twice_with_an_unsaved_token_quits() {
     assert!(after.contains("EXITED:"), "{after}");
     tmux.assert_never_shown(&secret);
 }
+
+/// Steps 1-6 with the keys a person presses (scanner profile, self-hosted URL, reachability, "My
+/// own account", role, generate); ends on the paste screen.
+fn walk_to_paste(tmux: &mut Tmux, url: &str) {
+    tmux.wait_for("profile", "Read-only repository scanner");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("host", "Where does GitLab live?");
+    tmux.type_text(url);
+    tmux.wait_for("host typed", url);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("reachability", "Reachable over valid TLS");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("owner", "Who owns the token?");
+    tmux.keys(&["Down"]);
+    tmux.wait_until("my own account", "\"My own account\" selected", |s| {
+        s.lines()
+            .any(|l| l.contains('▸') && l.contains("My own account"))
+    });
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("role", "Grant the role");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("generate", "Create the token");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("paste", "Paste the token");
+}
+
+#[test]
+fn a_stored_token_of_the_same_name_is_kept_when_another_name_is_chosen() {
+    require_environment();
+    let pki = Pki::new();
+    let gitlab = FakeGitLab::start(&pki.valid());
+    let scopes = ["read_api", "read_repository"];
+    let bobs = new_secret("BOB");
+    gitlab.add_token(
+        &bobs,
+        TokenRecord::new(&FakeUser::person(77, "bob"), &scopes).expires_in(12),
+    );
+    let alices = new_secret("ALICE");
+    gitlab.add_token(
+        &alices,
+        TokenRecord::new(&FakeUser::person(4242, "alice"), &scopes),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let account = format!("repo-scanner@localhost:{}", gitlab.port());
+    let renamed = format!("repo-scanner-2@localhost:{}", gitlab.port());
+    add_as(
+        dir.path(),
+        &gitlab.url(),
+        &pki.ca_file,
+        &bobs,
+        "repo-scanner",
+    );
+
+    let script = format!(
+        "{} --ca-file {} --timeout 5; echo EXITED:$?; {AFTER}",
+        sh_quote(BIN),
+        sh_quote(pki.ca_file.to_str().unwrap())
+    );
+    let mut tmux = Tmux::start(dir.path(), &work, &session_env(dir.path()), &script);
+    walk_to_paste(&mut tmux, &gitlab.url());
+    let paste = tmux.wait_for("name taken", "already exists");
+    assert!(
+        paste.contains(&account) && paste.contains("bob's"),
+        "{paste}"
+    );
+    tmux.paste(&alices);
+    tmux.wait_for("pasted", &alices[alices.len() - 4..]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("validated", "All checks passed");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("asked", "Already stored");
+    assert_eq!(secret_tool_lookup(&account).as_deref(), Some(bobs.as_str()));
+    tmux.keys(&["n"]);
+    tmux.wait_for("rename", "repo-scanner-2");
+    tmux.keys(&["Enter"]);
+    let done = tmux.wait_for("done", "step 10/10");
+    assert!(done.contains(&renamed), "{done}");
+    assert_eq!(
+        secret_tool_lookup(&account).as_deref(),
+        Some(bobs.as_str()),
+        "bob's token is untouched"
+    );
+    assert_eq!(
+        secret_tool_lookup(&renamed).as_deref(),
+        Some(alices.as_str())
+    );
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("exited", "END");
+    tmux.assert_never_shown(&alices);
+    tmux.assert_never_shown(&bobs);
+    secret_tool_clear(SERVICE, &account);
+    secret_tool_clear(SERVICE, &renamed);
+}
+
+#[test]
+fn without_a_secret_service_the_first_screen_offers_the_file_and_the_token_is_saved_there() {
+    require_environment();
+    let pki = Pki::new();
+    let gitlab = FakeGitLab::start(&pki.valid());
+    let secret = new_secret("NOKEYCHAIN");
+    gitlab.add_token(
+        &secret,
+        TokenRecord::new(
+            &FakeUser::person(4242, "alice"),
+            &["read_api", "read_repository"],
+        ),
+    );
+    let bus = support::stores::BareBus::start();
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let mut env = session_env(dir.path());
+    env.retain(|(k, _)| *k != "DBUS_SESSION_BUS_ADDRESS");
+    env.push(("DBUS_SESSION_BUS_ADDRESS", bus.address.clone()));
+    let script = format!(
+        "{} --ca-file {} --timeout 5; echo EXITED:$?; {AFTER}",
+        sh_quote(BIN),
+        sh_quote(pki.ca_file.to_str().unwrap())
+    );
+    let mut tmux = Tmux::start(dir.path(), &work, &env, &script);
+    let first = tmux.wait_for("first screen", "No usable keychain");
+    assert!(first.contains("s save elsewhere"), "{first}");
+    tmux.keys(&["s"]);
+    tmux.wait_for("choices", "Save tokens where?");
+    tmux.keys(&["Down", "Enter"]);
+    tmux.wait_until("file chosen", "the notice to go", |s| {
+        !s.contains("No usable keychain") && !s.contains("Save tokens where?")
+    });
+    walk_to_paste(&mut tmux, &gitlab.url());
+    tmux.paste(&secret);
+    tmux.wait_for("pasted", &secret[secret.len() - 4..]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("validated", "All checks passed");
+    tmux.keys(&["Enter"]);
+    let done = tmux.wait_for("done", "step 10/10");
+    assert!(done.contains("file"), "{done}");
+    tmux.keys(&["Enter"]);
+    let after = tmux.wait_for("exited", "END");
+    assert!(after.contains("EXITED:0"), "{after}");
+    let config = dir.path().join("config/gitlab-token");
+    let metadata = std::fs::read_to_string(config.join("tokens.toml")).unwrap();
+    assert!(metadata.contains("store = \"file\""), "{metadata}");
+    let holding = files_containing(dir.path(), &secret);
+    assert_eq!(holding.len(), 1, "only the chosen 0600 file: {holding:?}");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&holding[0]).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    tmux.assert_never_shown(&secret);
+}

@@ -25,8 +25,7 @@ pub fn notice(state: &State) -> Option<String> {
         ));
     }
     if state.notice.is_none()
-        && state.step == Step::Profile
-        && state.custom.is_none()
+        && state.may_choose_store()
         && let Some(e) = state.store_problem()
     {
         let p = crate::strings::vault::problem(e);

@@ -64,11 +64,18 @@ impl State {
             )
     }
 
-    /// `s` offers the alternatives: on the first screen when the store is unusable, and on the
-    /// save screen after the store refused the token.
+    /// `s` offers the alternatives: on the first screen (whichever it is, flags may skip some)
+    /// and the steps before the paste while the store is unusable, and on the save screen after
+    /// the store refused the token. (Not where `s` is typed: the address, group and paste fields.)
     pub fn may_choose_store(&self) -> bool {
-        let first = self.step == Step::Profile && self.custom.is_none();
-        (first && self.store_problem().is_some()) || self.save_failed_in_store()
+        let early = match self.step {
+            Step::Profile => self.custom.is_none(),
+            Step::Reachability | Step::Role | Step::Generate => true,
+            _ => false,
+        };
+        // "Check my instance" saves nothing: no store to choose.
+        let early = early && !self.check_only;
+        (early && self.store_problem().is_some()) || self.save_failed_in_store()
     }
 
     pub(crate) fn open_store_choice(&mut self) -> Vec<Effect> {
