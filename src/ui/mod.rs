@@ -84,10 +84,11 @@ pub fn render(state: &State, frame: &mut Frame) {
         help,
     );
 
+    dialogs::render(state, frame, theme);
+    // The quit question goes on top of any other dialog: it is the one that takes keys.
     if state.confirm_quit {
         confirm(frame, theme);
     }
-    dialogs::render(state, frame, theme);
 }
 
 fn confirm(frame: &mut Frame, theme: &Theme) {
