@@ -492,3 +492,61 @@ fn without_a_secret_service_the_first_screen_offers_the_file_and_the_token_is_sa
     assert_eq!(mode, 0o600);
     tmux.assert_never_shown(&secret);
 }
+
+#[test]
+fn rotate_replace_sent_sigterm_mid_way_stores_the_replacement_and_revokes_the_old() {
+    require_environment();
+    let r = rotatable("REPLOLD", Duration::ZERO);
+    let new = new_secret("REPLNEW");
+    r.gitlab.add_token(
+        &new,
+        TokenRecord::new(
+            &FakeUser::person(4242, "alice"),
+            &["api", "read_api", "read_user"],
+        )
+        .expires_in(90),
+    );
+    r.gitlab.set_delay(Duration::from_millis(700));
+    let before = r.gitlab.requests_started();
+    let mut child = Command::new(BIN)
+        .args([
+            "rotate",
+            "--replace",
+            "--revoke-old",
+            "--timeout",
+            "10",
+            "--host",
+        ])
+        .arg(r.gitlab.url())
+        .args(["--name", "mr-reviewer"])
+        .envs(session_env(r.dir.path()))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run gitlab-token rotate --replace");
+    use std::io::Write;
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(new.as_bytes()).unwrap();
+    drop(stdin);
+    let deadline = Instant::now() + e2e::WAIT;
+    while r.gitlab.requests_started() == before {
+        assert!(Instant::now() < deadline, "no request came");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    kill("TERM", child.id());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(143), "{stderr}");
+    assert!(stderr.contains("finishing"), "{stderr}");
+    assert_eq!(
+        secret_tool_lookup(&r.account).as_deref(),
+        Some(new.as_str()),
+        "the replacement is stored"
+    );
+    assert!(
+        r.gitlab.token(&r.old).unwrap().revoked,
+        "and the old one revoked"
+    );
+    secret_tool_clear(SERVICE, &r.account);
+}

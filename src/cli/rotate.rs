@@ -228,10 +228,14 @@ async fn replace(ctx: &Context, entry: &StoredToken, args: &RotateArgs, lock: &R
         Ok(t) => t,
         Err(e) => return usage(&e),
     };
+    // Storing the replacement (then revoking the old one) is not abandoned to a signal either.
+    let hold = Hold::install();
+    hold.enter();
     let report = rotation::replace(ctx, entry, token, args.revoke_old, lock).await;
+    let signal = hold.leave();
     let reports = [report];
     finish(&reports, args.json);
-    exit_code(&reports)
+    signal.map_or_else(|| exit_code(&reports), |n| 128 + n)
 }
 
 /// Prints the reports: JSON on stdout, or what happened on stdout and problems on stderr.

@@ -164,6 +164,8 @@ struct State {
     max_lifetime_days: Option<i64>,
     /// `self/rotate` calls received, counted before any delay (answered or not yet).
     rotate_started: usize,
+    /// Every request received, counted before any delay.
+    requests_started: usize,
 }
 
 /// The fake instance. Dropping it stops the server.
@@ -297,6 +299,11 @@ impl FakeGitLab {
         self.state().rotate_started
     }
 
+    /// How many requests arrived, counted at once (before a `set_delay` pause).
+    pub fn requests_started(&self) -> usize {
+        self.state().requests_started
+    }
+
     /// How many `self/rotate` calls reached the server (answered or not).
     pub fn rotate_calls(&self) -> usize {
         self.requests()
@@ -339,6 +346,7 @@ async fn handle(state: Arc<Mutex<State>>, root: Arc<str>, req: Req) -> Reply {
     {
         state.lock().expect("state").rotate_started += 1;
     }
+    state.lock().expect("state").requests_started += 1;
     let delay = state.lock().expect("state").delay;
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
