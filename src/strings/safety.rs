@@ -117,10 +117,12 @@ pub const HELP_RENAME: &str = "Ctrl-N another name  ";
 pub const BAD_NAME: &str =
     "A name needs 1 to 64 characters, without spaces, `@` or control characters.";
 
-/// On the first screen when the keychain cannot be used: what is wrong and the way out.
+/// On the first screen when the keychain cannot be used: the way out first (a long cause may be
+/// clipped at 80x24), then what is wrong.
 pub fn store_unusable(store: &str, problem: &str) -> String {
     format!(
-        "No usable keychain ({store}): {} Press s to save elsewhere (kernel keyring or 0600 file).",
+        "No usable keychain ({store}): press s to save elsewhere (kernel keyring or 0600 file), \
+         or fix it and start again. {}",
         problem.trim_end_matches('.').to_owned() + "."
     )
 }
