@@ -26,6 +26,8 @@ pub struct Options {
     pub keychain_timeout: Duration,
     pub metadata_path: PathBuf,
     pub store: StoreKind,
+    /// The tokens already stored (so the wizard never overwrites one silently).
+    pub stored: Vec<crate::vault::StoredToken>,
 }
 
 /// How the wizard ended.
@@ -40,14 +42,21 @@ pub enum Outcome {
 /// Runs the wizard in the terminal until the user quits or a signal arrives.
 pub async fn run(setup: Setup, options: Options) -> std::io::Result<Outcome> {
     let (mut state, effects) = State::new(setup);
+    state.set_stored(options.stored.clone());
+    let effects: Vec<Effect> = effects
+        .into_iter()
+        .chain(state.begin_store_probe(options.store))
+        .collect();
     let (tx, mut rx) = unbounded_channel();
     let performer = Performer {
         tx: tx.clone(),
         options: Arc::new(options),
     };
+    // Signals are listened for before the terminal turns raw, so none ends the process with the
+    // terminal left raw; each arrives as a message (an irreversible step is finished first).
+    spawn_signal_listener(tx.clone())?;
     let mut tui = Tui::enter()?;
     spawn_input_reader(tx);
-    let mut shutdown = std::pin::pin!(shutdown_signal()?);
     for effect in effects {
         performer.perform(effect);
     }
@@ -58,7 +67,13 @@ pub async fn run(setup: Setup, options: Options) -> std::io::Result<Outcome> {
         }
         if state.quit {
             let saved = matches!(state.save.result, Some(Ok(_)));
-            return Ok(if saved { Outcome::Saved } else { Outcome::Quit });
+            return Ok(if state.guard.signalled {
+                Outcome::Signalled
+            } else if saved {
+                Outcome::Saved
+            } else {
+                Outcome::Quit
+            });
         }
         let msg = tokio::select! {
             msg = rx.recv() => match msg {
@@ -66,7 +81,6 @@ pub async fn run(setup: Setup, options: Options) -> std::io::Result<Outcome> {
                 None => return Ok(Outcome::Quit),
             },
             _ = tokio::time::sleep(Duration::from_millis(120)), if state.busy() => Msg::Tick,
-            _ = &mut shutdown => return Ok(Outcome::Signalled),
         };
         for effect in wizard::update(&mut state, msg) {
             performer.perform(effect);
@@ -74,27 +88,42 @@ pub async fn run(setup: Setup, options: Options) -> std::io::Result<Outcome> {
     }
 }
 
-/// Resolves on SIGTERM, SIGINT or SIGHUP (Ctrl-C in raw mode arrives as a key instead).
+/// Sends `Msg::Signal` for every SIGTERM, SIGINT, SIGHUP and SIGQUIT, for as long as the wizard
+/// runs (Ctrl-C in raw mode arrives as a key instead). Listening replaces the default action, so
+/// no signal kills the process with the terminal raw or a credential half stored.
 #[cfg(unix)]
-fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+fn spawn_signal_listener(tx: UnboundedSender<Msg>) -> std::io::Result<()> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;
     let mut hup = signal(SignalKind::hangup())?;
-    Ok(async move {
-        tokio::select! {
-            _ = term.recv() => {}
-            _ = int.recv() => {}
-            _ = hup.recv() => {}
+    let mut quit = signal(SignalKind::quit())?;
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+                _ = hup.recv() => {}
+                _ = quit.recv() => {}
+            }
+            if tx.send(Msg::Signal).is_err() {
+                return;
+            }
         }
-    })
+    });
+    Ok(())
 }
 
 #[cfg(not(unix))]
-fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
-    Ok(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
+fn spawn_signal_listener(tx: UnboundedSender<Msg>) -> std::io::Result<()> {
+    tokio::spawn(async move {
+        while tokio::signal::ctrl_c().await.is_ok() {
+            if tx.send(Msg::Signal).is_err() {
+                return;
+            }
+        }
+    });
+    Ok(())
 }
 
 /// Terminal events arrive on a thread of their own; the async loop never blocks on them.
@@ -170,8 +199,9 @@ impl Performer {
                 entry,
             } => {
                 tokio::spawn(async move {
+                    // The store the wizard chose (the --store one, or an alternative picked).
                     let result = crate::vault::save(
-                        options.store,
+                        entry.store,
                         options.keychain_timeout,
                         &options.metadata_path,
                         &token,
@@ -206,7 +236,11 @@ impl Performer {
                 expires_in_days,
             } => {
                 tokio::spawn(async move {
-                    let report = rotate(&options, &entry, expires_in_days).await;
+                    let stage_tx = tx.clone();
+                    let progress = move |stage| {
+                        let _ = stage_tx.send(Msg::RotationStage(ticket, stage));
+                    };
+                    let report = rotate(&options, &entry, expires_in_days, &progress).await;
                     let _ = tx.send(Msg::Rotated(ticket, Box::new(report)));
                 });
             }
@@ -231,6 +265,12 @@ impl Performer {
                     let _ = tx.send(Msg::OldRevoked(ticket, result));
                 });
             }
+            Effect::ProbeStore { ticket, store } => {
+                tokio::spawn(async move {
+                    let result = probe_store(store, options.keychain_timeout).await;
+                    let _ = tx.send(Msg::StoreProbed(ticket, result));
+                });
+            }
             Effect::Quit => {}
         }
     }
@@ -242,6 +282,7 @@ async fn rotate(
     options: &Options,
     entry: &crate::vault::StoredToken,
     days: u32,
+    progress: crate::rotation::automatic::Progress<'_>,
 ) -> crate::rotation::Report {
     use crate::rotation::{self, Plan, RotationLock};
     let ctx = rotation::Context {
@@ -266,12 +307,32 @@ async fn rotate(
             return report;
         }
     };
+    progress(rotation::automatic::Stage::Checking);
     match rotation::plan(&ctx, entry).await {
         Plan::Done(report) => report,
         Plan::Automatic(ready) => {
             let expires_at = rotation::expiry_in(i64::from(days));
-            rotation::execute(&ctx, *ready, &expires_at, &lock, &|_| false).await
+            rotation::automatic::execute_with_progress(
+                &ctx,
+                *ready,
+                &expires_at,
+                &lock,
+                &|_| false,
+                progress,
+            )
+            .await
         }
+    }
+}
+
+/// Opens `store` and looks up an account no token can have (accounts are NAME@HOST): "not
+/// found" means the store works; anything else is why it does not. Bounded by the timeout.
+async fn probe_store(store: StoreKind, timeout: Duration) -> Result<(), crate::vault::VaultError> {
+    use crate::vault::{Keychain, VaultError};
+    let keychain = Keychain::open(store, timeout).await?;
+    match keychain.get("gitlab-token-store-probe").await {
+        Ok(_) | Err(VaultError::NotFound(_)) => Ok(()),
+        Err(e) => Err(e),
     }
 }
 

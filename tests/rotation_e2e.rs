@@ -187,6 +187,8 @@ fn a_token_that_can_rotate_itself_is_rotated_from_the_first_screen() {
         "{first}"
     );
     tmux.keys(&["a"]);
+    tmux.wait_for("asked first", "Rotate now?");
+    tmux.keys(&["y"]);
     let rotated = tmux.wait_until("rotated", "the rotation", |s| {
         s.contains("Rotated ") || s.contains("Fix") || s.contains("not rotated")
     });

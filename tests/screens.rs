@@ -272,6 +272,7 @@ fn an_expiring_token_that_can_rotate_itself() {
     let (mut s, _) = State::new(setup);
     snap("01_profile_rotatable", &s);
     key(&mut s, KeyCode::Char('a'));
+    key(&mut s, KeyCode::Char('y'));
     snap("01_profile_rotating", &s);
 }
 

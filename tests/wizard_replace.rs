@@ -137,7 +137,8 @@ fn a_rotates_a_self_rotating_expiring_token_through_the_api() {
     let mut setup = setup();
     setup.expiring = vec![(stored("2026-11-25", &["api"]), 2)];
     let (mut s, _) = State::new(setup);
-    let effects = key(&mut s, KeyCode::Char('a'));
+    assert!(key(&mut s, KeyCode::Char('a')).is_empty(), "`a` asks first");
+    let effects = key(&mut s, KeyCode::Char('y'));
     let [
         Effect::RotateAutomatically {
             ticket,

@@ -110,6 +110,7 @@ pub async fn run(args: RotateArgs) -> u8 {
     }
     let mut reports = Vec::new();
     let mut code = exit::OK;
+    let mut hold: Option<Hold> = None;
     for entry in &entries {
         let ready = match rotation::plan(&ctx, entry).await {
             Plan::Done(report) => {
@@ -137,7 +138,14 @@ pub async fn run(args: RotateArgs) -> u8 {
         }
         let interactive = !args.yes && !args.json && terminal();
         let offer = move |token: &Token| interactive && reveal(token);
+        let hold = hold.get_or_insert_with(Hold::install);
+        hold.enter();
         reports.push(rotation::execute(&ctx, *ready, &expires_at, &lock, &offer).await);
+        if let Some(signal) = hold.leave() {
+            // The rotation finished (its new value stored, or the journal says what to do).
+            finish(&reports, args.json);
+            return 128 + signal;
+        }
     }
     finish(&reports, args.json);
     code.max(exit_code(&reports))
@@ -220,10 +228,14 @@ async fn replace(ctx: &Context, entry: &StoredToken, args: &RotateArgs, lock: &R
         Ok(t) => t,
         Err(e) => return usage(&e),
     };
+    // Storing the replacement (then revoking the old one) is not abandoned to a signal either.
+    let hold = Hold::install();
+    hold.enter();
     let report = rotation::replace(ctx, entry, token, args.revoke_old, lock).await;
+    let signal = hold.leave();
     let reports = [report];
     finish(&reports, args.json);
-    exit_code(&reports)
+    signal.map_or_else(|| exit_code(&reports), |n| 128 + n)
 }
 
 /// Prints the reports: JSON on stdout, or what happened on stdout and problems on stderr.
@@ -260,4 +272,88 @@ fn exit_code(reports: &[Report]) -> u8 {
 fn usage(message: &str) -> u8 {
     eprintln!("gitlab-token rotate: {message}");
     exit::USAGE
+}
+
+/// Signals during a rotation: between GitLab's rotate call and the keychain write the new value
+/// exists only in this process, so SIGINT, SIGTERM, SIGHUP and SIGQUIT wait until the rotation has
+/// finished (every step has a timeout), with a line on standard error; outside it they end the
+/// process at once, with the usual 128 + signal number.
+struct Hold {
+    state: std::sync::Arc<HoldState>,
+}
+
+#[derive(Default)]
+struct HoldState {
+    section: std::sync::atomic::AtomicBool,
+    received: std::sync::atomic::AtomicU8,
+}
+
+impl Hold {
+    fn install() -> Hold {
+        let state = std::sync::Arc::new(HoldState::default());
+        listen(state.clone());
+        Hold { state }
+    }
+
+    fn enter(&self) {
+        use std::sync::atomic::Ordering;
+        self.state.received.store(0, Ordering::SeqCst);
+        self.state.section.store(true, Ordering::SeqCst);
+    }
+
+    /// Leaves the section; the signal that arrived during it, if any.
+    fn leave(&self) -> Option<u8> {
+        use std::sync::atomic::Ordering;
+        self.state.section.store(false, Ordering::SeqCst);
+        Some(self.state.received.swap(0, Ordering::SeqCst)).filter(|n| *n != 0)
+    }
+}
+
+#[cfg(unix)]
+fn listen(state: std::sync::Arc<HoldState>) {
+    use std::sync::atomic::Ordering;
+    use tokio::signal::unix::{SignalKind, signal};
+    let kinds = [
+        (SignalKind::interrupt(), 2u8),
+        (SignalKind::terminate(), 15),
+        (SignalKind::hangup(), 1),
+        (SignalKind::quit(), 3),
+    ];
+    for (kind, number) in kinds {
+        let Ok(mut stream) = signal(kind) else {
+            continue;
+        };
+        let state = state.clone();
+        tokio::spawn(async move {
+            while stream.recv().await.is_some() {
+                if state.section.load(Ordering::SeqCst) {
+                    // The first signal decides the exit code.
+                    let _ = state.received.compare_exchange(
+                        0,
+                        number,
+                        Ordering::SeqCst,
+                        Ordering::SeqCst,
+                    );
+                    eprintln!("{}", crate::strings::safety::CLI_FINISHING);
+                } else {
+                    std::process::exit(128 + i32::from(number));
+                }
+            }
+        });
+    }
+}
+
+#[cfg(not(unix))]
+fn listen(state: std::sync::Arc<HoldState>) {
+    use std::sync::atomic::Ordering;
+    tokio::spawn(async move {
+        while tokio::signal::ctrl_c().await.is_ok() {
+            if state.section.load(Ordering::SeqCst) {
+                state.received.store(2, Ordering::SeqCst);
+                eprintln!("{}", crate::strings::safety::CLI_FINISHING);
+            } else {
+                std::process::exit(130);
+            }
+        }
+    });
 }

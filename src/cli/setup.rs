@@ -82,11 +82,15 @@ pub async fn run(p: Preselect) -> u8 {
         replace,
         notice,
     };
+    let metadata_path_for_stored = metadata_path.clone();
     let options = runtime::Options {
         timeout: Duration::from_secs(p.timeout.max(1)),
         keychain_timeout: Duration::from_secs(10),
         metadata_path,
         store: p.store.unwrap_or_else(StoreKind::platform_default),
+        stored: crate::vault::Metadata::load(&metadata_path_for_stored)
+            .map(|m| m.tokens)
+            .unwrap_or_default(),
     };
     match runtime::run(setup, options).await {
         Ok(Outcome::Saved) => exit::OK,

@@ -34,6 +34,22 @@ const STORE_BACKOFF: [Duration; 3] = [
     Duration::from_millis(1000),
 ];
 
+/// Where an automatic rotation is, for a progress display (the wizard's spinner line).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Proving the store takes new values, and writing the journal.
+    Checking,
+    /// `POST self/rotate` is in flight: from here GitLab may have revoked the old token.
+    Rotating,
+    /// Storing the new token and reading it back.
+    Storing,
+    /// Checking the new token live and recording its facts.
+    Verifying,
+}
+
+/// Told each stage as it starts. Must return at once (it runs inside the rotation).
+pub type Progress<'a> = &'a (dyn Fn(Stage) + Sync);
+
 /// A token checked live and able to rotate itself.
 pub struct Ready {
     pub entry: StoredToken,
@@ -135,6 +151,19 @@ pub async fn execute(
     lock: &RotationLock,
     reveal: Reveal<'_>,
 ) -> Report {
+    execute_with_progress(ctx, ready, expires_at, lock, reveal, &|_| {}).await
+}
+
+/// [`execute`], telling `progress` each [`Stage`] as it starts.
+pub async fn execute_with_progress(
+    ctx: &Context,
+    ready: Ready,
+    expires_at: &str,
+    lock: &RotationLock,
+    reveal: Reveal<'_>,
+    progress: Progress<'_>,
+) -> Report {
+    progress(Stage::Checking);
     let Ready {
         entry,
         info,
@@ -164,6 +193,7 @@ pub async fn execute(
         return report.fail(Failure::Failed, text::journal_failed(&e.to_string()));
     }
 
+    progress(Stage::Rotating);
     let rotated = match client.rotate_self(&old, expires_at).await {
         Ok(r) => r,
         Err(e) => {
@@ -180,6 +210,7 @@ pub async fn execute(
     };
     abort_point("after-api");
 
+    progress(Stage::Storing);
     let stored = store_with_retries(&keychain, ctx, account, &rotated.token).await;
     if let Err(e) = stored {
         // The old token is revoked on the server; the new one exists only in memory.
@@ -201,6 +232,7 @@ pub async fn execute(
     journal.new_token_id = Some(rotated.info.id);
     let _ = journal.save(&lock.journal);
 
+    progress(Stage::Verifying);
     let live = match client.token_self(&rotated.token).await {
         Ok(live) if live.active => live,
         Ok(_) => {

@@ -4,6 +4,7 @@ pub mod check;
 pub mod net;
 pub mod probe;
 pub mod rotation;
+pub mod safety;
 pub mod status;
 pub mod validation;
 pub mod vault;

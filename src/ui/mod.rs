@@ -1,6 +1,7 @@
 //! Pure rendering: `render(&State, &mut Frame)` draws the header, the current step's screen,
 //! the notice line and the key help line. No I/O.
 
+mod dialogs;
 mod setup_screens;
 mod token_screens;
 
@@ -20,8 +21,8 @@ pub fn render(state: &State, frame: &mut Frame) {
     let theme = current();
     // A long notice (e.g. a repaired rotation) wraps onto up to 3 lines.
     let width = frame.area().width.max(1) as usize;
-    let notice_height = state
-        .notice
+    let notice_text = dialogs::notice(state);
+    let notice_height = notice_text
         .as_ref()
         .map_or(1, |n| (n.chars().count() / width + 1).min(3)) as u16;
     let [header, body, notice, help] = Layout::vertical([
@@ -59,7 +60,7 @@ pub fn render(state: &State, frame: &mut Frame) {
         Step::Done => token_screens::done(state, frame, body),
     }
 
-    if let Some(n) = &state.notice {
+    if let Some(n) = &notice_text {
         frame.render_widget(
             Paragraph::new(Span::styled(n.as_str(), theme.warn)).wrap(Wrap { trim: true }),
             notice,
@@ -77,12 +78,14 @@ pub fn render(state: &State, frame: &mut Frame) {
         Step::Reachability if state.check_only => text::HELP_CHECK_ONLY,
         step => text::help(step, state.custom.is_some()),
     };
-    let help_text = format!("{extra}{keys}");
+    let help_text = dialogs::key_help(state).unwrap_or_else(|| format!("{extra}{keys}"));
     frame.render_widget(
         Paragraph::new(Span::styled(format!(" {help_text}"), theme.key_help)).style(theme.key_help),
         help,
     );
 
+    dialogs::render(state, frame, theme);
+    // The quit question goes on top of any other dialog: it is the one that takes keys.
     if state.confirm_quit {
         confirm(frame, theme);
     }

@@ -51,9 +51,14 @@ pub fn profile(state: &State, frame: &mut Frame, area: Rect) {
     let warnings: Vec<Line> = state
         .expiring
         .iter()
-        .map(|(entry, days)| {
+        .enumerate()
+        .map(|(i, (entry, days))| {
             Line::from(Span::styled(
-                text::expiring_line(&entry.account, *days),
+                format!(
+                    "{}{}",
+                    super::dialogs::expiring_marker(state, i),
+                    text::expiring_line(&entry.account, *days)
+                ),
                 theme.warn,
             ))
         })

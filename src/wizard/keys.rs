@@ -22,19 +22,44 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         return Vec::new();
     }
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    let ctrl_c = ctrl && key.code == KeyCode::Char('c');
+    if state.guard.confirm_rotate.is_some() {
+        let yes = matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y'));
+        return state.answer_rotate(yes && !ctrl);
+    }
     if state.confirm_quit {
         return match key.code {
             KeyCode::Char('y') | KeyCode::Char('Y') => quit(state),
+            // A second Ctrl-C quits, as users expect (never during an irreversible step).
+            _ if ctrl_c && state.in_flight() => state.quit_when_finished(),
+            _ if ctrl_c => quit(state),
             _ => {
                 state.confirm_quit = false;
                 Vec::new()
             }
         };
     }
-    if ctrl && key.code == KeyCode::Char('c') {
+    if state.guard.quit_after {
+        // Quitting once the irreversible step ends: only quit keys mean something now.
+        return match key.code {
+            KeyCode::Char('q') | KeyCode::Esc => state.quit_when_finished(),
+            _ if ctrl_c => state.quit_when_finished(),
+            _ => ignored(state),
+        };
+    }
+    if ctrl_c {
         return request_quit(state);
     }
-    if !state.auto_rotation.running() {
+    if let Some(effects) = state.existing_key(key) {
+        return effects;
+    }
+    if let Some(effects) = state.store_key(key) {
+        return effects;
+    }
+    if key.code == KeyCode::Char('s') && !ctrl && state.may_choose_store() {
+        return state.open_store_choice();
+    }
+    if !state.in_flight() {
         state.notice = None;
     }
     match state.step {
@@ -49,7 +74,7 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Step::Save => save(state, key),
         Step::Done => match key.code {
             KeyCode::Char('r') if state.replacing.is_some() => state.revoke_old(),
-            KeyCode::Enter | KeyCode::Char('q') | KeyCode::Esc => quit(state),
+            KeyCode::Enter | KeyCode::Char('q') | KeyCode::Esc => request_quit(state),
             _ => ignored(state),
         },
     }
@@ -82,7 +107,9 @@ fn quit(state: &mut State) -> Vec<Effect> {
 }
 
 fn request_quit(state: &mut State) -> Vec<Effect> {
-    if state.has_unsaved_token() {
+    if state.in_flight() {
+        state.quit_when_finished()
+    } else if state.has_unsaved_token() {
         state.confirm_quit = true;
         Vec::new()
     } else {
@@ -118,13 +145,14 @@ fn profile(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 state.choose_profile(chosen);
             }
         }
-        KeyCode::Char('a') if state.auto_rotatable().is_some() => {
-            return state.rotate_automatically();
-        }
-        KeyCode::Char('r') if !state.expiring.is_empty() => {
-            let entry = state.expiring[0].0.clone();
+        KeyCode::Char('a') if state.auto_rotatable().is_some() => return state.ask_rotate(),
+        KeyCode::Char('r') if !state.expiring.is_empty() && !state.auto_rotation.running() => {
+            let Some(entry) = state.chosen_expiring().cloned() else {
+                return ignored(state);
+            };
             return state.begin_replacing(entry);
         }
+        KeyCode::Tab if state.expiring.len() > 1 => state.next_expiring(),
         KeyCode::Char('q') | KeyCode::Esc => return request_quit(state),
         _ => return ignored(state),
     }
@@ -255,7 +283,7 @@ impl State {
         }]
     }
 
-    fn start_save(&mut self) -> Vec<Effect> {
+    pub(super) fn start_save(&mut self) -> Vec<Effect> {
         let (Some(instance), Some(v), Some(profile)) = (
             self.instance.as_ref(),
             self.validation.result.as_ref(),
@@ -266,7 +294,7 @@ impl State {
         let (Some(info), Some(user)) = (v.token.as_ref(), v.user.as_ref()) else {
             return Vec::new();
         };
-        let entry = StoredToken::new(
+        let mut entry = StoredToken::new(
             instance,
             &self.name,
             &profile.id,
@@ -276,6 +304,7 @@ impl State {
             self.ca_file.clone(),
             self.target(),
         );
+        entry.store = self.store.kind;
         let ticket = self.next_ticket();
         self.save.start(ticket);
         self.step = Step::Save;
@@ -407,6 +436,7 @@ fn paste(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             }
         }
         KeyCode::Char('u') if ctrl => state.secret.clear(),
+        KeyCode::Char('n') if ctrl => state.begin_rename(),
         KeyCode::Char(c) if !ctrl => state.secret.push(c),
         KeyCode::Backspace => {
             state.secret.pop();
@@ -418,9 +448,11 @@ fn paste(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 }
 
 fn validate(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     let ok = state.validation.result.as_ref().map(|v| v.ok());
     match (key.code, ok) {
-        (KeyCode::Enter, Some(true)) => return state.start_save(),
+        (KeyCode::Enter, Some(true)) => return state.save_or_ask(),
+        (KeyCode::Char('n'), _) if ctrl => state.begin_rename(),
         (KeyCode::Enter, Some(false)) => {
             state.secret.clear();
             state.validation.cancel();

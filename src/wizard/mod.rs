@@ -1,9 +1,12 @@
 //! The onboarding wizard as a pure state machine: `update(&mut State, Msg) -> Vec<Effect>`.
 //! No I/O and no terminal here; the runtime performs the effects and answers with messages.
 
+mod existing;
+mod guard;
 mod keys;
 mod replace;
 mod results;
+mod store;
 
 use std::path::PathBuf;
 
@@ -21,8 +24,11 @@ use crate::validation::{Requirements, Validation};
 pub use crate::vault::{SaveError, Saved};
 use crate::vault::{StoreKind, StoredToken, VaultError};
 
+pub use existing::Existing;
+pub use guard::Guard;
 pub use keys::DEFAULT_EXPIRY_DAYS;
 pub use replace::Replacing;
+pub use store::{StoreChoice, alternatives as store_alternatives};
 
 /// Tags an asynchronous request; a result whose ticket is not the current one is stale and dropped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -110,6 +116,12 @@ pub struct State {
     pub check_only: bool,
     /// An automatic rotation of an expiring token (`a` on the first screen).
     pub auto_rotation: Task<crate::rotation::Report>,
+    /// Irreversible work is finished before quitting; `a` asks first.
+    pub guard: Guard,
+    /// Stored tokens, so that one of the same NAME@HOST is not overwritten silently.
+    pub existing: Existing,
+    /// The store the token is saved to, probed when the wizard starts.
+    pub store: StoreChoice,
     pub spinner: usize,
     pub(crate) last_ticket: u64,
     /// Set by `update` when the screen must be drawn again.
@@ -198,6 +210,12 @@ pub enum Msg {
     OldRevoked(Ticket, Result<(), String>),
     /// An automatic rotation finished.
     Rotated(Ticket, Box<crate::rotation::Report>),
+    /// An automatic rotation reached this stage.
+    RotationStage(Ticket, crate::rotation::automatic::Stage),
+    /// SIGTERM, SIGINT, SIGHUP or SIGQUIT arrived.
+    Signal,
+    /// The store probe's answer: `Ok` when it can be used.
+    StoreProbed(Ticket, Result<(), VaultError>),
 }
 
 /// Work for the runtime.
@@ -239,6 +257,11 @@ pub enum Effect {
         instance: Instance,
         ca_file: Option<PathBuf>,
         token: Token,
+    },
+    /// Open the store and look up an entry no one has: is it usable?
+    ProbeStore {
+        ticket: Ticket,
+        store: StoreKind,
     },
     Quit,
 }
@@ -311,6 +334,9 @@ impl State {
             replacing: None,
             auto_rotation: Task::default(),
             check_only: false,
+            guard: Guard::default(),
+            existing: Existing::default(),
+            store: StoreChoice::default(),
             spinner: 0,
             last_ticket: 0,
             dirty: true,
@@ -414,6 +440,11 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
-        other => results::on_result(state, other),
+        Msg::Signal => state.on_signal(),
+        other => {
+            let mut effects = results::on_result(state, other);
+            effects.extend(state.settle());
+            effects
+        }
     }
 }

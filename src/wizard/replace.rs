@@ -86,15 +86,13 @@ impl State {
         }]
     }
 
-    /// The first expiring token, when it may rotate itself (`api` or `self_rotate`).
+    /// The chosen expiring token, when it may rotate itself (`api` or `self_rotate`).
     pub fn auto_rotatable(&self) -> Option<&StoredToken> {
-        self.expiring
-            .first()
-            .map(|(entry, _)| entry)
+        self.chosen_expiring()
             .filter(|e| e.scopes.iter().any(|s| s == "api" || s == "self_rotate"))
     }
 
-    /// Rotates the first expiring token through GitLab's API, if it may rotate itself.
+    /// Rotates the chosen expiring token through GitLab's API, if it may rotate itself.
     pub(crate) fn rotate_automatically(&mut self) -> Vec<Effect> {
         let Some(entry) = self.auto_rotatable().cloned() else {
             return Vec::new();
@@ -105,6 +103,8 @@ impl State {
         let ticket = self.next_ticket();
         self.auto_rotation.start(ticket);
         self.notice = Some(crate::strings::wizard::rotating(&entry.account));
+        self.guard.rotating_account = Some(entry.account.clone());
+        self.guard.stage = None;
         vec![Effect::RotateAutomatically {
             ticket,
             entry: Box::new(entry),

@@ -60,16 +60,37 @@ pub(super) fn on_result(state: &mut State, msg: Msg) -> Vec<Effect> {
             let accepted = state.auto_rotation.finish(ticket, *report);
             if accepted {
                 state.notice = Some(notice);
+                state.guard.stage = None;
                 if ok {
                     state.expiring.retain(|(e, _)| e.account != account);
+                    let last = state.expiring.len().saturating_sub(1);
+                    state.guard.expiring_cursor = state.guard.expiring_cursor.min(last);
                 }
             }
             accepted
         }
-        Msg::Key(_) | Msg::Paste(_) | Msg::Resize | Msg::Tick => false,
+        Msg::RotationStage(ticket, stage) => {
+            let current =
+                state.auto_rotation.ticket == Some(ticket) && state.auto_rotation.running();
+            if current {
+                state.guard.stage = Some((ticket, stage));
+                state.notice = Some(crate::strings::safety::rotation_stage(
+                    &report_account(state),
+                    stage,
+                ));
+            }
+            current
+        }
+        Msg::StoreProbed(ticket, result) => state.store.probe.finish(ticket, result),
+        Msg::Key(_) | Msg::Paste(_) | Msg::Resize | Msg::Tick | Msg::Signal => false,
     };
     if !accepted {
         state.dirty = false;
     }
     Vec::new()
+}
+
+/// The account the running rotation is for.
+fn report_account(state: &State) -> String {
+    state.guard.rotating_account.clone().unwrap_or_default()
 }

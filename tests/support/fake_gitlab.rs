@@ -191,6 +191,10 @@ struct State {
     drop_rotate_body: bool,
     /// The instance's maximum token lifetime in days (`None`: GitLab's default, 365).
     max_lifetime_days: Option<i64>,
+    /// `self/rotate` calls received, counted before any delay (answered or not yet).
+    rotate_started: usize,
+    /// Every request received, counted before any delay.
+    requests_started: usize,
 }
 
 /// The fake instance. Dropping it stops the server.
@@ -323,6 +327,17 @@ impl FakeGitLab {
         self.state().tokens.get(secret)?.rotated_to.clone()
     }
 
+    /// How many `self/rotate` calls arrived, counted at once (before a `set_delay` pause): the
+    /// call is in flight when this is ahead of `rotate_calls`.
+    pub fn rotate_started(&self) -> usize {
+        self.state().rotate_started
+    }
+
+    /// How many requests arrived, counted at once (before a `set_delay` pause).
+    pub fn requests_started(&self) -> usize {
+        self.state().requests_started
+    }
+
     /// How many `self/rotate` calls reached the server (answered or not).
     pub fn rotate_calls(&self) -> usize {
         self.requests()
@@ -358,6 +373,14 @@ pub fn days_from_today(days: i64) -> String {
 
 async fn handle(state: Arc<Mutex<State>>, root: Arc<str>, req: Req) -> Reply {
     let started = Instant::now();
+    if req.method == "POST"
+        && req
+            .path_and_query()
+            .contains("/personal_access_tokens/self/rotate")
+    {
+        state.lock().expect("state").rotate_started += 1;
+    }
+    state.lock().expect("state").requests_started += 1;
     let authorized =
         req.headers.contains_key("authorization") || req.headers.contains_key("private-token");
     let delay = {
