@@ -52,6 +52,7 @@ pub enum ProblemKind {
     MetadataWriteFailed,
     RotationInProgress,
     NewTokenNotVerified,
+    NotServiceAccount,
 }
 
 impl ProblemKind {
@@ -103,6 +104,7 @@ impl ProblemKind {
             ProblemKind::MetadataWriteFailed => "metadata_write_failed",
             ProblemKind::RotationInProgress => "rotation_in_progress",
             ProblemKind::NewTokenNotVerified => "new_token_not_verified",
+            ProblemKind::NotServiceAccount => "not_service_account",
         }
     }
 
@@ -114,6 +116,7 @@ impl ProblemKind {
                 | ProblemKind::TokenExpiresSoon
                 | ProblemKind::NotPersonalAccessToken
                 | ProblemKind::NewTokenNotVerified
+                | ProblemKind::NotServiceAccount
         )
     }
 

@@ -82,6 +82,12 @@ pub fn profile(state: &State, frame: &mut Frame, area: Rect) {
             Span::styled("Minimum role: ", theme.accent),
             Span::raw(format!("{} ({})", p.role.name(), p.role.access_level())),
         ]));
+        if !p.role_why.is_empty() {
+            lines.push(Line::from(Span::styled(
+                format!("  why: {}", p.role_why),
+                theme.muted,
+            )));
+        }
         for need in &p.scopes {
             lines.push(Line::from(vec![
                 Span::styled(format!("{}: ", need.scope), theme.accent),

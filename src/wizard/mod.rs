@@ -381,6 +381,7 @@ impl State {
             scopes,
             role: profile.map_or(Role::Reporter, |p| p.role),
             target: self.target(),
+            service_account: self.owner == Owner::ServiceAccount,
         }
     }
 
