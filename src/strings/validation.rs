@@ -9,6 +9,8 @@ use crate::token::TokenKind;
 /// The name and description prefilled on the token page for a replacement of a dead token.
 pub const NEW_TOKEN_NAME: &str = "gitlab-token";
 pub const NEW_TOKEN_DESCRIPTION: &str = "Replaces an expired or revoked token (gitlab-token)";
+/// The wizard's verdict when every check passed but no group or project was given.
+pub const VALID_ROLE_UNCHECKED: &str = "All checks passed, but the role was not checked (no group or project given). Press Enter to save it to the keychain.";
 pub const REVOKED: &str = "Token revoked";
 pub const INACTIVE: &str = "Token inactive";
 pub const NO_EXPIRY: &str =
