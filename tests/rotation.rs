@@ -278,13 +278,17 @@ fn a_token_that_cannot_rotate_itself_gets_the_guided_path_and_replace_swaps_it()
     let out = w.rotate("scanner", &[], "");
     assert_eq!(out.code, Some(FAILED), "{out:?}");
     assert!(out.stderr.contains("cannot rotate itself"), "{out:?}");
+    // The token belongs to a service account: its replacement is made on the service accounts
+    // page (the personal token page would make one for the person signed in), named as before.
     let link = format!(
-        "{}/-/user_settings/personal_access_tokens?name=rotation+test&description=",
+        "{}/admin/application_settings/service_accounts",
         w.gitlab.url()
     );
     assert!(out.stdout.contains(&link), "{out:?}");
+    assert!(!out.stdout.contains("personal_access_tokens"), "{out:?}");
     assert!(
-        out.stdout.contains("&scopes=read_api,read_repository"),
+        out.stdout
+            .contains("named \"rotation test\" with the scopes read_api, read_repository"),
         "{out:?}"
     );
     let json = one_report(&w.rotate("scanner", &["--json"], ""));

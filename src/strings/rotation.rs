@@ -41,6 +41,15 @@ pub fn guided_fix(account: &str, host: &str, name: &str) -> String {
     )
 }
 
+/// A service account's replacement is made on its page, where nothing can be prefilled.
+pub fn service_account_replacement(username: &str, name: &str, scopes: &[String]) -> String {
+    format!(
+        "@{username} is a service account: as a group Owner (or an admin), open the service accounts \
+         page below, choose @{username}, and add a token named \"{name}\" with the scopes {}.",
+        scopes.join(", ")
+    )
+}
+
 pub fn description(old_id: u64) -> String {
     format!("Replaces token id {old_id} (rotated with gitlab-token)")
 }

@@ -387,6 +387,9 @@ impl State {
 
     /// The token name suggested on GitLab's token page.
     pub fn token_name(&self) -> String {
+        if let Some(r) = &self.replacing {
+            return crate::rotation::guided::replacement_name(&r.entry);
+        }
         format!("{} (gitlab-token)", self.name)
     }
 
