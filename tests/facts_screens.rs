@@ -109,3 +109,25 @@ fn a_persons_token_for_a_service_account_warns() {
         "{shown}"
     );
 }
+
+#[test]
+fn a_projects_address_on_the_host_screen_is_read_as_the_host() {
+    let mut s = new_state();
+    key(&mut s, KeyCode::Enter); // first profile
+    key(&mut s, KeyCode::Down); // self-hosted
+    type_text(
+        &mut s,
+        "https://gitlab.example.com/acme/platform/-/merge_requests",
+    );
+    let shown = snap("facts_host_project_url", &s);
+    assert!(
+        shown.contains(
+            "Read as a project or group address (acme/platform): using https://gitlab.example.com."
+        ),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains("relative URL root (GitLab installed under"),
+        "{shown}"
+    );
+}

@@ -331,8 +331,15 @@ fn token_from_stdin() -> Result<crate::token::Token, String> {
 }
 
 fn parse_host(host: &str) -> Result<Instance, String> {
-    Instance::parse(host)
-        .map_err(|e| format!("--host {host}: {}", crate::strings::wizard::host_error(&e)))
+    let (instance, dropped) = Instance::parse_noted(host)
+        .map_err(|e| format!("--host {host}: {}", crate::strings::wizard::host_error(&e)))?;
+    if let Some(dropped) = dropped {
+        eprintln!(
+            "gitlab-token: note: {}",
+            crate::strings::instance::page_url_note(&instance, &dropped)
+        );
+    }
+    Ok(instance)
 }
 
 fn load_profile(id: Option<&str>, file: Option<&PathBuf>) -> Result<Option<Profile>, ProfileError> {

@@ -144,6 +144,14 @@ pub fn host(state: &State, frame: &mut Frame, area: Rect) {
     if let Some(e) = &state.host_error {
         lines.push(Line::from(Span::styled(e.as_str(), theme.fail)));
     } else if state.host_choice == HostChoice::SelfHosted
+        && let Ok((i, Some(dropped))) =
+            crate::instance::Instance::parse_noted(state.host_input.value())
+    {
+        lines.push(Line::from(Span::styled(
+            crate::strings::instance::page_url_note(&i, &dropped),
+            theme.warn,
+        )));
+    } else if state.host_choice == HostChoice::SelfHosted
         && let Ok(i) = crate::instance::Instance::parse(state.host_input.value())
         && let Some(root) = i.relative_root()
     {
