@@ -60,3 +60,28 @@ pub fn git_configured(host: &str, helper: &str) -> String {
         "git now asks gitlab-token for https://{host} only (credential.https://{host}.helper = {helper})."
     )
 }
+
+/// `verify` without `--host`, and no single stored token to take it from.
+pub fn needs_host(why: &str) -> String {
+    format!("give --host (and pipe a token, or name a stored one): {why}")
+}
+
+/// `verify` of a stored token without a name, and no single stored token matches.
+pub fn needs_name(why: &str) -> String {
+    format!(
+        "name the stored token with --name or --profile, or pipe a token on standard input: {why}"
+    )
+}
+
+/// `add` stored a token that expires within the warning window (still a success).
+pub fn expires_soon_after_add(account: &str, host: &str, name: &str, days: i64) -> String {
+    let when = match days {
+        0 => "today".to_owned(),
+        1 => "tomorrow".to_owned(),
+        d => format!("in {d} days"),
+    };
+    format!(
+        "{account} expires {when}. Rotate it before then: gitlab-token rotate --host {host} --name {name} \
+         (or create a longer-lived token and add it again)."
+    )
+}
