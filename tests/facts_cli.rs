@@ -79,10 +79,66 @@ fn add_warns_about_a_token_expiring_within_14_days() {
     let expected = format!("warning: {} expires in 10 days", account(&soon, &gitlab));
     assert!(out.stderr.contains(&expected), "{out:?}");
     assert!(out.stderr.contains("gitlab-token rotate --host"), "{out:?}");
-    assert!(!out.stdout.contains("warning"), "warnings go to stderr: {out:?}");
+    assert!(
+        !out.stdout.contains("warning"),
+        "warnings go to stderr: {out:?}"
+    );
 
     let fresh = accounts::new_token(&home, &gitlab, "fresh");
     let out = add(&home, &gitlab, &pki, &later, &fresh, None);
     assert_eq!(out.code, Some(OK), "{out:?}");
     assert!(!out.stderr.contains("expires"), "{out:?}");
+}
+
+#[test]
+fn status_fits_80_columns_and_uses_200() {
+    require_secret_service();
+    let pki = Pki::new();
+    let gitlab = FakeGitLab::start(&pki.valid());
+    let home = Home::new();
+    let (a, b) = (unique_name("scanner"), unique_name("reviewer"));
+    let secret_a = accounts::new_token(&home, &gitlab, "repo-scanner (gitlab-token)");
+    let secret_b = accounts::new_token(&home, &gitlab, "mr-reviewer (gitlab-token)");
+    add_ok(&home, &gitlab, &pki, &a, &secret_a, None);
+    add_ok(&home, &gitlab, &pki, &b, &secret_b, None);
+
+    let narrow = home.run_env(&["status"], "", &[("COLUMNS", "80")]);
+    assert_eq!(narrow.code, Some(OK), "{narrow:?}");
+    for line in narrow.stdout.lines() {
+        assert!(line.chars().count() <= 80, "{line:?} in\n{}", narrow.stdout);
+    }
+    for acc in [account(&a, &gitlab), account(&b, &gitlab)] {
+        assert!(
+            narrow.stdout.contains(&format!("{acc}\n")),
+            "{}",
+            narrow.stdout
+        );
+    }
+    assert!(
+        narrow
+            .stdout
+            .contains("  scopes:   read_api, read_repository\n")
+    );
+
+    let wide = home.run_env(&["status"], "", &[("COLUMNS", "200")]);
+    let lines: Vec<&str> = wide.stdout.lines().collect();
+    assert_eq!(
+        lines.len(),
+        3,
+        "a header and a row per token:\n{}",
+        wide.stdout
+    );
+    assert!(lines[0].starts_with("HOST  "), "{}", wide.stdout);
+    let at = |l: &str, s: &str| l.find(s).unwrap_or_else(|| panic!("{s} not in {l}"));
+    // Columns line up under their headings, at least two spaces apart.
+    let store = at(lines[0], "STORE");
+    assert_eq!(at(lines[1], "secret-service"), store, "{}", wide.stdout);
+    assert_eq!(at(lines[2], "secret-service"), store, "{}", wide.stdout);
+    assert!(lines[1][..store].ends_with("  "), "{}", wide.stdout);
+    for line in &lines {
+        assert!(line.chars().count() <= 200, "{line}");
+    }
+    // No terminal and no COLUMNS: the 80-column layout.
+    let plain = home.run(&["status"], "");
+    assert_eq!(plain.stdout, narrow.stdout);
 }

@@ -1,36 +1,31 @@
 //! What `status`, `get`, `forget` and the git credential helper say.
 
-use crate::vault::StoreKind;
-
 pub const NONE: &str = "No tokens stored. Run `gitlab-token setup` to add one.";
 pub const NEVER: &str = "never expires";
 pub const NO_SECRET: &str = "the secret could not be read from its store";
 pub const VERIFIED_NOW: &str = "verified just now";
 pub const FILE_STORE_WARNING: &str = "stored in a plain file (mode 0600) at your request: anyone with your account's file access can read it";
 
-pub fn header() -> String {
-    format!(
-        "{:<28} {:<14} {:<26} {:<22} {:<26} {:<16} {:<20} {}",
-        "HOST", "NAME", "USER", "TOKEN", "SCOPES", "EXPIRES", "VERIFIED", "STORE"
-    )
+/// The table's column headings (`status` on a wide terminal).
+pub const HEADINGS: [&str; 8] = [
+    "HOST", "NAME", "USER", "TOKEN", "SCOPES", "EXPIRES", "VERIFIED", "STORE",
+];
+
+/// The field labels of a token's block (`status` on a narrow terminal), after `NAME@HOST`.
+pub const BLOCK_LABELS: [&str; 6] = ["user", "token", "scopes", "expires", "verified", "store"];
+
+pub fn service_account_user(username: &str) -> String {
+    format!("{username} (service account)")
 }
 
-#[allow(clippy::too_many_arguments)]
-pub fn row(
-    host: &str,
-    name: &str,
-    user: &str,
-    token: &str,
-    scopes: &str,
-    expiry: &str,
-    verified: &str,
-    store: StoreKind,
-) -> String {
-    format!(
-        "{host:<28} {name:<14} {user:<26} {token:<22} {scopes:<26} {expiry:<16} {:<20} {}",
-        verified.get(..16).unwrap_or(verified).replace('T', " "),
-        store.short_name()
-    )
+/// The expiry date and the days left.
+pub fn expires_on(date: &str, days: i64) -> String {
+    format!("{date} ({})", days_left(days))
+}
+
+/// An RFC 3339 time as `YYYY-MM-DD HH:MM`.
+pub fn verified_at(at: &str) -> String {
+    at.get(..16).unwrap_or(at).replace('T', " ")
 }
 
 pub fn days_left(days: i64) -> String {
