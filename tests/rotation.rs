@@ -167,10 +167,12 @@ fn killed_right_after_gitlab_rotated_the_next_start_says_the_new_token_was_lost(
             && out.stderr.contains("gitlab-token setup --replace"),
         "{out:?}"
     );
-    // It then refuses to rotate a dead token and points to the guided path.
+    // It then refuses to rotate a dead token and points to the guided path: the token is a
+    // service account's, so its replacement is made on the service accounts page.
     assert_eq!(out.code, Some(FAILED), "{out:?}");
     assert!(
-        out.stdout.contains("personal_access_tokens?name="),
+        out.stdout
+            .contains("/admin/application_settings/service_accounts"),
         "{out:?}"
     );
     assert!(!w.journal().exists());
@@ -288,7 +290,7 @@ fn a_token_that_cannot_rotate_itself_gets_the_guided_path_and_replace_swaps_it()
     assert!(!out.stdout.contains("personal_access_tokens"), "{out:?}");
     assert!(
         out.stdout
-            .contains("named \"rotation test\" with the scopes read_api, read_repository"),
+            .contains("name it \"rotation test\" with the scopes read_api, read_repository"),
         "{out:?}"
     );
     let json = one_report(&w.rotate("scanner", &["--json"], ""));

@@ -44,8 +44,10 @@ pub fn guided_fix(account: &str, host: &str, name: &str) -> String {
 /// A service account's replacement is made on its page, where nothing can be prefilled.
 pub fn service_account_replacement(username: &str, name: &str, scopes: &[String]) -> String {
     format!(
-        "@{username} is a service account: as a group Owner (or an admin), open the service accounts \
-         page below, choose @{username}, and add a token named \"{name}\" with the scopes {}.",
+        // doc/user/profile/service_accounts.md: ⋮ > Manage access tokens > Add new token.
+        "@{username} is a service account: as a top-level group Owner (or an admin), open the \
+         service accounts page below, choose @{username}'s ⋮ > Manage access tokens > Add new \
+         token, and name it \"{name}\" with the scopes {}.",
         scopes.join(", ")
     )
 }

@@ -236,8 +236,10 @@ pub fn human_owner(user: &User) -> Problem {
              integration would act as that person and stop working when they leave.",
             user.username
         ),
-        "Sign in as an Owner (or admin), open the service account's page and create its token \
-         there, then paste that one.",
+        // doc/user/profile/service_accounts.md: Settings > Service accounts, ⋮ > Manage access
+        // tokens > Add new token (a top-level group Owner, or an admin on self-managed).
+        "As a top-level group Owner (or an admin), open Settings > Service accounts, choose the \
+         service account's ⋮ > Manage access tokens > Add new token, then paste that token.",
     )
 }
 
