@@ -35,11 +35,28 @@ impl Instance {
     }
 
     /// Normalises `gitlab.example.com`, `https://host:8443/`, `https://example.com/gitlab/`,
-    /// and API or sign-in URLs pasted by mistake.
+    /// and API, sign-in, project or clone URLs pasted by mistake (see [`Instance::parse_noted`]).
     pub fn parse(input: &str) -> Result<Self, InstanceError> {
+        Self::parse_noted(input).map(|(instance, _)| instance)
+    }
+
+    /// [`Instance::parse`], also returning the group or project path it dropped, so the caller
+    /// can say so. The rule, in this order:
+    /// - `git@host:group/project.git` (scp form) and `ssh://…`: a clone address, the host is kept;
+    /// - GitLab's own pages are stripped (`/api/v4`, `/users/sign_in`, the token page), keeping
+    ///   the relative URL root before them (`https://example.com/gitlab/api/v4`);
+    /// - a path with `/-/` (GitLab's separator before a project's or group's pages), a path
+    ///   ending in `.git`, a path of two or more segments (`/group/project`), or any path on
+    ///   GitLab.com: a browser or clone URL, the host is kept;
+    /// - a path of one segment (`https://example.com/gitlab`) is GitLab's relative URL root.
+    pub fn parse_noted(input: &str) -> Result<(Self, Option<String>), InstanceError> {
         let input = input.trim();
         if input.is_empty() {
             return Err(InstanceError::Empty);
+        }
+        if let Some((host, path)) = scp_form(input) {
+            let instance = Self::parse(&host)?;
+            return Ok((instance, project_path(&path)));
         }
         let with_scheme = if input.contains("://") {
             input.to_owned()
@@ -48,6 +65,12 @@ impl Instance {
         };
         let mut url =
             Url::parse(&with_scheme).map_err(|_| InstanceError::Unparsable(input.to_owned()))?;
+        if matches!(url.scheme(), "ssh" | "git+ssh") {
+            // A clone address: the web interface is HTTPS on the same host (not the SSH port).
+            let host = url.host_str().ok_or(InstanceError::NoHost)?.to_owned();
+            let instance = Self::parse(&host)?;
+            return Ok((instance, project_path(url.path())));
+        }
         match url.scheme() {
             "https" => {}
             "http" if is_loopback(&url) => {}
@@ -72,8 +95,29 @@ impl Instance {
                 path = stripped.to_owned();
             }
         }
+        let on_gitlab_com = url
+            .host_str()
+            .is_some_and(|h| h.eq_ignore_ascii_case("gitlab.com"))
+            && url.port().is_none();
+        let segments = path.split('/').filter(|s| !s.is_empty()).count();
+        let page = path.contains("/-/")
+            || path.ends_with(".git")
+            || segments >= 2
+            || (on_gitlab_com && segments > 0);
+        let dropped = if page {
+            let dropped = project_path(&path);
+            path.clear();
+            dropped
+        } else {
+            None
+        };
         url.set_path(&path);
-        Ok(Instance { base: url })
+        Ok((Instance { base: url }, dropped))
+    }
+
+    /// `https://host[:port]`: the origin, without the relative URL root.
+    pub fn origin(&self) -> String {
+        self.base.origin().ascii_serialization()
     }
 
     /// `https://host[:port][/root]` without a trailing slash.
@@ -157,6 +201,32 @@ fn is_loopback(url: &Url) -> bool {
     }
 }
 
+/// `[user@]host:path` (git's scp-like syntax), when `input` is one: a colon not followed by a
+/// port number, and no scheme.
+fn scp_form(input: &str) -> Option<(String, String)> {
+    if input.contains("://") {
+        return None;
+    }
+    let (user_host, path) = input.split_once(':')?;
+    let port = path.split('/').next().unwrap_or_default();
+    if !port.is_empty() && port.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let host = user_host.rsplit('@').next()?;
+    let plain = !host.is_empty() && !host.contains(['/', '[', ']']);
+    plain.then(|| (host.to_owned(), path.to_owned()))
+}
+
+/// The group or project path of a page or clone URL path: before `/-/`, without `.git`.
+fn project_path(path: &str) -> Option<String> {
+    let path = path.split("/-/").next().unwrap_or_default();
+    let path = path
+        .trim_matches('/')
+        .trim_end_matches(".git")
+        .trim_matches('/');
+    (!path.is_empty()).then(|| path.to_owned())
+}
+
 /// A GitLab-looking remote from `git remote -v` output: the instance and the project path.
 pub fn gitlab_remote(remotes: &str) -> Option<(Instance, String)> {
     remotes.lines().find_map(|line| {
@@ -217,6 +287,70 @@ mod tests {
             base("https://gitlab.com/users/sign_in?x=1#y"),
             "https://gitlab.com"
         );
+    }
+
+    fn noted(s: &str) -> (String, Option<String>) {
+        let (i, dropped) = Instance::parse_noted(s).unwrap();
+        (i.base_url(), dropped)
+    }
+
+    #[test]
+    fn browser_and_clone_urls_become_the_host() {
+        let host = "https://gitlab.example.com".to_owned();
+        let acme = Some("acme/platform".to_owned());
+        assert_eq!(
+            noted("https://gitlab.example.com/acme/platform"),
+            (host.clone(), acme.clone())
+        );
+        assert_eq!(
+            noted("https://gitlab.example.com/acme/platform/-/merge_requests/7"),
+            (host.clone(), acme.clone())
+        );
+        assert_eq!(
+            noted("https://gitlab.example.com/groups/acme/-/group_members"),
+            (host.clone(), Some("groups/acme".into()))
+        );
+        assert_eq!(
+            noted("git@gitlab.example.com:acme/platform.git"),
+            (host.clone(), acme.clone())
+        );
+        assert_eq!(
+            noted("gitlab.example.com:acme/platform.git"),
+            (host.clone(), acme.clone())
+        );
+        assert_eq!(
+            noted("ssh://git@gitlab.example.com:2222/acme/platform.git"),
+            (host.clone(), acme.clone())
+        );
+        assert_eq!(
+            noted("https://gitlab.example.com/acme/platform.git"),
+            (host.clone(), acme)
+        );
+        assert_eq!(
+            noted("https://gitlab.com/acme"),
+            ("https://gitlab.com".into(), Some("acme".into()))
+        );
+        // Real relative URL roots and plain hosts are kept, with nothing dropped.
+        assert_eq!(
+            noted("https://example.com/gitlab"),
+            ("https://example.com/gitlab".into(), None)
+        );
+        assert_eq!(
+            noted("https://example.com/gitlab/api/v4"),
+            ("https://example.com/gitlab".into(), None)
+        );
+        assert_eq!(
+            noted("https://example.com/gitlab/-/user_settings/personal_access_tokens"),
+            ("https://example.com/gitlab".into(), None)
+        );
+        assert_eq!(
+            noted("gitlab.example.com:8443"),
+            ("https://gitlab.example.com:8443".into(), None)
+        );
+        assert_eq!(noted("gitlab.example.com"), (host, None));
+        assert_eq!(noted("[::1]:8080"), ("https://[::1]:8080".into(), None));
+        let i = Instance::parse("https://example.com:8443/gitlab").unwrap();
+        assert_eq!(i.origin(), "https://example.com:8443");
     }
 
     #[test]

@@ -57,6 +57,7 @@ pub enum ProblemKind {
     UnexpectedAnswer,
     TokenMalformed,
     RevokeUnconfirmed,
+    NotServiceAccount,
 }
 
 impl ProblemKind {
@@ -113,6 +114,7 @@ impl ProblemKind {
             ProblemKind::UnexpectedAnswer => "unexpected_answer",
             ProblemKind::TokenMalformed => "token_malformed",
             ProblemKind::RevokeUnconfirmed => "revoke_unconfirmed",
+            ProblemKind::NotServiceAccount => "not_service_account",
         }
     }
 
@@ -124,6 +126,7 @@ impl ProblemKind {
                 | ProblemKind::TokenExpiresSoon
                 | ProblemKind::NotPersonalAccessToken
                 | ProblemKind::NewTokenNotVerified
+                | ProblemKind::NotServiceAccount
         )
     }
 

@@ -22,6 +22,9 @@ pub struct Profile {
     pub name: String,
     pub summary: String,
     pub role: Role,
+    /// Why the integration needs that role (the least role that does its job).
+    #[serde(default)]
+    pub role_why: String,
     #[serde(default)]
     pub scopes: Vec<ScopeNeed>,
     /// The user picks scopes and role in the wizard.
@@ -154,6 +157,31 @@ mod tests {
             Profile::by_id("nope"),
             Err(ProfileError::Unknown(..))
         ));
+    }
+
+    /// doc/user/permissions.md: pulling private code needs Reporter, approving Developer, and
+    /// configuring webhooks Maintainer. A profile asks for more than Reporter only for a reason
+    /// it states, and never for "approve and merge".
+    #[test]
+    fn roles_are_the_least_that_do_the_job_and_say_why() {
+        for p in Profile::built_in().iter().filter(|p| !p.custom) {
+            assert!(
+                !p.role_why.is_empty(),
+                "{} gives no reason for its role",
+                p.id
+            );
+            assert!(!p.role_why.contains("approve and merge"), "{}", p.id);
+            let webhooks = p.role_why.contains("webhook");
+            assert_eq!(
+                p.role > Role::Reporter,
+                webhooks,
+                "{}: {}",
+                p.id,
+                p.role_why
+            );
+        }
+        let reviewer = Profile::by_id("mr-reviewer").unwrap();
+        assert!(reviewer.role_why.contains("merge-request events"));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use serde::Serialize;
 use time::Date;
 
-use crate::gitlab::access::{Role, scope_satisfied};
+use crate::gitlab::access::{Coverage, Role, coverage};
 use crate::gitlab::types::{Metadata, TokenInfo, User};
 use crate::gitlab::{ApiError, Client};
 use crate::problem::Problem;
@@ -21,6 +21,9 @@ pub struct Requirements {
     pub role: Role,
     /// A group or project path to check the role on.
     pub target: Option<String>,
+    /// The person chose a service account to own the token: a token of a human account is
+    /// worth a warning.
+    pub service_account: bool,
 }
 
 impl Requirements {
@@ -32,6 +35,7 @@ impl Requirements {
                 .unwrap_or_default(),
             role: profile.map_or(Role::Reporter, |p| p.role),
             target,
+            service_account: false,
         }
     }
 }
@@ -68,6 +72,11 @@ impl Validation {
     /// Every check passed (warnings allowed).
     pub fn ok(&self) -> bool {
         self.token.is_some() && self.problems.iter().all(|p| p.kind.is_warning())
+    }
+
+    /// The role on a group or project was checked (a target was given and answered).
+    pub fn role_checked(&self) -> bool {
+        self.role.is_some()
     }
 
     /// The failure is about reaching the host, not about the token.
@@ -118,12 +127,38 @@ pub async fn validate_at(
 ) -> Validation {
     let today = time::OffsetDateTime::now_utc().date();
     match Client::new(instance, &crate::tls::Trust::with_ca_file(ca_file), timeout) {
-        Ok(client) => validate(&client, token, needs, today).await,
+        Ok(client) => {
+            let mut v = validate(&client, token, needs, today).await;
+            link_dead_token_fix(&mut v, instance, needs);
+            v
+        }
         Err(e) => {
             let err = ApiError::Setup(e.to_string());
             let (a, b) = (Err(err.clone()), Err(err.clone()));
             judge(token, needs, today, a, b, None, Err(err))
         }
+    }
+}
+
+/// An expired or revoked token cannot rotate: its fix points to the prefilled token page.
+pub fn link_dead_token_fix(
+    v: &mut Validation,
+    instance: &crate::instance::Instance,
+    needs: &Requirements,
+) {
+    use crate::problem::ProblemKind::{TokenExpired, TokenRevoked};
+    let link = crate::gitlab::links::new_personal_token(
+        instance,
+        text::NEW_TOKEN_NAME,
+        text::NEW_TOKEN_DESCRIPTION,
+        &needs.scopes,
+    );
+    for p in v
+        .problems
+        .iter_mut()
+        .filter(|p| matches!(p.kind, TokenExpired | TokenRevoked))
+    {
+        p.fix = text::dead_token_fix(Some(&link));
     }
 }
 
@@ -205,8 +240,12 @@ pub fn judge(
                 }
             }
             for scope in &needs.scopes {
-                if scope_satisfied(scope, &info.scopes) {
-                    add(&mut v, Status::Ok, text::scope_present(scope), None);
+                if let Some(how) = coverage(scope, &info.scopes) {
+                    let line = match how {
+                        Coverage::Present => text::scope_present(scope),
+                        Coverage::CoveredBy(wider) => text::scope_covered(scope, wider),
+                    };
+                    add(&mut v, Status::Ok, line, None);
                 } else {
                     v.missing_scopes.push(scope.clone());
                     add(&mut v, Status::Fail, text::scope_missing(scope), None);
@@ -218,17 +257,27 @@ pub fn judge(
             }
             v.token = Some(info);
         }
-        Err(e) => add(
-            &mut v,
-            Status::Fail,
-            text::token_line_error(&e),
-            Some(text::api_problem(&e)),
-        ),
+        Err(e) => {
+            let mut p = text::api_problem(&e);
+            // A deploy, runner, trigger… token is not an API token: its own fix says what to use.
+            if matches!(e, ApiError::InvalidToken(_)) && text::kind_specific(kind) {
+                p = text::kind_refused(kind);
+            }
+            add(&mut v, Status::Fail, text::token_line_error(&e), Some(p));
+        }
     }
 
     match user {
         Ok(user) => {
             add(&mut v, Status::Ok, text::user_line(&user), None);
+            if needs.service_account && !user.bot {
+                add(
+                    &mut v,
+                    Status::Warn,
+                    text::human_owner_line(&user),
+                    Some(text::human_owner(&user)),
+                );
+            }
             v.user = Some(user);
         }
         Err(ApiError::InsufficientScope(_)) => {
@@ -250,6 +299,14 @@ pub fn judge(
         Err(e) => add(&mut v, Status::Unknown, text::version_line_error(&e), None),
     }
 
+    if needs.target.is_none() && v.token.is_some() {
+        add(
+            &mut v,
+            Status::Unknown,
+            text::role_not_checked(needs.role),
+            None,
+        );
+    }
     if let (Some(target), Some(level)) = (&needs.target, access_level) {
         match level {
             Ok(level) => {

@@ -22,6 +22,7 @@ fn needs(profile: &str, target: Option<&str>) -> Requirements {
         scopes: profile.scope_names(),
         role: profile.role,
         target: target.map(str::to_owned),
+        service_account: false,
     }
 }
 

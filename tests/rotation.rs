@@ -167,10 +167,12 @@ fn killed_right_after_gitlab_rotated_the_next_start_says_the_new_token_was_lost(
             && out.stderr.contains("gitlab-token setup --replace"),
         "{out:?}"
     );
-    // It then refuses to rotate a dead token and points to the guided path.
+    // It then refuses to rotate a dead token and points to the guided path: the token is a
+    // service account's, so its replacement is made on the service accounts page.
     assert_eq!(out.code, Some(FAILED), "{out:?}");
     assert!(
-        out.stdout.contains("personal_access_tokens?name="),
+        out.stdout
+            .contains("/admin/application_settings/service_accounts"),
         "{out:?}"
     );
     assert!(!w.journal().exists());
@@ -278,13 +280,17 @@ fn a_token_that_cannot_rotate_itself_gets_the_guided_path_and_replace_swaps_it()
     let out = w.rotate("scanner", &[], "");
     assert_eq!(out.code, Some(FAILED), "{out:?}");
     assert!(out.stderr.contains("cannot rotate itself"), "{out:?}");
+    // The token belongs to a service account: its replacement is made on the service accounts
+    // page (the personal token page would make one for the person signed in), named as before.
     let link = format!(
-        "{}/-/user_settings/personal_access_tokens?name=rotation+test&description=",
+        "{}/admin/application_settings/service_accounts",
         w.gitlab.url()
     );
     assert!(out.stdout.contains(&link), "{out:?}");
+    assert!(!out.stdout.contains("personal_access_tokens"), "{out:?}");
     assert!(
-        out.stdout.contains("&scopes=read_api,read_repository"),
+        out.stdout
+            .contains("name it \"rotation test\" with the scopes read_api, read_repository"),
         "{out:?}"
     );
     let json = one_report(&w.rotate("scanner", &["--json"], ""));

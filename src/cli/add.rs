@@ -83,6 +83,20 @@ pub async fn run(args: AddArgs) -> u8 {
                 saved.store,
                 info.expires_at.as_deref().unwrap_or("never")
             );
+            if let Some(days) = v
+                .days_left
+                .filter(|d| *d <= crate::validation::EXPIRY_WARNING_DAYS)
+            {
+                eprintln!(
+                    "gitlab-token add: warning: {}",
+                    crate::strings::status::expires_soon_after_add(
+                        &saved.account,
+                        &instance.key(),
+                        &name,
+                        days
+                    )
+                );
+            }
             exit::OK
         }
         Err(SaveError::Keychain(e)) => {

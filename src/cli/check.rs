@@ -21,8 +21,14 @@ struct Json<'a> {
 }
 
 pub async fn run(args: CheckArgs) -> u8 {
-    let instance = match Instance::parse(&args.url) {
-        Ok(i) => i,
+    let instance = match Instance::parse_noted(&args.url) {
+        Ok((i, dropped)) => {
+            if let Some(dropped) = dropped {
+                let note = crate::strings::instance::page_url_note(&i, &dropped);
+                eprintln!("gitlab-token check: note: {note}");
+            }
+            i
+        }
         Err(e) => {
             let reason = crate::strings::wizard::host_error(&e);
             let report = probe::invalid_url(

@@ -317,9 +317,9 @@ fn parse_store(s: &str) -> Result<crate::vault::StoreKind, String> {
 
 #[derive(Debug, ClapArgs)]
 pub struct VerifyArgs {
-    /// GitLab address.
+    /// GitLab address (default: the host of the one stored token that matches).
     #[arg(long, value_name = "URL")]
-    pub host: String,
+    pub host: Option<String>,
     /// The NAME in the keychain account NAME@HOST (default: the profile's id).
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
@@ -382,7 +382,7 @@ fn token_from_stdin() -> Result<crate::token::Token, String> {
     }
     let token = crate::token::Token::new(raw);
     if token.is_empty() {
-        return Err("standard input held no token".into());
+        return Err(EMPTY_STDIN.into());
     }
     Ok(token)
 }
@@ -397,9 +397,32 @@ fn ca_file_problem(ca_file: Option<&PathBuf>) -> Option<String> {
         .map(|e| format!("--ca-file: {e}"))
 }
 
+const EMPTY_STDIN: &str = "standard input held no token";
+
+/// A token piped on standard input, or `None` when stdin is a terminal or empty (a script
+/// running `verify` with nothing piped means the stored token).
+fn piped_token() -> Result<Option<crate::token::Token>, String> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        return Ok(None);
+    }
+    match token_from_stdin() {
+        Ok(t) => Ok(Some(t)),
+        Err(e) if e == EMPTY_STDIN => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 fn parse_host(host: &str) -> Result<Instance, String> {
-    Instance::parse(host)
-        .map_err(|e| format!("--host {host}: {}", crate::strings::wizard::host_error(&e)))
+    let (instance, dropped) = Instance::parse_noted(host)
+        .map_err(|e| format!("--host {host}: {}", crate::strings::wizard::host_error(&e)))?;
+    if let Some(dropped) = dropped {
+        eprintln!(
+            "gitlab-token: note: {}",
+            crate::strings::instance::page_url_note(&instance, &dropped)
+        );
+    }
+    Ok(instance)
 }
 
 fn load_profile(id: Option<&str>, file: Option<&PathBuf>) -> Result<Option<Profile>, ProfileError> {

@@ -164,54 +164,234 @@ async fn verify_one(
 }
 
 fn print_table(rows: &[Row], colour: bool) {
-    if rows.is_empty() {
-        println!("{}", text::NONE);
-        return;
+    print!("{}", render(rows, terminal_width(), colour));
+}
+
+/// The width to lay `status` out for: `COLUMNS` when set, else the terminal's, else 80.
+fn terminal_width() -> usize {
+    use std::io::IsTerminal;
+    if let Some(cols) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|c| *c > 0)
+    {
+        return cols;
     }
-    println!("{}", paint(&text::header(), Tone::Title, colour));
-    for r in rows {
-        let t = r.entry;
-        let (expiry, tone) = match r.days_left {
-            Some(d) if d < 0 => (
-                text::expired(t.expires_at.as_deref().unwrap_or("")),
-                Tone::Fail,
-            ),
-            Some(d) if d <= EXPIRY_WARNING_DAYS => (text::days_left(d), Tone::Warn),
-            Some(d) => (text::days_left(d), Tone::Ok),
-            None => (text::NEVER.to_owned(), Tone::Warn),
-        };
-        let who = if t.bot {
-            format!("{} (service account)", t.username)
-        } else {
-            t.username.clone()
-        };
-        println!(
-            "{}",
-            text::row(
-                &t.host,
-                &t.name,
-                &who,
-                &t.token_name,
-                &t.scopes.join(","),
-                &paint(&expiry, tone, colour),
-                &t.verified_at,
-                t.store
-            )
-        );
-        if t.store == StoreKind::File {
-            println!(
-                "    {}",
-                paint(text::FILE_STORE_WARNING, Tone::Warn, colour)
-            );
+    if std::io::stdout().is_terminal()
+        && let Ok((cols, _)) = crossterm::terminal::size()
+        && cols > 0
+    {
+        return usize::from(cols);
+    }
+    DEFAULT_WIDTH
+}
+
+const DEFAULT_WIDTH: usize = 80;
+/// Spaces between table columns: they never run together.
+const GAP: usize = 2;
+
+fn width(s: &str) -> usize {
+    ratatui::text::Span::raw(s).width()
+}
+
+/// One stored token's fields as shown, and how its expiry is coloured.
+struct Shown {
+    cells: [String; 8],
+    tone: Tone,
+    notes: Vec<(String, Tone)>,
+}
+
+fn shown(r: &Row) -> Shown {
+    let t = r.entry;
+    let date = t.expires_at.as_deref().unwrap_or("");
+    let (expiry, tone) = match r.days_left {
+        Some(d) if d < 0 => (text::expired(date), Tone::Fail),
+        Some(d) if d <= EXPIRY_WARNING_DAYS => (text::expires_on(date, d), Tone::Warn),
+        Some(d) => (text::expires_on(date, d), Tone::Ok),
+        None => (text::NEVER.to_owned(), Tone::Warn),
+    };
+    let who = if t.bot {
+        text::service_account_user(&t.username)
+    } else {
+        t.username.clone()
+    };
+    let mut notes = Vec::new();
+    if t.store == StoreKind::File {
+        notes.push((text::FILE_STORE_WARNING.to_owned(), Tone::Warn));
+    }
+    match r.verified_ok {
+        Some(true) => notes.push((text::VERIFIED_NOW.to_owned(), Tone::Ok)),
+        Some(false) => notes.extend(r.problems.iter().map(|p| (p.clone(), Tone::Fail))),
+        None => {}
+    }
+    Shown {
+        cells: [
+            t.host.clone(),
+            t.name.clone(),
+            who,
+            t.token_name.clone(),
+            t.scopes.join(", "),
+            expiry,
+            text::verified_at(&t.verified_at),
+            t.store.short_name().to_owned(),
+        ],
+        tone,
+        notes,
+    }
+}
+
+/// `status` laid out for `cols` columns: a table with columns sized to their content (two
+/// spaces apart) when it fits, else a block per token (as `gh auth status`), never cut.
+fn render(rows: &[Row], cols: usize, colour: bool) -> String {
+    use std::fmt::Write;
+    if rows.is_empty() {
+        return format!("{}\n", text::NONE);
+    }
+    let shown: Vec<Shown> = rows.iter().map(shown).collect();
+    let mut widths = text::HEADINGS.map(width);
+    for s in &shown {
+        for (w, cell) in widths.iter_mut().zip(&s.cells) {
+            *w = (*w).max(width(cell));
         }
-        match r.verified_ok {
-            Some(true) => println!("    {}", paint(text::VERIFIED_NOW, Tone::Ok, colour)),
-            Some(false) => {
-                for p in &r.problems {
-                    println!("    {}", paint(p, Tone::Fail, colour));
-                }
+    }
+    let table_width = widths.iter().sum::<usize>() + GAP * (widths.len() - 1);
+    let mut out = String::new();
+    if table_width <= cols {
+        let line = |cells: &[&str]| -> Vec<String> {
+            let last = cells.len() - 1;
+            cells
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let pad = if i == last {
+                        0
+                    } else {
+                        widths[i] - width(c) + GAP
+                    };
+                    format!("{c}{}", " ".repeat(pad))
+                })
+                .collect()
+        };
+        let header = line(&text::HEADINGS).concat();
+        let _ = writeln!(out, "{}", paint(header.trim_end(), Tone::Title, colour));
+        for s in &shown {
+            let cells: Vec<&str> = s.cells.iter().map(String::as_str).collect();
+            let mut parts = line(&cells);
+            parts[5] = paint(&parts[5], s.tone, colour);
+            let _ = writeln!(out, "{}", parts.concat().trim_end());
+            for (note, tone) in &s.notes {
+                let _ = writeln!(out, "    {}", paint(note, *tone, colour));
             }
-            None => {}
         }
+        return out;
+    }
+    for (i, s) in shown.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let [host, name, rest @ ..] = &s.cells;
+        let _ = writeln!(
+            out,
+            "{}",
+            paint(&format!("{name}@{host}"), Tone::Title, colour)
+        );
+        let label_width = text::BLOCK_LABELS
+            .iter()
+            .map(|l| width(l))
+            .max()
+            .unwrap_or(0);
+        for (j, (label, value)) in text::BLOCK_LABELS.iter().zip(rest).enumerate() {
+            let value = if j == 3 {
+                paint(value, s.tone, colour)
+            } else {
+                value.clone()
+            };
+            let pad = " ".repeat(label_width - width(label) + 1);
+            let _ = writeln!(out, "  {label}:{pad}{value}");
+        }
+        for (note, tone) in &s.notes {
+            let _ = writeln!(out, "  {}", paint(note, *tone, colour));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(name: &str, host: &str, scopes: &[&str]) -> StoredToken {
+        StoredToken {
+            account: format!("{name}@{host}"),
+            host: host.into(),
+            url: format!("https://{host}"),
+            name: name.into(),
+            profile: "repo-scanner".into(),
+            store: StoreKind::SecretService,
+            username: "scanner-bot".into(),
+            user_id: 7,
+            bot: true,
+            token_id: 41,
+            token_name: format!("{name} (gitlab-token)"),
+            scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+            expires_at: Some("2027-02-21".into()),
+            verified_at: "2026-11-23T09:00:00Z".into(),
+            ca_file: None,
+            target: None,
+        }
+    }
+
+    fn row(e: &StoredToken, days: i64) -> Row<'_> {
+        Row {
+            entry: e,
+            days_left: Some(days),
+            verified_ok: None,
+            problems: vec![],
+        }
+    }
+
+    #[test]
+    fn columns_never_run_together_and_fit_or_turn_into_blocks() {
+        let a = entry(
+            "repo-scanner",
+            "gitlab.example.com:8443/gitlab",
+            &["read_api", "read_repository"],
+        );
+        let b = entry(
+            "mr-reviewer",
+            "gitlab.com",
+            &["api", "read_api", "read_user"],
+        );
+        let rows = [row(&a, 90), row(&b, 5)];
+        let wide = render(&rows, 200, false);
+        let lines: Vec<&str> = wide.lines().collect();
+        assert!(lines[0].starts_with("HOST"), "{wide}");
+        assert_eq!(lines.len(), 3, "{wide}");
+        assert!(lines.iter().all(|l| width(l) <= 200), "{wide}");
+        // Every column starts at the same place on every line, two spaces after the widest cell.
+        let col = |l: &str, needle: &str| l.find(needle).unwrap();
+        assert_eq!(col(lines[0], "NAME"), col(lines[1], "repo-scanner"));
+        assert_eq!(col(lines[0], "NAME"), col(lines[2], "mr-reviewer"));
+        assert_eq!(
+            col(lines[0], "NAME"),
+            "gitlab.example.com:8443/gitlab".len() + GAP
+        );
+        assert!(lines[2].contains("5 days left"), "{wide}");
+
+        let narrow = render(&rows, 80, false);
+        assert!(narrow.lines().all(|l| width(l) <= 80), "{narrow}");
+        assert!(
+            narrow.contains("repo-scanner@gitlab.example.com:8443/gitlab\n"),
+            "{narrow}"
+        );
+        assert!(
+            narrow.contains("  scopes:   read_api, read_repository\n"),
+            "{narrow}"
+        );
+        assert!(
+            narrow.contains("  expires:  2027-02-21 (5 days left)"),
+            "{narrow}"
+        );
+        assert!(!narrow.contains("HOST"), "{narrow}");
     }
 }

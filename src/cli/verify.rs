@@ -1,15 +1,15 @@
 //! `gitlab-token verify`: the wizard's live checks, for scripts, with JSON and exit codes.
 
-use std::io::IsTerminal;
 use std::time::Duration;
 
 use serde::Serialize;
 
-use super::{VerifyArgs, exit, load_profile, parse_host, token_from_stdin};
+use super::stored;
+use super::{VerifyArgs, exit, load_profile, parse_host, piped_token};
 use crate::problem::Problem;
-use crate::strings::vault as vault_text;
+use crate::strings::{status as text, vault as vault_text};
 use crate::validation::{Requirements, Status, Validation};
-use crate::vault::{self, Keychain, Metadata, StoreKind, StoredToken, metadata};
+use crate::vault::{self, Keychain, StoreKind, StoredToken};
 
 #[derive(Serialize)]
 struct Report<'a> {
@@ -40,10 +40,6 @@ struct TokenJson<'a> {
 }
 
 pub async fn run(args: VerifyArgs) -> u8 {
-    let instance = match parse_host(&args.host) {
-        Ok(i) => i,
-        Err(e) => return usage(&e),
-    };
     let mut profile = match load_profile(args.profile.as_deref(), None) {
         Ok(p) => p,
         Err(e) => return usage(&e.to_string()),
@@ -52,38 +48,60 @@ pub async fn run(args: VerifyArgs) -> u8 {
         .name
         .clone()
         .or_else(|| profile.as_ref().map(|p| p.id.clone()));
-    let (mut ca_file, mut target) = (args.ca_file.clone(), args.target.clone());
-    let token = if std::io::stdin().is_terminal() {
-        let Some(name) = name.as_deref() else {
-            return usage(
-                "name the stored token with --name or --profile, or pipe a token on standard input",
-            );
-        };
-        let account = vault::account(name, &instance.key());
-        // The stored token's own facts fill in what the command line leaves out.
-        let entry = stored_entry(&account);
-        if let Some(entry) = &entry {
-            ca_file = ca_file.or_else(|| entry.ca_file.clone());
-            target = target.or_else(|| entry.target.clone());
-            profile = profile.or_else(|| crate::profile::Profile::by_id(&entry.profile).ok());
-        }
-        let store = entry.map_or_else(StoreKind::platform_default, |e| e.store);
-        let stored = match Keychain::open(store, Duration::from_secs(10)).await {
-            Ok(k) => k.get(&account).await,
-            Err(e) => Err(e),
-        };
-        match stored {
-            Ok(t) => t,
-            Err(e) => {
-                let p = vault_text::problem(&e);
-                eprintln!("gitlab-token: {}\n  fix: {}", p.message, p.fix);
-                return exit::KEYCHAIN;
-            }
-        }
-    } else {
-        match token_from_stdin() {
-            Ok(t) => t,
+    let piped = match piped_token() {
+        Ok(t) => t,
+        Err(e) => return usage(&e),
+    };
+    // The stored token the flags name: all of them may be left out when only one matches.
+    let entry = stored_entry(args.host.as_deref(), name.as_deref());
+    let instance = match (&args.host, &entry) {
+        (Some(host), _) => match parse_host(host) {
+            Ok(i) => i,
             Err(e) => return usage(&e),
+        },
+        (None, Ok(entry)) => match crate::instance::Instance::parse(&entry.url) {
+            Ok(i) => i,
+            Err(e) => return usage(&format!("{}: {e}", entry.url)),
+        },
+        (None, Err(why)) => return usage(&text::needs_host(&why.message())),
+    };
+    let (mut ca_file, mut target) = (args.ca_file.clone(), args.target.clone());
+    let token = match piped {
+        Some(t) => {
+            if args.host.is_none()
+                && let Ok(entry) = &entry
+            {
+                // A piped token checked against the stored token's instance: its CA file too.
+                ca_file = ca_file.or_else(|| entry.ca_file.clone());
+            }
+            t
+        }
+        None => {
+            let account = match (&entry, name.as_deref()) {
+                (Ok(entry), _) => entry.account.clone(),
+                (Err(_), Some(name)) => vault::account(name, &instance.key()),
+                (Err(why), None) => return usage(&text::needs_name(&why.message())),
+            };
+            // The stored token's own facts fill in what the command line leaves out.
+            let entry = entry.ok().filter(|e| e.account == account);
+            if let Some(entry) = &entry {
+                ca_file = ca_file.or_else(|| entry.ca_file.clone());
+                target = target.or_else(|| entry.target.clone());
+                profile = profile.or_else(|| crate::profile::Profile::by_id(&entry.profile).ok());
+            }
+            let store = entry.map_or_else(StoreKind::platform_default, |e| e.store);
+            let stored = match Keychain::open(store, Duration::from_secs(10)).await {
+                Ok(k) => k.get(&account).await,
+                Err(e) => Err(e),
+            };
+            match stored {
+                Ok(t) => t,
+                Err(e) => {
+                    let p = vault_text::problem(&e);
+                    eprintln!("gitlab-token: {}\n  fix: {}", p.message, p.fix);
+                    return exit::KEYCHAIN;
+                }
+            }
         }
     };
     if let Some(e) = super::ca_file_problem(ca_file.as_ref()) {
@@ -112,10 +130,10 @@ pub async fn run(args: VerifyArgs) -> u8 {
     }
 }
 
-/// The metadata of a stored token, if the file knows it.
-fn stored_entry(account: &str) -> Option<StoredToken> {
-    let path = metadata::default_path().ok()?;
-    Metadata::load(&path).ok()?.find(account).cloned()
+/// The one stored token matching `host` and `name` (either may be left out).
+fn stored_entry(host: Option<&str>, name: Option<&str>) -> Result<StoredToken, stored::Choice> {
+    let (_, meta) = stored::load()?;
+    stored::select(&meta, host, name).cloned()
 }
 
 fn usage(message: &str) -> u8 {

@@ -54,21 +54,23 @@ impl Role {
         }
     }
 
-    /// What the role allows, in the words a newcomer needs.
+    /// What the role allows, in the words a newcomer needs. Checked against the project
+    /// permissions table in GitLab's doc/user/permissions.md: leaving comments is open to Guests,
+    /// pulling private code needs Reporter, approving and merging merge requests needs Developer,
+    /// and configuring webhooks, editing project settings and adding or managing members need
+    /// Maintainer.
     pub fn allows(self) -> &'static str {
         match self {
-            Role::Guest => "see issues and, on public or internal projects, the code",
+            Role::Guest => "see issues and comment; on public or internal projects, the code",
             Role::Planner => {
                 "plan work: issues, epics and boards, but not the code of private projects"
             }
             Role::Reporter => {
-                "read the code of private projects, issues and merge requests, and comment (the minimum that reads repositories)"
+                "read the code of private projects, issues, merge requests and pipelines, and comment (the least role that reads repositories)"
             }
-            Role::Developer => {
-                "push to unprotected branches and open and merge into unprotected branches"
-            }
+            Role::Developer => "push to unprotected branches, and approve and merge merge requests",
             Role::Maintainer => {
-                "push to protected branches, approve and merge, and manage project settings, CI variables and members"
+                "configure webhooks, edit project settings and CI variables, manage members, and push to protected branches"
             }
             Role::Owner => {
                 "everything, including deleting the group or project and transferring it"
@@ -159,19 +161,45 @@ pub fn scope_info(name: &str) -> Option<&'static ScopeInfo> {
     SCOPES.iter().find(|s| s.name == name)
 }
 
-/// Whether a token holding `granted` satisfies a need for `required`: `api` covers `read_api` and,
-/// on a personal token, Git over HTTP; `write_repository` covers `read_repository`; `write_registry`
-/// covers `read_registry`.
-pub fn scope_satisfied(required: &str, granted: &[String]) -> bool {
+/// How a token meets a need for one scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Coverage {
+    /// The token holds the scope itself.
+    Present,
+    /// A wider scope the token holds grants it (the name of that scope).
+    CoveredBy(&'static str),
+}
+
+/// Which wider scopes grant `required`, per the scope table in GitLab's
+/// doc/user/profile/personal_access_tokens.md: `api` is "complete read/write access to the API"
+/// (so every read-only API scope, `read_user`'s `/user` included) and, on a personal token, Git
+/// over HTTP; `write_repository` is read-write Git over HTTP; `write_registry` is read-write
+/// (push and pull) registry access.
+fn wider_scopes(required: &str) -> &'static [&'static str] {
+    match required {
+        "read_api" | "read_user" => &["api"],
+        "read_repository" => &["write_repository", "api"],
+        "write_repository" => &["api"],
+        "read_registry" => &["write_registry"],
+        _ => &[],
+    }
+}
+
+/// Whether (and how) a token holding `granted` meets a need for `required`.
+pub fn coverage(required: &str, granted: &[String]) -> Option<Coverage> {
     let has = |s: &str| granted.iter().any(|g| g == s);
-    has(required)
-        || match required {
-            "read_api" => has("api"),
-            "read_repository" => has("write_repository") || has("api"),
-            "write_repository" => has("api"),
-            "read_registry" => has("write_registry"),
-            _ => false,
-        }
+    if has(required) {
+        return Some(Coverage::Present);
+    }
+    wider_scopes(required)
+        .iter()
+        .find(|w| has(w))
+        .map(|w| Coverage::CoveredBy(w))
+}
+
+/// Whether a token holding `granted` satisfies a need for `required` (see [`coverage`]).
+pub fn scope_satisfied(required: &str, granted: &[String]) -> bool {
+    coverage(required, granted).is_some()
 }
 
 #[cfg(test)]
@@ -193,11 +221,27 @@ mod tests {
         let granted = vec!["api".to_owned()];
         assert!(scope_satisfied("read_api", &granted));
         assert!(scope_satisfied("read_repository", &granted));
-        assert!(!scope_satisfied("read_user", &granted));
+        assert!(scope_satisfied("read_user", &granted));
+        assert_eq!(
+            coverage("read_user", &granted),
+            Some(Coverage::CoveredBy("api"))
+        );
+        assert_eq!(coverage("api", &granted), Some(Coverage::Present));
+        assert!(!scope_satisfied("read_user", &["read_api".to_owned()]));
+        assert!(!scope_satisfied("write_registry", &granted));
         assert!(scope_satisfied(
             "read_repository",
             &["write_repository".to_owned()]
         ));
         assert!(!scope_satisfied("api", &["read_api".to_owned()]));
+    }
+
+    #[test]
+    fn role_texts_give_the_documented_reason() {
+        // doc/user/permissions.md: Developer approves and merges; webhooks need Maintainer.
+        assert!(!Role::Maintainer.allows().contains("approve"));
+        assert!(Role::Maintainer.allows().contains("webhooks"));
+        assert!(Role::Developer.allows().contains("approve"));
+        assert!(Role::Reporter.allows().contains("comment"));
     }
 }

@@ -21,8 +21,7 @@ use super::{
     now_rfc3339, record_new_token,
 };
 use crate::gitlab::types::{TokenInfo, parse_date};
-use crate::gitlab::{ApiError, Client, links};
-use crate::instance::Instance;
+use crate::gitlab::{ApiError, Client};
 use crate::strings::{rotation as text, validation::api_problem, vault as vault_text};
 use crate::token::Token;
 use crate::vault::{Keychain, StoredToken, VaultError};
@@ -119,9 +118,10 @@ pub(crate) fn guided(
     problem: super::Problem,
 ) -> Report {
     report.path = PathKind::Guided;
-    report.link = Instance::parse(&entry.url).ok().map(|i| {
-        links::new_personal_token(&i, &entry.token_name, &text::description(old_id), scopes)
-    });
+    report.link = super::guided::replacement_link(entry, scopes, old_id);
+    if let Some(steps) = super::guided::replacement_steps(entry, scopes) {
+        report = report.note(steps);
+    }
     report.fail(Failure::Failed, problem)
 }
 

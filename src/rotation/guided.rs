@@ -13,6 +13,43 @@ use crate::token::Token;
 use crate::validation::Requirements;
 use crate::vault::{Keychain, Metadata, StoredToken};
 
+/// The token name prefilled (or to type) for `entry`'s replacement: the old token's own name, so
+/// the new one reads the same in GitLab's list; the wizard's default when none was recorded.
+pub fn replacement_name(entry: &StoredToken) -> String {
+    if entry.token_name.trim().is_empty() {
+        format!("{} (gitlab-token)", entry.name)
+    } else {
+        entry.token_name.clone()
+    }
+}
+
+/// Where `entry`'s replacement is made, for the command line and the wizard's `r` alike: a
+/// service account's token on the service accounts page (the personal token page would make a
+/// token for the person signed in: doc/user/profile/service_accounts.md), anyone else's on the
+/// personal token page prefilled with the same name and `scopes`
+/// (doc/user/profile/personal_access_tokens.md). `None` for a service account on GitLab.com
+/// with no group recorded.
+pub fn replacement_link(entry: &StoredToken, scopes: &[String], old_id: u64) -> Option<String> {
+    let instance = Instance::parse(&entry.url).ok()?;
+    if entry.bot {
+        crate::gitlab::links::service_accounts(&instance, entry.target.as_deref().unwrap_or(""))
+    } else {
+        Some(crate::gitlab::links::new_personal_token(
+            &instance,
+            &replacement_name(entry),
+            &text::description(old_id),
+            scopes,
+        ))
+    }
+}
+
+/// What the person does on the service accounts page (nothing there can be prefilled).
+pub fn replacement_steps(entry: &StoredToken, scopes: &[String]) -> Option<String> {
+    entry.bot.then(|| {
+        text::service_account_replacement(&entry.username, &replacement_name(entry), scopes)
+    })
+}
+
 /// What the stored token's profile needs (a custom or unknown profile: only the old scopes,
 /// which are checked separately).
 fn requirements(entry: &StoredToken) -> Requirements {

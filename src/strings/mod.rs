@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod net;
+pub mod instance;
 pub mod probe;
 pub mod rotation;
 pub mod safety;

@@ -337,7 +337,7 @@ pub fn login_page(instance: &Instance, path: &str) -> Problem {
         ProblemKind::LoginPage,
         format!(
             "{}{path} shows a sign-in page instead of GitLab's API.",
-            instance.base_url()
+            instance.origin()
         ),
         "An SSO or proxy login sits in front of GitLab. Ask the admin to let /api/v4 through, or use the address that bypasses it.",
     )
@@ -353,7 +353,8 @@ pub fn not_gitlab(instance: &Instance, answer: &Answer, path: &str) -> Problem {
         ProblemKind::NotGitlab,
         format!(
             "{}{path} answered {} ({}) and not like GitLab's API.",
-            instance.base_url(),
+            // `path` already holds the relative URL root: the origin, so it is said once.
+            instance.origin(),
             answer.status,
             if answer.content_type.is_empty() {
                 "no content type"

@@ -41,6 +41,17 @@ pub fn guided_fix(account: &str, host: &str, name: &str) -> String {
     )
 }
 
+/// A service account's replacement is made on its page, where nothing can be prefilled.
+pub fn service_account_replacement(username: &str, name: &str, scopes: &[String]) -> String {
+    format!(
+        // doc/user/profile/service_accounts.md: ⋮ > Manage access tokens > Add new token.
+        "@{username} is a service account: as a top-level group Owner (or an admin), open the \
+         service accounts page below, choose @{username}'s ⋮ > Manage access tokens > Add new \
+         token, and name it \"{name}\" with the scopes {}.",
+        scopes.join(", ")
+    )
+}
+
 pub fn description(old_id: u64) -> String {
     format!("Replaces token id {old_id} (rotated with gitlab-token)")
 }

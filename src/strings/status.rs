@@ -1,36 +1,31 @@
 //! What `status`, `get`, `forget` and the git credential helper say.
 
-use crate::vault::StoreKind;
-
 pub const NONE: &str = "No tokens stored. Run `gitlab-token setup` to add one.";
 pub const NEVER: &str = "never expires";
 pub const NO_SECRET: &str = "the secret could not be read from its store";
 pub const VERIFIED_NOW: &str = "verified just now";
 pub const FILE_STORE_WARNING: &str = "stored in a plain file (mode 0600) at your request: anyone with your account's file access can read it";
 
-pub fn header() -> String {
-    format!(
-        "{:<28} {:<14} {:<26} {:<22} {:<26} {:<16} {:<20} {}",
-        "HOST", "NAME", "USER", "TOKEN", "SCOPES", "EXPIRES", "VERIFIED", "STORE"
-    )
+/// The table's column headings (`status` on a wide terminal).
+pub const HEADINGS: [&str; 8] = [
+    "HOST", "NAME", "USER", "TOKEN", "SCOPES", "EXPIRES", "VERIFIED", "STORE",
+];
+
+/// The field labels of a token's block (`status` on a narrow terminal), after `NAME@HOST`.
+pub const BLOCK_LABELS: [&str; 6] = ["user", "token", "scopes", "expires", "verified", "store"];
+
+pub fn service_account_user(username: &str) -> String {
+    format!("{username} (service account)")
 }
 
-#[allow(clippy::too_many_arguments)]
-pub fn row(
-    host: &str,
-    name: &str,
-    user: &str,
-    token: &str,
-    scopes: &str,
-    expiry: &str,
-    verified: &str,
-    store: StoreKind,
-) -> String {
-    format!(
-        "{host:<28} {name:<14} {user:<26} {token:<22} {scopes:<26} {expiry:<16} {:<20} {}",
-        verified.get(..16).unwrap_or(verified).replace('T', " "),
-        store.short_name()
-    )
+/// The expiry date and the days left.
+pub fn expires_on(date: &str, days: i64) -> String {
+    format!("{date} ({})", days_left(days))
+}
+
+/// An RFC 3339 time as `YYYY-MM-DD HH:MM`.
+pub fn verified_at(at: &str) -> String {
+    at.get(..16).unwrap_or(at).replace('T', " ")
 }
 
 pub fn days_left(days: i64) -> String {
@@ -58,5 +53,30 @@ pub fn revoke_failed(account: &str, why: &str) -> String {
 pub fn git_configured(host: &str, helper: &str) -> String {
     format!(
         "git now asks gitlab-token for https://{host} only (credential.https://{host}.helper = {helper})."
+    )
+}
+
+/// `verify` without `--host`, and no single stored token to take it from.
+pub fn needs_host(why: &str) -> String {
+    format!("give --host (and pipe a token, or name a stored one): {why}")
+}
+
+/// `verify` of a stored token without a name, and no single stored token matches.
+pub fn needs_name(why: &str) -> String {
+    format!(
+        "name the stored token with --name or --profile, or pipe a token on standard input: {why}"
+    )
+}
+
+/// `add` stored a token that expires within the warning window (still a success).
+pub fn expires_soon_after_add(account: &str, host: &str, name: &str, days: i64) -> String {
+    let when = match days {
+        0 => "today".to_owned(),
+        1 => "tomorrow".to_owned(),
+        d => format!("in {d} days"),
+    };
+    format!(
+        "{account} expires {when}. Rotate it before then: gitlab-token rotate --host {host} --name {name} \
+         (or create a longer-lived token and add it again)."
     )
 }

@@ -6,6 +6,11 @@ use crate::gitlab::types::{Metadata, TokenInfo, User};
 use crate::problem::{Problem, ProblemKind};
 use crate::token::TokenKind;
 
+/// The name and description prefilled on the token page for a replacement of a dead token.
+pub const NEW_TOKEN_NAME: &str = "gitlab-token";
+pub const NEW_TOKEN_DESCRIPTION: &str = "Replaces an expired or revoked token (gitlab-token)";
+/// The wizard's verdict when every check passed but no group or project was given.
+pub const VALID_ROLE_UNCHECKED: &str = "All checks passed, but the role was not checked (no group or project given). Press Enter to save it to the keychain.";
 pub const REVOKED: &str = "Token revoked";
 pub const INACTIVE: &str = "Token inactive";
 pub const NO_EXPIRY: &str =
@@ -36,15 +41,84 @@ pub fn kind_name(kind: TokenKind) -> &'static str {
     }
 }
 
+const MAKE_PAT: &str = "Create a personal access token (or a service account's token) on the token page and paste that instead.";
+
+/// What a token of `kind` is for, and so why it cannot stand in for an access token. The kinds
+/// and prefixes: GitLab's doc/security/tokens/_index.md.
+fn kind_purpose(kind: TokenKind) -> Option<&'static str> {
+    Some(match kind {
+        TokenKind::PersonalAccess | TokenKind::Unknown => return None,
+        TokenKind::Deploy => {
+            "A deploy token only clones and pulls (or pushes) repositories and registry images; it cannot call the API."
+        }
+        TokenKind::Runner | TokenKind::RunnerRegistration => {
+            "A runner token registers or authenticates a GitLab Runner; it cannot call the API."
+        }
+        TokenKind::PipelineTrigger => {
+            "A pipeline trigger token only starts pipelines; it cannot call the rest of the API."
+        }
+        TokenKind::Feed => {
+            "A feed token only reads RSS and Atom feeds and calendars; it cannot call the API."
+        }
+        TokenKind::CiJob => {
+            "A CI/CD job token works only while its job runs, and only for a few endpoints."
+        }
+        TokenKind::OAuthSecret => {
+            "An OAuth application secret identifies an application, not a user; it cannot call the API."
+        }
+        TokenKind::OAuthAccess => {
+            "An OAuth access token expires after two hours and cannot be stored for an integration."
+        }
+        TokenKind::Scim => "A SCIM token only provisions users from an identity provider.",
+        TokenKind::IncomingMail => "An incoming mail token only creates issues by email.",
+        TokenKind::Agent => "A Kubernetes agent token only connects an agent for Kubernetes.",
+        TokenKind::Workspace => "A workspace token only serves a remote development workspace.",
+        TokenKind::FeatureFlagsClient => {
+            "A feature flags client token only reads a project's feature flags."
+        }
+    })
+}
+
+/// Whether `kind` has its own explanation (an unknown prefix may be an old personal token).
+pub fn kind_specific(kind: TokenKind) -> bool {
+    kind_purpose(kind).is_some()
+}
+
 pub fn kind_problem(kind: TokenKind) -> Problem {
+    let fix = match kind_purpose(kind) {
+        Some(purpose) => format!("{purpose} {MAKE_PAT}"),
+        None => MAKE_PAT.to_owned(),
+    };
     Problem::new(
         ProblemKind::NotPersonalAccessToken,
         format!(
             "This looks like a {}, not a personal access token.",
             kind_name(kind)
         ),
-        "Create a personal access token (or a service account's token) on the token page and paste that instead.",
+        fix,
     )
+}
+
+/// GitLab refused a token of another kind (401): the kind explains why.
+pub fn kind_refused(kind: TokenKind) -> Problem {
+    Problem::new(
+        ProblemKind::InvalidToken,
+        format!(
+            "GitLab does not accept this {} for the API (401).",
+            kind_name(kind)
+        ),
+        kind_problem(kind).fix,
+    )
+}
+
+/// The warning the paste screen shows before the check, for a token of another kind.
+pub fn kind_warning(kind: TokenKind) -> Option<String> {
+    kind_purpose(kind).map(|purpose| {
+        format!(
+            "This looks like a {}. {purpose} The check will most likely fail.",
+            kind_name(kind)
+        )
+    })
 }
 
 pub fn active_line(info: &TokenInfo) -> String {
@@ -85,6 +159,11 @@ pub fn scope_present(scope: &str) -> String {
     format!("Scope {scope}: present")
 }
 
+/// A scope the token does not hold itself but gets from a wider one (`api` covers `read_user`).
+pub fn scope_covered(scope: &str, wider: &str) -> String {
+    format!("Scope {scope}: covered by {wider}")
+}
+
 pub fn scope_missing(scope: &str) -> String {
     format!("Scope {scope}: MISSING")
 }
@@ -120,15 +199,56 @@ pub fn version_line(m: &Metadata) -> String {
 }
 
 pub fn version_line_error(e: &ApiError) -> String {
-    format!("GitLab version: not readable ({e})")
+    format!("GitLab version: not readable ({})", api_error_text(e))
+}
+
+/// An API error in a few words, without GitLab's "401 Unauthorized" repeating the status.
+fn api_error_text(e: &ApiError) -> String {
+    match e {
+        ApiError::InvalidToken(m) if m.trim().is_empty() || m.trim().starts_with("401") => {
+            "the token is not valid here (401 Unauthorized)".into()
+        }
+        other => other.to_string(),
+    }
 }
 
 pub fn token_line_error(e: &ApiError) -> String {
-    format!("Token: {e}")
+    format!("Token: {}", api_error_text(e))
 }
 
 pub fn user_line_error(e: &ApiError) -> String {
-    format!("User: {e}")
+    format!("User: {}", api_error_text(e))
+}
+
+/// The person chose a service account, but the token belongs to a human account.
+pub fn human_owner_line(user: &User) -> String {
+    format!(
+        "Owner: @{} is a person, not the service account you chose",
+        user.username
+    )
+}
+
+pub fn human_owner(user: &User) -> Problem {
+    Problem::new(
+        ProblemKind::NotServiceAccount,
+        format!(
+            "The token belongs to @{}, a personal account, but you chose a service account: the \
+             integration would act as that person and stop working when they leave.",
+            user.username
+        ),
+        // doc/user/profile/service_accounts.md: Settings > Service accounts, ⋮ > Manage access
+        // tokens > Add new token (a top-level group Owner, or an admin on self-managed).
+        "As a top-level group Owner (or an admin), open Settings > Service accounts, choose the \
+         service account's ⋮ > Manage access tokens > Add new token, then paste that token.",
+    )
+}
+
+/// No group or project was given, so membership and role were not checked.
+pub fn role_not_checked(needed: Role) -> String {
+    format!(
+        "Role: not checked (no group or project given; the integration needs {} or higher)",
+        needed.name()
+    )
 }
 
 pub fn role_line(target: &str, role: Option<Role>, needed: Role) -> String {
@@ -140,7 +260,7 @@ pub fn role_line(target: &str, role: Option<Role>, needed: Role) -> String {
 }
 
 pub fn role_line_error(target: &str, e: &ApiError) -> String {
-    format!("Role on {target}: not readable ({e})")
+    format!("Role on {target}: not readable ({})", api_error_text(e))
 }
 
 pub fn not_member_line(target: &str) -> String {
@@ -155,10 +275,18 @@ pub fn role_too_low(target: &str, role: Option<Role>, needed: Role) -> Problem {
             role.map_or("below Guest", Role::name),
             needed.name()
         ),
-        format!(
-            "An Owner of {target} can raise it on the Members page (Manage → Members) to {}.",
-            needed.name()
-        ),
+        // doc/user/permissions.md: Maintainers add and manage members too (up to their own role).
+        if needed >= Role::Owner {
+            format!(
+                "An Owner of {target} can raise it on the Members page (Manage → Members) to {}.",
+                needed.name()
+            )
+        } else {
+            format!(
+                "A Maintainer or Owner of {target} can raise it on the Members page (Manage → Members) to {}.",
+                needed.name()
+            )
+        },
     )
 }
 
@@ -181,8 +309,8 @@ pub fn api_problem(e: &ApiError) -> Problem {
             "GitLab does not recognise this token (401).".into(),
             "Check you pasted the whole token for this GitLab instance; tokens from another instance never work here.".into(),
         ),
-        ApiError::TokenExpired => ("The token has expired (401).".into(), "Create a new token, or rotate: gitlab-token rotate.".into()),
-        ApiError::TokenRevoked => ("The token has been revoked (401).".into(), "Create a new token; a revoked token cannot come back.".into()),
+        ApiError::TokenExpired => ("The token has expired (401).".into(), dead_token_fix(None)),
+        ApiError::TokenRevoked => ("The token has been revoked (401).".into(), dead_token_fix(None)),
         ApiError::InsufficientScope(scope) => (
             format!("The token's scopes do not allow this call (403 insufficient_scope{}).", if scope.is_empty() { String::new() } else { format!(", needs {scope}") }),
             "Create a new token that includes the scopes listed for this integration.".into(),
@@ -221,6 +349,17 @@ pub fn api_problem(e: &ApiError) -> Problem {
         | ApiError::RevokeUnconfirmed(_) => super::net::api_text(e),
     };
     Problem::new(kind, message, fix)
+}
+
+/// How to replace an expired or revoked token: it can no longer be rotated (rotating needs a
+/// working token), so a new one is made on the token page, prefilled when `link` is known.
+pub fn dead_token_fix(link: Option<&str>) -> String {
+    match link {
+        Some(link) => format!(
+            "It cannot be rotated or brought back: create a new token with the same scopes and store it with gitlab-token setup (or add). The token page, prefilled: {link}"
+        ),
+        None => "It cannot be rotated or brought back: create a new token with the same scopes on GitLab's Access tokens page, then store it with gitlab-token setup (or add).".into(),
+    }
 }
 
 fn tls_fix(kind: ProblemKind) -> &'static str {

@@ -87,6 +87,12 @@ pub fn profile(state: &State, frame: &mut Frame, area: Rect) {
             Span::styled("Minimum role: ", theme.accent),
             Span::raw(format!("{} ({})", p.role.name(), p.role.access_level())),
         ]));
+        if !p.role_why.is_empty() {
+            lines.push(Line::from(Span::styled(
+                format!("  why: {}", p.role_why),
+                theme.muted,
+            )));
+        }
         for need in &p.scopes {
             lines.push(Line::from(vec![
                 Span::styled(format!("{}: ", need.scope), theme.accent),
@@ -142,6 +148,14 @@ pub fn host(state: &State, frame: &mut Frame, area: Rect) {
     let mut lines = Vec::new();
     if let Some(e) = &state.host_error {
         lines.push(Line::from(Span::styled(e.as_str(), theme.fail)));
+    } else if state.host_choice == HostChoice::SelfHosted
+        && let Ok((i, Some(dropped))) =
+            crate::instance::Instance::parse_noted(state.host_input.value())
+    {
+        lines.push(Line::from(Span::styled(
+            crate::strings::instance::page_url_note(&i, &dropped),
+            theme.warn,
+        )));
     } else if state.host_choice == HostChoice::SelfHosted
         && let Ok(i) = crate::instance::Instance::parse(state.host_input.value())
         && let Some(root) = i.relative_root()

@@ -116,6 +116,9 @@ pub fn paste(state: &State, frame: &mut Frame, area: Rect) {
             crate::strings::validation::kind_line(kind),
             style,
         )));
+        if let Some(warning) = crate::strings::validation::kind_warning(kind) {
+            lines.push(Line::from(Span::styled(warning, theme.warn)));
+        }
     }
     frame.render_widget(paragraph(lines), area);
 }
@@ -142,7 +145,9 @@ pub fn validate(state: &State, frame: &mut Frame, area: Rect) {
                     Span::raw(p.fix.clone()),
                 ]));
             }
-            let verdict = if v.ok() {
+            let verdict = if v.ok() && state.target().is_none() {
+                (crate::strings::validation::VALID_ROLE_UNCHECKED, theme.ok)
+            } else if v.ok() {
                 (text::VALID, theme.ok)
             } else {
                 (text::INVALID, theme.fail)

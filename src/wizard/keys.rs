@@ -319,6 +319,11 @@ impl State {
     pub fn link(&self) -> Option<String> {
         let instance = self.instance.as_ref()?;
         let group = self.target().unwrap_or_default();
+        if let (Step::Generate, Some(r)) = (self.step, self.replacing.as_ref()) {
+            // The same page and name as `gitlab-token rotate` gives for this token.
+            let scopes = self.needs().scopes;
+            return crate::rotation::guided::replacement_link(&r.entry, &scopes, r.entry.token_id);
+        }
         match (self.step, self.owner) {
             (Step::Owner, Owner::ServiceAccount) => links::service_accounts(instance, &group),
             (Step::Role, _) if !group.is_empty() => Some(links::group_members(instance, &group)),

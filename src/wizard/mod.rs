@@ -407,11 +407,15 @@ impl State {
             scopes,
             role: profile.map_or(Role::Reporter, |p| p.role),
             target: self.target(),
+            service_account: self.owner == Owner::ServiceAccount,
         }
     }
 
     /// The token name suggested on GitLab's token page.
     pub fn token_name(&self) -> String {
+        if let Some(r) = &self.replacing {
+            return crate::rotation::guided::replacement_name(&r.entry);
+        }
         format!("{} (gitlab-token)", self.name)
     }
 

@@ -41,6 +41,8 @@ pub const CLEARED_ENV: &[&str] = &[
     "no_proxy",
     "SSL_CERT_FILE",
     "SSL_CERT_DIR",
+    // `status` lays itself out for COLUMNS: tests choose it explicitly.
+    "COLUMNS",
 ];
 
 /// `gitlab-token ARGS` with `stdin` piped in, with HOME and the XDG directories pointing into a

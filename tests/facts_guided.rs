@@ -1,0 +1,64 @@
+//! Guided rotation sends a service account's token to the service accounts page, not the
+//! personal token page, and the wizard's `r` and `gitlab-token rotate` offer the same page and
+//! the same token name.
+
+mod drive;
+
+use drive::*;
+use gitlab_token::rotation::guided::{replacement_link, replacement_name, replacement_steps};
+use gitlab_token::wizard::{Setup, State};
+
+fn wizard_replacing(entry: gitlab_token::vault::StoredToken) -> State {
+    let setup = Setup {
+        replace: Some(entry),
+        ..setup()
+    };
+    State::new(setup).0
+}
+
+#[test]
+fn a_service_accounts_replacement_is_made_on_the_service_accounts_page() {
+    let entry = stored("2026-11-30", &["read_api", "read_repository"]);
+    assert!(entry.bot);
+    let link = replacement_link(&entry, &entry.scopes, entry.token_id).unwrap();
+    assert_eq!(
+        link,
+        "https://gitlab.example.com/admin/application_settings/service_accounts"
+    );
+    let steps = replacement_steps(&entry, &entry.scopes).unwrap();
+    assert!(steps.contains("@scanner-bot"), "{steps}");
+    assert!(
+        steps.contains("\"repo-scanner (gitlab-token)\" with the scopes read_api, read_repository"),
+        "{steps}"
+    );
+
+    let mut on_com = entry.clone();
+    on_com.url = "https://gitlab.com".into();
+    on_com.target = Some("acme/platform".into());
+    assert_eq!(
+        replacement_link(&on_com, &on_com.scopes, 41).as_deref(),
+        Some("https://gitlab.com/groups/acme/-/settings/service_accounts")
+    );
+
+    let s = wizard_replacing(entry.clone());
+    assert_eq!(s.link().as_deref(), Some(link.as_str()));
+    assert_eq!(s.token_name(), replacement_name(&entry));
+}
+
+#[test]
+fn a_persons_replacement_is_prefilled_alike_in_the_cli_and_the_wizard() {
+    let mut entry = stored("2026-11-30", &["read_api", "read_repository"]);
+    entry.bot = false;
+    entry.token_name = "scanner for CI".into();
+    let s = wizard_replacing(entry.clone());
+    let cli = replacement_link(&entry, &s.needs().scopes, entry.token_id).unwrap();
+    assert!(
+        cli.starts_with(
+            "https://gitlab.example.com/-/user_settings/personal_access_tokens?name=scanner+for+CI&"
+        ),
+        "{cli}"
+    );
+    assert_eq!(s.link().as_deref(), Some(cli.as_str()));
+    assert_eq!(s.token_name(), "scanner for CI");
+    assert!(replacement_steps(&entry, &entry.scopes).is_none());
+}
