@@ -28,6 +28,9 @@ pub async fn run(args: AddArgs) -> u8 {
     else {
         return usage("name the token with --name or --profile");
     };
+    if let Err(e) = vault::names::check_name(&name) {
+        return usage(&format!("--name {name:?}: {e}; {}", vault_text::NAME_RULES));
+    }
     let token = match token_from_stdin() {
         Ok(t) => t,
         Err(e) => return usage(&format!("{e}; or use `gitlab-token setup`")),
