@@ -107,3 +107,15 @@ pub fn reconcile_failed(account: &str, why: &str) -> String {
         "an interrupted save or forget of {account} could not be finished yet ({why}); the next command tries again"
     )
 }
+
+/// git-credential: a request or an answer that could forge attributes.
+pub const CREDENTIAL_REQUEST_REFUSED: &str =
+    "git's request holds a carriage return or a NUL (or is larger than 64 KiB); not answered";
+pub const CREDENTIAL_ANSWER_REFUSED: &str = "the stored username or token holds a newline, a carriage return or a NUL, which git's protocol cannot carry safely; not answered (check the token with `gitlab-token status --verify`)";
+
+/// setup-git for an instance under a relative root.
+pub fn git_use_http_path(origin: &str, key: &str) -> String {
+    format!(
+        "credential.https://{origin}.useHttpPath = true: git now sends the repository's path, and the token is given only for paths under https://{key}/."
+    )
+}
