@@ -13,6 +13,7 @@ pub mod home;
 pub mod rotating;
 pub mod servers;
 pub mod stores;
+pub mod vault;
 
 pub use bin::{Output, run_bin};
 pub use certs::{Leaf, Pki};
