@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod files;
+pub mod git_protocol;
 pub mod gitlab;
 pub mod instance;
 pub mod probe;

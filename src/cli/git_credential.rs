@@ -1,23 +1,22 @@
 //! git's credential-helper protocol (`gitlab-token git-credential get|store|erase`) for stored
 //! hosts only, and `setup-git`, which points git at it for one host.
 //!
-//! The protocol is `key=value` lines: a value holding a newline, a carriage return or a NUL could
-//! forge another attribute, so such a request is not answered, and an answer that would hold one
-//! is not given. A token stored under a relative root (`host/gitlab`) is handed out only for a
+//! The protocol itself (`git_protocol`) refuses a request or an answer that could forge an
+//! attribute. A token stored under a relative root (`host/gitlab`) is handed out only for a
 //! path under that root, so `setup-git` turns on `credential.useHttpPath` for that host.
 
-use std::collections::HashMap;
-use std::io::{BufRead, Write};
+use std::io::Write;
 
 use super::stored::{self, secret};
 use super::{GitCredentialArgs, SetupGitArgs, exit};
+use crate::git_protocol;
 use crate::strings::status as text;
 use crate::strings::vault as text_vault;
 use crate::vault::StoredToken;
 
 /// Answers git. For a host with no stored token, says nothing, so the next helper answers.
 pub async fn run(args: GitCredentialArgs) -> u8 {
-    let Some(request) = read_request(std::io::stdin().lock()) else {
+    let Some(request) = git_protocol::read_request(std::io::stdin().lock()) else {
         eprintln!(
             "gitlab-token git-credential: {}",
             text_vault::CREDENTIAL_REQUEST_REFUSED
@@ -44,15 +43,15 @@ pub async fn run(args: GitCredentialArgs) -> u8 {
     let Ok(token) = secret(entry).await else {
         return exit::OK;
     };
-    if !safe_value(&entry.username) || !safe_value(token.expose()) {
+    let Some(answer) = git_protocol::answer(&entry.username, token.expose()) else {
         eprintln!(
             "gitlab-token git-credential: {}",
             text_vault::CREDENTIAL_ANSWER_REFUSED
         );
         return exit::OK;
-    }
+    };
+    let answer = zeroize::Zeroizing::new(answer);
     let mut out = std::io::stdout().lock();
-    let answer = format!("username={}\npassword={}\n", entry.username, token.expose());
     if out
         .write_all(answer.as_bytes())
         .and_then(|_| out.flush())
@@ -61,43 +60,6 @@ pub async fn run(args: GitCredentialArgs) -> u8 {
         return exit::CHECK_FAILED;
     }
     exit::OK
-}
-
-/// The most git's request may hold (git's own lines are far shorter).
-const MAX_REQUEST_BYTES: u64 = 64 * 1024;
-
-/// Whether `value` can be written as one attribute of the protocol.
-fn safe_value(value: &str) -> bool {
-    !value.contains(['\n', '\r', '\0'])
-}
-
-/// `key=value` lines (ended by LF only) until a blank line or the end; `None` when a line holds a
-/// carriage return or a NUL, is not UTF-8, or the request is larger than 64 KiB.
-pub fn read_request(input: impl BufRead) -> Option<HashMap<String, String>> {
-    let mut input = input.take(MAX_REQUEST_BYTES + 1);
-    let mut request = HashMap::new();
-    let mut total = 0u64;
-    loop {
-        let mut line = Vec::new();
-        let n = input.read_until(b'\n', &mut line).ok()?;
-        total += n as u64;
-        if total > MAX_REQUEST_BYTES {
-            return None;
-        }
-        if line.last() == Some(&b'\n') {
-            line.pop();
-        }
-        if line.is_empty() {
-            return Some(request);
-        }
-        let line = String::from_utf8(line).ok()?;
-        if !safe_value(&line) {
-            return None;
-        }
-        if let Some((k, v)) = line.split_once('=') {
-            request.insert(k.to_owned(), v.to_owned());
-        }
-    }
 }
 
 /// The stored token for git's `host` (`host[:port]`) and `path`: a token whose key is the host, or
@@ -201,32 +163,6 @@ fn fail(message: &str, code: u8) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn reads_gits_request() {
-        let r = read_request("protocol=https\nhost=gitlab.example.com\n\nignored=1\n".as_bytes())
-            .expect("a valid request");
-        assert_eq!(
-            r.get("host").map(String::as_str),
-            Some("gitlab.example.com")
-        );
-        assert!(!r.contains_key("ignored"));
-    }
-
-    #[test]
-    fn a_carriage_return_or_nul_refuses_the_whole_request() {
-        for bad in [
-            "protocol=https\nhost=h\rpassword=x\n\n",
-            "protocol=https\r\nhost=h\n\n",
-            "protocol=https\nhost=h\0\n\n",
-        ] {
-            assert_eq!(read_request(bad.as_bytes()), None, "{bad:?}");
-        }
-        let huge = format!("host={}\n\n", "x".repeat(70 * 1024));
-        assert_eq!(read_request(huge.as_bytes()), None);
-        assert!(!safe_value("bot\npassword=evil"));
-        assert!(safe_value("scanner-bot"));
-    }
 
     #[test]
     fn a_relative_root_needs_the_path() {

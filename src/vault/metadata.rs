@@ -144,22 +144,23 @@ impl Metadata {
     /// Reads the file; a missing file is an empty list.
     pub fn load(path: &Path) -> Result<Metadata, MetadataError> {
         match crate::files::read_regular_text(path, crate::files::MAX_FILE_BYTES) {
-            Ok(text) => {
-                let parse_err = |message: String| MetadataError::Parse {
-                    path: path.to_owned(),
-                    message,
-                };
-                let metadata: Metadata =
-                    toml::from_str(&text).map_err(|e| parse_err(e.to_string()))?;
-                metadata.check().map_err(parse_err)?;
-                Ok(metadata)
-            }
+            Ok(text) => Metadata::from_toml(&text).map_err(|message| MetadataError::Parse {
+                path: path.to_owned(),
+                message,
+            }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Metadata::default()),
             Err(source) => Err(MetadataError::Read {
                 path: path.to_owned(),
                 source,
             }),
         }
+    }
+
+    /// Parses the file's text, and checks every name and account in it.
+    pub fn from_toml(text: &str) -> Result<Metadata, String> {
+        let metadata: Metadata = toml::from_str(text).map_err(|e| e.to_string())?;
+        metadata.check()?;
+        Ok(metadata)
     }
 
     /// Every entry's name follows the name rules and its account is `NAME@HOST`, so a name read
