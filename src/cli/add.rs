@@ -39,6 +39,11 @@ pub async fn run(args: AddArgs) -> u8 {
         Ok(p) => p,
         Err(e) => return usage(&e.to_string()),
     };
+    // tokens.toml must be usable before anything is checked or stored.
+    if let Err(e) = vault::Metadata::load(&metadata_path) {
+        eprintln!("gitlab-token add: {e}\n  nothing was stored");
+        return exit::CHECK_FAILED;
+    }
     let needs = Requirements::for_profile(profile.as_ref(), args.target.clone());
     let timeout = Duration::from_secs(args.timeout.max(1));
     let v =

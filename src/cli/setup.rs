@@ -70,6 +70,18 @@ pub async fn run(p: Preselect) -> u8 {
             }
         },
     };
+    // The name (flag or profile id) is checked before the wizard starts, not at its save step.
+    let name = p
+        .name
+        .clone()
+        .or_else(|| profile.as_ref().map(|p| p.id.clone()));
+    if let Some(Err(e)) = name.as_deref().map(crate::vault::names::check_name) {
+        eprintln!(
+            "gitlab-token: --name: {e}; {}",
+            crate::strings::vault::NAME_RULES
+        );
+        return exit::USAGE;
+    }
     let setup = Setup {
         today: OffsetDateTime::now_utc().date(),
         profiles,
