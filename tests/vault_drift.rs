@@ -87,3 +87,26 @@ fn forget_when_tokens_toml_cannot_be_written_removes_nothing() {
     assert_eq!(out.code, Some(0), "{out:?}");
     assert_consistent(&home, &gitlab, &[acc], "after forget");
 }
+
+#[test]
+fn a_token_moved_to_another_store_leaves_no_orphan_behind() {
+    require_secret_service();
+    let pki = Pki::new();
+    let gitlab = FakeGitLab::start(&pki.valid());
+    let home = Home::new();
+    home.allow_secrets_in(&home.secrets_toml());
+    let name = unique_name("move");
+    let acc = account(&name, &gitlab);
+    let first = accounts::new_token(&home, &gitlab, "in the keyring");
+    add_ok(&home, &gitlab, &pki, &name, &first, None);
+    let second = accounts::new_token(&home, &gitlab, "in the file");
+    add_ok(&home, &gitlab, &pki, &name, &second, Some("file"));
+    // The Secret Service's copy of the replaced token is gone: no orphan outside tokens.toml.
+    assert_eq!(secret_tool_lookup(&acc), None);
+    let meta = home.metadata();
+    assert!(meta.pending.is_empty(), "{meta:?}");
+    assert_eq!(meta.tokens.len(), 1, "{meta:?}");
+    assert_eq!(meta.tokens[0].store.short_name(), "file");
+    let out = home.run(&["get", "--name", &name], "");
+    assert_eq!(out.stdout.trim(), second, "{out:?}");
+}

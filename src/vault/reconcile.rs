@@ -77,7 +77,7 @@ async fn resolve(path: &Path, timeout: Duration, p: &Pending) -> Result<String, 
             Ok(()) | Err(VaultError::NotFound(_)) => {}
             Err(e) => return Err(e.to_string()),
         }
-        finish_forget(path, account).await?;
+        finish_forget(path, account, p.entry.store).await?;
         return Ok(text::forget_finished(account));
     }
     let scratch = previous_account(account);

@@ -149,9 +149,25 @@ pub async fn save(
         Err(e) => return Err(undo(&keychain, &path, &account, Some(previous), e).await),
     }
 
-    // 4. Record the entry and mark the announcement done, in one atomic write.
+    // 4. Record the entry and mark the announcement done, in one atomic write. An entry it
+    // replaces in ANOTHER store is announced as forgotten there in the same write, so its old
+    // secret is removed (now, or by the next start) instead of staying behind as an orphan.
     let recorded = entry.clone();
     let written = update(&path, move |m| {
+        let moved: Vec<StoredToken> = m
+            .tokens
+            .iter()
+            .filter(|t| t.account == recorded.account && t.store != recorded.store)
+            .cloned()
+            .collect();
+        for old in moved {
+            m.pending.push(Pending {
+                op: PendingOp::Forget,
+                step: PendingStep::Writing,
+                started_at: super::now_rfc3339(),
+                entry: old,
+            });
+        }
         m.tokens.retain(|t| t.account != recorded.account);
         for p in m.pending.iter_mut() {
             if p.op == PendingOp::Save && p.entry.account == recorded.account {
@@ -178,11 +194,38 @@ pub async fn save(
     if keychain.delete(&previous_account(&account)).await.is_ok() {
         let _ = unannounce(&path, &account, PendingOp::Save).await;
     }
+    forget_in_other_stores(&path, &account, keychain.kind(), timeout).await;
     Ok(Saved {
         account,
         store: keychain.kind().name().to_owned(),
         metadata_path: path,
     })
+}
+
+/// Removes the old secret of an entry that moved to `store` (announced in step 4); best effort,
+/// the next start finishes what is left.
+async fn forget_in_other_stores(path: &Path, account: &str, store: StoreKind, timeout: Duration) {
+    let path_owned = path.to_owned();
+    let Ok(Ok(meta)) = tokio::task::spawn_blocking(move || Metadata::load(&path_owned)).await
+    else {
+        return;
+    };
+    let moved = meta
+        .pending
+        .iter()
+        .filter(|p| p.op == PendingOp::Forget && p.entry.account == account)
+        .filter(|p| p.entry.store != store);
+    for p in moved {
+        let Ok(old) = Keychain::open_for(&p.entry, timeout).await else {
+            continue;
+        };
+        if matches!(
+            old.delete(account).await,
+            Ok(()) | Err(VaultError::NotFound(_))
+        ) {
+            let _ = finish_forget(path, account, p.entry.store).await;
+        }
+    }
 }
 
 /// Puts the previous value back (`Some(None)`: there was none), drops the scratch entry and the
@@ -268,18 +311,25 @@ pub async fn forget(
         }
     }
     abort_point("forget-keychain-deleted");
-    finish_forget(metadata_path, &entry.account)
+    finish_forget(metadata_path, &entry.account, entry.store)
         .await
         .map_err(ForgetError::Unfinished)
 }
 
-/// Removes the entry and the announcement of its forget, in one write.
-pub(crate) async fn finish_forget(path: &Path, account: &str) -> Result<(), String> {
+/// Removes the entry in `store` and the announcement of its forget, in one write (an entry of
+/// the same account in another store, where a save just moved it, stays).
+pub(crate) async fn finish_forget(
+    path: &Path,
+    account: &str,
+    store: StoreKind,
+) -> Result<(), String> {
     let account = account.to_owned();
     update(path, move |m| {
-        m.tokens.retain(|t| t.account != account);
-        m.pending
-            .retain(|p| !(p.op == PendingOp::Forget && p.entry.account == account));
+        m.tokens
+            .retain(|t| !(t.account == account && t.store == store));
+        m.pending.retain(|p| {
+            !(p.op == PendingOp::Forget && p.entry.account == account && p.entry.store == store)
+        });
     })
     .await
 }
