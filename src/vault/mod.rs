@@ -11,9 +11,13 @@
 //!   mark the announcement done, in one atomic write; (5) delete the scratch entry; (6) drop the
 //!   announcement. A failure in 2-4 puts the previous value back. A kill before 4 is undone on
 //!   the next start (the keychain compared with the scratch entry tells whether 3 happened; a new
-//!   value found there is kept and listed, never deleted); a kill after 4 is finished.
+//!   value found there is kept and listed, never deleted); a kill after 4 is finished. When the
+//!   entry moves to another store, step 4 also announces a forget of the old store's secret,
+//!   which is carried out right after (or by the next start), so no orphan stays there.
 //! - FORGET (`save::forget`): announce, delete the secret, remove the entry and the announcement
 //!   in one write. A kill after the announcement is finished on the next start.
+//! - RECONCILE (`reconcile`) runs before every command that touches stored tokens and when the
+//!   wizard starts; it takes the writer lock without waiting (a live writer is left alone).
 //! - ROTATION's store: covered by the rotation journal (`rotation::journal`), written before
 //!   GitLab is called and resolved by `rotation::recover` on the next start.
 //! - A value that this process did not write is never deleted: the read-back check reports a
