@@ -5,6 +5,8 @@
 //! GitLab, the network and the keychain and know nothing of the UI.
 
 pub mod cli;
+pub mod files;
+pub mod git_protocol;
 pub mod gitlab;
 pub mod instance;
 pub mod probe;

@@ -88,14 +88,16 @@ impl Profile {
 
     pub fn from_file(path: &Path) -> Result<Profile, ProfileError> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| ProfileError::Read {
-            path: shown.clone(),
-            source,
-        })?;
+        let text = crate::files::read_regular_text(path, crate::files::MAX_FILE_BYTES).map_err(
+            |source| ProfileError::Read {
+                path: shown.clone(),
+                source,
+            },
+        )?;
         Self::parse(&shown, &text)
     }
 
-    fn parse(origin: &str, text: &str) -> Result<Profile, ProfileError> {
+    pub fn parse(origin: &str, text: &str) -> Result<Profile, ProfileError> {
         let profile: Profile = toml::from_str(text).map_err(|e| ProfileError::Parse {
             path: origin.to_owned(),
             message: e.to_string(),

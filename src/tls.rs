@@ -115,10 +115,13 @@ fn system_roots() -> &'static [CertificateDer<'static>] {
 }
 
 pub fn read_ca_file(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsSetupError> {
-    let bytes = std::fs::read(path).map_err(|source| TlsSetupError::ReadCaFile {
-        path: path.to_owned(),
-        source,
-    })?;
+    let bytes =
+        crate::files::read_regular(path, crate::files::MAX_FILE_BYTES).map_err(|source| {
+            TlsSetupError::ReadCaFile {
+                path: path.to_owned(),
+                source,
+            }
+        })?;
     let certs: Vec<_> = CertificateDer::pem_slice_iter(&bytes)
         .filter_map(Result::ok)
         .collect();

@@ -243,18 +243,27 @@ fn a_token_under_a_relative_root_answers_for_that_root_only() {
     );
     assert_eq!(helpers.stdout.lines().count(), 2, "{helpers:?}");
 
-    let out = git_credential(&home, "fill", &request("https", &origin));
-    assert_eq!(
-        value(&answer(&out), "password"),
-        Some(secret.as_str()),
-        "{out:?}"
+    // setup-git turned on useHttpPath for the origin (issue 9 item 10): without a path, the
+    // request could be for any repository on the host, so nothing is handed out.
+    let use_path = home.run_program(
+        "git",
+        &[
+            "config",
+            "--global",
+            "--get",
+            &format!("credential.https://{origin}.useHttpPath"),
+        ],
+        "",
     );
+    assert_eq!(use_path.stdout.trim(), "true", "{use_path:?}");
+    let out = git_credential(&home, "fill", &request("https", &origin));
+    assert!(value(&answer(&out), "password").is_none(), "{out:?}");
 
-    // With credential.useHttpPath git sends the repository path: only paths under /gitlab/ get it.
+    // git sends the repository path: only paths under /gitlab/ get it.
     let fill_path = |path: &str| {
         home.run_program(
             "git",
-            &["-c", "credential.useHttpPath=true", "credential", "fill"],
+            &["credential", "fill"],
             &format!("{}path={path}\n\n", request("https", &origin)),
         )
     };

@@ -31,6 +31,9 @@ pub async fn run(args: AddArgs) -> u8 {
     if let Some(e) = super::ca_file_problem(args.ca_file.as_ref()) {
         return usage(&e);
     }
+    if let Err(e) = vault::names::check_name(&name) {
+        return usage(&format!("--name {name:?}: {e}; {}", vault_text::NAME_RULES));
+    }
     let token = match token_from_stdin() {
         Ok(t) => t,
         Err(e) => return usage(&format!("{e}; or use `gitlab-token setup`")),
@@ -39,6 +42,11 @@ pub async fn run(args: AddArgs) -> u8 {
         Ok(p) => p,
         Err(e) => return usage(&e.to_string()),
     };
+    // tokens.toml must be usable before anything is checked or stored.
+    if let Err(e) = vault::Metadata::load(&metadata_path) {
+        eprintln!("gitlab-token add: {e}\n  nothing was stored");
+        return exit::CHECK_FAILED;
+    }
     let needs = Requirements::for_profile(profile.as_ref(), args.target.clone());
     let timeout = Duration::from_secs(args.timeout.max(1));
     let v =

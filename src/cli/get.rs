@@ -9,7 +9,8 @@ use crate::gitlab::Client;
 use crate::instance::Instance;
 use crate::strings::{status as text, vault as vault_text};
 use crate::tls::Trust;
-use crate::vault::{Keychain, Metadata, VaultError};
+use crate::vault::save::ForgetError;
+use crate::vault::{Keychain, VaultError};
 
 pub async fn get(args: GetArgs) -> u8 {
     let (_, meta) = match stored::load() {
@@ -85,12 +86,12 @@ pub async fn forget(args: ForgetArgs) -> u8 {
             }
         }
     }
-    match keychain.delete(&entry.account).await {
-        Ok(()) | Err(VaultError::NotFound(_)) => {}
-        Err(e) => return keychain_failed("forget", &e),
-    }
-    if let Err(e) = Metadata::update(&path, |m| m.tokens.retain(|t| t.account != entry.account)) {
-        return fail("forget", &e.to_string(), exit::CHECK_FAILED);
+    match crate::vault::forget(&entry, KEYCHAIN_TIMEOUT, &path).await {
+        Ok(()) => {}
+        Err(ForgetError::Keychain(e)) => return keychain_failed("forget", &e),
+        Err(ForgetError::Metadata(e) | ForgetError::Unfinished(e)) => {
+            return fail("forget", &e, exit::CHECK_FAILED);
+        }
     }
     println!("{}", text::removed(&entry.account, entry.store.name()));
     exit::OK

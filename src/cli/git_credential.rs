@@ -1,17 +1,28 @@
 //! git's credential-helper protocol (`gitlab-token git-credential get|store|erase`) for stored
 //! hosts only, and `setup-git`, which points git at it for one host.
+//!
+//! The protocol itself (`git_protocol`) refuses a request or an answer that could forge an
+//! attribute. A token stored under a relative root (`host/gitlab`) is handed out only for a
+//! path under that root, so `setup-git` turns on `credential.useHttpPath` for that host.
 
-use std::collections::HashMap;
-use std::io::{BufRead, Write};
+use std::io::Write;
 
 use super::stored::{self, secret};
 use super::{GitCredentialArgs, SetupGitArgs, exit};
+use crate::git_protocol;
 use crate::strings::status as text;
+use crate::strings::vault as text_vault;
 use crate::vault::StoredToken;
 
 /// Answers git. For a host with no stored token, says nothing, so the next helper answers.
 pub async fn run(args: GitCredentialArgs) -> u8 {
-    let request = read_request(std::io::stdin().lock());
+    let Some(request) = git_protocol::read_request(std::io::stdin().lock()) else {
+        eprintln!(
+            "gitlab-token git-credential: {}",
+            text_vault::CREDENTIAL_REQUEST_REFUSED
+        );
+        return exit::OK;
+    };
     if args.action != "get" {
         // `store` and `erase` concern git's own cache; the keychain entry is managed by gitlab-token.
         return exit::OK;
@@ -32,8 +43,15 @@ pub async fn run(args: GitCredentialArgs) -> u8 {
     let Ok(token) = secret(entry).await else {
         return exit::OK;
     };
+    let Some(answer) = git_protocol::answer(&entry.username, token.expose()) else {
+        eprintln!(
+            "gitlab-token git-credential: {}",
+            text_vault::CREDENTIAL_ANSWER_REFUSED
+        );
+        return exit::OK;
+    };
+    let answer = zeroize::Zeroizing::new(answer);
     let mut out = std::io::stdout().lock();
-    let answer = format!("username={}\npassword={}\n", entry.username, token.expose());
     if out
         .write_all(answer.as_bytes())
         .and_then(|_| out.flush())
@@ -42,16 +60,6 @@ pub async fn run(args: GitCredentialArgs) -> u8 {
         return exit::CHECK_FAILED;
     }
     exit::OK
-}
-
-/// `key=value` lines until a blank line or the end.
-fn read_request(input: impl BufRead) -> HashMap<String, String> {
-    input
-        .lines()
-        .map_while(Result::ok)
-        .take_while(|l| !l.is_empty())
-        .filter_map(|l| l.split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned())))
-        .collect()
 }
 
 /// The stored token for git's `host` (`host[:port]`) and `path`: a token whose key is the host, or
@@ -68,11 +76,10 @@ fn pick<'a>(
         let host = host.to_ascii_lowercase();
         key == host
             || key.strip_prefix(&format!("{host}/")).is_some_and(|root| {
-                // `root` itself or below it: `/gitlab` does not cover `/gitlab-other`.
-                path.is_empty()
-                    || path
-                        .strip_prefix(root)
-                        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+                // `root` itself or below it: `/gitlab` does not cover `/gitlab-other`. No path
+                // (git without `useHttpPath`) is not enough: it could be any path on the host.
+                path.strip_prefix(root)
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
             })
     };
     let candidates: Vec<&StoredToken> = tokens
@@ -119,10 +126,17 @@ pub async fn setup_git(args: SetupGitArgs) -> u8 {
         entry.name.replace('\'', r"'\''")
     );
     let key = format!("credential.https://{host}.helper");
-    let steps: [&[&str]; 2] = [
-        &["config", "--global", "--replace-all", &key, ""],
-        &["config", "--global", "--add", &key, &helper],
+    let use_path = format!("credential.https://{host}.useHttpPath");
+    let mut steps: Vec<[&str; 5]> = vec![
+        ["config", "--global", "--replace-all", &key, ""],
+        ["config", "--global", "--add", &key, &helper],
     ];
+    // Under a relative root git must send the repository's path, or the helper cannot tell
+    // whether the request is for this instance.
+    let relative_root = entry.host.contains('/');
+    if relative_root {
+        steps.push(["config", "--global", "--replace-all", &use_path, "true"]);
+    }
     for step in steps {
         match tokio::process::Command::new("git")
             .args(step)
@@ -135,6 +149,9 @@ pub async fn setup_git(args: SetupGitArgs) -> u8 {
         }
     }
     println!("{}", text::git_configured(&host, &helper));
+    if relative_root {
+        println!("{}", text_vault::git_use_http_path(&host, &entry.host));
+    }
     exit::OK
 }
 
@@ -148,12 +165,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_gits_request() {
-        let r = read_request("protocol=https\nhost=gitlab.example.com\n\nignored=1\n".as_bytes());
-        assert_eq!(
-            r.get("host").map(String::as_str),
-            Some("gitlab.example.com")
-        );
-        assert!(!r.contains_key("ignored"));
+    fn a_relative_root_needs_the_path() {
+        let mut t: StoredToken = toml::from_str(
+            r#"account = "n@h/gitlab"
+host = "h/gitlab"
+url = "https://h/gitlab"
+name = "n"
+profile = "custom"
+store = "secret-service"
+username = "u"
+user_id = 1
+token_id = 2
+token_name = "t"
+scopes = ["read_repository"]
+verified_at = "2026-01-01T00:00:00Z"
+"#,
+        )
+        .unwrap();
+        let tokens = vec![t.clone()];
+        assert!(pick(&tokens, "h", "", None).is_none());
+        assert!(pick(&tokens, "h", "other/p.git", None).is_none());
+        assert!(pick(&tokens, "h", "gitlab/g/p.git", None).is_some());
+        t.host = "h".into();
+        assert!(pick(&[t], "h", "", None).is_some());
     }
 }

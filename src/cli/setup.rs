@@ -53,10 +53,22 @@ pub async fn run(p: Preselect) -> u8 {
         timeout: Duration::from_secs(p.timeout.max(1)),
         keychain_timeout: Duration::from_secs(10),
     };
+    // So is a save or forget that was killed half way (said on the first screen too).
+    let repaired = crate::vault::reconcile(&metadata_path, ctx.keychain_timeout).await;
     let notice = crate::rotation::recover(&ctx).await.map(|r| match r.fix() {
         Some(fix) => format!("{} {fix}", r.message()),
         None => r.message(),
     });
+    let notice = match repaired.is_empty() {
+        true => notice,
+        false => Some(
+            repaired
+                .into_iter()
+                .chain(notice)
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+    };
     let replace = match p.replace.as_deref() {
         None => None,
         Some(account) => match crate::vault::Metadata::load(&metadata_path)
@@ -70,6 +82,18 @@ pub async fn run(p: Preselect) -> u8 {
             }
         },
     };
+    // The name (flag or profile id) is checked before the wizard starts, not at its save step.
+    let name = p
+        .name
+        .clone()
+        .or_else(|| profile.as_ref().map(|p| p.id.clone()));
+    if let Some(Err(e)) = name.as_deref().map(crate::vault::names::check_name) {
+        eprintln!(
+            "gitlab-token: --name: {e}; {}",
+            crate::strings::vault::NAME_RULES
+        );
+        return exit::USAGE;
+    }
     let setup = Setup {
         today: OffsetDateTime::now_utc().date(),
         profiles,

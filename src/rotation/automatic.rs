@@ -268,7 +268,7 @@ pub async fn execute_with_progress(
 
 /// Writes, reads back and deletes a scratch entry: the store takes new values.
 async fn preflight(keychain: &Keychain, host: &str) -> Result<(), VaultError> {
-    let scratch = format!(".rotation-preflight@{host}");
+    let scratch = crate::vault::account(crate::vault::names::PREFLIGHT_NAME, host);
     let probe = Token::new(format!(
         "preflight-{}-{}",
         std::process::id(),

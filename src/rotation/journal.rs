@@ -71,7 +71,7 @@ fn dir_of(metadata_path: &Path) -> &Path {
 impl Journal {
     /// The journal, if there is one.
     pub fn load(path: &Path) -> Result<Option<Journal>, JournalError> {
-        match fs::read_to_string(path) {
+        match crate::files::read_regular_text(path, crate::files::MAX_FILE_BYTES) {
             Ok(text) => toml::from_str(&text)
                 .map(Some)
                 .map_err(|e| JournalError::Parse {
@@ -147,7 +147,7 @@ impl RotationLock {
             source,
         };
         fs::create_dir_all(dir).map_err(write_err)?;
-        let file = File::create(&lock_path).map_err(write_err)?;
+        let file = crate::files::open_lock_file(&lock_path).map_err(write_err)?;
         match file.try_lock() {
             Ok(()) => Ok(Some(RotationLock {
                 _file: file,

@@ -45,6 +45,10 @@ pub fn problem(e: &VaultError) -> Problem {
             "The keychain returned a different value than was written.".into(),
             "Another program may manage this entry; retry, and check the keychain for duplicate entries.",
         ),
+        VaultError::InvalidName(why) => (
+            format!("The token's name is not valid: {why}."),
+            "Choose a name of 1 to 64 ASCII letters, digits, `.`, `_` or `-`, starting with a letter or a digit (e.g. `--name repo-scanner`).",
+        ),
         VaultError::Unsupported(name) => (
             format!("{name} is not available on this platform."),
             "Use the platform's default store.",
@@ -57,12 +61,61 @@ pub fn problem(e: &VaultError) -> Problem {
     Problem::new(ProblemKind::KeychainUnavailable, message, fix)
 }
 
+/// The name rules, for a refused name.
+pub const NAME_RULES: &str =
+    "a name is 1 to 64 ASCII letters, digits, `.`, `_` or `-`, starting with a letter or a digit";
+
 pub fn metadata_failed(detail: &str) -> String {
     format!(
-        "The token is safely in the keychain, but the facts about it could not be written: {detail}. \
-         Fix the config directory's permissions and save again."
+        "The facts about the token could not be written ({detail}), so nothing was stored: the keychain is as it was. \
+         Fix the config directory (permissions, or a broken tokens.toml) and save again."
     )
 }
 
 pub const METADATA_FIX: &str =
     "Check that the config directory (gitlab-token beside tokens.toml) is writable, then retry.";
+
+/// Start-up repairs (`vault::reconcile`), one sentence each.
+pub fn temps_removed(n: usize) -> String {
+    format!("removed {n} temp file(s) left by an interrupted gitlab-token")
+}
+
+pub fn forget_finished(account: &str) -> String {
+    format!("finished forgetting {account} (an earlier `forget` was interrupted)")
+}
+
+pub fn save_finished(account: &str) -> String {
+    format!("finished saving {account} (an earlier save was interrupted after it was recorded)")
+}
+
+pub fn save_undone(account: &str) -> String {
+    format!(
+        "an earlier save of {account} was interrupted before the new token reached the keychain; \
+         the keychain and tokens.toml are as they were: save it again"
+    )
+}
+
+pub fn save_kept(account: &str) -> String {
+    format!(
+        "an earlier save of {account} was interrupted after the new token reached the keychain; \
+         it is kept and listed: check it with `gitlab-token status --verify`, or remove it with `gitlab-token forget`"
+    )
+}
+
+pub fn reconcile_failed(account: &str, why: &str) -> String {
+    format!(
+        "an interrupted save or forget of {account} could not be finished yet ({why}); the next command tries again"
+    )
+}
+
+/// git-credential: a request or an answer that could forge attributes.
+pub const CREDENTIAL_REQUEST_REFUSED: &str =
+    "git's request holds a carriage return or a NUL (or is larger than 64 KiB); not answered";
+pub const CREDENTIAL_ANSWER_REFUSED: &str = "the stored username or token holds a newline, a carriage return or a NUL, which git's protocol cannot carry safely; not answered (check the token with `gitlab-token status --verify`)";
+
+/// setup-git for an instance under a relative root.
+pub fn git_use_http_path(origin: &str, key: &str) -> String {
+    format!(
+        "credential.https://{origin}.useHttpPath = true: git now sends the repository's path, and the token is given only for paths under https://{key}/."
+    )
+}

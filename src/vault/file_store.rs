@@ -2,7 +2,7 @@
 //! `account = "token"` with mode 0600, written atomically under a lock. `status` warns about it.
 
 use std::collections::BTreeMap;
-use std::fs::{self, File};
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
@@ -20,7 +20,7 @@ fn io(e: std::io::Error) -> VaultError {
 }
 
 fn read(path: &Path) -> Result<BTreeMap<String, String>, VaultError> {
-    let text = match fs::read_to_string(path) {
+    let text = match crate::files::read_regular_text(path, crate::files::MAX_FILE_BYTES) {
         Ok(text) => Zeroizing::new(text),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
         Err(e) => return Err(io(e)),
@@ -45,7 +45,7 @@ fn update(
 ) -> Result<(), VaultError> {
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir).map_err(io)?;
-    let lock = File::create(dir.join("secrets.lock")).map_err(io)?;
+    let lock = crate::files::open_lock_file(&dir.join("secrets.lock")).map_err(io)?;
     super::lock_briefly(&lock).map_err(io)?;
     let mut all = read(path)?;
     change(&mut all)?;

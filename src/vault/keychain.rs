@@ -81,6 +81,8 @@ pub enum VaultError {
     Mismatch,
     #[error("the token was written but cannot be read back or removed: {0}")]
     Unreadable(String),
+    #[error("the token's name is not valid: {0}")]
+    InvalidName(String),
     #[error("{0} is not available on this platform")]
     Unsupported(&'static str),
     #[error("keychain error: {0}")]
@@ -193,27 +195,37 @@ impl Keychain {
         self.set(account, token).await?;
         match self.get(account).await {
             Ok(read) if read == *token => Ok(()),
+            // Another value: someone else wrote after this process. It is not this process's
+            // to delete (that would lose their token): leave it and say so.
+            Ok(_) => Err(VaultError::Mismatch),
             // Written but not readable (e.g. the kernel keyring without a session keyring):
             // take it out again, so "nothing was stored" stays true, or say it may remain.
-            outcome => {
-                let removed = self.delete(account).await.is_ok();
-                match outcome {
-                    Ok(_) => Err(VaultError::Mismatch),
-                    Err(e) if removed => Err(e),
-                    Err(e) => Err(VaultError::Unreadable(e.to_string())),
-                }
-            }
+            Err(e) => match self.delete(account).await {
+                Ok(()) | Err(VaultError::NotFound(_)) => Err(e),
+                Err(_) => Err(VaultError::Unreadable(e.to_string())),
+            },
         }
     }
 
     fn entry(&self, account: &str) -> Result<Entry, VaultError> {
         match &self.backend {
-            Backend::Keyring(store) => store
-                .build(SERVICE, account, None)
-                .map_err(|e| classify(e, account)),
+            Backend::Keyring(store) => {
+                // The label people see in Seahorse / KWallet (other stores take no label).
+                let label = label(account);
+                let modifiers = std::collections::HashMap::from([("label", label.as_str())]);
+                let modifiers = (self.kind == StoreKind::SecretService).then_some(&modifiers);
+                store
+                    .build(SERVICE, account, modifiers)
+                    .map_err(|e| classify(e, account))
+            }
             Backend::File(_) => Err(VaultError::Unsupported("a keyring entry in the file store")),
         }
     }
+}
+
+/// The keychain item's label: "GitLab token NAME@HOST".
+pub fn label(account: &str) -> String {
+    format!("GitLab token {account}")
 }
 
 /// Runs a blocking keychain call on tokio's blocking pool, bounded by `timeout`.

@@ -1,7 +1,9 @@
 //! The non-secret facts about stored tokens, in `<config dir>/gitlab-token/tokens.toml`:
-//! written atomically (temp file + rename) under a file lock, never holding a token.
+//! written atomically (temp file + rename) under a file lock, never holding a token. It also
+//! lists the saves and forgets in progress (`[[pending]]`), so a killed one is finished or undone
+//! on the next start (see `vault` for the invariant).
 
-use std::fs::{self, File};
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -80,6 +82,37 @@ impl StoredToken {
 pub struct Metadata {
     #[serde(default, rename = "token")]
     pub tokens: Vec<StoredToken>,
+    /// Saves and forgets that started and have not finished (their process may be dead).
+    #[serde(default, rename = "pending", skip_serializing_if = "Vec::is_empty")]
+    pub pending: Vec<Pending>,
+}
+
+/// A change to the keychain that was announced here before it was made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pending {
+    pub op: PendingOp,
+    /// `writing`: the keychain may or may not hold the new value yet; `written`: it does.
+    #[serde(default)]
+    pub step: PendingStep,
+    /// RFC 3339.
+    pub started_at: String,
+    /// For a save, the facts about the token being saved; for a forget, the entry removed.
+    pub entry: StoredToken,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PendingOp {
+    Save,
+    Forget,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PendingStep {
+    #[default]
+    Writing,
+    Written,
 }
 
 #[derive(Debug, Error)]
@@ -110,10 +143,10 @@ pub fn default_path() -> Result<PathBuf, MetadataError> {
 impl Metadata {
     /// Reads the file; a missing file is an empty list.
     pub fn load(path: &Path) -> Result<Metadata, MetadataError> {
-        match fs::read_to_string(path) {
-            Ok(text) => toml::from_str(&text).map_err(|e| MetadataError::Parse {
+        match crate::files::read_regular_text(path, crate::files::MAX_FILE_BYTES) {
+            Ok(text) => Metadata::from_toml(&text).map_err(|message| MetadataError::Parse {
                 path: path.to_owned(),
-                message: e.to_string(),
+                message,
             }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Metadata::default()),
             Err(source) => Err(MetadataError::Read {
@@ -121,6 +154,34 @@ impl Metadata {
                 source,
             }),
         }
+    }
+
+    /// Parses the file's text, and checks every name and account in it.
+    pub fn from_toml(text: &str) -> Result<Metadata, String> {
+        let metadata: Metadata = toml::from_str(text).map_err(|e| e.to_string())?;
+        metadata.check()?;
+        Ok(metadata)
+    }
+
+    /// Every entry's name follows the name rules and its account is `NAME@HOST`, so a name read
+    /// back can be trusted as much as one typed on the command line.
+    fn check(&self) -> Result<(), String> {
+        let entries = self
+            .tokens
+            .iter()
+            .chain(self.pending.iter().map(|p| &p.entry));
+        for t in entries {
+            if let Err(e) = super::names::check_name(&t.name) {
+                return Err(format!("the token named {:?}: {e}", t.name));
+            }
+            if t.account != super::account(&t.name, &t.host) {
+                return Err(format!(
+                    "the account {:?} is not NAME@HOST ({:?}@{:?})",
+                    t.account, t.name, t.host
+                ));
+            }
+        }
+        Ok(())
     }
 
     pub fn find(&self, account: &str) -> Option<&StoredToken> {
@@ -139,7 +200,7 @@ impl Metadata {
             source,
         };
         fs::create_dir_all(dir).map_err(write_err)?;
-        let lock = File::create(dir.join("tokens.lock")).map_err(write_err)?;
+        let lock = crate::files::open_lock_file(&dir.join("tokens.lock")).map_err(write_err)?;
         super::lock_briefly(&lock).map_err(write_err)?;
         let mut metadata = Metadata::load(path)?;
         change(&mut metadata);
@@ -166,11 +227,12 @@ mod tests {
     use super::*;
 
     fn entry(account: &str) -> StoredToken {
+        let (name, host) = account.split_once('@').unwrap();
         StoredToken {
             account: account.into(),
-            host: "gitlab.example.com".into(),
-            url: "https://gitlab.example.com".into(),
-            name: "scanner".into(),
+            host: host.into(),
+            url: format!("https://{host}"),
+            name: name.into(),
             profile: "repo-scanner".into(),
             store: StoreKind::SecretService,
             username: "bot".into(),

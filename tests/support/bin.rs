@@ -107,6 +107,17 @@ pub fn start(mut command: Command, stdin: &str, what: String) -> Running {
 }
 
 impl Running {
+    /// The process id (for the kill tests).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// SIGKILL now (the kill tests), then collects what it printed.
+    pub fn kill_now(mut self) -> Output {
+        let _ = self.child.kill();
+        self.finish()
+    }
+
     /// Waits for the program (failing the test past `RUN_LIMIT`) and collects its output.
     pub fn finish(mut self) -> Output {
         let started = Instant::now();

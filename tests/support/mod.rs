@@ -14,6 +14,7 @@ pub mod hostile;
 pub mod rotating;
 pub mod servers;
 pub mod stores;
+pub mod vault;
 
 pub use bin::{Output, run_bin};
 pub use certs::{Leaf, Pki};
