@@ -20,21 +20,40 @@ pub fn title(step: Step) -> &'static str {
     }
 }
 
-pub fn help(step: Step, custom_open: bool) -> &'static str {
+/// Headings of "Check my instance" (no token, so no step count).
+pub fn check_title(step: Step) -> &'static str {
     match step {
-        Step::Profile if custom_open => "↑↓ move  Space toggle  ←→ role  Enter confirm  Esc back",
-        Step::Profile => "↑↓ choose  Enter next  q quit",
-        Step::Host => "↑↓ choose  type the address  Enter next  Esc back  Ctrl-C quit",
-        Step::Reachability => "Enter next  r retry  Esc back  q quit",
-        Step::Owner => "↑↓ choose  type group  Ctrl-O open link  Enter next  Esc back  Ctrl-C quit",
-        Step::Role => "o open link  Enter next  Esc back  q quit",
-        Step::Generate => "o open link  +/- expiry  Enter next  Esc back  q quit",
-        Step::Paste => "paste or type  Ctrl-U clear  Enter check  Esc back  Ctrl-C quit",
-        Step::Validate => "Enter save (or paste again)  r recheck  Esc back  q quit",
-        Step::Save => "r retry  Esc back  q quit",
-        Step::Done => "Enter quit",
+        Step::Host => "Check my instance: which GitLab?",
+        _ => "Check my instance: reachability and TLS",
     }
 }
+
+// What each key does, for the key help line (built in `ui::help` from the keys that work now).
+pub const K_QUIT: &str = "quit";
+pub const K_QUIT_ANYWAY: &str = "quit anyway";
+pub const K_STAY: &str = "stay";
+pub const K_MOVE: &str = "move";
+pub const K_TOGGLE: &str = "toggle";
+pub const K_ROLE: &str = "role";
+pub const K_CONFIRM: &str = "confirm";
+pub const K_BACK: &str = "back";
+pub const K_CHOOSE: &str = "choose";
+pub const K_NEXT: &str = "next";
+pub const K_DONE: &str = "done";
+pub const K_ROTATE: &str = "rotate it";
+pub const K_REPLACE: &str = "replace it";
+pub const K_TYPE_ADDRESS: &str = "type the address";
+pub const K_TYPE_GROUP: &str = "type group";
+pub const K_RECHECK: &str = "re-check";
+pub const K_OPEN: &str = "open link";
+pub const K_EXPIRY: &str = "expiry";
+pub const K_PASTE: &str = "paste or type";
+pub const K_CLEAR: &str = "clear";
+pub const K_CHECK: &str = "check";
+pub const K_SAVE: &str = "save";
+pub const K_PASTE_ANOTHER: &str = "paste another";
+pub const K_RETRY: &str = "retry";
+pub const K_REVOKE: &str = "revoke the old token";
 
 pub fn expiring_line(account: &str, days: i64) -> String {
     if days < 0 {
@@ -48,7 +67,6 @@ pub const CHECK_ONLY: &str = "Check my instance (for admins: reachability and TL
 pub const CHECK_ONLY_DETAIL: &str = "Checks whether tools outside can reach a GitLab over valid TLS: \
      DNS, TCP, the TLS handshake and certificate chain, expiry and host name, and whether it answers \
      like GitLab, with what to fix. The same as `gitlab-token check URL`.";
-pub const HELP_CHECK_ONLY: &str = "Enter done  r re-check  Esc back  q quit";
 
 pub const PROFILE_INTRO: &str =
     "Pick the integration this token is for. Each needs certain scopes and a minimum role.";
@@ -175,9 +193,6 @@ pub fn replacing_intro(account: &str, expires: &str) -> String {
     format!("Replacing {account} (expires {expires}). The new token needs at least its scopes.")
 }
 
-pub const HELP_REPLACE: &str = "r replace the first expiring  ";
-pub const HELP_ROTATE: &str = "a rotate it  r replace it  ";
-
 pub fn rotating(account: &str) -> String {
     format!("Rotating {account} through GitLab's API…")
 }
@@ -197,7 +212,6 @@ pub fn rotated(r: &crate::rotation::Report) -> String {
         }
     }
 }
-pub const HELP_REVOKE: &str = "r revoke the old token  ";
 
 pub fn old_token_line(loaded: Option<&Result<crate::token::Token, String>>) -> String {
     match loaded {

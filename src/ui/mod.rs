@@ -1,6 +1,7 @@
 //! Pure rendering: `render(&State, &mut Frame)` draws the header, the current step's screen,
 //! the notice line and the key help line. No I/O.
 
+pub mod help;
 mod setup_screens;
 mod token_screens;
 
@@ -24,22 +25,31 @@ pub fn render(state: &State, frame: &mut Frame) {
         .notice
         .as_ref()
         .map_or(1, |n| (n.chars().count() / width + 1).min(3)) as u16;
-    let [header, body, notice, help] = Layout::vertical([
+    let help_height = help::rows(&help::hints(state), width).len().max(1) as u16;
+    let [header, body, notice, help_area] = Layout::vertical([
         Constraint::Length(2),
         Constraint::Min(5),
         Constraint::Length(notice_height),
-        Constraint::Length(1),
+        Constraint::Length(help_height),
     ])
     .areas(frame.area());
 
-    let title = Line::from(vec![
-        Span::styled(text::APP, theme.title),
-        Span::styled(
-            format!("  step {}/{}  ", state.step.number(), Step::ALL.len()),
-            theme.muted,
-        ),
-        Span::styled(text::title(state.step), theme.title),
-    ]);
+    let title = if state.check_only {
+        Line::from(vec![
+            Span::styled(text::APP, theme.title),
+            Span::styled("  ", theme.muted),
+            Span::styled(text::check_title(state.step), theme.title),
+        ])
+    } else {
+        Line::from(vec![
+            Span::styled(text::APP, theme.title),
+            Span::styled(
+                format!("  step {}/{}  ", state.step.number(), Step::ALL.len()),
+                theme.muted,
+            ),
+            Span::styled(text::title(state.step), theme.title),
+        ])
+    };
     frame.render_widget(Paragraph::new(title), header);
 
     let body = body.inner(ratatui::layout::Margin {
@@ -65,23 +75,12 @@ pub fn render(state: &State, frame: &mut Frame) {
             notice,
         );
     }
-    let extra = match state.step {
-        Step::Profile if state.auto_rotatable().is_some() && state.custom.is_none() => {
-            text::HELP_ROTATE
-        }
-        Step::Profile if !state.expiring.is_empty() && state.custom.is_none() => text::HELP_REPLACE,
-        Step::Done if state.replacing.is_some() => text::HELP_REVOKE,
-        _ => "",
-    };
-    let keys = match state.step {
-        Step::Reachability if state.check_only => text::HELP_CHECK_ONLY,
-        step => text::help(step, state.custom.is_some()),
-    };
-    let help_text = format!("{extra}{keys}");
-    frame.render_widget(
-        Paragraph::new(Span::styled(format!(" {help_text}"), theme.key_help)).style(theme.key_help),
-        help,
-    );
+    let help_rows = help::rows(&help::hints(state), width);
+    let help_lines: Vec<Line> = help_rows
+        .into_iter()
+        .map(|r| Line::from(Span::styled(format!(" {r}"), theme.key_help)))
+        .collect();
+    frame.render_widget(Paragraph::new(help_lines).style(theme.key_help), help_area);
 
     if state.confirm_quit {
         confirm(frame, theme);

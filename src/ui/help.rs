@@ -1,0 +1,224 @@
+//! The key help line, built from the keys that do something in the current state (never a fixed
+//! string per step), and laid out on one row or, when it does not fit, two.
+
+use crate::strings::wizard as text;
+use crate::wizard::{State, Step};
+
+/// A key (or key family) the help line can offer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    Enter,
+    Esc,
+    /// A plain letter or symbol.
+    Char(char),
+    /// Ctrl plus a letter.
+    Ctrl(char),
+    UpDown,
+    LeftRight,
+    Space,
+    PlusMinus,
+    /// Typing text into the focused field.
+    Type,
+}
+
+/// One entry of the help line: the key and what it does now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hint {
+    pub key: Key,
+    pub label: &'static str,
+}
+
+const fn hint(key: Key, label: &'static str) -> Hint {
+    Hint { key, label }
+}
+
+/// The keys that work in this state, in the order shown.
+pub fn hints(state: &State) -> Vec<Hint> {
+    use Key::*;
+    if state.confirm_quit {
+        return vec![
+            hint(Char('y'), text::K_QUIT_ANYWAY),
+            hint(Char('n'), text::K_STAY),
+        ];
+    }
+    let mut h = Vec::new();
+    let link = state.link().is_some();
+    match state.step {
+        Step::Profile => {
+            if let Some(pick) = &state.custom {
+                h.push(hint(UpDown, text::K_MOVE));
+                if pick.cursor < crate::gitlab::access::SCOPES.len() {
+                    h.push(hint(Space, text::K_TOGGLE));
+                } else {
+                    h.push(hint(LeftRight, text::K_ROLE));
+                }
+                h.push(hint(Enter, text::K_CONFIRM));
+                h.push(hint(Esc, text::K_BACK));
+                h.push(hint(Ctrl('c'), text::K_QUIT));
+                return h;
+            }
+            h.push(hint(UpDown, text::K_CHOOSE));
+            h.push(hint(Enter, text::K_NEXT));
+            if state.auto_rotatable().is_some() && !state.auto_rotation.running() {
+                h.push(hint(Char('a'), text::K_ROTATE));
+            }
+            if !state.expiring.is_empty() {
+                h.push(hint(Char('r'), text::K_REPLACE));
+            }
+            h.push(hint(Char('q'), text::K_QUIT));
+        }
+        Step::Host => {
+            h.push(hint(UpDown, text::K_CHOOSE));
+            h.push(hint(Type, text::K_TYPE_ADDRESS));
+            h.push(hint(Enter, text::K_NEXT));
+            h.push(hint(Esc, text::K_BACK));
+            h.push(hint(Ctrl('c'), text::K_QUIT));
+        }
+        Step::Reachability => {
+            if let Some(report) = &state.probe.result {
+                if state.check_only {
+                    h.push(hint(Enter, text::K_DONE));
+                } else if report.ok {
+                    h.push(hint(Enter, text::K_NEXT));
+                }
+                h.push(hint(Char('r'), text::K_RECHECK));
+            }
+            h.push(hint(Esc, text::K_BACK));
+            h.push(hint(Char('q'), text::K_QUIT));
+        }
+        Step::Owner => {
+            h.push(hint(UpDown, text::K_CHOOSE));
+            h.push(hint(Type, text::K_TYPE_GROUP));
+            if link {
+                h.push(hint(Ctrl('o'), text::K_OPEN));
+            }
+            h.push(hint(Enter, text::K_NEXT));
+            h.push(hint(Esc, text::K_BACK));
+            h.push(hint(Ctrl('c'), text::K_QUIT));
+        }
+        Step::Role | Step::Generate => {
+            if link {
+                h.push(hint(Char('o'), text::K_OPEN));
+            }
+            if state.step == Step::Generate {
+                h.push(hint(PlusMinus, text::K_EXPIRY));
+            }
+            h.push(hint(Enter, text::K_NEXT));
+            h.push(hint(Esc, text::K_BACK));
+            h.push(hint(Char('q'), text::K_QUIT));
+        }
+        Step::Paste => {
+            h.push(hint(Type, text::K_PASTE));
+            if !state.secret.is_empty() {
+                h.push(hint(Ctrl('u'), text::K_CLEAR));
+                h.push(hint(Enter, text::K_CHECK));
+            }
+            h.push(hint(Esc, text::K_BACK));
+            h.push(hint(Ctrl('c'), text::K_QUIT));
+        }
+        Step::Validate => {
+            match state.validation.result.as_ref().map(|v| v.ok()) {
+                Some(true) => h.push(hint(Enter, text::K_SAVE)),
+                Some(false) => h.push(hint(Enter, text::K_PASTE_ANOTHER)),
+                None => {}
+            }
+            if state.validation.result.is_some() {
+                h.push(hint(Char('r'), text::K_RECHECK));
+            }
+            h.push(hint(Esc, text::K_BACK));
+            h.push(hint(Char('q'), text::K_QUIT));
+        }
+        Step::Save => {
+            if matches!(state.save.result, Some(Err(_))) {
+                h.push(hint(Char('r'), text::K_RETRY));
+                h.push(hint(Esc, text::K_BACK));
+            }
+            h.push(hint(Char('q'), text::K_QUIT));
+        }
+        Step::Done => {
+            if state.can_revoke_old() {
+                h.push(hint(Char('r'), text::K_REVOKE));
+            }
+            h.push(hint(Enter, text::K_QUIT));
+        }
+    }
+    h
+}
+
+/// How a key is written on the help line.
+pub fn key_name(key: Key) -> String {
+    match key {
+        Key::Enter => "Enter".into(),
+        Key::Esc => "Esc".into(),
+        Key::Char(c) => c.to_string(),
+        Key::Ctrl(c) => format!("Ctrl-{}", c.to_ascii_uppercase()),
+        Key::UpDown => "↑↓".into(),
+        Key::LeftRight => "←→".into(),
+        Key::Space => "Space".into(),
+        Key::PlusMinus => "+/-".into(),
+        Key::Type => String::new(),
+    }
+}
+
+/// Each hint as text ("Enter next", or just the label for typing).
+fn entries(hints: &[Hint]) -> Vec<String> {
+    hints
+        .iter()
+        .map(|h| match key_name(h.key) {
+            k if k.is_empty() => h.label.to_owned(),
+            k => format!("{k} {}", h.label),
+        })
+        .collect()
+}
+
+/// The help line as rows that fit `width` columns: one row when it fits, otherwise entries are
+/// wrapped between rows (never cut inside an entry). At most two rows; on a terminal too narrow
+/// even for that, only the keys are shown, without their labels.
+pub fn rows(hints: &[Hint], width: usize) -> Vec<String> {
+    let width = width.saturating_sub(1).max(1);
+    let full = pack(&entries(hints), width);
+    if full.len() <= 2 {
+        return full;
+    }
+    let short: Vec<String> = hints
+        .iter()
+        .map(|h| match key_name(h.key) {
+            k if k.is_empty() => h.label.to_owned(),
+            k => k,
+        })
+        .collect();
+    pack(&short, width)
+}
+
+fn pack(entries: &[String], width: usize) -> Vec<String> {
+    let mut rows: Vec<String> = Vec::new();
+    let mut row = String::new();
+    for e in entries {
+        let needed = row.chars().count() + 2 + e.chars().count();
+        if !row.is_empty() && needed > width {
+            rows.push(std::mem::take(&mut row));
+        }
+        if !row.is_empty() {
+            row.push_str("  ");
+        }
+        row.push_str(e);
+    }
+    if !row.is_empty() {
+        rows.push(row);
+    }
+    rows
+}
+
+impl State {
+    /// `r` on the Done screen revokes the replaced token: only once it is loaded and not yet
+    /// revoked or being revoked.
+    pub fn can_revoke_old(&self) -> bool {
+        let saved = matches!(self.save.result, Some(Ok(_)));
+        self.replacing.as_ref().is_some_and(|r| {
+            saved
+                && matches!(r.old.result, Some(Ok(_)))
+                && !r.revoke.running()
+                && !matches!(r.revoke.result, Some(Ok(())))
+        })
+    }
+}
