@@ -99,9 +99,11 @@ fn done() -> State {
     s
 }
 
+type Builder = Box<dyn Fn() -> State>;
+
 #[test]
 fn every_key_on_the_help_line_does_something() {
-    let states: Vec<(&str, Box<dyn Fn() -> State>)> = vec![
+    let states: Vec<(&str, Builder)> = vec![
         ("profile", Box::new(new_state)),
         (
             "custom scopes",
