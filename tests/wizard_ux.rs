@@ -290,3 +290,112 @@ fn the_help_line_wraps_rather_than_being_cut() {
     let shown = terminal.backend().to_string();
     assert!(shown.contains("Ctrl-C quit"), "{shown}");
 }
+
+#[test]
+fn expiry_steps_return_to_ninety() {
+    let mut s = new_state();
+    to_paste(&mut s, "gitlab.example.com", "acme");
+    key(&mut s, KeyCode::Esc); // back to Generate
+    assert_eq!(s.expiry_days, 90);
+    for _ in 0..20 {
+        key(&mut s, KeyCode::Char('+'));
+    }
+    assert_eq!(s.expiry_days, 365);
+    let mut seen = vec![];
+    for _ in 0..20 {
+        key(&mut s, KeyCode::Char('-'));
+        seen.push(s.expiry_days);
+    }
+    assert!(seen.contains(&90), "{seen:?}");
+    assert_eq!(s.expiry_days, 7);
+    key(&mut s, KeyCode::Char('+'));
+    key(&mut s, KeyCode::Char('+'));
+    key(&mut s, KeyCode::Char('+'));
+    assert_eq!(s.expiry_days, 90);
+}
+
+#[test]
+fn custom_scope_picks_survive_esc_back() {
+    let mut s = new_state();
+    let custom = s.profiles.iter().position(|p| p.custom).unwrap();
+    for _ in 0..custom {
+        key(&mut s, KeyCode::Down);
+    }
+    key(&mut s, KeyCode::Enter);
+    key(&mut s, KeyCode::Down);
+    key(&mut s, KeyCode::Char(' ')); // the second scope
+    key(&mut s, KeyCode::Down);
+    key(&mut s, KeyCode::Down);
+    key(&mut s, KeyCode::Char(' ')); // the fourth
+    let picked = s.custom.as_ref().unwrap().selected.clone();
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(s.step, gitlab_token::wizard::Step::Host);
+    key(&mut s, KeyCode::Esc);
+    let back = s.custom.as_ref().expect("the custom picks are open again");
+    assert_eq!(back.selected, picked);
+}
+
+#[test]
+fn check_my_instance_headings_show_the_check() {
+    let mut s = new_state();
+    for _ in 0..s.profiles.len() {
+        key(&mut s, KeyCode::Down);
+    }
+    key(&mut s, KeyCode::Enter);
+    let shown = screen(&s);
+    assert!(shown.contains("Check my instance"), "{shown}");
+    assert!(!shown.contains("step 2/10"), "{shown}");
+    key(&mut s, KeyCode::Enter);
+    assert!(!screen(&s).contains("step 3/10"));
+}
+
+#[test]
+fn the_gitlab_com_row_shows_its_address_and_nobody_invites_themselves() {
+    let mut s = new_state();
+    key(&mut s, KeyCode::Enter);
+    assert!(screen(&s).contains("GitLab.com (https://gitlab.com)"));
+    let mut s = new_state();
+    to_owner(&mut s, "gitlab.example.com");
+    type_text(&mut s, "acme");
+    key(&mut s, KeyCode::Down); // my own account
+    key(&mut s, KeyCode::Enter);
+    let shown = screen(&s);
+    assert!(!shown.contains("Invite members: your"), "{shown}");
+    assert!(shown.contains("ask an Owner of the group"), "{shown}");
+}
+
+#[test]
+fn an_error_sits_right_under_its_field() {
+    let mut s = new_state();
+    key(&mut s, KeyCode::Enter);
+    type_text(&mut s, "http://gitlab.example.com");
+    key(&mut s, KeyCode::Enter);
+    let shown = screen(&s);
+    let rows: Vec<&str> = shown.lines().collect();
+    let field = rows.iter().position(|r| r.contains("Address:")).unwrap();
+    assert!(rows[field + 1].contains("Plain http://"), "{shown}");
+}
+
+#[test]
+fn an_expired_certificate_says_how_long_ago() {
+    use gitlab_token::probe::cert::CertInfo;
+    use gitlab_token::problem::ProblemKind;
+    let cert = CertInfo {
+        subject: "CN=gitlab.example.com".into(),
+        sans: vec!["gitlab.example.com".into()],
+        issuer: "CN=R11".into(),
+        not_before: "2026-08-01T00:00:00Z".into(),
+        not_after: "2026-11-20T00:00:00Z".into(),
+        days_left: -3,
+        self_signed: false,
+        chain_len: 2,
+    };
+    let p = gitlab_token::strings::probe::tls_failed(
+        ProblemKind::TlsExpired,
+        "gitlab.example.com",
+        "certificate expired",
+        Some(&cert),
+        &gitlab_token::tls::Trust::with_ca_file(None),
+    );
+    assert!(p.message.contains("3 days ago"), "{}", p.message);
+}

@@ -233,7 +233,7 @@ pub fn tls_failed(
         ProblemKind::TlsExpired => (
             format!(
                 "The certificate of {host} expired{}.",
-                cert.map(|c| format!(" on {}", &c.not_after[..10.min(c.not_after.len())])).unwrap_or_default()
+                cert.map(expired_when).unwrap_or_default()
             ),
             "The GitLab admin must renew it (for Let's Encrypt: check that renewal runs). Do not work around it.".into(),
         ),
@@ -254,6 +254,16 @@ pub fn tls_failed(
         ),
     };
     Problem::new(kind, message, fix)
+}
+
+/// " on 2026-11-20, 3 days ago" for an expired certificate.
+fn expired_when(c: &CertInfo) -> String {
+    let date = &c.not_after[..10.min(c.not_after.len())];
+    match -c.days_left {
+        ..=0 => format!(" on {date}, today"),
+        1 => format!(" on {date}, 1 day ago"),
+        n => format!(" on {date}, {n} days ago"),
+    }
 }
 
 pub fn cert_expires_soon(cert: &CertInfo) -> Problem {

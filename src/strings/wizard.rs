@@ -73,7 +73,7 @@ pub const PROFILE_INTRO: &str =
 pub const CUSTOM_INTRO: &str = "Pick the scopes (Space) and the minimum role (←→).";
 pub const PICK_A_SCOPE: &str = "Pick at least one scope.";
 
-pub const HOST_COM: &str = "GitLab.com";
+pub const HOST_COM: &str = "GitLab.com (https://gitlab.com)";
 pub const HOST_SELF: &str = "Self-hosted GitLab";
 pub const HOST_FIELD: &str = "Address";
 pub const HOST_HINT: &str =
@@ -141,19 +141,35 @@ pub fn role_intro(role: &str) -> String {
 }
 
 pub fn role_steps(link: Option<&str>, role: &str, account: &str) -> Vec<String> {
-    match link {
-        Some(link) => vec![
+    match (link, account) {
+        (Some(link), ACCOUNT_SA) => vec![
             format!("1. Open {link}"),
             format!(
                 "2. Invite members: {account}, role {role}, no expiry date (or align it with the token)."
             ),
         ],
-        None => vec![
+        (None, ACCOUNT_SA) => vec![
             "1. Open the group or project, then Manage → Members.".into(),
             format!("2. Invite members: {account}, role {role}."),
         ],
+        // Nobody can invite themselves: a group's Owners (a project's Maintainers) add members.
+        (Some(link), _) => vec![
+            format!(
+                "If you are not a member with at least {role} yet, ask an Owner of the group (or a \
+                 Maintainer of the project) to add you at:"
+            ),
+            link.to_owned(),
+        ],
+        (None, _) => vec![format!(
+            "If you are not a member with at least {role} yet, ask an Owner of the group (or a \
+             Maintainer of the project) to add you (Manage → Members)."
+        )],
     }
 }
+
+/// Who gets the role, on the role screen.
+pub const ACCOUNT_SA: &str = "the service account";
+pub const ACCOUNT_ME: &str = "your account";
 
 pub fn generate_intro_personal() -> &'static str {
     "Open the prefilled page, check the name and scopes, set the expiry date, then Create token and copy it."

@@ -100,10 +100,9 @@ pub fn profile(state: &State, frame: &mut Frame, area: Rect) {
 
 pub fn host(state: &State, frame: &mut Frame, area: Rect) {
     let theme = current();
-    let [choices, input, hint, note] = Layout::vertical([
+    let [choices, input, below] = Layout::vertical([
         Constraint::Length(3),
         Constraint::Length(1),
-        Constraint::Length(2),
         Constraint::Min(1),
     ])
     .areas(area);
@@ -130,10 +129,7 @@ pub fn host(state: &State, frame: &mut Frame, area: Rect) {
         cursor,
         theme,
     );
-    frame.render_widget(
-        Paragraph::new(Span::styled(text::HOST_HINT, theme.muted)),
-        hint,
-    );
+    // What concerns the field sits right under it; the example follows.
     let mut lines = Vec::new();
     if let Some(e) = &state.host_error {
         lines.push(Line::from(Span::styled(e.as_str(), theme.fail)));
@@ -146,7 +142,8 @@ pub fn host(state: &State, frame: &mut Frame, area: Rect) {
             theme.warn,
         )));
     }
-    frame.render_widget(paragraph(lines), note);
+    lines.push(Line::from(Span::styled(text::HOST_HINT, theme.muted)));
+    frame.render_widget(paragraph(lines), below);
 }
 
 pub fn reachability(state: &State, frame: &mut Frame, area: Rect) {
@@ -221,7 +218,7 @@ pub fn owner(state: &State, frame: &mut Frame, area: Rect) {
     let [choices, input, hint, detail] = Layout::vertical([
         Constraint::Length(3),
         Constraint::Length(1),
-        Constraint::Length(2),
+        Constraint::Length(if state.owner_error.is_some() { 3 } else { 2 }),
         Constraint::Min(3),
     ])
     .areas(area);
@@ -238,14 +235,14 @@ pub fn owner(state: &State, frame: &mut Frame, area: Rect) {
         Some(state.target_input.visual_cursor()),
         theme,
     );
-    frame.render_widget(
-        Paragraph::new(Span::styled(text::GROUP_HINT, theme.muted)),
-        hint,
-    );
-    let mut lines: Vec<Line> = Vec::new();
+    // An error about the group path sits right under the field.
+    let mut under = Vec::new();
     if let Some(e) = &state.owner_error {
-        lines.push(Line::from(Span::styled(e.as_str(), theme.fail)));
+        under.push(Line::from(Span::styled(e.as_str(), theme.fail)));
     }
+    under.push(Line::from(Span::styled(text::GROUP_HINT, theme.muted)));
+    frame.render_widget(paragraph(under), hint);
+    let mut lines: Vec<Line> = Vec::new();
     match (state.owner, &state.instance) {
         (Owner::ServiceAccount, Some(instance)) => {
             let link = links::service_accounts(instance, &state.target().unwrap_or_default())

@@ -15,8 +15,8 @@ pub fn role(state: &State, frame: &mut Frame, area: Rect) {
     let theme = current();
     let needed = state.profile.as_ref().map_or(Role::Reporter, |p| p.role);
     let account = match state.owner {
-        Owner::ServiceAccount => "the service account",
-        Owner::Personal => "your account (if you are not a member yet)",
+        Owner::ServiceAccount => text::ACCOUNT_SA,
+        Owner::Personal => text::ACCOUNT_ME,
     };
     let link = state.link();
     let mut lines = vec![Line::from(text::role_intro(needed.name())), Line::default()];

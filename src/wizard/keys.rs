@@ -182,10 +182,7 @@ fn host(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             state.host_error = None;
         }
         KeyCode::Enter => return state.submit_host(),
-        KeyCode::Esc => {
-            state.step = Step::Profile;
-            state.custom = None;
-        }
+        KeyCode::Esc => state.back_to_profile(),
         _ => {
             let before = state.host_input.value().len();
             state.host_input.handle_event(&Event::Key(key));
@@ -379,10 +376,10 @@ fn generate(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         KeyCode::Enter => state.step = Step::Paste,
         KeyCode::Char('o') => return open_link(state),
         KeyCode::Char('+') | KeyCode::Right => {
-            state.expiry_days = (state.expiry_days + 30).min(MAX_EXPIRY_DAYS)
+            state.expiry_days = super::ux::step_expiry(state.expiry_days, true)
         }
         KeyCode::Char('-') | KeyCode::Left => {
-            state.expiry_days = state.expiry_days.saturating_sub(30).max(7)
+            state.expiry_days = super::ux::step_expiry(state.expiry_days, false)
         }
         KeyCode::Esc => state.step = Step::Role,
         KeyCode::Char('q') => return request_quit(state),

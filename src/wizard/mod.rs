@@ -4,6 +4,7 @@
 mod keys;
 mod replace;
 mod results;
+mod ux;
 
 use std::path::PathBuf;
 
@@ -23,6 +24,7 @@ use crate::vault::{StoreKind, StoredToken, VaultError};
 
 pub use keys::DEFAULT_EXPIRY_DAYS;
 pub use replace::Replacing;
+pub use ux::{EXPIRY_STEPS, step_expiry};
 
 /// Tags an asynchronous request; a result whose ticket is not the current one is stale and dropped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

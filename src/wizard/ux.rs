@@ -1,0 +1,49 @@
+//! Wizard behaviour owned by the "what the user sees" work: expiry steps, custom picks kept on
+//! the way back, copying links. Pure, like the rest of the state machine.
+
+use super::{CustomPick, State};
+use crate::gitlab::access::SCOPES;
+
+/// The expiry choices `+` and `-` step through; 90 (the default) is always among them.
+pub const EXPIRY_STEPS: [u32; 13] = [
+    7,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    210,
+    240,
+    270,
+    300,
+    330,
+    super::keys::MAX_EXPIRY_DAYS,
+];
+
+/// The next expiry up (`up`) or down from `days`.
+pub fn step_expiry(days: u32, up: bool) -> u32 {
+    let next = if up {
+        EXPIRY_STEPS.iter().find(|d| **d > days)
+    } else {
+        EXPIRY_STEPS.iter().rev().find(|d| **d < days)
+    };
+    next.copied().unwrap_or(days)
+}
+
+impl State {
+    /// Back from the host step to the profile step: a custom profile reopens its picks as they
+    /// were chosen, rather than starting over.
+    pub(super) fn back_to_profile(&mut self) {
+        self.step = super::Step::Profile;
+        self.custom = self.profile.as_ref().filter(|p| p.custom).map(|p| {
+            let chosen: Vec<&str> = p.scopes.iter().map(|s| s.scope.as_str()).collect();
+            CustomPick {
+                selected: SCOPES.iter().map(|s| chosen.contains(&s.name)).collect(),
+                role: p.role,
+                cursor: 0,
+                error: None,
+            }
+        });
+    }
+}
