@@ -37,8 +37,22 @@ pub enum Outcome {
     Signalled,
 }
 
+/// How the wizard ended, and what to print once the terminal is back to normal.
+#[derive(Debug, Clone)]
+pub struct Ended {
+    pub outcome: Outcome,
+    /// Built by `strings::summary::after_wizard`; printed by the caller after the alternate
+    /// screen is left, so it stays on the terminal.
+    pub summary: String,
+}
+
+fn ended(state: &State, outcome: Outcome) -> Ended {
+    let summary = crate::strings::summary::after_wizard(state, outcome == Outcome::Signalled);
+    Ended { outcome, summary }
+}
+
 /// Runs the wizard in the terminal until the user quits or a signal arrives.
-pub async fn run(setup: Setup, options: Options) -> std::io::Result<Outcome> {
+pub async fn run(setup: Setup, options: Options) -> std::io::Result<Ended> {
     let (mut state, effects) = State::new(setup);
     let (tx, mut rx) = unbounded_channel();
     let performer = Performer {
@@ -58,15 +72,16 @@ pub async fn run(setup: Setup, options: Options) -> std::io::Result<Outcome> {
         }
         if state.quit {
             let saved = matches!(state.save.result, Some(Ok(_)));
-            return Ok(if saved { Outcome::Saved } else { Outcome::Quit });
+            let outcome = if saved { Outcome::Saved } else { Outcome::Quit };
+            return Ok(ended(&state, outcome));
         }
         let msg = tokio::select! {
             msg = rx.recv() => match msg {
                 Some(msg) => msg,
-                None => return Ok(Outcome::Quit),
+                None => return Ok(ended(&state, Outcome::Quit)),
             },
             _ = tokio::time::sleep(Duration::from_millis(120)), if state.busy() => Msg::Tick,
-            _ = &mut shutdown => return Ok(Outcome::Signalled),
+            _ = &mut shutdown => return Ok(ended(&state, Outcome::Signalled)),
         };
         for effect in wizard::update(&mut state, msg) {
             performer.perform(effect);
@@ -231,6 +246,15 @@ impl Performer {
                     let _ = tx.send(Msg::OldRevoked(ticket, result));
                 });
             }
+            Effect::SetupGit { ticket, host, name } => {
+                tokio::spawn(async move {
+                    let result = crate::cli::git_credential::configure(&host, &name)
+                        .await
+                        .map(|_| ());
+                    let _ = tx.send(Msg::GitSetUp(ticket, result));
+                });
+            }
+            Effect::Copy(text) => crate::ui::links::copy_to_clipboard(&text),
             Effect::Quit => {}
         }
     }

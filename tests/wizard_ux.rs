@@ -399,3 +399,197 @@ fn an_expired_certificate_says_how_long_ago() {
     );
     assert!(p.message.contains("3 days ago"), "{}", p.message);
 }
+
+fn screen_at(state: &State, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal
+        .draw(|f| gitlab_token::ui::render(state, f))
+        .unwrap();
+    terminal.backend().to_string()
+}
+
+/// The generate screen for a personal token, whose prefilled link is long.
+fn generate_personal() -> State {
+    let mut s = new_state();
+    to_paste(&mut s, "gitlab.example.com", "acme");
+    key(&mut s, KeyCode::Esc);
+    s
+}
+
+#[test]
+fn a_long_link_is_on_rows_of_its_own_from_the_first_column() {
+    let s = generate_personal();
+    let url = s.link().unwrap();
+    for width in [60u16, 80, 120] {
+        let shown = screen_at(&s, width, 24);
+        let rows: Vec<String> = shown
+            .lines()
+            .map(|r| r.trim_matches('"').to_owned())
+            .collect();
+        let first = rows
+            .iter()
+            .position(|r| r.starts_with("https://"))
+            .unwrap_or_else(|| panic!("{width}: the link does not start a row:\n{shown}"));
+        // Joining the rows (trailing blanks of the last one dropped) gives the link back whole.
+        let n = url.chars().count().div_ceil(width as usize);
+        let joined: String = rows[first..first + n].concat();
+        assert_eq!(joined.trim_end(), url, "{width}:\n{shown}");
+    }
+}
+
+#[test]
+fn c_copies_the_link_through_the_runtime() {
+    let mut s = generate_personal();
+    let effects = key(&mut s, KeyCode::Char('c'));
+    match effects.as_slice() {
+        [Effect::Copy(text)] => assert_eq!(Some(text.clone()), s.link()),
+        other => panic!("expected a Copy effect, got {other:?}"),
+    }
+    assert!(s.notice.as_deref().unwrap().contains("clipboard"));
+    // Without a link, c does nothing (and is not offered).
+    let mut s = new_state();
+    to_owner(&mut s, "gitlab.example.com");
+    key(&mut s, KeyCode::Down);
+    key(&mut s, KeyCode::Enter);
+    assert!(key(&mut s, KeyCode::Char('c')).is_empty());
+    assert!(!help_text(&s).contains("copy"));
+}
+
+#[test]
+fn osc52_is_what_terminals_expect() {
+    assert_eq!(
+        gitlab_token::ui::links::osc52("https://gitlab.com"),
+        "\x1b]52;c;aHR0cHM6Ly9naXRsYWIuY29t\x07"
+    );
+}
+
+#[test]
+fn hyperlink_cells_carry_osc_8_and_keep_their_width() {
+    use ratatui::buffer::Buffer;
+    use ratatui::layout::Rect;
+    let mut buf = Buffer::with_lines(["https://x.io/a  "]);
+    gitlab_token::ui::links::hyperlink(&mut buf, Rect::new(0, 0, 14, 1), "https://x.io/a");
+    let cell = &buf[(0, 0)];
+    assert_eq!(cell.symbol(), "\x1b]8;;https://x.io/a\x1b\\h\x1b]8;;\x1b\\");
+    assert_eq!(buf[(14, 0)].symbol(), " ");
+    assert!(matches!(
+        cell.diff_option,
+        ratatui::buffer::CellDiffOption::ForcedWidth(w) if w.get() == 1
+    ));
+}
+
+#[test]
+fn content_that_does_not_fit_says_so() {
+    let s = generate_personal();
+    let shown = screen_at(&s, 60, 12);
+    assert!(shown.contains("more below"), "{shown}");
+    let shown = screen_at(&s, 80, 24);
+    assert!(!shown.contains("more below"), "{shown}");
+}
+
+#[test]
+fn g_on_the_done_screen_sets_up_git() {
+    let mut s = done();
+    assert!(help_text(&s).contains("g set up git"));
+    let effects = key(&mut s, KeyCode::Char('g'));
+    let ticket = match effects.as_slice() {
+        [Effect::SetupGit { ticket, host, name }] => {
+            assert_eq!(host, "gitlab.example.com");
+            assert_eq!(name, "repo-scanner");
+            *ticket
+        }
+        other => panic!("expected SetupGit, got {other:?}"),
+    };
+    assert!(
+        !help_text(&s).contains("set up git"),
+        "offered while running"
+    );
+    update(
+        &mut s,
+        Msg::GitSetUp(ticket, Err("git config failed".into())),
+    );
+    assert!(screen(&s).contains("Setting up git failed: git config failed"));
+    assert!(
+        help_text(&s).contains("g set up git"),
+        "offered again after a failure"
+    );
+    let t2 = match key(&mut s, KeyCode::Char('g')).as_slice() {
+        [Effect::SetupGit { ticket, .. }] => *ticket,
+        other => panic!("{other:?}"),
+    };
+    update(&mut s, Msg::GitSetUp(t2, Ok(())));
+    assert!(screen(&s).contains("git now asks gitlab-token"));
+    assert!(!help_text(&s).contains("set up git"));
+    let summary = gitlab_token::strings::summary::after_wizard(&s, false);
+    assert!(
+        summary.contains("git uses it for https://gitlab.example.com"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn the_summary_after_saving_says_where_and_how_to_use_it() {
+    let s = done();
+    let summary = gitlab_token::strings::summary::after_wizard(&s, false);
+    for needle in [
+        "saved repo-scanner@gitlab.example.com in the Secret Service",
+        "Expires 2027-02-21",
+        "gitlab-token rotate --host gitlab.example.com --name repo-scanner",
+        "gitlab-token get --host gitlab.example.com --name repo-scanner",
+        "gitlab-token setup-git --host gitlab.example.com --name repo-scanner",
+    ] {
+        assert!(
+            summary.contains(needle),
+            "missing {needle:?} in:\n{summary}"
+        );
+    }
+    assert!(!summary.contains("TESTONLY"));
+}
+
+#[test]
+fn the_summary_after_quitting_says_what_was_abandoned() {
+    let mut s = new_state();
+    to_paste(&mut s, "gitlab.example.com", "acme");
+    paste(&mut s, TOKEN);
+    let summary = gitlab_token::strings::summary::after_wizard(&s, true);
+    assert!(
+        summary.contains("interrupted by a signal at step 7/10"),
+        "{summary}"
+    );
+    assert!(summary.contains("nothing was saved"), "{summary}");
+    assert!(summary.contains("pasted token was discarded"), "{summary}");
+    assert!(!summary.contains("TESTONLY"), "{summary}");
+    let summary = gitlab_token::strings::summary::after_wizard(&new_state(), false);
+    assert!(summary.contains("stopped at step 1/10"), "{summary}");
+    assert!(!summary.contains("pasted"), "{summary}");
+}
+
+#[test]
+fn the_summary_of_check_my_instance_is_the_report() {
+    let mut s = new_state();
+    for _ in 0..s.profiles.len() {
+        key(&mut s, KeyCode::Down);
+    }
+    key(&mut s, KeyCode::Enter);
+    key(&mut s, KeyCode::Down);
+    type_text(&mut s, "gitlab.example.com");
+    let t = ticket_of(&key(&mut s, KeyCode::Enter));
+    update(
+        &mut s,
+        Msg::ProbeDone(t, failed_report("https://gitlab.example.com")),
+    );
+    let summary = gitlab_token::strings::summary::after_wizard(&s, false);
+    assert!(
+        summary.contains("Checking https://gitlab.example.com"),
+        "{summary}"
+    );
+    assert!(summary.contains("✗ TLS"), "{summary}");
+    assert!(
+        summary.contains("Fix: If your company runs its own CA"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("gitlab-token check https://gitlab.example.com"),
+        "{summary}"
+    );
+}

@@ -98,25 +98,31 @@ pub async fn setup_git(args: SetupGitArgs) -> u8 {
         Ok(entry) => entry,
         Err(e) => return fail(&e.message(), exit::USAGE),
     };
-    let host = entry
-        .host
+    match configure(&entry.host, &entry.name).await {
+        Ok(done) => {
+            println!("{done}");
+            exit::OK
+        }
+        Err(e) => fail(&e, exit::CHECK_FAILED),
+    }
+}
+
+/// Points git (globally) at gitlab-token for the stored token NAME@HOST (`host[:port][/root]`).
+/// Returns what was configured, or why not. Used by `setup-git` and the wizard's Done screen.
+pub async fn configure(stored_host: &str, name: &str) -> Result<String, String> {
+    let host = stored_host
         .split('/')
         .next()
-        .unwrap_or(&entry.host)
+        .unwrap_or(stored_host)
         .to_owned();
-    let exe = match std::env::current_exe() {
-        Ok(p) => p.display().to_string(),
-        Err(e) => {
-            return fail(
-                &format!("cannot find this program's path: {e}"),
-                exit::CHECK_FAILED,
-            );
-        }
-    };
+    let exe = std::env::current_exe()
+        .map_err(|e| format!("cannot find this program's path: {e}"))?
+        .display()
+        .to_string();
     let helper = format!(
         "!'{}' git-credential --name '{}'",
         exe.replace('\'', r"'\''"),
-        entry.name.replace('\'', r"'\''")
+        name.replace('\'', r"'\''")
     );
     let key = format!("credential.https://{host}.helper");
     let steps: [&[&str]; 2] = [
@@ -124,18 +130,22 @@ pub async fn setup_git(args: SetupGitArgs) -> u8 {
         &["config", "--global", "--add", &key, &helper],
     ];
     for step in steps {
-        match tokio::process::Command::new("git")
+        let run = tokio::process::Command::new("git")
             .args(step)
-            .status()
-            .await
-        {
-            Ok(s) if s.success() => {}
-            Ok(s) => return fail(&format!("git config failed ({s})"), exit::CHECK_FAILED),
-            Err(e) => return fail(&format!("cannot run git: {e}"), exit::CHECK_FAILED),
+            .stdin(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .output();
+        match tokio::time::timeout(std::time::Duration::from_secs(10), run).await {
+            Ok(Ok(out)) if out.status.success() => {}
+            Ok(Ok(out)) => {
+                let why = String::from_utf8_lossy(&out.stderr).trim().to_owned();
+                return Err(format!("git config failed ({}): {why}", out.status));
+            }
+            Ok(Err(e)) => return Err(format!("cannot run git: {e}")),
+            Err(_) => return Err("git config did not finish within 10 s".into()),
         }
     }
-    println!("{}", text::git_configured(&host, &helper));
-    exit::OK
+    Ok(text::git_configured(&host, &helper))
 }
 
 fn fail(message: &str, code: u8) -> u8 {

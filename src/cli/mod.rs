@@ -3,7 +3,7 @@
 mod add;
 mod check;
 mod get;
-mod git_credential;
+pub(crate) mod git_credential;
 mod rotate;
 mod setup;
 mod status;

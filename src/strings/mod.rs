@@ -4,6 +4,7 @@ pub mod check;
 pub mod probe;
 pub mod rotation;
 pub mod status;
+pub mod summary;
 pub mod validation;
 pub mod vault;
 pub mod wizard;

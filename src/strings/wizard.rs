@@ -54,6 +54,27 @@ pub const K_SAVE: &str = "save";
 pub const K_PASTE_ANOTHER: &str = "paste another";
 pub const K_RETRY: &str = "retry";
 pub const K_REVOKE: &str = "revoke the old token";
+pub const K_COPY: &str = "copy link";
+pub const K_SETUP_GIT: &str = "set up git";
+
+pub const CLIPPED: &str = "… more below: make the window taller to see it all.";
+
+pub const COPIED: &str = "Sent the link to your clipboard through the terminal (OSC 52). \
+     If your terminal does not allow that, select the address above.";
+
+/// The Done screen's line about `g` (git's credential helper for this host).
+pub fn git_line(result: Option<&Result<(), String>>, running: bool, host: &str) -> String {
+    match (result, running) {
+        (_, true) => format!("Setting up git for https://{host}…"),
+        (None, false) => format!(
+            "Press g to let git use this token for https://{host} (as `gitlab-token setup-git` does)."
+        ),
+        (Some(Ok(())), _) => format!(
+            "git now asks gitlab-token for https://{host}: clone and push over HTTPS work without a password."
+        ),
+        (Some(Err(e)), _) => format!("Setting up git failed: {e}. Press g to try again."),
+    }
+}
 
 pub fn expiring_line(account: &str, days: i64) -> String {
     if days < 0 {
@@ -111,25 +132,53 @@ pub const LINK_NEEDS_GROUP: &str =
 pub const GROUP_NEEDED: &str =
     "On GitLab.com a service account belongs to a top-level group: type its path.";
 
-pub fn service_account_steps(gitlab_com: bool, link: &str) -> Vec<String> {
-    if gitlab_com {
+/// A row of instructions: a sentence, or the place where the screen shows its link (on rows of
+/// its own, so it can be selected and copied whole).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Row {
+    Say(String),
+    Link,
+}
+
+pub fn service_account_steps(gitlab_com: bool, has_link: bool) -> Vec<Row> {
+    let mut rows = if gitlab_com {
         vec![
-            "On GitLab.com a service account belongs to a top-level group, and that group's Owners \
-             create it (Premium and Ultimate; Free from GitLab 18.11)."
-                .into(),
-            format!("1. Open {link}"),
-            "2. Select Add service account, give it a name (e.g. the integration's), then Create.".into(),
+            Row::Say(
+                "On GitLab.com a service account belongs to a top-level group, and that group's Owners \
+                 create it (Premium and Ultimate; Free from GitLab 18.11)."
+                    .into(),
+            ),
+            Row::Say(if has_link {
+                "1. Open the group's service accounts page:".into()
+            } else {
+                format!("1. Open {LINK_NEEDS_GROUP}.")
+            }),
         ]
     } else {
         vec![
-            "On self-managed GitLab, service accounts need GitLab EE (Premium and Ultimate; Free from \
-             18.11). An instance administrator creates them in the Admin area, or top-level group \
-             Owners where the admin allows it (Admin → Settings → General → Account and limit)."
-                .into(),
-            format!("1. An administrator opens {link}"),
-            "2. Select Add service account, give it a name, then Create.".into(),
+            Row::Say(
+                "On self-managed GitLab, service accounts need GitLab EE (Premium and Ultimate; Free from \
+                 18.11). An instance administrator creates them in the Admin area, or top-level group \
+                 Owners where the admin allows it (Admin → Settings → General → Account and limit)."
+                    .into(),
+            ),
+            Row::Say(if has_link {
+                "1. An administrator opens the service accounts page:".into()
+            } else {
+                format!("1. An administrator opens {LINK_NEEDS_GROUP}.")
+            }),
         ]
+    };
+    if has_link {
+        rows.push(Row::Link);
     }
+    rows.push(Row::Say(if gitlab_com {
+        "2. Select Add service account, give it a name (e.g. the integration's), then Create."
+            .into()
+    } else {
+        "2. Select Add service account, give it a name, then Create.".into()
+    }));
+    rows
 }
 
 pub fn personal_note() -> &'static str {
@@ -140,30 +189,31 @@ pub fn role_intro(role: &str) -> String {
     format!("The account needs at least {role} on the group or projects the integration works on.")
 }
 
-pub fn role_steps(link: Option<&str>, role: &str, account: &str) -> Vec<String> {
-    match (link, account) {
-        (Some(link), ACCOUNT_SA) => vec![
-            format!("1. Open {link}"),
-            format!(
+pub fn role_steps(has_link: bool, role: &str, account: &str) -> Vec<Row> {
+    match (has_link, account) {
+        (true, ACCOUNT_SA) => vec![
+            Row::Say("1. Open the members page:".into()),
+            Row::Link,
+            Row::Say(format!(
                 "2. Invite members: {account}, role {role}, no expiry date (or align it with the token)."
-            ),
+            )),
         ],
-        (None, ACCOUNT_SA) => vec![
-            "1. Open the group or project, then Manage → Members.".into(),
-            format!("2. Invite members: {account}, role {role}."),
+        (false, ACCOUNT_SA) => vec![
+            Row::Say("1. Open the group or project, then Manage → Members.".into()),
+            Row::Say(format!("2. Invite members: {account}, role {role}.")),
         ],
         // Nobody can invite themselves: a group's Owners (a project's Maintainers) add members.
-        (Some(link), _) => vec![
-            format!(
+        (true, _) => vec![
+            Row::Say(format!(
                 "If you are not a member with at least {role} yet, ask an Owner of the group (or a \
                  Maintainer of the project) to add you at:"
-            ),
-            link.to_owned(),
+            )),
+            Row::Link,
         ],
-        (None, _) => vec![format!(
+        (false, _) => vec![Row::Say(format!(
             "If you are not a member with at least {role} yet, ask an Owner of the group (or a \
              Maintainer of the project) to add you (Manage → Members)."
-        )],
+        ))],
     }
 }
 
@@ -187,7 +237,7 @@ pub fn token_description(profile_name: &str) -> String {
     format!("Created with gitlab-token for: {profile_name}")
 }
 
-pub const SSH_NOTE: &str = "On SSH or without a browser, copy the address above.";
+pub const SSH_NOTE: &str = "On SSH or without a browser: press c to copy it, or select it.";
 pub const BROWSER_OPENED: &str = "Opened in your browser.";
 
 pub fn browser_failed(e: &str) -> String {
@@ -274,7 +324,8 @@ pub fn done_lines(
         format!("Expires: {expires}. Create and save a new token before then."),
         String::new(),
         "Other tools read it from the keychain under that service and account.".into(),
-        format!("Check it again:  {verify}"),
+        "Check it again (and see the other commands printed when you leave):".into(),
+        format!("  {verify}"),
     ]
 }
 

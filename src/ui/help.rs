@@ -99,6 +99,7 @@ pub fn hints(state: &State) -> Vec<Hint> {
         Step::Role | Step::Generate => {
             if link {
                 h.push(hint(Char('o'), text::K_OPEN));
+                h.push(hint(Char('c'), text::K_COPY));
             }
             if state.step == Step::Generate {
                 h.push(hint(PlusMinus, text::K_EXPIRY));
@@ -138,6 +139,9 @@ pub fn hints(state: &State) -> Vec<Hint> {
         Step::Done => {
             if state.can_revoke_old() {
                 h.push(hint(Char('r'), text::K_REVOKE));
+            }
+            if state.can_setup_git() {
+                h.push(hint(Char('g'), text::K_SETUP_GIT));
             }
             h.push(hint(Enter, text::K_QUIT));
         }

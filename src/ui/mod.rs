@@ -1,7 +1,9 @@
 //! Pure rendering: `render(&State, &mut Frame)` draws the header, the current step's screen,
 //! the notice line and the key help line. No I/O.
 
+mod body;
 pub mod help;
+pub mod links;
 mod setup_screens;
 mod token_screens;
 

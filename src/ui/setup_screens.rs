@@ -5,6 +5,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use super::body::Part;
 use super::{field, paragraph, spinner, status_span};
 use crate::gitlab::access::SCOPES;
 use crate::gitlab::links;
@@ -95,7 +96,7 @@ pub fn profile(state: &State, frame: &mut Frame, area: Rect) {
             }
         }
     }
-    frame.render_widget(paragraph(lines), detail);
+    super::body::render(vec![Part::Text(lines)], frame, detail, theme);
 }
 
 pub fn host(state: &State, frame: &mut Frame, area: Rect) {
@@ -210,7 +211,7 @@ pub fn reachability(state: &State, frame: &mut Frame, area: Rect) {
             }
         }
     }
-    frame.render_widget(paragraph(lines), area);
+    super::body::render(vec![Part::Text(lines)], frame, area, theme);
 }
 
 pub fn owner(state: &State, frame: &mut Frame, area: Rect) {
@@ -242,16 +243,13 @@ pub fn owner(state: &State, frame: &mut Frame, area: Rect) {
     }
     under.push(Line::from(Span::styled(text::GROUP_HINT, theme.muted)));
     frame.render_widget(paragraph(under), hint);
-    let mut lines: Vec<Line> = Vec::new();
-    match (state.owner, &state.instance) {
+    let parts = match (state.owner, &state.instance) {
         (Owner::ServiceAccount, Some(instance)) => {
-            let link = links::service_accounts(instance, &state.target().unwrap_or_default())
-                .unwrap_or_else(|| text::LINK_NEEDS_GROUP.to_owned());
-            for l in text::service_account_steps(instance.is_gitlab_com(), &link) {
-                lines.push(Line::from(l));
-            }
+            let link = links::service_accounts(instance, &state.target().unwrap_or_default());
+            let rows = text::service_account_steps(instance.is_gitlab_com(), link.is_some());
+            super::body::parts(rows, link.as_deref())
         }
-        _ => lines.push(Line::from(text::personal_note())),
-    }
-    frame.render_widget(paragraph(lines), detail);
+        _ => vec![Part::Text(vec![Line::from(text::personal_note())])],
+    };
+    super::body::render(parts, frame, detail, theme);
 }

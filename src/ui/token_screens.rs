@@ -4,7 +4,8 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use super::{paragraph, spinner, status_span};
+use super::body::{self, Part};
+use super::{spinner, status_span};
 use crate::gitlab::access::Role;
 use crate::gitlab::types::format_date;
 use crate::strings::{vault as vault_text, wizard as text};
@@ -19,11 +20,15 @@ pub fn role(state: &State, frame: &mut Frame, area: Rect) {
         Owner::Personal => text::ACCOUNT_ME,
     };
     let link = state.link();
-    let mut lines = vec![Line::from(text::role_intro(needed.name())), Line::default()];
-    for step in text::role_steps(link.as_deref(), needed.name(), account) {
-        lines.push(Line::from(step));
-    }
-    lines.push(Line::default());
+    let mut parts = vec![Part::Text(vec![
+        Line::from(text::role_intro(needed.name())),
+        Line::default(),
+    ])];
+    parts.extend(body::parts(
+        text::role_steps(link.is_some(), needed.name(), account),
+        link.as_deref(),
+    ));
+    let mut lines = vec![Line::default()];
     for role in [Role::Reporter, Role::Developer, Role::Maintainer] {
         let style = if role == needed {
             theme.accent
@@ -45,7 +50,8 @@ pub fn role(state: &State, frame: &mut Frame, area: Rect) {
             ),
         ]));
     }
-    frame.render_widget(paragraph(lines), area);
+    parts.push(Part::Text(lines));
+    body::render(parts, frame, area, theme);
 }
 
 pub fn generate(state: &State, frame: &mut Frame, area: Rect) {
@@ -67,8 +73,10 @@ pub fn generate(state: &State, frame: &mut Frame, area: Rect) {
         )));
     }
     lines.extend([Line::from(intro), Line::default()]);
+    let mut parts = Vec::new();
     if let Some(link) = state.link() {
-        lines.push(Line::from(Span::styled(link, theme.link)));
+        parts.push(Part::Text(std::mem::take(&mut lines)));
+        parts.push(Part::Url(link));
         lines.push(Line::from(Span::styled(text::SSH_NOTE, theme.muted)));
         lines.push(Line::default());
     }
@@ -87,7 +95,8 @@ pub fn generate(state: &State, frame: &mut Frame, area: Rect) {
         state.expiry_days,
         &format_date(expiry),
     )));
-    frame.render_widget(paragraph(lines), area);
+    parts.push(Part::Text(lines));
+    body::render(parts, frame, area, theme);
 }
 
 pub fn paste(state: &State, frame: &mut Frame, area: Rect) {
@@ -117,7 +126,7 @@ pub fn paste(state: &State, frame: &mut Frame, area: Rect) {
             style,
         )));
     }
-    frame.render_widget(paragraph(lines), area);
+    super::body::render(vec![Part::Text(lines)], frame, area, theme);
 }
 
 pub fn validate(state: &State, frame: &mut Frame, area: Rect) {
@@ -150,7 +159,7 @@ pub fn validate(state: &State, frame: &mut Frame, area: Rect) {
             lines.push(Line::from(Span::styled(verdict.0, verdict.1)));
         }
     }
-    frame.render_widget(paragraph(lines), area);
+    super::body::render(vec![Part::Text(lines)], frame, area, theme);
 }
 
 pub fn save(state: &State, frame: &mut Frame, area: Rect) {
@@ -178,7 +187,7 @@ pub fn save(state: &State, frame: &mut Frame, area: Rect) {
             )));
         }
     }
-    frame.render_widget(paragraph(lines), area);
+    super::body::render(vec![Part::Text(lines)], frame, area, theme);
 }
 
 pub fn done(state: &State, frame: &mut Frame, area: Rect) {
@@ -217,6 +226,24 @@ pub fn done(state: &State, frame: &mut Frame, area: Rect) {
                 }
             })
             .collect();
+    if let Some(instance) = &state.instance {
+        let style = match &state.git_setup.result {
+            Some(Ok(())) => theme.ok,
+            Some(Err(_)) => theme.fail,
+            None => theme.text,
+        };
+        let host = instance.key();
+        let host = host.split('/').next().unwrap_or_default();
+        lines.push(Line::default());
+        lines.push(Line::from(Span::styled(
+            text::git_line(
+                state.git_setup.result.as_ref(),
+                state.git_setup.running(),
+                host,
+            ),
+            style,
+        )));
+    }
     if let Some(r) = &state.replacing {
         let style = match &r.revoke.result {
             Some(Ok(())) => theme.ok,
@@ -226,5 +253,5 @@ pub fn done(state: &State, frame: &mut Frame, area: Rect) {
         let revoke = text::revoke_line(r.revoke.result.as_ref(), r.revoke.running());
         lines.insert(0, Line::from(Span::styled(revoke, style)));
     }
-    frame.render_widget(paragraph(lines), area);
+    super::body::render(vec![Part::Text(lines)], frame, area, theme);
 }

@@ -49,6 +49,7 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Step::Save => save(state, key),
         Step::Done => match key.code {
             KeyCode::Char('r') if state.replacing.is_some() => state.revoke_old(),
+            KeyCode::Char('g') => state.setup_git(),
             KeyCode::Enter | KeyCode::Char('q') | KeyCode::Esc => quit(state),
             _ => ignored(state),
         },
@@ -364,6 +365,7 @@ fn role(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     match key.code {
         KeyCode::Enter => state.step = Step::Generate,
         KeyCode::Char('o') => return open_link(state),
+        KeyCode::Char('c') => return state.copy_link(),
         KeyCode::Esc => state.step = Step::Owner,
         KeyCode::Char('q') => return request_quit(state),
         _ => return ignored(state),
@@ -375,6 +377,7 @@ fn generate(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     match key.code {
         KeyCode::Enter => state.step = Step::Paste,
         KeyCode::Char('o') => return open_link(state),
+        KeyCode::Char('c') => return state.copy_link(),
         KeyCode::Char('+') | KeyCode::Right => {
             state.expiry_days = super::ux::step_expiry(state.expiry_days, true)
         }

@@ -112,6 +112,8 @@ pub struct State {
     pub check_only: bool,
     /// An automatic rotation of an expiring token (`a` on the first screen).
     pub auto_rotation: Task<crate::rotation::Report>,
+    /// `g` on the Done screen: git configured to ask gitlab-token for this host.
+    pub git_setup: Task<Result<(), String>>,
     pub spinner: usize,
     pub(crate) last_ticket: u64,
     /// Set by `update` when the screen must be drawn again.
@@ -200,6 +202,8 @@ pub enum Msg {
     OldRevoked(Ticket, Result<(), String>),
     /// An automatic rotation finished.
     Rotated(Ticket, Box<crate::rotation::Report>),
+    /// `setup-git` for the saved token finished.
+    GitSetUp(Ticket, Result<(), String>),
 }
 
 /// Work for the runtime.
@@ -242,6 +246,14 @@ pub enum Effect {
         ca_file: Option<PathBuf>,
         token: Token,
     },
+    /// Configure git to use the saved token for its host (`gitlab-token setup-git`).
+    SetupGit {
+        ticket: Ticket,
+        host: String,
+        name: String,
+    },
+    /// Copy text to the terminal's clipboard (OSC 52).
+    Copy(String),
     Quit,
 }
 
@@ -312,6 +324,7 @@ impl State {
             expiring: setup.expiring,
             replacing: None,
             auto_rotation: Task::default(),
+            git_setup: Task::default(),
             check_only: false,
             spinner: 0,
             last_ticket: 0,
@@ -351,6 +364,7 @@ impl State {
             || self.validation.running()
             || self.save.running()
             || self.auto_rotation.running()
+            || self.git_setup.running()
             || replacing
     }
 

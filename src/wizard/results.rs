@@ -66,6 +66,7 @@ pub(super) fn on_result(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             accepted
         }
+        Msg::GitSetUp(ticket, result) => state.git_setup.finish(ticket, result),
         Msg::Key(_) | Msg::Paste(_) | Msg::Resize | Msg::Tick => false,
     };
     if !accepted {

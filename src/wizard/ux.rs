@@ -1,7 +1,7 @@
 //! Wizard behaviour owned by the "what the user sees" work: expiry steps, custom picks kept on
 //! the way back, copying links. Pure, like the rest of the state machine.
 
-use super::{CustomPick, State};
+use super::{CustomPick, Effect, State, Step};
 use crate::gitlab::access::SCOPES;
 
 /// The expiry choices `+` and `-` step through; 90 (the default) is always among them.
@@ -35,7 +35,7 @@ impl State {
     /// Back from the host step to the profile step: a custom profile reopens its picks as they
     /// were chosen, rather than starting over.
     pub(super) fn back_to_profile(&mut self) {
-        self.step = super::Step::Profile;
+        self.step = Step::Profile;
         self.custom = self.profile.as_ref().filter(|p| p.custom).map(|p| {
             let chosen: Vec<&str> = p.scopes.iter().map(|s| s.scope.as_str()).collect();
             CustomPick {
@@ -45,5 +45,50 @@ impl State {
                 error: None,
             }
         });
+    }
+}
+
+impl State {
+    /// Whether `g` on the Done screen can set up git now (saved, not running, not done).
+    pub fn can_setup_git(&self) -> bool {
+        self.step == Step::Done
+            && matches!(self.save.result, Some(Ok(_)))
+            && self.instance.is_some()
+            && !self.git_setup.running()
+            && !matches!(self.git_setup.result, Some(Ok(())))
+    }
+
+    /// `g` on the Done screen: configure git for the saved token's host.
+    pub(super) fn setup_git(&mut self) -> Vec<Effect> {
+        if !self.can_setup_git() {
+            self.dirty = false;
+            return Vec::new();
+        }
+        let Some(host) = self.instance.as_ref().map(|i| i.key()) else {
+            return Vec::new();
+        };
+        let ticket = self.next_ticket();
+        self.git_setup.start(ticket);
+        vec![Effect::SetupGit {
+            ticket,
+            host,
+            name: self.name.clone(),
+        }]
+    }
+}
+
+impl State {
+    /// `c`: copy the screen's link through the terminal (OSC 52), for SSH sessions.
+    pub(super) fn copy_link(&mut self) -> Vec<Effect> {
+        match self.link() {
+            Some(url) => {
+                self.notice = Some(crate::strings::wizard::COPIED.into());
+                vec![Effect::Copy(url)]
+            }
+            None => {
+                self.dirty = false;
+                Vec::new()
+            }
+        }
     }
 }
