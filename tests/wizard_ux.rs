@@ -593,3 +593,109 @@ fn the_summary_of_check_my_instance_is_the_report() {
         "{summary}"
     );
 }
+
+#[test]
+fn a_ca_file_given_after_an_unknown_issuer_is_checked_used_and_saved() {
+    let mut s = failed_check();
+    assert!(
+        help_text(&s).contains("f use a CA file"),
+        "{}",
+        help_text(&s)
+    );
+    assert!(screen(&s).contains("Press f to trust"));
+    key(&mut s, KeyCode::Char('f'));
+    assert!(screen(&s).contains("CA file (PEM):"));
+    assert_eq!(
+        help_text(&s),
+        "type the path  Enter check with it  Esc cancel  Ctrl-C quit"
+    );
+    // Enter on an empty path says what to do, right under the field.
+    assert!(key(&mut s, KeyCode::Enter).is_empty());
+    let shown = screen(&s);
+    let rows: Vec<&str> = shown.lines().collect();
+    let field = rows
+        .iter()
+        .position(|r| r.contains("CA file (PEM):"))
+        .unwrap();
+    assert!(rows[field + 1].contains("Type the path"), "{shown}");
+    type_text(&mut s, "/etc/ssl/acme-root.pem");
+    let effects = key(&mut s, KeyCode::Enter);
+    let t = match effects.as_slice() {
+        [
+            Effect::Probe {
+                ticket, ca_file, ..
+            },
+        ] => {
+            assert_eq!(
+                ca_file.as_deref(),
+                Some(std::path::Path::new("/etc/ssl/acme-root.pem"))
+            );
+            *ticket
+        }
+        other => panic!("expected a new check, got {other:?}"),
+    };
+    update(
+        &mut s,
+        Msg::ProbeDone(t, healthy_report("https://gitlab.example.com")),
+    );
+    assert!(screen(&s).contains("Trusting the CA file /etc/ssl/acme-root.pem"));
+    key(&mut s, KeyCode::Enter); // owner
+    key(&mut s, KeyCode::Down); // my own account
+    type_text(&mut s, "acme");
+    key(&mut s, KeyCode::Enter);
+    key(&mut s, KeyCode::Enter);
+    key(&mut s, KeyCode::Enter);
+    paste(&mut s, TOKEN);
+    let effects = key(&mut s, KeyCode::Enter);
+    let t = match effects.as_slice() {
+        [
+            Effect::Validate {
+                ticket, ca_file, ..
+            },
+        ] => {
+            assert!(ca_file.is_some(), "validation trusts the CA file");
+            *ticket
+        }
+        other => panic!("{other:?}"),
+    };
+    let needs = s.needs();
+    update(
+        &mut s,
+        Msg::Validated(
+            t,
+            Box::new(validation_for(&needs, &["read_api", "read_repository"])),
+            "t".into(),
+        ),
+    );
+    match key(&mut s, KeyCode::Enter).as_slice() {
+        [Effect::Save { entry, .. }] => assert_eq!(
+            entry.ca_file.as_deref(),
+            Some(std::path::Path::new("/etc/ssl/acme-root.pem")),
+            "saved with the token"
+        ),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn esc_closes_the_ca_prompt_and_f_is_not_offered_for_other_failures() {
+    let mut s = failed_check();
+    key(&mut s, KeyCode::Char('f'));
+    type_text(&mut s, "/tmp/x.pem");
+    key(&mut s, KeyCode::Esc);
+    assert!(s.ca_prompt.is_none());
+    assert!(s.ca_file.is_none(), "cancelled: nothing trusted");
+    assert_eq!(s.step, gitlab_token::wizard::Step::Reachability);
+    // A DNS failure is not fixed by a CA file.
+    let mut s = new_state();
+    key(&mut s, KeyCode::Enter);
+    key(&mut s, KeyCode::Down);
+    type_text(&mut s, "gitlab.example.com");
+    let t = ticket_of(&key(&mut s, KeyCode::Enter));
+    let mut report = failed_report("https://gitlab.example.com");
+    report.problems[0].kind = gitlab_token::problem::ProblemKind::DnsFailed;
+    update(&mut s, Msg::ProbeDone(t, report));
+    assert!(!help_text(&s).contains("CA file"));
+    assert!(key(&mut s, KeyCode::Char('f')).is_empty());
+    assert!(s.ca_prompt.is_none());
+}

@@ -169,3 +169,44 @@ fn quitting_leaves_a_line_saying_nothing_was_saved() {
         "{after}"
     );
 }
+
+#[test]
+fn an_unknown_issuer_is_fixed_on_the_reachability_screen_with_a_ca_file() {
+    require_environment();
+    let pki = Pki::new();
+    let gitlab = FakeGitLab::start(&pki.valid());
+    let url = gitlab.url();
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    std::fs::create_dir_all(dir.path().join("config")).unwrap();
+    // No --ca-file: the private CA is unknown at first.
+    let script = format!(
+        "{} --host {} --profile repo-scanner --timeout 5; echo EXITED:$?; echo END; exec sleep 600",
+        sh_quote(BIN),
+        sh_quote(&url)
+    );
+    let mut tmux = Tmux::start(dir.path(), &work, &session_env(dir.path()), &script);
+    let failed = tmux.wait_for("unknown issuer", "f use a CA file");
+    assert!(failed.contains("does not trust"), "{failed}");
+    tmux.keys(&["f"]);
+    tmux.wait_for("prompt", "CA file (PEM):");
+    // A file that is not a certificate: the check says so, and f is offered again.
+    let bogus = dir.path().join("not-a-cert.pem");
+    std::fs::write(&bogus, "hello\n").unwrap();
+    tmux.paste(bogus.to_str().unwrap());
+    tmux.wait_for("bogus typed", "not-a-cert.pem");
+    tmux.keys(&["Enter"]);
+    let bad = tmux.wait_for("bad CA file", "holds no PEM certificate");
+    assert!(bad.contains("f use a CA file"), "{bad}");
+    tmux.keys(&["f"]);
+    tmux.wait_for("prompt again", "CA file (PEM):");
+    tmux.keys(&["C-u"]);
+    tmux.paste(pki.ca_file.to_str().unwrap());
+    tmux.keys(&["Enter"]);
+    let ok = tmux.wait_for("trusted", "Reachable over valid TLS");
+    assert!(ok.contains("Trusting the CA file"), "{ok}");
+    assert!(ok.contains("Enter next"), "{ok}");
+    tmux.keys(&["q"]);
+    tmux.wait_for("exited", "END");
+}

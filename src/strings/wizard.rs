@@ -57,6 +57,19 @@ pub const K_REVOKE: &str = "revoke the old token";
 pub const K_COPY: &str = "copy link";
 pub const K_SETUP_GIT: &str = "set up git";
 
+pub const K_CA_FILE: &str = "use a CA file";
+pub const K_TYPE_PATH: &str = "type the path";
+pub const K_CHECK_WITH_IT: &str = "check with it";
+pub const K_CANCEL: &str = "cancel";
+pub const CA_FIELD: &str = "CA file (PEM)";
+pub const CA_PATH_EMPTY: &str = "Type the path of the CA certificate file (PEM), or Esc to cancel.";
+pub const CA_OFFER: &str = "Press f to trust your organisation's CA certificate (a PEM file from your GitLab admin) and check again.";
+pub const CA_HINT: &str = "the full path, e.g. /etc/ssl/company-ca.pem; it is saved with the token";
+
+pub fn ca_in_use(path: &str) -> String {
+    format!("Trusting the CA file {path} as well as the system's CAs.")
+}
+
 pub const CLIPPED: &str = "… more below: make the window taller to see it all.";
 
 pub const COPIED: &str = "Sent the link to your clipboard through the terminal (OSC 52). \

@@ -22,35 +22,38 @@ pub enum Part<'a> {
 /// full width. Returns whether everything fit.
 pub fn render(parts: Vec<Part<'_>>, frame: &mut Frame, area: Rect, theme: &Theme) -> bool {
     let full = frame.area();
-    let bottom = area.y + area.height;
+    let url_width = full.width.max(1) as usize;
+    let heights: Vec<u16> = parts
+        .iter()
+        .map(|p| match p {
+            Part::Text(lines) => paragraph(lines.clone()).line_count(area.width) as u16,
+            Part::Url(url) => url.chars().count().div_ceil(url_width) as u16,
+        })
+        .collect();
+    let fits = heights.iter().sum::<u16>() <= area.height;
+    // When it does not fit, the last row says so (and is never drawn over a link).
+    let bottom = area.y + area.height - u16::from(!fits).min(area.height);
     let mut y = area.y;
-    let mut fits = true;
-    for part in parts {
+    for (part, height) in parts.into_iter().zip(heights) {
         if y >= bottom {
-            fits = false;
             break;
         }
         match part {
             Part::Text(lines) => {
-                let p = paragraph(lines);
-                let needed = p.line_count(area.width) as u16;
-                let shown = needed.min(bottom - y);
-                fits &= shown == needed;
-                frame.render_widget(p, Rect::new(area.x, y, area.width, shown));
+                let shown = height.min(bottom - y);
+                frame.render_widget(paragraph(lines), Rect::new(area.x, y, area.width, shown));
                 y += shown;
             }
             Part::Url(url) => {
-                let width = full.width.max(1) as usize;
-                let chars: Vec<char> = url.chars().collect();
-                let rows: Vec<String> = chars.chunks(width).map(|c| c.iter().collect()).collect();
-                if y + rows.len() as u16 > bottom {
-                    // A URL is shown whole or not at all: half a link is a wrong link.
-                    fits = false;
+                if y + height > bottom {
+                    // A link is shown whole or not at all: half a link is a wrong link.
                     break;
                 }
-                for row in rows {
-                    let rect = Rect::new(full.x, y, full.width, 1);
+                let chars: Vec<char> = url.chars().collect();
+                for row in chars.chunks(url_width) {
+                    let row: String = row.iter().collect();
                     let len = row.chars().count() as u16;
+                    let rect = Rect::new(full.x, y, full.width, 1);
                     frame.render_widget(Paragraph::new(Span::styled(row, theme.link)), rect);
                     if super::links::hyperlinks() {
                         super::links::hyperlink(
@@ -65,8 +68,7 @@ pub fn render(parts: Vec<Part<'_>>, frame: &mut Frame, area: Rect, theme: &Theme
         }
     }
     if !fits && area.height > 0 {
-        let last = Rect::new(area.x, bottom - 1, area.width, 1);
-        frame.render_widget(ratatui::widgets::Clear, last);
+        let last = Rect::new(area.x, area.y + area.height - 1, area.width, 1);
         frame.render_widget(
             Paragraph::new(Span::styled(text::CLIPPED, theme.warn)),
             last,

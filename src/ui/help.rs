@@ -74,12 +74,21 @@ pub fn hints(state: &State) -> Vec<Hint> {
             h.push(hint(Esc, text::K_BACK));
             h.push(hint(Ctrl('c'), text::K_QUIT));
         }
+        Step::Reachability if state.ca_prompt.is_some() => {
+            h.push(hint(Type, text::K_TYPE_PATH));
+            h.push(hint(Enter, text::K_CHECK_WITH_IT));
+            h.push(hint(Esc, text::K_CANCEL));
+            h.push(hint(Ctrl('c'), text::K_QUIT));
+        }
         Step::Reachability => {
             if let Some(report) = &state.probe.result {
                 if state.check_only {
                     h.push(hint(Enter, text::K_DONE));
                 } else if report.ok {
                     h.push(hint(Enter, text::K_NEXT));
+                }
+                if state.ca_prompt_offered() {
+                    h.push(hint(Char('f'), text::K_CA_FILE));
                 }
                 h.push(hint(Char('r'), text::K_RECHECK));
             }

@@ -209,9 +209,48 @@ pub fn reachability(state: &State, frame: &mut Frame, area: Rect) {
                     Span::raw(p.fix.clone()),
                 ]));
             }
+            if state.ca_prompt_offered() && state.ca_prompt.is_none() {
+                lines.push(Line::default());
+                lines.push(Line::from(Span::styled(text::CA_OFFER, theme.accent)));
+            }
         }
     }
-    super::body::render(vec![Part::Text(lines)], frame, area, theme);
+    if let Some(path) = &state.ca_file {
+        lines.insert(
+            1,
+            Line::from(Span::styled(
+                text::ca_in_use(&path.display().to_string()),
+                theme.muted,
+            )),
+        );
+    }
+    let Some(prompt) = &state.ca_prompt else {
+        super::body::render(vec![Part::Text(lines)], frame, area, theme);
+        return;
+    };
+    // The prompt sits at the bottom, its error right under the field.
+    let below = if prompt.error.is_some() { 3 } else { 2 };
+    let [top, input, under] = Layout::vertical([
+        Constraint::Min(1),
+        Constraint::Length(1),
+        Constraint::Length(below),
+    ])
+    .areas(area);
+    super::body::render(vec![Part::Text(lines)], frame, top, theme);
+    field(
+        frame,
+        input,
+        text::CA_FIELD,
+        prompt.input.value(),
+        Some(prompt.input.visual_cursor()),
+        theme,
+    );
+    let mut under_lines = Vec::new();
+    if let Some(e) = &prompt.error {
+        under_lines.push(Line::from(Span::styled(e.as_str(), theme.fail)));
+    }
+    under_lines.push(Line::from(Span::styled(text::CA_HINT, theme.muted)));
+    frame.render_widget(paragraph(under_lines), under);
 }
 
 pub fn owner(state: &State, frame: &mut Frame, area: Rect) {

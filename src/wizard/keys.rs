@@ -67,6 +67,7 @@ pub(super) fn on_paste(state: &mut State, token: Token) -> Vec<Effect> {
             state.host_input = tui_input::Input::new(token.expose().trim().to_owned());
         }
         Step::Owner => state.target_input = tui_input::Input::new(token.expose().trim().to_owned()),
+        Step::Reachability if state.ca_prompt.is_some() => state.paste_ca_path(token.expose()),
         _ => state.dirty = false,
     }
     Vec::new()
@@ -222,7 +223,7 @@ impl State {
         }
     }
 
-    fn start_probe(&mut self) -> Vec<Effect> {
+    pub(super) fn start_probe(&mut self) -> Vec<Effect> {
         let Some(instance) = self.instance.clone() else {
             return Vec::new();
         };
@@ -314,8 +315,12 @@ fn open_link(state: &mut State) -> Vec<Effect> {
 }
 
 fn reachability(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    if state.ca_prompt.is_some() {
+        return state.ca_prompt_key(key);
+    }
     let done_ok = state.probe.result.as_ref().is_some_and(|r| r.ok);
     match key.code {
+        KeyCode::Char('f') if state.ca_prompt_offered() => state.open_ca_prompt(),
         KeyCode::Enter if state.check_only && state.probe.result.is_some() => return quit(state),
         KeyCode::Enter if done_ok => state.step = Step::Owner,
         KeyCode::Enter if state.probe.result.is_some() => {

@@ -24,7 +24,7 @@ use crate::vault::{StoreKind, StoredToken, VaultError};
 
 pub use keys::DEFAULT_EXPIRY_DAYS;
 pub use replace::Replacing;
-pub use ux::{EXPIRY_STEPS, step_expiry};
+pub use ux::{CaPrompt, EXPIRY_STEPS, step_expiry};
 
 /// Tags an asynchronous request; a result whose ticket is not the current one is stale and dropped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -90,6 +90,8 @@ pub struct State {
     pub host_error: Option<String>,
     pub instance: Option<Instance>,
     pub ca_file: Option<PathBuf>,
+    /// The CA file prompt on the reachability screen (after an unknown issuer), when open.
+    pub ca_prompt: Option<CaPrompt>,
     pub probe: Task<Report>,
     pub probe_stages: Vec<StageResult>,
     pub owner: Owner,
@@ -307,6 +309,7 @@ impl State {
             host_error: None,
             instance: None,
             ca_file: setup.ca_file,
+            ca_prompt: None,
             probe: Task::default(),
             probe_stages: Vec::new(),
             owner: Owner::ServiceAccount,

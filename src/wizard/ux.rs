@@ -1,8 +1,15 @@
 //! Wizard behaviour owned by the "what the user sees" work: expiry steps, custom picks kept on
 //! the way back, copying links. Pure, like the rest of the state machine.
 
+use std::path::PathBuf;
+
+use crossterm::event::{Event, KeyCode, KeyEvent};
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
 use super::{CustomPick, Effect, State, Step};
 use crate::gitlab::access::SCOPES;
+use crate::problem::ProblemKind;
 
 /// The expiry choices `+` and `-` step through; 90 (the default) is always among them.
 pub const EXPIRY_STEPS: [u32; 13] = [
@@ -90,5 +97,75 @@ impl State {
                 Vec::new()
             }
         }
+    }
+}
+
+/// The CA file prompt: a path typed or pasted on the reachability screen.
+pub struct CaPrompt {
+    pub input: Input,
+    pub error: Option<String>,
+}
+
+impl State {
+    /// `f` is offered when the check failed because the certificate's issuer is not trusted
+    /// (an unknown issuer, a self-signed certificate or a missing intermediate), or the CA file
+    /// given could not be used.
+    pub fn ca_prompt_offered(&self) -> bool {
+        self.probe.result.as_ref().is_some_and(|r| {
+            !r.ok
+                && r.problems.iter().any(|p| {
+                    matches!(
+                        p.kind,
+                        ProblemKind::TlsUnknownIssuer
+                            | ProblemKind::TlsSelfSigned
+                            | ProblemKind::TlsIncompleteChain
+                    ) || (p.kind == ProblemKind::TlsHandshakeFailed && self.ca_file.is_some())
+                })
+        })
+    }
+
+    pub(super) fn open_ca_prompt(&mut self) {
+        let current = self
+            .ca_file
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        self.ca_prompt = Some(CaPrompt {
+            input: Input::new(current),
+            error: None,
+        });
+    }
+
+    pub(super) fn paste_ca_path(&mut self, text: &str) {
+        if let Some(prompt) = self.ca_prompt.as_mut() {
+            prompt.input = Input::new(text.trim().to_owned());
+            prompt.error = None;
+        }
+    }
+
+    /// Keys while the CA file prompt is open: Enter re-runs the check trusting that file (the
+    /// check reads it and says what is wrong with it), Esc closes the prompt.
+    pub(super) fn ca_prompt_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let Some(prompt) = self.ca_prompt.as_mut() else {
+            return Vec::new();
+        };
+        match key.code {
+            KeyCode::Esc => self.ca_prompt = None,
+            KeyCode::Enter => {
+                let path = prompt.input.value().trim().to_owned();
+                if path.is_empty() {
+                    prompt.error = Some(crate::strings::wizard::CA_PATH_EMPTY.into());
+                    return Vec::new();
+                }
+                self.ca_prompt = None;
+                self.ca_file = Some(PathBuf::from(path));
+                return self.start_probe();
+            }
+            _ => {
+                prompt.input.handle_event(&Event::Key(key));
+                prompt.error = None;
+            }
+        }
+        Vec::new()
     }
 }
