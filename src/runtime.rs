@@ -80,7 +80,7 @@ pub async fn run(setup: Setup, options: Options) -> std::io::Result<Ended> {
                 Some(msg) => msg,
                 None => return Ok(ended(&state, Outcome::Quit)),
             },
-            _ = tokio::time::sleep(Duration::from_millis(120)), if state.busy() => Msg::Tick,
+            _ = tokio::time::sleep(wizard::TICK), if state.busy() => Msg::Tick,
             _ = &mut shutdown => return Ok(ended(&state, Outcome::Signalled)),
         };
         for effect in wizard::update(&mut state, msg) {

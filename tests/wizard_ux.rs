@@ -699,3 +699,23 @@ fn esc_closes_the_ca_prompt_and_f_is_not_offered_for_other_failures() {
     assert!(key(&mut s, KeyCode::Char('f')).is_empty());
     assert!(s.ca_prompt.is_none());
 }
+
+#[test]
+fn a_slow_check_shows_how_long_it_has_waited() {
+    let mut s = new_state();
+    key(&mut s, KeyCode::Enter);
+    key(&mut s, KeyCode::Enter);
+    assert!(screen(&s).contains("Checking…"));
+    let ticks = 5000_usize.div_ceil(gitlab_token::wizard::TICK.as_millis() as usize);
+    for _ in 0..ticks {
+        update(&mut s, Msg::Tick);
+    }
+    assert_eq!(s.probe.waited_secs(), 5);
+    assert!(screen(&s).contains("Checking… 5 s"), "{}", screen(&s));
+    let timeout =
+        gitlab_token::strings::probe::timeout("the HTTP answer", std::time::Duration::from_secs(8));
+    assert_eq!(
+        timeout.message,
+        "Gave up waiting for the HTTP answer after 8 s: no answer."
+    );
+}

@@ -115,7 +115,10 @@ pub fn dns_failed(host: &str, error: &str) -> Problem {
 pub fn timeout(what: &str, limit: Duration) -> Problem {
     Problem::new(
         ProblemKind::Timeout,
-        format!("No answer to {what} within {} s.", limit.as_secs_f32()),
+        format!(
+            "Gave up waiting for {what} after {} s: no answer.",
+            limit.as_secs_f32()
+        ),
         "The host or a firewall drops the traffic. Check the VPN or proxy, or raise --timeout on a slow link.",
     )
 }

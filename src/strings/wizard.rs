@@ -70,6 +70,15 @@ pub fn ca_in_use(path: &str) -> String {
     format!("Trusting the CA file {path} as well as the system's CAs.")
 }
 
+/// What runs, and for how long once it takes more than a moment ("Checking… 4 s").
+pub fn waiting(what: &str, secs: u64) -> String {
+    if secs < 2 {
+        what.to_owned()
+    } else {
+        format!("{what} {secs} s")
+    }
+}
+
 pub const CLIPPED: &str = "… more below: make the window taller to see it all.";
 
 pub const COPIED: &str = "Sent the link to your clipboard through the terminal (OSC 52). \

@@ -186,7 +186,10 @@ pub fn reachability(state: &State, frame: &mut Frame, area: Rect) {
     }
     lines.push(Line::default());
     match &state.probe.result {
-        None => lines.push(Line::from(Span::styled(text::PROBE_RUNNING, theme.muted))),
+        None => lines.push(Line::from(Span::styled(
+            text::waiting(text::PROBE_RUNNING, state.probe.waited_secs()),
+            theme.muted,
+        ))),
         Some(report) => {
             if let Some(c) = &report.certificate {
                 lines.push(Line::from(Span::styled(

@@ -135,7 +135,10 @@ pub fn validate(state: &State, frame: &mut Frame, area: Rect) {
     match &state.validation.result {
         None => lines.push(Line::from(vec![
             Span::styled(format!("{} ", spinner(state)), theme.accent),
-            Span::raw(text::VALIDATING),
+            Span::raw(text::waiting(
+                text::VALIDATING,
+                state.validation.waited_secs(),
+            )),
         ])),
         Some(v) => {
             for line in &v.lines {
@@ -168,7 +171,7 @@ pub fn save(state: &State, frame: &mut Frame, area: Rect) {
     match &state.save.result {
         None | Some(Ok(_)) => lines.push(Line::from(vec![
             Span::styled(format!("{} ", spinner(state)), theme.accent),
-            Span::raw(text::SAVING),
+            Span::raw(text::waiting(text::SAVING, state.save.waited_secs())),
         ])),
         Some(Err(SaveError::Keychain(e))) => {
             let p = vault_text::problem(e);

@@ -24,7 +24,7 @@ use crate::vault::{StoreKind, StoredToken, VaultError};
 
 pub use keys::DEFAULT_EXPIRY_DAYS;
 pub use replace::Replacing;
-pub use ux::{CaPrompt, EXPIRY_STEPS, step_expiry};
+pub use ux::{CaPrompt, EXPIRY_STEPS, TICK, step_expiry};
 
 /// Tags an asynchronous request; a result whose ticket is not the current one is stale and dropped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -127,6 +127,8 @@ pub struct State {
 pub struct Task<T> {
     pub ticket: Option<Ticket>,
     pub result: Option<T>,
+    /// Animation ticks ([`TICK`]) seen while it runs: how long it has been waiting.
+    pub ticks: u32,
 }
 
 impl<T> Default for Task<T> {
@@ -134,6 +136,7 @@ impl<T> Default for Task<T> {
         Task {
             ticket: None,
             result: None,
+            ticks: 0,
         }
     }
 }
@@ -146,6 +149,7 @@ impl<T> Task<T> {
     pub(crate) fn start(&mut self, ticket: Ticket) {
         self.ticket = Some(ticket);
         self.result = None;
+        self.ticks = 0;
     }
 
     /// Forgets the request: its answer, when it comes, is stale.
@@ -428,6 +432,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Tick => {
             if state.busy() {
                 state.spinner = state.spinner.wrapping_add(1);
+                state.count_waiting();
             } else {
                 state.dirty = false;
             }

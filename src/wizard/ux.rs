@@ -11,6 +11,22 @@ use super::{CustomPick, Effect, State, Step};
 use crate::gitlab::access::SCOPES;
 use crate::problem::ProblemKind;
 
+/// How often the runtime sends `Msg::Tick` while something runs (never when idle).
+pub const TICK: std::time::Duration = std::time::Duration::from_millis(120);
+
+impl<T> super::Task<T> {
+    /// Whole seconds this task has been waiting, counted in ticks.
+    pub fn waited_secs(&self) -> u64 {
+        (u128::from(self.ticks) * TICK.as_millis() / 1000) as u64
+    }
+
+    fn tick(&mut self) {
+        if self.running() {
+            self.ticks = self.ticks.saturating_add(1);
+        }
+    }
+}
+
 /// The expiry choices `+` and `-` step through; 90 (the default) is always among them.
 pub const EXPIRY_STEPS: [u32; 13] = [
     7,
@@ -167,5 +183,16 @@ impl State {
             }
         }
         Vec::new()
+    }
+}
+
+impl State {
+    /// One tick more for every request in flight.
+    pub(super) fn count_waiting(&mut self) {
+        self.probe.tick();
+        self.validation.tick();
+        self.save.tick();
+        self.auto_rotation.tick();
+        self.git_setup.tick();
     }
 }
