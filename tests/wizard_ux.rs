@@ -556,7 +556,7 @@ fn the_summary_after_quitting_says_what_was_abandoned() {
         summary.contains("interrupted by a signal at step 7/10"),
         "{summary}"
     );
-    assert!(summary.contains("nothing was saved"), "{summary}");
+    assert!(summary.contains("Nothing was saved"), "{summary}");
     assert!(summary.contains("pasted token was discarded"), "{summary}");
     assert!(!summary.contains("TESTONLY"), "{summary}");
     let summary = gitlab_token::strings::summary::after_wizard(&new_state(), false);

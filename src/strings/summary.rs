@@ -88,15 +88,14 @@ pub fn after_wizard(state: &State, signalled: bool) -> String {
             text::check_title(state.step).to_owned()
         } else {
             format!(
-                "step {}/{}, {}",
+                "step {}/{} ({})",
                 state.step.number(),
                 Step::ALL.len(),
                 text::title(state.step)
             )
         };
-        out.push(format!(
-            "gitlab-token: setup {why} at {at}; nothing was saved."
-        ));
+        out.push(format!("gitlab-token: setup {why} at {at}."));
+        out.push("  Nothing was saved.".into());
         if !state.secret.is_empty() {
             out.push(
                 "  The pasted token was discarded. It still exists on GitLab: paste it into \
@@ -118,11 +117,15 @@ fn host_only(key: &str) -> &str {
 pub fn check_report(report: &Report) -> Vec<String> {
     let mut out = vec![format!("gitlab-token: {}", check::checking(&report.url))];
     for s in &report.stages {
-        let mark = if s.ok { "✓" } else { "✗" };
+        let (mark, detail) = if s.ok {
+            ("✓", s.detail.as_str())
+        } else {
+            // The problem below says what failed and how to fix it.
+            ("✗", text::STAGE_FAILED)
+        };
         out.push(format!(
-            "  {mark} {:<6}{}",
-            check::stage_name(s.stage),
-            s.detail
+            "  {mark} {:<6}{detail}",
+            check::stage_name(s.stage)
         ));
     }
     if let Some(c) = &report.certificate {
