@@ -161,7 +161,7 @@ fn quitting_leaves_a_line_saying_nothing_was_saved() {
     tmux.wait_for("exited", "END");
     let after = tmux.capture_all("after quit");
     assert!(
-        after.contains("gitlab-token: setup stopped at step 2/10 (Where does GitLab live?).")
+        after.contains("gitlab-token: setup stopped at step 2/10, choosing the GitLab address.")
             && after.contains("Nothing was saved."),
         "{after}"
     );

@@ -88,10 +88,10 @@ pub fn after_wizard(state: &State, signalled: bool) -> String {
             text::check_title(state.step).to_owned()
         } else {
             format!(
-                "step {}/{} ({})",
+                "step {}/{}, {}",
                 state.step.number(),
                 Step::ALL.len(),
-                text::title(state.step)
+                doing(state.step)
             )
         };
         out.push(format!("gitlab-token: setup {why} at {at}."));
@@ -106,6 +106,22 @@ pub fn after_wizard(state: &State, signalled: bool) -> String {
         out.push("  Start again with: gitlab-token setup".into());
     }
     out.join("\n")
+}
+
+/// What the user was doing at `step`, for "setup stopped at step 7/10, pasting the token".
+fn doing(step: Step) -> &'static str {
+    match step {
+        Step::Profile => "choosing what the token is for",
+        Step::Host => "choosing the GitLab address",
+        Step::Reachability => "checking the instance",
+        Step::Owner => "choosing who owns the token",
+        Step::Role => "granting the role",
+        Step::Generate => "creating the token on GitLab",
+        Step::Paste => "pasting the token",
+        Step::Validate => "checking the token",
+        Step::Save => "saving it",
+        Step::Done => "done",
+    }
 }
 
 /// The host without a relative URL root (`example.com:8443` of `example.com:8443/gitlab`).
