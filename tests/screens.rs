@@ -367,4 +367,11 @@ fn small_terminal() {
     to_owner(&mut s, "gitlab.example.com");
     type_text(&mut s, "acme");
     insta::assert_snapshot!("04_owner_60x20", render(&s, 60, 20));
+    let mut s = new_state();
+    insta::assert_snapshot!("01_profile_60x20", render(&s, 60, 20));
+    for _ in 0..3 {
+        key(&mut s, KeyCode::Down);
+    }
+    key(&mut s, KeyCode::Enter);
+    insta::assert_snapshot!("01_profile_custom_60x20", render(&s, 60, 20));
 }

@@ -719,3 +719,23 @@ fn a_slow_check_shows_how_long_it_has_waited() {
         "Gave up waiting for the HTTP answer after 8 s: no answer."
     );
 }
+
+#[test]
+fn the_custom_scope_list_scrolls_to_the_cursor_on_a_small_terminal() {
+    let mut s = new_state();
+    let custom = s.profiles.iter().position(|p| p.custom).unwrap();
+    for _ in 0..custom {
+        key(&mut s, KeyCode::Down);
+    }
+    key(&mut s, KeyCode::Enter);
+    assert!(screen_at(&s, 60, 20).contains("↓"), "says more rows are below");
+    for _ in 0..40 {
+        key(&mut s, KeyCode::Down);
+    }
+    let shown = screen_at(&s, 60, 20);
+    assert!(
+        shown.lines().any(|l| l.contains('▸') && l.contains("Minimum role")),
+        "the role row is in view once chosen:\n{shown}"
+    );
+    assert!(shown.contains("↑"), "{shown}");
+}

@@ -79,6 +79,15 @@ pub fn waiting(what: &str, secs: u64) -> String {
     }
 }
 
+/// Under a list that scrolls: how many rows are out of view.
+pub fn more_rows(above: usize, below: usize) -> String {
+    match (above, below) {
+        (0, b) => format!("  ↓ {b} more"),
+        (a, 0) => format!("  ↑ {a} more"),
+        (a, b) => format!("  ↑ {a} more, ↓ {b} more"),
+    }
+}
+
 pub const CLIPPED: &str = "… more below: make the window taller to see it all.";
 
 pub const COPIED: &str = "Sent the link to your clipboard through the terminal (OSC 52). \

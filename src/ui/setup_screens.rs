@@ -23,29 +23,69 @@ fn choice(selected: bool, label: &str, theme: &crate::theme::Theme) -> Line<'sta
     }
 }
 
+/// The rows of a list that keep row `cursor` in view within `height` rows; when some are out of
+/// view, the last row says where ("↓ 5 more", "↑ 3 more").
+fn scrolled<'a>(
+    rows: Vec<Line<'a>>,
+    cursor: usize,
+    height: u16,
+    theme: &crate::theme::Theme,
+) -> Vec<Line<'a>> {
+    let height = height as usize;
+    if rows.len() <= height || height < 2 {
+        return rows;
+    }
+    let window = height - 1;
+    let offset = (cursor + 1).saturating_sub(window).min(rows.len() - window);
+    let above = offset;
+    let below = rows.len() - offset - window;
+    let mut shown: Vec<Line> = rows.into_iter().skip(offset).take(window).collect();
+    shown.push(Line::from(Span::styled(
+        text::more_rows(above, below),
+        theme.muted,
+    )));
+    shown
+}
+
 pub fn profile(state: &State, frame: &mut Frame, area: Rect) {
     let theme = current();
     if let Some(pick) = &state.custom {
-        let mut lines = vec![Line::from(text::CUSTOM_INTRO), Line::default()];
-        for (i, (scope, on)) in SCOPES.iter().zip(&pick.selected).enumerate() {
-            let mark = if *on { "[x]" } else { "[ ]" };
-            let row = format!("{mark} {:<22} {}", scope.name, scope.grants);
-            let width = area.width.saturating_sub(2) as usize;
-            let row: String = row.chars().take(width).collect();
-            lines.push(choice(pick.cursor == i, &row, theme));
-        }
+        let mut top = vec![Line::from(text::CUSTOM_INTRO)];
+        // The error about the picks sits right above them, always in view.
+        top.push(match &pick.error {
+            Some(e) => Line::from(Span::styled(e.clone(), theme.fail)),
+            None => Line::default(),
+        });
+        let width = area.width.saturating_sub(2) as usize;
+        let mut rows: Vec<Line> = SCOPES
+            .iter()
+            .zip(&pick.selected)
+            .enumerate()
+            .map(|(i, (scope, on))| {
+                let mark = if *on { "[x]" } else { "[ ]" };
+                let row = format!("{mark} {:<22} {}", scope.name, scope.grants);
+                let row: String = row.chars().take(width).collect();
+                choice(pick.cursor == i, &row, theme)
+            })
+            .collect();
         let role_row = format!("Minimum role: ◂ {} ▸", pick.role.name());
-        lines.push(choice(pick.cursor == SCOPES.len(), &role_row, theme));
-        if let Some(e) = &pick.error {
-            lines.push(Line::from(Span::styled(e.clone(), theme.fail)));
-        }
-        frame.render_widget(Paragraph::new(lines), area);
+        rows.push(choice(pick.cursor == SCOPES.len(), &role_row, theme));
+        let [head, list] =
+            Layout::vertical([Constraint::Length(2), Constraint::Min(1)]).areas(area);
+        frame.render_widget(Paragraph::new(top), head);
+        frame.render_widget(
+            Paragraph::new(scrolled(rows, pick.cursor, list.height, theme)),
+            list,
+        );
         return;
     }
+    let list_height = paragraph(vec![Line::from(text::CHECK_ONLY)]).line_count(area.width) as u16
+        + state.profiles.len() as u16
+        + 1;
     let [expiring, intro, list, detail] = Layout::vertical([
         Constraint::Length(state.expiring.len().min(3) as u16),
         Constraint::Length(2),
-        Constraint::Length(state.profiles.len() as u16 + 2),
+        Constraint::Length(list_height),
         Constraint::Min(3),
     ])
     .areas(area);
@@ -72,7 +112,7 @@ pub fn profile(state: &State, frame: &mut Frame, area: Rect) {
             theme,
         )])
         .collect();
-    frame.render_widget(Paragraph::new(rows), list);
+    frame.render_widget(paragraph(rows), list);
     let Some(p) = state.profiles.get(state.profile_cursor) else {
         frame.render_widget(paragraph(vec![Line::from(text::CHECK_ONLY_DETAIL)]), detail);
         return;
