@@ -135,7 +135,8 @@ fn copy_a_link_set_up_git_and_keep_a_summary_after_exit() {
     secret_tool_clear(SERVICE, &account);
     assert!(after.contains("EXITED:0"), "{after}");
     for needle in [
-        format!("gitlab-token: saved {account} in the Secret Service"),
+        format!("gitlab-token: saved {account}."),
+        "In the Secret Service".to_owned(),
         format!("gitlab-token get --host {host} --name repo-scanner"),
         format!("gitlab-token rotate --host {host} --name repo-scanner"),
         format!("git uses it for https://{host}."),

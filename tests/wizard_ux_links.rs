@@ -125,7 +125,8 @@ fn the_summary_after_saving_says_where_and_how_to_use_it() {
     let s = done();
     let summary = gitlab_token::strings::summary::after_wizard(&s, false);
     for needle in [
-        "saved repo-scanner@gitlab.example.com in the Secret Service",
+        "saved repo-scanner@gitlab.example.com.",
+        "In the Secret Service",
         "Expires 2027-02-21",
         "gitlab-token rotate --host gitlab.example.com --name repo-scanner",
         "gitlab-token get --host gitlab.example.com --name repo-scanner",
@@ -336,4 +337,24 @@ fn the_custom_scope_list_scrolls_to_the_cursor_on_a_small_terminal() {
         "the role row is in view once chosen:\n{shown}"
     );
     assert!(shown.contains("↑"), "{shown}");
+}
+
+#[test]
+fn the_check_verdict_stays_in_view_on_a_small_terminal() {
+    let mut s = new_state();
+    key(&mut s, KeyCode::Enter);
+    key(&mut s, KeyCode::Down);
+    type_text(&mut s, "gitlab.example.com");
+    let t = ticket_of(&key(&mut s, KeyCode::Enter));
+    update(
+        &mut s,
+        Msg::ProbeDone(t, healthy_report("https://gitlab.example.com")),
+    );
+    let shown = screen_at(&s, 60, 15);
+    assert!(shown.contains("Reachable over valid TLS"), "{shown}");
+    assert!(shown.contains("more below"), "{shown}");
+    let s = failed_check();
+    let shown = screen_at(&s, 60, 16);
+    assert!(shown.contains("Fix: If your company"), "{shown}");
+    assert!(shown.contains("Press f to trust"), "{shown}");
 }

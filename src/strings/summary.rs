@@ -40,9 +40,10 @@ pub fn after_wizard(state: &State, signalled: bool) -> String {
             .as_ref()
             .and_then(|v| v.token.as_ref())
             .and_then(|t| t.expires_at.clone());
+        out.push(format!("gitlab-token: saved {}.", saved.account));
         out.push(format!(
-            "gitlab-token: saved {} in the {} (service \"gitlab-token\").",
-            saved.account, saved.store
+            "  In the {}, service \"gitlab-token\".",
+            saved.store
         ));
         out.push(match &expires {
             Some(date) => format!("  Expires {date}. Rotate it before then:"),

@@ -16,19 +16,45 @@ pub enum Part<'a> {
     Text(Vec<Line<'a>>),
     /// A link, shown whole (never cut) and, where supported, as an OSC 8 hyperlink.
     Url(String),
+    /// Text that stays in view: when the body does not fit, it is drawn at the bottom and the
+    /// parts before it are clipped instead (a verdict and what to do about it). Last part only.
+    Tail(Vec<Line<'a>>),
+}
+
+/// Rows `part` takes: text wrapped to `width`, a link hard-wrapped to the frame's `url_width`.
+fn height(part: &Part<'_>, width: u16, url_width: usize) -> u16 {
+    match part {
+        Part::Text(lines) | Part::Tail(lines) => paragraph(lines.clone()).line_count(width) as u16,
+        Part::Url(url) => url.chars().count().div_ceil(url_width) as u16,
+    }
 }
 
 /// Draws `parts` top to bottom in `area` (the body inside its margin); URLs use the frame's
 /// full width. Returns whether everything fit.
-pub fn render(parts: Vec<Part<'_>>, frame: &mut Frame, area: Rect, theme: &Theme) -> bool {
+pub fn render(mut parts: Vec<Part<'_>>, frame: &mut Frame, area: Rect, theme: &Theme) -> bool {
     let full = frame.area();
     let url_width = full.width.max(1) as usize;
+    if matches!(parts.last(), Some(Part::Tail(_))) {
+        let Some(Part::Tail(tail)) = parts.pop() else {
+            return false;
+        };
+        let tail_height = height(&Part::Text(tail.clone()), area.width, url_width);
+        let rest: u16 = parts.iter().map(|p| height(p, area.width, url_width)).sum();
+        if rest + tail_height <= area.height {
+            parts.push(Part::Text(tail));
+            return render(parts, frame, area, theme);
+        }
+        // The tail at the bottom; what comes before it is clipped above it.
+        let tail_height = tail_height.min(area.height);
+        let head = Rect::new(area.x, area.y, area.width, area.height - tail_height);
+        render(parts, frame, head, theme);
+        let bottom = Rect::new(area.x, head.y + head.height, area.width, tail_height);
+        frame.render_widget(paragraph(tail), bottom);
+        return false;
+    }
     let heights: Vec<u16> = parts
         .iter()
-        .map(|p| match p {
-            Part::Text(lines) => paragraph(lines.clone()).line_count(area.width) as u16,
-            Part::Url(url) => url.chars().count().div_ceil(url_width) as u16,
-        })
+        .map(|p| height(p, area.width, url_width))
         .collect();
     let fits = heights.iter().sum::<u16>() <= area.height;
     // When it does not fit, the last row says so (and is never drawn over a link).
@@ -39,7 +65,7 @@ pub fn render(parts: Vec<Part<'_>>, frame: &mut Frame, area: Rect, theme: &Theme
             break;
         }
         match part {
-            Part::Text(lines) => {
+            Part::Text(lines) | Part::Tail(lines) => {
                 let shown = height.min(bottom - y);
                 frame.render_widget(paragraph(lines), Rect::new(area.x, y, area.width, shown));
                 y += shown;

@@ -225,8 +225,10 @@ pub fn reachability(state: &State, frame: &mut Frame, area: Rect) {
         }
     }
     lines.push(Line::default());
+    // The verdict and what to do stay in view on a small terminal (a tail part).
+    let mut verdict = Vec::new();
     match &state.probe.result {
-        None => lines.push(Line::from(Span::styled(
+        None => verdict.push(Line::from(Span::styled(
             text::waiting(text::PROBE_RUNNING, state.probe.waited_secs()),
             theme.muted,
         ))),
@@ -238,7 +240,7 @@ pub fn reachability(state: &State, frame: &mut Frame, area: Rect) {
                 )));
             }
             if report.ok {
-                lines.push(Line::from(Span::styled(text::PROBE_OK, theme.ok)));
+                verdict.push(Line::from(Span::styled(text::PROBE_OK, theme.ok)));
             }
             for p in &report.problems {
                 let style = if p.kind.is_warning() {
@@ -246,15 +248,15 @@ pub fn reachability(state: &State, frame: &mut Frame, area: Rect) {
                 } else {
                     theme.fail
                 };
-                lines.push(Line::from(Span::styled(p.message.clone(), style)));
-                lines.push(Line::from(vec![
+                verdict.push(Line::from(Span::styled(p.message.clone(), style)));
+                verdict.push(Line::from(vec![
                     Span::styled("Fix: ", theme.accent),
                     Span::raw(p.fix.clone()),
                 ]));
             }
             if state.ca_prompt_offered() && state.ca_prompt.is_none() {
-                lines.push(Line::default());
-                lines.push(Line::from(Span::styled(text::CA_OFFER, theme.accent)));
+                verdict.push(Line::default());
+                verdict.push(Line::from(Span::styled(text::CA_OFFER, theme.accent)));
             }
         }
     }
@@ -267,8 +269,9 @@ pub fn reachability(state: &State, frame: &mut Frame, area: Rect) {
             )),
         );
     }
+    let parts = vec![Part::Text(lines), Part::Tail(verdict)];
     let Some(prompt) = &state.ca_prompt else {
-        super::body::render(vec![Part::Text(lines)], frame, area, theme);
+        super::body::render(parts, frame, area, theme);
         return;
     };
     // The prompt sits at the bottom, its error right under the field.
@@ -279,7 +282,7 @@ pub fn reachability(state: &State, frame: &mut Frame, area: Rect) {
         Constraint::Length(below),
     ])
     .areas(area);
-    super::body::render(vec![Part::Text(lines)], frame, top, theme);
+    super::body::render(parts, frame, top, theme);
     field(
         frame,
         input,
