@@ -354,6 +354,7 @@ fn copied_link_and_git_on_done() {
     snap("10_done_git_running", &s);
     update(&mut s, Msg::GitSetUp(git, Ok(())));
     snap("10_done_git_set_up", &s);
+    insta::assert_snapshot!("10_done_60x20", render(&s, 60, 20));
 }
 
 #[test]
@@ -374,4 +375,6 @@ fn small_terminal() {
     }
     key(&mut s, KeyCode::Enter);
     insta::assert_snapshot!("01_profile_custom_60x20", render(&s, 60, 20));
+    let s = failed_check_state();
+    insta::assert_snapshot!("03_reachability_failed_60x16", render(&s, 60, 16));
 }

@@ -88,7 +88,7 @@ pub fn more_rows(above: usize, below: usize) -> String {
     }
 }
 
-pub const CLIPPED: &str = "… more below: make the window taller to see it all.";
+pub const CLIPPED: &str = "… more not shown: make the window taller to see it all.";
 
 pub const COPIED: &str = "Sent the link to your clipboard through the terminal (OSC 52). \
      If your terminal does not allow that, select the address above.";
