@@ -352,6 +352,18 @@ fn copied_link_and_git_on_done() {
         other => panic!("{other:?}"),
     };
     snap("10_done_git_running", &s);
+    update(
+        &mut s,
+        Msg::GitSetUp(
+            git,
+            Err("git config failed (exit status: 255): error: could not lock config file".into()),
+        ),
+    );
+    snap("10_done_git_failed", &s);
+    let git = match key(&mut s, KeyCode::Char('g')).as_slice() {
+        [gitlab_token::wizard::Effect::SetupGit { ticket, .. }] => *ticket,
+        other => panic!("{other:?}"),
+    };
     update(&mut s, Msg::GitSetUp(git, Ok(())));
     snap("10_done_git_set_up", &s);
     insta::assert_snapshot!("10_done_60x20", render(&s, 60, 20));
