@@ -358,3 +358,17 @@ fn the_check_verdict_stays_in_view_on_a_small_terminal() {
     assert!(shown.contains("Fix: If your company"), "{shown}");
     assert!(shown.contains("Press f to trust"), "{shown}");
 }
+
+#[test]
+fn leaving_check_my_instance_early_says_so() {
+    let mut s = new_state();
+    for _ in 0..s.profiles.len() {
+        key(&mut s, KeyCode::Down);
+    }
+    key(&mut s, KeyCode::Enter);
+    let summary = gitlab_token::strings::summary::after_wizard(&s, false);
+    assert_eq!(
+        summary,
+        "gitlab-token: the instance check was stopped before it finished.\n  Run it with: gitlab-token check URL"
+    );
+}

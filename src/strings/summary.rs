@@ -84,17 +84,20 @@ pub fn after_wizard(state: &State, signalled: bool) -> String {
     } else {
         "stopped"
     };
+    if state.check_only {
+        out.push(format!(
+            "gitlab-token: the instance check was {why} before it finished."
+        ));
+        out.push("  Run it with: gitlab-token check URL".into());
+        return out.join("\n");
+    }
     if state.auto_rotation.result.is_none() || state.step != Step::Profile {
-        let at = if state.check_only {
-            text::check_title(state.step).to_owned()
-        } else {
-            format!(
-                "step {}/{}, {}",
-                state.step.number(),
-                Step::ALL.len(),
-                doing(state.step)
-            )
-        };
+        let at = format!(
+            "step {}/{}, {}",
+            state.step.number(),
+            Step::ALL.len(),
+            doing(state.step)
+        );
         out.push(format!("gitlab-token: setup {why} at {at}."));
         out.push("  Nothing was saved.".into());
         if !state.secret.is_empty() {
