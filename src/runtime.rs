@@ -60,6 +60,7 @@ pub async fn run(setup: Setup, options: Options) -> std::io::Result<Ended> {
         options: Arc::new(options),
     };
     let mut tui = Tui::enter()?;
+    crate::ui::links::set_hyperlinks(crate::ui::links::detect_hyperlinks());
     spawn_input_reader(tx);
     let mut shutdown = std::pin::pin!(shutdown_signal()?);
     for effect in effects {

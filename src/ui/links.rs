@@ -40,29 +40,39 @@ fn base64(bytes: &[u8]) -> String {
     out
 }
 
-/// Whether to emit OSC 8 hyperlinks: `GITLAB_TOKEN_HYPERLINKS=1` or `0` decides; otherwise on
-/// for terminals known to support them, never with `NO_COLOR` or `TERM=dumb`. Chosen once.
+static HYPERLINKS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether links are drawn as OSC 8 hyperlinks: off unless the runtime turned them on, so
+/// rendering stays the same in tests whatever terminal runs them.
 pub fn hyperlinks() -> bool {
-    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *ON.get_or_init(|| {
-        let var = |k: &str| std::env::var(k).unwrap_or_default();
-        match var("GITLAB_TOKEN_HYPERLINKS").as_str() {
-            "1" => return true,
-            "0" => return false,
-            _ => {}
-        }
-        if !var("NO_COLOR").is_empty() || var("TERM") == "dumb" || var("TERM").is_empty() {
-            return false;
-        }
-        let program = var("TERM_PROGRAM");
-        ["iTerm.app", "WezTerm", "vscode", "ghostty", "Hyper"].contains(&program.as_str())
-            || var("VTE_VERSION").parse::<u32>().is_ok_and(|v| v >= 5000)
-            || !var("KITTY_WINDOW_ID").is_empty()
-            || !var("WT_SESSION").is_empty()
-            || !var("KONSOLE_VERSION").is_empty()
-            || var("TERM").contains("kitty")
-            || var("TERM").starts_with("foot")
-    })
+    HYPERLINKS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Turns OSC 8 hyperlinks on or off for this process (the runtime, from [`detect_hyperlinks`]).
+pub fn set_hyperlinks(on: bool) {
+    HYPERLINKS.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Whether this terminal shows OSC 8 hyperlinks: `GITLAB_TOKEN_HYPERLINKS=1` or `0` decides;
+/// otherwise on for terminals known to support them, never with `NO_COLOR` or `TERM=dumb`.
+pub fn detect_hyperlinks() -> bool {
+    let var = |k: &str| std::env::var(k).unwrap_or_default();
+    match var("GITLAB_TOKEN_HYPERLINKS").as_str() {
+        "1" => return true,
+        "0" => return false,
+        _ => {}
+    }
+    if !var("NO_COLOR").is_empty() || var("TERM") == "dumb" || var("TERM").is_empty() {
+        return false;
+    }
+    let program = var("TERM_PROGRAM");
+    ["iTerm.app", "WezTerm", "vscode", "ghostty", "Hyper"].contains(&program.as_str())
+        || var("VTE_VERSION").parse::<u32>().is_ok_and(|v| v >= 5000)
+        || !var("KITTY_WINDOW_ID").is_empty()
+        || !var("WT_SESSION").is_empty()
+        || !var("KONSOLE_VERSION").is_empty()
+        || var("TERM").contains("kitty")
+        || var("TERM").starts_with("foot")
 }
 
 /// Turns the cells of `area` (one row of a URL already drawn) into an OSC 8 hyperlink to `url`.
