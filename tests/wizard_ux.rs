@@ -348,3 +348,19 @@ fn an_expired_certificate_says_how_long_ago() {
     );
     assert!(p.message.contains("3 days ago"), "{}", p.message);
 }
+
+#[test]
+fn pasting_the_old_token_is_said_right_under_the_token() {
+    let mut s = replacing_state();
+    key(&mut s, KeyCode::Enter); // paste step
+    paste(&mut s, OLD_TOKEN);
+    key(&mut s, KeyCode::Enter);
+    let shown = screen(&s);
+    let rows: Vec<&str> = shown.lines().collect();
+    let field = rows.iter().position(|r| r.contains("Token: ")).unwrap();
+    assert!(
+        rows[field + 1].contains("That is the token being replaced"),
+        "{shown}"
+    );
+    assert_eq!(shown.matches("That is the token being replaced").count(), 1);
+}

@@ -71,7 +71,11 @@ pub fn render(state: &State, frame: &mut Frame) {
         Step::Done => token_screens::done(state, frame, body),
     }
 
-    if let Some(n) = &state.notice {
+    if let Some(n) = state
+        .notice
+        .as_ref()
+        .filter(|_| !token_screens::notice_at_field(state))
+    {
         frame.render_widget(
             Paragraph::new(Span::styled(n.as_str(), theme.warn)).wrap(Wrap { trim: true }),
             notice,

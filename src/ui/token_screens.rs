@@ -114,6 +114,12 @@ pub fn paste(state: &State, frame: &mut Frame, area: Rect) {
             Span::raw(shown),
         ]),
     ];
+    // A notice about the pasted token sits right under it, not at the bottom.
+    if notice_at_field(state)
+        && let Some(n) = &state.notice
+    {
+        lines.push(Line::from(Span::styled(n.as_str(), theme.warn)));
+    }
     if !state.secret.is_empty() {
         let kind = state.token().kind();
         let style = if kind == crate::token::TokenKind::PersonalAccess {
@@ -127,6 +133,15 @@ pub fn paste(state: &State, frame: &mut Frame, area: Rect) {
         )));
     }
     super::body::render(vec![Part::Text(lines)], frame, area, theme);
+}
+
+/// Whether the notice concerns the token field of the paste screen (drawn there, not at the bottom).
+pub(super) fn notice_at_field(state: &State) -> bool {
+    state.step == crate::wizard::Step::Paste
+        && state
+            .notice
+            .as_deref()
+            .is_some_and(|n| n == text::PASTE_FIRST || n == text::SAME_AS_OLD)
 }
 
 pub fn validate(state: &State, frame: &mut Frame, area: Rect) {
