@@ -39,8 +39,22 @@ pub enum Outcome {
     Signalled,
 }
 
+/// How the wizard ended, and what to print once the terminal is back to normal.
+#[derive(Debug, Clone)]
+pub struct Ended {
+    pub outcome: Outcome,
+    /// Built by `strings::summary::after_wizard`; printed by the caller after the alternate
+    /// screen is left, so it stays on the terminal.
+    pub summary: String,
+}
+
+fn ended(state: &State, outcome: Outcome) -> Ended {
+    let summary = crate::strings::summary::after_wizard(state, outcome == Outcome::Signalled);
+    Ended { outcome, summary }
+}
+
 /// Runs the wizard in the terminal until the user quits or a signal arrives.
-pub async fn run(setup: Setup, options: Options) -> std::io::Result<Outcome> {
+pub async fn run(setup: Setup, options: Options) -> std::io::Result<Ended> {
     let (mut state, effects) = State::new(setup);
     state.set_stored(options.stored.clone());
     let effects: Vec<Effect> = effects
@@ -56,6 +70,7 @@ pub async fn run(setup: Setup, options: Options) -> std::io::Result<Outcome> {
     // terminal left raw; each arrives as a message (an irreversible step is finished first).
     spawn_signal_listener(tx.clone())?;
     let mut tui = Tui::enter()?;
+    crate::ui::links::set_hyperlinks(crate::ui::links::detect_hyperlinks());
     spawn_input_reader(tx);
     for effect in effects {
         performer.perform(effect);
@@ -67,20 +82,21 @@ pub async fn run(setup: Setup, options: Options) -> std::io::Result<Outcome> {
         }
         if state.quit {
             let saved = matches!(state.save.result, Some(Ok(_)));
-            return Ok(if state.guard.signalled {
+            let outcome = if state.guard.signalled {
                 Outcome::Signalled
             } else if saved {
                 Outcome::Saved
             } else {
                 Outcome::Quit
-            });
+            };
+            return Ok(ended(&state, outcome));
         }
         let msg = tokio::select! {
             msg = rx.recv() => match msg {
                 Some(msg) => msg,
-                None => return Ok(Outcome::Quit),
+                None => return Ok(ended(&state, Outcome::Quit)),
             },
-            _ = tokio::time::sleep(Duration::from_millis(120)), if state.busy() => Msg::Tick,
+            _ = tokio::time::sleep(wizard::TICK), if state.busy() => Msg::Tick,
         };
         for effect in wizard::update(&mut state, msg) {
             performer.perform(effect);
@@ -271,6 +287,15 @@ impl Performer {
                     let _ = tx.send(Msg::StoreProbed(ticket, result));
                 });
             }
+            Effect::SetupGit { ticket, host, name } => {
+                tokio::spawn(async move {
+                    let result = crate::cli::git_credential::configure(&host, &name)
+                        .await
+                        .map(|_| ());
+                    let _ = tx.send(Msg::GitSetUp(ticket, result));
+                });
+            }
+            Effect::Copy(text) => crate::ui::links::copy_to_clipboard(&text),
             Effect::Quit => {}
         }
     }

@@ -23,7 +23,9 @@ impl Theme {
         Theme {
             title: Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
             text: Style::new(),
-            muted: Style::new().fg(Color::DarkGray),
+            // Secondary text keeps the terminal's own foreground: colour 8 (DarkGray) is
+            // unreadable on many dark palettes. It is set apart by italics instead.
+            muted: Style::new().add_modifier(Modifier::ITALIC),
             accent: Style::new().fg(Color::Cyan),
             selected: Style::new()
                 .fg(Color::Black)
@@ -90,7 +92,7 @@ pub fn paint(text: &str, tone: Tone, colour: bool) -> String {
         Tone::Ok => text.green().to_string(),
         Tone::Warn => text.yellow().to_string(),
         Tone::Fail => text.red().bold().to_string(),
-        Tone::Muted => text.dark_grey().to_string(),
+        Tone::Muted => text.italic().to_string(),
         Tone::Title => text.cyan().bold().to_string(),
     }
 }

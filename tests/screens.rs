@@ -292,3 +292,102 @@ fn check_my_instance() {
     );
     snap("03_reachability_check_only", &s);
 }
+
+fn failed_check_state() -> State {
+    let mut s = new_state();
+    key(&mut s, KeyCode::Enter);
+    key(&mut s, KeyCode::Down);
+    type_text(&mut s, "gitlab.example.com");
+    let t = ticket_of(&key(&mut s, KeyCode::Enter));
+    update(
+        &mut s,
+        Msg::ProbeDone(t, failed_report("https://gitlab.example.com")),
+    );
+    s
+}
+
+#[test]
+fn ca_file_prompt() {
+    let mut s = failed_check_state();
+    key(&mut s, KeyCode::Char('f'));
+    snap("03_reachability_ca_prompt", &s);
+    key(&mut s, KeyCode::Enter);
+    snap("03_reachability_ca_prompt_empty", &s);
+    type_text(&mut s, "/etc/ssl/acme-root.pem");
+    let t = ticket_of(&key(&mut s, KeyCode::Enter));
+    update(
+        &mut s,
+        Msg::ProbeDone(t, healthy_report("https://gitlab.example.com")),
+    );
+    snap("03_reachability_with_ca_file", &s);
+}
+
+#[test]
+fn copied_link_and_git_on_done() {
+    let mut s = new_state();
+    to_paste(&mut s, "gitlab.example.com", "acme");
+    key(&mut s, KeyCode::Esc);
+    key(&mut s, KeyCode::Char('c'));
+    snap("06_generate_copied", &s);
+    key(&mut s, KeyCode::Enter);
+    paste(&mut s, TOKEN);
+    let t = ticket_of(&key(&mut s, KeyCode::Enter));
+    let needs = s.needs();
+    update(
+        &mut s,
+        Msg::Validated(
+            t,
+            Box::new(validation_for(&needs, &["read_api", "read_repository"])),
+            "t".into(),
+        ),
+    );
+    let t = ticket_of(&key(&mut s, KeyCode::Enter));
+    let saved = Saved {
+        account: "repo-scanner@gitlab.example.com".into(),
+        store: "Secret Service (GNOME Keyring / KWallet)".into(),
+        metadata_path: "/home/ada/.config/gitlab-token/tokens.toml".into(),
+    };
+    update(&mut s, Msg::Saved(t, Ok(saved)));
+    let git = match key(&mut s, KeyCode::Char('g')).as_slice() {
+        [gitlab_token::wizard::Effect::SetupGit { ticket, .. }] => *ticket,
+        other => panic!("{other:?}"),
+    };
+    snap("10_done_git_running", &s);
+    update(
+        &mut s,
+        Msg::GitSetUp(
+            git,
+            Err("git config failed (exit status: 255): error: could not lock config file".into()),
+        ),
+    );
+    snap("10_done_git_failed", &s);
+    let git = match key(&mut s, KeyCode::Char('g')).as_slice() {
+        [gitlab_token::wizard::Effect::SetupGit { ticket, .. }] => *ticket,
+        other => panic!("{other:?}"),
+    };
+    update(&mut s, Msg::GitSetUp(git, Ok(())));
+    snap("10_done_git_set_up", &s);
+    insta::assert_snapshot!("10_done_60x20", render(&s, 60, 20));
+}
+
+#[test]
+fn small_terminal() {
+    let mut s = new_state();
+    to_paste(&mut s, "gitlab.example.com", "acme");
+    key(&mut s, KeyCode::Esc);
+    insta::assert_snapshot!("06_generate_60x20", render(&s, 60, 20));
+    insta::assert_snapshot!("06_generate_60x12_clipped", render(&s, 60, 12));
+    let mut s = new_state();
+    to_owner(&mut s, "gitlab.example.com");
+    type_text(&mut s, "acme");
+    insta::assert_snapshot!("04_owner_60x20", render(&s, 60, 20));
+    let mut s = new_state();
+    insta::assert_snapshot!("01_profile_60x20", render(&s, 60, 20));
+    for _ in 0..3 {
+        key(&mut s, KeyCode::Down);
+    }
+    key(&mut s, KeyCode::Enter);
+    insta::assert_snapshot!("01_profile_custom_60x20", render(&s, 60, 20));
+    let s = failed_check_state();
+    insta::assert_snapshot!("03_reachability_failed_60x16", render(&s, 60, 16));
+}

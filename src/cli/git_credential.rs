@@ -105,25 +105,31 @@ pub async fn setup_git(args: SetupGitArgs) -> u8 {
         Ok(entry) => entry,
         Err(e) => return fail(&e.message(), exit::USAGE),
     };
-    let host = entry
-        .host
+    match configure(&entry.host, &entry.name).await {
+        Ok(done) => {
+            println!("{done}");
+            exit::OK
+        }
+        Err(e) => fail(&e, exit::CHECK_FAILED),
+    }
+}
+
+/// Points git (globally) at gitlab-token for the stored token NAME@HOST (`host[:port][/root]`).
+/// Returns what was configured, or why not. Used by `setup-git` and the wizard's Done screen.
+pub async fn configure(stored_host: &str, name: &str) -> Result<String, String> {
+    let host = stored_host
         .split('/')
         .next()
-        .unwrap_or(&entry.host)
+        .unwrap_or(stored_host)
         .to_owned();
-    let exe = match std::env::current_exe() {
-        Ok(p) => p.display().to_string(),
-        Err(e) => {
-            return fail(
-                &format!("cannot find this program's path: {e}"),
-                exit::CHECK_FAILED,
-            );
-        }
-    };
+    let exe = std::env::current_exe()
+        .map_err(|e| format!("cannot find this program's path: {e}"))?
+        .display()
+        .to_string();
     let helper = format!(
         "!'{}' git-credential --name '{}'",
         exe.replace('\'', r"'\''"),
-        entry.name.replace('\'', r"'\''")
+        name.replace('\'', r"'\''")
     );
     let key = format!("credential.https://{host}.helper");
     let use_path = format!("credential.https://{host}.useHttpPath");
@@ -133,26 +139,32 @@ pub async fn setup_git(args: SetupGitArgs) -> u8 {
     ];
     // Under a relative root git must send the repository's path, or the helper cannot tell
     // whether the request is for this instance.
-    let relative_root = entry.host.contains('/');
+    let relative_root = stored_host.contains('/');
     if relative_root {
         steps.push(["config", "--global", "--replace-all", &use_path, "true"]);
     }
     for step in steps {
-        match tokio::process::Command::new("git")
+        let run = tokio::process::Command::new("git")
             .args(step)
-            .status()
-            .await
-        {
-            Ok(s) if s.success() => {}
-            Ok(s) => return fail(&format!("git config failed ({s})"), exit::CHECK_FAILED),
-            Err(e) => return fail(&format!("cannot run git: {e}"), exit::CHECK_FAILED),
+            .stdin(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .output();
+        match tokio::time::timeout(std::time::Duration::from_secs(10), run).await {
+            Ok(Ok(out)) if out.status.success() => {}
+            Ok(Ok(out)) => {
+                let why = String::from_utf8_lossy(&out.stderr).trim().to_owned();
+                return Err(format!("git config failed ({}): {why}", out.status));
+            }
+            Ok(Err(e)) => return Err(format!("cannot run git: {e}")),
+            Err(_) => return Err("git config did not finish within 10 s".into()),
         }
     }
-    println!("{}", text::git_configured(&host, &helper));
+    let mut done = text::git_configured(&host, &helper);
     if relative_root {
-        println!("{}", text_vault::git_use_http_path(&host, &entry.host));
+        done.push('\n');
+        done.push_str(&text_vault::git_use_http_path(&host, stored_host));
     }
-    exit::OK
+    Ok(done)
 }
 
 fn fail(message: &str, code: u8) -> u8 {

@@ -22,7 +22,7 @@ macro_rules! eprint {
 mod add;
 mod check;
 mod get;
-mod git_credential;
+pub(crate) mod git_credential;
 pub mod output;
 mod rotate;
 mod setup;

@@ -116,7 +116,12 @@ pub async fn run(p: Preselect) -> u8 {
             .map(|m| m.tokens)
             .unwrap_or_default(),
     };
-    match runtime::run(setup, options).await {
+    let ended = runtime::run(setup, options).await;
+    if let Ok(e) = &ended {
+        // The terminal is restored by now: this stays on screen after the wizard.
+        println!("{}", e.summary);
+    }
+    match ended.map(|e| e.outcome) {
         Ok(Outcome::Saved) => exit::OK,
         Ok(Outcome::Quit) => exit::CHECK_FAILED,
         Ok(Outcome::Signalled) => exit::SIGNALLED,

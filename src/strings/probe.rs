@@ -121,7 +121,10 @@ pub fn dns_failed(host: &str, error: &str) -> Problem {
 pub fn timeout(what: &str, limit: Duration) -> Problem {
     Problem::new(
         ProblemKind::Timeout,
-        format!("No answer to {what} within {} s.", limit.as_secs_f32()),
+        format!(
+            "Gave up waiting for {what} after {} s: no answer.",
+            limit.as_secs_f32()
+        ),
         "The host or a firewall drops the traffic. Check the VPN or proxy, or raise --timeout on a slow link.",
     )
 }
@@ -239,7 +242,7 @@ pub fn tls_failed(
         ProblemKind::TlsExpired => (
             format!(
                 "The certificate of {host} expired{}.",
-                cert.map(|c| format!(" on {}", &c.not_after[..10.min(c.not_after.len())])).unwrap_or_default()
+                cert.map(expired_when).unwrap_or_default()
             ),
             "The GitLab admin must renew it (for Let's Encrypt: check that renewal runs). Do not work around it.".into(),
         ),
@@ -260,6 +263,16 @@ pub fn tls_failed(
         ),
     };
     Problem::new(kind, message, fix)
+}
+
+/// " on 2026-11-20, 3 days ago" for an expired certificate.
+fn expired_when(c: &CertInfo) -> String {
+    let date = &c.not_after[..10.min(c.not_after.len())];
+    match -c.days_left {
+        ..=0 => format!(" on {date}, today"),
+        1 => format!(" on {date}, 1 day ago"),
+        n => format!(" on {date}, {n} days ago"),
+    }
 }
 
 pub fn cert_expires_soon(cert: &CertInfo) -> Problem {

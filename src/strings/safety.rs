@@ -64,22 +64,12 @@ pub fn stage_trail(stage: Stage) -> String {
 pub const ROTATE_CONFIRM_TITLE: &str = " Rotate now? ";
 pub const ROTATE_CONFIRM_KEYS: &str = "y rotate  n / Esc keep it";
 
-/// The key help while an irreversible step runs: quitting waits for it.
-pub const HELP_IN_FLIGHT: &str = "working…  q quits once the credential is safe";
-/// The first screen's keys while its rotation runs.
-pub const HELP_PROFILE_ROTATING: &str = "↑↓ choose  Enter next  q quits once the rotation is done";
-/// The key help while a quit waits for the step to finish.
-pub const HELP_QUITTING: &str = "finishing, then quitting…";
 
 /// The CLI's line on standard error when a signal arrives between the API call and the write.
 pub const CLI_FINISHING: &str = "gitlab-token rotate: signal received; finishing the rotation \
      (storing the new token) before exiting…";
 
-/// The first screen's key to choose among several expiring tokens.
-pub const HELP_NEXT_EXPIRING: &str = "Tab next token  ";
 
-/// The first screen's key to replace the chosen expiring token (when it cannot rotate itself).
-pub const HELP_REPLACE_CHOSEN: &str = "r replace it  ";
 
 /// Whose a stored token is and how long it has left, e.g. "scanner-bot's, 12 days left".
 fn whose(username: &str, days_left: Option<i64>) -> String {
@@ -112,8 +102,6 @@ pub fn replace_question(account: &str, username: &str, days_left: Option<i64>) -
 pub const REPLACE_KEYS: &str = "y replace  n another name  Esc back";
 pub const RENAME_TITLE: &str = " Another name ";
 pub const RENAME_FIELD: &str = "Name";
-pub const RENAME_KEYS: &str = "type a name  Enter use it  Esc cancel";
-pub const HELP_RENAME: &str = "Ctrl-N another name  ";
 pub const BAD_NAME: &str =
     "A name needs 1 to 64 characters, without spaces, `@` or control characters.";
 
@@ -131,7 +119,6 @@ pub fn store_unusable(store: &str, problem: &str) -> String {
 pub const SAVE_ELSEWHERE: &str =
     "Or press s to save it elsewhere: the kernel keyring (gone at logout) or a 0600 file.";
 
-pub const HELP_STORE: &str = "s save elsewhere  ";
 pub const STORE_TITLE: &str = " Save tokens where? ";
 pub const STORE_KEYS: &str = "↑↓ choose  Enter use it  Esc cancel";
 
@@ -146,3 +133,19 @@ pub fn store_choice(kind: crate::vault::StoreKind) -> &'static str {
         _ => kind.name(),
     }
 }
+
+// Key help labels of the dialogs above (the line itself is built by `ui::help`).
+pub const K_ROTATE: &str = "rotate";
+pub const K_KEEP_IT: &str = "keep it";
+pub const K_TYPE_NAME: &str = "type a name";
+pub const K_USE_IT: &str = "use it";
+pub const K_REPLACE: &str = "replace";
+pub const K_ANOTHER_NAME: &str = "another name";
+pub const K_SAVE_ELSEWHERE: &str = "save elsewhere";
+pub const K_NEXT_TOKEN: &str = "next token";
+/// While an irreversible step runs, quitting waits for it.
+pub const NOTE_IN_FLIGHT: &str = "working…  q quits once the credential is safe";
+/// The first screen while its rotation runs.
+pub const NOTE_ROTATING: &str = "q quits once the rotation is done";
+/// While a quit waits for the step to finish.
+pub const NOTE_QUITTING: &str = "finishing, then quitting…";

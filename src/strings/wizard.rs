@@ -20,19 +20,90 @@ pub fn title(step: Step) -> &'static str {
     }
 }
 
-pub fn help(step: Step, custom_open: bool) -> &'static str {
+/// Headings of "Check my instance" (no token, so no step count).
+pub fn check_title(step: Step) -> &'static str {
     match step {
-        Step::Profile if custom_open => "↑↓ move  Space toggle  ←→ role  Enter confirm  Esc back",
-        Step::Profile => "↑↓ choose  Enter next  q quit",
-        Step::Host => "↑↓ choose  type the address  Enter next  Esc back  Ctrl-C quit",
-        Step::Reachability => "Enter next  r retry  Esc back  q quit",
-        Step::Owner => "↑↓ choose  type group  Ctrl-O open link  Enter next  Esc back  Ctrl-C quit",
-        Step::Role => "o open link  Enter next  Esc back  q quit",
-        Step::Generate => "o open link  +/- expiry  Enter next  Esc back  q quit",
-        Step::Paste => "paste or type  Ctrl-U clear  Enter check  Esc back  Ctrl-C quit",
-        Step::Validate => "Enter save (or paste again)  r recheck  Esc back  q quit",
-        Step::Save => "r retry  Esc back  q quit",
-        Step::Done => "Enter quit",
+        Step::Host => "Check my instance: which GitLab?",
+        _ => "Check my instance: reachability and TLS",
+    }
+}
+
+// What each key does, for the key help line (built in `ui::help` from the keys that work now).
+pub const K_QUIT: &str = "quit";
+pub const K_QUIT_ANYWAY: &str = "quit anyway";
+pub const K_STAY: &str = "stay";
+pub const K_MOVE: &str = "move";
+pub const K_TOGGLE: &str = "toggle";
+pub const K_ROLE: &str = "role";
+pub const K_CONFIRM: &str = "confirm";
+pub const K_BACK: &str = "back";
+pub const K_CHOOSE: &str = "choose";
+pub const K_NEXT: &str = "next";
+pub const K_DONE: &str = "done";
+pub const K_ROTATE: &str = "rotate it";
+pub const K_REPLACE: &str = "replace it";
+pub const K_TYPE_ADDRESS: &str = "type the address";
+pub const K_TYPE_GROUP: &str = "type group";
+pub const K_RECHECK: &str = "re-check";
+pub const K_OPEN: &str = "open link";
+pub const K_EXPIRY: &str = "expiry";
+pub const K_PASTE: &str = "paste or type";
+pub const K_CLEAR: &str = "clear";
+pub const K_CHECK: &str = "check";
+pub const K_SAVE: &str = "save";
+pub const K_PASTE_ANOTHER: &str = "paste another";
+pub const K_RETRY: &str = "retry";
+pub const K_REVOKE: &str = "revoke the old token";
+pub const K_COPY: &str = "copy link";
+pub const K_SETUP_GIT: &str = "set up git";
+
+pub const K_CA_FILE: &str = "use a CA file";
+pub const K_TYPE_PATH: &str = "type the path";
+pub const K_CHECK_WITH_IT: &str = "check with it";
+pub const K_CANCEL: &str = "cancel";
+pub const CA_FIELD: &str = "CA file (PEM)";
+pub const CA_PATH_EMPTY: &str = "Type the path of the CA certificate file (PEM), or Esc to cancel.";
+pub const CA_OFFER: &str = "Press f to trust your organisation's CA certificate (a PEM file from your GitLab admin) and check again.";
+pub const CA_HINT: &str = "the full path, e.g. /etc/ssl/company-ca.pem; it is saved with the token";
+
+pub fn ca_in_use(path: &str) -> String {
+    format!("Trusting the CA file {path} as well as the system's CAs.")
+}
+
+/// What runs, and for how long once it takes more than a moment ("Checking… 4 s").
+pub fn waiting(what: &str, secs: u64) -> String {
+    if secs < 2 {
+        what.to_owned()
+    } else {
+        format!("{what} {secs} s")
+    }
+}
+
+/// Under a list that scrolls: how many rows are out of view.
+pub fn more_rows(above: usize, below: usize) -> String {
+    match (above, below) {
+        (0, b) => format!("  ↓ {b} more"),
+        (a, 0) => format!("  ↑ {a} more"),
+        (a, b) => format!("  ↑ {a} more, ↓ {b} more"),
+    }
+}
+
+pub const CLIPPED: &str = "… more not shown: make the window taller to see it all.";
+
+pub const COPIED: &str = "Sent the link to your clipboard through the terminal (OSC 52). \
+     If your terminal does not allow that, select the address above.";
+
+/// The Done screen's line about `g` (git's credential helper for this host).
+pub fn git_line(result: Option<&Result<(), String>>, running: bool, host: &str) -> String {
+    match (result, running) {
+        (_, true) => format!("Setting up git for https://{host}…"),
+        (None, false) => format!(
+            "Press g to let git use this token for https://{host} (as `gitlab-token setup-git` does)."
+        ),
+        (Some(Ok(())), _) => format!(
+            "git now asks gitlab-token for https://{host}: clone and push over HTTPS work without a password."
+        ),
+        (Some(Err(e)), _) => format!("Setting up git failed: {e}. Press g to try again."),
     }
 }
 
@@ -48,14 +119,13 @@ pub const CHECK_ONLY: &str = "Check my instance (for admins: reachability and TL
 pub const CHECK_ONLY_DETAIL: &str = "Checks whether tools outside can reach a GitLab over valid TLS: \
      DNS, TCP, the TLS handshake and certificate chain, expiry and host name, and whether it answers \
      like GitLab, with what to fix. The same as `gitlab-token check URL`.";
-pub const HELP_CHECK_ONLY: &str = "Enter done  r re-check  Esc back  q quit";
 
 pub const PROFILE_INTRO: &str =
     "Pick the integration this token is for. Each needs certain scopes and a minimum role.";
 pub const CUSTOM_INTRO: &str = "Pick the scopes (Space) and the minimum role (←→).";
 pub const PICK_A_SCOPE: &str = "Pick at least one scope.";
 
-pub const HOST_COM: &str = "GitLab.com";
+pub const HOST_COM: &str = "GitLab.com (https://gitlab.com)";
 pub const HOST_SELF: &str = "Self-hosted GitLab";
 pub const HOST_FIELD: &str = "Address";
 pub const HOST_HINT: &str =
@@ -93,25 +163,53 @@ pub const LINK_NEEDS_GROUP: &str =
 pub const GROUP_NEEDED: &str =
     "On GitLab.com a service account belongs to a top-level group: type its path.";
 
-pub fn service_account_steps(gitlab_com: bool, link: &str) -> Vec<String> {
-    if gitlab_com {
+/// A row of instructions: a sentence, or the place where the screen shows its link (on rows of
+/// its own, so it can be selected and copied whole).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Row {
+    Say(String),
+    Link,
+}
+
+pub fn service_account_steps(gitlab_com: bool, has_link: bool) -> Vec<Row> {
+    let mut rows = if gitlab_com {
         vec![
-            "On GitLab.com a service account belongs to a top-level group, and that group's Owners \
-             create it (Premium and Ultimate; Free from GitLab 18.11)."
-                .into(),
-            format!("1. Open {link}"),
-            "2. Select Add service account, give it a name (e.g. the integration's), then Create.".into(),
+            Row::Say(
+                "On GitLab.com a service account belongs to a top-level group, and that group's Owners \
+                 create it (Premium and Ultimate; Free from GitLab 18.11)."
+                    .into(),
+            ),
+            Row::Say(if has_link {
+                "1. Open the group's service accounts page:".into()
+            } else {
+                format!("1. Open {LINK_NEEDS_GROUP}.")
+            }),
         ]
     } else {
         vec![
-            "On self-managed GitLab, service accounts need GitLab EE (Premium and Ultimate; Free from \
-             18.11). An instance administrator creates them in the Admin area, or top-level group \
-             Owners where the admin allows it (Admin → Settings → General → Account and limit)."
-                .into(),
-            format!("1. An administrator opens {link}"),
-            "2. Select Add service account, give it a name, then Create.".into(),
+            Row::Say(
+                "On self-managed GitLab, service accounts need GitLab EE (Premium and Ultimate; Free from \
+                 18.11). An instance administrator creates them in the Admin area, or top-level group \
+                 Owners where the admin allows it (Admin → Settings → General → Account and limit)."
+                    .into(),
+            ),
+            Row::Say(if has_link {
+                "1. An administrator opens the service accounts page:".into()
+            } else {
+                format!("1. An administrator opens {LINK_NEEDS_GROUP}.")
+            }),
         ]
+    };
+    if has_link {
+        rows.push(Row::Link);
     }
+    rows.push(Row::Say(if gitlab_com {
+        "2. Select Add service account, give it a name (e.g. the integration's), then Create."
+            .into()
+    } else {
+        "2. Select Add service account, give it a name, then Create.".into()
+    }));
+    rows
 }
 
 pub fn personal_note() -> &'static str {
@@ -122,20 +220,37 @@ pub fn role_intro(role: &str) -> String {
     format!("The account needs at least {role} on the group or projects the integration works on.")
 }
 
-pub fn role_steps(link: Option<&str>, role: &str, account: &str) -> Vec<String> {
-    match link {
-        Some(link) => vec![
-            format!("1. Open {link}"),
-            format!(
+pub fn role_steps(has_link: bool, role: &str, account: &str) -> Vec<Row> {
+    match (has_link, account) {
+        (true, ACCOUNT_SA) => vec![
+            Row::Say("1. Open the members page:".into()),
+            Row::Link,
+            Row::Say(format!(
                 "2. Invite members: {account}, role {role}, no expiry date (or align it with the token)."
-            ),
+            )),
         ],
-        None => vec![
-            "1. Open the group or project, then Manage → Members.".into(),
-            format!("2. Invite members: {account}, role {role}."),
+        (false, ACCOUNT_SA) => vec![
+            Row::Say("1. Open the group or project, then Manage → Members.".into()),
+            Row::Say(format!("2. Invite members: {account}, role {role}.")),
         ],
+        // Nobody can invite themselves: a group's Owners (a project's Maintainers) add members.
+        (true, _) => vec![
+            Row::Say(format!(
+                "If you are not a member with at least {role} yet, ask an Owner of the group (or a \
+                 Maintainer of the project) to add you at:"
+            )),
+            Row::Link,
+        ],
+        (false, _) => vec![Row::Say(format!(
+            "If you are not a member with at least {role} yet, ask an Owner of the group (or a \
+             Maintainer of the project) to add you (Manage → Members)."
+        ))],
     }
 }
+
+/// Who gets the role, on the role screen.
+pub const ACCOUNT_SA: &str = "the service account";
+pub const ACCOUNT_ME: &str = "your account";
 
 pub fn generate_intro_personal() -> &'static str {
     "Open the prefilled page, check the name and scopes, set the expiry date, then Create token and copy it."
@@ -153,7 +268,7 @@ pub fn token_description(profile_name: &str) -> String {
     format!("Created with gitlab-token for: {profile_name}")
 }
 
-pub const SSH_NOTE: &str = "On SSH or without a browser, copy the address above.";
+pub const SSH_NOTE: &str = "On SSH or without a browser: press c to copy it, or select it.";
 pub const BROWSER_OPENED: &str = "Opened in your browser.";
 
 pub fn browser_failed(e: &str) -> String {
@@ -175,9 +290,6 @@ pub fn replacing_intro(account: &str, expires: &str) -> String {
     format!("Replacing {account} (expires {expires}). The new token needs at least its scopes.")
 }
 
-pub const HELP_REPLACE: &str = "r replace the first expiring  ";
-pub const HELP_ROTATE: &str = "a rotate it  r replace it  ";
-
 pub fn rotating(account: &str) -> String {
     format!("Rotating {account} through GitLab's API…")
 }
@@ -197,7 +309,6 @@ pub fn rotated(r: &crate::rotation::Report) -> String {
         }
     }
 }
-pub const HELP_REVOKE: &str = "r revoke the old token  ";
 
 pub fn old_token_line(loaded: Option<&Result<crate::token::Token, String>>) -> String {
     match loaded {
@@ -244,7 +355,8 @@ pub fn done_lines(
         format!("Expires: {expires}. Create and save a new token before then."),
         String::new(),
         "Other tools read it from the keychain under that service and account.".into(),
-        format!("Check it again:  {verify}"),
+        "Check it again (and see the other commands printed when you leave):".into(),
+        format!("  {verify}"),
     ]
 }
 

@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use crate::strings::{rotation as rotation_text, safety as text, wizard as wizard_text};
+use crate::strings::{rotation as rotation_text, safety as text};
 use crate::theme::Theme;
 use crate::wizard::{State, Step};
 
@@ -48,64 +48,6 @@ pub fn notice(state: &State) -> Option<String> {
         ));
     }
     state.notice.clone()
-}
-
-/// The key help line: no quit key while an irreversible step runs, no `r revoke` once revoked,
-/// `Tab` to choose among several expiring tokens. `None`: the screen's usual help.
-pub fn key_help(state: &State) -> Option<String> {
-    if state.guard.confirm_rotate.is_some() {
-        return Some(text::ROTATE_CONFIRM_KEYS.into());
-    }
-    if state.existing.rename.is_some() {
-        return Some(text::RENAME_KEYS.into());
-    }
-    if state.existing.asking {
-        return Some(text::REPLACE_KEYS.into());
-    }
-    if state.store.choosing.is_some() {
-        return Some(text::STORE_KEYS.into());
-    }
-    if state.may_choose_store() {
-        let keys = wizard_text::help(state.step, false);
-        return Some(format!("{}{keys}", text::HELP_STORE));
-    }
-    if state.guard.quit_after {
-        return Some(text::HELP_QUITTING.into());
-    }
-    if state.in_flight() && state.step == Step::Profile && state.custom.is_none() {
-        return Some(text::HELP_PROFILE_ROTATING.into());
-    }
-    if state.in_flight() {
-        return Some(text::HELP_IN_FLIGHT.into());
-    }
-    match state.step {
-        Step::Done => {
-            let revoked = state
-                .replacing
-                .as_ref()
-                .is_some_and(|r| matches!(r.revoke.result, Some(Ok(()))));
-            revoked.then(|| wizard_text::help(Step::Done, false).into())
-        }
-        Step::Profile if state.custom.is_none() && state.expiring.len() > 1 => {
-            let extra = if state.auto_rotatable().is_some() {
-                wizard_text::HELP_ROTATE
-            } else {
-                text::HELP_REPLACE_CHOSEN
-            };
-            Some(format!(
-                "{}{extra}{}",
-                text::HELP_NEXT_EXPIRING,
-                wizard_text::help(Step::Profile, false)
-            ))
-        }
-        // (On Paste the notice names Ctrl-N: the help line is full at 80 columns.)
-        Step::Validate if state.clash().is_some() => Some(format!(
-            "{}{}",
-            text::HELP_RENAME,
-            wizard_text::help(state.step, false)
-        )),
-        _ => None,
-    }
 }
 
 /// Draws the open dialog, if any, over the screen.

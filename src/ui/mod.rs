@@ -1,7 +1,10 @@
 //! Pure rendering: `render(&State, &mut Frame)` draws the header, the current step's screen,
 //! the notice line and the key help line. No I/O.
 
+mod body;
 mod dialogs;
+pub mod help;
+pub mod links;
 mod setup_screens;
 mod token_screens;
 
@@ -25,22 +28,31 @@ pub fn render(state: &State, frame: &mut Frame) {
     let notice_height = notice_text
         .as_ref()
         .map_or(1, |n| (n.chars().count() / width + 1).min(3)) as u16;
-    let [header, body, notice, help] = Layout::vertical([
+    let help_height = help::rows(&help::hints(state), width).len().max(1) as u16;
+    let [header, body, notice, help_area] = Layout::vertical([
         Constraint::Length(2),
         Constraint::Min(5),
         Constraint::Length(notice_height),
-        Constraint::Length(1),
+        Constraint::Length(help_height),
     ])
     .areas(frame.area());
 
-    let title = Line::from(vec![
-        Span::styled(text::APP, theme.title),
-        Span::styled(
-            format!("  step {}/{}  ", state.step.number(), Step::ALL.len()),
-            theme.muted,
-        ),
-        Span::styled(text::title(state.step), theme.title),
-    ]);
+    let title = if state.check_only {
+        Line::from(vec![
+            Span::styled(text::APP, theme.title),
+            Span::styled("  ", theme.muted),
+            Span::styled(text::check_title(state.step), theme.title),
+        ])
+    } else {
+        Line::from(vec![
+            Span::styled(text::APP, theme.title),
+            Span::styled(
+                format!("  step {}/{}  ", state.step.number(), Step::ALL.len()),
+                theme.muted,
+            ),
+            Span::styled(text::title(state.step), theme.title),
+        ])
+    };
     frame.render_widget(Paragraph::new(title), header);
 
     let body = body.inner(ratatui::layout::Margin {
@@ -60,29 +72,21 @@ pub fn render(state: &State, frame: &mut Frame) {
         Step::Done => token_screens::done(state, frame, body),
     }
 
-    if let Some(n) = &notice_text {
+    if let Some(n) = notice_text
+        .as_ref()
+        .filter(|_| !token_screens::notice_at_field(state))
+    {
         frame.render_widget(
             Paragraph::new(Span::styled(n.as_str(), theme.warn)).wrap(Wrap { trim: true }),
             notice,
         );
     }
-    let extra = match state.step {
-        Step::Profile if state.auto_rotatable().is_some() && state.custom.is_none() => {
-            text::HELP_ROTATE
-        }
-        Step::Profile if !state.expiring.is_empty() && state.custom.is_none() => text::HELP_REPLACE,
-        Step::Done if state.replacing.is_some() => text::HELP_REVOKE,
-        _ => "",
-    };
-    let keys = match state.step {
-        Step::Reachability if state.check_only => text::HELP_CHECK_ONLY,
-        step => text::help(step, state.custom.is_some()),
-    };
-    let help_text = dialogs::key_help(state).unwrap_or_else(|| format!("{extra}{keys}"));
-    frame.render_widget(
-        Paragraph::new(Span::styled(format!(" {help_text}"), theme.key_help)).style(theme.key_help),
-        help,
-    );
+    let help_rows = help::rows(&help::hints(state), width);
+    let help_lines: Vec<Line> = help_rows
+        .into_iter()
+        .map(|r| Line::from(Span::styled(format!(" {r}"), theme.key_help)))
+        .collect();
+    frame.render_widget(Paragraph::new(help_lines).style(theme.key_help), help_area);
 
     dialogs::render(state, frame, theme);
     // The quit question goes on top of any other dialog: it is the one that takes keys.

@@ -5,6 +5,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use super::body::Part;
 use super::{field, paragraph, spinner, status_span};
 use crate::gitlab::access::SCOPES;
 use crate::gitlab::links;
@@ -22,29 +23,69 @@ fn choice(selected: bool, label: &str, theme: &crate::theme::Theme) -> Line<'sta
     }
 }
 
+/// The rows of a list that keep row `cursor` in view within `height` rows; when some are out of
+/// view, the last row says where ("↓ 5 more", "↑ 3 more").
+fn scrolled<'a>(
+    rows: Vec<Line<'a>>,
+    cursor: usize,
+    height: u16,
+    theme: &crate::theme::Theme,
+) -> Vec<Line<'a>> {
+    let height = height as usize;
+    if rows.len() <= height || height < 2 {
+        return rows;
+    }
+    let window = height - 1;
+    let offset = (cursor + 1).saturating_sub(window).min(rows.len() - window);
+    let above = offset;
+    let below = rows.len() - offset - window;
+    let mut shown: Vec<Line> = rows.into_iter().skip(offset).take(window).collect();
+    shown.push(Line::from(Span::styled(
+        text::more_rows(above, below),
+        theme.muted,
+    )));
+    shown
+}
+
 pub fn profile(state: &State, frame: &mut Frame, area: Rect) {
     let theme = current();
     if let Some(pick) = &state.custom {
-        let mut lines = vec![Line::from(text::CUSTOM_INTRO), Line::default()];
-        for (i, (scope, on)) in SCOPES.iter().zip(&pick.selected).enumerate() {
-            let mark = if *on { "[x]" } else { "[ ]" };
-            let row = format!("{mark} {:<22} {}", scope.name, scope.grants);
-            let width = area.width.saturating_sub(2) as usize;
-            let row: String = row.chars().take(width).collect();
-            lines.push(choice(pick.cursor == i, &row, theme));
-        }
+        let mut top = vec![Line::from(text::CUSTOM_INTRO)];
+        // The error about the picks sits right above them, always in view.
+        top.push(match &pick.error {
+            Some(e) => Line::from(Span::styled(e.clone(), theme.fail)),
+            None => Line::default(),
+        });
+        let width = area.width.saturating_sub(2) as usize;
+        let mut rows: Vec<Line> = SCOPES
+            .iter()
+            .zip(&pick.selected)
+            .enumerate()
+            .map(|(i, (scope, on))| {
+                let mark = if *on { "[x]" } else { "[ ]" };
+                let row = format!("{mark} {:<22} {}", scope.name, scope.grants);
+                let row: String = row.chars().take(width).collect();
+                choice(pick.cursor == i, &row, theme)
+            })
+            .collect();
         let role_row = format!("Minimum role: ◂ {} ▸", pick.role.name());
-        lines.push(choice(pick.cursor == SCOPES.len(), &role_row, theme));
-        if let Some(e) = &pick.error {
-            lines.push(Line::from(Span::styled(e.clone(), theme.fail)));
-        }
-        frame.render_widget(Paragraph::new(lines), area);
+        rows.push(choice(pick.cursor == SCOPES.len(), &role_row, theme));
+        let [head, list] =
+            Layout::vertical([Constraint::Length(2), Constraint::Min(1)]).areas(area);
+        frame.render_widget(Paragraph::new(top), head);
+        frame.render_widget(
+            Paragraph::new(scrolled(rows, pick.cursor, list.height, theme)),
+            list,
+        );
         return;
     }
+    let list_height = paragraph(vec![Line::from(text::CHECK_ONLY)]).line_count(area.width) as u16
+        + state.profiles.len() as u16
+        + 1;
     let [expiring, intro, list, detail] = Layout::vertical([
         Constraint::Length(state.expiring.len().min(3) as u16),
         Constraint::Length(2),
-        Constraint::Length(state.profiles.len() as u16 + 2),
+        Constraint::Length(list_height),
         Constraint::Min(3),
     ])
     .areas(area);
@@ -76,7 +117,7 @@ pub fn profile(state: &State, frame: &mut Frame, area: Rect) {
             theme,
         )])
         .collect();
-    frame.render_widget(Paragraph::new(rows), list);
+    frame.render_widget(paragraph(rows), list);
     let Some(p) = state.profiles.get(state.profile_cursor) else {
         frame.render_widget(paragraph(vec![Line::from(text::CHECK_ONLY_DETAIL)]), detail);
         return;
@@ -106,15 +147,14 @@ pub fn profile(state: &State, frame: &mut Frame, area: Rect) {
             }
         }
     }
-    frame.render_widget(paragraph(lines), detail);
+    super::body::render(vec![Part::Text(lines)], frame, detail, theme);
 }
 
 pub fn host(state: &State, frame: &mut Frame, area: Rect) {
     let theme = current();
-    let [choices, input, hint, note] = Layout::vertical([
+    let [choices, input, below] = Layout::vertical([
         Constraint::Length(3),
         Constraint::Length(1),
-        Constraint::Length(2),
         Constraint::Min(1),
     ])
     .areas(area);
@@ -141,10 +181,7 @@ pub fn host(state: &State, frame: &mut Frame, area: Rect) {
         cursor,
         theme,
     );
-    frame.render_widget(
-        Paragraph::new(Span::styled(text::HOST_HINT, theme.muted)),
-        hint,
-    );
+    // What concerns the field sits right under it; the example follows.
     let mut lines = Vec::new();
     if let Some(e) = &state.host_error {
         lines.push(Line::from(Span::styled(e.as_str(), theme.fail)));
@@ -165,7 +202,8 @@ pub fn host(state: &State, frame: &mut Frame, area: Rect) {
             theme.warn,
         )));
     }
-    frame.render_widget(paragraph(lines), note);
+    lines.push(Line::from(Span::styled(text::HOST_HINT, theme.muted)));
+    frame.render_widget(paragraph(lines), below);
 }
 
 pub fn reachability(state: &State, frame: &mut Frame, area: Rect) {
@@ -206,8 +244,13 @@ pub fn reachability(state: &State, frame: &mut Frame, area: Rect) {
         }
     }
     lines.push(Line::default());
+    // The verdict and what to do stay in view on a small terminal (a tail part).
+    let mut verdict = Vec::new();
     match &state.probe.result {
-        None => lines.push(Line::from(Span::styled(text::PROBE_RUNNING, theme.muted))),
+        None => verdict.push(Line::from(Span::styled(
+            text::waiting(text::PROBE_RUNNING, state.probe.waited_secs()),
+            theme.muted,
+        ))),
         Some(report) => {
             if let Some(c) = &report.certificate {
                 lines.push(Line::from(Span::styled(
@@ -216,7 +259,7 @@ pub fn reachability(state: &State, frame: &mut Frame, area: Rect) {
                 )));
             }
             if report.ok {
-                lines.push(Line::from(Span::styled(text::PROBE_OK, theme.ok)));
+                verdict.push(Line::from(Span::styled(text::PROBE_OK, theme.ok)));
             }
             for p in &report.problems {
                 let style = if p.kind.is_warning() {
@@ -224,15 +267,55 @@ pub fn reachability(state: &State, frame: &mut Frame, area: Rect) {
                 } else {
                     theme.fail
                 };
-                lines.push(Line::from(Span::styled(p.message.clone(), style)));
-                lines.push(Line::from(vec![
+                verdict.push(Line::from(Span::styled(p.message.clone(), style)));
+                verdict.push(Line::from(vec![
                     Span::styled("Fix: ", theme.accent),
                     Span::raw(p.fix.clone()),
                 ]));
             }
+            if state.ca_prompt_offered() && state.ca_prompt.is_none() {
+                verdict.push(Line::default());
+                verdict.push(Line::from(Span::styled(text::CA_OFFER, theme.accent)));
+            }
         }
     }
-    frame.render_widget(paragraph(lines), area);
+    if let Some(path) = &state.ca_file {
+        lines.insert(
+            1,
+            Line::from(Span::styled(
+                text::ca_in_use(&path.display().to_string()),
+                theme.muted,
+            )),
+        );
+    }
+    let parts = vec![Part::Text(lines), Part::Tail(verdict)];
+    let Some(prompt) = &state.ca_prompt else {
+        super::body::render(parts, frame, area, theme);
+        return;
+    };
+    // The prompt sits at the bottom, its error right under the field.
+    let below = if prompt.error.is_some() { 3 } else { 2 };
+    let [top, input, under] = Layout::vertical([
+        Constraint::Min(1),
+        Constraint::Length(1),
+        Constraint::Length(below),
+    ])
+    .areas(area);
+    super::body::render(parts, frame, top, theme);
+    field(
+        frame,
+        input,
+        text::CA_FIELD,
+        prompt.input.value(),
+        Some(prompt.input.visual_cursor()),
+        theme,
+    );
+    let mut under_lines = Vec::new();
+    if let Some(e) = &prompt.error {
+        under_lines.push(Line::from(Span::styled(e.as_str(), theme.fail)));
+    }
+    under_lines.push(Line::from(Span::styled(text::CA_HINT, theme.muted)));
+    frame.render_widget(paragraph(under_lines), under);
 }
 
 pub fn owner(state: &State, frame: &mut Frame, area: Rect) {
@@ -240,7 +323,7 @@ pub fn owner(state: &State, frame: &mut Frame, area: Rect) {
     let [choices, input, hint, detail] = Layout::vertical([
         Constraint::Length(3),
         Constraint::Length(1),
-        Constraint::Length(2),
+        Constraint::Length(if state.owner_error.is_some() { 3 } else { 2 }),
         Constraint::Min(3),
     ])
     .areas(area);
@@ -257,23 +340,20 @@ pub fn owner(state: &State, frame: &mut Frame, area: Rect) {
         Some(state.target_input.visual_cursor()),
         theme,
     );
-    frame.render_widget(
-        Paragraph::new(Span::styled(text::GROUP_HINT, theme.muted)),
-        hint,
-    );
-    let mut lines: Vec<Line> = Vec::new();
+    // An error about the group path sits right under the field.
+    let mut under = Vec::new();
     if let Some(e) = &state.owner_error {
-        lines.push(Line::from(Span::styled(e.as_str(), theme.fail)));
+        under.push(Line::from(Span::styled(e.as_str(), theme.fail)));
     }
-    match (state.owner, &state.instance) {
+    under.push(Line::from(Span::styled(text::GROUP_HINT, theme.muted)));
+    frame.render_widget(paragraph(under), hint);
+    let parts = match (state.owner, &state.instance) {
         (Owner::ServiceAccount, Some(instance)) => {
-            let link = links::service_accounts(instance, &state.target().unwrap_or_default())
-                .unwrap_or_else(|| text::LINK_NEEDS_GROUP.to_owned());
-            for l in text::service_account_steps(instance.is_gitlab_com(), &link) {
-                lines.push(Line::from(l));
-            }
+            let link = links::service_accounts(instance, &state.target().unwrap_or_default());
+            let rows = text::service_account_steps(instance.is_gitlab_com(), link.is_some());
+            super::body::parts(rows, link.as_deref())
         }
-        _ => lines.push(Line::from(text::personal_note())),
-    }
-    frame.render_widget(paragraph(lines), detail);
+        _ => vec![Part::Text(vec![Line::from(text::personal_note())])],
+    };
+    super::body::render(parts, frame, detail, theme);
 }

@@ -4,7 +4,8 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use super::{paragraph, spinner, status_span};
+use super::body::{self, Part};
+use super::{spinner, status_span};
 use crate::gitlab::access::Role;
 use crate::gitlab::types::format_date;
 use crate::strings::{vault as vault_text, wizard as text};
@@ -15,15 +16,19 @@ pub fn role(state: &State, frame: &mut Frame, area: Rect) {
     let theme = current();
     let needed = state.profile.as_ref().map_or(Role::Reporter, |p| p.role);
     let account = match state.owner {
-        Owner::ServiceAccount => "the service account",
-        Owner::Personal => "your account (if you are not a member yet)",
+        Owner::ServiceAccount => text::ACCOUNT_SA,
+        Owner::Personal => text::ACCOUNT_ME,
     };
     let link = state.link();
-    let mut lines = vec![Line::from(text::role_intro(needed.name())), Line::default()];
-    for step in text::role_steps(link.as_deref(), needed.name(), account) {
-        lines.push(Line::from(step));
-    }
-    lines.push(Line::default());
+    let mut parts = vec![Part::Text(vec![
+        Line::from(text::role_intro(needed.name())),
+        Line::default(),
+    ])];
+    parts.extend(body::parts(
+        text::role_steps(link.is_some(), needed.name(), account),
+        link.as_deref(),
+    ));
+    let mut lines = vec![Line::default()];
     for role in [Role::Reporter, Role::Developer, Role::Maintainer] {
         let style = if role == needed {
             theme.accent
@@ -45,7 +50,8 @@ pub fn role(state: &State, frame: &mut Frame, area: Rect) {
             ),
         ]));
     }
-    frame.render_widget(paragraph(lines), area);
+    parts.push(Part::Text(lines));
+    body::render(parts, frame, area, theme);
 }
 
 pub fn generate(state: &State, frame: &mut Frame, area: Rect) {
@@ -67,8 +73,10 @@ pub fn generate(state: &State, frame: &mut Frame, area: Rect) {
         )));
     }
     lines.extend([Line::from(intro), Line::default()]);
+    let mut parts = Vec::new();
     if let Some(link) = state.link() {
-        lines.push(Line::from(Span::styled(link, theme.link)));
+        parts.push(Part::Text(std::mem::take(&mut lines)));
+        parts.push(Part::Url(link));
         lines.push(Line::from(Span::styled(text::SSH_NOTE, theme.muted)));
         lines.push(Line::default());
     }
@@ -87,7 +95,8 @@ pub fn generate(state: &State, frame: &mut Frame, area: Rect) {
         state.expiry_days,
         &format_date(expiry),
     )));
-    frame.render_widget(paragraph(lines), area);
+    parts.push(Part::Text(lines));
+    body::render(parts, frame, area, theme);
 }
 
 pub fn paste(state: &State, frame: &mut Frame, area: Rect) {
@@ -105,6 +114,12 @@ pub fn paste(state: &State, frame: &mut Frame, area: Rect) {
             Span::raw(shown),
         ]),
     ];
+    // A notice about the pasted token sits right under it, not at the bottom.
+    if notice_at_field(state)
+        && let Some(n) = &state.notice
+    {
+        lines.push(Line::from(Span::styled(n.as_str(), theme.warn)));
+    }
     if !state.secret.is_empty() {
         let kind = state.token().kind();
         let style = if kind == crate::token::TokenKind::PersonalAccess {
@@ -120,7 +135,16 @@ pub fn paste(state: &State, frame: &mut Frame, area: Rect) {
             lines.push(Line::from(Span::styled(warning, theme.warn)));
         }
     }
-    frame.render_widget(paragraph(lines), area);
+    super::body::render(vec![Part::Text(lines)], frame, area, theme);
+}
+
+/// Whether the notice concerns the token field of the paste screen (drawn there, not at the bottom).
+pub(super) fn notice_at_field(state: &State) -> bool {
+    state.step == crate::wizard::Step::Paste
+        && state
+            .notice
+            .as_deref()
+            .is_some_and(|n| n == text::PASTE_FIRST || n == text::SAME_AS_OLD)
 }
 
 pub fn validate(state: &State, frame: &mut Frame, area: Rect) {
@@ -129,7 +153,10 @@ pub fn validate(state: &State, frame: &mut Frame, area: Rect) {
     match &state.validation.result {
         None => lines.push(Line::from(vec![
             Span::styled(format!("{} ", spinner(state)), theme.accent),
-            Span::raw(text::VALIDATING),
+            Span::raw(text::waiting(
+                text::VALIDATING,
+                state.validation.waited_secs(),
+            )),
         ])),
         Some(v) => {
             for line in &v.lines {
@@ -155,7 +182,7 @@ pub fn validate(state: &State, frame: &mut Frame, area: Rect) {
             lines.push(Line::from(Span::styled(verdict.0, verdict.1)));
         }
     }
-    frame.render_widget(paragraph(lines), area);
+    super::body::render(vec![Part::Text(lines)], frame, area, theme);
 }
 
 pub fn save(state: &State, frame: &mut Frame, area: Rect) {
@@ -164,7 +191,7 @@ pub fn save(state: &State, frame: &mut Frame, area: Rect) {
     match &state.save.result {
         None | Some(Ok(_)) => lines.push(Line::from(vec![
             Span::styled(format!("{} ", spinner(state)), theme.accent),
-            Span::raw(text::SAVING),
+            Span::raw(text::waiting(text::SAVING, state.save.waited_secs())),
         ])),
         Some(Err(SaveError::Keychain(e))) => {
             let p = vault_text::problem(e);
@@ -183,7 +210,7 @@ pub fn save(state: &State, frame: &mut Frame, area: Rect) {
             )));
         }
     }
-    frame.render_widget(paragraph(lines), area);
+    super::body::render(vec![Part::Text(lines)], frame, area, theme);
 }
 
 pub fn done(state: &State, frame: &mut Frame, area: Rect) {
@@ -222,6 +249,24 @@ pub fn done(state: &State, frame: &mut Frame, area: Rect) {
                 }
             })
             .collect();
+    if let Some(instance) = &state.instance {
+        let style = match &state.git_setup.result {
+            Some(Ok(())) => theme.ok,
+            Some(Err(_)) => theme.fail,
+            None => theme.text,
+        };
+        let host = instance.key();
+        let host = host.split('/').next().unwrap_or_default();
+        lines.push(Line::default());
+        lines.push(Line::from(Span::styled(
+            text::git_line(
+                state.git_setup.result.as_ref(),
+                state.git_setup.running(),
+                host,
+            ),
+            style,
+        )));
+    }
     if let Some(r) = &state.replacing {
         let style = match &r.revoke.result {
             Some(Ok(())) => theme.ok,
@@ -231,5 +276,5 @@ pub fn done(state: &State, frame: &mut Frame, area: Rect) {
         let revoke = text::revoke_line(r.revoke.result.as_ref(), r.revoke.running());
         lines.insert(0, Line::from(Span::styled(revoke, style)));
     }
-    frame.render_widget(paragraph(lines), area);
+    super::body::render(vec![Part::Text(lines)], frame, area, theme);
 }

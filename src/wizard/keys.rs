@@ -74,6 +74,7 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Step::Save => save(state, key),
         Step::Done => match key.code {
             KeyCode::Char('r') if state.replacing.is_some() => state.revoke_old(),
+            KeyCode::Char('g') => state.setup_git(),
             KeyCode::Enter | KeyCode::Char('q') | KeyCode::Esc => request_quit(state),
             _ => ignored(state),
         },
@@ -91,6 +92,7 @@ pub(super) fn on_paste(state: &mut State, token: Token) -> Vec<Effect> {
             state.host_input = tui_input::Input::new(token.expose().trim().to_owned());
         }
         Step::Owner => state.target_input = tui_input::Input::new(token.expose().trim().to_owned()),
+        Step::Reachability if state.ca_prompt.is_some() => state.paste_ca_path(token.expose()),
         _ => state.dirty = false,
     }
     Vec::new()
@@ -210,10 +212,7 @@ fn host(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             state.host_error = None;
         }
         KeyCode::Enter => return state.submit_host(),
-        KeyCode::Esc => {
-            state.step = Step::Profile;
-            state.custom = None;
-        }
+        KeyCode::Esc => state.back_to_profile(),
         _ => {
             let before = state.host_input.value().len();
             state.host_input.handle_event(&Event::Key(key));
@@ -252,7 +251,7 @@ impl State {
         }
     }
 
-    fn start_probe(&mut self) -> Vec<Effect> {
+    pub(super) fn start_probe(&mut self) -> Vec<Effect> {
         let Some(instance) = self.instance.clone() else {
             return Vec::new();
         };
@@ -350,8 +349,12 @@ fn open_link(state: &mut State) -> Vec<Effect> {
 }
 
 fn reachability(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    if state.ca_prompt.is_some() {
+        return state.ca_prompt_key(key);
+    }
     let done_ok = state.probe.result.as_ref().is_some_and(|r| r.ok);
     match key.code {
+        KeyCode::Char('f') if state.ca_prompt_offered() => state.open_ca_prompt(),
         KeyCode::Enter if state.check_only && state.probe.result.is_some() => return quit(state),
         KeyCode::Enter if done_ok => state.step = Step::Owner,
         KeyCode::Enter if state.probe.result.is_some() => {
@@ -401,6 +404,7 @@ fn role(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     match key.code {
         KeyCode::Enter => state.step = Step::Generate,
         KeyCode::Char('o') => return open_link(state),
+        KeyCode::Char('c') => return state.copy_link(),
         KeyCode::Esc => state.step = Step::Owner,
         KeyCode::Char('q') => return request_quit(state),
         _ => return ignored(state),
@@ -412,11 +416,12 @@ fn generate(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     match key.code {
         KeyCode::Enter => state.step = Step::Paste,
         KeyCode::Char('o') => return open_link(state),
+        KeyCode::Char('c') => return state.copy_link(),
         KeyCode::Char('+') | KeyCode::Right => {
-            state.expiry_days = (state.expiry_days + 30).min(MAX_EXPIRY_DAYS)
+            state.expiry_days = super::ux::step_expiry(state.expiry_days, true)
         }
         KeyCode::Char('-') | KeyCode::Left => {
-            state.expiry_days = state.expiry_days.saturating_sub(30).max(7)
+            state.expiry_days = super::ux::step_expiry(state.expiry_days, false)
         }
         KeyCode::Esc => state.step = Step::Role,
         KeyCode::Char('q') => return request_quit(state),

@@ -7,6 +7,7 @@ mod keys;
 mod replace;
 mod results;
 mod store;
+mod ux;
 
 use std::path::PathBuf;
 
@@ -29,6 +30,7 @@ pub use guard::Guard;
 pub use keys::DEFAULT_EXPIRY_DAYS;
 pub use replace::Replacing;
 pub use store::{StoreChoice, alternatives as store_alternatives};
+pub use ux::{CaPrompt, EXPIRY_STEPS, TICK, step_expiry};
 
 /// Tags an asynchronous request; a result whose ticket is not the current one is stale and dropped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -94,6 +96,8 @@ pub struct State {
     pub host_error: Option<String>,
     pub instance: Option<Instance>,
     pub ca_file: Option<PathBuf>,
+    /// The CA file prompt on the reachability screen (after an unknown issuer), when open.
+    pub ca_prompt: Option<CaPrompt>,
     pub probe: Task<Report>,
     pub probe_stages: Vec<StageResult>,
     pub owner: Owner,
@@ -122,6 +126,8 @@ pub struct State {
     pub existing: Existing,
     /// The store the token is saved to, probed when the wizard starts.
     pub store: StoreChoice,
+    /// `g` on the Done screen: git configured to ask gitlab-token for this host.
+    pub git_setup: Task<Result<(), String>>,
     pub spinner: usize,
     pub(crate) last_ticket: u64,
     /// Set by `update` when the screen must be drawn again.
@@ -133,6 +139,8 @@ pub struct State {
 pub struct Task<T> {
     pub ticket: Option<Ticket>,
     pub result: Option<T>,
+    /// Animation ticks ([`TICK`]) seen while it runs: how long it has been waiting.
+    pub ticks: u32,
 }
 
 impl<T> Default for Task<T> {
@@ -140,6 +148,7 @@ impl<T> Default for Task<T> {
         Task {
             ticket: None,
             result: None,
+            ticks: 0,
         }
     }
 }
@@ -152,6 +161,7 @@ impl<T> Task<T> {
     pub(crate) fn start(&mut self, ticket: Ticket) {
         self.ticket = Some(ticket);
         self.result = None;
+        self.ticks = 0;
     }
 
     /// Forgets the request: its answer, when it comes, is stale.
@@ -216,6 +226,8 @@ pub enum Msg {
     Signal,
     /// The store probe's answer: `Ok` when it can be used.
     StoreProbed(Ticket, Result<(), VaultError>),
+    /// `setup-git` for the saved token finished.
+    GitSetUp(Ticket, Result<(), String>),
 }
 
 /// Work for the runtime.
@@ -263,6 +275,14 @@ pub enum Effect {
         ticket: Ticket,
         store: StoreKind,
     },
+    /// Configure git to use the saved token for its host (`gitlab-token setup-git`).
+    SetupGit {
+        ticket: Ticket,
+        host: String,
+        name: String,
+    },
+    /// Copy text to the terminal's clipboard (OSC 52).
+    Copy(String),
     Quit,
 }
 
@@ -316,6 +336,7 @@ impl State {
             host_error: None,
             instance: None,
             ca_file: setup.ca_file,
+            ca_prompt: None,
             probe: Task::default(),
             probe_stages: Vec::new(),
             owner: Owner::ServiceAccount,
@@ -333,6 +354,7 @@ impl State {
             expiring: setup.expiring,
             replacing: None,
             auto_rotation: Task::default(),
+            git_setup: Task::default(),
             check_only: false,
             guard: Guard::default(),
             existing: Existing::default(),
@@ -375,6 +397,7 @@ impl State {
             || self.validation.running()
             || self.save.running()
             || self.auto_rotation.running()
+            || self.git_setup.running()
             || replacing
     }
 
@@ -439,6 +462,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Tick => {
             if state.busy() {
                 state.spinner = state.spinner.wrapping_add(1);
+                state.count_waiting();
             } else {
                 state.dirty = false;
             }

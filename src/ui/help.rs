@@ -1,0 +1,297 @@
+//! The key help line, built from the keys that do something in the current state (never a fixed
+//! string per step), and laid out on one row or, when it does not fit, two.
+
+use crate::strings::{safety, wizard as text};
+use crate::wizard::{State, Step};
+
+/// A key (or key family) the help line can offer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    Enter,
+    Esc,
+    /// A plain letter or symbol.
+    Char(char),
+    /// Ctrl plus a letter.
+    Ctrl(char),
+    UpDown,
+    LeftRight,
+    Space,
+    PlusMinus,
+    /// Typing text into the focused field.
+    Type,
+    /// A key written as given (e.g. "n/Esc").
+    Named(&'static str),
+    /// No key: a short note on what is going on (e.g. "finishing, then quitting…").
+    Note,
+}
+
+/// One entry of the help line: the key and what it does now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hint {
+    pub key: Key,
+    pub label: &'static str,
+}
+
+const fn hint(key: Key, label: &'static str) -> Hint {
+    Hint { key, label }
+}
+
+/// The keys that work in this state, in the order shown.
+pub fn hints(state: &State) -> Vec<Hint> {
+    use Key::*;
+    if state.confirm_quit {
+        return vec![
+            hint(Char('y'), text::K_QUIT_ANYWAY),
+            hint(Char('n'), text::K_STAY),
+        ];
+    }
+    if let Some(dialog) = dialog_hints(state) {
+        return dialog;
+    }
+    let mut h = Vec::new();
+    if state.may_choose_store() {
+        h.push(hint(Char('s'), safety::K_SAVE_ELSEWHERE));
+    }
+    let link = state.link().is_some();
+    match state.step {
+        Step::Profile => {
+            if let Some(pick) = &state.custom {
+                h.push(hint(UpDown, text::K_MOVE));
+                if pick.cursor < crate::gitlab::access::SCOPES.len() {
+                    h.push(hint(Space, text::K_TOGGLE));
+                } else {
+                    h.push(hint(LeftRight, text::K_ROLE));
+                }
+                h.push(hint(Enter, text::K_CONFIRM));
+                h.push(hint(Esc, text::K_BACK));
+                h.push(hint(Ctrl('c'), text::K_QUIT));
+                return h;
+            }
+            h.push(hint(UpDown, text::K_CHOOSE));
+            h.push(hint(Enter, text::K_NEXT));
+            if state.expiring.len() > 1 {
+                h.push(hint(Named("Tab"), safety::K_NEXT_TOKEN));
+            }
+            if state.auto_rotatable().is_some() && !state.auto_rotation.running() {
+                h.push(hint(Char('a'), text::K_ROTATE));
+            }
+            if !state.expiring.is_empty() {
+                h.push(hint(Char('r'), text::K_REPLACE));
+            }
+            h.push(hint(Char('q'), text::K_QUIT));
+        }
+        Step::Host => {
+            h.push(hint(UpDown, text::K_CHOOSE));
+            h.push(hint(Type, text::K_TYPE_ADDRESS));
+            h.push(hint(Enter, text::K_NEXT));
+            h.push(hint(Esc, text::K_BACK));
+            h.push(hint(Ctrl('c'), text::K_QUIT));
+        }
+        Step::Reachability if state.ca_prompt.is_some() => {
+            h.push(hint(Type, text::K_TYPE_PATH));
+            h.push(hint(Enter, text::K_CHECK_WITH_IT));
+            h.push(hint(Esc, text::K_CANCEL));
+            h.push(hint(Ctrl('c'), text::K_QUIT));
+        }
+        Step::Reachability => {
+            if let Some(report) = &state.probe.result {
+                if state.check_only {
+                    h.push(hint(Enter, text::K_DONE));
+                } else if report.ok {
+                    h.push(hint(Enter, text::K_NEXT));
+                }
+                if state.ca_prompt_offered() {
+                    h.push(hint(Char('f'), text::K_CA_FILE));
+                }
+                h.push(hint(Char('r'), text::K_RECHECK));
+            }
+            h.push(hint(Esc, text::K_BACK));
+            h.push(hint(Char('q'), text::K_QUIT));
+        }
+        Step::Owner => {
+            h.push(hint(UpDown, text::K_CHOOSE));
+            h.push(hint(Type, text::K_TYPE_GROUP));
+            if link {
+                h.push(hint(Ctrl('o'), text::K_OPEN));
+            }
+            h.push(hint(Enter, text::K_NEXT));
+            h.push(hint(Esc, text::K_BACK));
+            h.push(hint(Ctrl('c'), text::K_QUIT));
+        }
+        Step::Role | Step::Generate => {
+            if link {
+                h.push(hint(Char('o'), text::K_OPEN));
+                h.push(hint(Char('c'), text::K_COPY));
+            }
+            if state.step == Step::Generate {
+                h.push(hint(PlusMinus, text::K_EXPIRY));
+            }
+            h.push(hint(Enter, text::K_NEXT));
+            h.push(hint(Esc, text::K_BACK));
+            h.push(hint(Char('q'), text::K_QUIT));
+        }
+        Step::Paste => {
+            h.push(hint(Type, text::K_PASTE));
+            if !state.secret.is_empty() {
+                h.push(hint(Ctrl('u'), text::K_CLEAR));
+                h.push(hint(Enter, text::K_CHECK));
+            }
+            h.push(hint(Esc, text::K_BACK));
+            h.push(hint(Ctrl('c'), text::K_QUIT));
+        }
+        Step::Validate => {
+            match state.validation.result.as_ref().map(|v| v.ok()) {
+                Some(true) => h.push(hint(Enter, text::K_SAVE)),
+                Some(false) => h.push(hint(Enter, text::K_PASTE_ANOTHER)),
+                None => {}
+            }
+            if state.validation.result.is_some() {
+                h.push(hint(Char('r'), text::K_RECHECK));
+            }
+            if state.clash().is_some() {
+                h.push(hint(Ctrl('n'), safety::K_ANOTHER_NAME));
+            }
+            h.push(hint(Esc, text::K_BACK));
+            h.push(hint(Char('q'), text::K_QUIT));
+        }
+        Step::Save => {
+            if matches!(state.save.result, Some(Err(_))) {
+                h.push(hint(Char('r'), text::K_RETRY));
+                h.push(hint(Esc, text::K_BACK));
+            }
+            h.push(hint(Char('q'), text::K_QUIT));
+        }
+        Step::Done => {
+            if state.can_revoke_old() {
+                h.push(hint(Char('r'), text::K_REVOKE));
+            }
+            if state.can_setup_git() {
+                h.push(hint(Char('g'), text::K_SETUP_GIT));
+            }
+            h.push(hint(Enter, text::K_QUIT));
+        }
+    }
+    h
+}
+
+/// The keys of an open dialog, or of a screen whose irreversible step is running (no quit key
+/// then: quitting waits for it). `None`: the screen's own keys.
+fn dialog_hints(state: &State) -> Option<Vec<Hint>> {
+    use Key::*;
+    let keys = if state.guard.confirm_rotate.is_some() {
+        vec![
+            hint(Char('y'), safety::K_ROTATE),
+            hint(Named("n/Esc"), safety::K_KEEP_IT),
+        ]
+    } else if state.existing.rename.is_some() {
+        vec![
+            hint(Type, safety::K_TYPE_NAME),
+            hint(Enter, safety::K_USE_IT),
+            hint(Esc, text::K_CANCEL),
+        ]
+    } else if state.existing.asking {
+        vec![
+            hint(Char('y'), safety::K_REPLACE),
+            hint(Char('n'), safety::K_ANOTHER_NAME),
+            hint(Esc, text::K_BACK),
+        ]
+    } else if state.store.choosing.is_some() {
+        vec![
+            hint(UpDown, text::K_CHOOSE),
+            hint(Enter, safety::K_USE_IT),
+            hint(Esc, text::K_CANCEL),
+        ]
+    } else if state.guard.quit_after {
+        vec![hint(Note, safety::NOTE_QUITTING)]
+    } else if state.in_flight() && state.step == Step::Profile && state.custom.is_none() {
+        vec![
+            hint(UpDown, text::K_CHOOSE),
+            hint(Enter, text::K_NEXT),
+            hint(Note, safety::NOTE_ROTATING),
+        ]
+    } else if state.in_flight() {
+        vec![hint(Note, safety::NOTE_IN_FLIGHT)]
+    } else {
+        return None;
+    };
+    Some(keys)
+}
+
+/// How a key is written on the help line.
+pub fn key_name(key: Key) -> String {
+    match key {
+        Key::Enter => "Enter".into(),
+        Key::Esc => "Esc".into(),
+        Key::Char(c) => c.to_string(),
+        Key::Ctrl(c) => format!("Ctrl-{}", c.to_ascii_uppercase()),
+        Key::UpDown => "↑↓".into(),
+        Key::LeftRight => "←→".into(),
+        Key::Space => "Space".into(),
+        Key::PlusMinus => "+/-".into(),
+        Key::Type | Key::Note => String::new(),
+        Key::Named(name) => name.into(),
+    }
+}
+
+/// Each hint as text ("Enter next", or just the label for typing).
+fn entries(hints: &[Hint]) -> Vec<String> {
+    hints
+        .iter()
+        .map(|h| match key_name(h.key) {
+            k if k.is_empty() => h.label.to_owned(),
+            k => format!("{k} {}", h.label),
+        })
+        .collect()
+}
+
+/// The help line as rows that fit `width` columns: one row when it fits, otherwise entries are
+/// wrapped between rows (never cut inside an entry). At most two rows; on a terminal too narrow
+/// even for that, only the keys are shown, without their labels.
+pub fn rows(hints: &[Hint], width: usize) -> Vec<String> {
+    let width = width.saturating_sub(1).max(1);
+    let full = pack(&entries(hints), width);
+    if full.len() <= 2 {
+        return full;
+    }
+    let short: Vec<String> = hints
+        .iter()
+        .map(|h| match key_name(h.key) {
+            k if k.is_empty() => h.label.to_owned(),
+            k => k,
+        })
+        .collect();
+    pack(&short, width)
+}
+
+fn pack(entries: &[String], width: usize) -> Vec<String> {
+    let mut rows: Vec<String> = Vec::new();
+    let mut row = String::new();
+    for e in entries {
+        let needed = row.chars().count() + 2 + e.chars().count();
+        if !row.is_empty() && needed > width {
+            rows.push(std::mem::take(&mut row));
+        }
+        if !row.is_empty() {
+            row.push_str("  ");
+        }
+        row.push_str(e);
+    }
+    if !row.is_empty() {
+        rows.push(row);
+    }
+    rows
+}
+
+impl State {
+    /// `r` on the Done screen revokes the replaced token: only once it is loaded and not yet
+    /// revoked or being revoked.
+    pub fn can_revoke_old(&self) -> bool {
+        let saved = matches!(self.save.result, Some(Ok(_)));
+        self.replacing.as_ref().is_some_and(|r| {
+            saved
+                && matches!(r.old.result, Some(Ok(_)))
+                && !r.revoke.running()
+                && !matches!(r.revoke.result, Some(Ok(())))
+        })
+    }
+}
