@@ -1,8 +1,8 @@
 //! Every user-facing sentence, in one place: screens, problems and their fixes.
 
 pub mod check;
-pub mod net;
 pub mod instance;
+pub mod net;
 pub mod probe;
 pub mod rotation;
 pub mod safety;

@@ -64,12 +64,9 @@ pub fn stage_trail(stage: Stage) -> String {
 pub const ROTATE_CONFIRM_TITLE: &str = " Rotate now? ";
 pub const ROTATE_CONFIRM_KEYS: &str = "y rotate  n / Esc keep it";
 
-
 /// The CLI's line on standard error when a signal arrives between the API call and the write.
 pub const CLI_FINISHING: &str = "gitlab-token rotate: signal received; finishing the rotation \
      (storing the new token) before exiting…";
-
-
 
 /// Whose a stored token is and how long it has left, e.g. "scanner-bot's, 12 days left".
 fn whose(username: &str, days_left: Option<i64>) -> String {
