@@ -205,7 +205,7 @@ fn shown(r: &Row) -> Shown {
     let t = r.entry;
     let date = t.expires_at.as_deref().unwrap_or("");
     let (expiry, tone) = match r.days_left {
-        Some(d) if d < 0 => (text::expired(date), Tone::Fail),
+        Some(d) if crate::gitlab::types::is_expired(d) => (text::expired(date), Tone::Fail),
         Some(d) if d <= EXPIRY_WARNING_DAYS => (text::expires_on(date, d), Tone::Warn),
         Some(d) => (text::expires_on(date, d), Tone::Ok),
         None => (text::NEVER.to_owned(), Tone::Warn),

@@ -71,7 +71,7 @@ pub const CLI_FINISHING: &str = "gitlab-token rotate: signal received; finishing
 /// Whose a stored token is and how long it has left, e.g. "scanner-bot's, 12 days left".
 fn whose(username: &str, days_left: Option<i64>) -> String {
     match days_left {
-        Some(d) if d < 0 => format!("{username}'s, expired"),
+        Some(d) if crate::gitlab::types::is_expired(d) => format!("{username}'s, expired"),
         Some(d) => format!("{username}'s, {d} days left"),
         None => format!("{username}'s, no expiry"),
     }

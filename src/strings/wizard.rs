@@ -108,7 +108,7 @@ pub fn git_line(result: Option<&Result<(), String>>, running: bool, host: &str) 
 }
 
 pub fn expiring_line(account: &str, days: i64) -> String {
-    if days < 0 {
+    if crate::gitlab::types::is_expired(days) {
         format!("! {account} has EXPIRED: set up a new one.")
     } else {
         format!("! {account} expires in {days} days: replace it soon.")
