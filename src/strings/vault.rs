@@ -14,7 +14,9 @@ pub fn problem(e: &VaultError) -> Problem {
             "Install and start one: `apt install gnome-keyring` (or enable KeePassXC's Secret Service integration), then retry.",
         ),
         VaultError::Locked(d) => (
-            format!("The keyring is locked or was never created, and no unlock prompt was accepted ({d})."),
+            format!(
+                "The keyring is locked or was never created, and no unlock prompt was accepted ({d})."
+            ),
             "Unlock it (log in to the desktop and accept the unlock prompt, or `gnome-keyring-daemon --unlock` over SSH) and retry; or choose another store with --store keyutils|file.",
         ),
         VaultError::AccessDenied(d) => (
