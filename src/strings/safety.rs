@@ -62,7 +62,7 @@ pub fn stage_trail(stage: Stage) -> String {
 }
 
 pub const ROTATE_CONFIRM_TITLE: &str = " Rotate now? ";
-pub const ROTATE_CONFIRM_KEYS: &str = "y rotate  n / Esc keep it";
+pub const ROTATE_CONFIRM_KEYS: &str = "y rotate  n/Esc keep it";
 
 /// The CLI's line on standard error when a signal arrives between the API call and the write.
 pub const CLI_FINISHING: &str = "gitlab-token rotate: signal received; finishing the rotation \
