@@ -26,6 +26,7 @@ pub(crate) mod git_credential;
 pub mod output;
 mod rotate;
 mod setup;
+mod sink;
 mod status;
 mod stored;
 mod verify;
@@ -111,6 +112,13 @@ pub enum Command {
     ///   4  keychain unavailable
     #[command(verbatim_doc_comment)]
     Rotate(RotateArgs),
+    /// Places that receive a token's new value after every rotation: a CI/CD variable, a command.
+    ///
+    /// Stored in the metadata file (no secrets). A sink that fails never undoes the rotation:
+    /// it is reported (exit code 1, `sinks` in `rotate --json`) and delivered again by the next
+    /// `rotate` until it succeeds or is removed.
+    #[command(subcommand)]
+    Sink(sink::SinkCommand),
 }
 
 #[derive(Debug, ClapArgs)]
@@ -354,6 +362,7 @@ pub async fn run(args: Args) -> u8 {
         Some(Command::GitCredential(a)) => git_credential::run(a).await,
         Some(Command::SetupGit(a)) => git_credential::setup_git(a).await,
         Some(Command::Rotate(a)) => rotate::run(a).await,
+        Some(Command::Sink(a)) => sink::run(a).await,
         None => setup::run(args.setup).await,
     }
 }
