@@ -462,3 +462,27 @@ fn sink_add_refuses_what_cannot_work_and_list_and_remove_round_trip() {
     assert_eq!(out.code, Some(OK), "{out:?}");
     assert!(sink_states(&w).is_empty());
 }
+
+#[test]
+fn when_the_pending_list_cannot_be_written_the_sinks_still_get_the_new_value_and_it_is_said() {
+    let (w, old) = with_api_token();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ready"), "").unwrap();
+    let script = script(dir.path());
+    let out = sink_add(&w, &["command", "--", script.to_str().unwrap()]);
+    assert_eq!(out.code, Some(OK), "{out:?}");
+    // A directory where the pending list goes: it can be neither read nor written.
+    std::fs::create_dir_all(w.home.path().join("config/gitlab-token/deliveries.toml/x")).unwrap();
+
+    let (out, all) = rotate_json(&w);
+    assert_eq!(out.code, Some(FAILED), "{out:?}");
+    let report = &all[0];
+    assert_eq!(report["ok"], true, "{report}");
+    assert_eq!(report["sinks"][0]["ok"], true, "{report}");
+    let message = report["problems"][0]["message"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(message.contains("could not be recorded"), "{report}");
+    let received = std::fs::read_to_string(dir.path().join("received")).unwrap();
+    assert_eq!(received, new_secret(&w, &old));
+}

@@ -124,25 +124,39 @@ pub(crate) fn mark_pending(ctx: &Context, account: &str) -> Result<(), String> {
     deliveries.save(&path).map_err(|e| e.to_string())
 }
 
-/// Delivers `token`, the value just stored for `entry`, to each of its sinks still pending, and
+/// Delivers `token`, the value stored for `entry`, to each of its sinks still pending (with
+/// `fresh`, a value just stored: to every sink, even if recording them as pending failed), and
 /// records what is left. Pending deliveries whose sink was removed are dropped.
-pub(crate) async fn deliver(ctx: &Context, entry: &StoredToken, token: &Token) -> Vec<Outcome> {
+pub(crate) async fn deliver(
+    ctx: &Context,
+    entry: &StoredToken,
+    token: &Token,
+    fresh: bool,
+) -> Vec<Outcome> {
     let account = &entry.account;
     let path = path_for(&ctx.metadata_path);
     let sinks = match sinks_of(ctx, account) {
         Ok(s) => s,
         Err(_) => return Vec::new(),
     };
-    let Ok(mut deliveries) = Deliveries::load(&path) else {
-        return Vec::new();
-    };
+    // An unreadable list: deliver what can be delivered; what fails cannot be recorded.
+    let mut deliveries = Deliveries::load(&path).unwrap_or_default();
     deliveries
         .pending
         .retain(|p| p.account != *account || sinks.iter().any(|s| s.id == p.sink_id));
     let mut outcomes = Vec::new();
     for sink in &sinks {
         if deliveries.find(account, sink.id).is_none() {
-            continue;
+            if !fresh {
+                continue;
+            }
+            deliveries.pending.push(PendingDelivery {
+                account: account.clone(),
+                sink_id: sink.id,
+                since: now_rfc3339(),
+                attempts: 0,
+                last_error: None,
+            });
         }
         let outcome = sinks::deliver(entry, sink, token, ctx.timeout).await;
         if outcome.ok {
@@ -182,7 +196,7 @@ pub(crate) async fn finish(
             text::pending_not_recorded(&entry.account, &detail),
         ),
     };
-    let outcomes = deliver(ctx, entry, token).await;
+    let outcomes = deliver(ctx, entry, token, true).await;
     report.delivered(outcomes)
 }
 
@@ -214,7 +228,7 @@ pub async fn deliver_pending(ctx: &Context) -> Vec<(String, Vec<Outcome>)> {
             Err(e) => Err(e),
         };
         let outcomes = match token {
-            Ok(token) => deliver(ctx, &entry, &token).await,
+            Ok(token) => deliver(ctx, &entry, &token, false).await,
             Err(e) => not_read(&meta, &pending, &account, &vault_text::problem(&e).message),
         };
         if !outcomes.is_empty() {
