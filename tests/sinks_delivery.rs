@@ -217,6 +217,15 @@ fn without_the_role_the_sink_fails_loudly_stays_pending_and_the_next_run_deliver
     assert_eq!(states[0]["attempts"], 1, "{states:?}");
     let status = w.run(&["status"], "");
     assert!(status.stdout.contains("PENDING"), "{status:?}");
+    let status = w.run(&["status", "--json"], "");
+    let row = &status.json()[0];
+    assert_eq!(row["sinks"][0]["pending"], true, "{row}");
+    assert!(
+        row["sinks"][0]["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("403")),
+        "{row}"
+    );
 
     // Still refused: still pending, nothing rotated again.
     let out = retry(&w);
