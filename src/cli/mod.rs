@@ -106,7 +106,8 @@ pub enum Command {
     ///
     /// Exit codes (with several tokens, the highest applies):
     ///   0  all rotated, or nothing due with --within
-    ///   1  a rotation failed, or the token needs the guided path
+    ///   1  a rotation failed, the token needs the guided path, or a sink
+    ///      (`gitlab-token sink`) did not receive the new value
     ///   2  usage error (e.g. no terminal to confirm on and no --yes)
     ///   3  GitLab unreachable or unavailable
     ///   4  keychain unavailable
@@ -140,7 +141,8 @@ pub struct RotateArgs {
     #[arg(long)]
     pub yes: bool,
     /// Print one JSON array, one object per token: account, path, ok, old_expires_at,
-    /// new_expires_at, problems [{kind, message, fix}] (and link on the guided path).
+    /// new_expires_at, problems [{kind, message, fix}], sinks [{id, kind, target, ok, message}]
+    /// (and link on the guided path; path "delivery" for sinks retried from an earlier run).
     #[arg(long)]
     pub json: bool,
     /// Guided path: read the replacement (made from the prefilled link) on standard input,

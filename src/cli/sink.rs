@@ -27,6 +27,7 @@ pub enum SinkCommand {
 #[derive(Debug, ClapArgs)]
 pub struct AddArgs {
     /// The stored token, NAME@HOST as `gitlab-token status` shows it.
+    #[arg(value_name = "NAME@HOST")]
     pub account: String,
     #[command(subcommand)]
     pub kind: AddKind,
@@ -34,10 +35,11 @@ pub struct AddArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum AddKind {
-    /// A CI/CD variable of a project or group on the token's instance, written with the rotated
-    /// token itself (it needs the api scope and the Maintainer role; Owner for a group).
-    /// Updated with masked, protected and environment scope kept as they were; created masked
-    /// when missing.
+    /// A project's or group's CI/CD variable on the token's own GitLab.
+    ///
+    /// Written with the rotated token itself: it needs the api scope and the Maintainer role on
+    /// the project (Owner on a group). Updated with masked, protected and environment scope kept
+    /// as they were; created masked when missing.
     GitlabVariable {
         /// The project's full path (group/project) or id.
         #[arg(long, value_name = "PATH", conflicts_with = "group")]
@@ -52,8 +54,11 @@ pub enum AddKind {
         #[arg(long, value_name = "SCOPE")]
         environment_scope: Option<String>,
     },
-    /// A command (no shell) that gets the new token on standard input, followed by a newline;
-    /// never in its arguments or environment. Exit code 0 means delivered.
+    /// A command that gets the new token on its standard input.
+    ///
+    /// Run without a shell, with the arguments given after `--`; the token arrives on standard
+    /// input followed by a newline, never in its arguments or environment. Exit code 0 means
+    /// delivered; past --timeout it is stopped and counted as failed.
     Command {
         /// Seconds before the command is stopped and counted as failed.
         #[arg(long, value_name = "SECONDS", default_value_t = sinks::DEFAULT_COMMAND_TIMEOUT_SECS,
@@ -67,7 +72,8 @@ pub enum AddKind {
 
 #[derive(Debug, ClapArgs)]
 pub struct ListArgs {
-    /// Only the sinks of this stored token (NAME@HOST).
+    /// Only the sinks of this stored token.
+    #[arg(value_name = "NAME@HOST")]
     pub account: Option<String>,
     /// Print a JSON array: account, id, kind, target, pending, since, attempts, last_error.
     #[arg(long)]
@@ -76,7 +82,8 @@ pub struct ListArgs {
 
 #[derive(Debug, ClapArgs)]
 pub struct RemoveArgs {
-    /// The stored token, NAME@HOST.
+    /// The stored token.
+    #[arg(value_name = "NAME@HOST")]
     pub account: String,
     /// The sink's id.
     pub id: u32,
