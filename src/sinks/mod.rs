@@ -201,6 +201,25 @@ mod tests {
     }
 
     #[test]
+    fn the_wizard_notice_names_a_sink_that_failed() {
+        let outcome = |id, ok| Outcome {
+            id,
+            kind: "command",
+            target: "/usr/local/bin/push".into(),
+            ok,
+            message: "exit code 3".into(),
+        };
+        assert_eq!(
+            crate::strings::sinks::not_delivered(&[outcome(1, true)]),
+            None
+        );
+        let text =
+            crate::strings::sinks::not_delivered(&[outcome(1, true), outcome(2, false)]).unwrap();
+        assert!(text.contains("1 sink did not get it"), "{text}");
+        assert!(text.contains("exit code 3"), "{text}");
+    }
+
+    #[test]
     fn keys_follow_gitlabs_rule() {
         assert!(valid_key("DEPLOY_TOKEN_2"));
         assert!(!valid_key(""));

@@ -271,3 +271,18 @@ pub fn list_heading(account: &str, stored: bool) -> String {
         format!("Sinks of {account} (no token is stored under this name; they wait for one):")
     }
 }
+
+/// The wizard's notice after a rotation whose sinks did not all get the new value.
+pub fn not_delivered(outcomes: &[Outcome]) -> Option<String> {
+    let failed: Vec<&Outcome> = outcomes.iter().filter(|o| !o.ok).collect();
+    let first = failed.first()?;
+    let count = match failed.len() {
+        1 => "1 sink".to_owned(),
+        n => format!("{n} sinks"),
+    };
+    Some(format!(
+        "But {count} did not get it ({} {}: {}); it stays pending and the next \
+         `gitlab-token rotate` delivers it again.",
+        first.kind, first.target, first.message
+    ))
+}
