@@ -343,7 +343,7 @@ fn a_command_sink_reads_the_token_on_stdin_never_in_argv_or_environment() {
         );
         assert!(!contains(&cmdline, s), "the token is in the command's argv");
     }
-    assert!(out.stdout.contains("Delivered the new token"), "{out:?}");
+    assert!(out.stdout.contains("Delivered the token"), "{out:?}");
 }
 
 #[test]

@@ -22,6 +22,23 @@ pub enum SinkCommand {
     List(ListArgs),
     /// Remove sink ID of NAME@HOST (`sink list` shows the ids).
     Remove(RemoveArgs),
+    /// Deliver NAME@HOST's current value to its sinks now (e.g. right after `sink add`).
+    ///
+    /// Reads the token from the keychain; a sink that fails stays pending, like after a rotation.
+    Deliver(DeliverArgs),
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct DeliverArgs {
+    /// The stored token.
+    #[arg(value_name = "NAME@HOST")]
+    pub account: String,
+    /// Seconds each GitLab call may take.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub timeout: u64,
+    /// Print a JSON array: id, kind, target, ok, message.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, ClapArgs)]
@@ -98,6 +115,38 @@ pub async fn run(command: SinkCommand) -> u8 {
         SinkCommand::Add(a) => add(&path, &meta, a),
         SinkCommand::List(a) => list(&path, &meta, &a),
         SinkCommand::Remove(a) => remove(&path, &meta, &a),
+        SinkCommand::Deliver(a) => deliver(path, &a).await,
+    }
+}
+
+async fn deliver(path: std::path::PathBuf, args: &DeliverArgs) -> u8 {
+    let ctx = crate::rotation::Context {
+        metadata_path: path,
+        timeout: std::time::Duration::from_secs(args.timeout.max(1)),
+        keychain_timeout: stored::KEYCHAIN_TIMEOUT,
+    };
+    let outcomes = match deliveries::deliver_now(&ctx, &args.account).await {
+        Ok(o) => o,
+        Err(why) => return fail(exit::CHECK_FAILED, &why),
+    };
+    if args.json {
+        println!("{}", serde_json::to_string(&outcomes).unwrap_or_default());
+    } else if outcomes.is_empty() {
+        println!("{}", text::NO_SINKS);
+    }
+    let report = crate::rotation::Report::redelivery(args.account.clone(), outcomes);
+    if !args.json {
+        for note in &report.notes {
+            println!("{note}");
+        }
+        for p in &report.problems {
+            eprintln!("gitlab-token sink: {}\n  fix: {}", p.message, p.fix);
+        }
+    }
+    if report.ok {
+        exit::OK
+    } else {
+        exit::CHECK_FAILED
     }
 }
 

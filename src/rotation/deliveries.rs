@@ -200,6 +200,30 @@ pub(crate) async fn finish(
     report.delivered(outcomes)
 }
 
+/// `sink deliver`: marks every sink of `account` pending and delivers the value stored now
+/// (what fails stays pending for the next `rotate`). Takes the rotation lock itself.
+pub async fn deliver_now(ctx: &Context, account: &str) -> Result<Vec<Outcome>, String> {
+    let _lock = match super::RotationLock::try_acquire(&ctx.metadata_path) {
+        Ok(Some(lock)) => lock,
+        Ok(None) => return Err(crate::strings::rotation::busy().message),
+        Err(e) => return Err(e.to_string()),
+    };
+    let meta = Metadata::load(&ctx.metadata_path).map_err(|e| e.to_string())?;
+    let entry = meta
+        .find(account)
+        .cloned()
+        .ok_or_else(|| text::not_stored(account))?;
+    mark_pending(ctx, account)?;
+    let token = match Keychain::open_for(&entry, ctx.keychain_timeout).await {
+        Ok(k) => k.get(account).await,
+        Err(e) => Err(e),
+    };
+    match token {
+        Ok(token) => Ok(deliver(ctx, &entry, &token, false).await),
+        Err(e) => Err(vault_text::problem(&e).message),
+    }
+}
+
 /// Retries every pending delivery (of all tokens), reading each token from its store. The
 /// caller holds the rotation lock. One entry per token that had something pending.
 pub async fn deliver_pending(ctx: &Context) -> Vec<(String, Vec<Outcome>)> {

@@ -172,7 +172,7 @@ pub fn sink_problem(account: &str, outcome: &Outcome) -> Problem {
 /// One delivered sink, for the text output.
 pub fn delivered(account: &str, outcome: &Outcome) -> String {
     format!(
-        "Delivered the new token of {account} to sink {}: {}.",
+        "Delivered the token of {account} to sink {}: {}.",
         outcome.id, outcome.message
     )
 }
@@ -180,7 +180,7 @@ pub fn delivered(account: &str, outcome: &Outcome) -> String {
 pub fn sink_added(account: &str, id: u32, kind: &str, target: &str) -> String {
     format!(
         "Added sink {id} to {account}: {kind} {target}. It receives the new value after every \
-         rotation of {account}."
+         rotation of {account}; `gitlab-token sink deliver {account}` sends it the current one now."
     )
 }
 
