@@ -15,6 +15,7 @@ pub mod profile;
 pub mod rotation;
 pub mod runtime;
 pub mod sanitize;
+pub mod sinks;
 pub mod strings;
 pub mod terminal;
 pub mod theme;

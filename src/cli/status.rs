@@ -22,6 +22,8 @@ struct Row<'a> {
     /// Set with `--verify`: whether the live check passed, and its problems.
     verified_ok: Option<bool>,
     problems: Vec<String>,
+    /// Where its new value goes after a rotation, and which sinks still wait for it.
+    sinks: Vec<super::sink::SinkState>,
 }
 
 pub async fn run(args: StatusArgs) -> u8 {
@@ -89,12 +91,14 @@ pub async fn run(args: StatusArgs) -> u8 {
             days_left: entry.days_left(today),
             verified_ok: r.as_ref().map(|(ok, _)| *ok),
             problems: r.map(|(_, p)| p).unwrap_or_default(),
+            sinks: super::sink::states(&path, &meta, Some(&entry.account)),
         })
         .collect();
     if args.json {
         println!("{}", serde_json::to_string(&rows).unwrap_or_default());
     } else {
         print_table(&rows, stdout_colour());
+        super::sink::print_for_status(&path, &meta);
     }
     if rows.iter().any(|r| r.verified_ok == Some(false)) {
         exit::CHECK_FAILED
@@ -347,6 +351,7 @@ mod tests {
             days_left: Some(days),
             verified_ok: None,
             problems: vec![],
+            sinks: vec![],
         }
     }
 

@@ -236,6 +236,8 @@ pub async fn execute_with_progress(
         );
         return report.fail(Failure::Keychain, problem);
     }
+    // Every sink of the token now waits for this value (a kill from here on leaves them pending).
+    let marked = super::deliveries::mark_pending(ctx, account);
     abort_point("after-keychain");
     journal.step = Step::Stored;
     journal.new_token_id = Some(rotated.info.id);
@@ -272,7 +274,8 @@ pub async fn execute_with_progress(
     let expires = live.expires_at.clone().unwrap_or_else(|| "never".into());
     report.ok = true;
     report.new_expires_at = live.expires_at.clone();
-    report.note(text::rotated(account, info.id, live.id, &expires))
+    let report = report.note(text::rotated(account, info.id, live.id, &expires));
+    super::deliveries::finish(ctx, report, &entry, &rotated.token, marked).await
 }
 
 /// Writes, reads back and deletes a scratch entry: the store takes new values.

@@ -6,6 +6,7 @@ pub mod net;
 pub mod probe;
 pub mod rotation;
 pub mod safety;
+pub mod sinks;
 pub mod status;
 pub mod summary;
 pub mod validation;
