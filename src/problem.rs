@@ -58,6 +58,13 @@ pub enum ProblemKind {
     TokenMalformed,
     RevokeUnconfirmed,
     NotServiceAccount,
+    OauthAccessDenied,
+    OauthCodeExpired,
+    OauthUnknownApplication,
+    OauthSignInAgain,
+    OauthInvalidScope,
+    OauthNotSupported,
+    OauthNoApplication,
 }
 
 impl ProblemKind {
@@ -115,6 +122,13 @@ impl ProblemKind {
             ProblemKind::TokenMalformed => "token_malformed",
             ProblemKind::RevokeUnconfirmed => "revoke_unconfirmed",
             ProblemKind::NotServiceAccount => "not_service_account",
+            ProblemKind::OauthAccessDenied => "oauth_access_denied",
+            ProblemKind::OauthCodeExpired => "oauth_code_expired",
+            ProblemKind::OauthUnknownApplication => "oauth_unknown_application",
+            ProblemKind::OauthSignInAgain => "oauth_sign_in_again",
+            ProblemKind::OauthInvalidScope => "oauth_invalid_scope",
+            ProblemKind::OauthNotSupported => "oauth_not_supported",
+            ProblemKind::OauthNoApplication => "oauth_no_application",
         }
     }
 

@@ -4,6 +4,7 @@ pub mod access;
 mod answer;
 pub mod client;
 pub mod links;
+pub mod oauth;
 pub mod types;
 
 pub use client::{ApiError, Client};

@@ -93,16 +93,29 @@ where
     Server { addr, task }
 }
 
-/// An HTTP request as the handlers see it (bodies are never needed).
+/// An HTTP request as the handlers see it.
 #[derive(Debug, Clone)]
 pub struct Req {
     pub method: Method,
     pub path: String,
     pub query: Option<String>,
     pub headers: HeaderMap,
+    /// The body (up to [`MAX_REQUEST_BODY`]; a larger one reads as empty): the OAuth endpoints
+    /// take form-encoded bodies.
+    pub body: Bytes,
 }
 
+/// The largest request body the test servers read.
+pub const MAX_REQUEST_BODY: usize = 64 * 1024;
+
 impl Req {
+    /// Form field `name` of an `application/x-www-form-urlencoded` body, decoded.
+    pub fn form_param(&self, name: &str) -> Option<String> {
+        url::form_urlencoded::parse(&self.body)
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    }
+
     pub fn path_and_query(&self) -> String {
         match &self.query {
             Some(q) => format!("{}?{q}", self.path),
@@ -168,11 +181,19 @@ where
     let service = hyper::service::service_fn(move |request: Request<Incoming>| {
         let handler = handler.clone();
         async move {
+            use http_body_util::BodyExt;
+            let (parts, body) = request.into_parts();
+            let body = http_body_util::Limited::new(body, MAX_REQUEST_BODY)
+                .collect()
+                .await
+                .map(|b| b.to_bytes())
+                .unwrap_or_default();
             let req = Req {
-                method: request.method().clone(),
-                path: request.uri().path().to_owned(),
-                query: request.uri().query().map(str::to_owned),
-                headers: request.headers().clone(),
+                method: parts.method,
+                path: parts.uri.path().to_owned(),
+                query: parts.uri.query().map(str::to_owned),
+                headers: parts.headers,
+                body,
             };
             Ok::<_, Infallible>(handler(req).await)
         }
