@@ -445,10 +445,14 @@ async fn post_form<T: serde::de::DeserializeOwned>(
     rel: &str,
     fields: &[(&str, &str)],
 ) -> Result<T, PollError> {
-    let mut form = url::form_urlencoded::Serializer::new(String::new());
-    for (k, v) in fields {
-        form.append_pair(k, v);
-    }
+    // Built before any await: the serializer is not `Send`, and these futures must be.
+    let body = {
+        let mut form = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in fields {
+            form.append_pair(k, v);
+        }
+        zeroize::Zeroizing::new(form.finish())
+    };
     let request = client
         .http()
         .request(Method::POST, client.instance().url(rel))
@@ -456,7 +460,7 @@ async fn post_form<T: serde::de::DeserializeOwned>(
             CONTENT_TYPE,
             HeaderValue::from_static("application/x-www-form-urlencoded"),
         )
-        .body(form.finish());
+        .body(body.as_str().to_owned());
     decode(client, request).await
 }
 
