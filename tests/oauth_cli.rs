@@ -401,3 +401,31 @@ fn login_json_reports_the_result_on_stdout() {
     );
     assert_no_tokens(&out, &gitlab, None);
 }
+
+#[test]
+fn ctrl_c_during_the_wait_stops_cleanly_and_stores_nothing() {
+    let pki = Pki::new();
+    let gitlab = gitlab(&pki);
+    let home = home();
+    gitlab.oauth(|o| o.approve_on_poll = 1000);
+    let args = login_args(&gitlab, &pki, "stopped", &["--oauth-app-id", APP]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let running = home.spawn(&args, "");
+    assert!(
+        support::home::eventually(Duration::from_secs(10), || gitlab.oauth(|o| o.polls) >= 2),
+        "polling started"
+    );
+    let pid = running.pid() as libc::pid_t;
+    // SAFETY: signalling our own child process by its id.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    let out = home.wait(running);
+    assert_eq!(out.code, Some(130), "{out:?}");
+    assert!(
+        out.stderr.contains("nothing was approved or stored"),
+        "{out:?}"
+    );
+    assert!(home.metadata().tokens.is_empty());
+    let polls = gitlab.oauth(|o| o.polls);
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(gitlab.oauth(|o| o.polls), polls, "no poll after the stop");
+}
