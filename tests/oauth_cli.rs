@@ -302,9 +302,12 @@ fn a_rejected_refresh_token_asks_for_sign_in_once_and_is_not_retried() {
         o.reject_refresh = false;
         o.access_lifetime = Duration::from_secs(7200);
     });
+    let before = current_grant(&gitlab);
     signed_in(&home, &gitlab, &pki, &name);
     let out = get(&home, &gitlab, &name);
     assert_eq!(out.stdout.trim(), current_grant(&gitlab).access, "{out:?}");
+    // The replaced sign-in was revoked on GitLab.
+    assert!(gitlab.oauth(|o| o.revoked.contains(&before.refresh)));
 }
 
 #[test]
