@@ -353,6 +353,17 @@ fn git_verify_status_and_forget_revoke_work_with_the_oauth_credential() {
     );
     assert_no_tokens(&out, &gitlab, None);
 
+    // Nothing to rotate: the stored pair is never sent as a personal access token.
+    let requests = gitlab.requests().len();
+    let out = home.run(
+        &["rotate", "--host", &host(&gitlab), "--name", &name, "--yes"],
+        "",
+    );
+    assert_eq!(out.code, Some(0), "{out:?}");
+    assert!(out.stderr.contains("refreshes itself"), "{out:?}");
+    assert_eq!(gitlab.requests().len(), requests, "no request to GitLab");
+    assert_eq!(gitlab.rotate_calls(), 0);
+
     let out = home.run(
         &[
             "forget",

@@ -169,6 +169,14 @@ fn choose(meta: &Metadata, args: &RotateArgs) -> Result<Vec<StoredToken>, u8> {
             .collect());
     }
     match stored::select(meta, host, name) {
+        // A browser sign-in (OAuth) refreshes itself; its stored pair is never a rotatable token.
+        Ok(entry) if entry.is_oauth() => {
+            eprintln!(
+                "gitlab-token rotate: {}",
+                crate::strings::oauth::not_rotatable(&entry.account)
+            );
+            Err(exit::OK)
+        }
         Ok(entry) => Ok(vec![entry.clone()]),
         Err(e @ stored::Choice::Several(_)) => Err(usage(&e.message())),
         Err(e) => {
