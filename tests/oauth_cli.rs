@@ -443,3 +443,37 @@ fn ctrl_c_during_the_wait_stops_cleanly_and_stores_nothing() {
     std::thread::sleep(Duration::from_millis(100));
     assert_eq!(gitlab.oauth(|o| o.polls), polls, "no poll after the stop");
 }
+
+#[test]
+fn the_rotation_library_leaves_an_oauth_sign_in_alone() {
+    use gitlab_token::rotation::{self, Context};
+    let pki = Pki::new();
+    let gitlab = gitlab(&pki);
+    let home = home();
+    let name = unique_name("oa");
+    signed_in(&home, &gitlab, &pki, &name);
+    let entry = home
+        .metadata()
+        .find(&account(&name, &gitlab))
+        .cloned()
+        .unwrap();
+    let ctx = Context {
+        metadata_path: home.tokens_toml(),
+        timeout: Duration::from_secs(5),
+        keychain_timeout: Duration::from_secs(5),
+    };
+    let requests = gitlab.requests().len();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    match rt.block_on(rotation::plan(&ctx, &entry)) {
+        rotation::Plan::Done(report) => {
+            assert!(report.ok, "nothing to do is not a failure");
+            assert!(report.notes.iter().any(|n| n.contains("refreshes itself")));
+        }
+        rotation::Plan::Automatic(_) => panic!("an OAuth pair must never be rotated as a PAT"),
+    }
+    assert_eq!(
+        gitlab.requests().len(),
+        requests,
+        "the pair was not sent anywhere"
+    );
+}
