@@ -477,3 +477,39 @@ fn the_rotation_library_leaves_an_oauth_sign_in_alone() {
         "the pair was not sent anywhere"
     );
 }
+
+#[test]
+fn ctrl_c_during_a_refresh_waits_until_the_new_pair_is_stored() {
+    let pki = Pki::new();
+    let gitlab = gitlab(&pki);
+    let home = home();
+    let name = unique_name("oa");
+    gitlab.oauth(|o| o.access_lifetime = Duration::from_secs(60));
+    signed_in(&home, &gitlab, &pki, &name);
+    gitlab.oauth(|o| {
+        o.access_lifetime = Duration::from_secs(7200);
+        o.refresh_delay = Duration::from_millis(800);
+    });
+    let running = home.spawn(&["get", "--host", &host(&gitlab), "--name", &name], "");
+    assert!(
+        support::home::eventually(Duration::from_secs(10), || gitlab
+            .oauth(|o| o.refresh_attempts)
+            == 1),
+        "the refresh started"
+    );
+    // GitLab has already replaced the pair; the answer is still on its way.
+    let pid = running.pid() as libc::pid_t;
+    // SAFETY: signalling our own child process by its id.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    let out = home.wait(running);
+    watch_all(&home, &gitlab);
+    assert_eq!(out.code, Some(130), "{out:?}");
+    assert!(out.stdout.is_empty(), "stopped: no token printed: {out:?}");
+    let new = current_grant(&gitlab);
+    let stored = secret_tool_lookup(&account(&name, &gitlab)).unwrap();
+    assert!(stored.contains(&new.refresh), "the new pair was stored");
+    let out = get(&home, &gitlab, &name);
+    assert_eq!(out.code, Some(0), "{out:?}");
+    assert_eq!(out.stdout.trim(), new.access);
+    assert_eq!(gitlab.oauth(|o| o.refresh_attempts), 1);
+}
