@@ -513,3 +513,31 @@ fn ctrl_c_during_a_refresh_waits_until_the_new_pair_is_stored() {
     assert_eq!(out.stdout.trim(), new.access);
     assert_eq!(gitlab.oauth(|o| o.refresh_attempts), 1);
 }
+
+#[test]
+fn login_never_replaces_a_pasted_access_token_of_the_same_name() {
+    let pki = Pki::new();
+    let gitlab = gitlab(&pki);
+    let home = home();
+    let name = unique_name("pat");
+    let secret = support::accounts::new_token(&home, &gitlab, "pasted");
+    support::accounts::add_ok(&home, &gitlab, &pki, &name, &secret, None);
+    let out = login(&home, &gitlab, &pki, &name, &["--oauth-app-id", APP]);
+    assert_eq!(out.code, Some(2), "{out:?}");
+    assert!(
+        out.stderr.contains("already holds an access token"),
+        "{out:?}"
+    );
+    assert_eq!(gitlab.oauth(|o| o.polls), 0, "nobody was asked to approve");
+    assert_eq!(
+        secret_tool_lookup(&account(&name, &gitlab)).as_deref(),
+        Some(secret.as_str())
+    );
+    assert!(
+        !home
+            .metadata()
+            .find(&account(&name, &gitlab))
+            .unwrap()
+            .is_oauth()
+    );
+}
