@@ -15,7 +15,7 @@ use super::{LoginArgs, exit, load_profile, parse_host};
 use crate::gitlab::Client;
 use crate::gitlab::oauth::{self, DeviceCode, DevicePoll, OAuthError, OAuthPair};
 use crate::instance::Instance;
-use crate::problem::Problem;
+use crate::problem::{Problem, ProblemKind};
 use crate::strings::{oauth as text, vault as vault_text};
 use crate::tls::Trust;
 use crate::validation::{Requirements, Validation};
@@ -327,7 +327,15 @@ async fn store_and_check(plan: &Plan, client: &Client, pair: &OAuthPair, json: b
         text::stored_but_failed(&saved.account)
     );
     for p in &v.problems {
-        report(p);
+        let mut p = p.clone();
+        // A dead OAuth token is fixed by signing in again, not by creating a PAT.
+        if matches!(
+            p.kind,
+            ProblemKind::InvalidToken | ProblemKind::TokenExpired | ProblemKind::TokenRevoked
+        ) {
+            p.fix = text::sign_in_again(&plan.instance, Some(&plan.name));
+        }
+        report(&p);
     }
     if v.unreachable() {
         exit::UNREACHABLE
