@@ -351,6 +351,53 @@ mod tests {
     use super::*;
 
     #[test]
+    fn old_files_read_as_tokens_and_oauth_entries_round_trip_without_secrets() {
+        let old = r#"
+[[token]]
+account = "ci@gitlab.example.com"
+host = "gitlab.example.com"
+url = "https://gitlab.example.com"
+name = "ci"
+profile = "repo-scanner"
+store = "secret-service"
+username = "bot"
+user_id = 7
+token_id = 41
+token_name = "ci"
+scopes = ["read_api"]
+expires_at = "2027-01-01"
+verified_at = "2026-11-23T12:00:00Z"
+"#;
+        let meta = super::super::Metadata::from_toml(old).expect("an old file reads");
+        assert_eq!(meta.tokens[0].kind, super::super::CredentialKind::Token);
+        assert!(meta.tokens[0].oauth.is_none());
+
+        let mut entry = meta.tokens[0].clone();
+        entry.kind = super::super::CredentialKind::Oauth;
+        let pair = OAuthPair {
+            access: Token::new("a".repeat(64)),
+            refresh: Token::new("b".repeat(64)),
+            expires_at: OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap(),
+            scopes: vec!["read_api".into()],
+        };
+        entry.oauth = Some(facts("app-1", &pair));
+        let text = toml::to_string_pretty(&super::super::Metadata {
+            tokens: vec![entry.clone()],
+            pending: vec![],
+        })
+        .unwrap();
+        assert!(text.contains("kind = \"oauth\""), "{text}");
+        assert!(text.contains("app_id = \"app-1\""), "{text}");
+        assert!(!text.contains("aaaa") && !text.contains("bbbb"), "{text}");
+        assert!(
+            !text.contains("needs_sign_in"),
+            "false is not written: {text}"
+        );
+        let back = super::super::Metadata::from_toml(&text).unwrap();
+        assert_eq!(back.tokens[0], entry);
+    }
+
+    #[test]
     fn sealed_pair_round_trips_and_junk_does_not_unseal() {
         let pair = OAuthPair {
             access: Token::new("a".repeat(64)),
