@@ -217,6 +217,8 @@ async fn login(plan: Plan, mut waiter: Box<dyn Waiter>, json: bool) -> u8 {
         code: &code,
     };
     let pair = tokio::select! {
+        // An approval that arrives together with a signal wins: it is stored.
+        biased;
         waited = waiter.wait(approval) => waited,
         () = stop.signalled() => Err(Waited::Cancelled),
     };
