@@ -60,6 +60,13 @@ pub enum ProblemKind {
     NotServiceAccount,
     /// A sink (a CI/CD variable, a command) did not receive the new value after a rotation.
     SinkFailed,
+    OauthAccessDenied,
+    OauthCodeExpired,
+    OauthUnknownApplication,
+    OauthSignInAgain,
+    OauthInvalidScope,
+    OauthNotSupported,
+    OauthNoApplication,
 }
 
 impl ProblemKind {
@@ -118,6 +125,13 @@ impl ProblemKind {
             ProblemKind::RevokeUnconfirmed => "revoke_unconfirmed",
             ProblemKind::NotServiceAccount => "not_service_account",
             ProblemKind::SinkFailed => "sink_failed",
+            ProblemKind::OauthAccessDenied => "oauth_access_denied",
+            ProblemKind::OauthCodeExpired => "oauth_code_expired",
+            ProblemKind::OauthUnknownApplication => "oauth_unknown_application",
+            ProblemKind::OauthSignInAgain => "oauth_sign_in_again",
+            ProblemKind::OauthInvalidScope => "oauth_invalid_scope",
+            ProblemKind::OauthNotSupported => "oauth_not_supported",
+            ProblemKind::OauthNoApplication => "oauth_no_application",
         }
     }
 

@@ -145,7 +145,17 @@ pub(super) async fn error_from(response: reqwest::Response, timeout: Duration) -
         // The status line arrived; a cut-off error body still tells the status.
         Err(_) => Vec::new(),
     };
-    let parsed: Option<ErrorBody> = serde_json::from_slice(&body).ok();
+    error_from_body(status, &headers, content_type, &body)
+}
+
+/// [`error_from`] for an answer whose body was already read (within the cap).
+pub(super) fn error_from_body(
+    status: StatusCode,
+    headers: &reqwest::header::HeaderMap,
+    content_type: String,
+    body: &[u8],
+) -> ApiError {
+    let parsed: Option<ErrorBody> = serde_json::from_slice(body).ok();
     let Some(parsed) = parsed else {
         if status.is_server_error() {
             return ApiError::Server {
@@ -154,13 +164,13 @@ pub(super) async fn error_from(response: reqwest::Response, timeout: Duration) -
         }
         if status == StatusCode::TOO_MANY_REQUESTS {
             return ApiError::RateLimited {
-                retry_after_secs: retry_after(&headers),
+                retry_after_secs: retry_after(headers),
             };
         }
         return ApiError::NotJson {
             status: status.as_u16(),
             content_type,
-            looks_like_login: looks_like_login(&body),
+            looks_like_login: looks_like_login(body),
         };
     };
     let message = match &parsed.message {
@@ -198,7 +208,7 @@ pub(super) async fn error_from(response: reqwest::Response, timeout: Duration) -
         StatusCode::NOT_FOUND => ApiError::NotFound,
         StatusCode::BAD_REQUEST => ApiError::BadRequest(message),
         StatusCode::TOO_MANY_REQUESTS => ApiError::RateLimited {
-            retry_after_secs: retry_after(&headers),
+            retry_after_secs: retry_after(headers),
         },
         s if s.is_server_error() => ApiError::Server { status: s.as_u16() },
         s => ApiError::Http {

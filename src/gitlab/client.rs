@@ -122,6 +122,16 @@ impl Client {
         &self.instance
     }
 
+    /// The HTTP client (same-origin redirects only, https unless loopback), for `gitlab::oauth`.
+    pub(super) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// The timeout of each call.
+    pub(super) fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
     pub async fn token_self(&self, token: &Token) -> Result<TokenInfo, ApiError> {
         self.call(Method::GET, "/personal_access_tokens/self", Some(token))
             .await
@@ -272,13 +282,6 @@ impl Client {
             });
         }
         Ok(response)
-    }
-}
-
-impl Client {
-    /// The timeout of each call.
-    pub(super) fn timeout(&self) -> Duration {
-        self.timeout
     }
 }
 

@@ -71,6 +71,25 @@ pub fn admin_account_settings(instance: &Instance) -> String {
     instance.url("/admin/application_settings/general#js-account-settings")
 }
 
+/// Where a user registers their own OAuth application (User settings → Applications).
+pub fn user_applications(instance: &Instance) -> String {
+    instance.url("/-/user_settings/applications")
+}
+
+/// Where an administrator registers an instance-wide OAuth application (Admin → Applications;
+/// self-managed only), which may be marked trusted.
+pub fn admin_applications(instance: &Instance) -> String {
+    instance.url("/admin/applications")
+}
+
+/// A group's OAuth applications (Settings → Applications).
+pub fn group_applications(instance: &Instance, group_path: &str) -> String {
+    instance.url(&format!(
+        "/groups/{}/-/settings/applications",
+        clean(group_path)
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,8 @@ pub mod access;
 mod answer;
 pub mod client;
 pub mod links;
+pub mod oauth;
+mod oauth_wire;
 pub mod types;
 pub mod variables;
 

@@ -3,6 +3,7 @@
 pub mod check;
 pub mod instance;
 pub mod net;
+pub mod oauth;
 pub mod probe;
 pub mod rotation;
 pub mod safety;

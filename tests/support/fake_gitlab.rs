@@ -21,6 +21,7 @@ use time::{Date, OffsetDateTime};
 
 use super::certs::Leaf;
 use super::fake_variables::{FakeVariable, VarRoute, Variables};
+use super::fake_oauth::{Answer as OAuthAnswer, OAuthState};
 pub use super::gitlab_bodies::SIGN_IN_PAGE;
 use super::gitlab_bodies::{
     GITLAB_404_PAGE, insufficient_scope, invalid_token, json_reply, mode_reply, token_json,
@@ -198,6 +199,8 @@ struct State {
     requests_started: usize,
     /// CI/CD variables of projects and groups (tests/support/fake_variables.rs).
     variables: Variables,
+    /// The OAuth provider (`/oauth/...`), see `fake_oauth`.
+    oauth: OAuthState,
 }
 
 /// The fake instance. Dropping it stops the server.
@@ -243,6 +246,11 @@ impl FakeGitLab {
 
     fn state(&self) -> MutexGuard<'_, State> {
         self.state.lock().expect("fake GitLab state")
+    }
+
+    /// Reads or sets the OAuth provider's knobs and counters (see `fake_oauth`).
+    pub fn oauth<R>(&self, f: impl FnOnce(&mut OAuthState) -> R) -> R {
+        f(&mut self.state().oauth)
     }
 
     pub fn port(&self) -> u16 {
@@ -408,6 +416,15 @@ async fn handle(state: Arc<Mutex<State>>, root: Arc<str>, req: Req) -> Reply {
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
+    if let Some(answer) = oauth_answer(&state, &root, &req, authorized, started) {
+        return match answer {
+            OAuthAnswer::Now(reply) => reply,
+            OAuthAnswer::Later(delay, reply) => {
+                tokio::time::sleep(delay).await;
+                reply
+            }
+        };
+    }
     let mut state = state.lock().expect("state");
     let answer = respond(&mut state, &root, &req);
     state.log.push(Logged {
@@ -418,6 +435,39 @@ async fn handle(state: Arc<Mutex<State>>, root: Arc<str>, req: Req) -> Reply {
         finished: Instant::now(),
     });
     answer
+}
+
+/// The OAuth provider's answer to a request under `/oauth/` (logged), or `None`.
+fn oauth_answer(
+    state: &Mutex<State>,
+    root: &str,
+    req: &Req,
+    authorized: bool,
+    started: Instant,
+) -> Option<OAuthAnswer> {
+    let mut state = state.lock().expect("state");
+    if state.mode != Mode::Normal {
+        return None;
+    }
+    let inside = req.path.strip_prefix(root)?;
+    if !inside.starts_with("/oauth/") {
+        return None;
+    }
+    let host = req
+        .headers
+        .get("host")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("localhost");
+    let base_url = format!("https://{host}{root}");
+    let answer = state.oauth.respond(inside, req, &base_url)?;
+    state.log.push(Logged {
+        method: req.method.to_string(),
+        path: req.path_and_query(),
+        authorized,
+        started,
+        finished: Instant::now(),
+    });
+    Some(answer)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -544,8 +594,23 @@ fn respond(state: &mut State, root: &str, req: &Req) -> Reply {
     let Some(secret) = credentials(req) else {
         return unauthorized();
     };
-    let Some(record) = state.tokens.get(&secret).cloned() else {
-        return unauthorized();
+    let record = match state.tokens.get(&secret).cloned() {
+        Some(record) => record,
+        None => match state.oauth.api_record(&secret) {
+            // An OAuth access token: not a personal access token, so the `self` endpoints
+            // do not know it.
+            Some(Ok(_))
+                if matches!(
+                    route,
+                    Some(Route::TokenSelf | Route::RevokeSelf | Route::RotateSelf)
+                ) =>
+            {
+                return json_reply(404, json!({"message": "404 Not Found"}));
+            }
+            Some(Ok(record)) => record,
+            Some(Err(description)) => return invalid_token(description),
+            None => return unauthorized(),
+        },
     };
     let today = today();
     // GitLab's AccessTokenValidationService: expired, then revoked, then scopes.

@@ -9,6 +9,7 @@ pub mod certs;
 pub mod client;
 pub mod fake_gitlab;
 pub mod fake_variables;
+pub mod fake_oauth;
 mod gitlab_bodies;
 pub mod home;
 pub mod hostile;

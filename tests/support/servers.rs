@@ -108,6 +108,13 @@ pub struct Req {
 pub const MAX_REQUEST_BODY: usize = 1024 * 1024;
 
 impl Req {
+    /// Form field `name` of an `application/x-www-form-urlencoded` body, decoded.
+    pub fn form_param(&self, name: &str) -> Option<String> {
+        url::form_urlencoded::parse(&self.body)
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    }
+
     pub fn path_and_query(&self) -> String {
         match &self.query {
             Some(q) => format!("{}?{q}", self.path),
