@@ -28,6 +28,8 @@ pub struct Options {
     pub store: StoreKind,
     /// The tokens already stored (so the wizard never overwrites one silently).
     pub stored: Vec<crate::vault::StoredToken>,
+    /// The OAuth application id for "Sign in with the browser" (flag or environment).
+    pub oauth_app_id: Option<String>,
 }
 
 /// How the wizard ended.
@@ -57,6 +59,7 @@ fn ended(state: &State, outcome: Outcome) -> Ended {
 pub async fn run(setup: Setup, options: Options) -> std::io::Result<Ended> {
     let (mut state, effects) = State::new(setup);
     state.set_stored(options.stored.clone());
+    state.oauth_app_id = options.oauth_app_id.clone();
     let effects: Vec<Effect> = effects
         .into_iter()
         .chain(state.begin_store_probe(options.store))
@@ -65,6 +68,7 @@ pub async fn run(setup: Setup, options: Options) -> std::io::Result<Ended> {
     let performer = Performer {
         tx: tx.clone(),
         options: Arc::new(options),
+        signin: Default::default(),
     };
     // Signals are listened for before the terminal turns raw, so none ends the process with the
     // terminal left raw; each arrives as a message (an irreversible step is finished first).
@@ -75,6 +79,9 @@ pub async fn run(setup: Setup, options: Options) -> std::io::Result<Ended> {
     for effect in effects {
         performer.perform(effect);
     }
+    // The sign-in's countdowns: one message a second while its code is shown, none otherwise.
+    let mut second = tokio::time::interval(std::time::Duration::from_secs(1));
+    second.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         if state.dirty {
             tui.terminal.draw(|frame| ui::render(&state, frame))?;
@@ -97,6 +104,9 @@ pub async fn run(setup: Setup, options: Options) -> std::io::Result<Ended> {
                 None => return Ok(ended(&state, Outcome::Quit)),
             },
             _ = tokio::time::sleep(wizard::TICK), if state.busy() => Msg::Tick,
+            _ = second.tick(), if state.signin.as_ref().is_some_and(|s| s.waiting()) => {
+                Msg::Signin(wizard::signin::SigninMsg::Second)
+            }
         };
         for effect in wizard::update(&mut state, msg) {
             performer.perform(effect);
@@ -163,6 +173,8 @@ fn spawn_input_reader(tx: UnboundedSender<Msg>) {
 struct Performer {
     tx: UnboundedSender<Msg>,
     options: Arc<Options>,
+    /// The browser sign-in polling now, so that a cancel drops it.
+    signin: std::sync::Mutex<Option<(wizard::Ticket, tokio::task::AbortHandle)>>,
 }
 
 impl Performer {
@@ -296,7 +308,76 @@ impl Performer {
                 });
             }
             Effect::Copy(text) => crate::ui::links::copy_to_clipboard(&text),
+            Effect::Signin(effect) => self.perform_signin(effect),
+            // Interim until oauth-core's OAuth validation and storage land (merged next): an
+            // honest refusal, never a fake success.
+            Effect::ValidateOAuth { ticket, .. } => {
+                let mut v = validation::Validation {
+                    token: None,
+                    user: None,
+                    metadata: None,
+                    role: None,
+                    days_left: None,
+                    missing_scopes: Vec::new(),
+                    lines: Vec::new(),
+                    problems: Vec::new(),
+                };
+                v.problems.push(crate::problem::Problem::new(
+                    crate::problem::ProblemKind::OauthNotSupported,
+                    "Checking a browser sign-in is not available in this build.",
+                    "Use an access token instead.",
+                ));
+                let _ = tx.send(Msg::Validated(ticket, Box::new(v), String::new()));
+            }
+            Effect::SaveOAuth { ticket, .. } => {
+                let e = crate::vault::SaveError::Metadata("not available in this build".into());
+                let _ = tx.send(Msg::Saved(ticket, Err(e)));
+            }
             Effect::Quit => {}
+        }
+    }
+}
+
+impl Performer {
+    /// Starts or cancels the browser sign-in (one at a time; a new start drops the old one).
+    fn perform_signin(&self, effect: wizard::signin::SigninEffect) {
+        use wizard::signin::SigninEffect;
+        let mut current = self.signin.lock().unwrap_or_else(|e| e.into_inner());
+        match effect {
+            SigninEffect::Start {
+                ticket,
+                instance,
+                ca_file,
+                app_id,
+                scopes,
+            } => {
+                if let Some((_, old)) = current.take() {
+                    old.abort();
+                }
+                let tx = self.tx.clone();
+                let send = move |m| {
+                    let _ = tx.send(Msg::Signin(m));
+                };
+                let task = tokio::spawn(crate::cli::login_screen::drive(
+                    ticket,
+                    instance,
+                    ca_file,
+                    app_id,
+                    scopes,
+                    self.options.timeout,
+                    send,
+                ));
+                *current = Some((ticket, task.abort_handle()));
+            }
+            SigninEffect::Cancel(ticket) => {
+                if current.as_ref().is_some_and(|(t, _)| *t == ticket)
+                    && let Some((_, task)) = current.take()
+                {
+                    task.abort();
+                }
+            }
+            SigninEffect::Open(url) => self.perform(Effect::OpenUrl(url)),
+            SigninEffect::Copy(url) => crate::ui::links::copy_to_clipboard(&url),
         }
     }
 }
@@ -363,7 +444,7 @@ async fn probe_store(store: StoreKind, timeout: Duration) -> Result<(), crate::v
 
 /// Opens a URL in the desktop's browser; refuses where there is none (SSH), rather than
 /// starting a text browser inside this terminal.
-fn open_browser(url: &str) -> Result<(), String> {
+pub(crate) fn open_browser(url: &str) -> Result<(), String> {
     let graphical = cfg!(any(target_os = "macos", target_os = "windows"))
         || std::env::var_os("DISPLAY").is_some()
         || std::env::var_os("WAYLAND_DISPLAY").is_some();

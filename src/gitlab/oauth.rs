@@ -445,10 +445,15 @@ async fn post_form<T: serde::de::DeserializeOwned>(
     rel: &str,
     fields: &[(&str, &str)],
 ) -> Result<T, PollError> {
-    let mut form = url::form_urlencoded::Serializer::new(String::new());
-    for (k, v) in fields {
-        form.append_pair(k, v);
-    }
+    // Built in a block: the serializer is not `Send`, and must not live across the await
+    // (callers spawn this future on tokio's multi-threaded runtime).
+    let body = {
+        let mut form = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in fields {
+            form.append_pair(k, v);
+        }
+        form.finish()
+    };
     let request = client
         .http()
         .request(Method::POST, client.instance().url(rel))
@@ -456,7 +461,7 @@ async fn post_form<T: serde::de::DeserializeOwned>(
             CONTENT_TYPE,
             HeaderValue::from_static("application/x-www-form-urlencoded"),
         )
-        .body(form.finish());
+        .body(body);
     decode(client, request).await
 }
 

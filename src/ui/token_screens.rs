@@ -17,7 +17,7 @@ pub fn role(state: &State, frame: &mut Frame, area: Rect) {
     let needed = state.profile.as_ref().map_or(Role::Reporter, |p| p.role);
     let account = match state.owner {
         Owner::ServiceAccount => text::ACCOUNT_SA,
-        Owner::Personal => text::ACCOUNT_ME,
+        Owner::Personal | Owner::Browser => text::ACCOUNT_ME,
     };
     let link = state.link();
     let mut parts = vec![Part::Text(vec![
@@ -57,7 +57,7 @@ pub fn role(state: &State, frame: &mut Frame, area: Rect) {
 pub fn generate(state: &State, frame: &mut Frame, area: Rect) {
     let theme = current();
     let intro = match state.owner {
-        Owner::Personal => text::generate_intro_personal(),
+        Owner::Personal | Owner::Browser => text::generate_intro_personal(),
         Owner::ServiceAccount => text::generate_intro_service_account(),
     };
     let mut lines = Vec::new();

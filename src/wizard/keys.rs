@@ -62,6 +62,9 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     if !state.in_flight() {
         state.notice = None;
     }
+    if state.on_signin_screen() {
+        return state.signin_key(key);
+    }
     match state.step {
         Step::Profile => profile(state, key),
         Step::Host => host(state, key),
@@ -108,7 +111,7 @@ fn quit(state: &mut State) -> Vec<Effect> {
     vec![Effect::Quit]
 }
 
-fn request_quit(state: &mut State) -> Vec<Effect> {
+pub(super) fn request_quit(state: &mut State) -> Vec<Effect> {
     if state.in_flight() {
         state.quit_when_finished()
     } else if state.has_unsaved_token() {
@@ -266,6 +269,9 @@ impl State {
     }
 
     fn start_validation(&mut self) -> Vec<Effect> {
+        if self.signed_in() {
+            return self.validate_signin();
+        }
         let Some(instance) = self.instance.clone() else {
             return Vec::new();
         };
@@ -304,6 +310,9 @@ impl State {
             self.target(),
         );
         entry.store = self.store.kind;
+        if self.signed_in() {
+            return self.save_oauth(entry);
+        }
         let ticket = self.next_ticket();
         self.save.start(ticket);
         self.step = Step::Save;
@@ -375,9 +384,11 @@ fn owner(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     match key.code {
         KeyCode::Up | KeyCode::Down | KeyCode::Tab | KeyCode::BackTab => {
-            state.owner = match state.owner {
-                Owner::ServiceAccount => Owner::Personal,
-                Owner::Personal => Owner::ServiceAccount,
+            let back = matches!(key.code, KeyCode::Up | KeyCode::BackTab);
+            state.owner = match (state.owner, back) {
+                (Owner::ServiceAccount, false) | (Owner::Browser, true) => Owner::Personal,
+                (Owner::Personal, false) | (Owner::ServiceAccount, true) => Owner::Browser,
+                (Owner::Browser, false) | (Owner::Personal, true) => Owner::ServiceAccount,
             };
             state.owner_error = None;
         }
@@ -402,6 +413,7 @@ fn owner(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 
 fn role(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     match key.code {
+        KeyCode::Enter if state.owner == Owner::Browser => return state.begin_signin(),
         KeyCode::Enter => state.step = Step::Generate,
         KeyCode::Char('o') => return open_link(state),
         KeyCode::Char('c') => return state.copy_link(),
@@ -460,6 +472,16 @@ fn paste(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 fn validate(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     let ok = state.validation.result.as_ref().map(|v| v.ok());
+    if state.owner == Owner::Browser {
+        // An approved sign-in is not dropped by a key: only a failed one is left (Enter signs in
+        // again, Esc goes back to the role step).
+        match (key.code, ok) {
+            (KeyCode::Enter, Some(false)) => return state.begin_signin(),
+            (KeyCode::Esc, Some(false)) => return state.end_signin(),
+            (KeyCode::Esc | KeyCode::Enter, _) if ok != Some(true) => return ignored(state),
+            _ => {}
+        }
+    }
     match (key.code, ok) {
         (KeyCode::Enter, Some(true)) => return state.save_or_ask(),
         (KeyCode::Char('n'), _) if ctrl => state.begin_rename(),

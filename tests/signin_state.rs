@@ -1,0 +1,361 @@
+//! The browser sign-in as a state machine: the owner step's third way, the device screen's
+//! keys and countdowns, stale answers dropped by ticket, and the `login` screen's quit rules.
+
+mod drive;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use drive::*;
+use gitlab_token::cli::login_screen::{LoginEffect, LoginMsg, LoginScreen};
+use gitlab_token::gitlab::oauth::OAuthPair;
+use gitlab_token::instance::Instance;
+use gitlab_token::token::Token;
+use gitlab_token::wizard::signin::{
+    DeviceShown, FailKind, Failure, Phase, SigninEffect, SigninMsg, SigningIn,
+};
+use gitlab_token::wizard::{Effect, Msg, Owner, Saved, State, Step, Ticket, update};
+
+pub const ACCESS: &str = "TESTONLYaccess0123456789abcdef0123456789abcdef0123456789abcdef";
+pub const REFRESH: &str = "TESTONLYrefresh123456789abcdef0123456789abcdef0123456789abcdef";
+
+fn pair() -> OAuthPair {
+    OAuthPair {
+        access: Token::new(ACCESS.into()),
+        refresh: Token::new(REFRESH.into()),
+        expires_at: time::OffsetDateTime::now_utc() + time::Duration::hours(2),
+        scopes: vec!["read_api".into()],
+    }
+}
+
+fn code() -> DeviceShown {
+    DeviceShown {
+        user_code: "0A44L90H".into(),
+        verification_uri: "https://gitlab.example.com/oauth/device".into(),
+        complete: Some("https://gitlab.example.com/oauth/device?user_code=0A44L90H".into()),
+        expires_in: 300,
+        interval: 5,
+    }
+}
+
+fn signin(state: &mut State, msg: SigninMsg) -> Vec<Effect> {
+    update(state, Msg::Signin(msg))
+}
+
+/// The ticket of the one `Start` among `effects`.
+fn started(effects: &[Effect]) -> (Ticket, String, Vec<String>) {
+    let starts: Vec<_> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Signin(SigninEffect::Start {
+                ticket,
+                app_id,
+                scopes,
+                ..
+            }) => Some((*ticket, app_id.clone(), scopes.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(starts.len(), 1, "expected one Start, got {effects:?}");
+    starts[0].clone()
+}
+
+/// The owner step with "Sign in with the browser" chosen, then the role step passed.
+fn to_signin(state: &mut State, app_id: Option<&str>) -> Vec<Effect> {
+    state.oauth_app_id = app_id.map(str::to_owned);
+    to_owner(state, "gitlab.example.com");
+    key(state, KeyCode::Down);
+    key(state, KeyCode::Down);
+    assert_eq!(state.owner, Owner::Browser);
+    key(state, KeyCode::Enter);
+    assert_eq!(state.step, Step::Role);
+    key(state, KeyCode::Enter)
+}
+
+#[test]
+fn the_owner_step_cycles_through_three_ways() {
+    let mut s = new_state();
+    to_owner(&mut s, "gitlab.example.com");
+    assert_eq!(s.owner, Owner::ServiceAccount);
+    key(&mut s, KeyCode::Up);
+    assert_eq!(s.owner, Owner::Browser);
+    key(&mut s, KeyCode::Tab);
+    assert_eq!(s.owner, Owner::ServiceAccount);
+    key(&mut s, KeyCode::Down);
+    assert_eq!(s.owner, Owner::Personal);
+}
+
+#[test]
+fn with_an_app_id_the_device_screen_starts_at_once_with_the_profile_scopes() {
+    let mut s = new_state();
+    let effects = to_signin(&mut s, Some("app-123"));
+    let (_, app_id, scopes) = started(&effects);
+    assert_eq!(app_id, "app-123");
+    assert_eq!(scopes, s.needs().scopes);
+    assert!(s.on_signin_screen());
+    assert_eq!(s.step, Step::Generate);
+    assert!(s.busy(), "asking for a code shows the spinner");
+}
+
+#[test]
+fn without_an_app_id_the_screen_explains_registration_and_takes_one() {
+    let mut s = new_state();
+    let effects = to_signin(&mut s, None);
+    assert!(effects.is_empty(), "{effects:?}");
+    let sign = s.signin.as_ref().unwrap();
+    assert!(matches!(sign.phase, Phase::NeedsApp));
+    assert_eq!(
+        sign.url().as_deref(),
+        Some("https://gitlab.example.com/-/user_settings/applications")
+    );
+    // 'q' is typed into the field here, not a quit.
+    type_text(&mut s, " my-app-q ");
+    assert!(!s.quit);
+    let (_, app_id, _) = started(&key(&mut s, KeyCode::Enter));
+    assert_eq!(app_id, "my-app-q");
+}
+
+#[test]
+fn countdowns_tick_each_second_and_polls_reset_the_next_one() {
+    let mut s = new_state();
+    let (t, ..) = started(&to_signin(&mut s, Some("app")));
+    signin(&mut s, SigninMsg::Code(t, Ok(code())));
+    let sign = s.signin.as_ref().unwrap();
+    assert!(sign.waiting());
+    assert_eq!((sign.expires_left, sign.poll_left), (300, 5));
+    assert!(
+        !s.busy(),
+        "waiting is not busy: only the one-second countdown runs"
+    );
+    for _ in 0..3 {
+        signin(&mut s, SigninMsg::Second);
+    }
+    let sign = s.signin.as_ref().unwrap();
+    assert_eq!((sign.expires_left, sign.poll_left), (297, 2));
+    signin(&mut s, SigninMsg::Polled(t, 10));
+    let sign = s.signin.as_ref().unwrap();
+    assert_eq!((sign.poll_left, sign.polls), (10, 1));
+}
+
+#[test]
+fn an_idle_screen_does_not_redraw_on_a_second() {
+    let mut s = new_state();
+    to_signin(&mut s, None);
+    s.dirty = false;
+    signin(&mut s, SigninMsg::Second);
+    assert!(!s.dirty, "no countdown runs before a code is shown");
+}
+
+#[test]
+fn approval_runs_the_live_checks_then_saves_the_pair() {
+    let mut s = new_state();
+    let (t, ..) = started(&to_signin(&mut s, Some("app-9")));
+    signin(&mut s, SigninMsg::Code(t, Ok(code())));
+    let effects = signin(&mut s, SigninMsg::Done(t, Ok(Box::new(pair()))));
+    let (vt, token) = match effects.as_slice() {
+        [Effect::ValidateOAuth { ticket, token, .. }] => (*ticket, token.expose().to_owned()),
+        other => panic!("expected ValidateOAuth, got {other:?}"),
+    };
+    assert_eq!(token, ACCESS);
+    assert_eq!(s.step, Step::Validate);
+    assert!(
+        s.has_unsaved_token(),
+        "an approved pair is not dropped silently"
+    );
+    let v = validation_for(&s.needs(), &["read_api", "read_repository"]);
+    update(
+        &mut s,
+        Msg::Validated(vt, Box::new(v), "2026-11-23T10:00:00Z".into()),
+    );
+    let effects = key(&mut s, KeyCode::Enter);
+    let st = match effects.as_slice() {
+        [
+            Effect::SaveOAuth {
+                ticket,
+                pair,
+                app_id,
+                entry,
+            },
+        ] => {
+            assert_eq!(pair.refresh.expose(), REFRESH);
+            assert_eq!(app_id, "app-9");
+            assert_eq!(entry.account, "repo-scanner@gitlab.example.com");
+            *ticket
+        }
+        other => panic!("expected SaveOAuth, got {other:?}"),
+    };
+    let saved = Saved {
+        account: "repo-scanner@gitlab.example.com".into(),
+        store: "Secret Service".into(),
+        metadata_path: "/tmp/tokens.toml".into(),
+    };
+    update(&mut s, Msg::Saved(st, Ok(saved)));
+    assert_eq!(s.step, Step::Done);
+    assert!(!s.has_unsaved_token());
+}
+
+#[test]
+fn an_approved_pair_is_not_dropped_by_esc_while_it_is_checked() {
+    let mut s = new_state();
+    let (t, ..) = started(&to_signin(&mut s, Some("app")));
+    signin(&mut s, SigninMsg::Code(t, Ok(code())));
+    signin(&mut s, SigninMsg::Done(t, Ok(Box::new(pair()))));
+    key(&mut s, KeyCode::Esc);
+    assert_eq!(s.step, Step::Validate);
+    assert!(s.signin.as_ref().unwrap().pair().is_some());
+    // Ctrl-C asks first.
+    ctrl(&mut s, 'c');
+    assert!(s.confirm_quit && !s.quit);
+}
+
+#[test]
+fn esc_cancels_the_poll_and_late_answers_are_dropped() {
+    let mut s = new_state();
+    let (t, ..) = started(&to_signin(&mut s, Some("app")));
+    signin(&mut s, SigninMsg::Code(t, Ok(code())));
+    let effects = key(&mut s, KeyCode::Esc);
+    assert!(
+        matches!(effects.as_slice(), [Effect::Signin(SigninEffect::Cancel(c))] if *c == t),
+        "{effects:?}"
+    );
+    assert_eq!(s.step, Step::Role);
+    assert!(s.signin.is_none());
+    let effects = signin(&mut s, SigninMsg::Done(t, Ok(Box::new(pair()))));
+    assert!(effects.is_empty());
+    assert!(!s.has_unsaved_token());
+}
+
+#[test]
+fn a_retry_drops_the_old_tickets_answers() {
+    let mut s = new_state();
+    let (t1, ..) = started(&to_signin(&mut s, Some("app")));
+    let denied = Failure {
+        kind: FailKind::Denied,
+        message: "The sign-in was denied in the browser.".into(),
+    };
+    signin(&mut s, SigninMsg::Code(t1, Err(denied)));
+    let (t2, ..) = started(&key(&mut s, KeyCode::Char('r')));
+    assert_ne!(t1, t2);
+    signin(&mut s, SigninMsg::Code(t1, Ok(code())));
+    assert!(
+        !s.signin.as_ref().unwrap().waiting(),
+        "a stale code was shown"
+    );
+    signin(&mut s, SigninMsg::Code(t2, Ok(code())));
+    assert!(s.signin.as_ref().unwrap().waiting());
+}
+
+#[test]
+fn an_old_gitlab_offers_the_token_path() {
+    let mut s = new_state();
+    let (t, ..) = started(&to_signin(&mut s, Some("app")));
+    let old = Failure {
+        kind: FailKind::NotSupported,
+        message: "This GitLab has no device sign-in.".into(),
+    };
+    signin(&mut s, SigninMsg::Code(t, Err(old)));
+    assert!(
+        key(&mut s, KeyCode::Char('r')).is_empty(),
+        "no retry offered"
+    );
+    key(&mut s, KeyCode::Char('t'));
+    assert_eq!((s.step, s.owner), (Step::Generate, Owner::Personal));
+    assert!(s.signin.is_none() && !s.on_signin_screen());
+}
+
+#[test]
+fn an_unknown_app_id_can_be_corrected_in_place() {
+    let mut s = new_state();
+    let (t, ..) = started(&to_signin(&mut s, Some("typo")));
+    let unknown = Failure {
+        kind: FailKind::UnknownApp,
+        message: "GitLab knows no OAuth application with this id.".into(),
+    };
+    signin(&mut s, SigninMsg::Code(t, Err(unknown)));
+    assert!(s.signin.as_ref().unwrap().typing_app_id());
+    key(&mut s, KeyCode::Backspace);
+    type_text(&mut s, "0");
+    let (_, app_id, _) = started(&key(&mut s, KeyCode::Enter));
+    assert_eq!(app_id, "typ0");
+}
+
+#[test]
+fn open_and_copy_use_the_complete_url() {
+    let mut s = new_state();
+    let (t, ..) = started(&to_signin(&mut s, Some("app")));
+    signin(&mut s, SigninMsg::Code(t, Ok(code())));
+    let complete = code().complete.unwrap();
+    assert!(
+        matches!(key(&mut s, KeyCode::Char('o')).as_slice(), [Effect::OpenUrl(u)] if *u == complete)
+    );
+    assert!(
+        matches!(key(&mut s, KeyCode::Char('c')).as_slice(), [Effect::Copy(u)] if *u == complete)
+    );
+}
+
+fn login_screen(app: Option<&str>) -> (LoginScreen, Vec<LoginEffect>) {
+    let instance = Instance::parse("gitlab.example.com").unwrap();
+    let sign = SigningIn::new(
+        instance,
+        None,
+        vec!["read_api".into()],
+        app.map(str::to_owned),
+    );
+    LoginScreen::new(sign)
+}
+
+fn login_key(screen: &mut LoginScreen, code: KeyCode, mods: KeyModifiers) -> Vec<LoginEffect> {
+    screen.update(LoginMsg::Key(KeyEvent::new(code, mods)))
+}
+
+#[test]
+fn login_quits_at_once_before_approval_and_stops_polling() {
+    for (pressed, mods) in [
+        (KeyCode::Char('q'), KeyModifiers::NONE),
+        (KeyCode::Esc, KeyModifiers::NONE),
+        (KeyCode::Char('c'), KeyModifiers::CONTROL),
+    ] {
+        let (mut screen, effects) = login_screen(Some("app"));
+        let t = match effects.as_slice() {
+            [LoginEffect::Signin(SigninEffect::Start { ticket, .. })] => *ticket,
+            other => panic!("{other:?}"),
+        };
+        screen.update(LoginMsg::Signin(SigninMsg::Code(t, Ok(code()))));
+        let effects = login_key(&mut screen, pressed, mods);
+        assert!(screen.quit, "{pressed:?}");
+        assert!(
+            matches!(effects.as_slice(), [LoginEffect::Signin(SigninEffect::Cancel(c)), LoginEffect::Quit] if *c == t),
+            "{effects:?}"
+        );
+    }
+}
+
+#[test]
+fn login_stores_an_approved_pair_before_any_quit() {
+    let (mut screen, effects) = login_screen(Some("app"));
+    let t = match effects.as_slice() {
+        [LoginEffect::Signin(SigninEffect::Start { ticket, .. })] => *ticket,
+        other => panic!("{other:?}"),
+    };
+    let effects = screen.update(LoginMsg::Signin(SigninMsg::Done(t, Ok(Box::new(pair())))));
+    assert!(
+        matches!(effects.as_slice(), [LoginEffect::Save(p, app)] if p.access.expose() == ACCESS && app == "app")
+    );
+    assert!(login_key(&mut screen, KeyCode::Char('c'), KeyModifiers::CONTROL).is_empty());
+    assert!(login_key(&mut screen, KeyCode::Char('c'), KeyModifiers::CONTROL).is_empty());
+    assert!(screen.update(LoginMsg::Signal).is_empty());
+    assert!(!screen.quit && screen.quit_after);
+    let effects = screen.update(LoginMsg::Saved);
+    assert!(screen.quit && matches!(effects.as_slice(), [LoginEffect::Quit]));
+}
+
+#[test]
+fn login_without_app_id_waits_for_one() {
+    let (mut screen, effects) = login_screen(None);
+    assert!(effects.is_empty());
+    for c in "abc".chars() {
+        login_key(&mut screen, KeyCode::Char(c), KeyModifiers::NONE);
+    }
+    let effects = login_key(&mut screen, KeyCode::Enter, KeyModifiers::NONE);
+    assert!(
+        matches!(effects.as_slice(), [LoginEffect::Signin(SigninEffect::Start { app_id, .. })] if app_id == "abc")
+    );
+}
