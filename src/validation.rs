@@ -116,6 +116,74 @@ pub async fn validate(
     )
 }
 
+/// [`validate`] for an OAuth access token: its record is `GET /oauth/token/info` (an OAuth token
+/// has no `/personal_access_tokens/self`); the same [`Validation`], so screens need no change.
+/// The token line says it refreshes itself instead of counting days.
+pub async fn validate_oauth(
+    client: &Client,
+    token: &Token,
+    needs: &Requirements,
+    today: Date,
+) -> Validation {
+    let user_and_role = async {
+        let user = client.user(token).await;
+        let role = match (&user, &needs.target) {
+            (Ok(u), Some(target)) => Some(client.member(token, target, u.id).await),
+            _ => None,
+        };
+        (user, role)
+    };
+    let (info, (user, member), metadata) = tokio::join!(
+        crate::gitlab::oauth::token_info(client, token),
+        user_and_role,
+        client.metadata(token)
+    );
+    let minutes = info
+        .as_ref()
+        .ok()
+        .and_then(|i| i.expires_in)
+        .map(|s| s / 60);
+    let info = info
+        .map(|i| TokenInfo {
+            id: 0,
+            name: text::OAUTH_TOKEN_NAME.into(),
+            revoked: false,
+            active: true,
+            scopes: i.scope,
+            user_id: i.resource_owner_id,
+            created_at: None,
+            last_used_at: None,
+            expires_at: None,
+        })
+        .map_err(|e| match e {
+            crate::gitlab::oauth::OAuthError::Api(api) => api,
+            other => ApiError::InvalidToken(other.to_string()),
+        });
+    let mut v = judge(
+        token,
+        needs,
+        today,
+        info,
+        user,
+        member.map(|m| m.map(|m| m.access_level)),
+        metadata,
+    );
+    // An OAuth token has no prefix and no expiry date: neither is worth a warning.
+    let kind = token.kind();
+    let kind_line = text::kind_line(kind);
+    let kind_problem = text::kind_problem(kind).kind;
+    v.lines
+        .retain(|l| l.text != kind_line || l.status != Status::Warn);
+    v.problems.retain(|p| p.kind != kind_problem);
+    for line in v.lines.iter_mut().filter(|l| l.text == text::NO_EXPIRY) {
+        *line = Line {
+            status: Status::Ok,
+            text: text::oauth_expiry_line(minutes),
+        };
+    }
+    v
+}
+
 /// [`validate`] with a fresh client for `instance`, trusting `ca_file` too; a client that cannot
 /// be built is reported like any other failure.
 pub async fn validate_at(

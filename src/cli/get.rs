@@ -3,9 +3,9 @@
 use std::io::Write;
 use std::time::Duration;
 
-use super::stored::{self, KEYCHAIN_TIMEOUT, secret};
+use super::stored::{self, KEYCHAIN_TIMEOUT};
 use super::{ForgetArgs, GetArgs, exit};
-use crate::gitlab::Client;
+use crate::gitlab::{ApiError, Client};
 use crate::instance::Instance;
 use crate::strings::{status as text, vault as vault_text};
 use crate::tls::Trust;
@@ -22,22 +22,15 @@ pub async fn get(args: GetArgs) -> u8 {
         Err(e @ stored::Choice::Several(_)) => return fail("get", &e.message(), exit::USAGE),
         Err(e) => return fail("get", &e.message(), exit::CHECK_FAILED),
     };
-    match secret(entry).await {
-        Ok(token) => {
+    match stored::access(entry, Duration::from_secs(10)).await {
+        Ok(access) => {
             let mut out = std::io::stdout().lock();
-            if writeln!(out, "{}", token.expose()).is_err() {
+            if writeln!(out, "{}", access.token.expose()).is_err() {
                 return exit::CHECK_FAILED;
             }
             exit::OK
         }
-        Err(VaultError::NotFound(account)) => fail(
-            "get",
-            &format!(
-                "the metadata names {account}, but its store holds no token; run `gitlab-token setup` again"
-            ),
-            exit::CHECK_FAILED,
-        ),
-        Err(e) => keychain_failed("get", &e),
+        Err(e) => stored::access_failed("get", entry, &e),
     }
 }
 
@@ -55,7 +48,16 @@ pub async fn forget(args: ForgetArgs) -> u8 {
         Ok(k) => k,
         Err(e) => return keychain_failed("forget", &e),
     };
-    if args.revoke {
+    if args.revoke && entry.is_oauth() {
+        if let Err(why) = revoke_oauth(&entry, &keychain).await {
+            return fail(
+                "forget",
+                &text::revoke_failed(&entry.account, &why),
+                exit::CHECK_FAILED,
+            );
+        }
+        println!("{}", text::revoked(&entry.account));
+    } else if args.revoke {
         let revoked = match keychain.get(&entry.account).await {
             Ok(token) => match Instance::parse(&entry.url)
                 .map_err(|e| e.to_string())
@@ -95,6 +97,39 @@ pub async fn forget(args: ForgetArgs) -> u8 {
     }
     println!("{}", text::removed(&entry.account, entry.store.name()));
     exit::OK
+}
+
+/// Revokes both tokens of an OAuth sign-in (`POST /oauth/revoke`, which answers 200 even for
+/// unknown tokens), then confirms the access token no longer works (`/oauth/token/info` 401).
+async fn revoke_oauth(
+    entry: &crate::vault::StoredToken,
+    keychain: &Keychain,
+) -> Result<(), String> {
+    use crate::gitlab::oauth;
+    let pair = crate::vault::credential::read_pair(keychain, &entry.account)
+        .await
+        .map_err(|e| e.to_string())?;
+    let app_id = entry
+        .oauth
+        .as_ref()
+        .map(|f| f.app_id.clone())
+        .unwrap_or_default();
+    let client = super::login::client_for(entry, Duration::from_secs(10))?;
+    let instance = client.instance().clone();
+    let said = |e: &oauth::OAuthError| crate::strings::oauth::problem(e, &instance).message;
+    oauth::revoke(&client, &app_id, &pair.refresh)
+        .await
+        .map_err(|e| said(&e))?;
+    oauth::revoke(&client, &app_id, &pair.access)
+        .await
+        .map_err(|e| said(&e))?;
+    match oauth::token_info(&client, &pair.access).await {
+        Err(oauth::OAuthError::Api(
+            ApiError::InvalidToken(_) | ApiError::TokenRevoked | ApiError::TokenExpired,
+        )) => Ok(()),
+        Ok(_) => Err(crate::strings::oauth::STILL_WORKS.into()),
+        Err(e) => Err(said(&e)),
+    }
 }
 
 fn fail(command: &str, message: &str, code: u8) -> u8 {

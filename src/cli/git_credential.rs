@@ -7,12 +7,15 @@
 
 use std::io::Write;
 
-use super::stored::{self, secret};
+use super::stored;
 use super::{GitCredentialArgs, SetupGitArgs, exit};
 use crate::git_protocol;
 use crate::strings::status as text;
 use crate::strings::vault as text_vault;
 use crate::vault::StoredToken;
+
+/// The username Git takes with an OAuth access token.
+pub const OAUTH_USERNAME: &str = "oauth2";
 
 /// Answers git. For a host with no stored token, says nothing, so the next helper answers.
 pub async fn run(args: GitCredentialArgs) -> u8 {
@@ -40,16 +43,35 @@ pub async fn run(args: GitCredentialArgs) -> u8 {
     let Some(entry) = pick(&meta.tokens, host, path, args.name.as_deref()) else {
         return exit::OK;
     };
-    let Ok(token) = secret(entry).await else {
-        return exit::OK;
+    let access = match stored::access(entry, std::time::Duration::from_secs(10)).await {
+        Ok(access) => access,
+        // A sign-in that must be renewed is worth a line (git shows helpers' stderr).
+        Err(e @ crate::vault::credential::CredentialError::NeedsSignIn { .. }) => {
+            stored::access_failed("git-credential", entry, &e);
+            return exit::OK;
+        }
+        Err(_) => return exit::OK,
     };
-    let Some(answer) = git_protocol::answer(&entry.username, token.expose()) else {
+    // OAuth: Git takes username `oauth2` and the access token, which expires (git 2.41+ reads
+    // `password_expiry_utc` and asks again after it).
+    let username = if entry.is_oauth() {
+        OAUTH_USERNAME
+    } else {
+        entry.username.as_str()
+    };
+    let Some(mut answer) = git_protocol::answer(username, access.token.expose()) else {
         eprintln!(
             "gitlab-token git-credential: {}",
             text_vault::CREDENTIAL_ANSWER_REFUSED
         );
         return exit::OK;
     };
+    if let Some(expiry) = access.expires_at {
+        answer.push_str(&format!(
+            "password_expiry_utc={}\n",
+            expiry.unix_timestamp()
+        ));
+    }
     let answer = zeroize::Zeroizing::new(answer);
     let mut out = std::io::stdout().lock();
     if out

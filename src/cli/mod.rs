@@ -23,6 +23,7 @@ mod add;
 mod check;
 mod get;
 pub(crate) mod git_credential;
+pub mod login;
 pub mod login_screen;
 pub mod output;
 mod rotate;
@@ -112,6 +113,47 @@ pub enum Command {
     ///   4  keychain unavailable
     #[command(verbatim_doc_comment)]
     Rotate(RotateArgs),
+    /// Sign in with the browser (GitLab's OAuth device flow) and store the result; it then
+    /// refreshes itself whenever `get`, git or `verify` use it.
+    ///
+    /// Needs the id of a public OAuth application registered on the instance: --oauth-app-id,
+    /// GITLAB_TOKEN_OAUTH_APP_ID, or the one a previous login on that host used.
+    /// Exit codes: 0 signed in, stored and verified; 1 denied, expired, or a check failed;
+    /// 2 usage error (no application id, unknown application); 3 host unreachable;
+    /// 4 keychain unavailable; 130 stopped by Ctrl-C (nothing stored).
+    #[command(verbatim_doc_comment)]
+    Login(LoginArgs),
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct LoginArgs {
+    /// The GitLab instance, e.g. gitlab.example.com.
+    #[arg(long, value_name = "URL")]
+    pub host: String,
+    /// The "Application ID" of a public (not confidential) OAuth application on the instance.
+    #[arg(long, value_name = "ID")]
+    pub oauth_app_id: Option<String>,
+    /// Scopes to ask for, comma-separated (default: the profile's, or read_api).
+    #[arg(long, value_name = "SCOPES")]
+    pub scopes: Option<String>,
+    /// A built-in profile: its scopes and its name are the defaults.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// The NAME of the account NAME@HOST (default: the profile's id, or "oauth").
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Also trust the CA certificates in this PEM file.
+    #[arg(long, value_name = "PATH")]
+    pub ca_file: Option<PathBuf>,
+    /// Where to store it: secret-service, keyutils, macos-keychain, windows or file.
+    #[arg(long, value_name = "STORE", value_parser = parse_store)]
+    pub store: Option<crate::vault::StoreKind>,
+    /// Print the result as one JSON object on standard output (the code still goes to stderr).
+    #[arg(long)]
+    pub json: bool,
+    /// Seconds to wait for each answer from GitLab.
+    #[arg(long, value_name = "SECONDS", default_value_t = 8, value_parser = seconds)]
+    pub timeout: u64,
 }
 
 #[derive(Debug, ClapArgs)]
@@ -359,6 +401,7 @@ pub async fn run(args: Args) -> u8 {
         Some(Command::GitCredential(a)) => git_credential::run(a).await,
         Some(Command::SetupGit(a)) => git_credential::setup_git(a).await,
         Some(Command::Rotate(a)) => rotate::run(a).await,
+        Some(Command::Login(a)) => login::run(a).await,
         None => setup::run(args.setup).await,
     }
 }

@@ -5,7 +5,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::stored::{self, secret};
+use super::stored;
 use super::{StatusArgs, exit};
 use crate::instance::Instance;
 use crate::profile::Profile;
@@ -125,15 +125,17 @@ async fn verify_one(
     entry: StoredToken,
     timeout: u64,
 ) -> Option<(bool, Vec<String>, Option<String>)> {
-    let token = match secret(&entry).await {
-        Ok(t) => t,
-        Err(e) => {
+    let timeout_d = std::time::Duration::from_secs(timeout.max(1));
+    let token = match stored::access(&entry, timeout_d).await {
+        Ok(access) => access.token,
+        Err(crate::vault::credential::CredentialError::Vault(e)) => {
             return Some((
                 false,
                 vec![crate::strings::vault::problem(&e).message],
                 entry.expires_at,
             ));
         }
+        Err(e) => return Some((false, vec![e.to_string()], entry.expires_at)),
     };
     let instance = Instance::parse(&entry.url).ok()?;
     let profile = Profile::by_id(&entry.profile).ok();
@@ -141,14 +143,8 @@ async fn verify_one(
     if profile.is_none() {
         needs.scopes = entry.scopes.clone();
     }
-    let v = crate::validation::validate_at(
-        &instance,
-        entry.ca_file.clone(),
-        &token,
-        &needs,
-        std::time::Duration::from_secs(timeout.max(1)),
-    )
-    .await;
+    let _ = &instance;
+    let v = stored::validate(&entry, &token, &needs, timeout_d).await;
     let expires = v
         .token
         .as_ref()
@@ -205,6 +201,11 @@ fn shown(r: &Row) -> Shown {
     let t = r.entry;
     let date = t.expires_at.as_deref().unwrap_or("");
     let (expiry, tone) = match r.days_left {
+        // An OAuth sign-in: the access token lives 2 hours and is refreshed when used.
+        _ if t.is_oauth() => match &t.oauth {
+            Some(f) if f.needs_sign_in => (crate::strings::oauth::NEEDS_SIGN_IN.into(), Tone::Fail),
+            _ => (crate::strings::oauth::REFRESHES_ITSELF.into(), Tone::Ok),
+        },
         Some(d) if d < 0 => (text::expired(date), Tone::Fail),
         Some(d) if d <= EXPIRY_WARNING_DAYS => (text::expires_on(date, d), Tone::Warn),
         Some(d) => (text::expires_on(date, d), Tone::Ok),
@@ -338,6 +339,8 @@ mod tests {
             verified_at: "2026-11-23T09:00:00Z".into(),
             ca_file: None,
             target: None,
+            kind: Default::default(),
+            oauth: None,
         }
     }
 

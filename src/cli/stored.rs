@@ -2,8 +2,10 @@
 
 use std::time::Duration;
 
+use crate::gitlab::ApiError;
 use crate::instance::Instance;
 use crate::token::Token;
+use crate::vault::credential::CredentialError;
 use crate::vault::{Keychain, Metadata, StoredToken, VaultError, metadata};
 
 /// How long a keychain call may take before it is reported as hanging.
@@ -81,10 +83,102 @@ pub fn select<'a>(
     }
 }
 
-/// Reads the token's secret from the store it was saved in.
+#[allow(
+    dead_code,
+    reason = "kept for callers in other branches; `access` is preferred"
+)]
+/// Reads the token's secret from the store it was saved in. For an OAuth sign-in, a valid
+/// access token (see [`access`]), never the stored pair itself.
 pub async fn secret(entry: &StoredToken) -> Result<Token, VaultError> {
+    if entry.is_oauth() {
+        return match access(entry, Duration::from_secs(10)).await {
+            Ok(a) => Ok(a.token),
+            Err(CredentialError::Vault(e)) => Err(e),
+            Err(e) => Err(VaultError::Other(e.to_string())),
+        };
+    }
     Keychain::open_for(entry, KEYCHAIN_TIMEOUT)
         .await?
         .get(&entry.account)
         .await
+}
+
+/// A working access token for `entry`: the stored token, or (OAuth) the access token,
+/// refreshed under the vault's lock when it has less than 5 minutes left.
+pub async fn access(
+    entry: &StoredToken,
+    timeout: Duration,
+) -> Result<crate::vault::credential::Access, CredentialError> {
+    use crate::gitlab::oauth::OAuthError;
+    let path = metadata::default_path().map_err(|e| CredentialError::Metadata(e.to_string()))?;
+    let client = super::login::client_for(entry, timeout)
+        .map_err(|e| CredentialError::Refresh(OAuthError::Api(ApiError::Setup(e))))?;
+    crate::vault::credential::valid_access_token(entry, &path, &client, KEYCHAIN_TIMEOUT).await
+}
+
+/// Says why [`access`] failed on stderr (cause and fix) and returns the exit code.
+pub fn access_failed(command: &str, entry: &StoredToken, e: &CredentialError) -> u8 {
+    let instance = Instance::parse(&entry.url).unwrap_or_else(|_| Instance::gitlab_com());
+    let (message, fix, code) = match e {
+        CredentialError::Vault(VaultError::NotFound(account)) if !entry.is_oauth() => {
+            eprintln!(
+                "gitlab-token {command}: the metadata names {account}, but its store holds no token; run `gitlab-token setup` again"
+            );
+            return super::exit::CHECK_FAILED;
+        }
+        CredentialError::Vault(VaultError::NotFound(account)) => (
+            format!("the metadata names {account}, but its store holds nothing"),
+            crate::strings::oauth::sign_in_again(&instance, Some(&entry.name)),
+            super::exit::CHECK_FAILED,
+        ),
+        CredentialError::Vault(v) => {
+            let p = crate::strings::vault::problem(v);
+            (p.message, p.fix, super::exit::KEYCHAIN)
+        }
+        CredentialError::NeedsSignIn { account } => (
+            format!("GitLab no longer accepts the sign-in stored as {account}"),
+            crate::strings::oauth::sign_in_again(&instance, Some(&entry.name)),
+            super::exit::CHECK_FAILED,
+        ),
+        CredentialError::Refresh(o) => {
+            let p = crate::strings::oauth::problem(o, &instance);
+            let code = if p.kind.is_reachability() {
+                super::exit::UNREACHABLE
+            } else {
+                super::exit::CHECK_FAILED
+            };
+            (
+                format!(
+                    "the access token expired and could not be refreshed: {}",
+                    p.message
+                ),
+                p.fix,
+                code,
+            )
+        }
+        CredentialError::Corrupt(_) | CredentialError::Metadata(_) => (
+            e.to_string(),
+            crate::strings::oauth::sign_in_again(&instance, Some(&entry.name)),
+            super::exit::CHECK_FAILED,
+        ),
+    };
+    eprintln!("gitlab-token {command}: {message}\n  fix: {fix}");
+    code
+}
+
+/// The live checks for a stored entry's token: OAuth tokens through `/oauth/token/info`.
+pub async fn validate(
+    entry: &StoredToken,
+    token: &Token,
+    needs: &crate::validation::Requirements,
+    timeout: Duration,
+) -> crate::validation::Validation {
+    let instance = Instance::parse(&entry.url).unwrap_or_else(|_| Instance::gitlab_com());
+    if entry.is_oauth()
+        && let Ok(client) = super::login::client_for(entry, timeout)
+    {
+        let today = time::OffsetDateTime::now_utc().date();
+        return crate::validation::validate_oauth(&client, token, needs, today).await;
+    }
+    crate::validation::validate_at(&instance, entry.ca_file.clone(), token, needs, timeout).await
 }

@@ -89,6 +89,18 @@ pub async fn run(args: VerifyArgs) -> u8 {
                 target = target.or_else(|| entry.target.clone());
                 profile = profile.or_else(|| crate::profile::Profile::by_id(&entry.profile).ok());
             }
+            if let Some(entry) = entry.as_ref().filter(|e| e.is_oauth()) {
+                // A browser sign-in: a valid access token (refreshed if needed), checked
+                // through /oauth/token/info.
+                let timeout = Duration::from_secs(args.timeout.max(1));
+                let token = match stored::access(entry, timeout).await {
+                    Ok(access) => access.token,
+                    Err(e) => return stored::access_failed("verify", entry, &e),
+                };
+                let needs = Requirements::for_profile(profile.as_ref(), target);
+                let v = stored::validate(entry, &token, &needs, timeout).await;
+                return finish(&args, &instance, &v);
+            }
             let store = entry.map_or_else(StoreKind::platform_default, |e| e.store);
             let stored = match Keychain::open(store, Duration::from_secs(10)).await {
                 Ok(k) => k.get(&account).await,
@@ -116,10 +128,15 @@ pub async fn run(args: VerifyArgs) -> u8 {
         Duration::from_secs(args.timeout.max(1)),
     )
     .await;
+    finish(&args, &instance, &v)
+}
+
+/// Prints the verdict and returns the exit code.
+fn finish(args: &VerifyArgs, instance: &crate::instance::Instance, v: &Validation) -> u8 {
     if args.json {
-        println!("{}", json(&instance.base_url(), &v));
+        println!("{}", json(&instance.base_url(), v));
     } else {
-        print_text(&instance.base_url(), &v);
+        print_text(&instance.base_url(), v);
     }
     if v.ok() {
         exit::OK

@@ -445,14 +445,13 @@ async fn post_form<T: serde::de::DeserializeOwned>(
     rel: &str,
     fields: &[(&str, &str)],
 ) -> Result<T, PollError> {
-    // Built in a block: the serializer is not `Send`, and must not live across the await
-    // (callers spawn this future on tokio's multi-threaded runtime).
+    // Built before any await: the serializer is not `Send`, and these futures must be.
     let body = {
         let mut form = url::form_urlencoded::Serializer::new(String::new());
         for (k, v) in fields {
             form.append_pair(k, v);
         }
-        form.finish()
+        zeroize::Zeroizing::new(form.finish())
     };
     let request = client
         .http()
@@ -461,7 +460,7 @@ async fn post_form<T: serde::de::DeserializeOwned>(
             CONTENT_TYPE,
             HeaderValue::from_static("application/x-www-form-urlencoded"),
         )
-        .body(body);
+        .body(body.as_str().to_owned());
     decode(client, request).await
 }
 

@@ -140,6 +140,27 @@ pub fn signed_in(username: &str, account: &str, store: &str) -> String {
     format!("Signed in as {username}; stored as {account} in {store}. It refreshes itself.")
 }
 
+/// `login` would replace a pasted access token stored under the same name.
+pub fn name_taken(account: &str) -> String {
+    format!(
+        "{account} already holds an access token; choose another --name, or remove it first with `gitlab-token forget`"
+    )
+}
+
+/// `forget --revoke`: GitLab said revoked, but the access token still works.
+pub const STILL_WORKS: &str = "the access token still works after GitLab said it was revoked";
+
+/// Said when the wait is stopped (Ctrl-C, a signal).
+pub const CANCELLED: &str = "stopped; nothing was approved or stored";
+
+/// Said when the pair could not be stored and was revoked on GitLab.
+pub const UNKEPT_REVOKED: &str = "the sign-in could not be stored, so it was revoked on GitLab; fix the cause and run login again";
+
+/// Stored, but a live check failed.
+pub fn stored_but_failed(account: &str) -> String {
+    format!("signed in and stored as {account}, but a check failed:")
+}
+
 /// `status`'s description of an OAuth credential.
 pub const REFRESHES_ITSELF: &str = "refreshes itself";
 

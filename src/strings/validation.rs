@@ -18,6 +18,17 @@ pub const NO_EXPIRY: &str =
 pub const USER_NEEDS_SCOPE: &str =
     "User: not readable with these scopes (needs read_user, read_api or api)";
 
+/// The name shown for an OAuth access token (it has none on GitLab).
+pub const OAUTH_TOKEN_NAME: &str = "OAuth access token (browser sign-in)";
+
+/// The expiry line of an OAuth access token: it lives 2 hours and is refreshed when used.
+pub fn oauth_expiry_line(minutes_left: Option<i64>) -> String {
+    match minutes_left {
+        Some(m) => format!("Access token valid for {m} more minutes; it refreshes itself"),
+        None => "Access token refreshes itself".into(),
+    }
+}
+
 pub fn kind_line(kind: TokenKind) -> String {
     format!("Token kind: {}", kind_name(kind))
 }

@@ -36,6 +36,37 @@ pub struct StoredToken {
     pub ca_file: Option<PathBuf>,
     #[serde(default)]
     pub target: Option<String>,
+    /// A pasted access token, or an OAuth sign-in (`kind = "oauth"`); files written before
+    /// OAuth existed read as `token`.
+    #[serde(default)]
+    pub kind: CredentialKind,
+    /// For `kind = "oauth"`: the application, the access token's expiry, whether GitLab
+    /// rejected the refresh token. Never a token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oauth: Option<OAuthFacts>,
+}
+
+/// What a stored credential is.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CredentialKind {
+    /// An access token (personal, group, project, service account), stored as is.
+    #[default]
+    Token,
+    /// An OAuth access and refresh token pair (`gitlab-token login`), refreshed when used.
+    Oauth,
+}
+
+/// The non-secret facts of an OAuth credential.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OAuthFacts {
+    /// The OAuth application's id (its "Application ID"; not a secret for a public app).
+    pub app_id: String,
+    /// When the current access token expires (RFC 3339).
+    pub access_expires_at: String,
+    /// GitLab rejected the refresh token: no refresh is tried until `gitlab-token login`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub needs_sign_in: bool,
 }
 
 impl StoredToken {
@@ -74,7 +105,13 @@ impl StoredToken {
             verified_at: verified_at.to_owned(),
             ca_file,
             target,
+            kind: CredentialKind::Token,
+            oauth: None,
         }
+    }
+
+    pub fn is_oauth(&self) -> bool {
+        self.kind == CredentialKind::Oauth
     }
 }
 
@@ -245,6 +282,8 @@ mod tests {
             verified_at: "2026-11-23T12:00:00Z".into(),
             ca_file: None,
             target: None,
+            kind: CredentialKind::Token,
+            oauth: None,
         }
     }
 

@@ -23,6 +23,7 @@
 //! - A value that this process did not write is never deleted: the read-back check reports a
 //!   mismatch and leaves the keychain as it found it.
 
+pub mod credential;
 pub mod file_store;
 pub mod keychain;
 pub mod metadata;
@@ -31,7 +32,7 @@ pub mod reconcile;
 pub mod save;
 
 pub use keychain::{Keychain, SERVICE, StoreKind, VaultError};
-pub use metadata::{Metadata, MetadataError, StoredToken};
+pub use metadata::{CredentialKind, Metadata, MetadataError, OAuthFacts, StoredToken};
 pub use reconcile::reconcile;
 pub use save::{SaveError, Saved, forget, save};
 

@@ -239,6 +239,8 @@ pub fn stored(expires_at: &str, scopes: &[&str]) -> gitlab_token::vault::StoredT
         verified_at: "2026-08-25T09:00:00Z".into(),
         ca_file: None,
         target: Some("acme".into()),
+        kind: Default::default(),
+        oauth: None,
     }
 }
 

@@ -147,6 +147,15 @@ impl OAuthState {
         grant
     }
 
+    /// Every access token issued so far expires now (GitLab's clock; the client's stored
+    /// expiry is unchanged).
+    pub fn expire_access_tokens(&mut self) {
+        let now = Instant::now();
+        for g in &mut self.grants {
+            g.expires = g.expires.min(now);
+        }
+    }
+
     fn by_access(&self, token: &str) -> Option<&Grant> {
         self.grants.iter().find(|g| g.access == token)
     }

@@ -1,0 +1,454 @@
+//! `gitlab-token login`: sign in with the browser (GitLab's OAuth device flow), store the pair
+//! as one keychain entry, verify it live. Without a terminal the code and URLs go to stderr and
+//! the wait is a plain poll; the terminal screen plugs in through [`Waiter`].
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::time::Duration;
+
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::stored::KEYCHAIN_TIMEOUT;
+use super::{LoginArgs, exit, load_profile, parse_host};
+use crate::gitlab::Client;
+use crate::gitlab::oauth::{self, DeviceCode, DevicePoll, OAuthError, OAuthPair};
+use crate::instance::Instance;
+use crate::problem::Problem;
+use crate::strings::{oauth as text, vault as vault_text};
+use crate::tls::Trust;
+use crate::validation::{Requirements, Validation};
+use crate::vault::credential::{facts, seal};
+use crate::vault::{
+    self, CredentialKind, Keychain, Metadata, SaveError, StoreKind, StoredToken, metadata,
+};
+
+/// Exit code when the person stops the wait (Ctrl-C: 128 + SIGINT). Nothing was stored.
+pub const CANCELLED: u8 = 130;
+
+/// Tests only: poll every N milliseconds (and widen by N on `slow_down`) instead of GitLab's
+/// interval, so an approval after two polls takes milliseconds.
+const TEST_INTERVAL_ENV: &str = "GITLAB_TOKEN_TEST_OAUTH_INTERVAL_MS";
+
+/// Everything a waiter needs to show the code and poll.
+pub struct Approval<'a> {
+    pub client: &'a Client,
+    pub instance: &'a Instance,
+    pub app_id: &'a str,
+    pub code: &'a DeviceCode,
+}
+
+/// How a wait ended without a pair.
+#[derive(Debug)]
+pub enum Waited {
+    Failed(OAuthError),
+    /// The person quit (a key, Ctrl-C): nothing was approved here, nothing is stored.
+    Cancelled,
+}
+
+pub type WaitFuture<'a> = Pin<Box<dyn Future<Output = Result<OAuthPair, Waited>> + Send + 'a>>;
+
+/// Shows the device code and waits for approval: [`Plain`] prints on stderr; the terminal
+/// screen (oauth-ui's `login_screen`) draws the code large, a QR code and a countdown. Either
+/// calls [`oauth::wait_for_approval`] and returns its result; dropping the future cancels.
+pub trait Waiter: Send {
+    fn wait<'a>(&'a mut self, approval: Approval<'a>) -> WaitFuture<'a>;
+}
+
+/// The terminal screen, when stdin and stderr are terminals and `--json` is not given.
+/// oauth-ui replaces the body with their screen (`Some(Box::new(...))`).
+fn terminal_waiter() -> Option<Box<dyn Waiter>> {
+    None
+}
+
+/// The non-terminal waiter: the code and URLs on stderr, a line when GitLab slows us down.
+pub struct Plain;
+
+impl Waiter for Plain {
+    fn wait<'a>(&'a mut self, a: Approval<'a>) -> WaitFuture<'a> {
+        Box::pin(async move {
+            eprintln!("{}", text::device_prompt(a.code));
+            let mut on_event = |e: DevicePoll| {
+                if let DevicePoll::SlowDown { interval } = e {
+                    eprintln!("gitlab-token login: {}", text::slow_down(interval));
+                }
+            };
+            oauth::wait_for_approval(a.client, a.app_id, a.code, &mut on_event)
+                .await
+                .map_err(Waited::Failed)
+        })
+    }
+}
+
+/// What `login` was asked for, resolved.
+struct Plan {
+    instance: Instance,
+    app_id: String,
+    scopes: Vec<String>,
+    name: String,
+    profile: String,
+    ca_file: Option<PathBuf>,
+    store: StoreKind,
+    metadata_path: PathBuf,
+    timeout: Duration,
+}
+
+pub async fn run(args: LoginArgs) -> u8 {
+    let plan = match plan(&args) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let waiter: Box<dyn Waiter> = match terminal_waiter() {
+        Some(screen) if interactive(&args) => screen,
+        _ => Box::new(Plain),
+    };
+    login(plan, waiter, args.json).await
+}
+
+fn interactive(args: &LoginArgs) -> bool {
+    use std::io::IsTerminal;
+    !args.json && std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+}
+
+fn plan(args: &LoginArgs) -> Result<Plan, u8> {
+    let instance = parse_host(&args.host).map_err(|e| usage(&e))?;
+    let profile = load_profile(args.profile.as_deref(), None).map_err(|e| usage(&e.to_string()))?;
+    let name = args
+        .name
+        .clone()
+        .or_else(|| profile.as_ref().map(|p| p.id.clone()))
+        .unwrap_or_else(|| DEFAULT_NAME.to_owned());
+    if let Err(e) = vault::names::check_name(&name) {
+        return Err(usage(&format!(
+            "--name {name:?}: {e}; {}",
+            vault_text::NAME_RULES
+        )));
+    }
+    if let Some(e) = super::ca_file_problem(args.ca_file.as_ref()) {
+        return Err(usage(&e));
+    }
+    let metadata_path = metadata::default_path().map_err(|e| usage(&e.to_string()))?;
+    let meta = Metadata::load(&metadata_path).map_err(|e| {
+        eprintln!("gitlab-token login: {e}\n  nothing was stored");
+        exit::CHECK_FAILED
+    })?;
+    let account = vault::account(&name, &instance.key());
+    if meta.find(&account).is_some_and(|t| !t.is_oauth()) {
+        return Err(usage(&text::name_taken(&account)));
+    }
+    let Some(app_id) = app_id(args, &meta, &instance) else {
+        let p = text::no_application(&instance);
+        report(&p);
+        return Err(exit::USAGE);
+    };
+    let scopes = match &args.scopes {
+        Some(list) => list
+            .split([',', ' '])
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        None => profile
+            .as_ref()
+            .map(crate::profile::Profile::scope_names)
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| vec![DEFAULT_SCOPE.to_owned()]),
+    };
+    Ok(Plan {
+        instance,
+        app_id,
+        scopes,
+        name,
+        profile: profile.map_or_else(|| "custom".to_owned(), |p| p.id),
+        ca_file: args.ca_file.clone(),
+        store: args.store.unwrap_or_else(StoreKind::platform_default),
+        metadata_path,
+        timeout: Duration::from_secs(args.timeout.max(1)),
+    })
+}
+
+/// The name when neither --name nor --profile gives one.
+pub const DEFAULT_NAME: &str = "oauth";
+/// The scope asked for when neither --scopes nor --profile gives any.
+pub const DEFAULT_SCOPE: &str = "read_api";
+
+/// --oauth-app-id, then GITLAB_TOKEN_OAUTH_APP_ID, then the app id saved with a sign-in on
+/// the same host.
+fn app_id(args: &LoginArgs, meta: &Metadata, instance: &Instance) -> Option<String> {
+    let valid =
+        |s: &String| !s.is_empty() && s.len() <= 256 && s.chars().all(|c| c.is_ascii_graphic());
+    args.oauth_app_id
+        .clone()
+        .or_else(|| std::env::var(text::APP_ID_ENV).ok())
+        .map(|s| s.trim().to_owned())
+        .filter(valid)
+        .or_else(|| {
+            meta.tokens
+                .iter()
+                .filter(|t| t.host == instance.key())
+                .find_map(|t| t.oauth.as_ref().map(|f| f.app_id.clone()))
+        })
+}
+
+/// The flow after the arguments are resolved: the store is checked first (so nobody approves
+/// a sign-in that cannot be kept), then the code, the wait, the save, the check.
+async fn login(plan: Plan, mut waiter: Box<dyn Waiter>, json: bool) -> u8 {
+    if let Err(e) = Keychain::open(plan.store, KEYCHAIN_TIMEOUT).await {
+        let p = vault_text::problem(&e);
+        eprintln!(
+            "gitlab-token login: {}\n  fix: {}\n  nothing was stored",
+            p.message, p.fix
+        );
+        return exit::KEYCHAIN;
+    }
+    let trust = Trust::with_ca_file(plan.ca_file.clone());
+    let client = match Client::new(&plan.instance, &trust, plan.timeout) {
+        Ok(c) => c,
+        Err(e) => return usage(&format!("--ca-file: {e}")),
+    };
+    let code = match oauth::start_device(&client, &plan.app_id, &plan.scopes).await {
+        Ok(code) => test_timing(code),
+        Err(e) => return failed(&e, &plan.instance),
+    };
+    // From here a signal must not cut the save short: it only ends the wait.
+    let mut stop = Stop::new();
+    let approval = Approval {
+        client: &client,
+        instance: &plan.instance,
+        app_id: &plan.app_id,
+        code: &code,
+    };
+    let pair = tokio::select! {
+        waited = waiter.wait(approval) => waited,
+        () = stop.signalled() => Err(Waited::Cancelled),
+    };
+    drop(waiter);
+    let pair = match pair {
+        Ok(pair) => pair,
+        Err(Waited::Cancelled) => {
+            eprintln!("gitlab-token login: {}", text::CANCELLED);
+            return CANCELLED;
+        }
+        Err(Waited::Failed(e)) => return failed(&e, &plan.instance),
+    };
+    let code = store_and_check(&plan, &client, &pair, json).await;
+    drop(stop);
+    code
+}
+
+/// Saves the pair (written and read back), then checks it live and records who it is.
+async fn store_and_check(plan: &Plan, client: &Client, pair: &OAuthPair, json: bool) -> u8 {
+    let now = OffsetDateTime::now_utc()
+        .format(&Rfc3339)
+        .unwrap_or_default();
+    let entry = StoredToken {
+        account: vault::account(&plan.name, &plan.instance.key()),
+        host: plan.instance.key(),
+        url: plan.instance.base_url(),
+        name: plan.name.clone(),
+        profile: plan.profile.clone(),
+        store: plan.store,
+        username: String::new(),
+        user_id: 0,
+        bot: false,
+        token_id: 0,
+        token_name: crate::strings::validation::OAUTH_TOKEN_NAME.into(),
+        scopes: pair.scopes.clone(),
+        expires_at: None,
+        verified_at: now,
+        ca_file: plan.ca_file.clone(),
+        target: None,
+        kind: CredentialKind::Oauth,
+        oauth: Some(facts(&plan.app_id, pair)),
+    };
+    let saved = match vault::save(
+        plan.store,
+        KEYCHAIN_TIMEOUT,
+        &plan.metadata_path,
+        &seal(pair),
+        entry,
+    )
+    .await
+    {
+        Ok(saved) => saved,
+        Err(SaveError::Keychain(e)) => {
+            let p = vault_text::problem(&e);
+            eprintln!(
+                "gitlab-token login: {}\n  fix: {}\n  nothing was stored",
+                p.message, p.fix
+            );
+            revoke_unkept(client, &plan.app_id, pair).await;
+            return exit::KEYCHAIN;
+        }
+        Err(SaveError::Metadata(detail)) => {
+            eprintln!(
+                "gitlab-token login: {}",
+                vault_text::metadata_failed(&detail)
+            );
+            revoke_unkept(client, &plan.app_id, pair).await;
+            return exit::CHECK_FAILED;
+        }
+    };
+    let needs = Requirements {
+        scopes: plan.scopes.clone(),
+        ..Requirements::for_profile(None, None)
+    };
+    let today = OffsetDateTime::now_utc().date();
+    let v = crate::validation::validate_oauth(client, &pair.access, &needs, today).await;
+    if let Some(user) = &v.user {
+        let (account, user) = (saved.account.clone(), user.clone());
+        let _ = Metadata::update(&plan.metadata_path, move |m| {
+            if let Some(t) = m.tokens.iter_mut().find(|t| t.account == account) {
+                t.username = user.username;
+                t.user_id = user.id;
+                t.bot = user.bot;
+            }
+        });
+    }
+    let username = v.user.as_ref().map_or("?", |u| u.username.as_str());
+    if json {
+        println!("{}", json_result(&saved.account, &saved.store, pair, &v));
+    } else if v.ok() {
+        println!(
+            "{}",
+            text::signed_in(username, &saved.account, &saved.store)
+        );
+    }
+    if v.ok() {
+        return exit::OK;
+    }
+    eprintln!(
+        "gitlab-token login: {}",
+        text::stored_but_failed(&saved.account)
+    );
+    for p in &v.problems {
+        report(p);
+    }
+    if v.unreachable() {
+        exit::UNREACHABLE
+    } else {
+        exit::CHECK_FAILED
+    }
+}
+
+/// A pair that could not be stored is revoked, so no working grant is left behind unseen.
+async fn revoke_unkept(client: &Client, app_id: &str, pair: &OAuthPair) {
+    if oauth::revoke(client, app_id, &pair.refresh).await.is_ok() {
+        eprintln!("gitlab-token login: {}", text::UNKEPT_REVOKED);
+    }
+}
+
+fn json_result(account: &str, store: &str, pair: &OAuthPair, v: &Validation) -> String {
+    serde_json::json!({
+        "account": account,
+        "store": store,
+        "kind": "oauth",
+        "ok": v.ok(),
+        "username": v.user.as_ref().map(|u| u.username.clone()),
+        "scopes": pair.scopes,
+        "access_expires_at": pair.expires_at.format(&Rfc3339).unwrap_or_default(),
+        "problems": v.problems,
+    })
+    .to_string()
+}
+
+fn test_timing(code: DeviceCode) -> DeviceCode {
+    match std::env::var(TEST_INTERVAL_ENV)
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        Some(ms) => code.with_test_timing(Duration::from_millis(ms), Duration::from_millis(ms)),
+        None => code,
+    }
+}
+
+fn failed(e: &OAuthError, instance: &Instance) -> u8 {
+    let p = text::problem(e, instance);
+    report(&p);
+    match e {
+        OAuthError::InvalidClient(_) | OAuthError::InvalidScope(_) => exit::USAGE,
+        OAuthError::Api(_) if p.kind.is_reachability() => exit::UNREACHABLE,
+        _ => exit::CHECK_FAILED,
+    }
+}
+
+fn report(p: &Problem) {
+    eprintln!(
+        "gitlab-token login: {}: {}\n  fix: {}",
+        p.kind.as_str(),
+        p.message,
+        p.fix.replace('\n', "\n  ")
+    );
+}
+
+fn usage(message: &str) -> u8 {
+    eprintln!("gitlab-token login: {message}");
+    exit::USAGE
+}
+
+/// SIGINT, SIGTERM and SIGHUP, caught for the whole command: during the wait they end it;
+/// afterwards they are held off until the pair is stored.
+struct Stop {
+    #[cfg(unix)]
+    signals: Vec<tokio::signal::unix::Signal>,
+}
+
+impl Stop {
+    fn new() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let signals = [
+                SignalKind::interrupt(),
+                SignalKind::terminate(),
+                SignalKind::hangup(),
+            ]
+            .into_iter()
+            .filter_map(|k| signal(k).ok())
+            .collect();
+            Stop { signals }
+        }
+        #[cfg(not(unix))]
+        Stop {}
+    }
+
+    async fn signalled(&mut self) {
+        #[cfg(unix)]
+        {
+            let waits = self.signals.iter_mut().map(|s| Box::pin(s.recv()));
+            if waits.len() == 0 {
+                return std::future::pending().await;
+            }
+            futures_select_all(waits.collect()).await;
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+/// The first of several futures to finish (a tiny `select_all`, no extra crate).
+#[cfg(unix)]
+async fn futures_select_all<F: Future + Unpin>(mut futures: Vec<F>) {
+    std::future::poll_fn(|cx| {
+        for f in futures.iter_mut() {
+            if Pin::new(f).poll(cx).is_ready() {
+                return std::task::Poll::Ready(());
+            }
+        }
+        std::task::Poll::Pending
+    })
+    .await
+}
+
+/// The OAuth entry to refresh through, for `get`, `git-credential` and `verify`.
+pub(super) fn client_for(entry: &StoredToken, timeout: Duration) -> Result<Client, String> {
+    let instance = Instance::parse(&entry.url).map_err(|e| e.to_string())?;
+    Client::new(
+        &instance,
+        &Trust::with_ca_file(entry.ca_file.clone()),
+        timeout,
+    )
+    .map_err(|e| e.to_string())
+}
