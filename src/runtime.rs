@@ -309,29 +309,57 @@ impl Performer {
             }
             Effect::Copy(text) => crate::ui::links::copy_to_clipboard(&text),
             Effect::Signin(effect) => self.perform_signin(effect),
-            // Interim until oauth-core's OAuth validation and storage land (merged next): an
-            // honest refusal, never a fake success.
-            Effect::ValidateOAuth { ticket, .. } => {
-                let mut v = validation::Validation {
-                    token: None,
-                    user: None,
-                    metadata: None,
-                    role: None,
-                    days_left: None,
-                    missing_scopes: Vec::new(),
-                    lines: Vec::new(),
-                    problems: Vec::new(),
-                };
-                v.problems.push(crate::problem::Problem::new(
-                    crate::problem::ProblemKind::OauthNotSupported,
-                    "Checking a browser sign-in is not available in this build.",
-                    "Use an access token instead.",
-                ));
-                let _ = tx.send(Msg::Validated(ticket, Box::new(v), String::new()));
+            Effect::ValidateOAuth {
+                ticket,
+                instance,
+                ca_file,
+                token,
+                needs,
+            } => {
+                tokio::spawn(async move {
+                    let today = OffsetDateTime::now_utc().date();
+                    let trust = Trust::with_ca_file(ca_file);
+                    let v = match Client::new(&instance, &trust, options.timeout) {
+                        Ok(client) => {
+                            validation::validate_oauth(&client, &token, &needs, today).await
+                        }
+                        // Reported as a token check reports a client that cannot be built.
+                        Err(e) => {
+                            let err = crate::gitlab::ApiError::Setup(e.to_string());
+                            let (a, b) = (Err(err.clone()), Err(err.clone()));
+                            validation::judge(&token, &needs, today, a, b, None, Err(err))
+                        }
+                    };
+                    let at = OffsetDateTime::now_utc()
+                        .format(&Rfc3339)
+                        .unwrap_or_default();
+                    let _ = tx.send(Msg::Validated(ticket, Box::new(v), at));
+                });
             }
-            Effect::SaveOAuth { ticket, .. } => {
-                let e = crate::vault::SaveError::Metadata("not available in this build".into());
-                let _ = tx.send(Msg::Saved(ticket, Err(e)));
+            Effect::SaveOAuth {
+                ticket,
+                pair,
+                app_id,
+                entry,
+            } => {
+                tokio::spawn(async move {
+                    let mut entry = *entry;
+                    // One keychain entry for the pair; the metadata says what it is, never a token.
+                    entry.kind = crate::vault::CredentialKind::Oauth;
+                    entry.oauth = Some(crate::vault::credential::facts(&app_id, &pair));
+                    entry.token_id = 0;
+                    entry.expires_at = None;
+                    entry.scopes = pair.scopes.clone();
+                    let result = crate::vault::save(
+                        entry.store,
+                        options.keychain_timeout,
+                        &options.metadata_path,
+                        &crate::vault::credential::seal(&pair),
+                        entry,
+                    )
+                    .await;
+                    let _ = tx.send(Msg::Saved(ticket, result));
+                });
             }
             Effect::Quit => {}
         }
@@ -358,7 +386,7 @@ impl Performer {
                 let send = move |m| {
                     let _ = tx.send(Msg::Signin(m));
                 };
-                let task = tokio::spawn(crate::cli::login_screen::drive(
+                let task = tokio::spawn(crate::cli::device_flow::drive(
                     ticket,
                     instance,
                     ca_file,

@@ -180,39 +180,16 @@ fn approved_then_checked() {
     snap("signin_07_checked", &s);
 }
 
-fn login(app: Option<&str>) -> (LoginScreen, Option<Ticket>) {
-    let instance = Instance::parse("gitlab.example.com").unwrap();
-    let sign = SigningIn::new(
-        instance,
-        None,
-        vec!["read_api".into()],
-        app.map(str::to_owned),
-    );
-    let (screen, effects) = LoginScreen::new(sign);
-    let t = effects.iter().find_map(|e| match e {
-        login_screen::LoginEffect::Signin(SigninEffect::Start { ticket, .. }) => Some(*ticket),
-        _ => None,
-    });
-    (screen, t)
-}
-
 #[test]
 fn login_screens() {
-    let (screen, _) = login(None);
-    snap_login("login_01_needs_app", &screen);
-    let (mut screen, t) = login(Some("app"));
-    let t = t.unwrap();
-    snap_login("login_02_starting", &screen);
-    screen.update(LoginMsg::Signin(SigninMsg::Code(t, Ok(code()))));
-    snap_login("login_03_waiting", &screen);
-    screen.update(LoginMsg::Signin(SigninMsg::Done(t, Ok(Box::new(pair())))));
-    snap_login("login_04_saving", &screen);
-    let (mut screen, t) = login(Some("app"));
-    let expired = Failure {
-        kind: FailKind::Expired,
-        message: "The code expired before it was approved. Run gitlab-token login again.".into(),
-    };
-    screen.update(LoginMsg::Signin(SigninMsg::Code(t.unwrap(), Ok(code()))));
-    screen.update(LoginMsg::Signin(SigninMsg::Done(t.unwrap(), Err(expired))));
-    snap_login("login_05_expired", &screen);
+    let instance = Instance::parse("gitlab.example.com").unwrap();
+    let sign = SigningIn::new(instance, None, vec!["read_api".into()], Some("app".into()));
+    let mut screen = LoginScreen::new(sign, code());
+    snap_login("login_01_waiting", &screen);
+    for _ in 0..4 {
+        screen.update(LoginMsg::Signin(SigninMsg::Second));
+    }
+    screen.update(LoginMsg::Signin(SigninMsg::Polled(Ticket(1), 5)));
+    screen.update(LoginMsg::BrowserOpened(Err("no graphical session".into())));
+    snap_login("login_02_polled_no_browser", &screen);
 }

@@ -5,7 +5,7 @@ mod drive;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use drive::*;
-use gitlab_token::cli::login_screen::{LoginEffect, LoginMsg, LoginScreen};
+use gitlab_token::cli::login_screen::{LoginMsg, LoginScreen};
 use gitlab_token::gitlab::oauth::OAuthPair;
 use gitlab_token::instance::Instance;
 use gitlab_token::token::Token;
@@ -111,6 +111,24 @@ fn without_an_app_id_the_screen_explains_registration_and_takes_one() {
     assert!(!s.quit);
     let (_, app_id, _) = started(&key(&mut s, KeyCode::Enter));
     assert_eq!(app_id, "my-app-q");
+}
+
+#[test]
+fn the_app_id_saved_for_the_host_is_used() {
+    let mut s = new_state();
+    let mut entry = stored("2027-01-01", &["read_api"]);
+    entry.kind = gitlab_token::vault::CredentialKind::Oauth;
+    entry.oauth = Some(gitlab_token::vault::OAuthFacts {
+        app_id: "saved-app".into(),
+        access_expires_at: "2026-11-23T12:00:00Z".into(),
+        needs_sign_in: false,
+    });
+    let mut elsewhere = entry.clone();
+    elsewhere.host = "other.example.com".into();
+    elsewhere.oauth.as_mut().unwrap().app_id = "other-app".into();
+    s.set_stored(vec![elsewhere, entry]);
+    let (_, app_id, _) = started(&to_signin(&mut s, None));
+    assert_eq!(app_id, "saved-app");
 }
 
 #[test]
@@ -291,71 +309,48 @@ fn open_and_copy_use_the_complete_url() {
     );
 }
 
-fn login_screen(app: Option<&str>) -> (LoginScreen, Vec<LoginEffect>) {
+fn login_screen() -> LoginScreen {
     let instance = Instance::parse("gitlab.example.com").unwrap();
-    let sign = SigningIn::new(
-        instance,
-        None,
-        vec!["read_api".into()],
-        app.map(str::to_owned),
-    );
-    LoginScreen::new(sign)
+    let sign = SigningIn::new(instance, None, vec!["read_api".into()], Some("app".into()));
+    LoginScreen::new(sign, code())
 }
 
-fn login_key(screen: &mut LoginScreen, code: KeyCode, mods: KeyModifiers) -> Vec<LoginEffect> {
+fn login_key(screen: &mut LoginScreen, code: KeyCode, mods: KeyModifiers) -> Vec<SigninEffect> {
     screen.update(LoginMsg::Key(KeyEvent::new(code, mods)))
 }
 
 #[test]
-fn login_quits_at_once_before_approval_and_stops_polling() {
+fn login_shows_the_code_at_once_and_counts_down() {
+    let mut screen = login_screen();
+    assert!(screen.signin.waiting());
+    assert_eq!(screen.signin.expires_left, 300);
+    screen.update(LoginMsg::Signin(SigninMsg::Second));
+    screen.update(LoginMsg::Signin(SigninMsg::Polled(Ticket(1), 5)));
+    assert_eq!((screen.signin.expires_left, screen.signin.polls), (299, 1));
+}
+
+#[test]
+fn login_ends_on_q_esc_or_ctrl_c_and_ignores_other_keys() {
     for (pressed, mods) in [
         (KeyCode::Char('q'), KeyModifiers::NONE),
         (KeyCode::Esc, KeyModifiers::NONE),
         (KeyCode::Char('c'), KeyModifiers::CONTROL),
     ] {
-        let (mut screen, effects) = login_screen(Some("app"));
-        let t = match effects.as_slice() {
-            [LoginEffect::Signin(SigninEffect::Start { ticket, .. })] => *ticket,
-            other => panic!("{other:?}"),
-        };
-        screen.update(LoginMsg::Signin(SigninMsg::Code(t, Ok(code()))));
-        let effects = login_key(&mut screen, pressed, mods);
-        assert!(screen.quit, "{pressed:?}");
-        assert!(
-            matches!(effects.as_slice(), [LoginEffect::Signin(SigninEffect::Cancel(c)), LoginEffect::Quit] if *c == t),
-            "{effects:?}"
-        );
+        let mut screen = login_screen();
+        login_key(&mut screen, pressed, mods);
+        assert!(screen.cancelled, "{pressed:?}");
     }
-}
-
-#[test]
-fn login_stores_an_approved_pair_before_any_quit() {
-    let (mut screen, effects) = login_screen(Some("app"));
-    let t = match effects.as_slice() {
-        [LoginEffect::Signin(SigninEffect::Start { ticket, .. })] => *ticket,
-        other => panic!("{other:?}"),
-    };
-    let effects = screen.update(LoginMsg::Signin(SigninMsg::Done(t, Ok(Box::new(pair())))));
-    assert!(
-        matches!(effects.as_slice(), [LoginEffect::Save(p, app)] if p.access.expose() == ACCESS && app == "app")
-    );
-    assert!(login_key(&mut screen, KeyCode::Char('c'), KeyModifiers::CONTROL).is_empty());
-    assert!(login_key(&mut screen, KeyCode::Char('c'), KeyModifiers::CONTROL).is_empty());
-    assert!(screen.update(LoginMsg::Signal).is_empty());
-    assert!(!screen.quit && screen.quit_after);
-    let effects = screen.update(LoginMsg::Saved);
-    assert!(screen.quit && matches!(effects.as_slice(), [LoginEffect::Quit]));
-}
-
-#[test]
-fn login_without_app_id_waits_for_one() {
-    let (mut screen, effects) = login_screen(None);
-    assert!(effects.is_empty());
-    for c in "abc".chars() {
-        login_key(&mut screen, KeyCode::Char(c), KeyModifiers::NONE);
+    let mut screen = login_screen();
+    for c in ['x', 'r', 't', 'y'] {
+        assert!(login_key(&mut screen, KeyCode::Char(c), KeyModifiers::NONE).is_empty());
     }
-    let effects = login_key(&mut screen, KeyCode::Enter, KeyModifiers::NONE);
     assert!(
-        matches!(effects.as_slice(), [LoginEffect::Signin(SigninEffect::Start { app_id, .. })] if app_id == "abc")
+        !screen.cancelled && !screen.dirty,
+        "an unused key redraws nothing"
     );
+    let complete = code().complete.unwrap();
+    assert!(matches!(
+        login_key(&mut screen, KeyCode::Char('o'), KeyModifiers::NONE).as_slice(),
+        [SigninEffect::Open(u)] if *u == complete
+    ));
 }

@@ -21,6 +21,7 @@ macro_rules! eprint {
 
 mod add;
 mod check;
+pub mod device_flow;
 mod get;
 pub(crate) mod git_credential;
 pub mod login;

@@ -10,9 +10,18 @@ use super::{Effect, Owner, State, Step};
 const DEFAULT_SCOPES: [&str; 1] = ["read_api"];
 
 impl State {
-    /// The application id for the host: `--oauth-app-id` or the environment.
+    /// The application id for the host: `--oauth-app-id` or the environment first, else the one
+    /// saved with a browser sign-in on the same host.
     pub fn app_id_for_host(&self) -> Option<String> {
-        self.oauth_app_id.clone().filter(|a| !a.trim().is_empty())
+        if let Some(id) = self.oauth_app_id.clone().filter(|a| !a.trim().is_empty()) {
+            return Some(id);
+        }
+        let host = self.instance.as_ref()?.key();
+        self.existing
+            .stored
+            .iter()
+            .filter(|e| e.host == host)
+            .find_map(|e| e.oauth.as_ref().map(|f| f.app_id.clone()))
     }
 
     /// Replaces generate and paste by the device screen, and starts when the app id is known.
