@@ -178,6 +178,17 @@ fn approved_then_checked() {
         Msg::Validated(vt, Box::new(v), "2026-11-23T10:00:00Z".into()),
     );
     snap("signin_07_checked", &s);
+    let st = match key(&mut s, KeyCode::Enter).as_slice() {
+        [Effect::SaveOAuth { ticket, .. }] => *ticket,
+        other => panic!("{other:?}"),
+    };
+    let saved = gitlab_token::wizard::Saved {
+        account: "repo-scanner@gitlab.example.com".into(),
+        store: "Secret Service (GNOME Keyring / KWallet)".into(),
+        metadata_path: "/home/ada/.config/gitlab-token/tokens.toml".into(),
+    };
+    update(&mut s, Msg::Saved(st, Ok(saved)));
+    snap("signin_08_done", &s);
 }
 
 #[test]

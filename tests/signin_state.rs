@@ -208,6 +208,10 @@ fn approval_runs_the_live_checks_then_saves_the_pair() {
     update(&mut s, Msg::Saved(st, Ok(saved)));
     assert_eq!(s.step, Step::Done);
     assert!(!s.has_unsaved_token());
+    // What stays on the terminal: it renews itself, no rotation to plan.
+    let summary = gitlab_token::strings::summary::after_wizard(&s, false);
+    assert!(summary.contains("refreshes itself"), "{summary}");
+    assert!(!summary.contains("rotate"), "{summary}");
 }
 
 #[test]
@@ -217,6 +221,16 @@ fn an_approved_pair_is_not_dropped_by_esc_while_it_is_checked() {
     signin(&mut s, SigninMsg::Code(t, Ok(code())));
     signin(&mut s, SigninMsg::Done(t, Ok(Box::new(pair()))));
     key(&mut s, KeyCode::Esc);
+    assert_eq!(s.step, Step::Validate);
+    assert!(s.signin.as_ref().unwrap().pair().is_some());
+    // Nor once it passed the checks (found driving it by hand: Esc went to the paste step).
+    let vt = s.validation.ticket.unwrap();
+    let v = validation_for(&s.needs(), &["read_api", "read_repository"]);
+    update(
+        &mut s,
+        Msg::Validated(vt, Box::new(v), "2026-11-23T10:00:00Z".into()),
+    );
+    assert!(key(&mut s, KeyCode::Esc).is_empty());
     assert_eq!(s.step, Step::Validate);
     assert!(s.signin.as_ref().unwrap().pair().is_some());
     // Ctrl-C asks first.

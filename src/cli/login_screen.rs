@@ -82,7 +82,12 @@ impl LoginScreen {
         self.notice = None;
         // No retry here: a new code is `login`'s to ask for (run it again).
         match self.signin.on_key(key, || TICKET) {
-            KeyOutcome::Effects(effects) => effects,
+            KeyOutcome::Effects(effects) => {
+                if effects.iter().any(|e| matches!(e, SigninEffect::Copy(_))) {
+                    self.notice = Some(crate::strings::wizard::COPIED.into());
+                }
+                effects
+            }
             KeyOutcome::Back | KeyOutcome::Quit => {
                 self.cancelled = true;
                 Vec::new()

@@ -3,6 +3,9 @@
 use crate::instance::Instance;
 
 pub const TITLE: &str = "Sign in with the browser";
+pub const REFRESHES: &str = "It refreshes itself: each access token lasts 2 hours and gitlab-token renews it when it is asked for one.";
+/// For "setup stopped at step 6/10, signing in with the browser".
+pub const DOING: &str = "signing in with the browser";
 pub const OWNER_BROWSER: &str =
     "Sign in with the browser (my own use: no token to copy, refreshes itself)";
 pub const BROWSER_NOTE: &str = "GitLab asks you to approve gitlab-token in your browser (on this machine or your phone). It then gets a token that lasts 2 hours and renews itself: scripts and git always get a valid one. Needs GitLab 17.2 or later and an OAuth application registered on it.";
@@ -12,7 +15,6 @@ pub const CODE: &str = "Code";
 pub const COMPLETE: &str = "The second link has the code filled in.";
 pub const STARTING: &str = "Asking GitLab for a sign-in code…";
 pub const APPROVED: &str = "Approved in the browser. Checking the new token…";
-pub const NO_PAIR_YET: &str = "Not signed in yet.";
 
 pub fn expires_in(secs: u64) -> String {
     if secs == 0 {
@@ -88,6 +90,5 @@ pub const K_QUIT: &str = "quit";
 pub fn login_title(host: &str) -> String {
     format!("gitlab-token  sign in to {host}")
 }
-pub const SAVING: &str = "Approved. Saving to the keychain…";
-pub const SAVING_THEN_QUIT: &str = "Storing the approved sign-in first, then quitting…";
-pub const CANCELLED: &str = "Sign-in cancelled: nothing was stored.";
+pub const QUIT_CONFIRM: &str =
+    "The approved sign-in is not saved yet (you would sign in again). Quit anyway? (y / n)";

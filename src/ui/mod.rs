@@ -102,11 +102,16 @@ pub fn render(state: &State, frame: &mut Frame) {
     dialogs::render(state, frame, theme);
     // The quit question goes on top of any other dialog: it is the one that takes keys.
     if state.confirm_quit {
-        confirm(frame, theme);
+        let question = if state.signed_in() {
+            crate::strings::signin::QUIT_CONFIRM
+        } else {
+            text::QUIT_CONFIRM
+        };
+        confirm(frame, theme, question);
     }
 }
 
-fn confirm(frame: &mut Frame, theme: &Theme) {
+fn confirm(frame: &mut Frame, theme: &Theme, question: &str) {
     let area = frame.area();
     let width = area.width.min(60);
     let rect = Rect {
@@ -121,7 +126,7 @@ fn confirm(frame: &mut Frame, theme: &Theme) {
         .title(" Quit? ")
         .border_style(theme.warn);
     frame.render_widget(
-        Paragraph::new(text::QUIT_CONFIRM)
+        Paragraph::new(question)
             .wrap(Wrap { trim: true })
             .block(block),
         rect,

@@ -237,18 +237,24 @@ pub fn done(state: &State, frame: &mut Frame, area: Rect) {
         })
         .unwrap_or_default();
     let path = saved.metadata_path.display().to_string();
-    let mut lines: Vec<Line> =
-        text::done_lines(&saved.account, &saved.store, &path, &expires, &verify)
-            .into_iter()
-            .enumerate()
-            .map(|(i, l)| {
-                if i == 0 {
-                    Line::from(Span::styled(l, theme.ok))
-                } else {
-                    Line::from(l)
-                }
-            })
-            .collect();
+    let mut done = text::done_lines(&saved.account, &saved.store, &path, &expires, &verify);
+    if state.signed_in() {
+        // The expiry line: a browser sign-in renews itself.
+        for line in done.iter_mut().filter(|l| l.starts_with("Expires: ")) {
+            *line = crate::strings::signin::REFRESHES.into();
+        }
+    }
+    let mut lines: Vec<Line> = done
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                Line::from(Span::styled(l, theme.ok))
+            } else {
+                Line::from(l)
+            }
+        })
+        .collect();
     if let Some(instance) = &state.instance {
         let style = match &state.git_setup.result {
             Some(Ok(())) => theme.ok,

@@ -74,7 +74,12 @@ impl State {
         });
         self.last_ticket = next;
         match outcome {
-            KeyOutcome::Effects(effects) => wrap(effects),
+            KeyOutcome::Effects(effects) => {
+                if effects.iter().any(|e| matches!(e, SigninEffect::Copy(_))) {
+                    self.notice = Some(crate::strings::wizard::COPIED.into());
+                }
+                wrap(effects)
+            }
             KeyOutcome::Back => self.end_signin(),
             KeyOutcome::Quit => super::keys::request_quit(self),
             KeyOutcome::UseToken => {

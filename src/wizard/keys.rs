@@ -478,7 +478,7 @@ fn validate(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         match (key.code, ok) {
             (KeyCode::Enter, Some(false)) => return state.begin_signin(),
             (KeyCode::Esc, Some(false)) => return state.end_signin(),
-            (KeyCode::Esc | KeyCode::Enter, _) if ok != Some(true) => return ignored(state),
+            (KeyCode::Esc, _) | (KeyCode::Enter, None) => return ignored(state),
             _ => {}
         }
     }
