@@ -203,4 +203,8 @@ fn login_screens() {
     screen.update(LoginMsg::Signin(SigninMsg::Polled(Ticket(1), 5)));
     screen.update(LoginMsg::BrowserOpened(Err("no graphical session".into())));
     snap_login("login_02_polled_no_browser", &screen);
+    // Too small for the QR code: it says so, and the rest is packed tighter to fit.
+    let small = render_login(&screen, 60, 20);
+    assert!(small.contains("QR code hidden"), "{small}");
+    insta::assert_snapshot!("login_03_small_60x20", small);
 }

@@ -106,10 +106,15 @@ pub fn render(screen: &LoginScreen, frame: &mut Frame) {
     let width = frame.area().width.max(1) as usize;
     let hints = crate::ui::signin::hints(&screen.signin, false);
     let help = crate::ui::help::rows(&hints, width);
+    // A long notice wraps onto up to 3 rows, as in the wizard.
+    let notice_rows = screen
+        .notice
+        .as_ref()
+        .map_or(1, |n| (n.chars().count() / width + 1).min(3)) as u16;
     let [header, body, notice, help_area] = Layout::vertical([
         Constraint::Length(2),
         Constraint::Min(5),
-        Constraint::Length(1),
+        Constraint::Length(notice_rows),
         Constraint::Length(help.len().max(1) as u16),
     ])
     .areas(frame.area());

@@ -164,59 +164,72 @@ fn waiting(s: &SigningIn, code: &DeviceShown, frame: &mut Frame, area: Rect, the
         _ => (top, None),
     };
 
-    let mut lines = Vec::new();
-    lines.push(Line::from(Span::styled(
+    if let (Some(rect), Some(q)) = (qr_area, quiet) {
+        let rows: Vec<Line> = qr_rows(url, q)
+            .into_iter()
+            .map(|r| Line::from(Span::styled(r, theme.qr())))
+            .collect();
+        frame.render_widget(Paragraph::new(rows), rect);
+    }
+    let qr_note = match (qr, qr_area) {
+        (_, Some(_)) => Some(text::QR_LABEL.to_owned()),
+        (Some((w, h)), None) => {
+            let more_w = (w + left_min).saturating_sub(top.width);
+            Some(text::qr_hidden(more_w, h.saturating_sub(top.height)))
+        }
+        (None, None) => None,
+    };
+    // What fits: blank rows go first, then the big letters (the spaced code stays).
+    let big = big.filter(|_| big_width <= left.width);
+    let mut lines = code_lines(s, code, big.clone(), true, qr_note.as_deref(), theme);
+    for (big, blanks) in [(big.clone(), false), (None, false)] {
+        if paragraph(lines.clone()).line_count(left.width) as u16 <= left.height {
+            break;
+        }
+        lines = code_lines(s, code, big, blanks, qr_note.as_deref(), theme);
+    }
+    frame.render_widget(paragraph(lines), left);
+    body::render(links, frame, bottom, theme);
+}
+
+/// The rows beside the QR code: the code (large when `big`), the countdowns, what to do.
+fn code_lines(
+    s: &SigningIn,
+    code: &DeviceShown,
+    big: Option<Vec<String>>,
+    blanks: bool,
+    qr_note: Option<&str>,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let mut lines = vec![Line::from(Span::styled(
         format!("{}: ", text::CODE),
         theme.accent,
-    )));
-    if let Some(rows) = big.filter(|_| big_width <= left.width) {
-        for r in rows {
-            lines.push(Line::from(Span::styled(r, theme.title)));
-        }
+    ))];
+    for r in big.into_iter().flatten() {
+        lines.push(Line::from(Span::styled(r, theme.title)));
     }
     // The code as text too: bold and spaced, to read out or type.
-    let spaced: String = code
-        .user_code
-        .chars()
-        .map(|c| c.to_string())
-        .collect::<Vec<_>>()
-        .join(" ");
+    let spaced: Vec<String> = code.user_code.chars().map(String::from).collect();
     lines.push(Line::from(Span::styled(
-        spaced,
+        spaced.join(" "),
         theme.title.add_modifier(Modifier::BOLD),
     )));
-    lines.push(Line::from(""));
+    let blank = || blanks.then(|| Line::from(""));
+    lines.extend(blank());
     lines.push(Line::from(text::expires_in(s.expires_left)));
     lines.push(Line::from(Span::styled(
         text::next_poll(s.poll_left, s.polls),
         theme.muted,
     )));
-    lines.push(Line::from(""));
+    lines.extend(blank());
     lines.push(Line::from(text::GO_TO));
     if code.complete.is_some() {
         lines.push(Line::from(Span::styled(text::COMPLETE, theme.muted)));
     }
-    match (qr, qr_area) {
-        (_, Some(rect)) => {
-            lines.push(Line::from(Span::styled(text::QR_LABEL, theme.muted)));
-            let rows: Vec<Line> = qr_rows(url, quiet.unwrap_or(1))
-                .into_iter()
-                .map(|r| Line::from(Span::styled(r, theme.qr())))
-                .collect();
-            frame.render_widget(Paragraph::new(rows), rect);
-        }
-        (Some((w, h)), None) => {
-            let more_w = (w + left_min).saturating_sub(top.width);
-            let more_h = h.saturating_sub(top.height);
-            lines.push(Line::from(Span::styled(
-                text::qr_hidden(more_w, more_h),
-                theme.muted,
-            )));
-        }
-        (None, None) => {}
+    if let Some(note) = qr_note {
+        lines.push(Line::from(Span::styled(note.to_owned(), theme.muted)));
     }
-    frame.render_widget(paragraph(lines), left);
-    body::render(links, frame, bottom, theme);
+    lines
 }
 
 /// The keys that work on the sign-in screen now. `wizard`: Esc goes back (else it cancels).
