@@ -302,9 +302,12 @@ fn a_rejected_refresh_token_asks_for_sign_in_once_and_is_not_retried() {
         o.reject_refresh = false;
         o.access_lifetime = Duration::from_secs(7200);
     });
+    let before = current_grant(&gitlab);
     signed_in(&home, &gitlab, &pki, &name);
     let out = get(&home, &gitlab, &name);
     assert_eq!(out.stdout.trim(), current_grant(&gitlab).access, "{out:?}");
+    // The replaced sign-in was revoked on GitLab.
+    assert!(gitlab.oauth(|o| o.revoked.contains(&before.refresh)));
 }
 
 #[test]
@@ -349,6 +352,17 @@ fn git_verify_status_and_forget_revoke_work_with_the_oauth_credential() {
         "{out:?}"
     );
     assert_no_tokens(&out, &gitlab, None);
+
+    // Nothing to rotate: the stored pair is never sent as a personal access token.
+    let requests = gitlab.requests().len();
+    let out = home.run(
+        &["rotate", "--host", &host(&gitlab), "--name", &name, "--yes"],
+        "",
+    );
+    assert_eq!(out.code, Some(0), "{out:?}");
+    assert!(out.stderr.contains("refreshes itself"), "{out:?}");
+    assert_eq!(gitlab.requests().len(), requests, "no request to GitLab");
+    assert_eq!(gitlab.rotate_calls(), 0);
 
     let out = home.run(
         &[
@@ -400,4 +414,130 @@ fn login_json_reports_the_result_on_stdout() {
         serde_json::json!(["read_api", "read_repository"])
     );
     assert_no_tokens(&out, &gitlab, None);
+}
+
+#[test]
+fn ctrl_c_during_the_wait_stops_cleanly_and_stores_nothing() {
+    let pki = Pki::new();
+    let gitlab = gitlab(&pki);
+    let home = home();
+    gitlab.oauth(|o| o.approve_on_poll = 1000);
+    let args = login_args(&gitlab, &pki, "stopped", &["--oauth-app-id", APP]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let running = home.spawn(&args, "");
+    assert!(
+        support::home::eventually(Duration::from_secs(10), || gitlab.oauth(|o| o.polls) >= 2),
+        "polling started"
+    );
+    let pid = running.pid() as libc::pid_t;
+    // SAFETY: signalling our own child process by its id.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    let out = home.wait(running);
+    assert_eq!(out.code, Some(130), "{out:?}");
+    assert!(
+        out.stderr.contains("nothing was approved or stored"),
+        "{out:?}"
+    );
+    assert!(home.metadata().tokens.is_empty());
+    let polls = gitlab.oauth(|o| o.polls);
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(gitlab.oauth(|o| o.polls), polls, "no poll after the stop");
+}
+
+#[test]
+fn the_rotation_library_leaves_an_oauth_sign_in_alone() {
+    use gitlab_token::rotation::{self, Context};
+    let pki = Pki::new();
+    let gitlab = gitlab(&pki);
+    let home = home();
+    let name = unique_name("oa");
+    signed_in(&home, &gitlab, &pki, &name);
+    let entry = home
+        .metadata()
+        .find(&account(&name, &gitlab))
+        .cloned()
+        .unwrap();
+    let ctx = Context {
+        metadata_path: home.tokens_toml(),
+        timeout: Duration::from_secs(5),
+        keychain_timeout: Duration::from_secs(5),
+    };
+    let requests = gitlab.requests().len();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    match rt.block_on(rotation::plan(&ctx, &entry)) {
+        rotation::Plan::Done(report) => {
+            assert!(report.ok, "nothing to do is not a failure");
+            assert!(report.notes.iter().any(|n| n.contains("refreshes itself")));
+        }
+        rotation::Plan::Automatic(_) => panic!("an OAuth pair must never be rotated as a PAT"),
+    }
+    assert_eq!(
+        gitlab.requests().len(),
+        requests,
+        "the pair was not sent anywhere"
+    );
+}
+
+#[test]
+fn ctrl_c_during_a_refresh_waits_until_the_new_pair_is_stored() {
+    let pki = Pki::new();
+    let gitlab = gitlab(&pki);
+    let home = home();
+    let name = unique_name("oa");
+    gitlab.oauth(|o| o.access_lifetime = Duration::from_secs(60));
+    signed_in(&home, &gitlab, &pki, &name);
+    gitlab.oauth(|o| {
+        o.access_lifetime = Duration::from_secs(7200);
+        o.refresh_delay = Duration::from_millis(800);
+    });
+    let running = home.spawn(&["get", "--host", &host(&gitlab), "--name", &name], "");
+    assert!(
+        support::home::eventually(Duration::from_secs(10), || gitlab
+            .oauth(|o| o.refresh_attempts)
+            == 1),
+        "the refresh started"
+    );
+    // GitLab has already replaced the pair; the answer is still on its way.
+    let pid = running.pid() as libc::pid_t;
+    // SAFETY: signalling our own child process by its id.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    let out = home.wait(running);
+    watch_all(&home, &gitlab);
+    assert_eq!(out.code, Some(130), "{out:?}");
+    assert!(out.stdout.is_empty(), "stopped: no token printed: {out:?}");
+    let new = current_grant(&gitlab);
+    let stored = secret_tool_lookup(&account(&name, &gitlab)).unwrap();
+    assert!(stored.contains(&new.refresh), "the new pair was stored");
+    let out = get(&home, &gitlab, &name);
+    assert_eq!(out.code, Some(0), "{out:?}");
+    assert_eq!(out.stdout.trim(), new.access);
+    assert_eq!(gitlab.oauth(|o| o.refresh_attempts), 1);
+}
+
+#[test]
+fn login_never_replaces_a_pasted_access_token_of_the_same_name() {
+    let pki = Pki::new();
+    let gitlab = gitlab(&pki);
+    let home = home();
+    let name = unique_name("pat");
+    let secret = support::accounts::new_token(&home, &gitlab, "pasted");
+    support::accounts::add_ok(&home, &gitlab, &pki, &name, &secret, None);
+    let out = login(&home, &gitlab, &pki, &name, &["--oauth-app-id", APP]);
+    assert_eq!(out.code, Some(2), "{out:?}");
+    assert!(
+        out.stderr.contains("already holds an access token"),
+        "{out:?}"
+    );
+    assert_eq!(gitlab.oauth(|o| o.polls), 0, "nobody was asked to approve");
+    assert_eq!(
+        secret_tool_lookup(&account(&name, &gitlab)).as_deref(),
+        Some(secret.as_str())
+    );
+    assert!(
+        !home
+            .metadata()
+            .find(&account(&name, &gitlab))
+            .unwrap()
+            .is_oauth()
+    );
 }

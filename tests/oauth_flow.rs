@@ -224,3 +224,37 @@ async fn cancel_is_dropping_the_future() {
     tokio::time::sleep(Duration::from_millis(150)).await;
     assert_eq!(gitlab.oauth(|o| o.polls), polls, "no poll after the drop");
 }
+
+#[tokio::test]
+async fn a_redirect_to_another_host_is_never_followed_with_the_refresh_token() {
+    let (pki, gitlab, client) = gitlab();
+    let elsewhere = FakeGitLab::start(&pki.valid());
+    let grant = gitlab.oauth(|o| o.issue(APP, &scopes(&["read_api"]), Duration::from_secs(7200)));
+    // 127.0.0.1 is another host name than localhost: another origin.
+    gitlab.set_mode(support::Mode::RedirectTo(elsewhere.url_ip()));
+    let err = oauth::refresh(&client, APP, &Token::new(grant.refresh.clone()))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            OAuthError::Api(ApiError::Redirect {
+                other_host: true,
+                ..
+            })
+        ),
+        "{err:?}"
+    );
+    let err = oauth::token_info(&client, &Token::new(grant.access))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, OAuthError::Api(ApiError::Redirect { .. })),
+        "{err:?}"
+    );
+    assert!(
+        elsewhere.requests().is_empty(),
+        "nothing reached the other host"
+    );
+    assert!(!err.to_string().contains(&grant.refresh));
+}

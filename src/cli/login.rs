@@ -265,6 +265,7 @@ async fn store_and_check(plan: &Plan, client: &Client, pair: &OAuthPair, json: b
         kind: CredentialKind::Oauth,
         oauth: Some(facts(&plan.app_id, pair)),
     };
+    let replaced = replaced_pair(plan).await;
     let saved = match vault::save(
         plan.store,
         KEYCHAIN_TIMEOUT,
@@ -293,6 +294,10 @@ async fn store_and_check(plan: &Plan, client: &Client, pair: &OAuthPair, json: b
             return exit::CHECK_FAILED;
         }
     };
+    // The sign-in this one replaces is revoked on GitLab, so no forgotten grant keeps working.
+    if let Some((app_id, old)) = replaced {
+        let _ = oauth::revoke(client, &app_id, &old.refresh).await;
+    }
     let needs = Requirements {
         scopes: plan.scopes.clone(),
         ..Requirements::for_profile(None, None)
@@ -333,6 +338,19 @@ async fn store_and_check(plan: &Plan, client: &Client, pair: &OAuthPair, json: b
     } else {
         exit::CHECK_FAILED
     }
+}
+
+/// The OAuth pair (and its app id) stored under the same account, which this login replaces.
+async fn replaced_pair(plan: &Plan) -> Option<(String, OAuthPair)> {
+    let account = vault::account(&plan.name, &plan.instance.key());
+    let meta = Metadata::load(&plan.metadata_path).ok()?;
+    let entry = meta.find(&account).filter(|e| e.is_oauth())?;
+    let app_id = entry.oauth.as_ref()?.app_id.clone();
+    let keychain = Keychain::open_for(entry, KEYCHAIN_TIMEOUT).await.ok()?;
+    let pair = crate::vault::credential::read_pair(&keychain, &account)
+        .await
+        .ok()?;
+    Some((app_id, pair))
 }
 
 /// A pair that could not be stored is revoked, so no working grant is left behind unseen.

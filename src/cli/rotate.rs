@@ -169,6 +169,14 @@ fn choose(meta: &Metadata, args: &RotateArgs) -> Result<Vec<StoredToken>, u8> {
             .collect());
     }
     match stored::select(meta, host, name) {
+        // A browser sign-in (OAuth) refreshes itself; its stored pair is never a rotatable token.
+        Ok(entry) if entry.is_oauth() => {
+            eprintln!(
+                "gitlab-token rotate: {}",
+                crate::strings::oauth::not_rotatable(&entry.account)
+            );
+            Err(exit::OK)
+        }
         Ok(entry) => Ok(vec![entry.clone()]),
         Err(e @ stored::Choice::Several(_)) => Err(usage(&e.message())),
         Err(e) => {
@@ -281,7 +289,7 @@ fn usage(message: &str) -> u8 {
 /// exists only in this process, so SIGINT, SIGTERM, SIGHUP and SIGQUIT wait until the rotation has
 /// finished (every step has a timeout), with a line on standard error; outside it they end the
 /// process at once, with the usual 128 + signal number.
-struct Hold {
+pub(super) struct Hold {
     state: std::sync::Arc<HoldState>,
 }
 
@@ -292,20 +300,20 @@ struct HoldState {
 }
 
 impl Hold {
-    fn install() -> Hold {
+    pub(super) fn install() -> Hold {
         let state = std::sync::Arc::new(HoldState::default());
         listen(state.clone());
         Hold { state }
     }
 
-    fn enter(&self) {
+    pub(super) fn enter(&self) {
         use std::sync::atomic::Ordering;
         self.state.received.store(0, Ordering::SeqCst);
         self.state.section.store(true, Ordering::SeqCst);
     }
 
     /// Leaves the section; the signal that arrived during it, if any.
-    fn leave(&self) -> Option<u8> {
+    pub(super) fn leave(&self) -> Option<u8> {
         use std::sync::atomic::Ordering;
         self.state.section.store(false, Ordering::SeqCst);
         Some(self.state.received.swap(0, Ordering::SeqCst)).filter(|n| *n != 0)

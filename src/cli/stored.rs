@@ -113,7 +113,25 @@ pub async fn access(
     let path = metadata::default_path().map_err(|e| CredentialError::Metadata(e.to_string()))?;
     let client = super::login::client_for(entry, timeout)
         .map_err(|e| CredentialError::Refresh(OAuthError::Api(ApiError::Setup(e))))?;
-    crate::vault::credential::valid_access_token(entry, &path, &client, KEYCHAIN_TIMEOUT).await
+    if !entry.is_oauth() {
+        return crate::vault::credential::valid_access_token(
+            entry,
+            &path,
+            &client,
+            KEYCHAIN_TIMEOUT,
+        )
+        .await;
+    }
+    // A refresh is irreversible (GitLab invalidates the old pair when it answers): a signal
+    // during it waits until the new pair is stored, then ends the process (128 + signal).
+    let hold = super::rotate::Hold::install();
+    hold.enter();
+    let access =
+        crate::vault::credential::valid_access_token(entry, &path, &client, KEYCHAIN_TIMEOUT).await;
+    if let Some(signal) = hold.leave() {
+        std::process::exit(128 + i32::from(signal));
+    }
+    access
 }
 
 /// Says why [`access`] failed on stderr (cause and fix) and returns the exit code.

@@ -5,6 +5,7 @@ mod answer;
 pub mod client;
 pub mod links;
 pub mod oauth;
+mod oauth_wire;
 pub mod types;
 
 pub use client::{ApiError, Client};

@@ -67,7 +67,15 @@ pub enum Plan {
 
 /// Reads the stored token and asks GitLab about it: may it rotate itself?
 pub async fn plan(ctx: &Context, entry: &StoredToken) -> Plan {
-    let report = Report::new(entry, PathKind::Automatic);
+    let mut report = Report::new(entry, PathKind::Automatic);
+    if entry.is_oauth() {
+        // A browser sign-in refreshes itself; its stored pair is no personal access token.
+        report.ok = true;
+        report
+            .notes
+            .push(crate::strings::oauth::not_rotatable(&entry.account));
+        return Plan::Done(report);
+    }
     let keychain = match Keychain::open_for(entry, ctx.keychain_timeout).await {
         Ok(k) => k,
         Err(e) => return Plan::Done(keychain_failed(report, &e)),

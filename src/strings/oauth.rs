@@ -150,6 +150,13 @@ pub fn name_taken(account: &str) -> String {
 /// `forget --revoke`: GitLab said revoked, but the access token still works.
 pub const STILL_WORKS: &str = "the access token still works after GitLab said it was revoked";
 
+/// `rotate` on an OAuth credential.
+pub fn not_rotatable(account: &str) -> String {
+    format!(
+        "{account} is a browser sign-in: its access token refreshes itself, so there is nothing to rotate"
+    )
+}
+
 /// Said when the wait is stopped (Ctrl-C, a signal).
 pub const CANCELLED: &str = "stopped; nothing was approved or stored";
 
