@@ -114,6 +114,21 @@ fn without_an_app_id_the_screen_explains_registration_and_takes_one() {
 }
 
 #[test]
+fn an_s_in_the_app_id_is_typed_even_when_another_store_is_offered() {
+    let mut s = new_state();
+    let effects = s.begin_store_probe(gitlab_token::vault::StoreKind::SecretService);
+    let [Effect::ProbeStore { ticket, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    let no_provider = gitlab_token::vault::VaultError::NoProvider("ServiceUnknown".into());
+    update(&mut s, Msg::StoreProbed(*ticket, Err(no_provider)));
+    to_signin(&mut s, None);
+    type_text(&mut s, "s3");
+    assert_eq!(s.store.choosing, None);
+    assert_eq!(s.signin.as_ref().unwrap().app_input.value(), "s3");
+}
+
+#[test]
 fn the_app_id_saved_for_the_host_is_used() {
     let mut s = new_state();
     let mut entry = stored("2027-01-01", &["read_api"]);

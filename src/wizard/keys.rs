@@ -56,7 +56,11 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     if let Some(effects) = state.store_key(key) {
         return effects;
     }
-    if key.code == KeyCode::Char('s') && !ctrl && state.may_choose_store() {
+    if key.code == KeyCode::Char('s')
+        && !ctrl
+        && state.may_choose_store()
+        && !state.on_signin_screen()
+    {
         return state.open_store_choice();
     }
     if !state.in_flight() {
