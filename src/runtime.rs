@@ -82,6 +82,7 @@ pub async fn run(setup: Setup, options: Options) -> std::io::Result<Ended> {
     // The sign-in's countdowns: one message a second while its code is shown, none otherwise.
     let mut second = tokio::time::interval(std::time::Duration::from_secs(1));
     second.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut counting = false;
     loop {
         if state.dirty {
             tui.terminal.draw(|frame| ui::render(&state, frame))?;
@@ -98,13 +99,19 @@ pub async fn run(setup: Setup, options: Options) -> std::io::Result<Ended> {
             };
             return Ok(ended(&state, outcome));
         }
+        // The first second is counted from when the code is shown, not from an old tick.
+        let waiting = state.signin.as_ref().is_some_and(|s| s.waiting());
+        if waiting && !counting {
+            second.reset();
+        }
+        counting = waiting;
         let msg = tokio::select! {
             msg = rx.recv() => match msg {
                 Some(msg) => msg,
                 None => return Ok(ended(&state, Outcome::Quit)),
             },
             _ = tokio::time::sleep(wizard::TICK), if state.busy() => Msg::Tick,
-            _ = second.tick(), if state.signin.as_ref().is_some_and(|s| s.waiting()) => {
+            _ = second.tick(), if waiting => {
                 Msg::Signin(wizard::signin::SigninMsg::Second)
             }
         };
