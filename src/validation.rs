@@ -175,6 +175,11 @@ pub async fn validate_oauth(
     v.lines
         .retain(|l| l.text != kind_line || l.status != Status::Warn);
     v.problems.retain(|p| p.kind != kind_problem);
+    if let Some(active) = v.token.as_ref().map(text::active_line) {
+        for line in v.lines.iter_mut().filter(|l| l.text == active) {
+            line.text = text::OAUTH_ACTIVE.into();
+        }
+    }
     for line in v.lines.iter_mut().filter(|l| l.text == text::NO_EXPIRY) {
         *line = Line {
             status: Status::Ok,

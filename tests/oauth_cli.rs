@@ -541,3 +541,29 @@ fn login_never_replaces_a_pasted_access_token_of_the_same_name() {
             .is_oauth()
     );
 }
+
+#[test]
+fn a_failed_check_after_login_keeps_the_sign_in_and_says_to_sign_in_again() {
+    let pki = Pki::new();
+    let gitlab = gitlab(&pki);
+    let home = home();
+    let name = unique_name("oa");
+    // GitLab issues an access token that is already dead by its clock.
+    gitlab.oauth(|o| o.access_lifetime = Duration::ZERO);
+    let out = login(&home, &gitlab, &pki, &name, &["--oauth-app-id", APP]);
+    watch_all(&home, &gitlab);
+    assert_eq!(out.code, Some(1), "{out:?}");
+    assert!(out.stderr.contains("token_expired"), "{out:?}");
+    assert!(
+        out.stderr.contains("Sign in again: `gitlab-token login"),
+        "{out:?}"
+    );
+    assert!(!out.stderr.contains("Access tokens page"), "{out:?}");
+    assert_no_tokens(&out, &gitlab, None);
+    // Stored: the refresh token still works, so the next `get` refreshes.
+    gitlab.oauth(|o| o.access_lifetime = Duration::from_secs(7200));
+    let out = get(&home, &gitlab, &name);
+    watch_all(&home, &gitlab);
+    assert_eq!(out.code, Some(0), "{out:?}");
+    assert_eq!(out.stdout.trim(), current_grant(&gitlab).access);
+}

@@ -15,14 +15,12 @@ use super::{LoginArgs, exit, load_profile, parse_host};
 use crate::gitlab::Client;
 use crate::gitlab::oauth::{self, DeviceCode, DevicePoll, OAuthError, OAuthPair};
 use crate::instance::Instance;
-use crate::problem::Problem;
+use crate::problem::{Problem, ProblemKind};
 use crate::strings::{oauth as text, vault as vault_text};
 use crate::tls::Trust;
 use crate::validation::{Requirements, Validation};
-use crate::vault::credential::{facts, seal};
-use crate::vault::{
-    self, CredentialKind, Keychain, Metadata, SaveError, StoreKind, StoredToken, metadata,
-};
+use crate::vault::credential::{NotSaved, SignIn, record_user, save_sign_in};
+use crate::vault::{self, Keychain, Metadata, SaveError, StoreKind, StoredToken, metadata};
 
 /// Exit code when the person stops the wait (Ctrl-C: 128 + SIGINT). Nothing was stored.
 pub const CANCELLED: u8 = 130;
@@ -223,6 +221,8 @@ async fn login(plan: Plan, mut waiter: Box<dyn Waiter>, json: bool) -> u8 {
         code: &code,
     };
     let pair = tokio::select! {
+        // An approval that arrives together with a signal wins: it is stored.
+        biased;
         waited = waiter.wait(approval) => waited,
         () = stop.signalled() => Err(Waited::Cancelled),
     };
@@ -242,62 +242,49 @@ async fn login(plan: Plan, mut waiter: Box<dyn Waiter>, json: bool) -> u8 {
 
 /// Saves the pair (written and read back), then checks it live and records who it is.
 async fn store_and_check(plan: &Plan, client: &Client, pair: &OAuthPair, json: bool) -> u8 {
-    let now = OffsetDateTime::now_utc()
-        .format(&Rfc3339)
-        .unwrap_or_default();
-    let entry = StoredToken {
-        account: vault::account(&plan.name, &plan.instance.key()),
-        host: plan.instance.key(),
-        url: plan.instance.base_url(),
-        name: plan.name.clone(),
-        profile: plan.profile.clone(),
-        store: plan.store,
-        username: String::new(),
-        user_id: 0,
-        bot: false,
-        token_id: 0,
-        token_name: crate::strings::validation::OAUTH_TOKEN_NAME.into(),
-        scopes: pair.scopes.clone(),
-        expires_at: None,
-        verified_at: now,
+    let sign_in = SignIn {
+        instance: &plan.instance,
+        name: &plan.name,
+        profile: &plan.profile,
+        app_id: &plan.app_id,
         ca_file: plan.ca_file.clone(),
         target: None,
-        kind: CredentialKind::Oauth,
-        oauth: Some(facts(&plan.app_id, pair)),
+        store: plan.store,
     };
-    let replaced = replaced_pair(plan).await;
-    let saved = match vault::save(
-        plan.store,
+    let saved = match save_sign_in(
+        client,
         KEYCHAIN_TIMEOUT,
         &plan.metadata_path,
-        &seal(pair),
-        entry,
+        &sign_in,
+        pair,
     )
     .await
     {
         Ok(saved) => saved,
-        Err(SaveError::Keychain(e)) => {
-            let p = vault_text::problem(&e);
-            eprintln!(
-                "gitlab-token login: {}\n  fix: {}\n  nothing was stored",
-                p.message, p.fix
-            );
-            revoke_unkept(client, &plan.app_id, pair).await;
-            return exit::KEYCHAIN;
-        }
-        Err(SaveError::Metadata(detail)) => {
-            eprintln!(
-                "gitlab-token login: {}",
-                vault_text::metadata_failed(&detail)
-            );
-            revoke_unkept(client, &plan.app_id, pair).await;
-            return exit::CHECK_FAILED;
+        Err(NotSaved { error, revoked }) => {
+            let code = match error {
+                SaveError::Keychain(e) => {
+                    let p = vault_text::problem(&e);
+                    eprintln!(
+                        "gitlab-token login: {}\n  fix: {}\n  nothing was stored",
+                        p.message, p.fix
+                    );
+                    exit::KEYCHAIN
+                }
+                SaveError::Metadata(detail) => {
+                    eprintln!(
+                        "gitlab-token login: {}",
+                        vault_text::metadata_failed(&detail)
+                    );
+                    exit::CHECK_FAILED
+                }
+            };
+            if revoked {
+                eprintln!("gitlab-token login: {}", text::UNKEPT_REVOKED);
+            }
+            return code;
         }
     };
-    // The sign-in this one replaces is revoked on GitLab, so no forgotten grant keeps working.
-    if let Some((app_id, old)) = replaced {
-        let _ = oauth::revoke(client, &app_id, &old.refresh).await;
-    }
     let needs = Requirements {
         scopes: plan.scopes.clone(),
         ..Requirements::for_profile(None, None)
@@ -305,14 +292,7 @@ async fn store_and_check(plan: &Plan, client: &Client, pair: &OAuthPair, json: b
     let today = OffsetDateTime::now_utc().date();
     let v = crate::validation::validate_oauth(client, &pair.access, &needs, today).await;
     if let Some(user) = &v.user {
-        let (account, user) = (saved.account.clone(), user.clone());
-        let _ = Metadata::update(&plan.metadata_path, move |m| {
-            if let Some(t) = m.tokens.iter_mut().find(|t| t.account == account) {
-                t.username = user.username;
-                t.user_id = user.id;
-                t.bot = user.bot;
-            }
-        });
+        let _ = record_user(&plan.metadata_path, &saved.account, user).await;
     }
     let username = v.user.as_ref().map_or("?", |u| u.username.as_str());
     if json {
@@ -331,32 +311,20 @@ async fn store_and_check(plan: &Plan, client: &Client, pair: &OAuthPair, json: b
         text::stored_but_failed(&saved.account)
     );
     for p in &v.problems {
-        report(p);
+        let mut p = p.clone();
+        // A dead OAuth token is fixed by signing in again, not by creating a PAT.
+        if matches!(
+            p.kind,
+            ProblemKind::InvalidToken | ProblemKind::TokenExpired | ProblemKind::TokenRevoked
+        ) {
+            p.fix = text::sign_in_again(&plan.instance, Some(&plan.name));
+        }
+        report(&p);
     }
     if v.unreachable() {
         exit::UNREACHABLE
     } else {
         exit::CHECK_FAILED
-    }
-}
-
-/// The OAuth pair (and its app id) stored under the same account, which this login replaces.
-async fn replaced_pair(plan: &Plan) -> Option<(String, OAuthPair)> {
-    let account = vault::account(&plan.name, &plan.instance.key());
-    let meta = Metadata::load(&plan.metadata_path).ok()?;
-    let entry = meta.find(&account).filter(|e| e.is_oauth())?;
-    let app_id = entry.oauth.as_ref()?.app_id.clone();
-    let keychain = Keychain::open_for(entry, KEYCHAIN_TIMEOUT).await.ok()?;
-    let pair = crate::vault::credential::read_pair(&keychain, &account)
-        .await
-        .ok()?;
-    Some((app_id, pair))
-}
-
-/// A pair that could not be stored is revoked, so no working grant is left behind unseen.
-async fn revoke_unkept(client: &Client, app_id: &str, pair: &OAuthPair) {
-    if oauth::revoke(client, app_id, &pair.refresh).await.is_ok() {
-        eprintln!("gitlab-token login: {}", text::UNKEPT_REVOKED);
     }
 }
 

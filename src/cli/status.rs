@@ -137,13 +137,13 @@ async fn verify_one(
         }
         Err(e) => return Some((false, vec![e.to_string()], entry.expires_at)),
     };
-    let instance = Instance::parse(&entry.url).ok()?;
+    // An address that does not parse is reported like an unreadable secret.
+    Instance::parse(&entry.url).ok()?;
     let profile = Profile::by_id(&entry.profile).ok();
     let mut needs = Requirements::for_profile(profile.as_ref(), entry.target.clone());
     if profile.is_none() {
         needs.scopes = entry.scopes.clone();
     }
-    let _ = &instance;
     let v = stored::validate(&entry, &token, &needs, timeout_d).await;
     let expires = v
         .token

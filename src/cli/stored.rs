@@ -110,18 +110,21 @@ pub async fn access(
     timeout: Duration,
 ) -> Result<crate::vault::credential::Access, CredentialError> {
     use crate::gitlab::oauth::OAuthError;
+    if !entry.is_oauth() {
+        // A stored access token as is: no client, no metadata needed.
+        let token = Keychain::open_for(entry, KEYCHAIN_TIMEOUT)
+            .await?
+            .get(&entry.account)
+            .await?;
+        return Ok(crate::vault::credential::Access {
+            token,
+            expires_at: None,
+            refreshed: false,
+        });
+    }
     let path = metadata::default_path().map_err(|e| CredentialError::Metadata(e.to_string()))?;
     let client = super::login::client_for(entry, timeout)
         .map_err(|e| CredentialError::Refresh(OAuthError::Api(ApiError::Setup(e))))?;
-    if !entry.is_oauth() {
-        return crate::vault::credential::valid_access_token(
-            entry,
-            &path,
-            &client,
-            KEYCHAIN_TIMEOUT,
-        )
-        .await;
-    }
     // A refresh is irreversible (GitLab invalidates the old pair when it answers): a signal
     // during it waits until the new pair is stored, then ends the process (128 + signal).
     let hold = super::rotate::Hold::install();

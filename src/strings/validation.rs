@@ -21,6 +21,9 @@ pub const USER_NEEDS_SCOPE: &str =
 /// The name shown for an OAuth access token (it has none on GitLab).
 pub const OAUTH_TOKEN_NAME: &str = "OAuth access token (browser sign-in)";
 
+/// The token line of an OAuth access token (it has no name or id on GitLab).
+pub const OAUTH_ACTIVE: &str = "OAuth access token (browser sign-in) is active";
+
 /// The expiry line of an OAuth access token: it lives 2 hours and is refreshed when used.
 pub fn oauth_expiry_line(minutes_left: Option<i64>) -> String {
     match minutes_left {

@@ -109,6 +109,104 @@ pub fn unseal(secret: &Token) -> Option<OAuthPair> {
     })
 }
 
+/// Where and under which name a new OAuth sign-in is saved.
+pub struct SignIn<'a> {
+    pub instance: &'a crate::instance::Instance,
+    /// The NAME of `NAME@HOST`.
+    pub name: &'a str,
+    /// The profile id (or `custom`).
+    pub profile: &'a str,
+    pub app_id: &'a str,
+    pub ca_file: Option<std::path::PathBuf>,
+    pub target: Option<String>,
+    pub store: super::StoreKind,
+}
+
+/// Why a sign-in could not be saved. Nothing was stored; the pair was revoked on GitLab when
+/// `revoked` (so no working grant is left behind unseen).
+#[derive(Debug)]
+pub struct NotSaved {
+    pub error: super::SaveError,
+    pub revoked: bool,
+}
+
+/// Saves a pair just approved: ONE keychain entry (written and read back, `vault::save`'s
+/// crash-safe protocol) and its metadata entry (`kind = "oauth"`; the user is recorded later
+/// with [`record_user`]). Revokes the sign-in it replaces under the same name once saved, or
+/// the new pair when it cannot be saved. Used by `login` and the wizard's browser sign-in.
+pub async fn save_sign_in(
+    client: &Client,
+    keychain_timeout: Duration,
+    metadata_path: &Path,
+    s: &SignIn<'_>,
+    pair: &OAuthPair,
+) -> Result<super::Saved, NotSaved> {
+    let entry = StoredToken {
+        account: super::account(s.name, &s.instance.key()),
+        host: s.instance.key(),
+        url: s.instance.base_url(),
+        name: s.name.to_owned(),
+        profile: s.profile.to_owned(),
+        store: s.store,
+        username: String::new(),
+        user_id: 0,
+        bot: false,
+        token_id: 0,
+        token_name: crate::strings::validation::OAUTH_TOKEN_NAME.into(),
+        scopes: pair.scopes.clone(),
+        expires_at: None,
+        verified_at: super::now_rfc3339(),
+        ca_file: s.ca_file.clone(),
+        target: s.target.clone(),
+        kind: super::CredentialKind::Oauth,
+        oauth: Some(facts(s.app_id, pair)),
+    };
+    let replaced = replaced_pair(metadata_path, &entry.account, keychain_timeout).await;
+    match super::save(s.store, keychain_timeout, metadata_path, &seal(pair), entry).await {
+        Ok(saved) => {
+            if let Some((app_id, old)) = replaced {
+                let _ = oauth::revoke(client, &app_id, &old.refresh).await;
+            }
+            Ok(saved)
+        }
+        Err(error) => {
+            let revoked = oauth::revoke(client, s.app_id, &pair.refresh).await.is_ok();
+            Err(NotSaved { error, revoked })
+        }
+    }
+}
+
+/// Records the user a stored sign-in acts for (after its live check).
+pub async fn record_user(
+    metadata_path: &Path,
+    account: &str,
+    user: &crate::gitlab::types::User,
+) -> Result<(), String> {
+    let (account, user) = (account.to_owned(), user.clone());
+    update(metadata_path, move |m| {
+        if let Some(t) = m.tokens.iter_mut().find(|t| t.account == account) {
+            t.username = user.username;
+            t.user_id = user.id;
+            t.bot = user.bot;
+        }
+    })
+    .await
+}
+
+/// The OAuth pair (and its app id) stored under `account`, which a new sign-in replaces.
+async fn replaced_pair(
+    metadata_path: &Path,
+    account: &str,
+    keychain_timeout: Duration,
+) -> Option<(String, OAuthPair)> {
+    let meta = super::Metadata::load(metadata_path).ok()?;
+    let entry = meta.find(account).filter(|e| e.is_oauth())?;
+    let app_id = entry.oauth.as_ref()?.app_id.clone();
+    let keychain = Keychain::open_for(entry, keychain_timeout).await.ok()?;
+    let pair = read_pair(&keychain, account).await.ok()?;
+    Some((app_id, pair))
+}
+
 /// The metadata facts for a pair just obtained from `app_id`.
 pub fn facts(app_id: &str, pair: &OAuthPair) -> OAuthFacts {
     OAuthFacts {
@@ -251,6 +349,53 @@ async fn current_facts(metadata_path: &Path, account: &str) -> Option<OAuthFacts
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn old_files_read_as_tokens_and_oauth_entries_round_trip_without_secrets() {
+        let old = r#"
+[[token]]
+account = "ci@gitlab.example.com"
+host = "gitlab.example.com"
+url = "https://gitlab.example.com"
+name = "ci"
+profile = "repo-scanner"
+store = "secret-service"
+username = "bot"
+user_id = 7
+token_id = 41
+token_name = "ci"
+scopes = ["read_api"]
+expires_at = "2027-01-01"
+verified_at = "2026-11-23T12:00:00Z"
+"#;
+        let meta = super::super::Metadata::from_toml(old).expect("an old file reads");
+        assert_eq!(meta.tokens[0].kind, super::super::CredentialKind::Token);
+        assert!(meta.tokens[0].oauth.is_none());
+
+        let mut entry = meta.tokens[0].clone();
+        entry.kind = super::super::CredentialKind::Oauth;
+        let pair = OAuthPair {
+            access: Token::new("a".repeat(64)),
+            refresh: Token::new("b".repeat(64)),
+            expires_at: OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap(),
+            scopes: vec!["read_api".into()],
+        };
+        entry.oauth = Some(facts("app-1", &pair));
+        let text = toml::to_string_pretty(&super::super::Metadata {
+            tokens: vec![entry.clone()],
+            pending: vec![],
+        })
+        .unwrap();
+        assert!(text.contains("kind = \"oauth\""), "{text}");
+        assert!(text.contains("app_id = \"app-1\""), "{text}");
+        assert!(!text.contains("aaaa") && !text.contains("bbbb"), "{text}");
+        assert!(
+            !text.contains("needs_sign_in"),
+            "false is not written: {text}"
+        );
+        let back = super::super::Metadata::from_toml(&text).unwrap();
+        assert_eq!(back.tokens[0], entry);
+    }
 
     #[test]
     fn sealed_pair_round_trips_and_junk_does_not_unseal() {
