@@ -350,21 +350,7 @@ impl Performer {
                 entry,
             } => {
                 tokio::spawn(async move {
-                    let mut entry = *entry;
-                    // One keychain entry for the pair; the metadata says what it is, never a token.
-                    entry.kind = crate::vault::CredentialKind::Oauth;
-                    entry.oauth = Some(crate::vault::credential::facts(&app_id, &pair));
-                    entry.token_id = 0;
-                    entry.expires_at = None;
-                    entry.scopes = pair.scopes.clone();
-                    let result = crate::vault::save(
-                        entry.store,
-                        options.keychain_timeout,
-                        &options.metadata_path,
-                        &crate::vault::credential::seal(&pair),
-                        entry,
-                    )
-                    .await;
+                    let result = save_sign_in(&options, &pair, &app_id, &entry).await;
                     let _ = tx.send(Msg::Saved(ticket, result));
                 });
             }
@@ -415,6 +401,51 @@ impl Performer {
             SigninEffect::Copy(url) => crate::ui::links::copy_to_clipboard(&url),
         }
     }
+}
+
+/// Saves an approved browser sign-in through `vault::credential::save_sign_in` (one keychain
+/// entry, `kind = "oauth"`; the sign-in it replaces is revoked, or this one when it cannot be
+/// kept), then records the user the live check found.
+async fn save_sign_in(
+    options: &Options,
+    pair: &crate::gitlab::oauth::OAuthPair,
+    app_id: &str,
+    entry: &crate::vault::StoredToken,
+) -> Result<crate::vault::Saved, crate::vault::SaveError> {
+    use crate::vault::credential::{SignIn, record_user, save_sign_in};
+    let instance = crate::instance::Instance::parse(&entry.url)
+        .map_err(|e| crate::vault::SaveError::Metadata(e.to_string()))?;
+    let trust = Trust::with_ca_file(entry.ca_file.clone());
+    let client = Client::new(&instance, &trust, options.timeout)
+        .map_err(|e| crate::vault::SaveError::Metadata(e.to_string()))?;
+    let sign_in = SignIn {
+        instance: &instance,
+        name: &entry.name,
+        profile: &entry.profile,
+        app_id,
+        ca_file: entry.ca_file.clone(),
+        target: entry.target.clone(),
+        store: entry.store,
+    };
+    let saved = save_sign_in(
+        &client,
+        options.keychain_timeout,
+        &options.metadata_path,
+        &sign_in,
+        pair,
+    )
+    .await
+    .map_err(|n| n.error)?;
+    let user = crate::gitlab::types::User {
+        id: entry.user_id,
+        username: entry.username.clone(),
+        name: String::new(),
+        bot: entry.bot,
+        state: None,
+    };
+    // The credential is stored; a failure to note its user only leaves the user field empty.
+    let _ = record_user(&options.metadata_path, &saved.account, &user).await;
+    Ok(saved)
 }
 
 /// The automatic rotation of one stored token, under the rotation lock. The token is never shown

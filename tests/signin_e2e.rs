@@ -238,6 +238,10 @@ fn wizard_signs_in_with_the_browser_checks_and_saves() {
         metadata.contains(&format!("app_id = \"{APP}\"")),
         "{metadata}"
     );
+    assert!(
+        metadata.contains("username = \"ada\""),
+        "the user is recorded:\n{metadata}"
+    );
     let sealed = secret_tool_lookup(&account).expect("the pair is in the keychain");
     let grant = gitlab.oauth(|o| o.grants.last().cloned()).unwrap();
     assert!(sealed.contains(&grant.access) && sealed.contains(&grant.refresh));

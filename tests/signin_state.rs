@@ -230,6 +230,30 @@ fn approval_runs_the_live_checks_then_saves_the_pair() {
 }
 
 #[test]
+fn a_sign_in_that_could_not_be_saved_is_never_saved_again_r_signs_in_anew() {
+    let mut s = new_state();
+    let (t, ..) = started(&to_signin(&mut s, Some("app")));
+    signin(&mut s, SigninMsg::Done(t, Ok(Box::new(pair()))));
+    let vt = s.validation.ticket.unwrap();
+    let v = validation_for(&s.needs(), &["read_api", "read_repository"]);
+    update(
+        &mut s,
+        Msg::Validated(vt, Box::new(v), "2026-11-23T10:00:00Z".into()),
+    );
+    let st = match key(&mut s, KeyCode::Enter).as_slice() {
+        [Effect::SaveOAuth { ticket, .. }] => *ticket,
+        other => panic!("{other:?}"),
+    };
+    let e = gitlab_token::vault::SaveError::Metadata("disk full".into());
+    update(&mut s, Msg::Saved(st, Err(e)));
+    assert_eq!(s.step, Step::Save);
+    // The pair may have been revoked (save_sign_in revokes what it cannot keep): a new code.
+    let (t2, ..) = started(&key(&mut s, KeyCode::Char('r')));
+    assert!(t2 > st);
+    assert!(s.on_signin_screen() && s.signin.as_ref().unwrap().pair().is_none());
+}
+
+#[test]
 fn an_approved_pair_is_not_dropped_by_esc_while_it_is_checked() {
     let mut s = new_state();
     let (t, ..) = started(&to_signin(&mut s, Some("app")));

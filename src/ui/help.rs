@@ -166,7 +166,12 @@ pub fn hints(state: &State) -> Vec<Hint> {
         }
         Step::Save => {
             if matches!(state.save.result, Some(Err(_))) {
-                h.push(hint(Char('r'), text::K_RETRY));
+                let retry = if state.owner == crate::wizard::Owner::Browser {
+                    crate::strings::signin::K_SIGN_IN_AGAIN
+                } else {
+                    text::K_RETRY
+                };
+                h.push(hint(Char('r'), retry));
                 h.push(hint(Esc, text::K_BACK));
             }
             h.push(hint(Char('q'), text::K_QUIT));

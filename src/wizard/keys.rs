@@ -506,6 +506,21 @@ fn validate(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 }
 
 fn save(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    if state.owner == Owner::Browser && matches!(state.save.result, Some(Err(_))) {
+        // A sign-in that could not be kept was revoked on GitLab: never save it again; sign in
+        // anew (`r`) or go back (Esc).
+        match key.code {
+            KeyCode::Char('r') => {
+                state.save.cancel();
+                return state.begin_signin();
+            }
+            KeyCode::Esc => {
+                state.save.cancel();
+                return state.end_signin();
+            }
+            _ => {}
+        }
+    }
     match (key.code, &state.save.result) {
         (KeyCode::Char('r'), Some(Err(_))) => return state.start_save(),
         (KeyCode::Esc, Some(Err(_))) => {
