@@ -28,6 +28,8 @@ pub struct Options {
     pub store: StoreKind,
     /// The tokens already stored (so the wizard never overwrites one silently).
     pub stored: Vec<crate::vault::StoredToken>,
+    /// The OAuth application id for "Sign in with the browser" (flag or environment).
+    pub oauth_app_id: Option<String>,
 }
 
 /// How the wizard ended.
@@ -61,6 +63,7 @@ fn ended(state: &State, outcome: Outcome) -> Ended {
 pub async fn run(setup: Setup, options: Options) -> std::io::Result<Ended> {
     let (mut state, effects) = State::new(setup);
     state.set_stored(options.stored.clone());
+    state.oauth_app_id = options.oauth_app_id.clone();
     let effects: Vec<Effect> = effects
         .into_iter()
         .chain(state.begin_store_probe(options.store))
@@ -69,6 +72,7 @@ pub async fn run(setup: Setup, options: Options) -> std::io::Result<Ended> {
     let performer = Performer {
         tx: tx.clone(),
         options: Arc::new(options),
+        signin: Default::default(),
     };
     // Signals are listened for before the terminal turns raw, so none ends the process with the
     // terminal left raw; each arrives as a message (an irreversible step is finished first).
@@ -79,6 +83,10 @@ pub async fn run(setup: Setup, options: Options) -> std::io::Result<Ended> {
     for effect in effects {
         performer.perform(effect);
     }
+    // The sign-in's countdowns: one message a second while its code is shown, none otherwise.
+    let mut second = tokio::time::interval(std::time::Duration::from_secs(1));
+    second.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut counting = false;
     loop {
         if state.dirty {
             tui.terminal.draw(|frame| ui::render(&state, frame))?;
@@ -99,12 +107,21 @@ pub async fn run(setup: Setup, options: Options) -> std::io::Result<Ended> {
             };
             return Ok(ended(&state, outcome));
         }
+        // The first second is counted from when the code is shown, not from an old tick.
+        let waiting = state.signin.as_ref().is_some_and(|s| s.waiting());
+        if waiting && !counting {
+            second.reset();
+        }
+        counting = waiting;
         let msg = tokio::select! {
             msg = rx.recv() => match msg {
                 Some(msg) => msg,
                 None => return Ok(ended(&state, Outcome::Quit)),
             },
             _ = tokio::time::sleep(wizard::TICK), if state.busy() => Msg::Tick,
+            _ = second.tick(), if waiting => {
+                Msg::Signin(wizard::signin::SigninMsg::Second)
+            }
         };
         for effect in wizard::update(&mut state, msg) {
             performer.perform(effect);
@@ -171,6 +188,8 @@ fn spawn_input_reader(tx: UnboundedSender<Msg>) {
 struct Performer {
     tx: UnboundedSender<Msg>,
     options: Arc<Options>,
+    /// The browser sign-in polling now, so that a cancel drops it.
+    signin: std::sync::Mutex<Option<(wizard::Ticket, tokio::task::AbortHandle)>>,
 }
 
 impl Performer {
@@ -304,9 +323,137 @@ impl Performer {
                 });
             }
             Effect::Copy(text) => crate::ui::links::copy_to_clipboard(&text),
+            Effect::Signin(effect) => self.perform_signin(effect),
+            Effect::ValidateOAuth {
+                ticket,
+                instance,
+                ca_file,
+                token,
+                needs,
+            } => {
+                tokio::spawn(async move {
+                    let today = OffsetDateTime::now_utc().date();
+                    let trust = Trust::with_ca_file(ca_file);
+                    let v = match Client::new(&instance, &trust, options.timeout) {
+                        Ok(client) => {
+                            validation::validate_oauth(&client, &token, &needs, today).await
+                        }
+                        // Reported as a token check reports a client that cannot be built.
+                        Err(e) => {
+                            let err = crate::gitlab::ApiError::Setup(e.to_string());
+                            let (a, b) = (Err(err.clone()), Err(err.clone()));
+                            validation::judge(&token, &needs, today, a, b, None, Err(err))
+                        }
+                    };
+                    let at = OffsetDateTime::now_utc()
+                        .format(&Rfc3339)
+                        .unwrap_or_default();
+                    let _ = tx.send(Msg::Validated(ticket, Box::new(v), at));
+                });
+            }
+            Effect::SaveOAuth {
+                ticket,
+                pair,
+                app_id,
+                entry,
+            } => {
+                tokio::spawn(async move {
+                    let result = save_sign_in(&options, &pair, &app_id, &entry).await;
+                    let _ = tx.send(Msg::Saved(ticket, result));
+                });
+            }
             Effect::Quit => {}
         }
     }
+}
+
+impl Performer {
+    /// Starts or cancels the browser sign-in (one at a time; a new start drops the old one).
+    fn perform_signin(&self, effect: wizard::signin::SigninEffect) {
+        use wizard::signin::SigninEffect;
+        let mut current = self.signin.lock().unwrap_or_else(|e| e.into_inner());
+        match effect {
+            SigninEffect::Start {
+                ticket,
+                instance,
+                ca_file,
+                app_id,
+                scopes,
+            } => {
+                if let Some((_, old)) = current.take() {
+                    old.abort();
+                }
+                let tx = self.tx.clone();
+                let send = move |m| {
+                    let _ = tx.send(Msg::Signin(m));
+                };
+                let task = tokio::spawn(crate::cli::device_flow::drive(
+                    ticket,
+                    instance,
+                    ca_file,
+                    app_id,
+                    scopes,
+                    self.options.timeout,
+                    send,
+                ));
+                *current = Some((ticket, task.abort_handle()));
+            }
+            SigninEffect::Cancel(ticket) => {
+                if current.as_ref().is_some_and(|(t, _)| *t == ticket)
+                    && let Some((_, task)) = current.take()
+                {
+                    task.abort();
+                }
+            }
+            SigninEffect::Open(url) => self.perform(Effect::OpenUrl(url)),
+            SigninEffect::Copy(url) => crate::ui::links::copy_to_clipboard(&url),
+        }
+    }
+}
+
+/// Saves an approved browser sign-in through `vault::credential::save_sign_in` (one keychain
+/// entry, `kind = "oauth"`; the sign-in it replaces is revoked, or this one when it cannot be
+/// kept), then records the user the live check found.
+async fn save_sign_in(
+    options: &Options,
+    pair: &crate::gitlab::oauth::OAuthPair,
+    app_id: &str,
+    entry: &crate::vault::StoredToken,
+) -> Result<crate::vault::Saved, crate::vault::SaveError> {
+    use crate::vault::credential::{SignIn, record_user, save_sign_in};
+    let instance = crate::instance::Instance::parse(&entry.url)
+        .map_err(|e| crate::vault::SaveError::Metadata(e.to_string()))?;
+    let trust = Trust::with_ca_file(entry.ca_file.clone());
+    let client = Client::new(&instance, &trust, options.timeout)
+        .map_err(|e| crate::vault::SaveError::Metadata(e.to_string()))?;
+    let sign_in = SignIn {
+        instance: &instance,
+        name: &entry.name,
+        profile: &entry.profile,
+        app_id,
+        ca_file: entry.ca_file.clone(),
+        target: entry.target.clone(),
+        store: entry.store,
+    };
+    let saved = save_sign_in(
+        &client,
+        options.keychain_timeout,
+        &options.metadata_path,
+        &sign_in,
+        pair,
+    )
+    .await
+    .map_err(|n| n.error)?;
+    let user = crate::gitlab::types::User {
+        id: entry.user_id,
+        username: entry.username.clone(),
+        name: String::new(),
+        bot: entry.bot,
+        state: None,
+    };
+    // The credential is stored; a failure to note its user only leaves the user field empty.
+    let _ = record_user(&options.metadata_path, &saved.account, &user).await;
+    Ok(saved)
 }
 
 /// The automatic rotation of one stored token, under the rotation lock. The token is never shown
@@ -371,7 +518,7 @@ async fn probe_store(store: StoreKind, timeout: Duration) -> Result<(), crate::v
 
 /// Opens a URL in the desktop's browser; refuses where there is none (SSH), rather than
 /// starting a text browser inside this terminal.
-fn open_browser(url: &str) -> Result<(), String> {
+pub(crate) fn open_browser(url: &str) -> Result<(), String> {
     let graphical = cfg!(any(target_os = "macos", target_os = "windows"))
         || std::env::var_os("DISPLAY").is_some()
         || std::env::var_os("WAYLAND_DISPLAY").is_some();

@@ -102,3 +102,15 @@ pub fn stdout_colour() -> bool {
     use std::io::IsTerminal;
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
+
+impl Theme {
+    /// A terminal QR code: light modules as white blocks on black, so it scans on a light or a
+    /// dark terminal alike; with `NO_COLOR`, the terminal's own colours.
+    pub fn qr(&self) -> Style {
+        if self.accent.fg.is_some() {
+            Style::new().fg(Color::White).bg(Color::Black)
+        } else {
+            Style::new()
+        }
+    }
+}

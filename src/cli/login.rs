@@ -57,7 +57,7 @@ pub trait Waiter: Send {
 /// The terminal screen, when stdin and stderr are terminals and `--json` is not given.
 /// oauth-ui replaces the body with their screen (`Some(Box::new(...))`).
 fn terminal_waiter() -> Option<Box<dyn Waiter>> {
-    None
+    Some(Box::new(super::login_screen::Screen))
 }
 
 /// The non-terminal waiter: the code and URLs on stderr, a line when GitLab slows us down.
@@ -106,7 +106,11 @@ pub async fn run(args: LoginArgs) -> u8 {
 
 fn interactive(args: &LoginArgs) -> bool {
     use std::io::IsTerminal;
-    !args.json && std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+    // The screen is drawn on stdout: it must be the terminal too (not a pipe or a file).
+    !args.json
+        && std::io::stdin().is_terminal()
+        && std::io::stderr().is_terminal()
+        && std::io::stdout().is_terminal()
 }
 
 fn plan(args: &LoginArgs) -> Result<Plan, u8> {

@@ -21,9 +21,11 @@ macro_rules! eprint {
 
 mod add;
 mod check;
+pub mod device_flow;
 mod get;
 pub(crate) mod git_credential;
 pub mod login;
+pub mod login_screen;
 pub mod output;
 mod rotate;
 mod setup;
@@ -326,6 +328,10 @@ pub struct Preselect {
     /// keyring: gone at logout or reboot) or `file` (a 0600 file: only if you ask for it).
     #[arg(long, value_name = "STORE", value_parser = parse_store)]
     pub store: Option<crate::vault::StoreKind>,
+    /// The OAuth application id for "Sign in with the browser" (else GITLAB_TOKEN_OAUTH_APP_ID,
+    /// or the one saved for the host).
+    #[arg(long, value_name = "ID")]
+    pub oauth_app_id: Option<String>,
 }
 
 /// The longest any network timeout may be set to (ten minutes).

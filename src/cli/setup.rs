@@ -115,6 +115,11 @@ pub async fn run(p: Preselect) -> u8 {
         stored: crate::vault::Metadata::load(&metadata_path_for_stored)
             .map(|m| m.tokens)
             .unwrap_or_default(),
+        oauth_app_id: p.oauth_app_id.clone().or_else(|| {
+            std::env::var("GITLAB_TOKEN_OAUTH_APP_ID")
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+        }),
     };
     let ended = runtime::run(setup, options).await;
     if let Ok(e) = &ended {

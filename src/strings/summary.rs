@@ -45,11 +45,16 @@ pub fn after_wizard(state: &State, signalled: bool) -> String {
             "  In the {}, service \"gitlab-token\".",
             saved.store
         ));
-        out.push(match &expires {
-            Some(date) => format!("  Expires {date}. Rotate it before then:"),
-            None => "  It does not expire. Rotate it from time to time:".into(),
-        });
-        out.push(format!("    {}", command("rotate", &host, &state.name)));
+        if state.signed_in() {
+            // A browser sign-in renews itself: nothing to rotate.
+            out.push(format!("  {}", super::signin::REFRESHES));
+        } else {
+            out.push(match &expires {
+                Some(date) => format!("  Expires {date}. Rotate it before then:"),
+                None => "  It does not expire. Rotate it from time to time:".into(),
+            });
+            out.push(format!("    {}", command("rotate", &host, &state.name)));
+        }
         out.push("  Use it in scripts:".into());
         out.push(format!("    {}", command("get", &host, &state.name)));
         match &state.git_setup.result {
@@ -96,7 +101,11 @@ pub fn after_wizard(state: &State, signalled: bool) -> String {
             "step {}/{}, {}",
             state.step.number(),
             Step::ALL.len(),
-            doing(state.step)
+            if state.on_signin_screen() {
+                super::signin::DOING
+            } else {
+                doing(state.step)
+            }
         );
         out.push(format!("gitlab-token: setup {why} at {at}."));
         out.push("  Nothing was saved.".into());

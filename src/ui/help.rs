@@ -48,6 +48,9 @@ pub fn hints(state: &State) -> Vec<Hint> {
     if let Some(dialog) = dialog_hints(state) {
         return dialog;
     }
+    if let Some(s) = state.signin.as_ref().filter(|_| state.on_signin_screen()) {
+        return super::signin::hints(s, true);
+    }
     let mut h = Vec::new();
     if state.may_choose_store() {
         h.push(hint(Char('s'), safety::K_SAVE_ELSEWHERE));
@@ -140,8 +143,12 @@ pub fn hints(state: &State) -> Vec<Hint> {
             h.push(hint(Ctrl('c'), text::K_QUIT));
         }
         Step::Validate => {
+            let browser = state.owner == crate::wizard::Owner::Browser;
             match state.validation.result.as_ref().map(|v| v.ok()) {
                 Some(true) => h.push(hint(Enter, text::K_SAVE)),
+                Some(false) if browser => {
+                    h.push(hint(Enter, crate::strings::signin::K_SIGN_IN_AGAIN))
+                }
                 Some(false) => h.push(hint(Enter, text::K_PASTE_ANOTHER)),
                 None => {}
             }
@@ -151,12 +158,20 @@ pub fn hints(state: &State) -> Vec<Hint> {
             if state.clash().is_some() {
                 h.push(hint(Ctrl('n'), safety::K_ANOTHER_NAME));
             }
-            h.push(hint(Esc, text::K_BACK));
+            let ok = state.validation.result.as_ref().map(|v| v.ok());
+            if !browser || ok == Some(false) {
+                h.push(hint(Esc, text::K_BACK));
+            }
             h.push(hint(Char('q'), text::K_QUIT));
         }
         Step::Save => {
             if matches!(state.save.result, Some(Err(_))) {
-                h.push(hint(Char('r'), text::K_RETRY));
+                let retry = if state.owner == crate::wizard::Owner::Browser {
+                    crate::strings::signin::K_SIGN_IN_AGAIN
+                } else {
+                    text::K_RETRY
+                };
+                h.push(hint(Char('r'), retry));
                 h.push(hint(Esc, text::K_BACK));
             }
             h.push(hint(Char('q'), text::K_QUIT));

@@ -6,6 +6,7 @@ mod dialogs;
 pub mod help;
 pub mod links;
 mod setup_screens;
+pub mod signin;
 mod token_screens;
 
 use ratatui::Frame;
@@ -50,7 +51,14 @@ pub fn render(state: &State, frame: &mut Frame) {
                 format!("  step {}/{}  ", state.step.number(), Step::ALL.len()),
                 theme.muted,
             ),
-            Span::styled(text::title(state.step), theme.title),
+            Span::styled(
+                if state.on_signin_screen() {
+                    crate::strings::signin::TITLE
+                } else {
+                    text::title(state.step)
+                },
+                theme.title,
+            ),
         ])
     };
     frame.render_widget(Paragraph::new(title), header);
@@ -65,7 +73,10 @@ pub fn render(state: &State, frame: &mut Frame) {
         Step::Reachability => setup_screens::reachability(state, frame, body),
         Step::Owner => setup_screens::owner(state, frame, body),
         Step::Role => token_screens::role(state, frame, body),
-        Step::Generate => token_screens::generate(state, frame, body),
+        Step::Generate => match state.signin.as_ref().filter(|_| state.on_signin_screen()) {
+            Some(s) => signin::render(s, frame, body, spinner(state)),
+            None => token_screens::generate(state, frame, body),
+        },
         Step::Paste => token_screens::paste(state, frame, body),
         Step::Validate => token_screens::validate(state, frame, body),
         Step::Save => token_screens::save(state, frame, body),
@@ -91,11 +102,16 @@ pub fn render(state: &State, frame: &mut Frame) {
     dialogs::render(state, frame, theme);
     // The quit question goes on top of any other dialog: it is the one that takes keys.
     if state.confirm_quit {
-        confirm(frame, theme);
+        let question = if state.signed_in() {
+            crate::strings::signin::QUIT_CONFIRM
+        } else {
+            text::QUIT_CONFIRM
+        };
+        confirm(frame, theme, question);
     }
 }
 
-fn confirm(frame: &mut Frame, theme: &Theme) {
+fn confirm(frame: &mut Frame, theme: &Theme, question: &str) {
     let area = frame.area();
     let width = area.width.min(60);
     let rect = Rect {
@@ -110,7 +126,7 @@ fn confirm(frame: &mut Frame, theme: &Theme) {
         .title(" Quit? ")
         .border_style(theme.warn);
     frame.render_widget(
-        Paragraph::new(text::QUIT_CONFIRM)
+        Paragraph::new(question)
             .wrap(Wrap { trim: true })
             .block(block),
         rect,

@@ -321,7 +321,7 @@ pub fn reachability(state: &State, frame: &mut Frame, area: Rect) {
 pub fn owner(state: &State, frame: &mut Frame, area: Rect) {
     let theme = current();
     let [choices, input, hint, detail] = Layout::vertical([
-        Constraint::Length(3),
+        Constraint::Length(4),
         Constraint::Length(1),
         Constraint::Length(if state.owner_error.is_some() { 3 } else { 2 }),
         Constraint::Min(3),
@@ -330,6 +330,11 @@ pub fn owner(state: &State, frame: &mut Frame, area: Rect) {
     let rows = vec![
         choice(state.owner == Owner::ServiceAccount, text::OWNER_SA, theme),
         choice(state.owner == Owner::Personal, text::OWNER_ME, theme),
+        choice(
+            state.owner == Owner::Browser,
+            crate::strings::signin::OWNER_BROWSER,
+            theme,
+        ),
     ];
     frame.render_widget(Paragraph::new(rows), choices);
     field(
@@ -353,6 +358,9 @@ pub fn owner(state: &State, frame: &mut Frame, area: Rect) {
             let rows = text::service_account_steps(instance.is_gitlab_com(), link.is_some());
             super::body::parts(rows, link.as_deref())
         }
+        (Owner::Browser, _) => vec![Part::Text(vec![Line::from(
+            crate::strings::signin::BROWSER_NOTE,
+        )])],
         _ => vec![Part::Text(vec![Line::from(text::personal_note())])],
     };
     super::body::render(parts, frame, detail, theme);

@@ -17,7 +17,7 @@ pub fn role(state: &State, frame: &mut Frame, area: Rect) {
     let needed = state.profile.as_ref().map_or(Role::Reporter, |p| p.role);
     let account = match state.owner {
         Owner::ServiceAccount => text::ACCOUNT_SA,
-        Owner::Personal => text::ACCOUNT_ME,
+        Owner::Personal | Owner::Browser => text::ACCOUNT_ME,
     };
     let link = state.link();
     let mut parts = vec![Part::Text(vec![
@@ -57,7 +57,7 @@ pub fn role(state: &State, frame: &mut Frame, area: Rect) {
 pub fn generate(state: &State, frame: &mut Frame, area: Rect) {
     let theme = current();
     let intro = match state.owner {
-        Owner::Personal => text::generate_intro_personal(),
+        Owner::Personal | Owner::Browser => text::generate_intro_personal(),
         Owner::ServiceAccount => text::generate_intro_service_account(),
     };
     let mut lines = Vec::new();
@@ -237,18 +237,24 @@ pub fn done(state: &State, frame: &mut Frame, area: Rect) {
         })
         .unwrap_or_default();
     let path = saved.metadata_path.display().to_string();
-    let mut lines: Vec<Line> =
-        text::done_lines(&saved.account, &saved.store, &path, &expires, &verify)
-            .into_iter()
-            .enumerate()
-            .map(|(i, l)| {
-                if i == 0 {
-                    Line::from(Span::styled(l, theme.ok))
-                } else {
-                    Line::from(l)
-                }
-            })
-            .collect();
+    let mut done = text::done_lines(&saved.account, &saved.store, &path, &expires, &verify);
+    if state.signed_in() {
+        // The expiry line: a browser sign-in renews itself.
+        for line in done.iter_mut().filter(|l| l.starts_with("Expires: ")) {
+            *line = crate::strings::signin::REFRESHES.into();
+        }
+    }
+    let mut lines: Vec<Line> = done
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                Line::from(Span::styled(l, theme.ok))
+            } else {
+                Line::from(l)
+            }
+        })
+        .collect();
     if let Some(instance) = &state.instance {
         let style = match &state.git_setup.result {
             Some(Ok(())) => theme.ok,

@@ -56,11 +56,18 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     if let Some(effects) = state.store_key(key) {
         return effects;
     }
-    if key.code == KeyCode::Char('s') && !ctrl && state.may_choose_store() {
+    if key.code == KeyCode::Char('s')
+        && !ctrl
+        && state.may_choose_store()
+        && !state.on_signin_screen()
+    {
         return state.open_store_choice();
     }
     if !state.in_flight() {
         state.notice = None;
+    }
+    if state.on_signin_screen() {
+        return state.signin_key(key);
     }
     match state.step {
         Step::Profile => profile(state, key),
@@ -108,7 +115,7 @@ fn quit(state: &mut State) -> Vec<Effect> {
     vec![Effect::Quit]
 }
 
-fn request_quit(state: &mut State) -> Vec<Effect> {
+pub(super) fn request_quit(state: &mut State) -> Vec<Effect> {
     if state.in_flight() {
         state.quit_when_finished()
     } else if state.has_unsaved_token() {
@@ -266,6 +273,9 @@ impl State {
     }
 
     fn start_validation(&mut self) -> Vec<Effect> {
+        if self.signed_in() {
+            return self.validate_signin();
+        }
         let Some(instance) = self.instance.clone() else {
             return Vec::new();
         };
@@ -304,6 +314,9 @@ impl State {
             self.target(),
         );
         entry.store = self.store.kind;
+        if self.signed_in() {
+            return self.save_oauth(entry);
+        }
         let ticket = self.next_ticket();
         self.save.start(ticket);
         self.step = Step::Save;
@@ -375,9 +388,11 @@ fn owner(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     match key.code {
         KeyCode::Up | KeyCode::Down | KeyCode::Tab | KeyCode::BackTab => {
-            state.owner = match state.owner {
-                Owner::ServiceAccount => Owner::Personal,
-                Owner::Personal => Owner::ServiceAccount,
+            let back = matches!(key.code, KeyCode::Up | KeyCode::BackTab);
+            state.owner = match (state.owner, back) {
+                (Owner::ServiceAccount, false) | (Owner::Browser, true) => Owner::Personal,
+                (Owner::Personal, false) | (Owner::ServiceAccount, true) => Owner::Browser,
+                (Owner::Browser, false) | (Owner::Personal, true) => Owner::ServiceAccount,
             };
             state.owner_error = None;
         }
@@ -402,6 +417,7 @@ fn owner(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 
 fn role(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     match key.code {
+        KeyCode::Enter if state.owner == Owner::Browser => return state.begin_signin(),
         KeyCode::Enter => state.step = Step::Generate,
         KeyCode::Char('o') => return open_link(state),
         KeyCode::Char('c') => return state.copy_link(),
@@ -460,6 +476,16 @@ fn paste(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 fn validate(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     let ok = state.validation.result.as_ref().map(|v| v.ok());
+    if state.owner == Owner::Browser {
+        // An approved sign-in is not dropped by a key: only a failed one is left (Enter signs in
+        // again, Esc goes back to the role step).
+        match (key.code, ok) {
+            (KeyCode::Enter, Some(false)) => return state.begin_signin(),
+            (KeyCode::Esc, Some(false)) => return state.end_signin(),
+            (KeyCode::Esc, _) | (KeyCode::Enter, None) => return ignored(state),
+            _ => {}
+        }
+    }
     match (key.code, ok) {
         (KeyCode::Enter, Some(true)) => return state.save_or_ask(),
         (KeyCode::Char('n'), _) if ctrl => state.begin_rename(),
@@ -480,6 +506,21 @@ fn validate(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 }
 
 fn save(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    if state.owner == Owner::Browser && matches!(state.save.result, Some(Err(_))) {
+        // A sign-in that could not be kept was revoked on GitLab: never save it again; sign in
+        // anew (`r`) or go back (Esc).
+        match key.code {
+            KeyCode::Char('r') => {
+                state.save.cancel();
+                return state.begin_signin();
+            }
+            KeyCode::Esc => {
+                state.save.cancel();
+                return state.end_signin();
+            }
+            _ => {}
+        }
+    }
     match (key.code, &state.save.result) {
         (KeyCode::Char('r'), Some(Err(_))) => return state.start_save(),
         (KeyCode::Esc, Some(Err(_))) => {

@@ -1,11 +1,13 @@
 //! The onboarding wizard as a pure state machine: `update(&mut State, Msg) -> Vec<Effect>`.
 //! No I/O and no terminal here; the runtime performs the effects and answers with messages.
 
+mod browser;
 mod existing;
 mod guard;
 mod keys;
 mod replace;
 mod results;
+pub mod signin;
 mod store;
 mod ux;
 
@@ -79,6 +81,8 @@ pub enum HostChoice {
 pub enum Owner {
     ServiceAccount,
     Personal,
+    /// Sign in with the browser (OAuth device flow): for a person's own use, no token to copy.
+    Browser,
 }
 
 /// Everything the wizard knows. Rendering reads it; only `update` changes it.
@@ -126,6 +130,10 @@ pub struct State {
     pub existing: Existing,
     /// The store the token is saved to, probed when the wizard starts.
     pub store: StoreChoice,
+    /// Signing in with the browser (the owner step's third way), replacing generate and paste.
+    pub signin: Option<signin::SigningIn>,
+    /// The OAuth application id from `--oauth-app-id` or `GITLAB_TOKEN_OAUTH_APP_ID`.
+    pub oauth_app_id: Option<String>,
     /// `g` on the Done screen: git configured to ask gitlab-token for this host.
     pub git_setup: Task<Result<(), String>>,
     pub spinner: usize,
@@ -228,6 +236,8 @@ pub enum Msg {
     StoreProbed(Ticket, Result<(), VaultError>),
     /// `setup-git` for the saved token finished.
     GitSetUp(Ticket, Result<(), String>),
+    /// The browser sign-in's progress.
+    Signin(signin::SigninMsg),
 }
 
 /// Work for the runtime.
@@ -283,6 +293,23 @@ pub enum Effect {
     },
     /// Copy text to the terminal's clipboard (OSC 52).
     Copy(String),
+    /// The browser sign-in's work (start and poll, cancel).
+    Signin(signin::SigninEffect),
+    /// Check an OAuth access token live (`/oauth/token/info` instead of the token's self view).
+    ValidateOAuth {
+        ticket: Ticket,
+        instance: Instance,
+        ca_file: Option<PathBuf>,
+        token: Token,
+        needs: Requirements,
+    },
+    /// Save the approved OAuth pair (one keychain entry, `kind = "oauth"` metadata).
+    SaveOAuth {
+        ticket: Ticket,
+        pair: Box<crate::gitlab::oauth::OAuthPair>,
+        app_id: String,
+        entry: Box<StoredToken>,
+    },
     Quit,
 }
 
@@ -355,6 +382,8 @@ impl State {
             replacing: None,
             auto_rotation: Task::default(),
             git_setup: Task::default(),
+            signin: None,
+            oauth_app_id: None,
             check_only: false,
             guard: Guard::default(),
             existing: Existing::default(),
@@ -398,12 +427,17 @@ impl State {
             || self.save.running()
             || self.auto_rotation.running()
             || self.git_setup.running()
+            || self
+                .signin
+                .as_ref()
+                .is_some_and(signin::SigningIn::starting)
             || replacing
     }
 
     /// A token was entered but is not saved yet: quitting would lose it.
     pub fn has_unsaved_token(&self) -> bool {
-        !self.secret.is_empty() && !matches!(&self.save.result, Some(Ok(_)))
+        let approved = self.signin.as_ref().is_some_and(|s| s.pair().is_some());
+        (!self.secret.is_empty() || approved) && !matches!(&self.save.result, Some(Ok(_)))
     }
 
     pub fn token(&self) -> Token {
@@ -469,6 +503,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Signal => state.on_signal(),
+        Msg::Signin(msg) => state.on_signin(msg),
         other => {
             let mut effects = results::on_result(state, other);
             effects.extend(state.settle());

@@ -20,8 +20,8 @@ use serde_json::{Value, json};
 use time::{Date, OffsetDateTime};
 
 use super::certs::Leaf;
-use super::fake_variables::{FakeVariable, VarRoute, Variables};
 use super::fake_oauth::{Answer as OAuthAnswer, OAuthState};
+use super::fake_variables::{FakeVariable, VarRoute, Variables};
 pub use super::gitlab_bodies::SIGN_IN_PAGE;
 use super::gitlab_bodies::{
     GITLAB_404_PAGE, insufficient_scope, invalid_token, json_reply, mode_reply, token_json,
