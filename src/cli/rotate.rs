@@ -68,10 +68,11 @@ fn print_recovered(r: &Recovered) {
     }
 }
 
-pub async fn run(args: RotateArgs) -> u8 {
+/// Runs `rotate`; the exit code, and each token's report (`cli::schedule` records them).
+pub async fn run_reporting(args: RotateArgs) -> (u8, Vec<Report>) {
     let metadata_path = match metadata::default_path() {
         Ok(p) => p,
-        Err(e) => return usage(&e.to_string()),
+        Err(e) => return (usage(&e.to_string()), Vec::new()),
     };
     let ctx = context(metadata_path, args.timeout);
     let lock = match RotationLock::try_acquire(&ctx.metadata_path) {
@@ -79,11 +80,11 @@ pub async fn run(args: RotateArgs) -> u8 {
         Ok(None) => {
             let p = text::busy();
             eprintln!("gitlab-token rotate: {}\n  fix: {}", p.message, p.fix);
-            return exit::CHECK_FAILED;
+            return (exit::CHECK_FAILED, Vec::new());
         }
         Err(e) => {
             eprintln!("gitlab-token rotate: {e}");
-            return exit::CHECK_FAILED;
+            return (exit::CHECK_FAILED, Vec::new());
         }
     };
     if let Some(r) = rotation::recover::recover_locked(&ctx, &lock).await {
@@ -91,15 +92,15 @@ pub async fn run(args: RotateArgs) -> u8 {
     }
     let meta = match Metadata::load(&ctx.metadata_path) {
         Ok(m) => m,
-        Err(e) => return usage(&e.to_string()),
+        Err(e) => return (usage(&e.to_string()), Vec::new()),
     };
     let entries = match choose(&meta, &args) {
         Ok(entries) => entries,
-        Err(code) => return code,
+        Err(code) => return (code, Vec::new()),
     };
     if args.replace {
         let Some(entry) = entries.first() else {
-            return exit::CHECK_FAILED;
+            return (exit::CHECK_FAILED, Vec::new());
         };
         return replace(&ctx, entry, &args, &lock).await;
     }
@@ -109,7 +110,7 @@ pub async fn run(args: RotateArgs) -> u8 {
         } else {
             println!("{}", text::nothing_due(args.within.unwrap_or_default()));
         }
-        return exit::OK;
+        return (exit::OK, Vec::new());
     }
     let mut reports = Vec::new();
     let mut code = exit::OK;
@@ -136,7 +137,7 @@ pub async fn run(args: RotateArgs) -> u8 {
             Confirm::CannotAsk => {
                 finish(&reports, args.json);
                 eprintln!("gitlab-token rotate: {}", text::NEEDS_YES);
-                return exit::USAGE;
+                return (exit::USAGE, reports);
             }
         }
         let interactive = !args.yes && !args.json && terminal();
@@ -147,11 +148,12 @@ pub async fn run(args: RotateArgs) -> u8 {
         if let Some(signal) = hold.leave() {
             // The rotation finished (its new value stored, or the journal says what to do).
             finish(&reports, args.json);
-            return 128 + signal;
+            return (128 + signal, reports);
         }
     }
     finish(&reports, args.json);
-    code.max(exit_code(&reports))
+    let code = code.max(exit_code(&reports));
+    (code, reports)
 }
 
 /// The stored tokens to rotate: one (by --host/--name), or with --within all that expire soon.
@@ -223,22 +225,28 @@ fn reveal(token: &Token) -> bool {
 }
 
 /// `--replace`: the guided path's replacement, piped on standard input.
-async fn replace(ctx: &Context, entry: &StoredToken, args: &RotateArgs, lock: &RotationLock) -> u8 {
+async fn replace(
+    ctx: &Context,
+    entry: &StoredToken,
+    args: &RotateArgs,
+    lock: &RotationLock,
+) -> (u8, Vec<Report>) {
     if std::io::stdin().is_terminal() {
-        return usage(&text::replace_needs_pipe(&entry.account));
+        return (usage(&text::replace_needs_pipe(&entry.account)), Vec::new());
     }
     let token = match super::token_from_stdin() {
         Ok(t) => t,
-        Err(e) => return usage(&e),
+        Err(e) => return (usage(&e), Vec::new()),
     };
     // Storing the replacement (then revoking the old one) is not abandoned to a signal either.
     let hold = Hold::install();
     hold.enter();
     let report = rotation::replace(ctx, entry, token, args.revoke_old, lock).await;
     let signal = hold.leave();
-    let reports = [report];
+    let reports = vec![report];
     finish(&reports, args.json);
-    signal.map_or_else(|| exit_code(&reports), |n| 128 + n)
+    let code = signal.map_or_else(|| exit_code(&reports), |n| 128 + n);
+    (code, reports)
 }
 
 /// Prints the reports: JSON on stdout, or what happened on stdout and problems on stderr.

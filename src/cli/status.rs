@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::stored::{self, secret};
-use super::{StatusArgs, exit};
+use super::{StatusArgs, StatusFormat, exit, monitor};
 use crate::instance::Instance;
 use crate::profile::Profile;
 use crate::strings::status as text;
@@ -91,10 +91,36 @@ pub async fn run(args: StatusArgs) -> u8 {
             problems: r.map(|(_, p)| p).unwrap_or_default(),
         })
         .collect();
-    if args.json {
-        println!("{}", serde_json::to_string(&rows).unwrap_or_default());
-    } else {
-        print_table(&rows, stdout_colour());
+    let place = crate::schedule::Place::beside(&path);
+    let runs = crate::schedule::log::read(&place.log_path());
+    let seen: Vec<monitor::Seen> = rows
+        .iter()
+        .map(|r| monitor::Seen {
+            entry: r.entry,
+            days_left: r.days_left,
+            verified_ok: r.verified_ok,
+            problems: &r.problems,
+        })
+        .collect();
+    if args.check {
+        let (code, lines) = monitor::check(&seen, &runs, args.within);
+        for line in lines {
+            println!("{line}");
+        }
+        return code;
+    }
+    match (args.json, args.format) {
+        (true, _) | (false, StatusFormat::Json) => {
+            println!("{}", serde_json::to_string(&rows).unwrap_or_default());
+        }
+        (false, StatusFormat::Prometheus) => {
+            let record = place.record().ok().flatten();
+            print!("{}", monitor::prometheus(&seen, &runs, record.as_ref()));
+        }
+        (false, StatusFormat::Table) => {
+            print_table(&rows, stdout_colour());
+            print_schedule(&place, &runs);
+        }
     }
     if rows.iter().any(|r| r.verified_ok == Some(false)) {
         exit::CHECK_FAILED
@@ -165,6 +191,17 @@ async fn verify_one(
 
 fn print_table(rows: &[Row], colour: bool) {
     print!("{}", render(rows, terminal_width(), colour));
+}
+
+/// After the table: whether the daily rotation is installed, and tokens its runs left to a person.
+fn print_schedule(place: &crate::schedule::Place, runs: &[crate::schedule::log::Run]) {
+    use crate::strings::schedule as sched;
+    let record = place.record().ok().flatten();
+    println!();
+    println!("{}", sched::status_line(record.as_ref()));
+    for t in crate::schedule::log::open_nudges(runs) {
+        println!("  {}", sched::nudge_line(t));
+    }
 }
 
 /// The width to lay `status` out for: `COLUMNS` when set, else the terminal's, else 80.

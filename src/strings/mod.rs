@@ -6,6 +6,7 @@ pub mod net;
 pub mod probe;
 pub mod rotation;
 pub mod safety;
+pub mod schedule;
 pub mod status;
 pub mod summary;
 pub mod validation;

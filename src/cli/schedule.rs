@@ -1,0 +1,272 @@
+//! `gitlab-token schedule enable|disable|status`, and what a `rotate` run leaves behind: its line
+//! in the run log and, for a scheduled run that needs a person, a desktop notification.
+
+use time::OffsetDateTime;
+
+use super::{RotateArgs, ScheduleAction, ScheduleArgs, exit};
+use crate::notify::{self, Note};
+use crate::rotation::{Failure, PathKind, Report};
+use crate::schedule::log::{self, Run, TokenRun};
+use crate::schedule::{self, Place, Spec, backends, runner};
+use crate::strings::schedule as text;
+use crate::vault::metadata;
+
+fn place() -> Result<Place, u8> {
+    match metadata::default_path() {
+        Ok(p) => Ok(Place::beside(&p)),
+        Err(e) => {
+            eprintln!("gitlab-token schedule: {e}");
+            Err(exit::USAGE)
+        }
+    }
+}
+
+pub async fn run(args: ScheduleArgs) -> u8 {
+    let place = match place() {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let Some(config) = dirs::config_dir() else {
+        eprintln!(
+            "gitlab-token schedule: {}",
+            schedule::ScheduleError::NoConfigDir
+        );
+        return exit::USAGE;
+    };
+    let backend = backends::for_platform(&config);
+    let run = runner::System::default();
+    // The scheduler commands block (each with a time limit): off the async workers.
+    tokio::task::block_in_place(|| match args.action {
+        ScheduleAction::Enable { at, within } => {
+            enable(&place, backend.as_deref(), &run, at, within)
+        }
+        ScheduleAction::Disable => disable(&place, backend.as_deref(), &run),
+        ScheduleAction::Status => status(&place),
+    })
+}
+
+fn enable(
+    place: &Place,
+    backend: Option<&dyn schedule::Backend>,
+    run: &dyn schedule::Runner,
+    at: (u8, u8),
+    within: i64,
+) -> u8 {
+    let exe = match std::env::current_exe() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!(
+                "gitlab-token schedule: {}",
+                schedule::ScheduleError::NoExe(e.to_string())
+            );
+            return exit::USAGE;
+        }
+    };
+    let spec = Spec {
+        hour: at.0,
+        minute: at.1,
+        within,
+        exe,
+    };
+    let unavailable = match backend {
+        Some(b) => b.available(run).err(),
+        None => Some("this platform has no supported scheduler".to_owned()),
+    };
+    if let Some(why) = unavailable {
+        eprintln!("gitlab-token schedule: {}", text::no_scheduler(&why));
+        println!("{}", schedule::units::crontab_line(&spec, uid()));
+        eprintln!("{}", text::HEADLESS_KEYCHAIN);
+        return exit::CHECK_FAILED;
+    }
+    let Some(backend) = backend else {
+        return exit::CHECK_FAILED;
+    };
+    match schedule::enable(place, backend, run, &spec) {
+        Ok(done) => {
+            println!("{}", text::enabled(&done.record, !done.written.is_empty()));
+            println!("{}", text::FILES);
+            for f in &done.record.files {
+                println!("  {}", f.display());
+            }
+            println!("{}", text::HEADLESS_KEYCHAIN);
+            exit::OK
+        }
+        Err(e) => {
+            eprintln!("gitlab-token schedule: {e}");
+            exit::CHECK_FAILED
+        }
+    }
+}
+
+fn uid() -> u32 {
+    #[cfg(unix)]
+    // SAFETY: getuid has no preconditions and cannot fail.
+    return unsafe { libc::getuid() };
+    #[cfg(not(unix))]
+    0
+}
+
+fn disable(
+    place: &Place,
+    backend: Option<&dyn schedule::Backend>,
+    run: &dyn schedule::Runner,
+) -> u8 {
+    let Some(backend) = backend else {
+        println!("{}", text::NOT_INSTALLED);
+        return exit::OK;
+    };
+    match schedule::disable(place, backend, run) {
+        Ok(None) => {
+            println!("{}", text::NOT_INSTALLED);
+            exit::OK
+        }
+        Ok(Some((record, unload))) => {
+            println!("{}", text::DISABLED);
+            for f in &record.files {
+                println!("  {}", f.display());
+            }
+            if let Some(e) = unload {
+                eprintln!(
+                    "gitlab-token schedule: {}",
+                    text::unload_failed(&e.to_string())
+                );
+            }
+            exit::OK
+        }
+        Err(e) => {
+            eprintln!("gitlab-token schedule: {e}");
+            exit::CHECK_FAILED
+        }
+    }
+}
+
+fn status(place: &Place) -> u8 {
+    let record = match place.record() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("gitlab-token schedule: {e}");
+            return exit::USAGE;
+        }
+    };
+    match &record {
+        Some(r) => {
+            println!("{}", text::status_line(Some(r)));
+            println!("{}", text::FILES);
+            for f in &r.files {
+                let missing = if f.exists() { "" } else { " (missing)" };
+                println!("  {}{missing}", f.display());
+            }
+        }
+        None => println!("{}", text::NOT_INSTALLED),
+    }
+    let runs = log::read(&place.log_path());
+    match log::last_scheduled(&runs) {
+        Some(run) => {
+            println!("{}", text::last_run(run));
+            if run.notified == Some(false) {
+                println!("  {}", text::NOT_NOTIFIED);
+            }
+        }
+        None => println!("{}", text::NO_RUN_YET),
+    }
+    for t in log::open_nudges(&runs) {
+        println!("  {}", text::nudge_line(t));
+    }
+    exit::OK
+}
+
+/// `rotate`: runs it, records the run in the log and, when the schedule started it and a token
+/// needs a person, shows a desktop notification per such token.
+pub async fn rotate(args: RotateArgs) -> u8 {
+    let scheduled = args.scheduled;
+    let (code, reports) = super::rotate::run_reporting(args).await;
+    let Ok(place) = place() else {
+        return code;
+    };
+    let today = OffsetDateTime::now_utc().date();
+    let tokens: Vec<TokenRun> = reports
+        .iter()
+        .map(|r| token_run(r, today, scheduled))
+        .collect();
+    let needy: Vec<&TokenRun> = tokens.iter().filter(|t| !t.ok).collect();
+    if scheduled && reports.iter().any(|r| r.failure == Some(Failure::Keychain)) {
+        eprintln!("gitlab-token rotate: {}", text::HEADLESS_KEYCHAIN);
+    }
+    let mut notified = None;
+    if scheduled && !needy.is_empty() {
+        let mut all = true;
+        for t in &needy {
+            let (summary, body) = text::notification(t);
+            let note = Note {
+                summary,
+                body,
+                critical: t.days_left.is_some_and(|d| d <= 3),
+            };
+            if let Err(e) = notify::send(&note).await {
+                eprintln!("gitlab-token rotate: no desktop notification: {e}");
+                all = false;
+            }
+        }
+        notified = Some(all);
+    }
+    let run = Run {
+        at: crate::rotation::now_rfc3339(),
+        scheduled,
+        exit: code,
+        tokens,
+        notified,
+    };
+    let path = place.log_path();
+    let written = tokio::task::spawn_blocking(move || log::append(&path, &run)).await;
+    if let Ok(Err(e)) | Err(e) = written.map_err(std::io::Error::other) {
+        eprintln!("gitlab-token rotate: cannot write the run log: {e}");
+    }
+    code
+}
+
+fn token_run(r: &Report, today: time::Date, scheduled: bool) -> TokenRun {
+    let days_left = r
+        .old_expires_at
+        .as_deref()
+        .and_then(crate::gitlab::types::parse_date)
+        .map(|d| (d - today).whole_days());
+    let (host, name) = r.account.rsplit_once('@').map_or(("", ""), |(n, h)| (h, n));
+    let guided = r.path == PathKind::Guided
+        || r.problems
+            .iter()
+            .any(|p| p.kind == crate::rotation::kind::NEEDS_GUIDED);
+    let command = (!r.ok).then(|| {
+        if guided
+            || r.problems
+                .iter()
+                .any(|p| p.kind == crate::rotation::kind::STORED_TOKEN_DEAD)
+        {
+            format!("gitlab-token --replace {}", r.account)
+        } else {
+            format!("gitlab-token rotate --host {host} --name {name}")
+        }
+    });
+    let first = r.problems.first();
+    let mut fix = first.map(|p| p.fix.clone());
+    if scheduled && r.failure == Some(Failure::Keychain) {
+        fix = Some(text::HEADLESS_KEYCHAIN.to_owned());
+    }
+    TokenRun {
+        account: r.account.clone(),
+        ok: r.ok,
+        path: match r.path {
+            PathKind::Automatic => "automatic",
+            PathKind::Guided => "guided",
+        }
+        .to_owned(),
+        days_left,
+        kinds: r
+            .problems
+            .iter()
+            .map(|p| p.kind.as_str().to_owned())
+            .collect(),
+        message: first.map(|p| p.message.clone()),
+        fix,
+        command,
+    }
+}
