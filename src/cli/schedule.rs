@@ -241,7 +241,7 @@ fn token_run(r: &Report, today: time::Date, scheduled: bool) -> TokenRun {
                 .iter()
                 .any(|p| p.kind == crate::rotation::kind::STORED_TOKEN_DEAD)
         {
-            format!("gitlab-token --replace {}", r.account)
+            format!("gitlab-token setup --replace {}", r.account)
         } else {
             format!("gitlab-token rotate --host {host} --name {name}")
         }

@@ -13,6 +13,10 @@ pub trait Backend {
     fn id(&self) -> &'static str;
     /// The files that make up the schedule, with their exact bytes.
     fn files(&self, spec: &Spec) -> Vec<(PathBuf, Vec<u8>)>;
+    /// Why this scheduler cannot run `spec`'s program (e.g. characters it refuses in the path).
+    fn refuses(&self, _spec: &Spec) -> Option<String> {
+        None
+    }
     /// Whether the scheduler can be used now; `Err(why)` when it cannot (nothing is written then).
     fn available(&self, run: &dyn Runner) -> Result<(), String>;
     /// Loads the files just written (`changed`: whether any file's content changed).
@@ -90,6 +94,14 @@ impl Backend for Systemd {
                 units::systemd_timer(spec).into_bytes(),
             ),
         ]
+    }
+
+    fn refuses(&self, spec: &Spec) -> Option<String> {
+        let path = spec.exe.to_string_lossy();
+        path.contains(units::SYSTEMD_BAD_PATH_CHARS).then(|| {
+            "systemd cannot run a program whose path holds a quote, a backslash or a line break"
+                .to_owned()
+        })
     }
 
     fn available(&self, run: &dyn Runner) -> Result<(), String> {

@@ -97,6 +97,10 @@ pub enum ScheduleError {
         "{path} exists and was not written by gitlab-token; nothing was changed (move it away to let gitlab-token install its own)"
     )]
     Foreign { path: PathBuf },
+    #[error(
+        "{why}: {path}; install gitlab-token under a plainer path (e.g. ~/.local/bin) and enable the schedule from there"
+    )]
+    UnusablePath { path: PathBuf, why: String },
     #[error("`{command}` failed: {detail}")]
     Command { command: String, detail: String },
 }
@@ -160,6 +164,12 @@ pub fn enable(
     run: &dyn Runner,
     spec: &Spec,
 ) -> Result<Enabled, ScheduleError> {
+    if let Some(why) = backend.refuses(spec) {
+        return Err(ScheduleError::UnusablePath {
+            path: spec.exe.clone(),
+            why,
+        });
+    }
     let previous = place.record()?;
     let owned = |p: &Path| {
         previous

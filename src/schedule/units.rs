@@ -19,7 +19,13 @@ const HEADER: &str =
 
 /// The service: one `rotate --scheduled --yes --within DAYS` run.
 pub fn systemd_service(spec: &Spec) -> String {
-    let exec: Vec<String> = spec.command().iter().map(|a| systemd_quote(a)).collect();
+    let command = spec.command();
+    let exec: Vec<String> = command
+        .iter()
+        .enumerate()
+        // systemd expands `$` in arguments, never in the program's path.
+        .map(|(i, a)| systemd_quote(a, i > 0))
+        .collect();
     format!(
         "# {HEADER}\n\
          [Unit]\n\
@@ -53,9 +59,13 @@ pub fn systemd_timer(spec: &Spec) -> String {
     )
 }
 
+/// Characters systemd refuses in an `ExecStart=` program path ("Executable name contains special
+/// characters"), found with `systemd-analyze verify`.
+pub const SYSTEMD_BAD_PATH_CHARS: [char; 4] = ['"', '\'', '\\', '\n'];
+
 /// One `ExecStart=` word: double-quoted, with `\` and `"` escaped, and systemd's specifiers (`%`)
-/// and variables (`$`) doubled so they are taken literally.
-pub fn systemd_quote(word: &str) -> String {
+/// doubled so they are taken literally; in an argument (`argument`), variables (`$`) too.
+pub fn systemd_quote(word: &str, argument: bool) -> String {
     let mut out = String::with_capacity(word.len() + 2);
     out.push('"');
     for c in word.chars() {
@@ -63,7 +73,7 @@ pub fn systemd_quote(word: &str) -> String {
             '\\' => out.push_str("\\\\"),
             '"' => out.push_str("\\\""),
             '%' => out.push_str("%%"),
-            '$' => out.push_str("$$"),
+            '$' if argument => out.push_str("$$"),
             '\n' => out.push_str("\\n"),
             c => out.push(c),
         }
@@ -250,7 +260,8 @@ mod tests {
 
     #[test]
     fn quoting() {
-        assert_eq!(systemd_quote("/a b/%h$x\"\\"), "\"/a b/%%h$$x\\\"\\\\\"");
+        assert_eq!(systemd_quote("/a b/%h$x", false), "\"/a b/%%h$x\"");
+        assert_eq!(systemd_quote("a$b\"\\", true), "\"a$$b\\\"\\\\\"");
         assert_eq!(
             windows_quote("C:\\Program Files\\x.exe"),
             "\"C:\\Program Files\\x.exe\""
