@@ -40,7 +40,10 @@ pub fn check(seen: &[Seen], runs: &[Run], within: i64) -> (u8, Vec<String>) {
             let problem = s.problems.first().map_or("", String::as_str);
             lines.push(text::check_verify_failed(&t.account, problem));
         }
-        if let Some((_, r)) = last.iter().find(|(_, r)| r.account == t.account && !r.ok) {
+        if let Some((_, r)) = last
+            .iter()
+            .find(|(_, r)| r.account == t.account && !r.ok && r.expires_at == t.expires_at)
+        {
             lines.push(text::check_rotation_failed(r));
         }
     }

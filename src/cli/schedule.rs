@@ -169,7 +169,8 @@ fn status(place: &Place) -> u8 {
         }
         None => println!("{}", text::NO_RUN_YET),
     }
-    for t in log::open_nudges(&runs) {
+    let stored = stored_tokens();
+    for t in log::open_nudges(&runs, &stored) {
         println!("  {}", text::nudge_line(t));
     }
     exit::OK
@@ -224,6 +225,14 @@ pub async fn rotate(args: RotateArgs) -> u8 {
     code
 }
 
+fn stored_tokens() -> Vec<crate::vault::StoredToken> {
+    metadata::default_path()
+        .ok()
+        .and_then(|p| crate::vault::Metadata::load(&p).ok())
+        .map(|m| m.tokens)
+        .unwrap_or_default()
+}
+
 fn token_run(r: &Report, today: time::Date, scheduled: bool) -> TokenRun {
     let days_left = r
         .old_expires_at
@@ -260,6 +269,7 @@ fn token_run(r: &Report, today: time::Date, scheduled: bool) -> TokenRun {
         }
         .to_owned(),
         days_left,
+        expires_at: r.old_expires_at.clone(),
         kinds: r
             .problems
             .iter()
@@ -269,4 +279,13 @@ fn token_run(r: &Report, today: time::Date, scheduled: bool) -> TokenRun {
         fix,
         command,
     }
+}
+
+/// The wizard's first-screen line for tokens the last runs left to a person (from the run log).
+pub(super) fn wizard_notice(metadata_path: &std::path::Path) -> Option<String> {
+    let runs = log::read(&Place::beside(metadata_path).log_path());
+    let stored = crate::vault::Metadata::load(metadata_path)
+        .map(|m| m.tokens)
+        .unwrap_or_default();
+    text::wizard_notice(&log::open_nudges(&runs, &stored))
 }

@@ -119,7 +119,7 @@ pub async fn run(args: StatusArgs) -> u8 {
         }
         (false, StatusFormat::Table) => {
             print_table(&rows, stdout_colour());
-            print_schedule(&place, &runs);
+            print_schedule(&place, &runs, &meta.tokens);
         }
     }
     if rows.iter().any(|r| r.verified_ok == Some(false)) {
@@ -193,13 +193,22 @@ fn print_table(rows: &[Row], colour: bool) {
     print!("{}", render(rows, terminal_width(), colour));
 }
 
-/// After the table: whether the daily rotation is installed, and tokens its runs left to a person.
-fn print_schedule(place: &crate::schedule::Place, runs: &[crate::schedule::log::Run]) {
+/// After the table: the daily rotation, when one is installed, and tokens its runs (or any
+/// `rotate`) left to a person. Nothing when neither (the table stays as it was).
+fn print_schedule(
+    place: &crate::schedule::Place,
+    runs: &[crate::schedule::log::Run],
+    stored: &[StoredToken],
+) {
     use crate::strings::schedule as sched;
     let record = place.record().ok().flatten();
+    let open = crate::schedule::log::open_nudges(runs, stored);
+    if record.is_none() && open.is_empty() {
+        return;
+    }
     println!();
     println!("{}", sched::status_line(record.as_ref()));
-    for t in crate::schedule::log::open_nudges(runs) {
+    for t in open {
         println!("  {}", sched::nudge_line(t));
     }
 }

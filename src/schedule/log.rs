@@ -7,6 +7,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::vault::StoredToken;
+
 pub const LOG_FILE: &str = "runs.jsonl";
 /// The most lines the log holds before it is cut.
 pub const MAX_LINES: usize = 200;
@@ -38,6 +40,10 @@ pub struct TokenRun {
     pub path: String,
     /// Days left before the run (negative: expired).
     pub days_left: Option<i64>,
+    /// The token's expiry date before the run: once the stored token's differs, it was replaced
+    /// (by the wizard, `rotate --replace` or a later rotation) and the nudge is over.
+    #[serde(default)]
+    pub expires_at: Option<String>,
     /// The problems' kinds, e.g. `needs_guided_rotation`.
     #[serde(default)]
     pub kinds: Vec<String>,
@@ -120,13 +126,21 @@ pub fn last_per_account(runs: &[Run]) -> Vec<(&Run, &TokenRun)> {
     out
 }
 
-/// The tokens that still need a person after the newest run that touched them.
-pub fn open_nudges(runs: &[Run]) -> Vec<&TokenRun> {
+/// The tokens that still need a person after the newest run that touched them: still stored,
+/// and still the same token (its expiry unchanged).
+pub fn open_nudges<'a>(runs: &'a [Run], stored: &[StoredToken]) -> Vec<&'a TokenRun> {
     last_per_account(runs)
         .into_iter()
-        .filter(|(_, t)| !t.ok)
+        .filter(|(_, t)| !t.ok && still_open(t, stored))
         .map(|(_, t)| t)
         .collect()
+}
+
+/// Whether the token `t` is about is still the one stored.
+pub fn still_open(t: &TokenRun, stored: &[StoredToken]) -> bool {
+    stored
+        .iter()
+        .any(|s| s.account == t.account && s.expires_at == t.expires_at)
 }
 
 #[cfg(test)]
@@ -143,6 +157,7 @@ mod tests {
                 ok,
                 path: "automatic".into(),
                 days_left: Some(3),
+                expires_at: None,
                 kinds: vec![],
                 message: None,
                 fix: None,
@@ -170,9 +185,21 @@ mod tests {
 
     #[test]
     fn a_later_success_closes_the_nudge() {
+        let stored: Vec<StoredToken> = toml::from_str::<crate::vault::Metadata>(
+            "[[token]]\naccount = \"t0@h\"\nhost = \"h\"\nurl = \"https://h\"\nname = \"t0\"\n\
+             profile = \"custom\"\nstore = \"file\"\nusername = \"u\"\nuser_id = 1\n\
+             token_id = 2\ntoken_name = \"n\"\nscopes = []\nverified_at = \"\"\n",
+        )
+        .unwrap()
+        .tokens;
         let runs = vec![run(0, false), run(3, true)];
-        assert!(open_nudges(&runs).is_empty());
+        assert!(open_nudges(&runs, &stored).is_empty());
         let runs = vec![run(3, true), run(0, false)];
-        assert_eq!(open_nudges(&runs).len(), 1);
+        assert_eq!(open_nudges(&runs, &stored).len(), 1);
+        // Replaced since (another expiry), or forgotten: no longer open.
+        let mut replaced = stored.clone();
+        replaced[0].expires_at = Some("2027-01-01".into());
+        assert!(open_nudges(&runs, &replaced).is_empty());
+        assert!(open_nudges(&runs, &[]).is_empty());
     }
 }
