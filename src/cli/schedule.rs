@@ -289,3 +289,9 @@ pub(super) fn wizard_notice(metadata_path: &std::path::Path) -> Option<String> {
         .unwrap_or_default();
     text::wizard_notice(&log::open_nudges(&runs, &stored))
 }
+
+/// The done screen's line: whether the daily rotation is installed.
+pub(super) fn done_line(metadata_path: &std::path::Path) -> String {
+    let record = Place::beside(metadata_path).record().ok().flatten();
+    text::done_line(record.as_ref())
+}

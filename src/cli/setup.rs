@@ -110,6 +110,7 @@ pub async fn run(p: Preselect) -> u8 {
         expiring: expiring(&metadata_path),
         replace,
         notice,
+        schedule: Some(super::schedule::done_line(&metadata_path)),
     };
     let metadata_path_for_stored = metadata_path.clone();
     let options = runtime::Options {

@@ -168,3 +168,15 @@ pub fn check_rotation_failed(t: &TokenRun) -> String {
 pub fn check_ok(count: usize, within: i64) -> String {
     format!("ok: {count} stored token(s), none expired, expiring within {within} days or failing")
 }
+
+/// The wizard's done screen: whether the daily rotation will renew the token.
+pub fn done_line(record: Option<&Record>) -> String {
+    match record {
+        Some(r) => format!(
+            "The daily rotation ({}) renews it when {} days or fewer are left.",
+            r.at, r.within
+        ),
+        None => "Not renewed automatically: `gitlab-token schedule enable` adds a daily rotation."
+            .to_owned(),
+    }
+}

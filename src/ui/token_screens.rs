@@ -249,6 +249,10 @@ pub fn done(state: &State, frame: &mut Frame, area: Rect) {
                 }
             })
             .collect();
+    // After "Expires: ...": whether something renews it before then.
+    if let Some(line) = &state.schedule {
+        lines.insert(lines.len().min(4), Line::from(line.clone()));
+    }
     if let Some(instance) = &state.instance {
         let style = match &state.git_setup.result {
             Some(Ok(())) => theme.ok,
