@@ -259,3 +259,37 @@ fn the_wizard_shows_the_nudge_on_its_first_screen() {
         tmux.assert_never_shown(&secret);
     }
 }
+
+#[test]
+fn a_scheduled_run_that_cannot_reach_the_keychain_says_what_a_headless_timer_needs() {
+    support::stores::require_secret_service();
+    let w = World::new();
+    let secret = w.token(&["api", "read_api", "read_user"], 5);
+    w.add("mr-reviewer", "reviewer", &secret);
+    // The timer started outside the session: no D-Bus to reach the Secret Service (or notify).
+    let out = w.run_env(
+        &["rotate", "--scheduled", "--yes", "--within", "14"],
+        "",
+        &[("DBUS_SESSION_BUS_ADDRESS", support::home::DEAD_BUS)],
+    );
+    assert_eq!(out.code, Some(4), "{out:?}");
+    assert!(
+        out.stderr
+            .contains("A scheduled run reads the keychain like you do")
+            && out.stderr.contains("--store keyutils")
+            && out.stderr.contains("loginctl enable-linger"),
+        "{out:?}"
+    );
+    let runs = runs_log(&w);
+    assert_eq!(runs[0]["notified"], false, "{runs:?}");
+    let fix = runs[0]["tokens"][0]["fix"].as_str().unwrap();
+    assert!(
+        fix.starts_with("A scheduled run reads the keychain"),
+        "{fix}"
+    );
+    assert_eq!(
+        w.rotate_calls(),
+        0,
+        "rotated without a place to store the new token"
+    );
+}

@@ -30,6 +30,9 @@ if [ "$2" = "show-environment" ] && [ -n "$FAKE_NO_MANAGER" ]; then
     echo "Failed to connect to bus: No medium found" >&2
     exit 1
 fi
+if [ "$2" = "show" ]; then
+    echo "Sat 2026-11-28 10:17:03 UTC"
+fi
 exit 0
 "#;
 
@@ -159,7 +162,8 @@ fn enable_writes_units_systemd_accepts_and_loads_them() {
     assert!(
         status.stdout.contains("Schedule: daily at 07:45, renews tokens that expire within 10 days (systemd user timer)")
             && status.stdout.contains(service.to_str().unwrap())
-            && status.stdout.contains("Last run: none yet."),
+            && status.stdout.contains("Last run: none yet.")
+            && status.stdout.contains("Next run: Sat 2026-11-28 10:17:03 UTC"),
         "{status:?}"
     );
     // `status` says so too (item 5).

@@ -41,7 +41,7 @@ pub async fn run(args: ScheduleArgs) -> u8 {
             enable(&place, backend.as_deref(), &run, at, within)
         }
         ScheduleAction::Disable => disable(&place, backend.as_deref(), &run),
-        ScheduleAction::Status => status(&place),
+        ScheduleAction::Status => status(&place, backend.as_deref(), &run),
     })
 }
 
@@ -140,7 +140,11 @@ fn disable(
     }
 }
 
-fn status(place: &Place) -> u8 {
+fn status(
+    place: &Place,
+    backend: Option<&dyn schedule::Backend>,
+    run: &dyn schedule::Runner,
+) -> u8 {
     let record = match place.record() {
         Ok(r) => r,
         Err(e) => {
@@ -155,6 +159,13 @@ fn status(place: &Place) -> u8 {
             for f in &r.files {
                 let missing = if f.exists() { "" } else { " (missing)" };
                 println!("  {}{missing}", f.display());
+            }
+            // Only this platform's scheduler is asked (and only about its own job).
+            let next = backend
+                .filter(|b| b.id() == r.backend)
+                .and_then(|b| b.next_run(run));
+            if let Some(next) = next {
+                println!("{}", text::next_run(&next));
             }
         }
         None => println!("{}", text::NOT_INSTALLED),

@@ -28,6 +28,10 @@ pub trait Backend {
     ) -> Result<(), ScheduleError>;
     /// Unloads the schedule (before its files are removed); best effort when already gone.
     fn deactivate(&self, run: &dyn Runner, files: &[PathBuf]) -> Result<(), ScheduleError>;
+    /// When the scheduler will run the job next, as it says it (`None`: it does not say).
+    fn next_run(&self, _run: &dyn Runner) -> Option<String> {
+        None
+    }
 }
 
 /// This platform's backend, or `None` where there is none (e.g. a BSD: the crontab line then).
@@ -144,6 +148,18 @@ impl Backend for Systemd {
             &["--user", "disable", "--now", SYSTEMD_TIMER],
         )
         .map(|_| ())
+    }
+
+    fn next_run(&self, run: &dyn Runner) -> Option<String> {
+        let args = [
+            "--user",
+            "show",
+            "-P",
+            "NextElapseUSecRealtime",
+            SYSTEMD_TIMER,
+        ];
+        let ran = call(run, "systemctl", &args).ok()?;
+        Some(ran.stdout.trim().to_owned()).filter(|s| !s.is_empty() && s != "n/a")
     }
 }
 

@@ -68,6 +68,10 @@ pub fn run_result(run: &Run) -> String {
     }
 }
 
+pub fn next_run(when: &str) -> String {
+    format!("Next run: {when} (as the scheduler says; a random delay may follow).")
+}
+
 pub const NO_RUN_YET: &str = "Last run: none yet.";
 pub const NOT_NOTIFIED: &str = "(no desktop notification could be shown: this is where it is said)";
 
