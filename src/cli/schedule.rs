@@ -73,7 +73,8 @@ fn enable(
         None => Some("this platform has no supported scheduler".to_owned()),
     };
     if let Some(why) = unavailable {
-        eprintln!("gitlab-token schedule: {}", text::no_scheduler(&why));
+        let id = backend.map(|b| b.id());
+        eprintln!("gitlab-token schedule: {}", text::no_scheduler(id, &why));
         println!("{}", schedule::units::crontab_line(&spec, uid()));
         eprintln!("{}", text::HEADLESS_KEYCHAIN);
         return exit::CHECK_FAILED;

@@ -40,9 +40,17 @@ pub fn unload_failed(detail: &str) -> String {
 }
 
 /// No systemd user manager (or no scheduler at all): nothing was written.
-pub fn no_scheduler(why: &str) -> String {
+pub fn no_scheduler(backend: Option<&str>, why: &str) -> String {
+    let what = match backend {
+        Some("systemd") => "No systemd user manager is running for you",
+        Some("launchd") => {
+            "No launchd session of yours could be reached (log in at the Mac itself)"
+        }
+        Some(_) => "The task scheduler could not be reached",
+        None => "There is no supported scheduler here",
+    };
     format!(
-        "No systemd user manager is running for you ({why}), so nothing was installed. To rotate daily from cron instead, add this line with `crontab -e` (gitlab-token never edits your crontab); cron jobs reach the keychain only while you are logged in, or use a token stored with `--store keyutils` or `--store file`:"
+        "{what} ({why}), so nothing was installed. To rotate daily from cron instead, add this line with `crontab -e` (gitlab-token never edits your crontab); cron jobs reach the keychain only while you are logged in, or use a token stored with `--store keyutils` or `--store file`:"
     )
 }
 
