@@ -68,11 +68,10 @@ fn print_recovered(r: &Recovered) {
     }
 }
 
-/// Runs `rotate`; the exit code, and each token's report (`cli::schedule` records them).
-pub async fn run_reporting(args: RotateArgs) -> (u8, Vec<Report>) {
+pub async fn run(args: RotateArgs) -> u8 {
     let metadata_path = match metadata::default_path() {
         Ok(p) => p,
-        Err(e) => return (usage(&e.to_string()), Vec::new()),
+        Err(e) => return usage(&e.to_string()),
     };
     let ctx = context(metadata_path, args.timeout);
     let lock = match RotationLock::try_acquire(&ctx.metadata_path) {
@@ -80,11 +79,11 @@ pub async fn run_reporting(args: RotateArgs) -> (u8, Vec<Report>) {
         Ok(None) => {
             let p = text::busy();
             eprintln!("gitlab-token rotate: {}\n  fix: {}", p.message, p.fix);
-            return (exit::CHECK_FAILED, Vec::new());
+            return exit::CHECK_FAILED;
         }
         Err(e) => {
             eprintln!("gitlab-token rotate: {e}");
-            return (exit::CHECK_FAILED, Vec::new());
+            return exit::CHECK_FAILED;
         }
     };
     if let Some(r) = rotation::recover::recover_locked(&ctx, &lock).await {
@@ -92,15 +91,15 @@ pub async fn run_reporting(args: RotateArgs) -> (u8, Vec<Report>) {
     }
     let meta = match Metadata::load(&ctx.metadata_path) {
         Ok(m) => m,
-        Err(e) => return (usage(&e.to_string()), Vec::new()),
+        Err(e) => return usage(&e.to_string()),
     };
     let entries = match choose(&meta, &args) {
         Ok(entries) => entries,
-        Err(code) => return (code, Vec::new()),
+        Err(code) => return code,
     };
     if args.replace {
         let Some(entry) = entries.first() else {
-            return (exit::CHECK_FAILED, Vec::new());
+            return exit::CHECK_FAILED;
         };
         return replace(&ctx, entry, &args, &lock).await;
     }
@@ -110,7 +109,7 @@ pub async fn run_reporting(args: RotateArgs) -> (u8, Vec<Report>) {
         } else {
             println!("{}", text::nothing_due(args.within.unwrap_or_default()));
         }
-        return (exit::OK, Vec::new());
+        return exit::OK;
     }
     let mut reports = Vec::new();
     let mut code = exit::OK;
@@ -137,7 +136,7 @@ pub async fn run_reporting(args: RotateArgs) -> (u8, Vec<Report>) {
             Confirm::CannotAsk => {
                 finish(&reports, args.json);
                 eprintln!("gitlab-token rotate: {}", text::NEEDS_YES);
-                return (exit::USAGE, reports);
+                return exit::USAGE;
             }
         }
         let interactive = !args.yes && !args.json && terminal();
@@ -148,12 +147,11 @@ pub async fn run_reporting(args: RotateArgs) -> (u8, Vec<Report>) {
         if let Some(signal) = hold.leave() {
             // The rotation finished (its new value stored, or the journal says what to do).
             finish(&reports, args.json);
-            return (128 + signal, reports);
+            return 128 + signal;
         }
     }
     finish(&reports, args.json);
-    let code = code.max(exit_code(&reports));
-    (code, reports)
+    code.max(exit_code(&reports))
 }
 
 /// The stored tokens to rotate: one (by --host/--name), or with --within all that expire soon.
@@ -225,32 +223,28 @@ fn reveal(token: &Token) -> bool {
 }
 
 /// `--replace`: the guided path's replacement, piped on standard input.
-async fn replace(
-    ctx: &Context,
-    entry: &StoredToken,
-    args: &RotateArgs,
-    lock: &RotationLock,
-) -> (u8, Vec<Report>) {
+async fn replace(ctx: &Context, entry: &StoredToken, args: &RotateArgs, lock: &RotationLock) -> u8 {
     if std::io::stdin().is_terminal() {
-        return (usage(&text::replace_needs_pipe(&entry.account)), Vec::new());
+        return usage(&text::replace_needs_pipe(&entry.account));
     }
     let token = match super::token_from_stdin() {
         Ok(t) => t,
-        Err(e) => return (usage(&e), Vec::new()),
+        Err(e) => return usage(&e),
     };
     // Storing the replacement (then revoking the old one) is not abandoned to a signal either.
     let hold = Hold::install();
     hold.enter();
     let report = rotation::replace(ctx, entry, token, args.revoke_old, lock).await;
     let signal = hold.leave();
-    let reports = vec![report];
+    let reports = [report];
     finish(&reports, args.json);
-    let code = signal.map_or_else(|| exit_code(&reports), |n| 128 + n);
-    (code, reports)
+    signal.map_or_else(|| exit_code(&reports), |n| 128 + n)
 }
 
 /// Prints the reports: JSON on stdout, or what happened on stdout and problems on stderr.
 fn finish(reports: &[Report], json: bool) {
+    // The run log (`cli::schedule`) records every report this process prints.
+    super::schedule::seen(reports);
     if json {
         println!(
             "{}",

@@ -188,23 +188,48 @@ fn status(
     exit::OK
 }
 
+/// Every token report `rotate` printed in this process (one `rotate` runs per process), and
+/// whether its store could not be used: filled by [`seen`], taken by [`rotate`].
+static SEEN: std::sync::Mutex<Vec<(TokenRun, bool)>> = std::sync::Mutex::new(Vec::new());
+
+/// Called by `rotate` with the reports it prints.
+pub(super) fn seen(reports: &[Report]) {
+    let today = OffsetDateTime::now_utc().date();
+    if let Ok(mut seen) = SEEN.lock() {
+        seen.extend(
+            reports
+                .iter()
+                .map(|r| (token_run(r, today), r.failure == Some(Failure::Keychain))),
+        );
+    }
+}
+
 /// `rotate`: runs it, records the run in the log and, when the schedule started it and a token
 /// needs a person, shows a desktop notification per such token.
 pub async fn rotate(args: RotateArgs) -> u8 {
     let scheduled = args.scheduled;
-    let (code, reports) = super::rotate::run_reporting(args).await;
+    let code = super::rotate::run(args).await;
     let Ok(place) = place() else {
         return code;
     };
-    let today = OffsetDateTime::now_utc().date();
-    let tokens: Vec<TokenRun> = reports
-        .iter()
-        .map(|r| token_run(r, today, scheduled))
+    let seen = SEEN
+        .lock()
+        .map(|mut s| std::mem::take(&mut *s))
+        .unwrap_or_default();
+    let keychain = seen.iter().any(|(_, k)| *k);
+    let tokens: Vec<TokenRun> = seen
+        .into_iter()
+        .map(|(mut t, keychain)| {
+            if scheduled && keychain {
+                t.fix = Some(text::HEADLESS_KEYCHAIN.to_owned());
+            }
+            t
+        })
         .collect();
-    let needy: Vec<&TokenRun> = tokens.iter().filter(|t| !t.ok).collect();
-    if scheduled && reports.iter().any(|r| r.failure == Some(Failure::Keychain)) {
+    if scheduled && keychain {
         eprintln!("gitlab-token rotate: {}", text::HEADLESS_KEYCHAIN);
     }
+    let needy: Vec<&TokenRun> = tokens.iter().filter(|t| !t.ok).collect();
     let mut notified = None;
     if scheduled && !needy.is_empty() {
         let mut all = true;
@@ -245,41 +270,31 @@ fn stored_tokens() -> Vec<crate::vault::StoredToken> {
         .unwrap_or_default()
 }
 
-fn token_run(r: &Report, today: time::Date, scheduled: bool) -> TokenRun {
+fn token_run(r: &Report, today: time::Date) -> TokenRun {
     let days_left = r
         .old_expires_at
         .as_deref()
         .and_then(crate::gitlab::types::parse_date)
         .map(|d| (d - today).whole_days());
     let (host, name) = r.account.rsplit_once('@').map_or(("", ""), |(n, h)| (h, n));
-    let guided = r.path == PathKind::Guided
-        || r.problems
-            .iter()
-            .any(|p| p.kind == crate::rotation::kind::NEEDS_GUIDED);
+    let has = |kind| r.problems.iter().any(|p| p.kind == kind);
+    let guided = r.path == PathKind::Guided || has(crate::rotation::kind::NEEDS_GUIDED);
     let command = (!r.ok).then(|| {
-        if guided
-            || r.problems
-                .iter()
-                .any(|p| p.kind == crate::rotation::kind::STORED_TOKEN_DEAD)
-        {
+        if guided || has(crate::rotation::kind::STORED_TOKEN_DEAD) {
             format!("gitlab-token setup --replace {}", r.account)
         } else {
             format!("gitlab-token rotate --host {host} --name {name}")
         }
     });
     let first = r.problems.first();
-    let mut fix = first.map(|p| p.fix.clone());
-    if scheduled && r.failure == Some(Failure::Keychain) {
-        fix = Some(text::HEADLESS_KEYCHAIN.to_owned());
-    }
     TokenRun {
         account: r.account.clone(),
         ok: r.ok,
-        path: match r.path {
-            PathKind::Automatic => "automatic",
-            PathKind::Guided => "guided",
-        }
-        .to_owned(),
+        // As `rotate --json` names it (`automatic`, `guided`, ...).
+        path: serde_json::to_value(r.path)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default(),
         days_left,
         expires_at: r.old_expires_at.clone(),
         kinds: r
@@ -288,7 +303,7 @@ fn token_run(r: &Report, today: time::Date, scheduled: bool) -> TokenRun {
             .map(|p| p.kind.as_str().to_owned())
             .collect(),
         message: first.map(|p| p.message.clone()),
-        fix,
+        fix: first.map(|p| p.fix.clone()),
         command,
     }
 }
