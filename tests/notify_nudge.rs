@@ -293,3 +293,27 @@ fn a_scheduled_run_that_cannot_reach_the_keychain_says_what_a_headless_timer_nee
         "rotated without a place to store the new token"
     );
 }
+
+#[test]
+fn a_scheduled_run_that_stops_before_any_token_notifies_too() {
+    let (bus, got, _service) = bus_with_service(true);
+    let home = support::home::Home::new().with_env("DBUS_SESSION_BUS_ADDRESS", &bus.address);
+    std::fs::create_dir_all(home.tokens_toml().parent().unwrap()).unwrap();
+    std::fs::write(home.tokens_toml(), "this is not toml [").unwrap();
+    let out = home.run(&["rotate", "--scheduled", "--yes", "--within", "14"], "");
+    assert_eq!(out.code, Some(2), "{out:?}");
+    let got = got.lock().unwrap().clone();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].1, "GitLab token rotation did not run");
+    assert!(
+        got[0].2.contains("(exit 2)") && got[0].2.contains("gitlab-token rotate --within 14"),
+        "{got:?}"
+    );
+    let status = home.run(&["schedule", "status"], "");
+    assert!(
+        status
+            .stdout
+            .contains("failed before rotating anything (exit 2)"),
+        "{status:?}"
+    );
+}

@@ -229,18 +229,32 @@ pub async fn rotate(args: RotateArgs) -> u8 {
     if scheduled && keychain {
         eprintln!("gitlab-token rotate: {}", text::HEADLESS_KEYCHAIN);
     }
-    let needy: Vec<&TokenRun> = tokens.iter().filter(|t| !t.ok).collect();
-    let mut notified = None;
-    if scheduled && !needy.is_empty() {
-        let mut all = true;
-        for t in &needy {
+    let mut notes: Vec<Note> = tokens
+        .iter()
+        .filter(|t| !t.ok)
+        .map(|t| {
             let (summary, body) = text::notification(t);
-            let note = Note {
+            Note {
                 summary,
                 body,
                 critical: t.days_left.is_some_and(|d| d <= 3),
-            };
-            if let Err(e) = notify::send(&note).await {
+            }
+        })
+        .collect();
+    if tokens.is_empty() && code != exit::OK {
+        // It stopped before any token (metadata unreadable, another rotation running, ...).
+        let (summary, body) = text::notification_run_failed(code);
+        notes.push(Note {
+            summary,
+            body,
+            critical: false,
+        });
+    }
+    let mut notified = None;
+    if scheduled && !notes.is_empty() {
+        let mut all = true;
+        for note in &notes {
+            if let Err(e) = notify::send(note).await {
                 eprintln!("gitlab-token rotate: no desktop notification: {e}");
                 all = false;
             }

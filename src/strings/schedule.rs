@@ -129,6 +129,16 @@ pub fn notification(t: &TokenRun) -> (String, String) {
     (summary, body)
 }
 
+/// The desktop notification for a scheduled run that stopped before any token.
+pub fn notification_run_failed(exit: u8) -> (String, String) {
+    (
+        "GitLab token rotation did not run".to_owned(),
+        format!(
+            "The scheduled rotation stopped before checking any token (exit {exit}).\nRun: gitlab-token rotate --within 14 to see why"
+        ),
+    )
+}
+
 fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     c.next()
