@@ -17,6 +17,7 @@ pub mod rotation;
 pub mod runtime;
 pub mod sanitize;
 pub mod schedule;
+pub mod sinks;
 pub mod strings;
 pub mod terminal;
 pub mod theme;

@@ -58,6 +58,8 @@ pub enum ProblemKind {
     TokenMalformed,
     RevokeUnconfirmed,
     NotServiceAccount,
+    /// A sink (a CI/CD variable, a command) did not receive the new value after a rotation.
+    SinkFailed,
 }
 
 impl ProblemKind {
@@ -115,6 +117,7 @@ impl ProblemKind {
             ProblemKind::TokenMalformed => "token_malformed",
             ProblemKind::RevokeUnconfirmed => "revoke_unconfirmed",
             ProblemKind::NotServiceAccount => "not_service_account",
+            ProblemKind::SinkFailed => "sink_failed",
         }
     }
 

@@ -34,6 +34,10 @@ pub struct Options {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     Saved,
+    /// "Check my instance" ended after a check that passed.
+    CheckPassed,
+    /// The user quit after an automatic rotation that succeeded (nothing else was saved).
+    Rotated,
     Quit,
     /// SIGTERM, SIGINT or SIGHUP.
     Signalled,
@@ -86,6 +90,10 @@ pub async fn run(setup: Setup, options: Options) -> std::io::Result<Ended> {
                 Outcome::Signalled
             } else if saved {
                 Outcome::Saved
+            } else if state.check_only && state.probe.result.as_ref().is_some_and(|r| r.ok) {
+                Outcome::CheckPassed
+            } else if state.auto_rotation.result.as_ref().is_some_and(|r| r.ok) {
+                Outcome::Rotated
             } else {
                 Outcome::Quit
             };

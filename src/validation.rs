@@ -212,7 +212,7 @@ pub fn judge(
                     text::REVOKED.into(),
                     Some(text::api_problem(&ApiError::TokenRevoked)),
                 );
-            } else if days.is_some_and(|d| d < 0) {
+            } else if days.is_some_and(crate::gitlab::types::is_expired) {
                 add(
                     &mut v,
                     Status::Fail,

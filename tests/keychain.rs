@@ -449,6 +449,74 @@ fn a_keyring_never_unlocked_is_locked() {
     );
 }
 
+/// A keyring that exists but is locked (the screen locker, or a login without the keyring's
+/// password): the Secret Service answers "prompt dismissed" when no prompt can be shown. That is
+/// reported as `Locked` (unlock it), not as a prompt the user never saw.
+#[test]
+fn a_locked_keyring_is_locked_not_a_dismissed_prompt() {
+    if child_side() {
+        return;
+    }
+    require_secret_service();
+    let dirs = Dirs::new();
+    let bus = Bus::start(&dirs, true);
+    let env = dirs.env();
+    let on_bus = |program: &str| {
+        let mut c = Command::new(program);
+        c.envs(env.iter().map(|(k, v)| (*k, v.as_os_str())))
+            .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY");
+        c
+    };
+    // Create and unlock the login keyring, as a desktop login does...
+    let mut unlock = on_bus("gnome-keyring-daemon")
+        .args(["--unlock", "--components=secrets"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("gnome-keyring-daemon runs");
+    {
+        use std::io::Write;
+        let mut stdin = unlock.stdin.take().unwrap();
+        stdin.write_all(b"locked-keyring-test").unwrap();
+    }
+    unlock.wait().unwrap();
+    // ...then lock it.
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    loop {
+        let locked = on_bus("dbus-send")
+            .args([
+                "--session",
+                "--print-reply",
+                "--dest=org.freedesktop.secrets",
+                "/org/freedesktop/secrets",
+                "org.freedesktop.Secret.Service.Lock",
+                "array:objpath:/org/freedesktop/secrets/collection/login",
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        if locked.success() {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "could not lock the test keyring"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let result = in_child(
+        "a_locked_keyring_is_locked_not_a_dismissed_prompt",
+        "store",
+        &env_refs(&env),
+        &bus.address,
+    );
+    assert!(result.starts_with("Err(Locked("), "{result}");
+}
+
 fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut found = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap() {

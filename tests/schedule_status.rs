@@ -99,10 +99,15 @@ fn check_exit_codes_for_each_case() {
     assert_eq!(check(&soon, &["--within", "9"]).0, 0);
     assert_eq!(check(&soon, &["--within", "10"]).0, 1);
 
-    let expired = home_with(vec![entry("old", Some(-1))]);
+    // GitLab ends a token at 00:00 UTC on its expiry date: on that date it has expired.
+    let expired = home_with(vec![entry("old", Some(-1)), entry("today", Some(0))]);
     let (code, out) = check(&expired, &["--within", "0"]);
     assert_eq!(code, 1);
     assert!(out.contains("old@gitlab.example.com: expired on"), "{out}");
+    assert!(
+        out.contains("today@gitlab.example.com: expired on"),
+        "{out}"
+    );
 }
 
 #[test]

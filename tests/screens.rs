@@ -187,16 +187,7 @@ fn save_and_done() {
     let mut s = new_state();
     to_paste(&mut s, "gitlab.example.com", "");
     paste(&mut s, TOKEN);
-    let t = ticket_of(&key(&mut s, KeyCode::Enter));
-    let needs = s.needs();
-    update(
-        &mut s,
-        Msg::Validated(
-            t,
-            Box::new(validation_for(&needs, &["read_api", "read_repository"])),
-            "t".into(),
-        ),
-    );
+    check_passes(&mut s);
     let t = ticket_of(&key(&mut s, KeyCode::Enter));
     snap("09_save_running", &s);
     let err = VaultError::NoProvider("org.freedesktop.DBus.Error.ServiceUnknown".into());
@@ -331,16 +322,7 @@ fn copied_link_and_git_on_done() {
     snap("06_generate_copied", &s);
     key(&mut s, KeyCode::Enter);
     paste(&mut s, TOKEN);
-    let t = ticket_of(&key(&mut s, KeyCode::Enter));
-    let needs = s.needs();
-    update(
-        &mut s,
-        Msg::Validated(
-            t,
-            Box::new(validation_for(&needs, &["read_api", "read_repository"])),
-            "t".into(),
-        ),
-    );
+    check_passes(&mut s);
     let t = ticket_of(&key(&mut s, KeyCode::Enter));
     let saved = Saved {
         account: "repo-scanner@gitlab.example.com".into(),

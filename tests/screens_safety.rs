@@ -70,16 +70,7 @@ fn quit_during_a_save_waits() {
     let mut s = new_state();
     to_paste(&mut s, "gitlab.example.com", "");
     paste(&mut s, TOKEN);
-    let t = ticket_of(&key(&mut s, KeyCode::Enter));
-    let needs = s.needs();
-    update(
-        &mut s,
-        Msg::Validated(
-            t,
-            Box::new(validation_for(&needs, &["read_api", "read_repository"])),
-            "t".into(),
-        ),
-    );
+    check_passes(&mut s);
     key(&mut s, KeyCode::Enter);
     ctrl(&mut s, 'c');
     snap("safety_06_quit_waits_for_save", &s);
@@ -94,16 +85,7 @@ fn a_stored_token_of_the_same_name() {
     to_paste(&mut s, "gitlab.example.com", "");
     paste(&mut s, TOKEN);
     snap("safety_07_paste_name_taken", &s);
-    let t = ticket_of(&key(&mut s, KeyCode::Enter));
-    let needs = s.needs();
-    update(
-        &mut s,
-        Msg::Validated(
-            t,
-            Box::new(validation_for(&needs, &["read_api", "read_repository"])),
-            "t".into(),
-        ),
-    );
+    check_passes(&mut s);
     key(&mut s, KeyCode::Enter);
     snap("safety_08_replace_question", &s);
     key(&mut s, KeyCode::Char('n'));

@@ -176,16 +176,7 @@ fn saving() -> (State, Ticket) {
     let mut s = new_state();
     to_paste(&mut s, "gitlab.example.com", "");
     paste(&mut s, TOKEN);
-    let t = ticket_of(&key(&mut s, KeyCode::Enter));
-    let needs = s.needs();
-    update(
-        &mut s,
-        Msg::Validated(
-            t,
-            Box::new(validation_for(&needs, &["read_api", "read_repository"])),
-            "t".into(),
-        ),
-    );
+    check_passes(&mut s);
     let t = ticket_of(&key(&mut s, KeyCode::Enter));
     assert_eq!(s.step, Step::Save);
     assert!(s.in_flight());
@@ -320,16 +311,7 @@ fn validated_with_clash() -> State {
     to_paste(&mut s, "gitlab.example.com", "");
     paste(&mut s, TOKEN);
     assert!(s.clash().is_some(), "NAME@HOST is taken");
-    let t = ticket_of(&key(&mut s, KeyCode::Enter));
-    let needs = s.needs();
-    update(
-        &mut s,
-        Msg::Validated(
-            t,
-            Box::new(validation_for(&needs, &["read_api", "read_repository"])),
-            "t".into(),
-        ),
-    );
+    check_passes(&mut s);
     s
 }
 
@@ -423,16 +405,7 @@ fn an_unusable_keychain_is_found_at_the_start_and_another_store_can_be_chosen() 
     // The token is then saved to the chosen store, recorded per token.
     to_paste(&mut s, "gitlab.example.com", "");
     paste(&mut s, TOKEN);
-    let t = ticket_of(&key(&mut s, KeyCode::Enter));
-    let needs = s.needs();
-    update(
-        &mut s,
-        Msg::Validated(
-            t,
-            Box::new(validation_for(&needs, &["read_api", "read_repository"])),
-            "t".into(),
-        ),
-    );
+    check_passes(&mut s);
     let effects = key(&mut s, KeyCode::Enter);
     let [Effect::Save { entry, .. }] = effects.as_slice() else {
         panic!("{effects:?}")

@@ -28,6 +28,7 @@ pub mod output;
 mod rotate;
 mod schedule;
 mod setup;
+mod sink;
 mod status;
 mod stored;
 mod verify;
@@ -107,7 +108,8 @@ pub enum Command {
     ///
     /// Exit codes (with several tokens, the highest applies):
     ///   0  all rotated, or nothing due with --within
-    ///   1  a rotation failed, or the token needs the guided path
+    ///   1  a rotation failed, the token needs the guided path, or a sink
+    ///      (`gitlab-token sink`) did not receive the new value
     ///   2  usage error (e.g. no terminal to confirm on and no --yes)
     ///   3  GitLab unreachable or unavailable
     ///   4  keychain unavailable
@@ -119,6 +121,13 @@ pub enum Command {
     /// The job runs `gitlab-token rotate --within DAYS --yes` and notifies you (desktop
     /// notification, `status`, the wizard's first screen) when a token needs you.
     Schedule(ScheduleArgs),
+    /// Places that receive a token's new value after every rotation: a CI/CD variable, a command.
+    ///
+    /// Stored in the metadata file (no secrets). A sink that fails never undoes the rotation:
+    /// it is reported (exit code 1, `sinks` in `rotate --json`) and delivered again by the next
+    /// `rotate` until it succeeds or is removed.
+    #[command(subcommand)]
+    Sink(sink::SinkCommand),
 }
 
 #[derive(Debug, ClapArgs)]
@@ -167,7 +176,8 @@ pub struct RotateArgs {
     #[arg(long)]
     pub yes: bool,
     /// Print one JSON array, one object per token: account, path, ok, old_expires_at,
-    /// new_expires_at, problems [{kind, message, fix}] (and link on the guided path).
+    /// new_expires_at, problems [{kind, message, fix}], sinks [{id, kind, target, ok, message}]
+    /// (and link on the guided path; path "delivery" for sinks retried from an earlier run).
     #[arg(long)]
     pub json: bool,
     /// Guided path: read the replacement (made from the prefilled link) on standard input,
@@ -413,6 +423,7 @@ pub async fn run(args: Args) -> u8 {
         Some(Command::SetupGit(a)) => git_credential::setup_git(a).await,
         Some(Command::Rotate(a)) => schedule::rotate(a).await,
         Some(Command::Schedule(a)) => schedule::run(a).await,
+        Some(Command::Sink(a)) => sink::run(a).await,
         None => setup::run(args.setup).await,
     }
 }

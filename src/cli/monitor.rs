@@ -32,7 +32,9 @@ pub fn check(seen: &[Seen], runs: &[Run], within: i64) -> (u8, Vec<String>) {
         let t = s.entry;
         let date = t.expires_at.as_deref().unwrap_or("");
         match s.days_left {
-            Some(d) if d < 0 => lines.push(text::check_expired(&t.account, date)),
+            Some(d) if crate::gitlab::types::is_expired(d) => {
+                lines.push(text::check_expired(&t.account, date));
+            }
             Some(d) if d <= within => lines.push(text::check_expiring(&t.account, date, d)),
             _ => {}
         }

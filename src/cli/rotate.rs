@@ -89,6 +89,13 @@ pub async fn run(args: RotateArgs) -> u8 {
     if let Some(r) = rotation::recover::recover_locked(&ctx, &lock).await {
         print_recovered(&r);
     }
+    // Sinks still waiting for a value an earlier run stored get it first (every run, scheduled
+    // or not, until they succeed or are removed).
+    let redelivered: Vec<Report> = rotation::deliveries::deliver_pending(&ctx)
+        .await
+        .into_iter()
+        .map(|(account, outcomes)| Report::redelivery(account, outcomes))
+        .collect();
     let meta = match Metadata::load(&ctx.metadata_path) {
         Ok(m) => m,
         Err(e) => return usage(&e.to_string()),
@@ -101,17 +108,23 @@ pub async fn run(args: RotateArgs) -> u8 {
         let Some(entry) = entries.first() else {
             return exit::CHECK_FAILED;
         };
-        return replace(&ctx, entry, &args, &lock).await;
+        if !args.json {
+            finish(&redelivered, false);
+        }
+        return replace(&ctx, entry, &args, &lock)
+            .await
+            .max(exit_code(&redelivered));
     }
     if entries.is_empty() {
         if args.json {
-            println!("[]");
+            finish(&redelivered, true);
         } else {
+            finish(&redelivered, false);
             println!("{}", text::nothing_due(args.within.unwrap_or_default()));
         }
-        return exit::OK;
+        return exit_code(&redelivered);
     }
-    let mut reports = Vec::new();
+    let mut reports = redelivered;
     let mut code = exit::OK;
     let mut hold: Option<Hold> = None;
     for entry in &entries {

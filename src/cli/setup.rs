@@ -128,7 +128,7 @@ pub async fn run(p: Preselect) -> u8 {
         println!("{}", e.summary);
     }
     match ended.map(|e| e.outcome) {
-        Ok(Outcome::Saved) => exit::OK,
+        Ok(Outcome::Saved | Outcome::CheckPassed | Outcome::Rotated) => exit::OK,
         Ok(Outcome::Quit) => exit::CHECK_FAILED,
         Ok(Outcome::Signalled) => exit::SIGNALLED,
         Err(e) => {

@@ -22,6 +22,8 @@ struct Row<'a> {
     /// Set with `--verify`: whether the live check passed, and its problems.
     verified_ok: Option<bool>,
     problems: Vec<String>,
+    /// Where its new value goes after a rotation, and which sinks still wait for it.
+    sinks: Vec<super::sink::SinkState>,
 }
 
 pub async fn run(args: StatusArgs) -> u8 {
@@ -89,6 +91,7 @@ pub async fn run(args: StatusArgs) -> u8 {
             days_left: entry.days_left(today),
             verified_ok: r.as_ref().map(|(ok, _)| *ok),
             problems: r.map(|(_, p)| p).unwrap_or_default(),
+            sinks: super::sink::states(&path, &meta, Some(&entry.account)),
         })
         .collect();
     let place = crate::schedule::Place::beside(&path);
@@ -119,6 +122,7 @@ pub async fn run(args: StatusArgs) -> u8 {
         }
         (false, StatusFormat::Table) => {
             print_table(&rows, stdout_colour());
+            super::sink::print_for_status(&path, &meta);
             print_schedule(&place, &runs, &meta.tokens);
         }
     }
@@ -251,7 +255,7 @@ fn shown(r: &Row) -> Shown {
     let t = r.entry;
     let date = t.expires_at.as_deref().unwrap_or("");
     let (expiry, tone) = match r.days_left {
-        Some(d) if d < 0 => (text::expired(date), Tone::Fail),
+        Some(d) if crate::gitlab::types::is_expired(d) => (text::expired(date), Tone::Fail),
         Some(d) if d <= EXPIRY_WARNING_DAYS => (text::expires_on(date, d), Tone::Warn),
         Some(d) => (text::expires_on(date, d), Tone::Ok),
         None => (text::NEVER.to_owned(), Tone::Warn),
@@ -393,6 +397,7 @@ mod tests {
             days_left: Some(days),
             verified_ok: None,
             problems: vec![],
+            sinks: vec![],
         }
     }
 

@@ -227,7 +227,21 @@ impl Client {
         rel: &str,
         token: Option<&Token>,
     ) -> Result<reqwest::Response, ApiError> {
+        self.send_json(method, rel, token, None).await
+    }
+
+    /// [`Self::send`] with an optional JSON body (the CI/CD variable calls of `gitlab::variables`).
+    pub(super) async fn send_json(
+        &self,
+        method: Method,
+        rel: &str,
+        token: Option<&Token>,
+        body: Option<&serde_json::Value>,
+    ) -> Result<reqwest::Response, ApiError> {
         let mut request = self.http.request(method, self.instance.api(rel));
+        if let Some(body) = body {
+            request = request.json(body);
+        }
         if let Some(token) = token {
             if let Some(problem) = token.format_problem() {
                 return Err(ApiError::MalformedToken(problem));
@@ -258,6 +272,13 @@ impl Client {
             });
         }
         Ok(response)
+    }
+}
+
+impl Client {
+    /// The timeout of each call.
+    pub(super) fn timeout(&self) -> Duration {
+        self.timeout
     }
 }
 

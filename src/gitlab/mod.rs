@@ -5,5 +5,6 @@ mod answer;
 pub mod client;
 pub mod links;
 pub mod types;
+pub mod variables;
 
 pub use client::{ApiError, Client};

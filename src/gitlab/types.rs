@@ -35,10 +35,19 @@ impl TokenInfo {
         self.expires_at.as_deref().and_then(parse_date)
     }
 
-    /// Days from `today` until expiry (negative when expired); `None` when it never expires.
+    /// Days from `today` until the expiry date (0 or less: expired, see [`is_expired`]); `None`
+    /// when it never expires.
     pub fn days_left(&self, today: Date) -> Option<i64> {
         self.expiry_date().map(|d| (d - today).whole_days())
     }
+}
+
+/// Whether a token with `days_left` days until its `expires_at` date no longer works. GitLab ends
+/// a token at 00:00 UTC *on* that date (doc/user/profile/personal_access_tokens.md, "When personal
+/// access tokens expire": a token with the expiration date of 2024-01-01 expires at 00:00:00 UTC on
+/// 2024-01-01), so on the date itself it has already expired.
+pub fn is_expired(days_left: i64) -> bool {
+    days_left <= 0
 }
 
 pub fn parse_date(s: &str) -> Option<Date> {

@@ -175,6 +175,14 @@ pub async fn execute_with_progress(
     let mut report = Report::new(&entry, PathKind::Automatic);
     report.old_expires_at = info.expires_at.clone().or(report.old_expires_at);
 
+    // One writer of the store at a time (`vault::save` takes the same lock): an `add` or a
+    // `forget` of this account must not interleave with storing the rotated value. Taken before
+    // anything irreversible, so a busy store costs nothing but a retry.
+    let writer =
+        match crate::vault::save::writer_lock(&ctx.metadata_path, ctx.keychain_timeout * 6).await {
+            Ok(file) => file,
+            Err(_) => return report.fail(Failure::Failed, text::store_busy()),
+        };
     if let Err(e) = preflight(&keychain, &entry.host).await {
         let p = vault_text::problem(&e);
         let store = keychain.kind().name();
@@ -212,6 +220,7 @@ pub async fn execute_with_progress(
 
     progress(Stage::Storing);
     let stored = store_with_retries(&keychain, ctx, account, &rotated.token).await;
+    drop(writer);
     if let Err(e) = stored {
         // The old token is revoked on the server; the new one exists only in memory.
         let _ = mark_unusable(ctx, account).await;
@@ -227,6 +236,8 @@ pub async fn execute_with_progress(
         );
         return report.fail(Failure::Keychain, problem);
     }
+    // Every sink of the token now waits for this value (a kill from here on leaves them pending).
+    let marked = super::deliveries::mark_pending(ctx, account);
     abort_point("after-keychain");
     journal.step = Step::Stored;
     journal.new_token_id = Some(rotated.info.id);
@@ -263,7 +274,8 @@ pub async fn execute_with_progress(
     let expires = live.expires_at.clone().unwrap_or_else(|| "never".into());
     report.ok = true;
     report.new_expires_at = live.expires_at.clone();
-    report.note(text::rotated(account, info.id, live.id, &expires))
+    let report = report.note(text::rotated(account, info.id, live.id, &expires));
+    super::deliveries::finish(ctx, report, &entry, &rotated.token, marked).await
 }
 
 /// Writes, reads back and deletes a scratch entry: the store takes new values.

@@ -145,6 +145,8 @@ pub async fn replace(
             .fail(Failure::Keychain, vault_text::problem(&e))
             .note(text::NOTHING_CHANGED);
     }
+    // Every sink of the token now waits for this value.
+    let marked = super::deliveries::mark_pending(ctx, &entry.account);
     let (path, account, facts, who, at) = (
         ctx.metadata_path.clone(),
         entry.account.clone(),
@@ -183,13 +185,14 @@ pub async fn replace(
     let expires = info.expires_at.as_deref().unwrap_or("never");
     report = report.note(text::replaced(&entry.account, info.id, expires));
 
-    match old {
+    let report = match old {
         None => {
             let until = entry.expires_at.as_deref().unwrap_or("it is revoked");
             report.note(text::old_kept(entry.token_id, until))
         }
         Some(old) => revoke(ctx, report, entry, &instance, old).await,
-    }
+    };
+    super::deliveries::finish(ctx, report, entry, &new, marked).await
 }
 
 /// Revokes the replaced token (its value was read before the swap).

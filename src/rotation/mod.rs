@@ -13,11 +13,15 @@
 //! the rotation; it never calls `rotate` again with the old token (GitLab would revoke the new one
 //! too).
 //!
-//! TEST HOOK: `GITLAB_TOKEN_TEST_ABORT_AT=after-api|after-keychain|after-verify` makes the process
+//! SINKS (`deliveries`): once the new value is stored, every sink of the token is marked pending;
+//! after the metadata step each gets the value; what failed stays pending for the next `rotate`.
+//!
+//! TEST HOOK: `GITLAB_TOKEN_TEST_ABORT_AT=after-api|after-keychain|after-verify|before-sinks` makes the process
 //! `abort()` right after that step of an automatic rotation, so the tests can kill it at each
 //! point. It only aborts; it never changes what the program does otherwise.
 
 pub mod automatic;
+pub mod deliveries;
 pub mod guided;
 pub mod journal;
 pub mod recover;
@@ -63,6 +67,8 @@ pub enum PathKind {
     Automatic,
     /// A person creates the replacement from a prefilled link.
     Guided,
+    /// No rotation: sinks still waiting for a value stored by an earlier run got it again.
+    Delivery,
 }
 
 /// What kind of failure, for the exit code.
@@ -125,6 +131,8 @@ pub struct Report {
     /// The prefilled page to create the replacement (guided path).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
+    /// What each sink of the token did with the new value (`gitlab-token sink`).
+    pub sinks: Vec<crate::sinks::Outcome>,
     /// What happened, for people (text output).
     #[serde(skip)]
     pub notes: Vec<String>,
@@ -146,9 +154,27 @@ impl Report {
             new_expires_at: None,
             problems: Vec::new(),
             link: None,
+            sinks: Vec::new(),
             notes: Vec::new(),
             failure: None,
         }
+    }
+
+    /// Pending sinks of `account` delivered again (a value stored by an earlier run).
+    pub fn redelivery(account: String, outcomes: Vec<crate::sinks::Outcome>) -> Report {
+        let report = Report {
+            account,
+            path: PathKind::Delivery,
+            ok: outcomes.iter().all(|o| o.ok),
+            old_expires_at: None,
+            new_expires_at: None,
+            problems: Vec::new(),
+            link: None,
+            sinks: Vec::new(),
+            notes: Vec::new(),
+            failure: None,
+        };
+        report.delivered(outcomes)
     }
 
     /// Records a failure (the most serious one wins).
@@ -160,6 +186,22 @@ impl Report {
 
     pub fn note(mut self, line: impl Into<String>) -> Report {
         self.notes.push(line.into());
+        self
+    }
+
+    /// Records what the sinks did: a note for each delivered one, a problem (and a failure, so
+    /// the exit code says it) for each that did not get the new value.
+    pub fn delivered(mut self, outcomes: Vec<crate::sinks::Outcome>) -> Report {
+        for o in &outcomes {
+            if o.ok {
+                self.notes
+                    .push(crate::strings::sinks::delivered(&self.account, o));
+            } else {
+                let problem = crate::strings::sinks::sink_problem(&self.account, o);
+                self = self.fail(Failure::Failed, problem);
+            }
+        }
+        self.sinks.extend(outcomes);
         self
     }
 }

@@ -133,6 +133,8 @@ pub(crate) async fn recover_locked(ctx: &Context, lock: &RotationLock) -> Option
                 let why = format!("{}: {detail}", text::RECOVERY_METADATA_FAILED);
                 return Some(unresolved(&account, found, why));
             }
+            // The new value is stored: its sinks wait for it (the next `rotate` delivers them).
+            let _ = super::deliveries::mark_pending(ctx, &account);
             Resolution::Finished {
                 id: info.id,
                 expires_at: info.expires_at,

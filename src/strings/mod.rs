@@ -7,6 +7,7 @@ pub mod probe;
 pub mod rotation;
 pub mod safety;
 pub mod schedule;
+pub mod sinks;
 pub mod status;
 pub mod summary;
 pub mod validation;

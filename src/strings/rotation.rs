@@ -268,6 +268,15 @@ pub fn busy() -> Problem {
     )
 }
 
+pub fn store_busy() -> Problem {
+    Problem::new(
+        kind::BUSY,
+        "Another gitlab-token process is writing to the token store (an add, a forget or a \
+         rotation); nothing was changed.",
+        "Wait for it to finish, then retry.",
+    )
+}
+
 pub fn nothing_due(days: i64) -> String {
     format!("No stored token expires within {days} days; nothing to rotate.")
 }

@@ -62,7 +62,7 @@ pub fn stage_trail(stage: Stage) -> String {
 }
 
 pub const ROTATE_CONFIRM_TITLE: &str = " Rotate now? ";
-pub const ROTATE_CONFIRM_KEYS: &str = "y rotate  n / Esc keep it";
+pub const ROTATE_CONFIRM_KEYS: &str = "y rotate  n/Esc keep it";
 
 /// The CLI's line on standard error when a signal arrives between the API call and the write.
 pub const CLI_FINISHING: &str = "gitlab-token rotate: signal received; finishing the rotation \
@@ -71,7 +71,7 @@ pub const CLI_FINISHING: &str = "gitlab-token rotate: signal received; finishing
 /// Whose a stored token is and how long it has left, e.g. "scanner-bot's, 12 days left".
 fn whose(username: &str, days_left: Option<i64>) -> String {
     match days_left {
-        Some(d) if d < 0 => format!("{username}'s, expired"),
+        Some(d) if crate::gitlab::types::is_expired(d) => format!("{username}'s, expired"),
         Some(d) => format!("{username}'s, {d} days left"),
         None => format!("{username}'s, no expiry"),
     }

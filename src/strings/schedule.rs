@@ -107,8 +107,8 @@ fn nudge_reason(t: &TokenRun) -> String {
 
 fn days_text(days: i64) -> String {
     match days {
-        d if d < 0 => "expired".to_owned(),
-        0 => "expires today".to_owned(),
+        // GitLab ends a token at 00:00 UTC on its expiry date.
+        d if crate::gitlab::types::is_expired(d) => "expired".to_owned(),
         1 => "1 day left".to_owned(),
         d => format!("{d} days left"),
     }

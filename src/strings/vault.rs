@@ -14,12 +14,10 @@ pub fn problem(e: &VaultError) -> Problem {
             "Install and start one: `apt install gnome-keyring` (or enable KeePassXC's Secret Service integration), then retry.",
         ),
         VaultError::Locked(d) => (
-            format!("The keyring is locked or was never created ({d})."),
-            "Unlock it (log in to the desktop, or `gnome-keyring-daemon --unlock`) and retry.",
-        ),
-        VaultError::PromptDismissed(d) => (
-            format!("The keyring's unlock prompt was dismissed ({d})."),
-            "Retry and accept the prompt to unlock the keyring.",
+            format!(
+                "The keyring is locked or was never created, and no unlock prompt was accepted ({d})."
+            ),
+            "Unlock it (log in to the desktop and accept the unlock prompt, or `gnome-keyring-daemon --unlock` over SSH) and retry; or choose another store with --store keyutils|file.",
         ),
         VaultError::AccessDenied(d) => (
             format!("The keychain denied access ({d})."),

@@ -108,7 +108,7 @@ pub fn git_line(result: Option<&Result<(), String>>, running: bool, host: &str) 
 }
 
 pub fn expiring_line(account: &str, days: i64) -> String {
-    if days < 0 {
+    if crate::gitlab::types::is_expired(days) {
         format!("! {account} has EXPIRED: set up a new one.")
     } else {
         format!("! {account} expires in {days} days: replace it soon.")
@@ -297,11 +297,15 @@ pub fn rotating(account: &str) -> String {
 /// One line on how an automatic rotation ended.
 pub fn rotated(r: &crate::rotation::Report) -> String {
     if r.ok {
-        format!(
+        let rotated = format!(
             "Rotated {}: the new token is stored and verified; it expires {}.",
             r.account,
             r.new_expires_at.as_deref().unwrap_or("never")
-        )
+        );
+        match crate::strings::sinks::not_delivered(&r.sinks) {
+            Some(sinks) => format!("{rotated} {sinks}"),
+            None => rotated,
+        }
     } else {
         match r.problems.first() {
             Some(p) => format!("{} {}", p.message, p.fix),

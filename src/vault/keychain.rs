@@ -69,8 +69,6 @@ pub enum VaultError {
     NoProvider(String),
     #[error("the keyring is locked: {0}")]
     Locked(String),
-    #[error("the unlock prompt was dismissed: {0}")]
-    PromptDismissed(String),
     #[error("access to the keychain was denied: {0}")]
     AccessDenied(String),
     #[error("no token stored for {0}")]
@@ -291,9 +289,10 @@ fn classify(e: keyring_core::Error, account: &str) -> VaultError {
         || lower.contains("dbus session")
     {
         VaultError::NoSession(text)
-    } else if lower.contains("prompt") {
-        VaultError::PromptDismissed(text)
     } else if lower.contains("locked")
+        // A locked collection asks for an unlock prompt; with no desktop to show it on, the
+        // Secret Service reports the prompt as dismissed: the cause to act on is the lock.
+        || lower.contains("prompt")
         || lower.contains("result not returned")
         || lower.contains("collection")
     {

@@ -85,6 +85,9 @@ pub struct Metadata {
     /// Saves and forgets that started and have not finished (their process may be dead).
     #[serde(default, rename = "pending", skip_serializing_if = "Vec::is_empty")]
     pub pending: Vec<Pending>,
+    /// Where each token's new value goes after a rotation (`gitlab-token sink`; no secrets).
+    #[serde(default, rename = "sink", skip_serializing_if = "Vec::is_empty")]
+    pub sinks: Vec<crate::sinks::Sink>,
 }
 
 /// A change to the keychain that was announced here before it was made.

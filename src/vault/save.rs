@@ -41,10 +41,7 @@ fn writer_wait(keychain_timeout: Duration) -> Duration {
 
 /// The writer lock, `vault.lock` beside the metadata: held by one `save`, `forget` or
 /// reconciliation at a time, released when dropped (or when the process dies).
-pub(crate) async fn writer_lock(
-    metadata_path: &Path,
-    wait: Duration,
-) -> Result<std::fs::File, String> {
+pub async fn writer_lock(metadata_path: &Path, wait: Duration) -> Result<std::fs::File, String> {
     let dir = metadata_path.parent().unwrap_or(Path::new(".")).to_owned();
     tokio::task::spawn_blocking(move || {
         std::fs::create_dir_all(&dir)?;

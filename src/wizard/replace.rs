@@ -87,9 +87,14 @@ impl State {
     }
 
     /// The chosen expiring token, when it may rotate itself (`api` or `self_rotate`).
+    /// An expired token cannot: GitLab refuses it (401), so only the guided path (`r`) is offered.
     pub fn auto_rotatable(&self) -> Option<&StoredToken> {
         self.chosen_expiring()
             .filter(|e| e.scopes.iter().any(|s| s == "api" || s == "self_rotate"))
+            .filter(|e| {
+                !e.days_left(self.today)
+                    .is_some_and(crate::gitlab::types::is_expired)
+            })
     }
 
     /// Rotates the chosen expiring token through GitLab's API, if it may rotate itself.

@@ -19,17 +19,25 @@ for _ in $(seq 50); do "${T[@]}" capture-pane -p -t bench | grep -q "What is the
 PID=$("${T[@]}" list-panes -t bench -F '#{pane_pid}')
 "${T[@]}" pipe-pane -t bench "cat >> $OUT"
 
-switches() { cat /proc/"$PID"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {s += $2} END {print s}'; }
+# Per thread ("TID SWITCHES"), so a thread that exits during a measurement (tokio's blocking
+# threads leave after 10 s idle) does not make the sum go down.
+per_thread() {
+    for t in /proc/"$PID"/task/*; do
+        printf '%s %s\n' "${t##*/}" "$(awk '/ctxt_switches/ {s += $2} END {print s}' "$t/status" 2>/dev/null)"
+    done
+}
 bytes() { stat -c %s "$OUT"; }
 
 measure() {
     local label=$1 key=${2:-}
-    local s0 b0
-    s0=$(switches); b0=$(bytes)
+    local s0 b0 woke
+    s0=$(per_thread); b0=$(bytes)
     [[ -n "$key" ]] && "${T[@]}" send-keys -t bench "$key"
     sleep "$IDLE"
+    # Switches of the threads alive at the end, less what they had at the start (0 if new).
+    woke=$(per_thread | awk 'NR == FNR { before[$1] = $2; next } { s += $2 - before[$1] } END { print s + 0 }' <(printf '%s\n' "$s0") -)
     printf '%-34s %6d context switches  %7d bytes to the terminal  (%s s)\n' \
-        "$label" "$(( $(switches) - s0 ))" "$(( $(bytes) - b0 ))" "$IDLE"
+        "$label" "$woke" "$(( $(bytes) - b0 ))" "$IDLE"
 }
 
 echo "gitlab-token wizard, pid $PID, threads: $(ls /proc/"$PID"/task | wc -l)"

@@ -222,6 +222,14 @@ pub fn to_paste(state: &mut State, host: &str, group: &str) {
 pub const OLD_TOKEN: &str = "glpat-TESTONLYoldtoken00000";
 
 /// A stored token as the metadata file holds it.
+/// Enter on the paste screen, answered by a validation that passes (the repo-scanner scopes).
+pub fn check_passes(state: &mut State) {
+    let t = ticket_of(&key(state, KeyCode::Enter));
+    let needs = state.needs();
+    let passed = validation_for(&needs, &["read_api", "read_repository"]);
+    update(state, Msg::Validated(t, Box::new(passed), "t".into()));
+}
+
 pub fn stored(expires_at: &str, scopes: &[&str]) -> gitlab_token::vault::StoredToken {
     gitlab_token::vault::StoredToken {
         account: "repo-scanner@gitlab.example.com".into(),

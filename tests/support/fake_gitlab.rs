@@ -20,6 +20,7 @@ use serde_json::{Value, json};
 use time::{Date, OffsetDateTime};
 
 use super::certs::Leaf;
+use super::fake_variables::{FakeVariable, VarRoute, Variables};
 pub use super::gitlab_bodies::SIGN_IN_PAGE;
 use super::gitlab_bodies::{
     GITLAB_404_PAGE, insufficient_scope, invalid_token, json_reply, mode_reply, token_json,
@@ -195,6 +196,8 @@ struct State {
     rotate_started: usize,
     /// Every request received, counted before any delay.
     requests_started: usize,
+    /// CI/CD variables of projects and groups (tests/support/fake_variables.rs).
+    variables: Variables,
 }
 
 /// The fake instance. Dropping it stops the server.
@@ -293,6 +296,16 @@ impl FakeGitLab {
 
     pub fn add_project(&self, path: &str) {
         self.state().projects.entry(path.to_owned()).or_default();
+    }
+
+    /// Adds (or replaces) a CI/CD variable of project `path` (`project`) or group `path`.
+    pub fn set_variable(&self, project: bool, path: &str, variable: FakeVariable) {
+        self.state().variables.set(project, path, variable);
+    }
+
+    /// The CI/CD variables of project (`project`) or group `path`.
+    pub fn variables(&self, project: bool, path: &str) -> Vec<FakeVariable> {
+        self.state().variables.of(project, path)
     }
 
     /// How every request is answered from now on.
@@ -523,9 +536,11 @@ fn respond(state: &mut State, root: &str, req: &Req) -> Reply {
             ),
         };
     };
-    let Some(route) = Route::parse(req.method.as_str(), api) else {
+    let route = Route::parse(req.method.as_str(), api);
+    let variables = VarRoute::parse(req.method.as_str(), api);
+    if route.is_none() && variables.is_none() {
         return json_reply(404, json!({"error": "404 Not Found"}));
-    };
+    }
     let Some(secret) = credentials(req) else {
         return unauthorized();
     };
@@ -538,7 +553,7 @@ fn respond(state: &mut State, root: &str, req: &Req) -> Reply {
         return invalid_token("Token has expired.");
     }
     if record.revoked {
-        if route == Route::RotateSelf && record.rotated_to.is_some() {
+        if route == Some(Route::RotateSelf) && record.rotated_to.is_some() {
             revoke_family(state, &secret);
         }
         return invalid_token("Token has been revoked.");
@@ -546,6 +561,20 @@ fn respond(state: &mut State, root: &str, req: &Req) -> Reply {
     if record.mode != Mode::Normal {
         return mode_reply(&record.mode, req);
     }
+    if let Some(v) = variables {
+        let s = &mut *state;
+        return super::fake_variables::respond(
+            &mut s.variables,
+            &s.groups,
+            &s.projects,
+            &record,
+            &v,
+            req,
+        );
+    }
+    let Some(route) = route else {
+        return json_reply(404, json!({"error": "404 Not Found"}));
+    };
     if let Some(allowed) = route.scopes()
         && !allowed.iter().any(|s| record.scopes.iter().any(|g| g == s))
     {

@@ -8,6 +8,7 @@ pub mod bin;
 pub mod certs;
 pub mod client;
 pub mod fake_gitlab;
+pub mod fake_variables;
 mod gitlab_bodies;
 pub mod home;
 pub mod hostile;

@@ -93,14 +93,19 @@ where
     Server { addr, task }
 }
 
-/// An HTTP request as the handlers see it (bodies are never needed).
+/// An HTTP request as the handlers see it.
 #[derive(Debug, Clone)]
 pub struct Req {
     pub method: Method,
     pub path: String,
     pub query: Option<String>,
     pub headers: HeaderMap,
+    /// The request body (at most [`MAX_REQUEST_BODY`]; empty when larger or unreadable).
+    pub body: Bytes,
 }
+
+/// The most of a request body the test servers read.
+pub const MAX_REQUEST_BODY: usize = 1024 * 1024;
 
 impl Req {
     pub fn path_and_query(&self) -> String {
@@ -168,11 +173,20 @@ where
     let service = hyper::service::service_fn(move |request: Request<Incoming>| {
         let handler = handler.clone();
         async move {
+            let (parts, body) = request.into_parts();
+            let body = http_body_util::BodyExt::collect(http_body_util::Limited::new(
+                body,
+                MAX_REQUEST_BODY,
+            ))
+            .await
+            .map(|c| c.to_bytes())
+            .unwrap_or_default();
             let req = Req {
-                method: request.method().clone(),
-                path: request.uri().path().to_owned(),
-                query: request.uri().query().map(str::to_owned),
-                headers: request.headers().clone(),
+                method: parts.method,
+                path: parts.uri.path().to_owned(),
+                query: parts.uri.query().map(str::to_owned),
+                headers: parts.headers,
+                body,
             };
             Ok::<_, Infallible>(handler(req).await)
         }

@@ -1,0 +1,288 @@
+//! What sinks (the places that receive a rotated token) and `gitlab-token sink` say.
+
+use crate::gitlab::ApiError;
+use crate::gitlab::variables::VariableRef;
+use crate::problem::{Problem, ProblemKind};
+use crate::sinks::Outcome;
+
+/// A command line for people: each word quoted when it holds a space or a quote.
+pub fn show_argv(argv: &[String]) -> String {
+    argv.iter()
+        .map(|w| {
+            if w.is_empty()
+                || w.chars()
+                    .any(|c| c.is_whitespace() || "'\"\\$`".contains(c))
+            {
+                format!("{w:?}")
+            } else {
+                w.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn variable_name(at: &VariableRef<'_>) -> String {
+    let scope = at
+        .environment_scope
+        .map(|s| format!(" (environment scope {s})"))
+        .unwrap_or_default();
+    format!(
+        "CI/CD variable {} of {} {}{scope}",
+        at.key,
+        at.owner.as_str(),
+        at.path
+    )
+}
+
+pub fn variable_setup(detail: &str) -> String {
+    format!("cannot set up the connection to GitLab: {detail}")
+}
+
+/// Why writing the variable failed, and what to do.
+pub fn variable_failed(at: &VariableRef<'_>, host: &str, e: &ApiError) -> String {
+    let what = variable_name(at);
+    let role = match at.owner {
+        crate::gitlab::variables::Owner::Project => "Maintainer",
+        crate::gitlab::variables::Owner::Group => "Owner",
+    };
+    match e {
+        ApiError::Forbidden(_) => format!(
+            "GitLab refused to write the {what} (403): the token's account needs the {role} role on \
+             {} {} to manage its CI/CD variables; ask an owner to grant it, or remove this sink",
+            at.owner.as_str(),
+            at.path
+        ),
+        ApiError::InsufficientScope(_) => format!(
+            "GitLab refused to write the {what} (403 insufficient_scope): CI/CD variables need a \
+             token with the api scope; this token cannot deliver to it, remove this sink"
+        ),
+        ApiError::Http { status: 404, .. } | ApiError::NotFound => format!(
+            "GitLab has no {} {} on {host} that this token's account can see (404); check the path \
+             (`gitlab-token sink list`) and the account's membership",
+            at.owner.as_str(),
+            at.path
+        ),
+        ApiError::Http { status: 409, .. } => format!(
+            "several variables named {} exist on {} {} (409); remove this sink and add it again \
+             with --environment-scope",
+            at.key,
+            at.owner.as_str(),
+            at.path
+        ),
+        ApiError::BadRequest(m) => format!(
+            "GitLab refused the new value for the {what} (400: {m}); a masked variable needs a \
+             value of 8 or more characters without spaces"
+        ),
+        other => {
+            let p = crate::strings::validation::api_problem(other);
+            format!("could not write the {what}: {} ({})", p.message, p.fix)
+        }
+    }
+}
+
+pub fn variable_not_kept(at: &VariableRef<'_>) -> String {
+    format!(
+        "GitLab answered the update of the {} with another value; check the variable on GitLab",
+        variable_name(at)
+    )
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b { "yes" } else { "no" }
+}
+
+pub fn variable_updated(
+    at: &VariableRef<'_>,
+    masked: bool,
+    protected: bool,
+    scope: Option<&str>,
+) -> String {
+    format!(
+        "updated the {} (masked: {}, protected: {}, environment scope: {}, kept as they were)",
+        variable_name(at),
+        yes_no(masked),
+        yes_no(protected),
+        scope.unwrap_or("*")
+    )
+}
+
+pub fn variable_created(at: &VariableRef<'_>, masked: bool, scope: Option<&str>) -> String {
+    format!(
+        "created the {} (it did not exist; masked: {}, protected: no, environment scope: {})",
+        variable_name(at),
+        yes_no(masked),
+        scope.unwrap_or("*")
+    )
+}
+
+pub const COMMAND_EMPTY: &str =
+    "the command sink has no command to run; remove it and add it again";
+
+pub fn command_not_started(argv: &[String], detail: &str) -> String {
+    format!(
+        "could not run `{}`: {detail}; use the program's full path (a scheduled run has a short PATH)",
+        show_argv(argv)
+    )
+}
+
+pub fn command_ok(argv: &[String]) -> String {
+    format!("ran `{}` (exit code 0)", show_argv(argv))
+}
+
+pub fn command_failed(argv: &[String], code: Option<i32>, said: &str) -> String {
+    let code = code.map_or_else(
+        || "killed by a signal".to_owned(),
+        |c| format!("exit code {c}"),
+    );
+    let said = if said.is_empty() {
+        String::new()
+    } else {
+        format!("; it said: {said}")
+    };
+    format!("`{}` failed ({code}){said}", show_argv(argv))
+}
+
+pub fn command_timed_out(argv: &[String], secs: u64) -> String {
+    let secs = secs.max(1);
+    let unit = if secs == 1 { "second" } else { "seconds" };
+    format!(
+        "`{}` did not finish within {secs} {unit} and was stopped; make it faster or add the sink \
+         again with a longer --timeout",
+        show_argv(argv)
+    )
+}
+
+/// A sink that did not receive the new value: loud, with what happens next.
+pub fn sink_problem(account: &str, outcome: &Outcome) -> Problem {
+    Problem::new(
+        ProblemKind::SinkFailed,
+        format!(
+            "the new token of {account} did not reach sink {} ({} {}): {}",
+            outcome.id, outcome.kind, outcome.target, outcome.message
+        ),
+        format!(
+            "It stays pending: the next `gitlab-token rotate` (the schedule's too) delivers it again \
+             until it succeeds. Fix the cause, or stop it with `gitlab-token sink remove {account} {}`.",
+            outcome.id
+        ),
+    )
+}
+
+/// One delivered sink, for the text output.
+pub fn delivered(account: &str, outcome: &Outcome) -> String {
+    format!(
+        "Delivered the token of {account} to sink {}: {}.",
+        outcome.id, outcome.message
+    )
+}
+
+pub fn sink_added(account: &str, id: u32, kind: &str, target: &str) -> String {
+    format!(
+        "Added sink {id} to {account}: {kind} {target}. It receives the new value after every \
+         rotation of {account}; `gitlab-token sink deliver {account}` sends it the current one now."
+    )
+}
+
+pub fn sink_removed(account: &str, id: u32) -> String {
+    format!("Removed sink {id} from {account}.")
+}
+
+pub fn no_such_sink(account: &str, id: u32) -> String {
+    format!("{account} has no sink {id}; `gitlab-token sink list {account}` shows its sinks.")
+}
+
+pub fn not_stored(account: &str) -> String {
+    format!(
+        "no stored token is named {account}; `gitlab-token status` lists them (NAME@HOST as shown there)."
+    )
+}
+
+pub fn bad_key(key: &str) -> String {
+    format!("{key:?} is not a CI/CD variable key: GitLab allows 1 to 255 of A-Z, a-z, 0-9 and _.")
+}
+
+pub const NO_SINKS: &str = "No sinks: rotated tokens reach only the keychain. Add one with `gitlab-token sink add NAME@HOST gitlab-variable --project PATH --key KEY` or `... command -- PROGRAM ARGS`.";
+
+pub const NEEDS_OWNER: &str = "give --project PATH or --group PATH";
+
+pub const NEEDS_KEY: &str = "give --key KEY (the variable's name)";
+
+pub const NEEDS_ARGV: &str =
+    "give the command after --, e.g. `-- /usr/local/bin/deploy-secret --name ci`";
+
+/// The token cannot write variables: said at `sink add`, not only at the first rotation.
+pub fn needs_api_scope(account: &str, scopes: &[String]) -> String {
+    format!(
+        "{account} has the scopes {}: writing a CI/CD variable needs api, which the rotated token \
+         itself must have (an Owner/Maintainer sign-in for this is not supported yet)",
+        scopes.join(", ")
+    )
+}
+
+pub fn relative_program(program: &str) -> String {
+    format!(
+        "note: {program:?} is not a full path; a scheduled run may have a shorter PATH than this shell"
+    )
+}
+
+/// `status` and `sink list`: one sink on one line.
+pub fn sink_line(id: u32, kind: &str, target: &str, pending: Option<&str>) -> String {
+    match pending {
+        Some(why) => format!("sink {id}: {kind} {target}: PENDING, not delivered yet ({why})"),
+        None => format!("sink {id}: {kind} {target}"),
+    }
+}
+
+/// A retried delivery could not read the token from its store.
+pub fn token_not_read(why: &str) -> String {
+    format!("the stored token could not be read to deliver it ({why}); it stays pending")
+}
+
+/// The list of sinks waiting for the new value could not be written.
+pub fn pending_not_recorded(account: &str, detail: &str) -> Problem {
+    Problem::new(
+        ProblemKind::SinkFailed,
+        format!(
+            "the token of {account} was rotated and stored, but which sinks still need the new \
+             value could not be recorded ({detail}); a sink that fails now is not retried"
+        ),
+        "Fix the config directory's permissions; check the sinks (`gitlab-token sink list`) \
+         after this run.",
+    )
+}
+
+pub fn already_there(account: &str, id: u32) -> String {
+    format!("{account} already has this sink (sink {id}); nothing changed.")
+}
+
+pub const NOT_EXECUTABLE: &str = "no executable file at that path";
+
+pub const NOT_ON_PATH: &str = "not found on PATH";
+
+/// Pending, and no delivery tried yet (a kill came first).
+pub const NOT_TRIED: &str = "not tried yet; the next `gitlab-token rotate` delivers it";
+
+/// `sink list` and `status`: the heading above a token's sinks.
+pub fn list_heading(account: &str, stored: bool) -> String {
+    if stored {
+        format!("Sinks of {account}:")
+    } else {
+        format!("Sinks of {account} (no token is stored under this name; they wait for one):")
+    }
+}
+
+/// The wizard's notice after a rotation whose sinks did not all get the new value.
+pub fn not_delivered(outcomes: &[Outcome]) -> Option<String> {
+    let failed: Vec<&Outcome> = outcomes.iter().filter(|o| !o.ok).collect();
+    let first = failed.first()?;
+    let count = match failed.len() {
+        1 => "1 sink".to_owned(),
+        n => format!("{n} sinks"),
+    };
+    Some(format!(
+        "But {count} did not get it ({} {}: {}); it stays pending and the next \
+         `gitlab-token rotate` delivers it again.",
+        first.kind, first.target, first.message
+    ))
+}
