@@ -79,7 +79,10 @@ fn walk_to_paste(tmux: &mut Tmux, url: &str) {
     tmux.keys(&["Enter"]);
     tmux.wait_for("role", "Grant the role");
     tmux.keys(&["Enter"]);
-    let generate = tmux.wait_for("generate", "Create the token");
+    // Wait for the whole screen (a capture can land in the middle of a redraw), then check it.
+    let generate = tmux.wait_until("generate", "the scopes to create", |s| {
+        s.contains("Create the token") && s.contains("copy it.") && s.contains("+/- expiry")
+    });
     assert!(
         generate.contains("read_api, read_repository"),
         "the scopes to create:\n{generate}"

@@ -26,8 +26,10 @@ mod get;
 pub(crate) mod git_credential;
 pub mod login;
 pub mod login_screen;
+mod monitor;
 pub mod output;
 mod rotate;
+mod schedule;
 mod setup;
 mod sink;
 mod status;
@@ -116,6 +118,12 @@ pub enum Command {
     ///   4  keychain unavailable
     #[command(verbatim_doc_comment)]
     Rotate(RotateArgs),
+    /// Install, remove or show the daily job that rotates tokens before they expire.
+    ///
+    /// Linux: a systemd user timer; macOS: a launchd agent; Windows: a Task Scheduler task.
+    /// The job runs `gitlab-token rotate --within DAYS --yes` and notifies you (desktop
+    /// notification, `status`, the wizard's first screen) when a token needs you.
+    Schedule(ScheduleArgs),
     /// Places that receive a token's new value after every rotation: a CI/CD variable, a command.
     ///
     /// Stored in the metadata file (no secrets). A sink that fails never undoes the rotation:
@@ -167,6 +175,33 @@ pub struct LoginArgs {
 }
 
 #[derive(Debug, ClapArgs)]
+pub struct ScheduleArgs {
+    #[command(subcommand)]
+    pub action: ScheduleAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScheduleAction {
+    /// Install (or update) the daily rotation job. Running it twice changes nothing.
+    ///
+    /// Exit codes: 0 installed, 1 no scheduler to install it in (the crontab line to add
+    /// yourself is printed) or the scheduler refused, 2 usage error.
+    Enable {
+        /// The time of day to run, local time, HH:MM (a random delay of up to 30 minutes follows).
+        #[arg(long, value_name = "HH:MM", default_value = "10:00", value_parser = crate::schedule::parse_at)]
+        at: (u8, u8),
+        /// Rotate tokens that expire within DAYS days.
+        #[arg(long, value_name = "DAYS", default_value_t = crate::schedule::DEFAULT_WITHIN_DAYS,
+              value_parser = clap::value_parser!(i64).range(1..=MAX_WITHIN_DAYS))]
+        within: i64,
+    },
+    /// Remove the job and exactly the files `enable` wrote.
+    Disable,
+    /// Whether the job is installed, its last run and result, and tokens that need you.
+    Status,
+}
+
+#[derive(Debug, ClapArgs)]
 pub struct RotateArgs {
     /// The host (as stored, e.g. gitlab.example.com or example.com:8443/gitlab).
     #[arg(long, value_name = "HOST")]
@@ -199,6 +234,9 @@ pub struct RotateArgs {
     /// Seconds each network call may take.
     #[arg(long, value_name = "SECONDS", default_value_t = 8, value_parser = seconds)]
     pub timeout: u64,
+    /// Started by the schedule: notify the desktop when a token needs a person.
+    #[arg(long, hide = true, requires = "within")]
+    pub scheduled: bool,
 }
 
 #[derive(Debug, ClapArgs)]
@@ -234,12 +272,32 @@ pub struct StatusArgs {
     /// Re-validate every stored token live, concurrently, and update "last verified".
     #[arg(long)]
     pub verify: bool,
-    /// Print JSON instead of a table.
-    #[arg(long)]
+    /// Print JSON instead of a table (the same as --format json).
+    #[arg(long, conflicts_with = "format")]
     pub json: bool,
+    /// table, json, or prometheus (node-exporter textfile collector lines).
+    #[arg(long, value_name = "FORMAT", value_enum, default_value_t = StatusFormat::Table)]
+    pub format: StatusFormat,
+    /// Exit 1 when a token needs attention: expired, expiring within --within DAYS, failing
+    /// verification (with --verify) or its last rotation; 0 otherwise. Prints one line per token
+    /// that needs attention.
+    #[arg(long, conflicts_with_all = ["json", "format"])]
+    pub check: bool,
+    /// With --check: how many days ahead counts as expiring.
+    #[arg(long, value_name = "DAYS", requires = "check", default_value_t = crate::schedule::DEFAULT_WITHIN_DAYS,
+          value_parser = clap::value_parser!(i64).range(0..=MAX_WITHIN_DAYS))]
+    pub within: i64,
     /// Seconds each network call may take with --verify.
     #[arg(long, value_name = "SECONDS", default_value_t = 8, value_parser = seconds)]
     pub timeout: u64,
+}
+
+/// How `status` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StatusFormat {
+    Table,
+    Json,
+    Prometheus,
 }
 
 #[derive(Debug, ClapArgs)]
@@ -411,7 +469,8 @@ pub async fn run(args: Args) -> u8 {
         Some(Command::Forget(a)) => get::forget(a).await,
         Some(Command::GitCredential(a)) => git_credential::run(a).await,
         Some(Command::SetupGit(a)) => git_credential::setup_git(a).await,
-        Some(Command::Rotate(a)) => rotate::run(a).await,
+        Some(Command::Rotate(a)) => schedule::rotate(a).await,
+        Some(Command::Schedule(a)) => schedule::run(a).await,
         Some(Command::Sink(a)) => sink::run(a).await,
         Some(Command::Login(a)) => login::run(a).await,
         None => setup::run(args.setup).await,

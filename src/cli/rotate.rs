@@ -264,6 +264,8 @@ async fn replace(ctx: &Context, entry: &StoredToken, args: &RotateArgs, lock: &R
 
 /// Prints the reports: JSON on stdout, or what happened on stdout and problems on stderr.
 fn finish(reports: &[Report], json: bool) {
+    // The run log (`cli::schedule`) records every report this process prints.
+    super::schedule::seen(reports);
     if json {
         println!(
             "{}",

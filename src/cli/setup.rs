@@ -69,6 +69,11 @@ pub async fn run(p: Preselect) -> u8 {
                 .join("; "),
         ),
     };
+    // What the daily rotation left to a person (a desktop notification said it too, if it could).
+    let notice = match (notice, super::schedule::wizard_notice(&metadata_path)) {
+        (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+        (a, b) => a.or(b),
+    };
     let replace = match p.replace.as_deref() {
         None => None,
         Some(account) => match crate::vault::Metadata::load(&metadata_path)
@@ -105,6 +110,7 @@ pub async fn run(p: Preselect) -> u8 {
         expiring: expiring(&metadata_path),
         replace,
         notice,
+        schedule: Some(super::schedule::done_line(&metadata_path)),
     };
     let metadata_path_for_stored = metadata_path.clone();
     let options = runtime::Options {

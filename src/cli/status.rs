@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::stored;
-use super::{StatusArgs, exit};
+use super::{StatusArgs, StatusFormat, exit, monitor};
 use crate::instance::Instance;
 use crate::profile::Profile;
 use crate::strings::status as text;
@@ -94,11 +94,37 @@ pub async fn run(args: StatusArgs) -> u8 {
             sinks: super::sink::states(&path, &meta, Some(&entry.account)),
         })
         .collect();
-    if args.json {
-        println!("{}", serde_json::to_string(&rows).unwrap_or_default());
-    } else {
-        print_table(&rows, stdout_colour());
-        super::sink::print_for_status(&path, &meta);
+    let place = crate::schedule::Place::beside(&path);
+    let runs = crate::schedule::log::read(&place.log_path());
+    let seen: Vec<monitor::Seen> = rows
+        .iter()
+        .map(|r| monitor::Seen {
+            entry: r.entry,
+            days_left: r.days_left,
+            verified_ok: r.verified_ok,
+            problems: &r.problems,
+        })
+        .collect();
+    if args.check {
+        let (code, lines) = monitor::check(&seen, &runs, args.within);
+        for line in lines {
+            println!("{line}");
+        }
+        return code;
+    }
+    match (args.json, args.format) {
+        (true, _) | (false, StatusFormat::Json) => {
+            println!("{}", serde_json::to_string(&rows).unwrap_or_default());
+        }
+        (false, StatusFormat::Prometheus) => {
+            let record = place.record().ok().flatten();
+            print!("{}", monitor::prometheus(&seen, &runs, record.as_ref()));
+        }
+        (false, StatusFormat::Table) => {
+            print_table(&rows, stdout_colour());
+            super::sink::print_for_status(&path, &meta);
+            print_schedule(&place, &runs, &meta.tokens);
+        }
     }
     if rows.iter().any(|r| r.verified_ok == Some(false)) {
         exit::CHECK_FAILED
@@ -165,6 +191,26 @@ async fn verify_one(
 
 fn print_table(rows: &[Row], colour: bool) {
     print!("{}", render(rows, terminal_width(), colour));
+}
+
+/// After the table: the daily rotation, when one is installed, and tokens its runs (or any
+/// `rotate`) left to a person. Nothing when neither (the table stays as it was).
+fn print_schedule(
+    place: &crate::schedule::Place,
+    runs: &[crate::schedule::log::Run],
+    stored: &[StoredToken],
+) {
+    use crate::strings::schedule as sched;
+    let record = place.record().ok().flatten();
+    let open = crate::schedule::log::open_nudges(runs, stored);
+    if record.is_none() && open.is_empty() {
+        return;
+    }
+    println!();
+    println!("{}", sched::status_line(record.as_ref()));
+    for t in open {
+        println!("  {}", sched::nudge_line(t));
+    }
 }
 
 /// The width to lay `status` out for: `COLUMNS` when set, else the terminal's, else 80.

@@ -7,6 +7,7 @@ pub mod oauth;
 pub mod probe;
 pub mod rotation;
 pub mod safety;
+pub mod schedule;
 pub mod signin;
 pub mod sinks;
 pub mod status;

@@ -255,6 +255,10 @@ pub fn done(state: &State, frame: &mut Frame, area: Rect) {
             }
         })
         .collect();
+    // After "Expires: ...": whether something renews it before then (a sign-in renews itself).
+    if let Some(line) = state.schedule.as_ref().filter(|_| !state.signed_in()) {
+        lines.insert(lines.len().min(4), Line::from(line.clone()));
+    }
     if let Some(instance) = &state.instance {
         let style = match &state.git_setup.result {
             Some(Ok(())) => theme.ok,

@@ -136,6 +136,8 @@ pub struct State {
     pub oauth_app_id: Option<String>,
     /// `g` on the Done screen: git configured to ask gitlab-token for this host.
     pub git_setup: Task<Result<(), String>>,
+    /// The done screen's line about the daily rotation (installed or not); `None`: no line.
+    pub schedule: Option<String>,
     pub spinner: usize,
     pub(crate) last_ticket: u64,
     /// Set by `update` when the screen must be drawn again.
@@ -329,6 +331,8 @@ pub struct Setup {
     pub replace: Option<StoredToken>,
     /// Something to tell at once (e.g. an interrupted rotation that was just repaired).
     pub notice: Option<String>,
+    /// The done screen's line about the daily rotation (`schedule`); `None`: no line.
+    pub schedule: Option<String>,
 }
 
 impl State {
@@ -378,6 +382,7 @@ impl State {
             save: Task::default(),
             confirm_quit: false,
             notice: setup.notice,
+            schedule: setup.schedule,
             expiring: setup.expiring,
             replacing: None,
             auto_rotation: Task::default(),

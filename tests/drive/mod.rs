@@ -28,6 +28,7 @@ pub fn setup() -> Setup {
         expiring: vec![],
         replace: None,
         notice: None,
+        schedule: None,
     }
 }
 
