@@ -128,6 +128,28 @@ fn a_failed_last_rotation_needs_attention_until_a_later_one_succeeds() {
 }
 
 #[test]
+fn a_browser_sign_in_that_needs_signing_in_again_needs_attention() {
+    let mut t = entry("laptop", None);
+    t.kind = gitlab_token::vault::CredentialKind::Oauth;
+    t.oauth = Some(gitlab_token::vault::OAuthFacts {
+        app_id: "app-1".into(),
+        access_expires_at: "2026-11-27T10:00:00Z".into(),
+        needs_sign_in: false,
+    });
+    let fine = home_with(vec![t.clone()]);
+    assert_eq!(check(&fine, &[]).0, 0);
+    t.oauth.as_mut().unwrap().needs_sign_in = true;
+    let home = home_with(vec![t]);
+    let (code, out) = check(&home, &[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("laptop@gitlab.example.com: needs sign-in")
+            && out.contains("gitlab-token login"),
+        "{out}"
+    );
+}
+
+#[test]
 fn a_failed_verification_needs_attention() {
     // In the file store, with no secret there: the live check cannot even start.
     let home = home_with(vec![entry("lost", Some(60))]);

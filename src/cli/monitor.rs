@@ -23,8 +23,8 @@ pub struct Seen<'a> {
 }
 
 /// `status --check`: one line per token that needs attention, and the exit code: 1 when any is
-/// expired, expires within `within` days, failed `--verify`, or failed its last rotation (as the
-/// run log says); else 0.
+/// expired, expires within `within` days, is a browser sign-in that needs signing in again, failed
+/// `--verify`, or failed its last rotation (as the run log says); else 0.
 pub fn check(seen: &[Seen], runs: &[Run], within: i64) -> (u8, Vec<String>) {
     let last = log::last_per_account(runs);
     let mut lines = Vec::new();
@@ -37,6 +37,13 @@ pub fn check(seen: &[Seen], runs: &[Run], within: i64) -> (u8, Vec<String>) {
             }
             Some(d) if d <= within => lines.push(text::check_expiring(&t.account, date, d)),
             _ => {}
+        }
+        // A browser sign-in whose refresh token GitLab rejected works nowhere until a new login.
+        if t.oauth
+            .as_ref()
+            .is_some_and(|o| t.is_oauth() && o.needs_sign_in)
+        {
+            lines.push(text::check_needs_sign_in(t));
         }
         if s.verified_ok == Some(false) {
             let problem = s.problems.first().map_or("", String::as_str);

@@ -171,6 +171,13 @@ pub fn status_line(record: Option<&Record>) -> String {
 }
 
 /// `status --check`: why a token needs attention.
+pub fn check_needs_sign_in(t: &crate::vault::StoredToken) -> String {
+    format!(
+        "{}: needs sign-in (GitLab rejected its refresh token): gitlab-token login --host {} --name {}",
+        t.account, t.host, t.name
+    )
+}
+
 pub fn check_expired(account: &str, date: &str) -> String {
     format!("{account}: expired on {date}")
 }
