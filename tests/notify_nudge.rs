@@ -317,3 +317,59 @@ fn a_scheduled_run_that_stops_before_any_token_notifies_too() {
         "{status:?}"
     );
 }
+
+/// A browser sign-in whose refresh token GitLab rejected needs a person too: the scheduled run
+/// (which leaves sign-ins to refresh themselves) says so with the `login` command; once signed in
+/// again, the next scheduled run closes the nudge.
+#[test]
+fn a_sign_in_that_needs_signing_in_again_is_a_nudge_until_fixed() {
+    use gitlab_token::vault::{CredentialKind, Metadata, OAuthFacts};
+    let (bus, got, _service) = bus_with_service(true);
+    let w = world_on(&bus);
+    let mut laptop = w.entry("scanner");
+    laptop.name = "laptop".into();
+    laptop.account = w.account("laptop");
+    laptop.expires_at = None;
+    laptop.kind = CredentialKind::Oauth;
+    laptop.oauth = Some(OAuthFacts {
+        app_id: "app-1".into(),
+        access_expires_at: "2026-11-27T10:00:00Z".into(),
+        needs_sign_in: true,
+    });
+    let toml = w.home.tokens_toml();
+    let entry = laptop.clone();
+    Metadata::update(&toml, move |m| m.tokens.push(entry)).unwrap();
+
+    scheduled_run(&w);
+    let command = format!("gitlab-token login --host {} --name laptop", w.host());
+    let notes = got.lock().unwrap().clone();
+    assert!(
+        notes.iter().any(
+            |(_, summary, body, _, _)| summary.ends_with(&laptop.account)
+                && body.contains("sign in again")
+                && body.contains(&command)
+        ),
+        "{notes:?}"
+    );
+    let status = w.run(&["status"], "");
+    assert!(
+        status.stdout.contains(&format!("  {}:", laptop.account)),
+        "{status:?}"
+    );
+
+    // Signed in again: the next scheduled run closes the nudge.
+    Metadata::update(&toml, |m| {
+        for t in &mut m.tokens {
+            if let Some(o) = t.oauth.as_mut() {
+                o.needs_sign_in = false;
+            }
+        }
+    })
+    .unwrap();
+    scheduled_run(&w);
+    let status = w.run(&["status"], "");
+    assert!(
+        !status.stdout.contains(&format!("  {}:", laptop.account)),
+        "{status:?}"
+    );
+}

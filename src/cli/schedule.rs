@@ -217,7 +217,7 @@ pub async fn rotate(args: RotateArgs) -> u8 {
         .map(|mut s| std::mem::take(&mut *s))
         .unwrap_or_default();
     let keychain = seen.iter().any(|(_, k)| *k);
-    let tokens: Vec<TokenRun> = seen
+    let mut tokens: Vec<TokenRun> = seen
         .into_iter()
         .map(|(mut t, keychain)| {
             if scheduled && keychain {
@@ -228,6 +228,9 @@ pub async fn rotate(args: RotateArgs) -> u8 {
         .collect();
     if scheduled && keychain {
         eprintln!("gitlab-token rotate: {}", text::HEADLESS_KEYCHAIN);
+    }
+    if scheduled {
+        tokens.extend(sign_in_runs(&stored_tokens()));
     }
     let mut notes: Vec<Note> = tokens
         .iter()
@@ -274,6 +277,39 @@ pub async fn rotate(args: RotateArgs) -> u8 {
         eprintln!("gitlab-token rotate: cannot write the run log: {e}");
     }
     code
+}
+
+/// Browser sign-ins refresh themselves, so `rotate` leaves them alone; a scheduled run still
+/// reports each one: fine, or (GitLab rejected its refresh token) needing a new `login`, which is
+/// a nudge like any token that needs a person. A later fine one closes the nudge.
+fn sign_in_runs(stored: &[crate::vault::StoredToken]) -> Vec<TokenRun> {
+    stored
+        .iter()
+        .filter(|t| t.is_oauth())
+        .map(|t| {
+            let needs = t.oauth.as_ref().is_some_and(|o| o.needs_sign_in);
+            TokenRun {
+                account: t.account.clone(),
+                ok: !needs,
+                path: "sign-in".into(),
+                days_left: None,
+                expires_at: t.expires_at.clone(),
+                kinds: if needs {
+                    vec![
+                        crate::problem::ProblemKind::OauthSignInAgain
+                            .as_str()
+                            .into(),
+                    ]
+                } else {
+                    Vec::new()
+                },
+                message: None,
+                fix: None,
+                command: needs
+                    .then(|| format!("gitlab-token login --host {} --name {}", t.host, t.name)),
+            }
+        })
+        .collect()
 }
 
 fn stored_tokens() -> Vec<crate::vault::StoredToken> {

@@ -98,6 +98,8 @@ pub fn nudge_line(t: &TokenRun) -> String {
 fn nudge_reason(t: &TokenRun) -> String {
     if t.kinds.iter().any(|k| k == "needs_guided_rotation") {
         "the scheduled rotation cannot renew it by itself".to_owned()
+    } else if t.kinds.iter().any(|k| k == "oauth_sign_in_again") {
+        "GitLab rejected its refresh token: sign in again".to_owned()
     } else if let Some(m) = &t.message {
         format!("rotation failed: {}", m.trim_end_matches('.'))
     } else {
