@@ -1,6 +1,7 @@
 //! Not a check: the fake GitLab served for trying the wizard by hand (`bash tests/try-it.sh`).
 //! It runs only when asked for by name (`--ignored`), and writes its address, CA file and
-//! throwaway test tokens into `$GITLAB_TOKEN_TRY_DIR`, then serves until `stop` appears there.
+//! throwaway test tokens (and an OAuth application id, `oauth-app-id`, approved on the third
+//! poll) into `$GITLAB_TOKEN_TRY_DIR`, then serves until `stop` appears there.
 
 mod support;
 
@@ -51,6 +52,15 @@ fn serve() {
     list.push_str("deploy gldt-TRYdeploy00000000000004\n");
     std::fs::write(dir.join("tokens.txt"), list).unwrap();
     std::fs::copy(&pki.ca_file, dir.join("ca.pem")).unwrap();
+    // A public OAuth application for the browser sign-in (`login`, or the wizard's third way):
+    // the fake approves on the third poll, as alice.
+    gitlab.oauth(|o| {
+        o.add_app("try-app-id", &["api", "read_api", "read_user", "read_repository"]);
+        o.user = me.clone();
+        o.approve_on_poll = 3;
+        o.interval = 2;
+    });
+    std::fs::write(dir.join("oauth-app-id"), "try-app-id").unwrap();
     gitlab.set_delay(Duration::from_millis(delay));
     std::fs::write(dir.join("url"), gitlab.url()).unwrap();
     while !dir.join("stop").exists() {
