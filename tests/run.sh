@@ -2,7 +2,7 @@
 # The project's test command: `bash tests/run.sh [extra args for cargo nextest run / cargo test]`.
 #
 # 1. Installs the Debian packages the tests need when one is missing (gnome-keyring,
-#    libsecret-tools, dbus, tmux, git).
+#    libsecret-tools, dbus, tmux, git; man-db and groff-base for the man page test).
 # 2. Starts a PRIVATE D-Bus session bus with gnome-keyring's Secret Service, unlocked, under a
 #    temporary directory (your own keyring and session are never touched; HOME is not changed).
 # 3. Runs the whole test suite against it: cargo-nextest when installed, else cargo test.
@@ -26,6 +26,8 @@ declare -A NEED=(
     [dbus-send]=dbus
     [tmux]=tmux
     [git]=git
+    [man]=man-db
+    [nroff]=groff-base
 )
 missing=()
 for cmd in "${!NEED[@]}"; do

@@ -21,6 +21,7 @@ macro_rules! eprint {
 
 mod add;
 mod check;
+mod completions;
 mod get;
 pub(crate) mod git_credential;
 pub mod output;
@@ -111,6 +112,31 @@ pub enum Command {
     ///   4  keychain unavailable
     #[command(verbatim_doc_comment)]
     Rotate(RotateArgs),
+    /// Print a shell completion script: bash, zsh, fish, powershell or elvish.
+    ///
+    /// bash: gitlab-token completions bash > ~/.local/share/bash-completion/completions/gitlab-token
+    /// zsh: gitlab-token completions zsh > ~/.zfunc/_gitlab-token (with fpath+=~/.zfunc)
+    /// fish: gitlab-token completions fish > ~/.config/fish/completions/gitlab-token.fish
+    #[command(verbatim_doc_comment)]
+    Completions(CompletionsArgs),
+    /// Write the man pages (gitlab-token.1 and one per command) into a directory.
+    ///
+    /// For example: gitlab-token man --out-dir ~/.local/share/man/man1
+    Man(ManArgs),
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct ManArgs {
+    /// The directory to write the pages into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: PathBuf,
 }
 
 #[derive(Debug, ClapArgs)]
@@ -354,6 +380,8 @@ pub async fn run(args: Args) -> u8 {
         Some(Command::GitCredential(a)) => git_credential::run(a).await,
         Some(Command::SetupGit(a)) => git_credential::setup_git(a).await,
         Some(Command::Rotate(a)) => rotate::run(a).await,
+        Some(Command::Completions(a)) => completions::completions(a.shell),
+        Some(Command::Man(a)) => completions::man(a),
         None => setup::run(args.setup).await,
     }
 }
