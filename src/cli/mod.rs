@@ -112,12 +112,14 @@ pub enum Command {
     ///   4  keychain unavailable
     #[command(verbatim_doc_comment)]
     Rotate(RotateArgs),
-    /// Print a shell completion script: bash, zsh, fish, powershell or elvish.
+    /// Print a shell completion script: bash, zsh, fish, powershell or elvish
     ///
     /// bash: gitlab-token completions bash > ~/.local/share/bash-completion/completions/gitlab-token
-    /// zsh: gitlab-token completions zsh > ~/.zfunc/_gitlab-token (with fpath+=~/.zfunc)
+    ///
+    /// zsh: gitlab-token completions zsh > ~/.zfunc/_gitlab-token (with fpath+=~/.zfunc before
+    /// compinit in ~/.zshrc)
+    ///
     /// fish: gitlab-token completions fish > ~/.config/fish/completions/gitlab-token.fish
-    #[command(verbatim_doc_comment)]
     Completions(CompletionsArgs),
     /// Write the man pages (gitlab-token.1 and one per command) into a directory.
     ///
