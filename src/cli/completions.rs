@@ -68,13 +68,15 @@ pub fn write_pages(dir: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
     let mut cmd = Args::command().disable_help_subcommand(true);
     cmd.build();
     let mut paths = Vec::new();
+    let mut pages = Vec::new();
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
         let page = Man::new(sub.clone());
         let mut text = Vec::new();
         page.render(&mut text)?;
         text.extend(exit_status(false).render().into_bytes());
-        text.extend(see_also().render().into_bytes());
+        text.extend(see_also(&["gitlab-token".to_owned()]).render().into_bytes());
         paths.push(write(dir, &page.get_filename(), &text)?);
+        pages.push(format!("gitlab-token-{}", sub.get_name()));
     }
     let page = Man::new(cmd);
     let mut text = Vec::new();
@@ -82,6 +84,7 @@ pub fn write_pages(dir: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
     text.extend(exit_status(true).render().into_bytes());
     text.extend(problem_kinds().render().into_bytes());
     text.extend(files().render().into_bytes());
+    text.extend(see_also(&pages).render().into_bytes());
     paths.push(write(dir, &page.get_filename(), &text)?);
     Ok(paths)
 }
@@ -136,9 +139,21 @@ fn files() -> Roff {
     roff
 }
 
-fn see_also() -> Roff {
+/// SEE ALSO: `name(1), name(1)`.
+fn see_also(pages: &[String]) -> Roff {
     let mut roff = Roff::new();
     roff.control("SH", ["SEE ALSO"]);
-    roff.text([bold("gitlab-token"), roman("(1)")]);
+    // Page names neither hyphenated ("git-lab-token-...") nor spread out.
+    roff.control("nh", []);
+    roff.control("ad", ["l"]);
+    let mut line = Vec::new();
+    for (i, page) in pages.iter().enumerate() {
+        let sep = if i + 1 < pages.len() { "(1), " } else { "(1)" };
+        line.push(bold(page.as_str()));
+        line.push(roman(sep));
+    }
+    roff.text(line);
+    roff.control("ad", ["b"]);
+    roff.control("hy", []);
     roff
 }
