@@ -20,7 +20,7 @@ fn package_list() -> Vec<String> {
     String::from_utf8(out.stdout)
         .unwrap()
         .lines()
-        .map(str::to_owned)
+        .map(|l| l.replace('\\', "/"))
         .collect()
 }
 
