@@ -517,7 +517,9 @@ async fn probe_store(store: StoreKind, timeout: Duration) -> Result<(), crate::v
 }
 
 /// Opens a URL in the desktop's browser; refuses where there is none (SSH), rather than
-/// starting a text browser inside this terminal.
+/// starting a text browser inside this terminal. On macOS and Windows a session is taken to be
+/// graphical (webbrowser 1.2 uses NSWorkspace / AssocQueryStringW there): read in its sources,
+/// not run.
 pub(crate) fn open_browser(url: &str) -> Result<(), String> {
     let graphical = cfg!(any(target_os = "macos", target_os = "windows"))
         || std::env::var_os("DISPLAY").is_some()

@@ -2,7 +2,8 @@
 # The project's test command: `bash tests/run.sh [extra args for cargo nextest run / cargo test]`.
 #
 # 1. Installs the Debian packages the tests need when one is missing (gnome-keyring,
-#    libsecret-tools, dbus, tmux, git, systemd for systemd-analyze).
+#    libsecret-tools, dbus, tmux, git, systemd for systemd-analyze; man-db and groff-base for
+#    the man page test).
 # 2. Starts a PRIVATE D-Bus session bus with gnome-keyring's Secret Service, unlocked, under a
 #    temporary directory (your own keyring and session are never touched; HOME is not changed).
 # 3. Runs the whole test suite against it: cargo-nextest when installed, else cargo test.
@@ -28,6 +29,8 @@ declare -A NEED=(
     [git]=git
     # schedule tests: `systemd-analyze verify --user` checks the units `schedule enable` writes.
     [systemd-analyze]=systemd
+    [man]=man-db
+    [nroff]=groff-base
 )
 missing=()
 for cmd in "${!NEED[@]}"; do

@@ -55,7 +55,10 @@ fn serve() {
     // A public OAuth application for the browser sign-in (`login`, or the wizard's third way):
     // the fake approves on the third poll, as alice.
     gitlab.oauth(|o| {
-        o.add_app("try-app-id", &["api", "read_api", "read_user", "read_repository"]);
+        o.add_app(
+            "try-app-id",
+            &["api", "read_api", "read_user", "read_repository"],
+        );
         o.user = me.clone();
         o.approve_on_poll = 3;
         o.interval = 2;

@@ -21,6 +21,7 @@ macro_rules! eprint {
 
 mod add;
 mod check;
+mod completions;
 pub mod device_flow;
 mod get;
 pub(crate) mod git_credential;
@@ -141,6 +142,19 @@ pub enum Command {
     /// 4 keychain unavailable; 130 stopped by Ctrl-C (nothing stored).
     #[command(verbatim_doc_comment)]
     Login(LoginArgs),
+    /// Print a shell completion script: bash, zsh, fish, powershell or elvish
+    ///
+    /// bash: gitlab-token completions bash > ~/.local/share/bash-completion/completions/gitlab-token
+    ///
+    /// zsh: gitlab-token completions zsh > ~/.zfunc/_gitlab-token (with fpath+=~/.zfunc before
+    /// compinit in ~/.zshrc)
+    ///
+    /// fish: gitlab-token completions fish > ~/.config/fish/completions/gitlab-token.fish
+    Completions(CompletionsArgs),
+    /// Write the man pages (gitlab-token.1 and one per command) into a directory.
+    ///
+    /// For example: gitlab-token man --out-dir ~/.local/share/man/man1
+    Man(ManArgs),
 }
 
 #[derive(Debug, ClapArgs)]
@@ -199,6 +213,20 @@ pub enum ScheduleAction {
     Disable,
     /// Whether the job is installed, its last run and result, and tokens that need you.
     Status,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct ManArgs {
+    /// The directory to write the pages into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: PathBuf,
 }
 
 #[derive(Debug, ClapArgs)]
@@ -473,6 +501,8 @@ pub async fn run(args: Args) -> u8 {
         Some(Command::Schedule(a)) => schedule::run(a).await,
         Some(Command::Sink(a)) => sink::run(a).await,
         Some(Command::Login(a)) => login::run(a).await,
+        Some(Command::Completions(a)) => completions::completions(a.shell),
+        Some(Command::Man(a)) => completions::man(a),
         None => setup::run(args.setup).await,
     }
 }

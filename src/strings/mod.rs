@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod instance;
+pub mod manual;
 pub mod net;
 pub mod oauth;
 pub mod probe;

@@ -29,6 +29,8 @@ pub enum StoreKind {
 }
 
 impl StoreKind {
+    /// The store a token goes to unless `--store` says otherwise. Which platform gets which:
+    /// tests/platform_store.rs (macOS, Windows, run by CI) and tests/keychain.rs (Linux).
     pub fn platform_default() -> StoreKind {
         if cfg!(target_os = "macos") {
             StoreKind::MacosKeychain
@@ -242,24 +244,38 @@ async fn blocking<T: Send + 'static>(
 
 fn open_store(kind: StoreKind) -> Result<Arc<CredentialStore>, VaultError> {
     match kind {
+        // Checked on Linux by tests/keychain.rs and the e2e tests against a real gnome-keyring
+        // on a private D-Bus (tests/run.sh), and seen from outside with `secret-tool`.
         #[cfg(target_os = "linux")]
         StoreKind::SecretService => {
             let store: Arc<CredentialStore> =
                 zbus_secret_service_keyring_store::Store::new().map_err(|e| classify(e, ""))?;
             Ok(store)
         }
+        // Checked on Linux by tests/stored_tokens.rs in a fresh session keyring (/proc/keys).
         #[cfg(target_os = "linux")]
         StoreKind::Keyutils => {
             let store: Arc<CredentialStore> =
                 linux_keyutils_keyring_store::Store::new().map_err(|e| classify(e, ""))?;
             Ok(store)
         }
+        // macOS: not run here (Linux only). Checked against apple-native-keyring-store 1.0.2's
+        // own sources and tests (src/keychain.rs, src/keychain_test.rs): `Store::new()` uses the
+        // user's default keychain (`SecKeychain::default_for_domain(User)`), an item is a generic
+        // password with service "gitlab-token" and account NAME@HOST, and errSecItemNotFound
+        // (-25300) is `NoEntry` (our NotFound). Built and run by .github/workflows/ci.yml
+        // (tests/platform_store.rs, in a temporary default keychain made with `security`).
         #[cfg(target_os = "macos")]
         StoreKind::MacosKeychain => {
             let store: Arc<CredentialStore> =
                 apple_native_keyring_store::keychain::Store::new().map_err(|e| classify(e, ""))?;
             Ok(store)
         }
+        // Windows: not run here. Checked against windows-native-keyring-store 1.1.0's sources
+        // and tests (src/lib.rs, src/store.rs, src/tests.rs): `Store::new()` names the generic
+        // credential "NAME@HOST.gitlab-token" (user, ".", service), and ERROR_NOT_FOUND is
+        // `NoEntry`. Built and run by .github/workflows/ci.yml (tests/platform_store.rs, which
+        // also finds the entry with `cmdkey /list:`).
         #[cfg(target_os = "windows")]
         StoreKind::WindowsCredentialManager => {
             let store: Arc<CredentialStore> =

@@ -27,6 +27,8 @@ impl Default for StoreChoice {
 }
 
 /// The explicit alternatives to the platform keychain (README: "Where the token is stored").
+/// The kernel keyring exists on Linux only (linux-keyutils-keyring-store is a Linux-only
+/// dependency in Cargo.toml); elsewhere only the file store is offered.
 pub fn alternatives() -> Vec<StoreKind> {
     if cfg!(target_os = "linux") {
         vec![StoreKind::Keyutils, StoreKind::File]

@@ -1,0 +1,156 @@
+//! The reference text shared by the man pages and the README's tables (tests/ship_docs.rs
+//! checks the README against it): what each exit code and each problem kind means.
+
+use crate::cli::exit;
+use crate::problem::ProblemKind;
+
+/// Every exit code any command uses, with what it means across commands.
+pub const EXIT_STATUS: &[(u8, &str)] = &[
+    (
+        exit::OK,
+        "Success: the token is saved or stored, every check passes, the host is reachable over \
+         valid TLS, the tokens are listed, or the command is done.",
+    ),
+    (
+        exit::CHECK_FAILED,
+        "A check failed: the token fails a check (nothing is stored), check found problems, \
+         a rotation failed or needs the guided path, the wizard was quit before saving, or there \
+         is no such stored token.",
+    ),
+    (
+        exit::USAGE,
+        "Usage error: a bad flag or --host, empty standard input, no terminal for the wizard or \
+         for a question, a bad metadata file, or several stored tokens match (choose with --host \
+         and --name).",
+    ),
+    (
+        exit::UNREACHABLE,
+        "The host is unreachable, TLS failed, or GitLab is unavailable (429, 5xx): not the \
+         token's fault, so a script must not replace it.",
+    ),
+    (
+        exit::KEYCHAIN,
+        "The keychain is unavailable (or, for verify, there is no stored token).",
+    ),
+    (
+        exit::SIGNALLED,
+        "The wizard ended by SIGTERM, SIGINT or SIGHUP; the terminal was restored.",
+    ),
+];
+
+/// What a problem kind means, one line (the README's "Problem kinds" table holds the same text).
+pub fn kind_meaning(kind: ProblemKind) -> &'static str {
+    use ProblemKind::*;
+    match kind {
+        InvalidUrl => "the address cannot be used",
+        DnsFailed => "the host name does not resolve",
+        ConnectionRefused => "nothing listens on the port",
+        ConnectTimeout => "no TCP connection within the timeout",
+        Unreachable => "cannot connect for another reason (route, firewall)",
+        TlsUnknownIssuer => "the certificate's CA is not trusted (use `--ca-file`)",
+        TlsExpired | TlsNotYetValid => "the certificate is outside its validity dates",
+        TlsHostnameMismatch => "the certificate does not name this host",
+        TlsSelfSigned => "the server presents a self-signed certificate",
+        TlsIncompleteChain => "the server does not send its intermediate certificate",
+        TlsHandshakeFailed => "the TLS handshake failed otherwise (e.g. plain HTTP on the port)",
+        CertExpiresSoon => "warning: the certificate expires within 30 days",
+        NotGitlab => "the server does not answer like GitLab's API",
+        LoginPage => "an SSO or proxy sign-in page answers instead of the API",
+        Redirect => "the API redirects (a token is never sent through a redirect to another host)",
+        HttpError => "an unexpected HTTP answer",
+        Timeout => "no answer within the timeout",
+        InvalidToken => "GitLab does not know the token (401)",
+        TokenExpired | TokenRevoked | TokenInactive => {
+            "the token can no longer be used (nor rotated): the fix links a prefilled token page. A \
+             token expires at 00:00 UTC on its `expires_at` date"
+        }
+        TokenExpiresSoon => "warning: the token expires within 14 days",
+        InsufficientScope => "a call was refused for the token's scopes (403)",
+        Forbidden => "a call was refused for another reason (403, e.g. a blocked account)",
+        MissingScopes => "the token lacks scopes the profile needs",
+        RoleTooLow => "the account's role on `--target` is below the profile's",
+        NotFound => "404: not a member of `--target`, or no such endpoint",
+        RateLimited => "429 (`Retry-After` is reported)",
+        ServerError => "5xx",
+        NotPersonalAccessToken => {
+            "warning: the prefix says deploy, runner, trigger, feed, OAuth… token"
+        }
+        KeychainUnavailable => "the keychain could not be used",
+        NeedsGuidedRotation => {
+            "the token may not rotate itself: make the replacement from the prefilled link"
+        }
+        ExpiryRejected => "the new expiry is beyond the instance's maximum",
+        RotationRefused => "GitLab refused to rotate the token",
+        NewTokenLost => {
+            "GitLab rotated the token but the new value was lost (the old one no longer works)"
+        }
+        NewTokenNotSaved => "the new token could not be stored",
+        RotationOutcomeUnknown => {
+            "whether GitLab rotated the token is not known yet (unreachable afterwards)"
+        }
+        StoredTokenUnusable => "the stored token no longer works",
+        ScopesNotCovered => "the replacement lacks scopes the old token had",
+        DifferentUser => "the replacement belongs to another user",
+        SameToken => "the replacement is the old token",
+        RevokeFailed => "revoking the old token on GitLab failed",
+        MetadataWriteFailed => "the metadata file could not be written",
+        RotationInProgress => "another rotation of this token is under way",
+        NewTokenNotVerified => "warning: the new token is stored but not yet verified live",
+        ResponseTooLarge => {
+            "the answer was larger than the limit (API: 1 MiB; the check: 64 KiB; headers: ~400 \
+             KiB), so it was not read"
+        }
+        IncompleteAnswer => "the server closed the connection in the middle of its answer",
+        UnexpectedAnswer => {
+            "JSON that is not GitLab's: wrongly typed, cut short, or an `expires_at` that does not \
+             parse (nothing is stored)"
+        }
+        TokenMalformed => {
+            "the value has a space, line break, control or non-ASCII character inside; it was not sent"
+        }
+        RevokeUnconfirmed => {
+            "GitLab did not answer 204 to the revocation, or the token still works afterwards; the \
+             token is kept"
+        }
+        NotServiceAccount => {
+            "warning: a service account was chosen, but the token belongs to a person"
+        }
+        SinkFailed => {
+            "a sink (CI/CD variable, command) did not receive the new value after a rotation; it \
+             stays pending"
+        }
+        OauthAccessDenied => "the sign-in was denied in the browser",
+        OauthCodeExpired => "the sign-in code expired before it was approved",
+        OauthUnknownApplication => "GitLab does not know the OAuth application id (register one)",
+        OauthSignInAgain => "GitLab rejected the refresh token: run `gitlab-token login` again",
+        OauthInvalidScope => "the application does not allow a requested scope",
+        OauthNotSupported => {
+            "GitLab answered 404 to the device flow (older than 17.2, or switched off): use an \
+             access token"
+        }
+        OauthNoApplication => "no OAuth application id was given or saved for the host",
+    }
+}
+
+/// The files the tool keeps (never a token, except the opt-in file store).
+pub const FILES: &[(&str, &str)] = &[
+    (
+        "$XDG_CONFIG_HOME/gitlab-token/tokens.toml",
+        "The metadata of each stored token (host, name, profile, user, token id, scopes, expiry, \
+         last verified, store); never the token. ~/.config/gitlab-token/ by default.",
+    ),
+    (
+        "$XDG_CONFIG_HOME/gitlab-token/rotation.toml",
+        "The journal of a rotation in progress (never a token); removed when it completes.",
+    ),
+    (
+        "$XDG_CONFIG_HOME/gitlab-token/secrets.toml",
+        "Tokens stored with --store file only (mode 0600).",
+    ),
+    (
+        "$XDG_CONFIG_HOME/gitlab-token/*.lock",
+        "Empty lock files that let two processes write at once without losing anything. On macOS \
+         the directory is ~/Library/Application Support/gitlab-token, on Windows \
+         %APPDATA%\\gitlab-token.",
+    ),
+];
