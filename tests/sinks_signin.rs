@@ -121,6 +121,18 @@ fn a_sign_in_of_a_maintainer_writes_the_variable_the_rotated_token_may_not() {
     w.home.watch(&new);
     w.home.assert_no_secret_in_files("the delivered value");
 
+    // The signed-in person loses the role: the failure names the sign-in and what to do.
+    w.gitlab.project_member("team/app", 8, DEVELOPER);
+    let out = w.run(&["sink", "deliver", &account, "--json"], "");
+    assert_eq!(out.code, Some(FAILED), "{out:?}");
+    assert!(
+        out.stdout
+            .contains(&format!("written as the sign-in {owner}"))
+            && out.stdout.contains("Maintainer role on project team/app"),
+        "{out:?}"
+    );
+    assert_no_oauth_tokens(&w, &out);
+
     // The same sink without the sign-in: the Developer's own token is refused (403), pending.
     let out = w.run(&["sink", "remove", &account, "1"], "");
     assert_eq!(out.code, Some(OK), "{out:?}");

@@ -4,8 +4,8 @@
 //! masked) when GitLab says the variable does not exist. Authorized by the rotated token, or by
 //! the access token of a browser sign-in named at `sink add` (refreshed when due).
 
-use crate::gitlab::Client;
 use crate::gitlab::variables::VariableRef;
+use crate::gitlab::{ApiError, Client};
 use crate::instance::Instance;
 use crate::rotation::Context;
 use crate::strings::sinks as text;
@@ -29,7 +29,18 @@ pub async fn deliver(
         timeout,
     )
     .map_err(|e| text::variable_setup(&e.to_string()))?;
-    let fail = |e: crate::gitlab::ApiError| text::variable_failed(at, &entry.host, &e);
+    let fail = |e: crate::gitlab::ApiError| match (authorized_by, &e) {
+        // The sign-in's access token was refused or its person lacks the role: about the sign-in.
+        (
+            Some(account),
+            ApiError::InvalidToken(_)
+            | ApiError::TokenExpired
+            | ApiError::TokenRevoked
+            | ApiError::Forbidden(_)
+            | ApiError::InsufficientScope(_),
+        ) => text::sign_in_refused(at, account, &text::variable_failed(at, &entry.host, &e)),
+        _ => text::variable_failed(at, &entry.host, &e),
+    };
     let signed_in = match authorized_by {
         Some(account) => Some(sign_in_token(account, &client, ctx).await?),
         None => None,

@@ -228,6 +228,21 @@ pub fn sign_in_failed(account: &str, detail: &str) -> String {
     )
 }
 
+/// GitLab refused the sign-in `account` that writes the variable `at`; `why` is the usual text.
+pub fn sign_in_refused(at: &VariableRef<'_>, account: &str, why: &str) -> String {
+    let (role, owner) = match at.owner {
+        crate::gitlab::variables::Owner::Project => ("Maintainer", "project"),
+        crate::gitlab::variables::Owner::Group => ("Owner", "group"),
+    };
+    format!(
+        "written as the sign-in {account}, which GitLab refused: {why}. The person signed in as \
+         {account} needs the {role} role on {owner} {} and a sign-in with the api scope; sign in \
+         again with `gitlab-token login`, or remove this sink and add it with another \
+         --authorized-by",
+        at.path
+    )
+}
+
 pub fn sign_in_gone(account: &str) -> String {
     format!(
         "no browser sign-in {account} is stored to write this variable; sign in with \
