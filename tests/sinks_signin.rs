@@ -170,6 +170,28 @@ fn authorized_by_takes_only_a_stored_sign_in_with_api() {
     assert!(out.stderr.contains("is not a browser sign-in"), "{out:?}");
     let out = add(&w.account("nobody"));
     assert_eq!(out.code, Some(FAILED), "{out:?}");
+    // A sign-in without api (read_api only) cannot write variables: refused at once.
+    let (url, ca) = (w.gitlab.url(), w.ca());
+    let login = [
+        "login",
+        "--host",
+        &url,
+        "--ca-file",
+        &ca,
+        "--name",
+        "reader",
+        "--timeout",
+        "5",
+        "--oauth-app-id",
+        APP,
+        "--scopes",
+        "read_api",
+    ];
+    let out = w.run_env(&login, "", &[("GITLAB_TOKEN_TEST_OAUTH_INTERVAL_MS", "30")]);
+    assert_eq!(out.code, Some(OK), "{out:?}");
+    let out = add(&w.account("reader"));
+    assert_eq!(out.code, Some(FAILED), "{out:?}");
+    assert!(out.stderr.contains("needs api"), "{out:?}");
     let out = w.run(&["sink", "list", "--json"], "");
     assert_eq!(out.json().as_array().map(Vec::len), Some(0), "{out:?}");
 
