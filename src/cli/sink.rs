@@ -55,8 +55,9 @@ pub enum AddKind {
     /// A project's or group's CI/CD variable on the token's own GitLab.
     ///
     /// Written with the rotated token itself: it needs the api scope and the Maintainer role on
-    /// the project (Owner on a group). Updated with masked, protected and environment scope kept
-    /// as they were; created masked when missing.
+    /// the project (Owner on a group); or with the browser sign-in given as --authorized-by.
+    /// Updated with masked, protected and environment scope kept as they were; created masked
+    /// when missing.
     GitlabVariable {
         /// The project's full path (group/project) or id.
         #[arg(long, value_name = "PATH", conflicts_with = "group")]
@@ -70,6 +71,10 @@ pub enum AddKind {
         /// Pick the variable with this environment scope (several may share a key).
         #[arg(long, value_name = "SCOPE")]
         environment_scope: Option<String>,
+        /// Write the variable as this browser sign-in (`gitlab-token login`, same GitLab, api
+        /// scope, Maintainer on the project or Owner on the group) instead of the rotated token.
+        #[arg(long, value_name = "NAME@HOST")]
+        authorized_by: Option<String>,
     },
     /// A command that gets the new token on its standard input.
     ///
@@ -156,10 +161,12 @@ fn fail(code: u8, message: &str) -> u8 {
 }
 
 fn variable_kind(
+    meta: &Metadata,
     entry: &crate::vault::StoredToken,
     owner: (Option<String>, Option<String>),
     key: Option<String>,
     environment_scope: Option<String>,
+    authorized_by: Option<String>,
 ) -> Result<SinkKind, u8> {
     let (owner, target) = match owner {
         (Some(p), None) => (Owner::Project, p),
@@ -176,16 +183,45 @@ fn variable_kind(
     if !sinks::valid_key(&key) {
         return Err(fail(exit::USAGE, &text::bad_key(&key)));
     }
-    if !entry.scopes.iter().any(|s| s == "api") {
-        let why = text::needs_api_scope(&entry.account, &entry.scopes);
-        return Err(fail(exit::CHECK_FAILED, &why));
-    }
+    let authorized_by = match authorized_by {
+        Some(account) => Some(sign_in(meta, entry, &account)?),
+        None if !entry.scopes.iter().any(|s| s == "api") => {
+            let why = text::needs_api_scope(&entry.account, &entry.scopes);
+            return Err(fail(exit::CHECK_FAILED, &why));
+        }
+        None => None,
+    };
     Ok(SinkKind::GitlabVariable {
         owner,
         path: target,
         key,
         environment_scope: environment_scope.filter(|s| !s.trim().is_empty()),
+        authorized_by,
     })
+}
+
+/// The stored browser sign-in `account` can write variables on `entry`'s GitLab: its account.
+fn sign_in(
+    meta: &Metadata,
+    entry: &crate::vault::StoredToken,
+    account: &str,
+) -> Result<String, u8> {
+    let Some(signed_in) = meta.find(account) else {
+        return Err(fail(exit::CHECK_FAILED, &text::not_stored(account)));
+    };
+    if !signed_in.is_oauth() {
+        return Err(fail(exit::CHECK_FAILED, &text::not_a_sign_in(account)));
+    }
+    if signed_in.host != entry.host {
+        let why = text::sign_in_elsewhere(account, &entry.host);
+        return Err(fail(exit::CHECK_FAILED, &why));
+    }
+    // Scopes unknown (empty) are left to GitLab; known ones must include api.
+    if !signed_in.scopes.is_empty() && !signed_in.scopes.iter().any(|s| s == "api") {
+        let why = text::sign_in_without_api(account, &signed_in.scopes);
+        return Err(fail(exit::CHECK_FAILED, &why));
+    }
+    Ok(signed_in.account.clone())
 }
 
 fn add(path: &Path, meta: &Metadata, args: AddArgs) -> u8 {
@@ -198,7 +234,15 @@ fn add(path: &Path, meta: &Metadata, args: AddArgs) -> u8 {
             group,
             key,
             environment_scope,
-        } => match variable_kind(entry, (project, group), key, environment_scope) {
+            authorized_by,
+        } => match variable_kind(
+            meta,
+            entry,
+            (project, group),
+            key,
+            environment_scope,
+            authorized_by,
+        ) {
             Ok(kind) => kind,
             Err(code) => return code,
         },

@@ -42,6 +42,10 @@ pub enum SinkKind {
         /// Picks one of several variables with the same key; also the scope of a new one.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         environment_scope: Option<String>,
+        /// `NAME@HOST` of a browser sign-in (OAuth, same instance, `api` scope) whose access
+        /// token writes the variable instead of the rotated token; never a secret.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        authorized_by: Option<String>,
     },
     /// A program run with these arguments (no shell), the new token on its standard input.
     Command {
@@ -72,12 +76,17 @@ impl Sink {
                 path,
                 key,
                 environment_scope,
+                authorized_by,
             } => {
                 let scope = environment_scope
                     .as_deref()
                     .map(|s| format!(" (environment scope {s})"))
                     .unwrap_or_default();
-                format!("{} {path} variable {key}{scope}", owner.as_str())
+                let by = authorized_by
+                    .as_deref()
+                    .map(|a| format!(" as {a}"))
+                    .unwrap_or_default();
+                format!("{} {path} variable {key}{scope}{by}", owner.as_str())
             }
             SinkKind::Command { argv, .. } => crate::strings::sinks::show_argv(argv),
         }
@@ -95,12 +104,13 @@ pub struct Outcome {
 }
 
 /// Delivers `token` (the value just stored for `entry`) to `sink`. Every step has a timeout:
-/// `timeout` for each GitLab call, the sink's own for a command.
+/// `ctx.timeout` for each GitLab call (`ctx.keychain_timeout` for a sign-in's keychain read),
+/// the sink's own for a command. `ctx.metadata_path` is where a sign-in is looked up.
 pub async fn deliver(
     entry: &StoredToken,
     sink: &Sink,
     token: &Token,
-    timeout: Duration,
+    ctx: &crate::rotation::Context,
 ) -> Outcome {
     let result = match &sink.kind {
         SinkKind::GitlabVariable {
@@ -108,6 +118,7 @@ pub async fn deliver(
             path,
             key,
             environment_scope,
+            authorized_by,
         } => {
             let at = crate::gitlab::variables::VariableRef {
                 owner: *owner,
@@ -115,7 +126,7 @@ pub async fn deliver(
                 key,
                 environment_scope: environment_scope.as_deref(),
             };
-            variable::deliver(entry, &at, token, timeout).await
+            variable::deliver(entry, &at, token, authorized_by.as_deref(), ctx).await
         }
         SinkKind::Command { argv, timeout_secs } => {
             command::deliver(argv, token, Duration::from_secs(*timeout_secs)).await
@@ -170,6 +181,7 @@ mod tests {
                         path: "group/app".into(),
                         key: "DEPLOY_TOKEN".into(),
                         environment_scope: Some("production".into()),
+                        authorized_by: Some("owner@gitlab.example.com".into()),
                     },
                 },
                 Sink {

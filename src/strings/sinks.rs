@@ -215,7 +215,56 @@ pub const NEEDS_ARGV: &str =
 pub fn needs_api_scope(account: &str, scopes: &[String]) -> String {
     format!(
         "{account} has the scopes {}: writing a CI/CD variable needs api, which the rotated token \
-         itself must have (an Owner/Maintainer sign-in for this is not supported yet)",
+         itself must have, or a browser sign-in of a Maintainer/Owner with api given as \
+         --authorized-by NAME@HOST (`gitlab-token login`)",
+        scopes.join(", ")
+    )
+}
+
+pub fn sign_in_failed(account: &str, detail: &str) -> String {
+    format!(
+        "the sign-in {account} that writes this variable gave no working access token ({detail}); \
+         run `gitlab-token login` for it, and the next `gitlab-token rotate` delivers the value"
+    )
+}
+
+/// GitLab refused the sign-in `account` that writes the variable `at`; `why` is the usual text.
+pub fn sign_in_refused(at: &VariableRef<'_>, account: &str, why: &str) -> String {
+    let (role, owner) = match at.owner {
+        crate::gitlab::variables::Owner::Project => ("Maintainer", "project"),
+        crate::gitlab::variables::Owner::Group => ("Owner", "group"),
+    };
+    format!(
+        "written as the sign-in {account}, which GitLab refused: {why}. The person signed in as \
+         {account} needs the {role} role on {owner} {} and a sign-in with the api scope; sign in \
+         again with `gitlab-token login`, or remove this sink and add it with another \
+         --authorized-by",
+        at.path
+    )
+}
+
+pub fn sign_in_gone(account: &str) -> String {
+    format!(
+        "no browser sign-in {account} is stored to write this variable; sign in with \
+         `gitlab-token login`, or remove this sink and add it again without --authorized-by"
+    )
+}
+
+pub fn not_a_sign_in(account: &str) -> String {
+    format!(
+        "{account} is not a browser sign-in: --authorized-by takes the NAME@HOST of a \
+         `gitlab-token login` (OAuth) on the same GitLab; a pasted token is never stored for this"
+    )
+}
+
+pub fn sign_in_elsewhere(account: &str, host: &str) -> String {
+    format!("the sign-in {account} is not on {host}: it must be on the token's own GitLab")
+}
+
+pub fn sign_in_without_api(account: &str, scopes: &[String]) -> String {
+    format!(
+        "the sign-in {account} has the scopes {}: writing a CI/CD variable needs api; \
+         sign in again with an application that grants api",
         scopes.join(", ")
     )
 }
