@@ -203,6 +203,43 @@ fn save_and_done() {
     snap("10_done", &s);
 }
 
+/// A token with sinks: the Done screen says where each rotation delivers the new value.
+#[test]
+fn done_with_sinks() {
+    let mut setup = setup();
+    setup.sinks = vec![
+        (
+            "repo-scanner@gitlab.example.com".into(),
+            "CI/CD variable DEPLOY_TOKEN of project team/app".into(),
+        ),
+        (
+            "other@gitlab.example.com".into(),
+            "command /bin/true".into(),
+        ),
+    ];
+    let mut s = State::new(setup).0;
+    to_paste(&mut s, "gitlab.example.com", "");
+    paste(&mut s, TOKEN);
+    check_passes(&mut s);
+    let t = ticket_of(&key(&mut s, KeyCode::Enter));
+    let saved = Saved {
+        account: "repo-scanner@gitlab.example.com".into(),
+        store: "Secret Service (GNOME Keyring / KWallet)".into(),
+        metadata_path: "/home/ada/.config/gitlab-token/tokens.toml".into(),
+    };
+    update(&mut s, Msg::Saved(t, Ok(saved)));
+    let screen = render(&s, 120, 32);
+    assert!(
+        screen.contains("Each rotation delivers the new value to: CI/CD variable DEPLOY_TOKEN"),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains("/bin/true"),
+        "another account's sink: {screen}"
+    );
+    snap("10_done_with_sinks", &s);
+}
+
 #[test]
 fn quit_confirmation() {
     let mut s = new_state();

@@ -111,6 +111,14 @@ pub async fn run(p: Preselect) -> u8 {
         replace,
         notice,
         schedule: Some(super::schedule::done_line(&metadata_path)),
+        sinks: crate::vault::Metadata::load(&metadata_path)
+            .map(|m| {
+                m.sinks
+                    .iter()
+                    .map(|s| (s.account.clone(), s.target()))
+                    .collect()
+            })
+            .unwrap_or_default(),
     };
     let metadata_path_for_stored = metadata_path.clone();
     let options = runtime::Options {

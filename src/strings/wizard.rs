@@ -107,6 +107,21 @@ pub fn git_line(result: Option<&Result<(), String>>, running: bool, host: &str) 
     }
 }
 
+/// The Done screen's line about sinks: where each rotation delivers the new value, or how to
+/// add such a place.
+pub fn done_sinks(sinks: &[&str]) -> String {
+    if sinks.is_empty() {
+        "Deliver each new value where it is used (a CI/CD variable, a command): see \
+         `gitlab-token sink add --help`."
+            .to_owned()
+    } else {
+        format!(
+            "Each rotation delivers the new value to: {}.",
+            sinks.join("; ")
+        )
+    }
+}
+
 pub fn expiring_line(account: &str, days: i64) -> String {
     if crate::gitlab::types::is_expired(days) {
         format!("! {account} has EXPIRED: set up a new one.")

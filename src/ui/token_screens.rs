@@ -259,6 +259,24 @@ pub fn done(state: &State, frame: &mut Frame, area: Rect) {
     if let Some(line) = state.schedule.as_ref().filter(|_| !state.signed_in()) {
         lines.insert(lines.len().min(4), Line::from(line.clone()));
     }
+    // Where each rotation delivers the new value (sinks), or how to add such a place.
+    if !state.signed_in() {
+        let sinks: Vec<&str> = state
+            .sinks
+            .iter()
+            .filter(|(account, _)| *account == saved.account)
+            .map(|(_, target)| target.as_str())
+            .collect();
+        // Right after the expiry (and the schedule) line.
+        let at = lines
+            .iter()
+            .position(|l| l.to_string().starts_with("Expires"))
+            .map_or(lines.len(), |i| {
+                i + 1 + usize::from(state.schedule.is_some())
+            })
+            .min(lines.len());
+        lines.insert(at, Line::from(text::done_sinks(&sinks)));
+    }
     if let Some(instance) = &state.instance {
         let style = match &state.git_setup.result {
             Some(Ok(())) => theme.ok,

@@ -138,6 +138,8 @@ pub struct State {
     pub git_setup: Task<Result<(), String>>,
     /// The done screen's line about the daily rotation (installed or not); `None`: no line.
     pub schedule: Option<String>,
+    /// See [`Setup::sinks`].
+    pub sinks: Vec<(String, String)>,
     pub spinner: usize,
     pub(crate) last_ticket: u64,
     /// Set by `update` when the screen must be drawn again.
@@ -333,6 +335,9 @@ pub struct Setup {
     pub notice: Option<String>,
     /// The done screen's line about the daily rotation (`schedule`); `None`: no line.
     pub schedule: Option<String>,
+    /// The sinks already configured, as (`NAME@HOST`, where it delivers): the done screen lists
+    /// those of the saved account (a replaced token keeps its sinks).
+    pub sinks: Vec<(String, String)>,
 }
 
 impl State {
@@ -383,6 +388,7 @@ impl State {
             confirm_quit: false,
             notice: setup.notice,
             schedule: setup.schedule,
+            sinks: setup.sinks,
             expiring: setup.expiring,
             replacing: None,
             auto_rotation: Task::default(),

@@ -29,6 +29,7 @@ pub fn setup() -> Setup {
         replace: None,
         notice: None,
         schedule: None,
+        sinks: Vec::new(),
     }
 }
 
