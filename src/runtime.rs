@@ -323,6 +323,17 @@ impl Performer {
                 });
             }
             Effect::Copy(text) => crate::ui::links::copy_to_clipboard(&text),
+            Effect::DeliverSinks { account } => {
+                tokio::spawn(async move {
+                    let ctx = crate::rotation::Context {
+                        metadata_path: options.metadata_path.clone(),
+                        timeout: options.timeout,
+                        keychain_timeout: options.keychain_timeout,
+                    };
+                    let result = crate::rotation::deliveries::deliver_now(&ctx, &account).await;
+                    let _ = tx.send(Msg::SinksDelivered(result));
+                });
+            }
             Effect::Signin(effect) => self.perform_signin(effect),
             Effect::ValidateOAuth {
                 ticket,

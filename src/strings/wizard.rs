@@ -107,6 +107,31 @@ pub fn git_line(result: Option<&Result<(), String>>, running: bool, host: &str) 
     }
 }
 
+pub const DELIVERING: &str = "Delivering the new value to this token's sinks…";
+
+/// After the replaced token's sinks were given the new value: what each got.
+pub fn sinks_delivered(result: &Result<Vec<crate::sinks::Outcome>, String>) -> String {
+    match result {
+        Err(why) => format!(
+            "The sinks did not get the new value ({why}); the next `gitlab-token rotate` delivers it."
+        ),
+        Ok(outcomes) if outcomes.iter().all(|o| o.ok) => {
+            format!("Delivered the new value to {} sink(s).", outcomes.len())
+        }
+        Ok(outcomes) => {
+            let failed: Vec<String> = outcomes
+                .iter()
+                .filter(|o| !o.ok)
+                .map(|o| format!("{} ({})", o.target, o.message))
+                .collect();
+            format!(
+                "Not delivered to: {}. It stays pending: the next `gitlab-token rotate` delivers it again.",
+                failed.join("; ")
+            )
+        }
+    }
+}
+
 /// The Done screen's line about sinks: where each rotation delivers the new value, or how to
 /// add such a place.
 pub fn done_sinks(sinks: &[&str]) -> String {

@@ -240,6 +240,8 @@ pub enum Msg {
     StoreProbed(Ticket, Result<(), VaultError>),
     /// `setup-git` for the saved token finished.
     GitSetUp(Ticket, Result<(), String>),
+    /// The replaced token's sinks got the new value (or why not): one line per sink.
+    SinksDelivered(Result<Vec<crate::sinks::Outcome>, String>),
     /// The browser sign-in's progress.
     Signin(signin::SigninMsg),
 }
@@ -297,6 +299,11 @@ pub enum Effect {
     },
     /// Copy text to the terminal's clipboard (OSC 52).
     Copy(String),
+    /// Deliver a replaced token's new value to its sinks (`gitlab-token sink deliver`); what
+    /// fails stays pending for the next `rotate`.
+    DeliverSinks {
+        account: String,
+    },
     /// The browser sign-in's work (start and poll, cancel).
     Signin(signin::SigninEffect),
     /// Check an OAuth access token live (`/oauth/token/info` instead of the token's self view).

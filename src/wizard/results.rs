@@ -4,6 +4,7 @@ use super::{Effect, Msg, State, Step};
 use crate::strings::wizard as text;
 
 pub(super) fn on_result(state: &mut State, msg: Msg) -> Vec<Effect> {
+    let mut effects = Vec::new();
     let accepted = match msg {
         Msg::ProbeStage(ticket, stage) => {
             let current = state.probe.ticket == Some(ticket) && state.probe.running();
@@ -28,12 +29,23 @@ pub(super) fn on_result(state: &mut State, msg: Msg) -> Vec<Effect> {
             accepted
         }
         Msg::Saved(ticket, result) => {
-            let ok = result.is_ok();
+            let account = result.as_ref().ok().map(|s| s.account.clone());
             let accepted = state.save.finish(ticket, result);
-            if accepted && ok {
+            if let Some(account) = account.filter(|_| accepted) {
                 state.step = Step::Done;
+                // A replaced token (guided rotation) keeps its sinks: they get the new value,
+                // as after `gitlab-token rotate --replace`.
+                let has_sinks = state.sinks.iter().any(|(a, _)| *a == account);
+                if state.replacing.is_some() && has_sinks {
+                    state.notice = Some(text::DELIVERING.into());
+                    effects.push(Effect::DeliverSinks { account });
+                }
             }
             accepted
+        }
+        Msg::SinksDelivered(result) => {
+            state.notice = Some(text::sinks_delivered(&result));
+            true
         }
         Msg::BrowserOpened(result) => {
             state.notice = Some(match result {
@@ -90,7 +102,7 @@ pub(super) fn on_result(state: &mut State, msg: Msg) -> Vec<Effect> {
     if !accepted {
         state.dirty = false;
     }
-    Vec::new()
+    effects
 }
 
 /// The account the running rotation is for.

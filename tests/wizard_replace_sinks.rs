@@ -1,0 +1,71 @@
+//! A token replaced by hand in the wizard (guided rotation) keeps its sinks, and they get the new
+//! value once it is saved, as after `gitlab-token rotate --replace`. State machine only (delivery
+//! itself is `rotation::deliveries::deliver_now`, tested through `sink deliver`).
+
+mod drive;
+
+use crossterm::event::KeyCode;
+use drive::*;
+use gitlab_token::sinks::Outcome;
+use gitlab_token::wizard::{Effect, Msg, Saved, State, update};
+
+/// Replaces the stored repo-scanner token (with `sinks` configured) up to the save's answer;
+/// returns the effects of that answer.
+fn replaced_with(sinks: Vec<(String, String)>) -> (State, Vec<Effect>) {
+    let mut s = replacing_state();
+    s.sinks = sinks;
+    key(&mut s, KeyCode::Enter);
+    paste(&mut s, TOKEN);
+    let t = ticket_of(&key(&mut s, KeyCode::Enter));
+    let needs = s.needs();
+    let v = validation_for(&needs, &["read_api", "read_repository", "read_user"]);
+    update(&mut s, Msg::Validated(t, Box::new(v), "t".into()));
+    let save = key(&mut s, KeyCode::Enter);
+    let Some(Effect::Save { ticket, entry, .. }) = save.first() else {
+        panic!("{save:?}")
+    };
+    let saved = Saved {
+        account: entry.account.clone(),
+        store: "Secret Service".into(),
+        metadata_path: "/tmp/m".into(),
+    };
+    let ticket = *ticket;
+    let effects = update(&mut s, Msg::Saved(ticket, Ok(saved)));
+    (s, effects)
+}
+
+#[test]
+fn a_replaced_token_with_sinks_delivers_to_them_once_saved() {
+    let account = "repo-scanner@gitlab.example.com".to_owned();
+    let (mut s, effects) = replaced_with(vec![(
+        account.clone(),
+        "CI/CD variable DEPLOY_TOKEN of project team/app".into(),
+    )]);
+    assert!(
+        matches!(effects.as_slice(), [Effect::DeliverSinks { account: a }] if *a == account),
+        "{effects:?}"
+    );
+    let outcome = Outcome {
+        id: 1,
+        kind: "gitlab-variable",
+        target: "CI/CD variable DEPLOY_TOKEN of project team/app".into(),
+        ok: false,
+        message: "403 Forbidden".into(),
+    };
+    update(&mut s, Msg::SinksDelivered(Ok(vec![outcome])));
+    let notice = s.notice.clone().unwrap_or_default();
+    assert!(
+        notice.contains("Not delivered to: CI/CD variable DEPLOY_TOKEN")
+            && notice.contains("pending"),
+        "{notice}"
+    );
+}
+
+#[test]
+fn without_sinks_nothing_is_delivered() {
+    let (_, effects) = replaced_with(vec![(
+        "other@gitlab.example.com".into(),
+        "command /bin/true".into(),
+    )]);
+    assert!(effects.is_empty(), "{effects:?}");
+}
