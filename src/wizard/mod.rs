@@ -5,15 +5,16 @@ mod browser;
 mod existing;
 mod guard;
 mod keys;
+mod messages;
 mod replace;
 mod results;
 pub mod signin;
+mod starts;
 mod store;
 mod ux;
 
 use std::path::PathBuf;
 
-use crossterm::event::KeyEvent;
 use time::Date;
 use tui_input::Input;
 use zeroize::Zeroizing;
@@ -24,12 +25,13 @@ use crate::probe::{Report, StageResult};
 use crate::profile::Profile;
 use crate::token::Token;
 use crate::validation::{Requirements, Validation};
+use crate::vault::StoredToken;
 pub use crate::vault::{SaveError, Saved};
-use crate::vault::{StoreKind, StoredToken, VaultError};
 
 pub use existing::Existing;
 pub use guard::Guard;
 pub use keys::DEFAULT_EXPIRY_DAYS;
+pub use messages::{Effect, Msg};
 pub use replace::Replacing;
 pub use store::{StoreChoice, alternatives as store_alternatives};
 pub use ux::{CaPrompt, EXPIRY_STEPS, TICK, step_expiry};
@@ -210,118 +212,6 @@ impl CustomPick {
             error: None,
         }
     }
-}
-
-/// Inputs to the wizard: keys from the terminal, and results from the runtime.
-pub enum Msg {
-    Key(KeyEvent),
-    /// A bracketed paste, wrapped as a secret at the edge.
-    Paste(Token),
-    Resize,
-    /// Animation tick; only sent while something runs.
-    Tick,
-    ProbeStage(Ticket, StageResult),
-    ProbeDone(Ticket, Report),
-    /// The validation and when it finished (RFC 3339).
-    Validated(Ticket, Box<Validation>, String),
-    Saved(Ticket, Result<Saved, SaveError>),
-    BrowserOpened(Result<(), String>),
-    /// The token being replaced, read from its store.
-    OldLoaded(Ticket, Result<Token, VaultError>),
-    /// The old token's revocation on GitLab.
-    OldRevoked(Ticket, Result<(), String>),
-    /// An automatic rotation finished.
-    Rotated(Ticket, Box<crate::rotation::Report>),
-    /// An automatic rotation reached this stage.
-    RotationStage(Ticket, crate::rotation::automatic::Stage),
-    /// SIGTERM, SIGINT, SIGHUP or SIGQUIT arrived.
-    Signal,
-    /// The store probe's answer: `Ok` when it can be used.
-    StoreProbed(Ticket, Result<(), VaultError>),
-    /// `setup-git` for the saved token finished.
-    GitSetUp(Ticket, Result<(), String>),
-    /// The replaced token's sinks got the new value (or why not): one line per sink.
-    SinksDelivered(Result<Vec<crate::sinks::Outcome>, String>),
-    /// The browser sign-in's progress.
-    Signin(signin::SigninMsg),
-}
-
-/// Work for the runtime.
-#[derive(Debug)]
-pub enum Effect {
-    Probe {
-        ticket: Ticket,
-        instance: Instance,
-        ca_file: Option<PathBuf>,
-    },
-    Validate {
-        ticket: Ticket,
-        instance: Instance,
-        ca_file: Option<PathBuf>,
-        token: Token,
-        needs: Requirements,
-    },
-    Save {
-        ticket: Ticket,
-        token: Token,
-        entry: Box<StoredToken>,
-    },
-    OpenUrl(String),
-    /// Read the token being replaced from its store.
-    LoadOld {
-        ticket: Ticket,
-        account: String,
-        store: StoreKind,
-    },
-    /// Rotate a stored token through GitLab's API (it has `api` or `self_rotate`).
-    RotateAutomatically {
-        ticket: Ticket,
-        entry: Box<StoredToken>,
-        expires_in_days: u32,
-    },
-    /// Revoke the replaced token on GitLab (`DELETE /personal_access_tokens/self`).
-    RevokeOld {
-        ticket: Ticket,
-        instance: Instance,
-        ca_file: Option<PathBuf>,
-        token: Token,
-    },
-    /// Open the store and look up an entry no one has: is it usable?
-    ProbeStore {
-        ticket: Ticket,
-        store: StoreKind,
-    },
-    /// Configure git to use the saved token for its host (`gitlab-token setup-git`).
-    SetupGit {
-        ticket: Ticket,
-        host: String,
-        name: String,
-    },
-    /// Copy text to the terminal's clipboard (OSC 52).
-    Copy(String),
-    /// Deliver a replaced token's new value to its sinks (`gitlab-token sink deliver`); what
-    /// fails stays pending for the next `rotate`.
-    DeliverSinks {
-        account: String,
-    },
-    /// The browser sign-in's work (start and poll, cancel).
-    Signin(signin::SigninEffect),
-    /// Check an OAuth access token live (`/oauth/token/info` instead of the token's self view).
-    ValidateOAuth {
-        ticket: Ticket,
-        instance: Instance,
-        ca_file: Option<PathBuf>,
-        token: Token,
-        needs: Requirements,
-    },
-    /// Save the approved OAuth pair (one keychain entry, `kind = "oauth"` metadata).
-    SaveOAuth {
-        ticket: Ticket,
-        pair: Box<crate::gitlab::oauth::OAuthPair>,
-        app_id: String,
-        entry: Box<StoredToken>,
-    },
-    Quit,
 }
 
 /// How the wizard starts.
