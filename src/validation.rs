@@ -85,6 +85,24 @@ impl Validation {
     }
 }
 
+/// The token's user and, when a target is named, the user's role there (one after the other: the
+/// role needs the user's id); run beside the token's own record by both validations.
+async fn user_and_role(
+    client: &Client,
+    token: &Token,
+    needs: &Requirements,
+) -> (
+    Result<crate::gitlab::types::User, crate::gitlab::ApiError>,
+    Option<Result<crate::gitlab::types::Member, crate::gitlab::ApiError>>,
+) {
+    let user = client.user(token).await;
+    let role = match (&user, &needs.target) {
+        (Ok(u), Some(target)) => Some(client.member(token, target, u.id).await),
+        _ => None,
+    };
+    (user, role)
+}
+
 /// Runs the checks concurrently and judges them.
 pub async fn validate(
     client: &Client,
@@ -92,14 +110,7 @@ pub async fn validate(
     needs: &Requirements,
     today: Date,
 ) -> Validation {
-    let user_and_role = async {
-        let user = client.user(token).await;
-        let role = match (&user, &needs.target) {
-            (Ok(u), Some(target)) => Some(client.member(token, target, u.id).await),
-            _ => None,
-        };
-        (user, role)
-    };
+    let user_and_role = user_and_role(client, token, needs);
     let (info, (user, member), metadata) = tokio::join!(
         client.token_self(token),
         user_and_role,
@@ -125,14 +136,7 @@ pub async fn validate_oauth(
     needs: &Requirements,
     today: Date,
 ) -> Validation {
-    let user_and_role = async {
-        let user = client.user(token).await;
-        let role = match (&user, &needs.target) {
-            (Ok(u), Some(target)) => Some(client.member(token, target, u.id).await),
-            _ => None,
-        };
-        (user, role)
-    };
+    let user_and_role = user_and_role(client, token, needs);
     let (info, (user, member), metadata) = tokio::join!(
         crate::gitlab::oauth::token_info(client, token),
         user_and_role,

@@ -9,23 +9,12 @@ use drive::*;
 use gitlab_token::gitlab::ApiError;
 use gitlab_token::validation;
 use gitlab_token::wizard::{Msg, State, update};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use time::macros::date;
 
 const DEPLOY: &str = "gldt-TESTONLYdeploytoken1234";
 
 fn render(state: &State, width: u16, height: u16) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal
-        .draw(|f| gitlab_token::ui::render(state, f))
-        .unwrap();
-    let shown = terminal.backend().to_string();
-    assert!(
-        !shown.contains("TESTONLY"),
-        "the token leaked onto the screen"
-    );
-    shown
+    render_screen(state, width, height)
 }
 
 /// Both sizes, snapshotted; the 120-column one (no wrapping) is returned for assertions.

@@ -8,20 +8,9 @@ use drive::*;
 use gitlab_token::schedule::Record;
 use gitlab_token::strings::schedule::done_line;
 use gitlab_token::wizard::{Msg, Saved, State, update};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 
 fn render(state: &State, width: u16, height: u16) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal
-        .draw(|f| gitlab_token::ui::render(state, f))
-        .unwrap();
-    let shown = terminal.backend().to_string();
-    assert!(
-        !shown.contains("TESTONLY"),
-        "the token leaked onto the screen"
-    );
-    shown
+    render_screen(state, width, height)
 }
 
 fn done() -> State {

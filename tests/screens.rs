@@ -11,17 +11,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 fn render(state: &State, width: u16, height: u16) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal
-        .draw(|f| gitlab_token::ui::render(state, f))
-        .unwrap();
-    let shown = terminal.backend().to_string();
-    assert!(!shown.contains(TOKEN), "the token leaked onto the screen");
-    assert!(
-        !shown.contains("TESTONLY"),
-        "part of the token leaked onto the screen"
-    );
-    shown
+    render_screen(state, width, height)
 }
 
 fn snap(name: &str, state: &State) {

@@ -276,3 +276,19 @@ pub fn ticket_of_load(effects: &[Effect]) -> Ticket {
         other => panic!("expected LoadOld or RevokeOld, got {other:?}"),
     }
 }
+
+/// `state` drawn on a `width`x`height` test terminal, as text; fails when any part of a test token
+/// (they all hold `TESTONLY`) reached the screen.
+pub fn render_screen(state: &State, width: u16, height: u16) -> String {
+    let backend = ratatui::backend::TestBackend::new(width, height);
+    let mut terminal = ratatui::Terminal::new(backend).unwrap();
+    terminal
+        .draw(|f| gitlab_token::ui::render(state, f))
+        .unwrap();
+    let shown = terminal.backend().to_string();
+    assert!(
+        !shown.contains("TESTONLY"),
+        "a token leaked onto the screen:\n{shown}"
+    );
+    shown
+}
