@@ -13,6 +13,7 @@ pub mod notify;
 pub mod probe;
 pub mod problem;
 pub mod profile;
+pub mod provision;
 pub mod rotation;
 pub mod runtime;
 pub mod sanitize;

@@ -32,6 +32,7 @@ fn entry(name: &str, expires_in: Option<i64>) -> StoredToken {
         target: None,
         kind: Default::default(),
         oauth: None,
+        provisioned: None,
     }
 }
 

@@ -391,6 +391,7 @@ mod tests {
             target: None,
             kind: Default::default(),
             oauth: None,
+            provisioned: None,
         }
     }
 

@@ -160,6 +160,7 @@ pub async fn save_sign_in(
         target: s.target.clone(),
         kind: super::CredentialKind::Oauth,
         oauth: Some(facts(s.app_id, pair)),
+        provisioned: None,
     };
     let replaced = replaced_pair(metadata_path, &entry.account, keychain_timeout).await;
     match super::save(s.store, keychain_timeout, metadata_path, &seal(pair), entry).await {

@@ -44,6 +44,10 @@ pub struct StoredToken {
     /// rejected the refresh token. Never a token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oauth: Option<OAuthFacts>,
+    /// Made by "Create it for me" (`gitlab-token create`): where its account lives, so it can be
+    /// rotated with an Owner's or admin's authorization. Never a secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provisioned: Option<crate::provision::Provisioned>,
 }
 
 /// What a stored credential is.
@@ -107,6 +111,7 @@ impl StoredToken {
             target,
             kind: CredentialKind::Token,
             oauth: None,
+            provisioned: None,
         }
     }
 
@@ -287,6 +292,7 @@ mod tests {
             target: None,
             kind: CredentialKind::Token,
             oauth: None,
+            provisioned: None,
         }
     }
 

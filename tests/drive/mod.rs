@@ -251,6 +251,7 @@ pub fn stored(expires_at: &str, scopes: &[&str]) -> gitlab_token::vault::StoredT
         target: Some("acme".into()),
         kind: Default::default(),
         oauth: None,
+        provisioned: None,
     }
 }
 

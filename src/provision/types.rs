@@ -1,0 +1,265 @@
+//! The data of provisioning: what was asked, what was found, what is possible, what was done.
+//! No secret is ever held here (the owner's credential and the new token travel as `Token`s).
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+use thiserror::Error;
+
+use crate::gitlab::access::Role;
+use crate::instance::Instance;
+use crate::problem::ProblemKind;
+use crate::profile::Profile;
+use crate::vault::StoreKind;
+
+/// The kinds of account "Create it for me" can make (`--kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    /// A service account owned by a top-level group (`POST /groups/:id/service_accounts`).
+    GroupServiceAccount,
+    /// A service account of the whole instance (`POST /service_accounts`, administrators).
+    InstanceServiceAccount,
+    /// A service account owned by a project (`POST /projects/:id/service_accounts`, 18.11+).
+    ProjectServiceAccount,
+    /// A group access token (`POST /groups/:id/access_tokens`): its own bot user, one group.
+    GroupToken,
+    /// A project access token (`POST /projects/:id/access_tokens`): its own bot user, one project.
+    ProjectToken,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 5] = [
+        Kind::GroupServiceAccount,
+        Kind::InstanceServiceAccount,
+        Kind::ProjectServiceAccount,
+        Kind::GroupToken,
+        Kind::ProjectToken,
+    ];
+}
+
+/// What the person asked for.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub instance: Instance,
+    pub ca_file: Option<PathBuf>,
+    pub profile: Profile,
+    /// Group or project paths (`acme`, `acme/tools/scanner`), at least one.
+    pub targets: Vec<String>,
+    /// `--kind`: only this kind (refused with the reason when not possible).
+    pub kind: Option<Kind>,
+    /// `--service-account USERNAME`: reuse (or create with) this username.
+    pub service_account: Option<String>,
+    pub expires_in_days: u32,
+    /// Add `self_rotate` to the token where GitLab supports it (17.9+); `--no-self-rotate` clears it.
+    pub self_rotate: bool,
+    /// Raise a lower existing membership to the profile's role (otherwise it is reported).
+    pub raise_role: bool,
+    /// The keychain name (`NAME@HOST`).
+    pub name: String,
+    pub store: StoreKind,
+}
+
+/// The caller, from `GET /user`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Caller {
+    pub id: u64,
+    pub username: String,
+    pub is_admin: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Edition {
+    /// Community Edition: no service accounts.
+    Ce,
+    /// Enterprise Edition (the tier is a licence matter, see [`Tier`]).
+    Ee,
+    Unknown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tier {
+    Free,
+    Premium,
+    Ultimate,
+    /// Not visible to this caller (only admins read the licence; GitLab.com shows a group's plan).
+    Unknown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetKind {
+    Group,
+    Project,
+}
+
+/// One target as GitLab knows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TargetFacts {
+    /// As given (`acme/tools`).
+    pub path: String,
+    pub kind: TargetKind,
+    pub id: u64,
+    /// The top-level group it lives in (its full path and id).
+    pub top_level: String,
+    pub top_level_id: u64,
+    /// The caller's effective role there (`None`: not a member).
+    pub caller_role: Option<Role>,
+}
+
+/// Everything [`super::discover`] found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Discovery {
+    pub caller: Caller,
+    pub gitlab_com: bool,
+    /// `major.minor` (`None`: not told).
+    pub version: Option<(u32, u32)>,
+    pub edition: Edition,
+    pub tier: Tier,
+    pub targets: Vec<TargetFacts>,
+}
+
+/// Why a kind is not possible, with the problem kind for `--json` and a sentence that says what
+/// to do instead (written by `strings::provision`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Refusal {
+    pub kind: ProblemKind,
+    pub reason: String,
+}
+
+/// One kind of account, possible or not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Candidate {
+    pub kind: Kind,
+    /// `Ok(why this one)` or the reason it is not possible.
+    pub verdict: Result<String, Refusal>,
+}
+
+/// The best kind (when any is possible) and every candidate, best first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Choice {
+    pub best: Option<Kind>,
+    pub options: Vec<Candidate>,
+}
+
+/// Where provisioning is, for a progress display.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stage {
+    /// Finishing or repairing an earlier run from its journal.
+    Recovering,
+    /// Creating the account, or finding the one to reuse.
+    Account,
+    /// Adding the account to a target (all targets at once).
+    Membership(String),
+    /// Minting the token: from here a token exists on GitLab.
+    Token,
+    /// The onboarding checks on the new token (role on each target included).
+    Checking,
+    /// Storing it and reading it back.
+    Storing,
+}
+
+/// Told each stage as it starts. Must return at once.
+pub type Progress<'a> = &'a (dyn Fn(Stage) + Sync);
+
+/// The account used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccountOutcome {
+    pub id: u64,
+    pub username: String,
+    pub kind: Kind,
+    /// False when an existing one was reused.
+    pub created: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MembershipOutcome {
+    pub target: String,
+    pub access_level: u32,
+    /// False when an existing membership was kept.
+    pub created: bool,
+    /// GitLab queued it for an administrator's approval.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub pending_approval: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TokenOutcome {
+    pub id: u64,
+    pub scopes: Vec<String>,
+    pub expires_at: Option<String>,
+}
+
+/// A problem met on the way (a lower membership left alone, an orphan token revoked ...).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub kind: ProblemKind,
+    pub message: String,
+}
+
+/// What was done: the `--json` object's body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Outcome {
+    pub account: AccountOutcome,
+    pub memberships: Vec<MembershipOutcome>,
+    pub token: TokenOutcome,
+    /// The keychain account (`NAME@HOST`).
+    pub stored_as: String,
+    pub problems: Vec<Problem>,
+}
+
+/// What was done before a failure (so the screen and `--json` can say it).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Done {
+    pub account: Option<AccountOutcome>,
+    pub memberships: Vec<MembershipOutcome>,
+    pub token: Option<TokenOutcome>,
+}
+
+/// Provisioning stopped: why (first problem is the cause) and what was done.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub problems: Vec<Problem>,
+    pub done: Done,
+}
+
+/// Discovery failed before anything was created.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ProvisionError {
+    #[error("not built yet")]
+    NotBuilt,
+}
+
+/// How a stored token was made by "Create it for me" (the `[token.provisioned]` table of
+/// tokens.toml): enough to rotate it with an Owner's or admin's authorization. Never a secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Provisioned {
+    pub kind: Kind,
+    /// The service account's or bot user's id and username.
+    pub account_id: u64,
+    pub account_username: String,
+    /// Where the account (or access token) lives: the top-level group's or project's full path
+    /// and id; `None` for an instance service account.
+    pub lives_in: Option<String>,
+    pub lives_in_id: Option<u64>,
+    /// GitLab's id of the token.
+    pub token_id: u64,
+    /// The groups and projects it was made a member of.
+    pub targets: Vec<String>,
+    /// RFC 3339.
+    pub created_at: String,
+}
+
+/// A token that was created on GitLab but never stored (its run was killed): revoked by the next
+/// run that has an authorization, or named here so a person can revoke it on its page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Orphan {
+    /// The keychain account the run was making (`NAME@HOST`).
+    pub account: String,
+    pub token_id: u64,
+    pub token_name: String,
+    /// The page where it can be revoked by hand.
+    pub page: String,
+}
