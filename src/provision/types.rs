@@ -188,6 +188,8 @@ pub struct MembershipOutcome {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TokenOutcome {
     pub id: u64,
+    /// False when the stored, live token of an earlier run was kept (nothing new was minted).
+    pub created: bool,
     pub scopes: Vec<String>,
     pub expires_at: Option<String>,
 }
@@ -230,6 +232,23 @@ pub struct Failure {
 pub enum ProvisionError {
     #[error("not built yet")]
     NotBuilt,
+    /// Discovery could not finish (the caller's credential refused, GitLab unreachable, a target
+    /// not found ...): the problem says why and what to do.
+    #[error("{}", .0.message)]
+    Stopped(Problem),
+}
+
+impl ProvisionError {
+    /// The problem for `--json` and the screen.
+    pub fn problem(&self) -> Problem {
+        match self {
+            ProvisionError::NotBuilt => Problem {
+                kind: ProblemKind::HttpError,
+                message: self.to_string(),
+            },
+            ProvisionError::Stopped(p) => p.clone(),
+        }
+    }
 }
 
 /// How a stored token was made by "Create it for me" (the `[token.provisioned]` table of
