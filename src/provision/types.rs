@@ -102,11 +102,14 @@ pub struct TargetFacts {
     pub path: String,
     pub kind: TargetKind,
     pub id: u64,
-    /// The top-level group it lives in (its full path and id).
+    /// The top-level group it lives in (its full path and id). A project in a person's own
+    /// namespace has no group: `top_level` is that namespace's path and `top_level_id` is 0.
     pub top_level: String,
     pub top_level_id: u64,
     /// The caller's effective role there (`None`: not a member).
     pub caller_role: Option<Role>,
+    /// The caller's role on the top-level group (`None`: not a member, or no group).
+    pub top_level_role: Option<Role>,
 }
 
 /// Everything [`super::discover`] found.
