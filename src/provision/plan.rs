@@ -237,9 +237,8 @@ fn project_token(request: &Request, d: &Discovery) -> Result<String, Refusal> {
         return Err(refuse(ProblemKind::NotOwner, reason));
     }
     let needed = request.profile.role;
-    if let Some(role) = project.caller_role.filter(|r| *r < needed)
-        && !(d.caller.is_admin && !d.gitlab_com)
-    {
+    let admin = d.caller.is_admin && !d.gitlab_com;
+    if let Some(role) = project.caller_role.filter(|r| *r < needed && !admin) {
         let reason = text::role_above_caller(&project.path, needed, role);
         return Err(refuse(ProblemKind::NotOwner, reason));
     }
