@@ -225,3 +225,36 @@ fn a_browser_sign_in_authorizes_one_run_and_is_revoked_after_it() {
     w.home
         .assert_no_secret_in_files("the browser-authorized create");
 }
+
+#[test]
+fn before_17_9_the_token_gets_no_self_rotate_and_the_plan_does_not_promise_it() {
+    let w = world();
+    w.gitlab.set_knobs(|k| k.version = (17, 8, 2));
+    let out = w.create_text(&w.owner, &[PROJECT], &[]);
+    assert_eq!(out.code, Some(0), "{out:?}");
+    assert!(!out.stdout.contains("self_rotate"), "{out:?}");
+    let sa = made(&w, AccountKind::Group("acme".into()));
+    assert_eq!(
+        w.active_tokens(sa)[0].1.scopes,
+        ["read_api", "read_repository"]
+    );
+}
+
+#[test]
+fn a_membership_queued_for_approval_is_reported_with_what_was_done() {
+    let w = world();
+    w.gitlab.set_knobs(|k| k.approval_queue = true);
+    let out = w.create(&w.owner, &[PROJECT], &[]);
+    assert_eq!(out.code, Some(0), "stored; it works once approved: {out:?}");
+    let v = out.json();
+    assert!(
+        problem_kinds(&v).contains(&"membership_pending_approval".to_owned()),
+        "{out:?}"
+    );
+    assert_eq!(
+        v["account"]["created"],
+        json!(true),
+        "what was done is told: {v}"
+    );
+    println!("{out:?}");
+}
