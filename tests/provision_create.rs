@@ -258,3 +258,44 @@ fn a_membership_queued_for_approval_is_reported_with_what_was_done() {
     );
     println!("{out:?}");
 }
+
+#[test]
+fn a_stored_browser_sign_in_authorizes_with_owner_name_and_stays_stored() {
+    let w = world();
+    let url = w.gitlab.url();
+    let ca = w.pki.ca_file.to_str().unwrap().to_owned();
+    let signin = format!("{}-owner", w.name);
+    let out = w.home.run(
+        &[
+            "login",
+            "--host",
+            &url,
+            "--ca-file",
+            &ca,
+            "--name",
+            &signin,
+            "--timeout",
+            "5",
+            "--oauth-app-id",
+            OAUTH_APP,
+            "--scopes",
+            "api",
+        ],
+        "",
+    );
+    assert_eq!(out.code, Some(0), "{out:?}");
+    let grant = w.gitlab.oauth(|o| o.grants[0].clone());
+    w.home.watch(&grant.refresh);
+    let out = w.create("", &[PROJECT], &["--owner", &signin]);
+    assert_eq!(out.code, Some(0), "{out:?}");
+    made(&w, AccountKind::Group("acme".into()));
+    assert!(!out.stdout.contains(&grant.access) && !out.stderr.contains(&grant.access));
+    assert!(
+        !w.gitlab.oauth(|o| o.grants[0].revoked),
+        "their own sign-in stays"
+    );
+    // A name with no stored sign-in is a usage error that says how to sign in.
+    let out = w.create("", &[PROJECT], &["--owner", "nobody"]);
+    assert_eq!(out.code, Some(2), "{out:?}");
+    assert!(out.stderr.contains("gitlab-token login"), "{out:?}");
+}
