@@ -248,7 +248,15 @@ pub(super) async fn execute(
     }
 
     progress(Stage::Checking);
-    let checked = check(client, &minted.token, request, d, &done, acct.as_ref()).await;
+    let checked = check(
+        client,
+        &minted.token,
+        request,
+        d,
+        &done,
+        minted.info.user_id,
+    )
+    .await;
     let (info, user) = match checked {
         Ok(found) => found,
         Err(why) => {
