@@ -1,6 +1,7 @@
 //! Runs the wizard: reads terminal events, performs the state machine's effects on tokio, and
 //! sends their results back as ticketed messages. Redraws only when the state says it changed.
 
+mod create;
 mod work;
 
 pub(crate) use work::open_browser;
@@ -98,7 +99,7 @@ pub async fn run(setup: Setup, options: Options) -> std::io::Result<Ended> {
             state.dirty = false;
         }
         if state.quit {
-            let saved = matches!(state.save.result, Some(Ok(_)));
+            let saved = matches!(state.save.result, Some(Ok(_))) || state.created().is_some();
             let outcome = if state.guard.signalled {
                 Outcome::Signalled
             } else if saved {
@@ -340,6 +341,7 @@ impl Performer {
                 });
             }
             Effect::Signin(effect) => self.perform_signin(effect),
+            Effect::Create(effect) => create::perform(effect, tx, options),
             Effect::ValidateOAuth {
                 ticket,
                 instance,

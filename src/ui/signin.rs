@@ -223,6 +223,12 @@ fn code_lines(
     )));
     lines.extend(blank());
     lines.push(Line::from(text::GO_TO));
+    if s.purpose == crate::wizard::signin::Purpose::OwnerAuthorization {
+        lines.push(Line::from(Span::styled(
+            crate::strings::create_wizard::SIGNIN_NOTE,
+            theme.accent,
+        )));
+    }
     if code.complete.is_some() {
         lines.push(Line::from(Span::styled(text::COMPLETE, theme.muted)));
     }

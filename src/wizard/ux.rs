@@ -20,7 +20,7 @@ impl<T> super::Task<T> {
         (u128::from(self.ticks) * TICK.as_millis() / 1000) as u64
     }
 
-    fn tick(&mut self) {
+    pub(super) fn tick(&mut self) {
         if self.running() {
             self.ticks = self.ticks.saturating_add(1);
         }
@@ -194,5 +194,11 @@ impl State {
         self.save.tick();
         self.auto_rotation.tick();
         self.git_setup.tick();
+        if let Some(c) = self.creating.as_mut() {
+            c.load.tick();
+            c.discovery.tick();
+            c.execution.tick();
+            c.revoke.tick();
+        }
     }
 }
