@@ -67,6 +67,22 @@ pub enum ProblemKind {
     OauthInvalidScope,
     OauthNotSupported,
     OauthNoApplication,
+    NotOwner,
+    NotAdmin,
+    TierUnavailable,
+    EditionUnavailable,
+    VersionTooOld,
+    TopLevelGroupRequired,
+    OwnerCreationDisabled,
+    MembershipPendingApproval,
+    MembershipLower,
+    OrphanTokenRevoked,
+    OrphanTokenLeft,
+    ServiceAccountLimit,
+    TargetNotFound,
+    OneTargetOnly,
+    NotOnGitlabCom,
+    ProvisionInProgress,
 }
 
 impl ProblemKind {
@@ -133,6 +149,22 @@ impl ProblemKind {
         ProblemKind::OauthInvalidScope,
         ProblemKind::OauthNotSupported,
         ProblemKind::OauthNoApplication,
+        ProblemKind::NotOwner,
+        ProblemKind::NotAdmin,
+        ProblemKind::TierUnavailable,
+        ProblemKind::EditionUnavailable,
+        ProblemKind::VersionTooOld,
+        ProblemKind::TopLevelGroupRequired,
+        ProblemKind::OwnerCreationDisabled,
+        ProblemKind::MembershipPendingApproval,
+        ProblemKind::MembershipLower,
+        ProblemKind::OrphanTokenRevoked,
+        ProblemKind::OrphanTokenLeft,
+        ProblemKind::ServiceAccountLimit,
+        ProblemKind::TargetNotFound,
+        ProblemKind::OneTargetOnly,
+        ProblemKind::NotOnGitlabCom,
+        ProblemKind::ProvisionInProgress,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -197,6 +229,22 @@ impl ProblemKind {
             ProblemKind::OauthInvalidScope => "oauth_invalid_scope",
             ProblemKind::OauthNotSupported => "oauth_not_supported",
             ProblemKind::OauthNoApplication => "oauth_no_application",
+            ProblemKind::NotOwner => "not_owner",
+            ProblemKind::NotAdmin => "not_admin",
+            ProblemKind::TierUnavailable => "tier_unavailable",
+            ProblemKind::EditionUnavailable => "edition_unavailable",
+            ProblemKind::VersionTooOld => "version_too_old",
+            ProblemKind::TopLevelGroupRequired => "top_level_group_required",
+            ProblemKind::OwnerCreationDisabled => "owner_creation_disabled",
+            ProblemKind::MembershipPendingApproval => "membership_pending_approval",
+            ProblemKind::MembershipLower => "membership_lower",
+            ProblemKind::OrphanTokenRevoked => "orphan_token_revoked",
+            ProblemKind::OrphanTokenLeft => "orphan_token_left",
+            ProblemKind::ServiceAccountLimit => "service_account_limit",
+            ProblemKind::TargetNotFound => "target_not_found",
+            ProblemKind::OneTargetOnly => "one_target_only",
+            ProblemKind::NotOnGitlabCom => "not_on_gitlab_com",
+            ProblemKind::ProvisionInProgress => "provision_in_progress",
         }
     }
 
@@ -209,6 +257,9 @@ impl ProblemKind {
                 | ProblemKind::NotPersonalAccessToken
                 | ProblemKind::NewTokenNotVerified
                 | ProblemKind::NotServiceAccount
+                | ProblemKind::MembershipPendingApproval
+                | ProblemKind::MembershipLower
+                | ProblemKind::OrphanTokenRevoked
         )
     }
 

@@ -231,6 +231,25 @@ impl Client {
         serde_json::from_slice(&body).map_err(|e| decode_error(&e, status, content_type, &body))
     }
 
+    /// A call with an optional JSON body, its answer decoded (the typed calls of
+    /// `gitlab::accounts`); a non-2xx answer is mapped to [`ApiError`] like every other call.
+    pub(super) async fn call_json<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        rel: &str,
+        token: &Token,
+        body: Option<&serde_json::Value>,
+    ) -> Result<T, ApiError> {
+        let response = self.send_json(method, rel, Some(token), body).await?;
+        if !response.status().is_success() {
+            return Err(error_from(response, self.timeout).await);
+        }
+        let status = response.status().as_u16();
+        let content_type = content_type(&response);
+        let body = read_capped(response, self.timeout).await?;
+        serde_json::from_slice(&body).map_err(|e| decode_error(&e, status, content_type, &body))
+    }
+
     async fn send(
         &self,
         method: Method,

@@ -1,6 +1,7 @@
 //! The GitLab REST API client, its response types, roles and scopes, and deep links into GitLab's UI.
 
 pub mod access;
+pub mod accounts;
 mod answer;
 pub mod client;
 pub mod links;

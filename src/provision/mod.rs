@@ -4,15 +4,19 @@
 //! Flow: [`discover`] (who is calling, what the instance and targets allow; concurrent calls) ->
 //! [`choose`] (pure: the best kind of account, the alternatives and why not) -> [`execute`]
 //! (account -> memberships -> token -> checks -> store, each step journaled, no secret in the
-//! journal) and [`recover`] (finish or repair a killed run). `cli::create` and the wizard's
-//! "Create it for me" both drive it; `rotation` uses [`owner_rotate`] for provisioned tokens that
-//! cannot rotate themselves.
-//!
-//! SKELETON (lead): the types are the contract between the library (prov-core) and its callers
-//! (prov-ui). The function bodies are filled in by prov-core.
+//! journal; a killed earlier run of the same NAME@HOST is finished or repaired first, `recover`).
+//! `cli::create` and the wizard's "Create it for me" both drive it; `rotation::owner` rotates
+//! provisioned tokens that cannot rotate themselves. [`orphans`] names tokens a killed run left
+//! behind, without any authorization (for `status` and `create`).
 
+mod discover;
+mod execute;
+pub mod journal;
+mod plan;
+mod recover;
 mod types;
 
+pub use recover::orphans;
 pub use types::*;
 
 use crate::gitlab::Client;
@@ -21,36 +25,30 @@ use crate::token::Token;
 /// Finds out, concurrently, who the caller is (`/user`, admin or not), the instance's version and
 /// edition, each target (group or project, its id and top-level group) and the caller's role there.
 pub async fn discover(
-    _client: &Client,
-    _owner: &Token,
-    _request: &Request,
+    client: &Client,
+    owner: &Token,
+    request: &Request,
 ) -> Result<Discovery, ProvisionError> {
-    Err(ProvisionError::NotBuilt)
+    discover::discover(client, owner, request).await
 }
 
 /// The best kind of account for `request` on what `discovery` found, with every alternative and
 /// why it is or is not possible. Pure.
-pub fn choose(_request: &Request, _discovery: &Discovery) -> Choice {
-    Choice {
-        best: None,
-        options: Vec::new(),
-    }
+pub fn choose(request: &Request, discovery: &Discovery) -> Choice {
+    plan::choose(request, discovery)
 }
 
 /// Does it: account, memberships, token, live checks, store. Journaled step by step; `progress`
 /// is told each stage as it starts (it must return at once). Never abandoned half-way by a
 /// signal: callers hold signals like an automatic rotation does.
 pub async fn execute(
-    _ctx: &crate::rotation::Context,
-    _client: &Client,
-    _owner: &Token,
-    _request: &Request,
-    _discovery: &Discovery,
-    _kind: Kind,
-    _progress: Progress<'_>,
+    ctx: &crate::rotation::Context,
+    client: &Client,
+    owner: &Token,
+    request: &Request,
+    discovery: &Discovery,
+    kind: Kind,
+    progress: Progress<'_>,
 ) -> Result<Outcome, Failure> {
-    Err(Failure {
-        problems: vec![],
-        done: Done::default(),
-    })
+    execute::execute(ctx, client, owner, request, discovery, kind, progress).await
 }

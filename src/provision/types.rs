@@ -102,11 +102,14 @@ pub struct TargetFacts {
     pub path: String,
     pub kind: TargetKind,
     pub id: u64,
-    /// The top-level group it lives in (its full path and id).
+    /// The top-level group it lives in (its full path and id). A project in a person's own
+    /// namespace has no group: `top_level` is that namespace's path and `top_level_id` is 0.
     pub top_level: String,
     pub top_level_id: u64,
     /// The caller's effective role there (`None`: not a member).
     pub caller_role: Option<Role>,
+    /// The caller's role on the top-level group (`None`: not a member, or no group).
+    pub top_level_role: Option<Role>,
 }
 
 /// Everything [`super::discover`] found.
@@ -188,6 +191,8 @@ pub struct MembershipOutcome {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TokenOutcome {
     pub id: u64,
+    /// False when the stored, live token of an earlier run was kept (nothing new was minted).
+    pub created: bool,
     pub scopes: Vec<String>,
     pub expires_at: Option<String>,
 }
@@ -230,6 +235,23 @@ pub struct Failure {
 pub enum ProvisionError {
     #[error("not built yet")]
     NotBuilt,
+    /// Discovery could not finish (the caller's credential refused, GitLab unreachable, a target
+    /// not found ...): the problem says why and what to do.
+    #[error("{}", .0.message)]
+    Stopped(Problem),
+}
+
+impl ProvisionError {
+    /// The problem for `--json` and the screen.
+    pub fn problem(&self) -> Problem {
+        match self {
+            ProvisionError::NotBuilt => Problem {
+                kind: ProblemKind::HttpError,
+                message: self.to_string(),
+            },
+            ProvisionError::Stopped(p) => p.clone(),
+        }
+    }
 }
 
 /// How a stored token was made by "Create it for me" (the `[token.provisioned]` table of

@@ -24,6 +24,7 @@ pub mod automatic;
 pub mod deliveries;
 pub mod guided;
 pub mod journal;
+pub mod owner;
 pub mod recover;
 
 use std::path::PathBuf;
@@ -69,6 +70,9 @@ pub enum PathKind {
     Guided,
     /// No rotation: sinks still waiting for a value stored by an earlier run got it again.
     Delivery,
+    /// A provisioned token rotated through its account's rotate endpoint with an Owner's or an
+    /// administrator's authorization (`rotation::owner`).
+    Owner,
 }
 
 /// What kind of failure, for the exit code.

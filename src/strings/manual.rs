@@ -129,6 +129,40 @@ pub fn kind_meaning(kind: ProblemKind) -> &'static str {
              access token"
         }
         OauthNoApplication => "no OAuth application id was given or saved for the host",
+        NotOwner => {
+            "the caller lacks the Owner (or Maintainer) role that creating this kind of account needs"
+        }
+        NotAdmin => "only a GitLab administrator may create this kind of account",
+        TierUnavailable => {
+            "the GitLab tier (Free before 18.11, or Free on GitLab.com) has no service accounts or access tokens of this kind"
+        }
+        EditionUnavailable => {
+            "GitLab Community Edition has no service accounts (Enterprise Edition only)"
+        }
+        VersionTooOld => "the GitLab version is too old for this kind of account",
+        TopLevelGroupRequired => {
+            "group service accounts live in a top-level group; the target is a subgroup of another one"
+        }
+        OwnerCreationDisabled => {
+            "the administrator has not allowed top-level group Owners to create service accounts"
+        }
+        MembershipPendingApproval => "GitLab queued the membership for an administrator's approval",
+        MembershipLower => {
+            "the account is already a member with a lower role; it was left as it is (`--raise-role` raises it)"
+        }
+        OrphanTokenRevoked => "a token an interrupted run created but never stored was revoked",
+        OrphanTokenLeft => {
+            "a token an interrupted run created but never stored still exists: revoke it on its page"
+        }
+        ServiceAccountLimit => "the group or instance has reached its limit of service accounts",
+        TargetNotFound => "a target group or project does not exist or the caller cannot see it",
+        OneTargetOnly => {
+            "a group or project access token is bound to its one group or project: name one target"
+        }
+        NotOnGitlabCom => {
+            "instance service accounts exist only on self-managed GitLab and Dedicated"
+        }
+        ProvisionInProgress => "another gitlab-token process is creating the same token",
     }
 }
 
