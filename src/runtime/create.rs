@@ -45,7 +45,7 @@ pub(super) fn perform(
                     Ok(client) => crate::provision::discover(&client, &owner, &request)
                         .await
                         .map(Box::new)
-                        .map_err(|e| e.to_string()),
+                        .map_err(|e| e.problem().message),
                     Err(e) => Err(e),
                 };
                 send(&tx, CreateMsg::Discovered(ticket, result));

@@ -44,6 +44,9 @@ pub const NO_APP_NOTE: &str =
 pub const PASTE_FIELD: &str = "Your token";
 pub const PASTE_HINT: &str =
     "A personal access token of yours with scope api. Paste it (it is masked), then Enter.";
+pub const PASTE_NOT_KEPT: &str =
+    "It is held in memory for this run only: never saved to a file or the keychain, never shown.";
+pub const HELD: &str = "Your credential is still held in memory for a retry; it is dropped when you leave (a browser sign-in is revoked).";
 pub const PASTE_FIRST: &str = "Paste your token first.";
 pub const LOADING_STORED: &str = "Reading your saved sign-in…";
 pub const DISCOVERING: &str =
@@ -77,7 +80,7 @@ pub fn authorized_as(username: &str, admin: bool) -> String {
 }
 pub const BEST: &str = "Will create";
 pub const CHOSEN: &str = "You picked";
-pub const ALSO: &str = "Also possible";
+pub const ALSO: &str = "Also possible (↑↓ to pick)";
 pub const NOT_POSSIBLE: &str = "Not possible";
 pub const L_ACCOUNT: &str = "Account";
 pub const L_TARGETS: &str = "Member of";
@@ -87,20 +90,15 @@ pub const L_STORED: &str = "Stored as";
 pub const L_TOKEN: &str = "Token";
 pub fn account_plan(kind: Kind, username: Option<&str>) -> String {
     match (kind, username) {
-        (Kind::GroupToken | Kind::ProjectToken, _) => {
-            "a bot user GitLab makes for the token (bound to that one group or project)".into()
-        }
-        (_, Some(name)) => format!("{name} (reused when it exists, never duplicated)"),
-        (_, None) => {
-            "a new service account for this profile (the one made before is reused)".into()
-        }
+        (Kind::GroupToken | Kind::ProjectToken, _) => "its own bot user, made by GitLab".into(),
+        (_, Some(name)) => format!("{name} (reused if it exists)"),
+        (_, None) => "new, for this profile (reused if made before)".into(),
     }
 }
 pub fn role_on(role: &str, targets: &[String]) -> String {
     format!("{role} on {}", targets.join(", "))
 }
-pub const SELF_ROTATE_WHY: &str =
-    "self_rotate: so it can rotate itself later without anyone's help.";
+pub const SELF_ROTATE_WHY: &str = "self_rotate: it can rotate itself, without anyone's help";
 pub fn expires_on(date: &str, days: u32) -> String {
     format!("{date} ({days} days)")
 }

@@ -5,11 +5,11 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use super::body::{self, Part};
-use crate::provision::{Candidate, Discovery, Kind, Outcome, Request, Stage};
+use crate::provision::{Candidate, Discovery, Kind, Request, Stage};
 use crate::strings::create_wizard as text;
 use crate::theme::{Theme, current};
 use crate::wizard::State;
-use crate::wizard::create::{Creating, Method, Phase, Source, planned_scopes};
+use crate::wizard::create::{Creating, Method, Phase, planned_scopes};
 
 /// The header's title for the phase ("Create it for me 2/4  Plan").
 pub fn title(c: &Creating) -> String {
@@ -112,7 +112,7 @@ fn pasting<'a>(c: &'a Creating, theme: &Theme) -> Vec<Part<'a>> {
         lines.push(Line::from(Span::styled(e.clone(), theme.fail)));
     }
     lines.push(Line::default());
-    lines.push(Line::from(Span::styled(text::NOT_KEPT, theme.muted)));
+    lines.push(Line::from(Span::styled(text::PASTE_NOT_KEPT, theme.accent)));
     vec![Part::Text(lines)]
 }
 
@@ -168,32 +168,37 @@ fn plan<'a>(state: &State, c: &'a Creating, theme: &Theme) -> Vec<Part<'a>> {
     if let Some(Ok(why)) = options.iter().find(|o| o.kind == kind).map(|o| &o.verdict) {
         lines.push(Line::from(Span::styled(why.clone(), theme.muted)));
     }
+    lines.push(Line::default());
     lines.extend(details(state, request, d, kind, theme));
-    let others: Vec<Line> = options
+    let mut parts = vec![Part::Text(lines)];
+    let also: Vec<Line> = options
         .iter()
         .filter(|o| o.kind != kind)
-        .map(|o| match &o.verdict {
-            Ok(why) => Line::from(vec![
+        .filter_map(|o| o.verdict.as_ref().ok().map(|why| (o.kind, why)))
+        .map(|(k, why)| {
+            Line::from(vec![
                 Span::styled("✓ ", theme.ok),
-                Span::raw(format!("{}: {why}", text::kind_name(o.kind))),
-            ]),
-            Err(r) => Line::from(vec![
-                Span::styled("✗ ", theme.muted),
-                Span::raw(format!("{}: {}", text::kind_name(o.kind), r.reason)),
-            ]),
+                Span::raw(format!("{}: {why}", text::kind_name(k))),
+            ])
         })
         .collect();
-    let mut parts = vec![Part::Text(lines)];
-    if !others.is_empty() {
-        let mut alt = vec![
-            Line::default(),
-            Line::from(Span::styled(
-                format!("{} / {}:", text::ALSO, text::NOT_POSSIBLE),
-                theme.accent,
-            )),
-        ];
-        alt.extend(others);
-        parts.push(Part::Text(alt));
+    let not: Vec<Line> = options
+        .iter()
+        .filter_map(|o| o.verdict.as_ref().err().map(|r| (o.kind, r)))
+        .map(|(k, r)| {
+            Line::from(vec![
+                Span::styled("✗ ", theme.muted),
+                Span::raw(format!("{}: {}", text::kind_name(k), r.reason)),
+            ])
+        })
+        .collect();
+    for (title, rows) in [(text::ALSO, also), (text::NOT_POSSIBLE, not)] {
+        if !rows.is_empty() {
+            let heading = Line::from(Span::styled(format!("{title}:"), theme.accent));
+            let mut block = vec![Line::default(), heading];
+            block.extend(rows);
+            parts.push(Part::Text(block));
+        }
     }
     parts
 }
@@ -305,10 +310,12 @@ fn credential_line<'a>(c: &Creating, spin: &str, theme: &Theme) -> Option<Line<'
     if let Some(r) = &c.revoke.result {
         return Some(revoked_line(r, theme));
     }
-    match c.authority.as_ref().map(|a| &a.source) {
-        Some(Source::Browser { .. }) => None,
-        _ => Some(Line::from(Span::styled(text::DROPPED, theme.muted))),
-    }
+    let line = if c.authority.is_some() {
+        text::HELD
+    } else {
+        text::DROPPED
+    };
+    Some(Line::from(Span::styled(line, theme.muted)))
 }
 
 fn finished<'a>(state: &State, c: &'a Creating, theme: &Theme) -> Vec<Part<'a>> {
@@ -324,7 +331,7 @@ fn finished<'a>(state: &State, c: &'a Creating, theme: &Theme) -> Vec<Part<'a>> 
     let (account, memberships, token, problems, stored) = match result {
         Ok(o) => {
             let nothing_new = !o.account.created && o.memberships.iter().all(|m| !m.created);
-            let headline = if nothing_new && !token_created(o) {
+            let headline = if nothing_new && !o.token.created {
                 Span::styled(text::NOTHING_NEW, theme.ok)
             } else {
                 Span::styled(text::CREATED, theme.ok)
@@ -401,9 +408,4 @@ fn finished<'a>(state: &State, c: &'a Creating, theme: &Theme) -> Vec<Part<'a>> 
     }
     let tail: Vec<Line> = credential_line(c, spin, theme).into_iter().collect();
     vec![Part::Text(lines), Part::Tail(tail)]
-}
-
-/// Whether a new token was minted (false when an earlier run's stored token was kept).
-fn token_created(_o: &Outcome) -> bool {
-    true
 }
