@@ -622,3 +622,40 @@ fn every_key_on_the_create_help_lines_does_something() {
         }
     }
 }
+
+#[test]
+fn an_unusable_keychain_can_be_swapped_on_the_plan_and_the_creation_uses_the_pick() {
+    use gitlab_token::vault::{StoreKind, VaultError};
+    let mut s = new_state();
+    let effects = s.begin_store_probe(StoreKind::SecretService);
+    let [Effect::ProbeStore { ticket, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    update(
+        &mut s,
+        Msg::StoreProbed(
+            *ticket,
+            Err(VaultError::NoProvider("ServiceUnknown".into())),
+        ),
+    );
+    to_plan_by_paste(&mut s);
+    set_choice(&mut s, three_candidates());
+    assert!(s.may_choose_store());
+    key(&mut s, KeyCode::Char('s'));
+    assert_eq!(s.store.choosing, Some(0));
+    key(&mut s, KeyCode::Down);
+    let effects = key(&mut s, KeyCode::Enter);
+    assert_eq!(s.store.kind, StoreKind::File);
+    if let [Effect::ProbeStore { ticket, .. }] = effects.as_slice() {
+        update(&mut s, Msg::StoreProbed(*ticket, Ok(())));
+    }
+    let effects = key(&mut s, KeyCode::Enter);
+    let [Effect::Create(CreateEffect::Execute { request, .. })] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(
+        request.store,
+        StoreKind::File,
+        "stored where the person chose"
+    );
+}

@@ -51,12 +51,13 @@ pub fn hints(state: &State) -> Vec<Hint> {
     if let Some(s) = state.signin.as_ref().filter(|_| state.on_signin_screen()) {
         return super::signin::hints(s, true);
     }
-    if let Some(c) = &state.creating {
-        return create_hints(c);
-    }
     let mut h = Vec::new();
     if state.may_choose_store() {
         h.push(hint(Char('s'), safety::K_SAVE_ELSEWHERE));
+    }
+    if let Some(c) = &state.creating {
+        h.extend(create_hints(c));
+        return h;
     }
     let link = state.link().is_some();
     match state.step {

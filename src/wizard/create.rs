@@ -339,12 +339,15 @@ impl State {
 
     /// Enter on the plan: create the chosen kind.
     pub(crate) fn execute_plan(&mut self) -> Vec<Effect> {
+        // Asked afresh: a store picked on the plan screen (`s`) is the one used.
+        let request = self.create_request();
         let ticket = self.next_ticket();
         let Some(c) = self.creating.as_mut() else {
             return Vec::new();
         };
+        c.request.clone_from(&request);
         let (Some(request), Some(discovery), Some(kind), Some(owner)) = (
-            c.request.clone(),
+            request,
             c.discovered().cloned(),
             c.kind,
             c.authority.as_ref().map(|a| a.token.clone()),

@@ -82,7 +82,7 @@ impl State {
             }
             // Irreversible: no key stops it (quit keys wait, handled before).
             Phase::Executing => match key.code {
-                KeyCode::Char('q') | KeyCode::Esc => return request_quit(self),
+                KeyCode::Char('q') => return request_quit(self),
                 _ => return self.ignore(),
             },
             Phase::Finished => {
@@ -98,7 +98,7 @@ impl State {
                 }
             }
             Phase::Leaving => match key.code {
-                KeyCode::Char('q') | KeyCode::Esc => return request_quit(self),
+                KeyCode::Char('q') => return request_quit(self),
                 _ => return self.ignore(),
             },
         }

@@ -49,6 +49,12 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         return request_quit(state);
     }
     if state.creating.is_some() {
+        if let Some(effects) = state.store_key(key) {
+            return effects;
+        }
+        if key.code == KeyCode::Char('s') && !ctrl && state.may_choose_store() {
+            return state.open_store_choice();
+        }
         return state.create_key(key);
     }
     if let Some(effects) = state.existing_key(key) {
