@@ -1,14 +1,247 @@
 //! Finding out what is possible: the caller, the instance, each target and the caller's role
-//! there, all asked at once.
+//! there. Two rounds of concurrent calls: (`/user`, `/metadata`, every target and its top-level
+//! group) then (the caller's roles, the tier).
 
-use super::{Discovery, ProvisionError, Request};
-use crate::gitlab::Client;
+use super::{
+    Caller, Discovery, Edition, Problem, ProvisionError, Request, TargetFacts, TargetKind, Tier,
+    join_all,
+};
+use crate::gitlab::access::Role;
+use crate::gitlab::accounts::Source;
+use crate::gitlab::{ApiError, Client};
+use crate::problem::ProblemKind;
+use crate::strings::{provision as text, validation::api_problem};
 use crate::token::Token;
 
+/// A target found, before the caller's roles are known.
+struct Found {
+    path: String,
+    kind: TargetKind,
+    id: u64,
+    top_level: String,
+    /// 0: a personal namespace (no group).
+    top_level_id: u64,
+}
+
 pub(super) async fn discover(
-    _client: &Client,
-    _owner: &Token,
-    _request: &Request,
+    client: &Client,
+    owner: &Token,
+    request: &Request,
 ) -> Result<Discovery, ProvisionError> {
-    Err(ProvisionError::NotBuilt)
+    let lookups = request
+        .targets
+        .iter()
+        .map(|path| find(client, owner, path))
+        .collect();
+    let (caller, metadata, found) = tokio::join!(
+        client.caller(owner),
+        client.metadata(owner),
+        join_all(lookups)
+    );
+    let caller = caller.map_err(|e| stopped(&e, "who you are"))?;
+    let found: Vec<Found> = found.into_iter().collect::<Result<_, _>>()?;
+    let (version, edition) = match &metadata {
+        Ok(m) => (parse_version(&m.version), edition(m.enterprise, &m.version)),
+        Err(_) => (None, Edition::Unknown),
+    };
+    let gitlab_com = client.instance().is_gitlab_com();
+
+    let roles = found
+        .iter()
+        .map(|f| roles_of(client, owner, f, caller.id))
+        .collect();
+    let plan_of = found
+        .iter()
+        .find(|f| f.top_level_id != 0)
+        .map(|f| f.top_level_id);
+    let (roles, tier) = tokio::join!(
+        join_all(roles),
+        tier(client, owner, gitlab_com, caller.is_admin, edition, plan_of)
+    );
+    let targets = found
+        .into_iter()
+        .zip(roles)
+        .map(|(f, roles)| {
+            let (caller_role, top_level_role) = roles?;
+            Ok(TargetFacts {
+                path: f.path,
+                kind: f.kind,
+                id: f.id,
+                top_level: f.top_level,
+                top_level_id: f.top_level_id,
+                caller_role,
+                top_level_role,
+            })
+        })
+        .collect::<Result<Vec<_>, ProvisionError>>()?;
+    Ok(Discovery {
+        caller: Caller {
+            id: caller.id,
+            username: caller.username,
+            is_admin: caller.is_admin,
+        },
+        gitlab_com,
+        version,
+        edition,
+        tier,
+        targets,
+    })
+}
+
+fn stopped(e: &ApiError, what: &str) -> ProvisionError {
+    let p = api_problem(e);
+    ProvisionError::Stopped(Problem {
+        kind: p.kind,
+        message: text::discovery_failed(what, p.message.trim_end_matches('.'), &p.fix),
+    })
+}
+
+/// A path as a group, else as a project; its top-level group (looked up when not itself).
+async fn find(client: &Client, owner: &Token, path: &str) -> Result<Found, ProvisionError> {
+    let path = path.trim_matches('/');
+    let top = path.split('/').next().unwrap_or(path).to_owned();
+    let what = || format!("what {path} is");
+    let (kind, id, top_id) = match client.group(owner, path).await {
+        Ok(g) => (
+            TargetKind::Group,
+            g.id,
+            g.parent_id.is_none().then_some(g.id),
+        ),
+        Err(ApiError::NotFound) => match client.project(owner, path).await {
+            Ok(p) if p.namespace.kind == "user" => (TargetKind::Project, p.id, Some(0)),
+            Ok(p) => {
+                let top_id = p.namespace.parent_id.is_none().then_some(p.namespace.id);
+                (TargetKind::Project, p.id, top_id)
+            }
+            Err(ApiError::NotFound) => {
+                return Err(ProvisionError::Stopped(Problem {
+                    kind: ProblemKind::TargetNotFound,
+                    message: text::target_not_found(path),
+                }));
+            }
+            Err(e) => return Err(stopped(&e, &what())),
+        },
+        Err(e) => return Err(stopped(&e, &what())),
+    };
+    let top_level_id = match top_id {
+        Some(id) => id,
+        None => {
+            client
+                .group(owner, &top)
+                .await
+                .map_err(|e| stopped(&e, &what()))?
+                .id
+        }
+    };
+    Ok(Found {
+        path: path.to_owned(),
+        kind,
+        id,
+        top_level: top,
+        top_level_id,
+    })
+}
+
+type Roles = Result<(Option<Role>, Option<Role>), ProvisionError>;
+
+/// The caller's effective role on the target and on its top-level group.
+async fn roles_of(client: &Client, owner: &Token, f: &Found, caller_id: u64) -> Roles {
+    let source = match f.kind {
+        TargetKind::Group => Source::Group(f.id),
+        TargetKind::Project => Source::Project(f.id),
+    };
+    let on_top = async {
+        match f.top_level_id {
+            0 => Ok(None),
+            id if id == f.id && f.kind == TargetKind::Group => Ok(None),
+            id => client
+                .effective_member(owner, Source::Group(id), caller_id)
+                .await
+                .map(|m| m.map(|m| m.access_level)),
+        }
+    };
+    let (here, top) = tokio::join!(client.effective_member(owner, source, caller_id), on_top);
+    let what = format!("your role on {}", f.path);
+    let here = here
+        .map_err(|e| stopped(&e, &what))?
+        .and_then(|m| Role::from_access_level(m.access_level));
+    let top = if f.top_level_id == f.id && f.kind == TargetKind::Group {
+        here
+    } else {
+        top.map_err(|e| stopped(&e, &what))?
+            .and_then(Role::from_access_level)
+    };
+    Ok((here, top))
+}
+
+/// The tier: a top-level group's plan on GitLab.com (its Owners see it), the licence on
+/// self-managed (administrators see it); Free for the Community Edition; else unknown.
+async fn tier(
+    client: &Client,
+    owner: &Token,
+    gitlab_com: bool,
+    admin: bool,
+    edition: Edition,
+    top_level_id: Option<u64>,
+) -> Tier {
+    if edition == Edition::Ce && !gitlab_com {
+        return Tier::Free;
+    }
+    let plan = match (gitlab_com, admin, top_level_id) {
+        (true, _, Some(id)) => client.namespace_plan(owner, id).await,
+        (false, true, _) => client.license_plan(owner).await,
+        _ => return Tier::Unknown,
+    };
+    plan.ok().flatten().map_or(Tier::Unknown, |p| tier_of(&p))
+}
+
+/// GitLab's plan names (namespaces.md, license.md): `free`/`default`, `premium`, `ultimate`,
+/// their `_trial` forms, and the older `silver`/`gold`; `opensource` is Ultimate.
+pub(super) fn tier_of(plan: &str) -> Tier {
+    let plan = plan.to_ascii_lowercase();
+    if plan.contains("ultimate") || plan.contains("gold") || plan == "opensource" {
+        Tier::Ultimate
+    } else if plan.contains("premium") || plan.contains("silver") {
+        Tier::Premium
+    } else if plan == "free" || plan == "default" {
+        Tier::Free
+    } else {
+        Tier::Unknown
+    }
+}
+
+/// `18.6.1-ee` -> (18, 6).
+pub(super) fn parse_version(v: &str) -> Option<(u32, u32)> {
+    let mut parts = v.split(['.', '-']);
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next()?.parse().ok()?;
+    Some((major, minor))
+}
+
+fn edition(enterprise: Option<bool>, version: &str) -> Edition {
+    match enterprise {
+        Some(true) => Edition::Ee,
+        Some(false) => Edition::Ce,
+        None if version.ends_with("-ee") => Edition::Ee,
+        None => Edition::Unknown,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_plans_and_editions_are_read_as_gitlab_writes_them() {
+        assert_eq!(parse_version("18.6.1-ee"), Some((18, 6)));
+        assert_eq!(parse_version("17.11.0-pre"), Some((17, 11)));
+        assert_eq!(parse_version("garbage"), None);
+        assert_eq!(tier_of("ultimate_trial"), Tier::Ultimate);
+        assert_eq!(tier_of("premium"), Tier::Premium);
+        assert_eq!(tier_of("default"), Tier::Free);
+        assert_eq!(tier_of("opensource"), Tier::Ultimate);
+        assert_eq!(tier_of("starter"), Tier::Unknown);
+        assert_eq!(edition(None, "16.0.0-ee"), Edition::Ee);
+        assert_eq!(edition(Some(false), "18.0.0"), Edition::Ce);
+    }
 }

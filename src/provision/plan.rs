@@ -1,11 +1,250 @@
 //! Choosing the kind of account (pure): the best one for the profile and targets, and why each
-//! other one is or is not possible.
+//! other one is or is not possible (GitLab's rules: doc/api/service_accounts.md,
+//! group_access_tokens.md, project_access_tokens.md; summarised in the notes of issue 11).
 
-use super::{Choice, Discovery, Request};
+use super::{
+    Candidate, Choice, Discovery, Edition, Kind, Refusal, Request, TargetFacts, TargetKind, Tier,
+};
+use crate::gitlab::access::Role;
+use crate::problem::ProblemKind;
+use crate::strings::provision as text;
 
-pub(super) fn choose(_request: &Request, _discovery: &Discovery) -> Choice {
-    Choice {
-        best: None,
-        options: Vec::new(),
+/// Service accounts came with 16.1; Free tiers get them from 18.11; project service accounts
+/// are GA in 18.11; self-managed group Owners may create them from 17.6 (when allowed).
+const SERVICE_ACCOUNTS: (u32, u32) = (16, 1);
+const FREE_SERVICE_ACCOUNTS: (u32, u32) = (18, 11);
+const PROJECT_SERVICE_ACCOUNTS: (u32, u32) = (18, 11);
+const OWNERS_MAY_CREATE: (u32, u32) = (17, 6);
+
+pub(super) fn choose(request: &Request, d: &Discovery) -> Choice {
+    let options: Vec<Candidate> = order(d)
+        .into_iter()
+        .map(|kind| Candidate {
+            kind,
+            verdict: verdict(kind, request, d),
+        })
+        .collect();
+    let best = match request.kind {
+        Some(asked) => options
+            .iter()
+            .find(|c| c.kind == asked && c.verdict.is_ok())
+            .map(|c| c.kind),
+        None => options.iter().find(|c| c.verdict.is_ok()).map(|c| c.kind),
+    };
+    Choice { best, options }
+}
+
+/// Best first: the narrowest account that does the job. One project: its own service account
+/// first. Service accounts before access tokens (they can join several targets and are managed
+/// as accounts); the instance's last of the service accounts (it needs an administrator).
+fn order(d: &Discovery) -> Vec<Kind> {
+    let one_project = d.targets.len() == 1 && d.targets[0].kind == TargetKind::Project;
+    let mut kinds = Vec::with_capacity(5);
+    if one_project {
+        kinds.push(Kind::ProjectServiceAccount);
+    }
+    kinds.push(Kind::GroupServiceAccount);
+    if !one_project {
+        kinds.push(Kind::ProjectServiceAccount);
+    }
+    kinds.extend([
+        Kind::InstanceServiceAccount,
+        Kind::GroupToken,
+        Kind::ProjectToken,
+    ]);
+    kinds
+}
+
+fn refuse(kind: ProblemKind, reason: String) -> Refusal {
+    Refusal { kind, reason }
+}
+
+pub(super) fn verdict(kind: Kind, request: &Request, d: &Discovery) -> Result<String, Refusal> {
+    match kind {
+        Kind::GroupServiceAccount => group_service_account(d),
+        Kind::InstanceServiceAccount => instance_service_account(d),
+        Kind::ProjectServiceAccount => project_service_account(d),
+        Kind::GroupToken => group_token(d),
+        Kind::ProjectToken => project_token(request, d),
     }
 }
+
+/// What every kind of service account needs: EE, a tier that has them, a version that has them.
+fn service_accounts_exist(d: &Discovery) -> Result<(), Refusal> {
+    if !d.gitlab_com && d.edition == Edition::Ce {
+        return Err(refuse(ProblemKind::EditionUnavailable, text::edition_ce()));
+    }
+    if let Some(v) = d.version.filter(|v| *v < SERVICE_ACCOUNTS) {
+        let reason = text::version_too_old(Kind::GroupServiceAccount, SERVICE_ACCOUNTS, v);
+        return Err(refuse(ProblemKind::VersionTooOld, reason));
+    }
+    // Free has them from 18.11; an unknown version on a Free tier is not assumed new enough.
+    if d.tier == Tier::Free && d.version.is_none_or(|v| v < FREE_SERVICE_ACCOUNTS) {
+        return Err(refuse(
+            ProblemKind::TierUnavailable,
+            text::tier_free(d.gitlab_com),
+        ));
+    }
+    Ok(())
+}
+
+fn tier_caveat(d: &Discovery) -> Option<&'static str> {
+    (d.tier == Tier::Unknown).then_some(text::TIER_UNSEEN)
+}
+
+fn group_service_account(d: &Discovery) -> Result<String, Refusal> {
+    service_accounts_exist(d)?;
+    if let Some(p) = d.targets.iter().find(|t| t.top_level_id == 0) {
+        return Err(refuse(
+            ProblemKind::TopLevelGroupRequired,
+            text::personal_namespace(&p.path),
+        ));
+    }
+    let mut tops: Vec<String> = d.targets.iter().map(|t| t.top_level.clone()).collect();
+    tops.sort();
+    tops.dedup();
+    if tops.len() > 1 {
+        return Err(refuse(
+            ProblemKind::TopLevelGroupRequired,
+            text::different_top_levels(&tops),
+        ));
+    }
+    let Some(first) = d.targets.first() else {
+        return Err(refuse(
+            ProblemKind::TargetNotFound,
+            text::nothing_possible(),
+        ));
+    };
+    let top = first.top_level.as_str();
+    let owner = first.top_level_role == Some(Role::Owner);
+    if d.gitlab_com {
+        return if owner {
+            Ok(text::why_group_service_account(top, tier_caveat(d)))
+        } else {
+            Err(refuse(
+                ProblemKind::NotOwner,
+                text::not_owner_top(top, first.top_level_role),
+            ))
+        };
+    }
+    if d.caller.is_admin {
+        return Ok(text::why_group_service_account(top, tier_caveat(d)));
+    }
+    if let Some(v) = d.version.filter(|v| *v < OWNERS_MAY_CREATE) {
+        return Err(refuse(
+            ProblemKind::NotAdmin,
+            text::not_admin_old_self_managed(v),
+        ));
+    }
+    if !owner {
+        return Err(refuse(
+            ProblemKind::NotOwner,
+            text::not_owner_top(top, first.top_level_role),
+        ));
+    }
+    let caveat = match tier_caveat(d) {
+        Some(t) => format!("{} {t}", text::IF_ADMIN_ALLOWS),
+        None => text::IF_ADMIN_ALLOWS.to_owned(),
+    };
+    Ok(text::why_group_service_account(top, Some(&caveat)))
+}
+
+fn instance_service_account(d: &Discovery) -> Result<String, Refusal> {
+    if d.gitlab_com {
+        return Err(refuse(
+            ProblemKind::NotOnGitlabCom,
+            text::not_on_gitlab_com(),
+        ));
+    }
+    service_accounts_exist(d)?;
+    if !d.caller.is_admin {
+        return Err(refuse(ProblemKind::NotAdmin, text::not_admin_instance()));
+    }
+    Ok(text::why_instance_service_account())
+}
+
+/// The one target of a kind bound to one group or project.
+fn single(kind: Kind, d: &Discovery, want: TargetKind) -> Result<&TargetFacts, Refusal> {
+    let [only] = d.targets.as_slice() else {
+        return Err(refuse(
+            ProblemKind::OneTargetOnly,
+            text::one_target_only(kind, d.targets.len()),
+        ));
+    };
+    if only.kind != want {
+        return Err(refuse(
+            ProblemKind::OneTargetOnly,
+            text::wrong_target_kind(kind, &only.path),
+        ));
+    }
+    Ok(only)
+}
+
+fn maintainer_or_admin(d: &Discovery, t: &TargetFacts) -> bool {
+    (d.caller.is_admin && !d.gitlab_com) || t.caller_role.is_some_and(|r| r >= Role::Maintainer)
+}
+
+fn project_service_account(d: &Discovery) -> Result<String, Refusal> {
+    let kind = Kind::ProjectServiceAccount;
+    let project = single(kind, d, TargetKind::Project)?;
+    service_accounts_exist(d)?;
+    if let Some(v) = d.version.filter(|v| *v < PROJECT_SERVICE_ACCOUNTS) {
+        let reason = text::version_too_old(kind, PROJECT_SERVICE_ACCOUNTS, v);
+        return Err(refuse(ProblemKind::VersionTooOld, reason));
+    }
+    if !maintainer_or_admin(d, project) {
+        let reason = text::not_maintainer_project(kind, &project.path, project.caller_role);
+        return Err(refuse(ProblemKind::NotOwner, reason));
+    }
+    let caveat = match (d.version.is_none(), tier_caveat(d)) {
+        (true, Some(t)) => Some(format!("{} {t}", text::VERSION_UNSEEN)),
+        (true, None) => Some(text::VERSION_UNSEEN.to_owned()),
+        (false, t) => t.map(str::to_owned),
+    };
+    Ok(text::why_project_service_account(
+        &project.path,
+        caveat.as_deref(),
+    ))
+}
+
+/// Access tokens: any tier on self-managed (CE too), Premium or Ultimate on GitLab.com.
+fn access_tokens_exist(d: &Discovery) -> Result<(), Refusal> {
+    if d.gitlab_com && d.tier == Tier::Free {
+        return Err(refuse(ProblemKind::TierUnavailable, text::tier_free(true)));
+    }
+    Ok(())
+}
+
+fn group_token(d: &Discovery) -> Result<String, Refusal> {
+    let group = single(Kind::GroupToken, d, TargetKind::Group)?;
+    access_tokens_exist(d)?;
+    let admin = d.caller.is_admin && !d.gitlab_com;
+    if !admin && group.caller_role != Some(Role::Owner) {
+        return Err(refuse(
+            ProblemKind::NotOwner,
+            text::not_owner_group(&group.path, group.caller_role),
+        ));
+    }
+    Ok(text::why_group_token(&group.path))
+}
+
+fn project_token(request: &Request, d: &Discovery) -> Result<String, Refusal> {
+    let kind = Kind::ProjectToken;
+    let project = single(kind, d, TargetKind::Project)?;
+    access_tokens_exist(d)?;
+    if !maintainer_or_admin(d, project) {
+        let reason = text::not_maintainer_project(kind, &project.path, project.caller_role);
+        return Err(refuse(ProblemKind::NotOwner, reason));
+    }
+    let needed = request.profile.role;
+    let admin = d.caller.is_admin && !d.gitlab_com;
+    if let Some(role) = project.caller_role.filter(|r| *r < needed && !admin) {
+        let reason = text::role_above_caller(&project.path, needed, role);
+        return Err(refuse(ProblemKind::NotOwner, reason));
+    }
+    Ok(text::why_project_token(&project.path))
+}
+
+#[cfg(test)]
+#[path = "plan_tests.rs"]
+mod tests;

@@ -7,6 +7,7 @@ pub mod manual;
 pub mod net;
 pub mod oauth;
 pub mod probe;
+pub mod provision;
 pub mod rotation;
 pub mod safety;
 pub mod schedule;
