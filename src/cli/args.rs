@@ -115,6 +115,56 @@ pub struct RotateArgs {
     /// Started by the schedule: notify the desktop when a token needs a person.
     #[arg(long, hide = true, requires = "within")]
     pub scheduled: bool,
+    /// Owner path: rotate a token made by `create` that cannot rotate itself, with a group
+    /// Owner's or an administrator's authorization (this run only).
+    #[command(flatten)]
+    pub owner: super::owner_auth::OwnerArgs,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct CreateArgs {
+    /// GitLab address.
+    #[arg(long, value_name = "URL")]
+    pub host: String,
+    /// Integration profile: repo-scanner, mr-reviewer, mr-tracker or custom.
+    #[arg(long, value_name = "NAME")]
+    pub profile: String,
+    /// A group or project the account is made a member of (repeat for several).
+    #[arg(long = "target", value_name = "PATH", required = true)]
+    pub targets: Vec<String>,
+    /// Only this kind of account: group-service-account, instance-service-account,
+    /// project-service-account, group-token or project-token (default: the best possible).
+    #[arg(long, value_name = "KIND", value_parser = super::create::parse_kind)]
+    pub kind: Option<crate::provision::Kind>,
+    /// Reuse (or create with) this service account username.
+    #[arg(long, value_name = "USERNAME")]
+    pub service_account: Option<String>,
+    /// The token's lifetime in days, 1 to 365 (default: 90).
+    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=365))]
+    pub expires_in: Option<u32>,
+    #[command(flatten)]
+    pub owner: super::owner_auth::OwnerArgs,
+    /// The NAME in the keychain account NAME@HOST (default: the profile's id).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Extra CA certificate(s), PEM.
+    #[arg(long, value_name = "PATH")]
+    pub ca_file: Option<PathBuf>,
+    /// secret-service (default on Linux), keyutils, macos-keychain, windows, or file.
+    #[arg(long, value_name = "STORE", value_parser = parse_store)]
+    pub store: Option<crate::vault::StoreKind>,
+    /// Leave the self_rotate scope out (by default the token can rotate itself, GitLab 17.9+).
+    #[arg(long)]
+    pub no_self_rotate: bool,
+    /// Raise an existing lower membership to the profile's role (otherwise it is reported).
+    #[arg(long)]
+    pub raise_role: bool,
+    /// Print one JSON object: ok, account, memberships, token, stored_as, problems.
+    #[arg(long)]
+    pub json: bool,
+    /// Seconds each network call may take.
+    #[arg(long, value_name = "SECONDS", default_value_t = 8, value_parser = seconds)]
+    pub timeout: u64,
 }
 
 #[derive(Debug, ClapArgs)]

@@ -342,7 +342,7 @@ fn json_result(account: &str, store: &str, pair: &OAuthPair, v: &Validation) -> 
     .to_string()
 }
 
-fn test_timing(code: DeviceCode) -> DeviceCode {
+pub(super) fn test_timing(code: DeviceCode) -> DeviceCode {
     match std::env::var(TEST_INTERVAL_ENV)
         .ok()
         .and_then(|v| v.parse::<u64>().ok())

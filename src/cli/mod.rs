@@ -23,6 +23,7 @@ mod add;
 mod args;
 mod check;
 mod completions;
+mod create;
 pub mod device_flow;
 mod get;
 pub(crate) mod git_credential;
@@ -30,6 +31,7 @@ pub mod login;
 pub mod login_screen;
 mod monitor;
 pub mod output;
+pub mod owner_auth;
 mod rotate;
 mod schedule;
 mod setup;
@@ -96,6 +98,15 @@ pub enum Command {
     /// Exit codes: 0 stored, 1 the token fails a check (nothing stored), 2 usage error,
     /// 3 host unreachable or TLS failure, 4 keychain unavailable.
     Add(AddArgs),
+    /// Create a service account (or group/project access token), its memberships and its token
+    /// with your one-run authorization as a group Owner or administrator; check and store it.
+    ///
+    /// Explains the chosen kind of account and why the others are not possible. Re-running
+    /// creates nothing twice; an interrupted run is finished or repaired by the next.
+    /// Exit codes: 0 created (or already there) and stored, 1 not possible or a check failed,
+    /// 2 usage error, 3 host unreachable or TLS failure, 4 keychain unavailable.
+    #[command(verbatim_doc_comment)]
+    Create(CreateArgs),
     /// List stored tokens: host, name, user, scopes, expiry, last verified, store (no keychain needed).
     Status(StatusArgs),
     /// Print a stored token on standard output, for scripts: GITLAB_TOKEN=$(gitlab-token get).
@@ -168,6 +179,7 @@ pub async fn run(args: Args) -> u8 {
         Some(Command::Setup(p)) => setup::run(p).await,
         Some(Command::Check(c)) => check::run(c).await,
         Some(Command::Add(a)) => add::run(a).await,
+        Some(Command::Create(a)) => create::run(a).await,
         Some(Command::Status(a)) => status::run(a).await,
         Some(Command::Get(a)) => get::get(a).await,
         Some(Command::Forget(a)) => get::forget(a).await,

@@ -104,6 +104,15 @@ pub async fn run(args: RotateArgs) -> u8 {
         Ok(entries) => entries,
         Err(code) => return code,
     };
+    if args.owner.given() && args.replace {
+        return usage(crate::strings::create_cli::OWNER_NOT_WITH_REPLACE);
+    }
+    if args.owner.given() {
+        finish(&redelivered, args.json && entries.is_empty());
+        return owner_path(&ctx, &entries, &args, &lock)
+            .await
+            .max(exit_code(&redelivered));
+    }
     if args.replace {
         let Some(entry) = entries.first() else {
             return exit::CHECK_FAILED;
@@ -165,6 +174,94 @@ pub async fn run(args: RotateArgs) -> u8 {
     }
     finish(&reports, args.json);
     code.max(exit_code(&reports))
+}
+
+/// The owner path (`--owner-token-stdin`, `--oauth-app-id`, `--owner`): tokens made by `create`
+/// that cannot rotate themselves, rotated through their account's rotate endpoint with the
+/// owner's one-run authorization; the same order, journal and signal hold as the automatic path.
+async fn owner_path(
+    ctx: &Context,
+    entries: &[StoredToken],
+    args: &RotateArgs,
+    lock: &RotationLock,
+) -> u8 {
+    let Some(first) = entries.first() else {
+        if !args.json {
+            println!("{}", text::nothing_due(args.within.unwrap_or_default()));
+        }
+        return exit::OK;
+    };
+    if entries.iter().any(|e| e.host != first.host) {
+        return usage(crate::strings::create_cli::OWNER_ONE_HOST);
+    }
+    let (instance, client) = match crate::instance::Instance::parse(&first.url)
+        .map_err(|e| e.to_string())
+        .and_then(|i| super::login::client_for(first, ctx.timeout).map(|c| (i, c)))
+    {
+        Ok(pair) => pair,
+        Err(e) => return usage(&e),
+    };
+    let owner = match super::owner_auth::obtain(
+        &args.owner,
+        &instance,
+        &client,
+        &ctx.metadata_path,
+        "rotate",
+    )
+    .await
+    {
+        Ok(owner) => owner,
+        Err(code) => return code,
+    };
+    let expires_at = rotation::expiry_in(args.expires_in);
+    let interactive = !args.yes && !args.json && terminal();
+    let offer = move |token: &Token| interactive && reveal(token);
+    let quiet = |_: rotation::automatic::Stage| {};
+    let mut reports = Vec::new();
+    let mut code = exit::OK;
+    let hold = Hold::install();
+    let mut signalled = None;
+    for entry in entries {
+        match confirm(args, &entry.account, &expires_at) {
+            Confirm::Yes => {}
+            Confirm::No => {
+                eprintln!(
+                    "gitlab-token rotate: {}",
+                    text::not_confirmed(&entry.account)
+                );
+                code = code.max(exit::CHECK_FAILED);
+                continue;
+            }
+            Confirm::CannotAsk => {
+                eprintln!("gitlab-token rotate: {}", text::NEEDS_YES);
+                code = exit::USAGE;
+                break;
+            }
+        }
+        hold.enter();
+        let report = rotation::owner::rotate(
+            ctx,
+            entry,
+            &client,
+            owner.token(),
+            &expires_at,
+            lock,
+            &offer,
+            &quiet,
+        )
+        .await;
+        reports.push(report);
+        signalled = hold.leave();
+        if signalled.is_some() {
+            break;
+        }
+    }
+    owner.finish(&client, "rotate").await;
+    finish(&reports, args.json);
+    match signalled {
+        Some(n) => 128 + n,
+        None => code.max(exit_code(&reports)),
+    }
 }
 
 /// The stored tokens to rotate: one (by --host/--name), or with --within all that expire soon.

@@ -1,6 +1,7 @@
 //! Every user-facing sentence, in one place: screens, problems and their fixes.
 
 pub mod check;
+pub mod create_cli;
 pub mod create_wizard;
 pub mod instance;
 pub mod manual;

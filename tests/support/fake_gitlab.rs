@@ -21,6 +21,7 @@ use time::{Date, OffsetDateTime};
 
 use super::certs::Leaf;
 use super::fake_oauth::{Answer as OAuthAnswer, OAuthState};
+use super::fake_provision::{ProvRoute, ProvisionState};
 use super::fake_variables::{FakeVariable, VarRoute, Variables};
 pub use super::gitlab_bodies::SIGN_IN_PAGE;
 use super::gitlab_bodies::{
@@ -178,21 +179,21 @@ pub struct Logged {
 }
 
 #[derive(Default)]
-struct State {
-    tokens: HashMap<String, TokenRecord>,
-    groups: HashMap<String, HashMap<u64, u32>>,
-    projects: HashMap<String, HashMap<u64, u32>>,
+pub(super) struct State {
+    pub(super) tokens: HashMap<String, TokenRecord>,
+    pub(super) groups: HashMap<String, HashMap<u64, u32>>,
+    pub(super) projects: HashMap<String, HashMap<u64, u32>>,
     log: Vec<Logged>,
     mode: Mode,
     delay: Duration,
     /// A pause before each answer to a request that carries a token (unauthenticated ones,
     /// like the reachability probe's, are answered at once).
     auth_delay: Duration,
-    next_id: u64,
+    pub(super) next_id: u64,
     /// Rotations happen, but the answer's body never arrives (the connection drops).
     drop_rotate_body: bool,
     /// The instance's maximum token lifetime in days (`None`: GitLab's default, 365).
-    max_lifetime_days: Option<i64>,
+    pub(super) max_lifetime_days: Option<i64>,
     /// `self/rotate` calls received, counted before any delay (answered or not yet).
     rotate_started: usize,
     /// Every request received, counted before any delay.
@@ -201,6 +202,8 @@ struct State {
     variables: Variables,
     /// The OAuth provider (`/oauth/...`), see `fake_oauth`.
     oauth: OAuthState,
+    /// Service accounts, memberships and minted tokens (`fake_provision`).
+    pub(super) provision: ProvisionState,
 }
 
 /// The fake instance. Dropping it stops the server.
@@ -244,7 +247,7 @@ impl FakeGitLab {
         }
     }
 
-    fn state(&self) -> MutexGuard<'_, State> {
+    pub(super) fn state(&self) -> MutexGuard<'_, State> {
         self.state.lock().expect("fake GitLab state")
     }
 
@@ -527,7 +530,7 @@ impl Route {
     }
 }
 
-fn percent_decode(s: &str) -> Option<String> {
+pub(super) fn percent_decode(s: &str) -> Option<String> {
     let mut out = Vec::with_capacity(s.len());
     let mut rest = s.as_bytes();
     while let Some((&b, tail)) = rest.split_first() {
@@ -588,7 +591,12 @@ fn respond(state: &mut State, root: &str, req: &Req) -> Reply {
     };
     let route = Route::parse(req.method.as_str(), api);
     let variables = VarRoute::parse(req.method.as_str(), api);
-    if route.is_none() && variables.is_none() {
+    let provision = if route.is_none() && variables.is_none() {
+        ProvRoute::parse(req.method.as_str(), api)
+    } else {
+        None
+    };
+    if route.is_none() && variables.is_none() && provision.is_none() {
         return json_reply(404, json!({"error": "404 Not Found"}));
     }
     let Some(secret) = credentials(req) else {
@@ -637,6 +645,9 @@ fn respond(state: &mut State, root: &str, req: &Req) -> Reply {
             req,
         );
     }
+    if let Some(p) = provision {
+        return super::fake_provision::respond(state, &record, p, req);
+    }
     let Some(route) = route else {
         return json_reply(404, json!({"error": "404 Not Found"}));
     };
@@ -646,18 +657,28 @@ fn respond(state: &mut State, root: &str, req: &Req) -> Reply {
         return insufficient_scope(allowed);
     }
     match route {
-        Route::Version => json_reply(200, json!({"version": VERSION, "revision": REVISION})),
+        Route::Version => json_reply(
+            200,
+            json!({"version": state.provision.knobs.version_string(), "revision": REVISION}),
+        ),
         Route::Metadata => json_reply(
             200,
             json!({
-                "version": VERSION,
+                "version": state.provision.knobs.version_string(),
                 "revision": REVISION,
                 "kas": {"enabled": false, "externalUrl": null, "externalK8sProxyUrl": null, "version": null},
-                "enterprise": true,
+                "enterprise": state.provision.knobs.edition == super::fake_provision::Edition::Ee,
             }),
         ),
         Route::TokenSelf => json_reply(200, token_json(&record)),
-        Route::User => json_reply(200, user_json(&record.user)),
+        Route::User => {
+            // users.md: administrators see `is_admin` in their own record.
+            let mut body = user_json(&record.user);
+            if state.provision.is_admin(record.user.id) {
+                body["is_admin"] = json!(true);
+            }
+            json_reply(200, body)
+        }
         Route::RevokeSelf => {
             if let Some(r) = state.tokens.get_mut(&secret) {
                 r.revoked = true;
@@ -670,7 +691,10 @@ fn respond(state: &mut State, root: &str, req: &Req) -> Reply {
             project,
             id,
             user_id,
-        } => member(state, project, &id, user_id),
+        } => {
+            let id = super::fake_provision::resolve(state, project, &id).unwrap_or(id);
+            member(state, project, &id, user_id)
+        }
     }
 }
 
@@ -772,11 +796,7 @@ fn member(state: &State, project: bool, id: &str, user_id: u64) -> Reply {
     else {
         return json_reply(404, json!({"message": "404 Not found"}));
     };
-    let user = state
-        .tokens
-        .values()
-        .map(|r| r.user.clone())
-        .find(|u| u.id == user_id)
+    let user = super::fake_provision::known_user(state, user_id)
         .unwrap_or_else(|| FakeUser::person(user_id, &format!("user{user_id}")));
     let mut body = user_json(&user);
     body["access_level"] = json!(level);

@@ -9,6 +9,8 @@ pub mod certs;
 pub mod client;
 pub mod fake_gitlab;
 pub mod fake_oauth;
+pub mod fake_provision;
+pub mod fake_provision_tokens;
 pub mod fake_variables;
 mod gitlab_bodies;
 pub mod home;

@@ -1,0 +1,754 @@
+//! Service accounts and the tokens provisioning mints, in the fake GitLab (doc/api/
+//! service_accounts.md, personal_access_tokens.md, user_tokens.md, group_access_tokens.md,
+//! project_access_tokens.md):
+//!
+//! - `GET`/`POST /service_accounts` (admins; self-managed), `/groups/:id/service_accounts`
+//!   (top-level group; admin, or its Owner on GitLab.com or where owners may; a subgroup is
+//!   `400 ... in this namespace.`), `/projects/:id/service_accounts` (18.11+; admin or Owner,
+//!   a guess: the stored English docs predate it),
+//! - a service account's tokens: `GET`/`POST .../service_accounts/:user_id/personal_access_tokens`,
+//!   `DELETE .../:token_id` (204), `POST .../:token_id/rotate` (`expires_at`, else a week),
+//! - admins: `POST /users/:user_id/personal_access_tokens`, `GET /personal_access_tokens`
+//!   (`user_id`; non-admins see only their own), `DELETE /personal_access_tokens/:id`,
+//!   `POST /personal_access_tokens/:id/rotate`,
+//! - `GET`/`POST /{groups,projects}/:id/access_tokens` (group: Owner; project: Maintainer; no
+//!   higher `access_level` than the creator's), `DELETE`/`POST .../:token_id[/rotate]`.
+//!
+//! Every token minted is registered in the fake's token table, so it works on `/user`,
+//! `/personal_access_tokens/self`, self-rotation and membership lookups.
+
+// A refusal is a whole HTTP answer; these are test helpers, so no boxing.
+#![allow(clippy::result_large_err)]
+
+use serde_json::{Value, json};
+
+use super::fake_gitlab::{
+    FakeUser, MAX_LIFETIME_DAYS, State, TokenRecord, new_secret, percent_decode, today,
+};
+use super::fake_provision::{
+    Account, AccountKind, Edition, TokenMeta, bad_request, caller_level, forbidden, message,
+    missing, not_found, param_list, param_str, param_u64, params, resolve,
+};
+use super::gitlab_bodies::{json_reply, token_json};
+use super::servers::{Reply, Req, reply};
+use gitlab_token::gitlab::types::{format_date, parse_date};
+
+/// Who a minted token belongs to, for the list, revoke and rotate endpoints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenOwner {
+    /// A personal access token of a user (service accounts included).
+    User,
+    /// A group (`project == false`) or project access token at `access_level`.
+    Resource {
+        project: bool,
+        path: String,
+        access_level: u32,
+    },
+}
+
+/// Where the service accounts of a route live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    Instance,
+    Group(String),
+    Project(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenRoute {
+    /// `GET`/`POST` the service accounts of a scope.
+    Accounts(Scope),
+    /// `GET`/`POST .../service_accounts/:user_id/personal_access_tokens`.
+    AccountTokens(Scope, u64),
+    /// `DELETE .../personal_access_tokens/:token_id`.
+    RevokeAccountToken(Scope, u64, u64),
+    RotateAccountToken(Scope, u64, u64),
+    /// `POST /users/:user_id/personal_access_tokens` (admins).
+    UserTokens(u64),
+    /// `GET /personal_access_tokens`.
+    ListTokens,
+    RevokeToken(u64),
+    RotateToken(u64),
+    /// `GET`/`POST /{groups,projects}/:id/access_tokens`.
+    AccessTokens(bool, String),
+    /// `GET`/`DELETE .../access_tokens/:token_id`.
+    AccessToken(bool, String, u64),
+    RotateAccessToken(bool, String, u64),
+}
+
+impl TokenRoute {
+    pub fn parse(method: &str, segments: &[&str]) -> Option<TokenRoute> {
+        let scope = |k: &str, id: &str| -> Option<Scope> {
+            let id = percent_decode(id)?;
+            Some(if k == "projects" {
+                Scope::Project(id)
+            } else {
+                Scope::Group(id)
+            })
+        };
+        let n = |s: &str| s.parse::<u64>().ok();
+        Some(match (method, segments) {
+            ("GET" | "POST", ["service_accounts"]) => TokenRoute::Accounts(Scope::Instance),
+            ("GET" | "POST", [k @ ("groups" | "projects"), id, "service_accounts"]) => {
+                TokenRoute::Accounts(scope(k, id)?)
+            }
+            (
+                "GET" | "POST",
+                [
+                    k @ ("groups" | "projects"),
+                    id,
+                    "service_accounts",
+                    user,
+                    "personal_access_tokens",
+                ],
+            ) => TokenRoute::AccountTokens(scope(k, id)?, n(user)?),
+            (
+                "DELETE",
+                [
+                    k @ ("groups" | "projects"),
+                    id,
+                    "service_accounts",
+                    user,
+                    "personal_access_tokens",
+                    token,
+                ],
+            ) => TokenRoute::RevokeAccountToken(scope(k, id)?, n(user)?, n(token)?),
+            (
+                "POST",
+                [
+                    k @ ("groups" | "projects"),
+                    id,
+                    "service_accounts",
+                    user,
+                    "personal_access_tokens",
+                    token,
+                    "rotate",
+                ],
+            ) => TokenRoute::RotateAccountToken(scope(k, id)?, n(user)?, n(token)?),
+            ("POST", ["users", user, "personal_access_tokens"]) => TokenRoute::UserTokens(n(user)?),
+            ("GET", ["personal_access_tokens"]) => TokenRoute::ListTokens,
+            ("DELETE", ["personal_access_tokens", id]) => TokenRoute::RevokeToken(n(id)?),
+            ("POST", ["personal_access_tokens", id, "rotate"]) => TokenRoute::RotateToken(n(id)?),
+            ("GET" | "POST", [k @ ("groups" | "projects"), id, "access_tokens"]) => {
+                TokenRoute::AccessTokens(*k == "projects", percent_decode(id)?)
+            }
+            ("GET" | "DELETE", [k @ ("groups" | "projects"), id, "access_tokens", token]) => {
+                TokenRoute::AccessToken(*k == "projects", percent_decode(id)?, n(token)?)
+            }
+            (
+                "POST",
+                [
+                    k @ ("groups" | "projects"),
+                    id,
+                    "access_tokens",
+                    token,
+                    "rotate",
+                ],
+            ) => TokenRoute::RotateAccessToken(*k == "projects", percent_decode(id)?, n(token)?),
+            _ => return None,
+        })
+    }
+}
+
+fn not_found_json() -> Reply {
+    json_reply(404, json!({"error": "404 Not Found"}))
+}
+
+pub(super) fn respond(
+    state: &mut State,
+    record: &TokenRecord,
+    route: TokenRoute,
+    req: &Req,
+) -> Reply {
+    let caller = record.user.clone();
+    let get = req.method == "GET";
+    match route {
+        TokenRoute::Accounts(scope) => {
+            let scope = match check_scope(state, &caller, scope) {
+                Ok(scope) => scope,
+                Err(reply) => return reply,
+            };
+            if get {
+                list_accounts(state, &scope)
+            } else {
+                create_account(state, &caller, &scope, req)
+            }
+        }
+        TokenRoute::AccountTokens(scope, user_id) => {
+            let scope = match check_scope(state, &caller, scope) {
+                Ok(scope) => scope,
+                Err(reply) => return reply,
+            };
+            if !account_in(state, &scope, user_id) {
+                return message(404, "404 User Not Found");
+            }
+            if get {
+                if !state.provision.knobs.at_least(17, 11) {
+                    return not_found_json();
+                }
+                list_tokens(state, req, |r| r.user.id == user_id)
+            } else {
+                create_pat(state, user_id, req)
+            }
+        }
+        TokenRoute::RevokeAccountToken(scope, user_id, token_id) => {
+            if !state.provision.knobs.at_least(17, 11) {
+                return not_found_json();
+            }
+            let scope = match check_scope(state, &caller, scope) {
+                Ok(scope) => scope,
+                Err(reply) => return reply,
+            };
+            if !account_in(state, &scope, user_id) {
+                return message(404, "404 User Not Found");
+            }
+            revoke(state, token_id, |r| r.user.id == user_id)
+        }
+        TokenRoute::RotateAccountToken(scope, user_id, token_id) => {
+            let scope = match check_scope(state, &caller, scope) {
+                Ok(scope) => scope,
+                Err(reply) => return reply,
+            };
+            if !account_in(state, &scope, user_id) {
+                return message(404, "404 User Not Found");
+            }
+            rotate(state, token_id, req, |r| r.user.id == user_id)
+        }
+        TokenRoute::UserTokens(user_id) => {
+            if !state.provision.is_admin(caller.id) {
+                return forbidden();
+            }
+            if super::fake_provision::known_user(state, user_id).is_none() {
+                return message(404, "404 User Not Found");
+            }
+            create_pat(state, user_id, req)
+        }
+        TokenRoute::ListTokens => {
+            let admin = state.provision.is_admin(caller.id);
+            let wanted = req
+                .query_param("user_id")
+                .and_then(|v| v.parse::<u64>().ok());
+            list_tokens(state, req, |r| match wanted {
+                Some(id) if admin => r.user.id == id,
+                _ if admin => true,
+                _ => r.user.id == caller.id,
+            })
+        }
+        TokenRoute::RevokeToken(id) => {
+            let admin = state.provision.is_admin(caller.id);
+            revoke(state, id, |r| admin || r.user.id == caller.id)
+        }
+        TokenRoute::RotateToken(id) => {
+            let admin = state.provision.is_admin(caller.id);
+            rotate(state, id, req, |r| admin || r.user.id == caller.id)
+        }
+        TokenRoute::AccessTokens(project, raw) => {
+            let path = match check_resource(state, &caller, project, &raw) {
+                Ok(path) => path,
+                Err(reply) => return reply,
+            };
+            if get {
+                list_access_tokens(state, project, &path)
+            } else {
+                create_access_token(state, &caller, project, &path, req)
+            }
+        }
+        TokenRoute::AccessToken(project, raw, token_id) => {
+            let path = match check_resource(state, &caller, project, &raw) {
+                Ok(path) => path,
+                Err(reply) => return reply,
+            };
+            let Some(id) = access_token_of(state, project, &path, token_id) else {
+                return message(404, "404 Not Found");
+            };
+            if get {
+                let body = access_token_json(state, id);
+                return json_reply(200, body);
+            }
+            revoke(state, id, |_| true)
+        }
+        TokenRoute::RotateAccessToken(project, raw, token_id) => {
+            let path = match check_resource(state, &caller, project, &raw) {
+                Ok(path) => path,
+                Err(reply) => return reply,
+            };
+            if access_token_of(state, project, &path, token_id).is_none() {
+                return message(404, "404 Not Found");
+            }
+            rotate(state, token_id, req, |_| true)
+        }
+    }
+}
+
+/// Who may manage the service accounts of `scope`, and whether they exist here.
+fn check_scope(state: &mut State, caller: &FakeUser, scope: Scope) -> Result<Scope, Reply> {
+    let knobs = state.provision.knobs.clone();
+    let admin = state.provision.is_admin(caller.id);
+    if knobs.edition == Edition::Ce {
+        return Err(not_found_json());
+    }
+    match scope {
+        Scope::Instance => {
+            if knobs.gitlab_com || !admin || !knobs.service_accounts_licensed() {
+                return Err(forbidden());
+            }
+            Ok(Scope::Instance)
+        }
+        Scope::Group(raw) => {
+            let Some(path) = resolve(state, false, &raw) else {
+                return Err(not_found(false));
+            };
+            let level = caller_level(state, false, &path, caller);
+            if level == 0 {
+                return Err(not_found(false));
+            }
+            let owner_may = level >= 50 && (knobs.gitlab_com || knobs.owners_may_create);
+            if !(admin || owner_may) || !knobs.service_accounts_licensed() {
+                return Err(forbidden());
+            }
+            if path.contains('/') {
+                return Err(bad_request(
+                    "User does not have permission to create a service account in this namespace.",
+                ));
+            }
+            Ok(Scope::Group(path))
+        }
+        Scope::Project(raw) => {
+            if !knobs.at_least(18, 11) {
+                return Err(not_found_json());
+            }
+            let Some(path) = resolve(state, true, &raw) else {
+                return Err(not_found(true));
+            };
+            let level = caller_level(state, true, &path, caller);
+            if level == 0 {
+                return Err(not_found(true));
+            }
+            if level < 50 || !knobs.service_accounts_licensed() {
+                return Err(forbidden());
+            }
+            Ok(Scope::Project(path))
+        }
+    }
+}
+
+fn kind_of(scope: &Scope) -> AccountKind {
+    match scope {
+        Scope::Instance => AccountKind::Instance,
+        Scope::Group(p) => AccountKind::Group(p.clone()),
+        Scope::Project(p) => AccountKind::Project(p.clone()),
+    }
+}
+
+fn account_in(state: &State, scope: &Scope, user_id: u64) -> bool {
+    let kind = kind_of(scope);
+    state
+        .provision
+        .accounts
+        .iter()
+        .any(|a| a.id == user_id && a.kind == kind)
+}
+
+fn list_accounts(state: &State, scope: &Scope) -> Reply {
+    let kind = kind_of(scope);
+    let mut list: Vec<&Account> = state
+        .provision
+        .accounts
+        .iter()
+        .filter(|a| a.kind == kind)
+        .collect();
+    // GitLab's default: `order_by=id`, `sort=desc`.
+    list.sort_by_key(|a| std::cmp::Reverse(a.id));
+    let body: Vec<Value> = list.iter().map(|a| a.json()).collect();
+    json_reply(200, Value::Array(body))
+}
+
+fn create_account(state: &mut State, caller: &FakeUser, scope: &Scope, req: &Req) -> Reply {
+    let _ = caller;
+    let kind = kind_of(scope);
+    let knobs = state.provision.knobs.clone();
+    if let Some(limit) = knobs.limit() {
+        let counted = state
+            .provision
+            .accounts
+            .iter()
+            .filter(|a| match (&a.kind, &kind) {
+                // GitLab.com counts per top-level group, self-managed per instance.
+                (AccountKind::Group(a), AccountKind::Group(b)) if knobs.gitlab_com => a == b,
+                (AccountKind::Instance | AccountKind::Group(_) | AccountKind::Project(_), _) => {
+                    !knobs.gitlab_com
+                }
+                _ => false,
+            })
+            .count();
+        if counted >= limit {
+            return bad_request("No more seats are available to create Service Account User");
+        }
+    }
+    let p = params(req);
+    let id = state.provision.new_user_id();
+    let prefix = match scope {
+        Scope::Instance => "service_account".to_owned(),
+        Scope::Group(path) => format!(
+            "service_account_group_{}",
+            state.provision.id_of(false, path)
+        ),
+        Scope::Project(path) => {
+            format!(
+                "service_account_project_{}",
+                state.provision.id_of(true, path)
+            )
+        }
+    };
+    let username = param_str(&p, "username")
+        .filter(|u| !u.trim().is_empty())
+        .unwrap_or_else(|| format!("{prefix}_{id:032x}"));
+    let taken = state
+        .provision
+        .accounts
+        .iter()
+        .any(|a| a.username == username)
+        || state.tokens.values().any(|r| r.user.username == username);
+    if taken {
+        return bad_request("Username has already been taken");
+    }
+    let account = Account {
+        id,
+        email: param_str(&p, "email")
+            .unwrap_or_else(|| format!("{username}@noreply.gitlab.example.com")),
+        name: param_str(&p, "name").unwrap_or_else(|| "Service account user".into()),
+        username,
+        kind,
+    };
+    let body = account.json();
+    state.provision.accounts.push(account);
+    json_reply(201, body)
+}
+
+/// The expiry asked for (`None`: the parameter is absent), or the 400 for a bad one.
+fn expiry(state: &State, value: Option<String>) -> Result<Option<time::Date>, Reply> {
+    let today = today();
+    let max = today + time::Duration::days(state.max_lifetime_days.unwrap_or(MAX_LIFETIME_DAYS));
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    let Some(date) = parse_date(&value) else {
+        return Err(json_reply(400, json!({"error": "expires_at is invalid"})));
+    };
+    if date > max {
+        return Err(bad_request(&format!(
+            "Expiration date must be before {}",
+            format_date(max)
+        )));
+    }
+    if date <= today {
+        return Err(bad_request("Expiration date must be in the future"));
+    }
+    Ok(Some(date))
+}
+
+/// Scopes GitLab knows (`self_rotate` from 17.9).
+fn valid_scopes(state: &State, scopes: &[String]) -> bool {
+    const KNOWN: &[&str] = &[
+        "api",
+        "read_api",
+        "read_user",
+        "create_runner",
+        "manage_runner",
+        "k8s_proxy",
+        "read_repository",
+        "write_repository",
+        "read_registry",
+        "write_registry",
+        "read_virtual_registry",
+        "write_virtual_registry",
+        "ai_features",
+        "read_service_ping",
+        "sudo",
+        "admin_mode",
+    ];
+    scopes.iter().all(|s| {
+        KNOWN.contains(&s.as_str()) || (s == "self_rotate" && state.provision.knobs.at_least(17, 9))
+    })
+}
+
+/// Makes a token of `user`: registers it in the token table and answers 201 with its secret.
+fn mint(state: &mut State, user: FakeUser, owner: TokenOwner, req: &Req) -> Reply {
+    let p = params(req);
+    let Some(name) = param_str(&p, "name").filter(|n| !n.is_empty()) else {
+        return missing("name");
+    };
+    let Some(scopes) = param_list(&p, "scopes").filter(|s| !s.is_empty()) else {
+        return missing("scopes");
+    };
+    if !valid_scopes(state, &scopes) {
+        return json_reply(400, json!({"error": "scopes does not have a valid value"}));
+    }
+    let expires = match expiry(state, param_str(&p, "expires_at")) {
+        Ok(d) => d.unwrap_or_else(|| {
+            today() + time::Duration::days(state.max_lifetime_days.unwrap_or(MAX_LIFETIME_DAYS))
+        }),
+        Err(reply) => return reply,
+    };
+    let scope_refs: Vec<&str> = scopes.iter().map(String::as_str).collect();
+    let mut record = TokenRecord::new(&user, &scope_refs).named(&name);
+    record.expires_at = format_date(expires);
+    state.next_id += 1;
+    record.id = state.next_id;
+    let secret = new_secret("minted");
+    state.provision.meta.insert(
+        record.id,
+        TokenMeta {
+            owner,
+            description: param_str(&p, "description"),
+        },
+    );
+    state.tokens.insert(secret.clone(), record.clone());
+    let mut body = record_json(state, &record);
+    body["token"] = Value::String(secret);
+    json_reply(201, body)
+}
+
+fn create_pat(state: &mut State, user_id: u64, req: &Req) -> Reply {
+    let Some(user) = super::fake_provision::known_user(state, user_id) else {
+        return message(404, "404 User Not Found");
+    };
+    mint(state, user, TokenOwner::User, req)
+}
+
+/// A token's record as the list and create endpoints show it (description and, for access
+/// tokens, `access_level`).
+fn record_json(state: &State, record: &TokenRecord) -> Value {
+    let mut body = token_json(record);
+    let meta = state.provision.meta.get(&record.id);
+    body["description"] = json!(meta.and_then(|m| m.description.clone()));
+    if let Some(TokenMeta {
+        owner: TokenOwner::Resource { access_level, .. },
+        ..
+    }) = meta
+    {
+        body["access_level"] = json!(access_level);
+    }
+    body
+}
+
+fn by_id(state: &State, id: u64) -> Option<(String, TokenRecord)> {
+    state
+        .tokens
+        .iter()
+        .find(|(_, r)| r.id == id)
+        .map(|(s, r)| (s.clone(), r.clone()))
+}
+
+fn list_tokens(state: &State, req: &Req, keep: impl Fn(&TokenRecord) -> bool) -> Reply {
+    let wanted_state = req.query_param("state");
+    let revoked = req.query_param("revoked");
+    let search = req.query_param("search").map(|s| {
+        url::form_urlencoded::parse(format!("s={s}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default()
+    });
+    let today = today();
+    let mut list: Vec<&TokenRecord> = state
+        .tokens
+        .values()
+        .filter(|r| keep(r))
+        .filter(|r| {
+            let active =
+                r.active && !r.revoked && parse_date(&r.expires_at).is_none_or(|d| d > today);
+            match wanted_state.as_deref() {
+                Some("active") => active,
+                Some("inactive") => !active,
+                _ => true,
+            }
+        })
+        .filter(|r| match revoked.as_deref() {
+            Some("true") => r.revoked,
+            Some("false") => !r.revoked,
+            _ => true,
+        })
+        .filter(|r| search.as_ref().is_none_or(|s| r.name.contains(s.as_str())))
+        .collect();
+    list.sort_by_key(|r| r.id);
+    let body: Vec<Value> = list.iter().map(|r| record_json(state, r)).collect();
+    json_reply(200, Value::Array(body))
+}
+
+fn revoke(state: &mut State, id: u64, allowed: impl Fn(&TokenRecord) -> bool) -> Reply {
+    let Some((secret, record)) = by_id(state, id) else {
+        return message(404, "404 Not Found");
+    };
+    if !allowed(&record) {
+        return message(404, "404 Not Found");
+    }
+    if record.revoked {
+        return bad_request("Token already revoked");
+    }
+    if let Some(r) = state.tokens.get_mut(&secret) {
+        r.revoked = true;
+        r.active = false;
+    }
+    reply(204, &[("cache-control", "no-cache")], "")
+}
+
+/// Rotation by id: the old token is revoked, a new one with the same name, scopes and owner
+/// expires on `expires_at` (else in a week, as GitLab does when the token needs an expiry).
+fn rotate(state: &mut State, id: u64, req: &Req, allowed: impl Fn(&TokenRecord) -> bool) -> Reply {
+    let Some((secret, record)) = by_id(state, id) else {
+        return message(404, "404 Not Found");
+    };
+    if !allowed(&record) {
+        return message(404, "404 Not Found");
+    }
+    if record.revoked || !record.active {
+        return bad_request("Token already revoked");
+    }
+    let p = params(req);
+    let expires = match expiry(state, param_str(&p, "expires_at")) {
+        Ok(d) => d.unwrap_or_else(|| today() + time::Duration::days(7)),
+        Err(reply) => return reply,
+    };
+    let new = new_secret("rotated");
+    state.next_id += 1;
+    let successor = TokenRecord {
+        id: state.next_id,
+        expires_at: format_date(expires),
+        rotated_to: None,
+        ..record
+    };
+    if let Some(meta) = state.provision.meta.get(&id).cloned() {
+        state.provision.meta.insert(successor.id, meta);
+    }
+    if let Some(old) = state.tokens.get_mut(&secret) {
+        old.revoked = true;
+        old.active = false;
+        old.rotated_to = Some(new.clone());
+    }
+    state.tokens.insert(new.clone(), successor.clone());
+    let mut body = record_json(state, &successor);
+    body["token"] = Value::String(new);
+    json_reply(200, body)
+}
+
+/// Group access tokens need Owner, project access tokens Maintainer (admins: anywhere). On
+/// GitLab.com they need Premium.
+fn check_resource(
+    state: &mut State,
+    caller: &FakeUser,
+    project: bool,
+    raw: &str,
+) -> Result<String, Reply> {
+    let Some(path) = resolve(state, project, raw) else {
+        return Err(not_found(project));
+    };
+    let level = caller_level(state, project, &path, caller);
+    if level == 0 {
+        return Err(not_found(project));
+    }
+    let knobs = &state.provision.knobs;
+    let licensed = !knobs.gitlab_com || knobs.tier >= super::fake_provision::Tier::Premium;
+    if level < if project { 40 } else { 50 } || !licensed {
+        return Err(forbidden());
+    }
+    Ok(path)
+}
+
+fn access_token_of(state: &State, project: bool, path: &str, token_id: u64) -> Option<u64> {
+    match state.provision.meta.get(&token_id)? {
+        TokenMeta {
+            owner:
+                TokenOwner::Resource {
+                    project: p,
+                    path: q,
+                    ..
+                },
+            ..
+        } if *p == project && q == path => Some(token_id),
+        _ => None,
+    }
+}
+
+fn access_token_json(state: &State, id: u64) -> Value {
+    by_id(state, id)
+        .map(|(_, r)| record_json(state, &r))
+        .unwrap_or(Value::Null)
+}
+
+fn list_access_tokens(state: &State, project: bool, path: &str) -> Reply {
+    let mut ids: Vec<u64> = state
+        .provision
+        .meta
+        .keys()
+        .copied()
+        .filter(|id| access_token_of(state, project, path, *id).is_some())
+        .collect();
+    ids.sort();
+    let body: Vec<Value> = ids.iter().map(|id| access_token_json(state, *id)).collect();
+    json_reply(200, Value::Array(body))
+}
+
+fn create_access_token(
+    state: &mut State,
+    caller: &FakeUser,
+    project: bool,
+    path: &str,
+    req: &Req,
+) -> Reply {
+    let p = params(req);
+    let access_level = param_u64(&p, "access_level").unwrap_or(40) as u32;
+    let mine = caller_level(state, project, path, caller);
+    if project && access_level == 50 && mine < 50 {
+        return bad_request("Could not provision owner access to project access token");
+    }
+    if access_level > mine {
+        return bad_request(
+            "Access level of the token can't be greater the access level of the user who created the token",
+        );
+    }
+    // Validate before making the bot user (GitLab's service does too).
+    if param_str(&p, "name").is_none_or(|n| n.is_empty()) {
+        return missing("name");
+    }
+    if param_list(&p, "scopes").is_none_or(|s| s.is_empty()) {
+        return missing("scopes");
+    }
+    let resource_id = state.provision.id_of(project, path);
+    let id = state.provision.new_user_id();
+    let kind_word = if project { "project" } else { "group" };
+    let account = Account {
+        id,
+        username: format!("{kind_word}_{resource_id}_bot_{id:032x}"),
+        name: param_str(&p, "name").unwrap_or_default(),
+        email: format!("{kind_word}_{resource_id}_bot_{id:x}@noreply.gitlab.example.com"),
+        kind: if project {
+            AccountKind::ProjectBot(path.to_owned())
+        } else {
+            AccountKind::GroupBot(path.to_owned())
+        },
+    };
+    let user = account.user();
+    let answer = mint(
+        state,
+        user,
+        TokenOwner::Resource {
+            project,
+            path: path.to_owned(),
+            access_level,
+        },
+        req,
+    );
+    if answer.status() == 201 {
+        state.provision.accounts.push(account);
+        let members = if project {
+            &mut state.projects
+        } else {
+            &mut state.groups
+        };
+        members
+            .entry(path.to_owned())
+            .or_default()
+            .insert(id, access_level);
+    }
+    answer
+}
