@@ -178,3 +178,24 @@ fn done_failed() {
     create(&mut s, CreateMsg::Executed(t, Err(Box::new(failure()))));
     snap("create_failed", &s);
 }
+
+/// The plan with the library's own choice (not a made-up one): a GitLab.com group Owner, and the
+/// same Owner on a self-managed instance.
+#[test]
+fn plan_as_the_library_chooses() {
+    for (name, gitlab_com) in [
+        ("create_plan_real_gitlab_com", true),
+        ("create_plan_real_self_managed", false),
+    ] {
+        let mut s = new_state();
+        to_authorize(&mut s, "acme, acme/tools");
+        key(&mut s, KeyCode::Down);
+        key(&mut s, KeyCode::Enter);
+        paste(&mut s, OWNER);
+        let (t, _) = discover_of(&key(&mut s, KeyCode::Enter));
+        let mut d = discovery();
+        d.gitlab_com = gitlab_com;
+        create(&mut s, CreateMsg::Discovered(t, Ok(Box::new(d))));
+        snap(name, &s);
+    }
+}

@@ -49,7 +49,16 @@ pub fn render(state: &State, c: &Creating, frame: &mut Frame, area: Rect) {
                 crate::strings::wizard::waiting(what, waited)
             ))])]
         }
-        Phase::Plan => plan(state, c, theme),
+        Phase::Plan => {
+            // The reasons whole when they fit; else each "why not" is cut to its first sentence.
+            let full = plan(state, c, theme, None);
+            let rows: u16 = full.iter().map(|p| rows(p, area.width)).sum();
+            if rows <= area.height {
+                full
+            } else {
+                plan(state, c, theme, Some(area.width))
+            }
+        }
         Phase::Executing => progress(c, spin, theme),
         Phase::Finished => finished(state, c, theme),
         Phase::Leaving => vec![Part::Text(vec![Line::from(format!(
@@ -123,7 +132,39 @@ fn label<'a>(name: &str, value: String, theme: &Theme) -> Line<'a> {
     ])
 }
 
-fn plan<'a>(state: &State, c: &'a Creating, theme: &Theme) -> Vec<Part<'a>> {
+/// Rows a text part takes at `width`.
+fn rows(part: &Part<'_>, width: u16) -> u16 {
+    match part {
+        Part::Text(lines) | Part::Tail(lines) => {
+            super::paragraph(lines.clone()).line_count(width) as u16
+        }
+        Part::Url(_) => 1,
+    }
+}
+
+/// The first sentence of a reason (what is wrong, without what to do instead).
+fn first_sentence(reason: &str) -> &str {
+    match reason.find(". ") {
+        Some(i) => &reason[..=i],
+        None => reason,
+    }
+}
+
+/// `short`: the width to fit each "why not" into one row (the screen is too small for all).
+fn plan<'a>(state: &State, c: &'a Creating, theme: &Theme, short: Option<u16>) -> Vec<Part<'a>> {
+    let why_not = |name: &str, r: &str| {
+        let line = match short {
+            Some(_) => format!("{name}: {}", first_sentence(r)),
+            None => format!("{name}: {r}"),
+        };
+        let room = short.map_or(usize::MAX, |w| usize::from(w).saturating_sub(3));
+        if line.chars().count() > room {
+            let cut: String = line.chars().take(room.saturating_sub(1)).collect();
+            format!("{cut}…")
+        } else {
+            line
+        }
+    };
     let (Some(request), Some(result)) = (c.request.as_ref(), c.discovery.result.as_ref()) else {
         return Vec::new();
     };
@@ -168,7 +209,9 @@ fn plan<'a>(state: &State, c: &'a Creating, theme: &Theme) -> Vec<Part<'a>> {
     if let Some(Ok(why)) = options.iter().find(|o| o.kind == kind).map(|o| &o.verdict) {
         lines.push(Line::from(Span::styled(why.clone(), theme.muted)));
     }
-    lines.push(Line::default());
+    if short.is_none() {
+        lines.push(Line::default());
+    }
     lines.extend(details(state, request, d, kind, theme));
     let mut parts = vec![Part::Text(lines)];
     let also: Vec<Line> = options
@@ -188,14 +231,17 @@ fn plan<'a>(state: &State, c: &'a Creating, theme: &Theme) -> Vec<Part<'a>> {
         .map(|(k, r)| {
             Line::from(vec![
                 Span::styled("✗ ", theme.muted),
-                Span::raw(format!("{}: {}", text::kind_name(k), r.reason)),
+                Span::raw(why_not(text::kind_name(k), &r.reason)),
             ])
         })
         .collect();
     for (title, rows) in [(text::ALSO, also), (text::NOT_POSSIBLE, not)] {
         if !rows.is_empty() {
             let heading = Line::from(Span::styled(format!("{title}:"), theme.accent));
-            let mut block = vec![Line::default(), heading];
+            let mut block = vec![heading];
+            if short.is_none() {
+                block.insert(0, Line::default());
+            }
             block.extend(rows);
             parts.push(Part::Text(block));
         }
