@@ -11,12 +11,14 @@
 
 mod discover;
 mod execute;
+mod finish;
 pub mod journal;
 mod plan;
 mod recover;
+mod steps;
 mod types;
 
-pub use recover::orphans;
+pub use recover::{orphan_problem, orphans};
 pub use types::*;
 
 use crate::gitlab::Client;

@@ -1,11 +1,243 @@
 //! Finishing or repairing a killed provisioning run, and naming the tokens it left behind.
+//!
+//! With an authorization (at the start of [`super::execute`] for the same NAME@HOST): the account
+//! it made is reused, its memberships kept (the next steps find them), and a token it created but
+//! never stored is revoked by id (problem `orphan_token_revoked`). A run killed during the very
+//! call that creates the token left no id: its token is found by name and creation time.
+//! Without one ([`orphans`]): the journals say which token ids are orphans and where to revoke them.
 
 use std::path::Path;
 
-use super::Orphan;
+use super::journal::{self, Journal, ProvisionLock, Step};
+use super::{Kind, Orphan, Problem};
+use crate::gitlab::accounts::TokenHome;
+use crate::gitlab::links;
+use crate::gitlab::{ApiError, Client};
+use crate::instance::Instance;
+use crate::problem::ProblemKind;
+use crate::strings::{provision as text, validation::api_problem};
+use crate::token::Token;
+use crate::vault::Metadata;
+
+/// Where the token of `kind` is created, revoked and rotated.
+pub(crate) fn token_home(
+    kind: Kind,
+    lives_in_id: Option<u64>,
+    account_id: u64,
+) -> Option<TokenHome> {
+    Some(match kind {
+        Kind::GroupServiceAccount => TokenHome::GroupServiceAccount {
+            group_id: lives_in_id?,
+            user_id: account_id,
+        },
+        Kind::ProjectServiceAccount => TokenHome::ProjectServiceAccount {
+            project_id: lives_in_id?,
+            user_id: account_id,
+        },
+        Kind::InstanceServiceAccount => TokenHome::User {
+            user_id: account_id,
+        },
+        Kind::GroupToken => TokenHome::GroupToken {
+            group_id: lives_in_id?,
+        },
+        Kind::ProjectToken => TokenHome::ProjectToken {
+            project_id: lives_in_id?,
+        },
+    })
+}
+
+/// The page where a person revokes a token of `kind` by hand.
+pub(crate) fn revoke_page(instance: &Instance, kind: Kind, lives_in: Option<&str>) -> String {
+    let place = lives_in.unwrap_or_default();
+    match kind {
+        Kind::GroupServiceAccount | Kind::InstanceServiceAccount => {
+            links::service_accounts(instance, place)
+                .unwrap_or_else(|| instance.url("/admin/application_settings/service_accounts"))
+        }
+        // A guess: the project's service accounts live beside its access tokens (18.11).
+        Kind::ProjectServiceAccount => {
+            instance.url(&format!("/{place}/-/settings/service_accounts"))
+        }
+        Kind::GroupToken => instance.url(&format!("/groups/{place}/-/settings/access_tokens")),
+        Kind::ProjectToken => instance.url(&format!("/{place}/-/settings/access_tokens")),
+    }
+}
+
+/// The token id the metadata has stored for `account`, if any.
+fn stored_token_id(metadata_path: &Path, account: &str) -> Option<u64> {
+    Metadata::load(metadata_path)
+        .ok()?
+        .find(account)
+        .map(|t| t.token_id)
+}
+
+/// Repairs the journal `lock` guards (a killed run of the same NAME@HOST), with `owner`'s
+/// authorization. Returns the journal (for reusing its account) with the orphan dealt with, or
+/// the problem that stops this run (an orphan that could not be revoked).
+pub(super) async fn repair(
+    metadata_path: &Path,
+    client: &Client,
+    owner: &Token,
+    lock: &ProvisionLock,
+    problems: &mut Vec<Problem>,
+) -> Result<Option<Journal>, Problem> {
+    let j = match Journal::load(&lock.journal) {
+        Ok(Some(j)) => j,
+        Ok(None) => return Ok(None),
+        // An unreadable journal cannot name an orphan; it is set aside, not trusted.
+        Err(_) => {
+            let _ = Journal::remove(&lock.journal);
+            return Ok(None);
+        }
+    };
+    let stored = {
+        let (path, account) = (metadata_path.to_owned(), j.account.clone());
+        tokio::task::spawn_blocking(move || stored_token_id(&path, &account))
+            .await
+            .ok()
+            .flatten()
+    };
+    let instance = Instance::parse(&j.url).ok();
+    let page = |id| {
+        instance.as_ref().map_or_else(
+            || format!("GitLab (token id {id})"),
+            |i| revoke_page(i, j.kind, j.lives_in.as_deref()),
+        )
+    };
+    let home = j
+        .account_id
+        .and_then(|a| token_home(j.kind, j.lives_in_id, a))
+        .or_else(|| token_home(j.kind, j.lives_in_id, 0).filter(|h| h.is_access_token()));
+    let mut orphans: Vec<u64> = Vec::new();
+    match (j.step, j.token_id) {
+        (Step::TokenCreated, Some(id)) if stored != Some(id) => orphans.push(id),
+        (Step::Token, None) => {
+            // Killed inside the create call: the token, if GitLab made it, carries our name and
+            // was created after the run started.
+            if let (Some(home), Some(name)) = (home, j.token_name.as_deref()) {
+                let listed = client.tokens(owner, home).await.map_err(|e| {
+                    let p = api_problem(&e);
+                    Problem {
+                        kind: ProblemKind::OrphanTokenLeft,
+                        message: text::orphan_not_revoked(0, &p.message, &page(0)),
+                    }
+                })?;
+                orphans.extend(
+                    listed
+                        .iter()
+                        .filter(|t| t.active && !t.revoked && t.name == name)
+                        .filter(|t| t.created_at.as_deref() >= Some(j.started_at.as_str()))
+                        .filter(|t| Some(t.id) != stored)
+                        .map(|t| t.id),
+                );
+            }
+        }
+        _ => {}
+    }
+    for id in orphans {
+        let Some(home) = home else { continue };
+        match client.revoke_token(owner, home, id).await {
+            Ok(()) | Err(ApiError::NotFound) => problems.push(Problem {
+                kind: ProblemKind::OrphanTokenRevoked,
+                message: text::orphan_revoked(id, &j.account),
+            }),
+            Err(e) => {
+                return Err(Problem {
+                    kind: ProblemKind::OrphanTokenLeft,
+                    message: text::orphan_not_revoked(id, &api_problem(&e).message, &page(id)),
+                });
+            }
+        }
+    }
+    let _ = Journal::remove(&lock.journal);
+    Ok(Some(j))
+}
 
 /// Tokens that killed runs created on GitLab but never stored, read from the journals beside
 /// `metadata_path` (no network, no authorization): each with its id and the page to revoke it.
-pub fn orphans(_metadata_path: &Path) -> Vec<Orphan> {
-    Vec::new()
+/// Journals of runs still alive are skipped.
+pub fn orphans(metadata_path: &Path) -> Vec<Orphan> {
+    journal::all(metadata_path)
+        .into_iter()
+        .filter_map(|path| Journal::load(&path).ok().flatten())
+        .filter(|j| !journal::is_live(metadata_path, &j.account))
+        .filter_map(|j| {
+            let id = j.token_id.filter(|_| j.step == Step::TokenCreated)?;
+            if stored_token_id(metadata_path, &j.account) == Some(id) {
+                return None;
+            }
+            let page = Instance::parse(&j.url)
+                .map(|i| revoke_page(&i, j.kind, j.lives_in.as_deref()))
+                .unwrap_or_else(|_| j.url.clone());
+            Some(Orphan {
+                account: j.account.clone(),
+                token_id: id,
+                token_name: j.token_name.clone().unwrap_or_default(),
+                page,
+            })
+        })
+        .collect()
+}
+
+/// The problem `status` and `create` show for an orphan (no authorization to revoke it).
+pub fn orphan_problem(o: &Orphan) -> Problem {
+    Problem {
+        kind: ProblemKind::OrphanTokenLeft,
+        message: text::orphan_left(o.token_id, &o.account, &o.page),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provision::journal::Membership;
+
+    #[test]
+    fn orphans_are_named_from_dead_runs_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let meta = dir.path().join("tokens.toml");
+        let account = "repo-scanner@gitlab.example.com";
+        let j = Journal {
+            account: account.into(),
+            url: "https://gitlab.example.com".into(),
+            kind: Kind::GroupToken,
+            step: Step::TokenCreated,
+            started_at: "2026-11-27T10:00:00Z".into(),
+            targets: vec!["acme".into()],
+            lives_in: Some("acme".into()),
+            lives_in_id: Some(3),
+            account_id: None,
+            account_username: None,
+            account_created: false,
+            memberships: vec![Membership {
+                target: "acme".into(),
+                access_level: 20,
+                created: true,
+                pending_approval: false,
+            }],
+            token_name: Some("repo-scanner (gitlab-token)".into()),
+            token_id: Some(77),
+        };
+        j.save(&journal::path_for(&meta, account)).unwrap();
+        let live = ProvisionLock::try_acquire(&meta, account).unwrap();
+        assert!(
+            orphans(&meta).is_empty(),
+            "a live run's journal is not an orphan"
+        );
+        drop(live);
+        let found = orphans(&meta);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].token_id, 77);
+        assert_eq!(
+            found[0].page,
+            "https://gitlab.example.com/groups/acme/-/settings/access_tokens"
+        );
+        assert_eq!(orphan_problem(&found[0]).kind, ProblemKind::OrphanTokenLeft);
+        // Before the token was created there is no orphan to name.
+        let mut before = j.clone();
+        before.step = Step::Token;
+        before.token_id = None;
+        before.save(&journal::path_for(&meta, account)).unwrap();
+        assert!(orphans(&meta).is_empty());
+    }
 }

@@ -287,7 +287,7 @@ pub async fn execute_with_progress(
 }
 
 /// Writes, reads back and deletes a scratch entry: the store takes new values.
-async fn preflight(keychain: &Keychain, host: &str) -> Result<(), VaultError> {
+pub(crate) async fn preflight(keychain: &Keychain, host: &str) -> Result<(), VaultError> {
     let scratch = crate::vault::account(crate::vault::names::PREFLIGHT_NAME, host);
     let probe = Token::new(format!(
         "preflight-{}-{}",
@@ -299,7 +299,7 @@ async fn preflight(keychain: &Keychain, host: &str) -> Result<(), VaultError> {
 }
 
 /// Stores the new token (read back), retrying with a short backoff, reopening the store each time.
-async fn store_with_retries(
+pub(crate) async fn store_with_retries(
     keychain: &Keychain,
     ctx: &Context,
     account: &str,

@@ -82,7 +82,7 @@ pub async fn save(
     timeout: Duration,
     metadata_path: &Path,
     token: &Token,
-    mut entry: StoredToken,
+    entry: StoredToken,
 ) -> Result<Saved, SaveError> {
     if let Err(e) = names::check_name(&entry.name) {
         return Err(SaveError::Keychain(VaultError::InvalidName(e.to_string())));
@@ -98,6 +98,40 @@ pub async fn save(
     let _writer = writer_lock(metadata_path, writer_wait(timeout))
         .await
         .map_err(SaveError::Metadata)?;
+    write_locked(keychain, timeout, metadata_path, token, entry).await
+}
+
+/// [`save`] for a caller that already holds the writer lock ([`writer_lock`]): provisioning
+/// holds it from before GitLab mints the token until the token is stored, as rotation does.
+pub async fn save_under_lock(
+    store: StoreKind,
+    timeout: Duration,
+    metadata_path: &Path,
+    token: &Token,
+    entry: StoredToken,
+    _writer: &std::fs::File,
+) -> Result<Saved, SaveError> {
+    if let Err(e) = names::check_name(&entry.name) {
+        return Err(SaveError::Keychain(VaultError::InvalidName(e.to_string())));
+    }
+    let keychain = Keychain::open(store, timeout)
+        .await
+        .map_err(SaveError::Keychain)?;
+    match keychain.get(&entry.account).await {
+        Ok(_) | Err(VaultError::NotFound(_)) => {}
+        Err(e) => return Err(SaveError::Keychain(e)),
+    }
+    write_locked(keychain, timeout, metadata_path, token, entry).await
+}
+
+/// Steps 1 to 6 of a save, under the writer lock.
+async fn write_locked(
+    keychain: Keychain,
+    timeout: Duration,
+    metadata_path: &Path,
+    token: &Token,
+    mut entry: StoredToken,
+) -> Result<Saved, SaveError> {
     entry.store = keychain.kind();
     let account = entry.account.clone();
     let path = metadata_path.to_owned();

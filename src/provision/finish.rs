@@ -1,0 +1,133 @@
+//! The end of a run: the live checks on the new token, and the stored token an earlier run
+//! made, kept when it still works (then nothing new is created).
+
+use super::execute::token_outcome;
+use super::steps::Account;
+use super::{
+    AccountOutcome, Discovery, Done, Kind, MembershipOutcome, Outcome, Problem, Request, join_all,
+};
+use crate::gitlab::Client;
+use crate::gitlab::types::TokenInfo;
+use crate::rotation::Context;
+use crate::token::Token;
+use crate::validation::{Requirements, validate};
+use crate::vault::{Keychain, StoredToken};
+
+/// The stored token of this NAME@HOST when it is live and was made for this account in the same
+/// place: then nothing new is created.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn kept(
+    ctx: &Context,
+    request: &Request,
+    stored: &Option<StoredToken>,
+    kind: Kind,
+    acct: Option<&Account>,
+    lives_in_id: Option<u64>,
+    done: &Done,
+    problems: &[Problem],
+) -> Option<Outcome> {
+    let entry = stored.as_ref()?;
+    let made = entry.provisioned.as_ref()?;
+    if made.kind != kind || made.lives_in_id != lives_in_id {
+        return None;
+    }
+    if acct.is_some_and(|a| a.id != made.account_id) {
+        return None;
+    }
+    let keychain = Keychain::open_for(entry, ctx.keychain_timeout).await.ok()?;
+    let token = keychain.get(&entry.account).await.ok()?;
+    let client = crate::rotation::client_for(entry, ctx.timeout).ok()?;
+    let info = client.token_self(&token).await.ok()?;
+    if !info.active || info.revoked || info.user_id != made.account_id {
+        return None;
+    }
+    let memberships = if acct.is_some() {
+        done.memberships.clone()
+    } else {
+        made.targets
+            .iter()
+            .map(|t| MembershipOutcome {
+                target: t.clone(),
+                access_level: request.profile.role.access_level(),
+                created: false,
+                pending_approval: false,
+            })
+            .collect()
+    };
+    Some(Outcome {
+        account: AccountOutcome {
+            id: made.account_id,
+            username: made.account_username.clone(),
+            kind,
+            created: false,
+        },
+        memberships,
+        token: token_outcome(&info, false),
+        stored_as: entry.account.clone(),
+        problems: problems.to_vec(),
+    })
+}
+
+/// The onboarding checks on the new token, with the role on each target whose membership is in
+/// place (a pending or lower one is already reported). `Err` holds the first failure.
+pub(super) async fn check(
+    client: &Client,
+    token: &Token,
+    request: &Request,
+    d: &Discovery,
+    done: &Done,
+    acct: Option<&Account>,
+) -> Result<(TokenInfo, crate::gitlab::types::User), String> {
+    let in_place = |path: &str| {
+        done.memberships
+            .iter()
+            .find(|m| m.target == path)
+            .is_none_or(|m| {
+                !m.pending_approval && m.access_level >= request.profile.role.access_level()
+            })
+    };
+    let checked: Vec<&str> = d
+        .targets
+        .iter()
+        .map(|t| t.path.as_str())
+        .filter(|p| in_place(p))
+        .collect();
+    let mut needs = Requirements::for_profile(
+        Some(&request.profile),
+        checked.first().map(|s| s.to_string()),
+    );
+    needs.service_account = true;
+    let today = time::OffsetDateTime::now_utc().date();
+    let others = checked
+        .iter()
+        .skip(1)
+        .map(|path| async move {
+            let id = acct.map_or(0, |a| a.id);
+            (path, client.member(token, path, id).await)
+        })
+        .collect();
+    let (v, roles) = tokio::join!(validate(client, token, &needs, today), join_all(others));
+    let fatal = v
+        .problems
+        .iter()
+        .find(|p| !p.kind.is_warning() && !p.kind.is_reachability());
+    if let Some(p) = fatal {
+        return Err(p.message.clone());
+    }
+    for (path, role) in roles {
+        match role {
+            Ok(m) if m.access_level >= request.profile.role.access_level() => {}
+            Ok(m) => return Err(format!("role {} on {path}", m.access_level)),
+            Err(e) if !e.kind().is_reachability() => return Err(format!("{path}: {e}")),
+            Err(_) => {}
+        }
+    }
+    match (v.token, v.user) {
+        (Some(info), Some(user)) => Ok((info, user)),
+        // GitLab could not be asked just now: the token is kept, with what GitLab said at creation.
+        _ => Err(v
+            .problems
+            .first()
+            .map_or_else(|| "no answer".to_owned(), |p| p.message.clone())),
+    }
+}

@@ -1,0 +1,265 @@
+//! The two steps before the token: the account (found again or created) and its memberships.
+
+use super::journal::Journal;
+use super::{Discovery, Kind, MembershipOutcome, Problem, Request, TargetFacts, TargetKind};
+use crate::gitlab::access::Role;
+use crate::gitlab::accounts::{AccountHome, Added, Source};
+use crate::gitlab::{ApiError, Client};
+use crate::problem::ProblemKind;
+use crate::strings::{provision as text, validation::api_problem};
+use crate::token::Token;
+use crate::vault::StoredToken;
+
+/// The service account used.
+#[derive(Debug, Clone)]
+pub(super) struct Account {
+    pub id: u64,
+    pub username: String,
+    pub created: bool,
+}
+
+/// Where a service account of `kind` lives, and that place's path.
+pub(super) fn account_home(kind: Kind, d: &Discovery) -> Option<(AccountHome, Option<String>)> {
+    let first = d.targets.first()?;
+    match kind {
+        Kind::GroupServiceAccount => Some((
+            AccountHome::Group(first.top_level_id),
+            Some(first.top_level.clone()),
+        )),
+        Kind::ProjectServiceAccount => {
+            Some((AccountHome::Project(first.id), Some(first.path.clone())))
+        }
+        Kind::InstanceServiceAccount => Some((AccountHome::Instance, None)),
+        Kind::GroupToken | Kind::ProjectToken => None,
+    }
+}
+
+/// The username made when none is given: `<top-level group>-<profile>` (a project service
+/// account: `<project path>-<profile>`), in GitLab's username characters. Deterministic, so a
+/// later run finds the same account.
+pub(super) fn default_username(kind: Kind, d: &Discovery, profile: &str) -> String {
+    let base = match (kind, d.targets.first()) {
+        (Kind::ProjectServiceAccount, Some(t)) => t.path.clone(),
+        (_, Some(t)) => t.top_level.clone(),
+        (_, None) => "gitlab-token".into(),
+    };
+    let raw = format!("{base}-{profile}").to_ascii_lowercase();
+    let mut name: String = raw
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    name.truncate(60);
+    let trimmed = name.trim_matches(|c: char| !c.is_ascii_alphanumeric());
+    trimmed.to_owned()
+}
+
+/// Finds the account to reuse (the metadata's or a killed run's id, else the username in the
+/// list), or creates it.
+pub(super) async fn account(
+    client: &Client,
+    owner: &Token,
+    request: &Request,
+    d: &Discovery,
+    kind: Kind,
+    known: Option<u64>,
+) -> Result<Account, Problem> {
+    let Some((home, _)) = account_home(kind, d) else {
+        return Err(problem_of(kind, &ApiError::NotFound, d));
+    };
+    let username = request
+        .service_account
+        .clone()
+        .unwrap_or_else(|| default_username(kind, d, &request.profile.id));
+    let listed = match client.service_accounts(owner, home).await {
+        Ok(all) => all,
+        // Before 17.1 there is no list: create (a taken username is then a 400).
+        Err(ApiError::NotFound | ApiError::Http { status: 405, .. }) => Vec::new(),
+        Err(e) => return Err(problem_of(kind, &e, d)),
+    };
+    let found = known
+        .and_then(|id| listed.iter().find(|a| a.id == id))
+        .or_else(|| listed.iter().find(|a| a.username == username));
+    if let Some(a) = found {
+        return Ok(Account {
+            id: a.id,
+            username: a.username.clone(),
+            created: false,
+        });
+    }
+    let name = text::account_display_name(&request.profile.id);
+    match client
+        .create_service_account(owner, home, &username, &name)
+        .await
+    {
+        Ok(a) => Ok(Account {
+            id: a.id,
+            username: a.username,
+            created: true,
+        }),
+        Err(ApiError::BadRequest(m)) if m.contains("taken") || m.contains("already") => {
+            Err(Problem {
+                kind: ProblemKind::HttpError,
+                message: text::username_taken(&username),
+            })
+        }
+        Err(e) => Err(problem_of(kind, &e, d)),
+    }
+}
+
+/// GitLab's refusal of an account, as the problem that says what to do.
+fn problem_of(kind: Kind, e: &ApiError, d: &Discovery) -> Problem {
+    let p = api_problem(e);
+    match e {
+        ApiError::BadRequest(m) if m.contains("seat") || m.contains("limit") => Problem {
+            kind: ProblemKind::ServiceAccountLimit,
+            message: text::limit_reached(m),
+        },
+        ApiError::Forbidden(m)
+            if kind == Kind::GroupServiceAccount && !d.gitlab_com && !d.caller.is_admin =>
+        {
+            Problem {
+                kind: ProblemKind::OwnerCreationDisabled,
+                message: text::owner_creation_disabled(m),
+            }
+        }
+        _ => Problem {
+            kind: p.kind,
+            message: text::account_failed(kind, p.message.trim_end_matches('.'), &p.fix),
+        },
+    }
+}
+
+fn source_of(t: &TargetFacts) -> Source {
+    match t.kind {
+        TargetKind::Group => Source::Group(t.id),
+        TargetKind::Project => Source::Project(t.id),
+    }
+}
+
+/// Adds the account to one target with `role`: a new membership, an existing one kept (a lower
+/// one reported, or raised when asked), or one queued for an administrator's approval.
+pub(super) async fn membership(
+    client: &Client,
+    owner: &Token,
+    t: &TargetFacts,
+    user_id: u64,
+    role: Role,
+    raise: bool,
+) -> Result<(MembershipOutcome, Option<Problem>), Problem> {
+    let source = source_of(t);
+    let needed = role.access_level();
+    let outcome = |access_level, created, pending_approval| MembershipOutcome {
+        target: t.path.clone(),
+        access_level,
+        created,
+        pending_approval,
+    };
+    let failed = |e: &ApiError| {
+        let p = api_problem(e);
+        Problem {
+            kind: p.kind,
+            message: text::membership_failed(&t.path, p.message.trim_end_matches('.'), &p.fix),
+        }
+    };
+    let existing = match client.add_member(owner, source, user_id, needed).await {
+        Ok(Added::Member(m)) => return Ok((outcome(m.access_level, true, false), None)),
+        Ok(Added::Queued(message)) => {
+            let p = Problem {
+                kind: ProblemKind::MembershipPendingApproval,
+                message: text::membership_pending(&t.path, &message),
+            };
+            return Ok((outcome(needed, true, true), Some(p)));
+        }
+        Ok(Added::AlreadyMember) => client.direct_member(owner, source, user_id).await,
+        // An inherited membership of a higher role makes GitLab refuse a lower direct one.
+        Err(ApiError::BadRequest(m)) if m.contains("inherited") => {
+            client.effective_member(owner, source, user_id).await
+        }
+        Err(e) => return Err(failed(&e)),
+    };
+    let level = match existing {
+        Ok(Some(m)) => m.access_level,
+        Ok(None) => client
+            .effective_member(owner, source, user_id)
+            .await
+            .map_err(|e| failed(&e))?
+            .map_or(0, |m| m.access_level),
+        Err(e) => return Err(failed(&e)),
+    };
+    if level >= needed {
+        return Ok((outcome(level, false, false), None));
+    }
+    if raise {
+        let m = client
+            .raise_member(owner, source, user_id, needed)
+            .await
+            .map_err(|e| failed(&e))?;
+        return Ok((outcome(m.access_level, false, false), None));
+    }
+    let p = Problem {
+        kind: ProblemKind::MembershipLower,
+        message: text::membership_lower(&t.path, level, role),
+    };
+    Ok((outcome(level, false, false), Some(p)))
+}
+
+/// The account a stored token or a killed run points to, for `kind` in the same place.
+pub(super) fn known_account(
+    kind: Kind,
+    lives_in_id: Option<u64>,
+    stored: Option<&StoredToken>,
+    prior: Option<&Journal>,
+) -> Option<u64> {
+    let from_stored = stored
+        .and_then(|s| s.provisioned.as_ref())
+        .filter(|p| p.kind == kind && p.lives_in_id == lives_in_id)
+        .map(|p| p.account_id);
+    let from_journal = prior
+        .filter(|j| j.kind == kind && j.lives_in_id == lives_in_id)
+        .and_then(|j| j.account_id);
+    from_stored.or(from_journal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provision::{Caller, Edition, Tier};
+
+    #[test]
+    fn the_default_username_is_stable_and_valid() {
+        let d = Discovery {
+            caller: Caller {
+                id: 1,
+                username: "o".into(),
+                is_admin: false,
+            },
+            gitlab_com: true,
+            version: Some((18, 6)),
+            edition: Edition::Ee,
+            tier: Tier::Premium,
+            targets: vec![TargetFacts {
+                path: "Acme/Tools App".into(),
+                kind: TargetKind::Project,
+                id: 5,
+                top_level: "Acme".into(),
+                top_level_id: 3,
+                caller_role: None,
+                top_level_role: None,
+            }],
+        };
+        assert_eq!(
+            default_username(Kind::GroupServiceAccount, &d, "repo-scanner"),
+            "acme-repo-scanner"
+        );
+        assert_eq!(
+            default_username(Kind::ProjectServiceAccount, &d, "repo-scanner"),
+            "acme-tools-app-repo-scanner"
+        );
+    }
+}
