@@ -215,6 +215,19 @@ impl FakeGitLab {
         all
     }
 
+    /// Every token of `user_id` with its secret, oldest first.
+    pub fn secrets_of(&self, user_id: u64) -> Vec<(String, TokenRecord)> {
+        let state = self.state();
+        let mut all: Vec<(String, TokenRecord)> = state
+            .tokens
+            .iter()
+            .filter(|(_, r)| r.user.id == user_id)
+            .map(|(s, r)| (s.clone(), r.clone()))
+            .collect();
+        all.sort_by_key(|(_, r)| r.id);
+        all
+    }
+
     /// The direct access level of `user_id` in group or project `path`.
     pub fn direct_level(&self, project: bool, path: &str, user_id: u64) -> Option<u32> {
         let state = self.state();
@@ -420,6 +433,30 @@ pub(super) fn level(state: &State, project: bool, path: &str, user_id: u64) -> O
     direct.into_iter().chain(inherited).max()
 }
 
+/// Whether `user` sees private group `path`: a member of it, of an ancestor, or of any group or
+/// project below it (GitLab's GroupPolicy `has_projects` and descendant-membership rules), or
+/// an admin.
+pub(super) fn sees_group(state: &State, path: &str, user: &FakeUser) -> bool {
+    if caller_level(state, false, path, user) > 0 {
+        return true;
+    }
+    let below = format!("{path}/");
+    let member_below = |map: &HashMap<String, HashMap<u64, u32>>| {
+        map.iter()
+            .any(|(p, m)| p.starts_with(&below) && m.contains_key(&user.id))
+    };
+    member_below(&state.groups) || member_below(&state.projects)
+}
+
+/// Whether `user` may see group or project `path` at all (else GitLab answers 404).
+pub(super) fn visible(state: &State, project: bool, path: &str, user: &FakeUser) -> bool {
+    if project {
+        caller_level(state, true, path, user) > 0
+    } else {
+        sees_group(state, path, user)
+    }
+}
+
 /// The caller's level, admins counting as Owner everywhere.
 pub(super) fn caller_level(state: &State, project: bool, path: &str, user: &FakeUser) -> u32 {
     if state.provision.is_admin(user.id) {
@@ -469,7 +506,7 @@ pub(super) fn respond(
     let caller = &record.user;
     match route {
         ProvRoute::Group(raw) => match resolve(state, false, &raw) {
-            Some(path) if caller_level(state, false, &path, caller) > 0 => {
+            Some(path) if sees_group(state, &path, caller) => {
                 json_reply(200, group_json(state, &path))
             }
             _ => not_found(false),
@@ -481,7 +518,7 @@ pub(super) fn respond(
             _ => not_found(true),
         },
         ProvRoute::Namespace(raw) => match resolve(state, false, &raw) {
-            Some(path) if caller_level(state, false, &path, caller) > 0 => {
+            Some(path) if sees_group(state, &path, caller) => {
                 let mut body = namespace_json(state, &path);
                 if caller_level(state, false, &path, caller) >= 50 {
                     body["plan"] = json!(plan(&state.provision.knobs));
@@ -612,7 +649,7 @@ fn add_member(state: &mut State, caller: &FakeUser, project: bool, raw: &str, re
     let Some(path) = resolve(state, project, raw) else {
         return not_found(project);
     };
-    if caller_level(state, project, &path, caller) == 0 {
+    if !visible(state, project, &path, caller) {
         return not_found(project);
     }
     if !may_manage_members(state, caller, project, &path) {
@@ -665,7 +702,7 @@ fn direct_member(
     let Some(path) = resolve(state, project, raw) else {
         return not_found(project);
     };
-    if caller_level(state, project, &path, caller) == 0 {
+    if !visible(state, project, &path, caller) {
         return not_found(project);
     }
     let Some(current) = members_mut(state, project, &path).get(&user_id).copied() else {

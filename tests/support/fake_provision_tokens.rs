@@ -4,8 +4,8 @@
 //!
 //! - `GET`/`POST /service_accounts` (admins; self-managed), `/groups/:id/service_accounts`
 //!   (top-level group; admin, or its Owner on GitLab.com or where owners may; a subgroup is
-//!   `400 ... in this namespace.`), `/projects/:id/service_accounts` (18.11+; admin or Owner,
-//!   a guess: the stored English docs predate it),
+//!   `400 ... in this namespace.`), `/projects/:id/service_accounts` (18.11+; admin, or the
+//!   project's Maintainer or Owner: the translated service_accounts.md of 18.11),
 //! - a service account's tokens: `GET`/`POST .../service_accounts/:user_id/personal_access_tokens`,
 //!   `DELETE .../:token_id` (204), `POST .../:token_id/rotate` (`expires_at`, else a week),
 //! - admins: `POST /users/:user_id/personal_access_tokens`, `GET /personal_access_tokens`
@@ -27,7 +27,7 @@ use super::fake_gitlab::{
 };
 use super::fake_provision::{
     Account, AccountKind, Edition, TokenMeta, bad_request, caller_level, forbidden, message,
-    missing, not_found, param_list, param_str, param_u64, params, resolve,
+    missing, not_found, param_list, param_str, param_u64, params, resolve, visible,
 };
 use super::gitlab_bodies::{json_reply, token_json};
 use super::servers::{Reply, Req, reply};
@@ -299,7 +299,7 @@ fn check_scope(state: &mut State, caller: &FakeUser, scope: Scope) -> Result<Sco
                 return Err(not_found(false));
             };
             let level = caller_level(state, false, &path, caller);
-            if level == 0 {
+            if !visible(state, false, &path, caller) {
                 return Err(not_found(false));
             }
             let owner_may = level >= 50 && (knobs.gitlab_com || knobs.owners_may_create);
@@ -324,7 +324,9 @@ fn check_scope(state: &mut State, caller: &FakeUser, scope: Scope) -> Result<Sco
             if level == 0 {
                 return Err(not_found(true));
             }
-            if level < 50 || !knobs.service_accounts_licensed() {
+            // service_accounts.md (the French and Korean translations, 18.11): "the Maintainer
+            // or Owner role for the project", or an administrator on self-managed.
+            if level < 40 || !knobs.service_accounts_licensed() {
                 return Err(forbidden());
             }
             Ok(Scope::Project(path))
@@ -643,7 +645,7 @@ fn check_resource(
         return Err(not_found(project));
     };
     let level = caller_level(state, project, &path, caller);
-    if level == 0 {
+    if !visible(state, project, &path, caller) {
         return Err(not_found(project));
     }
     let knobs = &state.provision.knobs;

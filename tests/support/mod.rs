@@ -15,6 +15,7 @@ pub mod fake_variables;
 mod gitlab_bodies;
 pub mod home;
 pub mod hostile;
+pub mod provisioning;
 pub mod rotating;
 pub mod servers;
 pub mod stores;
