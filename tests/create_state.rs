@@ -659,3 +659,46 @@ fn an_unusable_keychain_can_be_swapped_on_the_plan_and_the_creation_uses_the_pic
         "stored where the person chose"
     );
 }
+
+#[test]
+fn the_owner_device_screen_counts_down_each_second_and_is_idle_otherwise() {
+    let mut s = new_state();
+    s.oauth_app_id = Some("app-1".into());
+    to_authorize(&mut s, "acme");
+    assert!(!s.signin_waiting());
+    let t = match key(&mut s, KeyCode::Enter).as_slice() {
+        [Effect::Signin(SigninEffect::Start { ticket, .. })] => *ticket,
+        other => panic!("{other:?}"),
+    };
+    assert!(s.busy(), "asking for a code: the spinner runs");
+    update(&mut s, Msg::Signin(SigninMsg::Code(t, Ok(code()))));
+    assert!(!s.busy(), "the code shown: no spinner");
+    assert!(
+        s.signin_waiting(),
+        "the runtime sends one message a second now"
+    );
+    update(&mut s, Msg::Signin(SigninMsg::Second));
+    let left = s
+        .creating
+        .as_ref()
+        .unwrap()
+        .signin
+        .as_ref()
+        .unwrap()
+        .expires_left;
+    assert_eq!(left, 299);
+}
+
+#[test]
+fn g_on_the_done_screen_sets_up_git_for_the_created_token() {
+    let mut s = new_state();
+    let t = to_executing(&mut s);
+    assert!(!s.can_setup_git(), "nothing stored yet");
+    create(&mut s, CreateMsg::Executed(t, Ok(Box::new(outcome()))));
+    assert!(s.can_setup_git());
+    let effects = key(&mut s, KeyCode::Char('g'));
+    let [Effect::SetupGit { host, name, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!((host.as_str(), name.as_str()), ("gitlab.example.com", s.name.as_str()));
+}

@@ -114,7 +114,7 @@ pub async fn run(setup: Setup, options: Options) -> std::io::Result<Ended> {
             return Ok(ended(&state, outcome));
         }
         // The first second is counted from when the code is shown, not from an old tick.
-        let waiting = state.signin.as_ref().is_some_and(|s| s.waiting());
+        let waiting = state.signin_waiting();
         if waiting && !counting {
             second.reset();
         }

@@ -160,7 +160,11 @@ pub const FINISHING_REVOKE: &str =
     "Revoking your browser sign-in first; the wizard quits after it.";
 
 /// What stays on the terminal after the wizard ends in "Create it for me".
-pub fn summary(c: &crate::wizard::Creating, signalled: bool) -> Vec<String> {
+pub fn summary(
+    c: &crate::wizard::Creating,
+    signalled: bool,
+    git: &Option<Result<(), String>>,
+) -> Vec<String> {
     use super::summary::command;
     let mut out = Vec::new();
     let host_name = c
@@ -196,6 +200,10 @@ pub fn summary(c: &crate::wizard::Creating, signalled: bool) -> Vec<String> {
             out.push(format!("    {}", command("get", &host, &name)));
             out.push("  Rotate it before it expires:".into());
             out.push(format!("    {}", command("rotate", &host, &name)));
+            if !matches!(git, Some(Ok(()))) {
+                out.push("  Let git use it for HTTPS:".into());
+                out.push(format!("    {}", command("setup-git", &host, &name)));
+            }
         }
         (Some(Err(f)), _) => {
             let why = f.problems.first().map_or("", |p| p.message.as_str());

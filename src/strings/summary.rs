@@ -33,7 +33,11 @@ pub fn after_wizard(state: &State, signalled: bool) -> String {
         out.push(format!("gitlab-token: {}", text::rotated(r)));
     }
     if let Some(c) = &state.creating {
-        out.extend(super::create_wizard::summary(c, signalled));
+        out.extend(super::create_wizard::summary(
+            c,
+            signalled,
+            &state.git_setup.result,
+        ));
         return out.join("\n");
     }
     if let (Some(Ok(saved)), Some(instance)) = (&state.save.result, &state.instance) {

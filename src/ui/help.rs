@@ -56,7 +56,7 @@ pub fn hints(state: &State) -> Vec<Hint> {
         h.push(hint(Char('s'), safety::K_SAVE_ELSEWHERE));
     }
     if let Some(c) = &state.creating {
-        h.extend(create_hints(c));
+        h.extend(create_hints(state, c));
         return h;
     }
     let link = state.link().is_some();
@@ -323,7 +323,7 @@ impl State {
 
 /// The keys of the "Create it for me" screens (quit keys wait while it creates: see
 /// `dialog_hints`, which comes first).
-fn create_hints(c: &crate::wizard::Creating) -> Vec<Hint> {
+fn create_hints(state: &State, c: &crate::wizard::Creating) -> Vec<Hint> {
     use crate::strings::create_wizard as create;
     use crate::wizard::create::Phase;
     use Key::*;
@@ -378,6 +378,9 @@ fn create_hints(c: &crate::wizard::Creating) -> Vec<Hint> {
                 h.push(hint(Esc, text::K_BACK));
                 h.push(hint(Char('q'), text::K_QUIT));
             } else {
+                if ok && state.can_setup_git() {
+                    h.push(hint(Char('g'), text::K_SETUP_GIT));
+                }
                 h.push(hint(Enter, create::K_FINISH));
             }
         }

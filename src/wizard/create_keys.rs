@@ -89,6 +89,7 @@ impl State {
                 let ok = c.outcome().is_some();
                 let can_retry = !ok && c.authority.is_some() && !c.revoke.running();
                 match key.code {
+                    KeyCode::Char('g') if ok => return self.setup_git(),
                     KeyCode::Char('r') if can_retry => return self.execute_plan(),
                     KeyCode::Esc if can_retry => c.phase = Phase::Plan,
                     KeyCode::Enter | KeyCode::Char('q') | KeyCode::Esc => {

@@ -74,8 +74,9 @@ impl State {
 impl State {
     /// Whether `g` on the Done screen can set up git now (saved, not running, not done).
     pub fn can_setup_git(&self) -> bool {
-        self.step == Step::Done
-            && matches!(self.save.result, Some(Ok(_)))
+        let saved = self.step == Step::Done && matches!(self.save.result, Some(Ok(_)));
+        // "Create it for me" stored one: its Done screen offers the same.
+        (saved || self.created().is_some())
             && self.instance.is_some()
             && !self.git_setup.running()
             && !matches!(self.git_setup.result, Some(Ok(())))
