@@ -700,5 +700,46 @@ fn g_on_the_done_screen_sets_up_git_for_the_created_token() {
     let [Effect::SetupGit { host, name, .. }] = effects.as_slice() else {
         panic!("{effects:?}")
     };
-    assert_eq!((host.as_str(), name.as_str()), ("gitlab.example.com", s.name.as_str()));
+    assert_eq!(
+        (host.as_str(), name.as_str()),
+        ("gitlab.example.com", s.name.as_str())
+    );
+}
+
+#[test]
+fn the_summary_says_what_became_of_each_credential_used() {
+    let mut s = new_state();
+    s.oauth_app_id = Some("app-1".into());
+    to_authorize(&mut s, "acme");
+    let t = match key(&mut s, KeyCode::Enter).as_slice() {
+        [Effect::Signin(SigninEffect::Start { ticket, .. })] => *ticket,
+        other => panic!("{other:?}"),
+    };
+    update(&mut s, Msg::Signin(SigninMsg::Code(t, Ok(code()))));
+    let (dt, _) = discover_of(&update(
+        &mut s,
+        Msg::Signin(SigninMsg::Done(t, Ok(Box::new(pair())))),
+    ));
+    create(&mut s, CreateMsg::Discovered(dt, Ok(Box::new(discovery()))));
+    // Back, then a pasted token of one's own instead.
+    let rt = match key(&mut s, KeyCode::Esc).as_slice() {
+        [Effect::Create(CreateEffect::Revoke { ticket, .. })] => *ticket,
+        other => panic!("{other:?}"),
+    };
+    create(&mut s, CreateMsg::Revoked(rt, Ok(())));
+    key(&mut s, KeyCode::Down);
+    key(&mut s, KeyCode::Enter);
+    paste(&mut s, OWNER);
+    let (dt, _) = discover_of(&key(&mut s, KeyCode::Enter));
+    create(&mut s, CreateMsg::Discovered(dt, Ok(Box::new(discovery()))));
+    set_choice(&mut s, three_candidates());
+    let et = match key(&mut s, KeyCode::Enter).as_slice() {
+        [Effect::Create(CreateEffect::Execute { ticket, .. })] => *ticket,
+        other => panic!("{other:?}"),
+    };
+    create(&mut s, CreateMsg::Executed(et, Ok(Box::new(outcome()))));
+    let summary = gitlab_token::strings::summary::after_wizard(&s, false);
+    assert!(summary.contains("browser sign-in was revoked"), "{summary}");
+    assert!(summary.contains("only held in memory"), "{summary}");
+    assert!(!summary.contains("TESTONLY"), "{summary}");
 }

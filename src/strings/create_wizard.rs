@@ -226,13 +226,23 @@ pub fn summary(
             out.push("  Start again with: gitlab-token setup".into());
         }
     }
-    out.push(format!(
-        "  {}",
-        match &c.revoke.result {
-            Some(Ok(())) => REVOKED.to_owned(),
-            Some(Err(e)) => revoke_failed(e),
-            None => "Your credential was only held in memory; nothing of yours was kept.".into(),
-        }
-    ));
+    out.extend(credential_lines(c).into_iter().map(|l| format!("  {l}")));
     out
+}
+
+/// Where the person's own credential is now: a browser sign-in revoked (or why not), a pasted or
+/// saved one dropped, or still held for a retry.
+pub fn credential_lines(c: &crate::wizard::Creating) -> Vec<String> {
+    let mut lines = Vec::new();
+    match &c.revoke.result {
+        Some(Ok(())) => lines.push(REVOKED.to_owned()),
+        Some(Err(e)) => lines.push(revoke_failed(e)),
+        None => {}
+    }
+    if c.authority.is_some() {
+        lines.push(HELD.to_owned());
+    } else if c.dropped || lines.is_empty() {
+        lines.push(DROPPED.to_owned());
+    }
+    lines
 }

@@ -96,7 +96,10 @@ fn authorize<'a>(state: &State, c: &'a Creating, theme: &Theme) -> Vec<Part<'a>>
     if let Some(e) = &c.error {
         tail.push(Line::from(Span::styled(e.clone(), theme.fail)));
     }
-    if let Some(r) = &c.revoke.result {
+    if c.revoke.running() {
+        let spin = super::spinner(state);
+        tail.push(Line::from(format!("{spin} {}", text::REVOKING)));
+    } else if let Some(r) = &c.revoke.result {
         tail.push(revoked_line(r, theme));
     }
     vec![Part::Text(lines), Part::Tail(tail)]
@@ -349,19 +352,21 @@ fn revoked_line<'a>(result: &Result<(), String>, theme: &Theme) -> Line<'a> {
 }
 
 /// Where the owner's credential is now, for the Done screen.
-fn credential_line<'a>(c: &Creating, spin: &str, theme: &Theme) -> Option<Line<'a>> {
+fn credential_lines<'a>(c: &Creating, spin: &str, theme: &Theme) -> Vec<Line<'a>> {
     if c.revoke.running() {
-        return Some(Line::from(format!("{spin} {}", text::REVOKING)));
+        return vec![Line::from(format!("{spin} {}", text::REVOKING))];
     }
-    if let Some(r) = &c.revoke.result {
-        return Some(revoked_line(r, theme));
-    }
-    let line = if c.authority.is_some() {
-        text::HELD
-    } else {
-        text::DROPPED
-    };
-    Some(Line::from(Span::styled(line, theme.muted)))
+    text::credential_lines(c)
+        .into_iter()
+        .map(|l| {
+            let style = match &c.revoke.result {
+                Some(Ok(())) if l == text::REVOKED => theme.ok,
+                Some(Err(_)) if l != text::HELD && l != text::DROPPED => theme.warn,
+                _ => theme.muted,
+            };
+            Line::from(Span::styled(l, style))
+        })
+        .collect()
 }
 
 fn finished<'a>(state: &State, c: &'a Creating, theme: &Theme) -> Vec<Part<'a>> {
@@ -452,7 +457,7 @@ fn finished<'a>(state: &State, c: &'a Creating, theme: &Theme) -> Vec<Part<'a>> 
             lines.push(Line::from(format!("! {}", p.message)));
         }
     }
-    let mut tail: Vec<Line> = credential_line(c, spin, theme).into_iter().collect();
+    let mut tail: Vec<Line> = credential_lines(c, spin, theme);
     if let (Ok(_), Some(instance)) = (result, &state.instance) {
         let style = match &state.git_setup.result {
             Some(Ok(())) => theme.ok,

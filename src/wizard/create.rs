@@ -123,6 +123,8 @@ pub struct Creating {
     /// The stages passed so far, for the progress list.
     pub passed: Vec<Stage>,
     pub revoke: Task<Result<(), String>>,
+    /// A pasted or saved credential was dropped (zeroized) after use.
+    pub dropped: bool,
     /// A message on the authorize screen (a saved sign-in that could not be read, …).
     pub error: Option<String>,
 }
@@ -217,6 +219,7 @@ impl State {
             stage: None,
             passed: Vec::new(),
             revoke: Task::default(),
+            dropped: false,
             error: None,
         });
         Vec::new()
@@ -391,7 +394,11 @@ impl State {
                     tokens: vec![token, refresh],
                 })]
             }
-            _ => Vec::new(),
+            Some(_) => {
+                c.dropped = true;
+                Vec::new()
+            }
+            None => Vec::new(),
         }
     }
 
