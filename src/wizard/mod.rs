@@ -4,6 +4,7 @@
 mod browser;
 pub mod create;
 mod create_keys;
+mod create_results;
 mod existing;
 mod guard;
 mod keys;
