@@ -274,3 +274,21 @@ fn the_summary_says_what_became_of_each_credential_used() {
     assert!(summary.contains("only held in memory"), "{summary}");
     assert!(!summary.contains("TESTONLY"), "{summary}");
 }
+
+#[test]
+fn a_second_run_that_made_nothing_says_so_after_exit() {
+    let mut s = new_state();
+    let t = to_executing(&mut s);
+    let mut o = outcome();
+    o.account.created = false;
+    for m in &mut o.memberships {
+        m.created = false;
+    }
+    o.token.created = false;
+    create(&mut s, CreateMsg::Executed(t, Ok(Box::new(o))));
+    let summary = gitlab_token::strings::summary::after_wizard(&s, false);
+    assert!(
+        summary.contains("nothing new was created; kept"),
+        "{summary}"
+    );
+}

@@ -199,3 +199,19 @@ fn plan_as_the_library_chooses() {
         snap(name, &s);
     }
 }
+
+#[test]
+fn done_nothing_new_on_a_second_run() {
+    let mut s = new_state();
+    let t = to_executing(&mut s);
+    let mut o = outcome();
+    o.account.created = false;
+    for m in &mut o.memberships {
+        m.created = false;
+    }
+    o.token.created = false;
+    create(&mut s, CreateMsg::Executed(t, Ok(Box::new(o))));
+    let shown = render_screen(&s, 80, 24);
+    assert!(shown.contains("nothing new was created"), "{shown}");
+    snap("create_done_nothing_new", &s);
+}

@@ -173,8 +173,15 @@ pub fn summary(
         .map(|r| (r.instance.key(), r.name.clone()));
     match (c.execution.result.as_ref(), host_name) {
         (Some(Ok(o)), Some((host, name))) => {
+            let nothing_new =
+                !o.account.created && !o.token.created && o.memberships.iter().all(|m| !m.created);
+            let what = if nothing_new {
+                "nothing new was created; kept"
+            } else {
+                "created and stored"
+            };
             out.push(format!(
-                "gitlab-token: created and stored {} ({} @{}).",
+                "gitlab-token: {what} {} ({} @{}).",
                 o.stored_as,
                 kind_name(o.account.kind),
                 o.account.username
