@@ -225,3 +225,77 @@ fn a_browser_sign_in_authorizes_one_run_and_is_revoked_after_it() {
     w.home
         .assert_no_secret_in_files("the browser-authorized create");
 }
+
+#[test]
+fn before_17_9_the_token_gets_no_self_rotate_and_the_plan_does_not_promise_it() {
+    let w = world();
+    w.gitlab.set_knobs(|k| k.version = (17, 8, 2));
+    let out = w.create_text(&w.owner, &[PROJECT], &[]);
+    assert_eq!(out.code, Some(0), "{out:?}");
+    assert!(!out.stdout.contains("self_rotate"), "{out:?}");
+    let sa = made(&w, AccountKind::Group("acme".into()));
+    assert_eq!(
+        w.active_tokens(sa)[0].1.scopes,
+        ["read_api", "read_repository"]
+    );
+}
+
+#[test]
+fn a_membership_queued_for_approval_is_reported_with_what_was_done() {
+    let w = world();
+    w.gitlab.set_knobs(|k| k.approval_queue = true);
+    let out = w.create(&w.owner, &[PROJECT], &[]);
+    assert_eq!(out.code, Some(0), "stored; it works once approved: {out:?}");
+    let v = out.json();
+    assert!(
+        problem_kinds(&v).contains(&"membership_pending_approval".to_owned()),
+        "{out:?}"
+    );
+    assert_eq!(
+        v["account"]["created"],
+        json!(true),
+        "what was done is told: {v}"
+    );
+    println!("{out:?}");
+}
+
+#[test]
+fn a_stored_browser_sign_in_authorizes_with_owner_name_and_stays_stored() {
+    let w = world();
+    let url = w.gitlab.url();
+    let ca = w.pki.ca_file.to_str().unwrap().to_owned();
+    let signin = format!("{}-owner", w.name);
+    let out = w.home.run(
+        &[
+            "login",
+            "--host",
+            &url,
+            "--ca-file",
+            &ca,
+            "--name",
+            &signin,
+            "--timeout",
+            "5",
+            "--oauth-app-id",
+            OAUTH_APP,
+            "--scopes",
+            "api",
+        ],
+        "",
+    );
+    assert_eq!(out.code, Some(0), "{out:?}");
+    let grant = w.gitlab.oauth(|o| o.grants[0].clone());
+    w.home.watch(&grant.refresh);
+    let out = w.create("", &[PROJECT], &["--owner", &signin]);
+    assert_eq!(out.code, Some(0), "{out:?}");
+    made(&w, AccountKind::Group("acme".into()));
+    assert!(!out.stdout.contains(&grant.access) && !out.stderr.contains(&grant.access));
+    assert!(
+        !w.gitlab.oauth(|o| o.grants[0].revoked),
+        "their own sign-in stays"
+    );
+    // A name with no stored sign-in is a usage error that says how to sign in.
+    let out = w.create("", &[PROJECT], &["--owner", "nobody"]);
+    assert_eq!(out.code, Some(2), "{out:?}");
+    assert!(out.stderr.contains("gitlab-token login"), "{out:?}");
+}

@@ -178,7 +178,11 @@ async fn group_service_accounts_by_caller() {
         create_sa(&w, &w.owner, "acme").await,
         (403, json!({"message": "403 Forbidden"}))
     );
-    assert_eq!(create_sa(&w, &w.maintainer, "acme").await.0, 404);
+    assert_eq!(
+        create_sa(&w, &w.maintainer, "acme").await.0,
+        403,
+        "sees acme (a member below it), may not"
+    );
     let (status, made) = create_sa(&w, &w.admin, "acme").await;
     assert_eq!(status, 201, "{made}");
     assert_eq!(made["name"], json!("ci bot"));
@@ -331,7 +335,7 @@ async fn service_account_tokens_work_like_any_token() {
         w.call("DELETE", &format!("{tokens}/{last}"), &w.maintainer, None)
             .await
             .0,
-        404
+        403
     );
     assert_eq!(
         w.call("DELETE", &format!("{tokens}/{last}"), &w.owner, None)
@@ -542,7 +546,7 @@ async fn group_and_project_access_tokens() {
         )
         .await
         .0,
-        404
+        403
     );
     let (status, made) = w
         .call(

@@ -63,3 +63,46 @@ fn a_read_only_token_is_rotated_with_the_owners_authorization() {
     assert_eq!(active[0].1.expires_at, support::days_from_today(60));
     w.home.assert_no_secret_in_files("owner-path rotation");
 }
+
+#[test]
+fn someone_who_may_not_rotate_it_changes_nothing() {
+    let w = world();
+    let out = w.create(&w.owner, &[PROJECT], &["--no-self-rotate"]);
+    assert_eq!(out.code, Some(0), "{out:?}");
+    let sa = w.gitlab.accounts()[0].id;
+    let old = w.stored().expect("stored");
+    w.home.watch(&old);
+    let h = host(&w.gitlab);
+    let args = [
+        "rotate",
+        "--host",
+        &h,
+        "--name",
+        &w.name,
+        "--yes",
+        "--json",
+        "--owner-token-stdin",
+    ];
+    let out = w.home.run(&args, &w.developer);
+    w.assert_no_owner_secret(&out);
+    assert_eq!(out.code, Some(1), "{out:?}");
+    assert_eq!(out.json()[0]["ok"], json!(false), "{out:?}");
+    assert_eq!(w.stored().as_deref(), Some(old.as_str()));
+    let active = w.active_tokens(sa);
+    assert_eq!(active.len(), 1);
+    assert_eq!(active[0].0, old, "the token still works");
+    // --replace reads the replacement on stdin: not with the owner path.
+    let out = w.home.run(
+        &[
+            "rotate",
+            "--host",
+            &h,
+            "--name",
+            &w.name,
+            "--replace",
+            "--owner-token-stdin",
+        ],
+        &w.owner,
+    );
+    assert_eq!(out.code, Some(2), "{out:?}");
+}

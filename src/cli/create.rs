@@ -19,6 +19,8 @@ use crate::tls::Trust;
 use crate::vault::{self, Keychain, Metadata, StoreKind, metadata};
 
 const CMD: &str = "create";
+/// GitLab's `self_rotate` scope arrived in 17.9.
+const SELF_ROTATE: (u32, u32) = (17, 9);
 
 /// `--kind`.
 pub fn parse_kind(s: &str) -> Result<Kind, String> {
@@ -148,7 +150,8 @@ async fn provision_with(
         Ok(d) => d,
         Err(e) => {
             let p = e.problem();
-            return refused(json, &[(p.kind, p.message)], code_for(p.kind));
+            let code = code_for(p.kind);
+            return refused(json, &[(p.kind, p.message)], code, text::NOTHING_CREATED);
         }
     };
     let choice = provision::choose(request, &discovery);
@@ -161,15 +164,14 @@ async fn provision_with(
         .filter(|k| possible(&choice, *k))
     else {
         let problems = refusals(&choice, request.kind);
-        if !json {
-            match request.kind {
-                Some(k) => eprintln!("gitlab-token {CMD}: {}", text::kind_refused(k)),
-                None => eprintln!("gitlab-token {CMD}: {}", text::NOTHING_POSSIBLE),
-            }
-        }
-        return refused(json, &problems, exit::CHECK_FAILED);
+        let closing = match request.kind {
+            Some(k) => text::kind_refused(k),
+            None => text::NOTHING_POSSIBLE.to_owned(),
+        };
+        return refused(json, &problems, exit::CHECK_FAILED, &closing);
     };
-    if request.self_rotate && !json {
+    let self_rotate = discovery.version.is_some_and(|v| v >= SELF_ROTATE);
+    if request.self_rotate && self_rotate && !json {
         println!("{}", text::self_rotate_reason());
     }
     let progress = |stage: Stage| eprintln!("gitlab-token {CMD}: {}", text::stage(&stage));
@@ -238,14 +240,15 @@ fn code_for(kind: ProblemKind) -> u8 {
     }
 }
 
-fn refused(json: bool, problems: &[(ProblemKind, String)], code: u8) -> u8 {
+/// Nothing was created: the problems (on stderr, or in the JSON object) and a closing line.
+fn refused(json: bool, problems: &[(ProblemKind, String)], code: u8, closing: &str) -> u8 {
     if json {
         println!("{}", json_object(false, &Done::default(), None, problems));
     } else {
         for (kind, message) in problems {
             eprintln!("gitlab-token {CMD}: {}: {message}", kind.as_str());
         }
-        eprintln!("gitlab-token {CMD}: nothing was created");
+        eprintln!("gitlab-token {CMD}: {closing}");
     }
     code
 }

@@ -14,7 +14,7 @@ mod execute;
 mod finish;
 pub mod journal;
 mod plan;
-mod recover;
+pub(crate) mod recover;
 mod steps;
 mod types;
 

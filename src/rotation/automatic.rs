@@ -13,25 +13,15 @@
 //! A failure after step 4 never retries the rotation with the old token (GitLab would revoke the
 //! new one too): whether GitLab rotated is asked with `GET self`, which is harmless.
 
-use std::time::Duration;
-
-use super::journal::{Journal, RotationLock, Step};
-use super::{
-    Context, Failure, PathKind, Report, Reveal, abort_point, client_for, is_gone, mark_unusable,
-    now_rfc3339, record_new_token,
-};
+use super::journal::{Journal, RotationLock};
+pub(crate) use super::steps::preflight;
+use super::steps::{Rotation, begin, complete};
+use super::{Context, Failure, PathKind, Report, Reveal, client_for, is_gone, mark_unusable};
 use crate::gitlab::types::{TokenInfo, parse_date};
 use crate::gitlab::{ApiError, Client};
 use crate::strings::{rotation as text, validation::api_problem, vault as vault_text};
 use crate::token::Token;
 use crate::vault::{Keychain, StoredToken, VaultError};
-
-/// Attempts to store the new token before giving up, and the pause before each retry.
-const STORE_BACKOFF: [Duration; 3] = [
-    Duration::from_millis(200),
-    Duration::from_millis(500),
-    Duration::from_millis(1000),
-];
 
 /// Where an automatic rotation is, for a progress display (the wizard's spinner line).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -179,35 +169,12 @@ pub async fn execute_with_progress(
         client,
         old,
     } = ready;
-    let account = &entry.account;
-    let mut report = Report::new(&entry, PathKind::Automatic);
-    report.old_expires_at = info.expires_at.clone().or(report.old_expires_at);
-
-    // One writer of the store at a time (`vault::save` takes the same lock): an `add` or a
-    // `forget` of this account must not interleave with storing the rotated value. Taken before
-    // anything irreversible, so a busy store costs nothing but a retry.
-    let writer =
-        match crate::vault::save::writer_lock(&ctx.metadata_path, ctx.keychain_timeout * 6).await {
-            Ok(file) => file,
-            Err(_) => return report.fail(Failure::Failed, text::store_busy()),
+    let report = Report::new(&entry, PathKind::Automatic);
+    let (report, writer, journal) =
+        match begin(ctx, report, &entry, &info, &keychain, expires_at, lock).await {
+            Ok(begun) => begun,
+            Err(report) => return report,
         };
-    if let Err(e) = preflight(&keychain, &entry.host).await {
-        let p = vault_text::problem(&e);
-        let store = keychain.kind().name();
-        let problem = text::preflight_failed(account, store, &e.to_string(), &p.fix);
-        return report.fail(Failure::Keychain, problem);
-    }
-    let mut journal = Journal {
-        account: account.clone(),
-        old_token_id: info.id,
-        step: Step::Rotating,
-        started_at: now_rfc3339(),
-        expires_at: Some(expires_at.to_owned()),
-        new_token_id: None,
-    };
-    if let Err(e) = journal.save(&lock.journal) {
-        return report.fail(Failure::Failed, text::journal_failed(&e.to_string()));
-    }
 
     progress(Stage::Rotating);
     let rotated = match client.rotate_self(&old, expires_at).await {
@@ -224,115 +191,38 @@ pub async fn execute_with_progress(
             return rotate_failed(ctx, report, &attempt, e).await;
         }
     };
-    abort_point("after-api");
-
-    progress(Stage::Storing);
-    let stored = store_with_retries(&keychain, ctx, account, &rotated.token).await;
-    drop(writer);
-    if let Err(e) = stored {
-        // The old token is revoked on the server; the new one exists only in memory.
-        let _ = mark_unusable(ctx, account).await;
-        let _ = Journal::remove(&lock.journal);
-        let revealed = reveal(&rotated.token);
-        drop(rotated);
-        let problem = text::not_saved(
-            account,
-            keychain.kind().name(),
-            STORE_BACKOFF.len() as u32 + 1,
-            &e.to_string(),
-            revealed,
-        );
-        return report.fail(Failure::Keychain, problem);
-    }
-    // Every sink of the token now waits for this value (a kill from here on leaves them pending).
-    let marked = super::deliveries::mark_pending(ctx, account);
-    abort_point("after-keychain");
-    journal.step = Step::Stored;
-    journal.new_token_id = Some(rotated.info.id);
-    let _ = journal.save(&lock.journal);
-
-    progress(Stage::Verifying);
-    let live = match client.token_self(&rotated.token).await {
-        Ok(live) if live.active => live,
-        Ok(_) => {
-            let p = text::stored_dead(&entry.account, "inactive", &entry.host, &entry.name);
-            return give_up(ctx, report, &entry, info.id, lock, p).await;
-        }
-        Err(e) if is_gone(&e) => {
-            let why = api_problem(&e).message;
-            let p = text::stored_dead(&entry.account, &why, &entry.host, &entry.name);
-            return give_up(ctx, report, &entry, info.id, lock, p).await;
-        }
-        Err(e) => {
-            report
-                .problems
-                .push(text::not_verified(&api_problem(&e).message));
-            rotated.info.clone()
-        }
+    let rotation = Rotation {
+        entry: &entry,
+        info: &info,
+        keychain: &keychain,
+        client: &client,
+        lock,
     };
-    journal.step = Step::Verified;
-    let _ = journal.save(&lock.journal);
-    abort_point("after-verify");
-
-    if let Err(detail) = record_new_token(ctx, account, &live).await {
-        // The journal stays: the next command finishes the metadata from the live token.
-        return report.fail(Failure::Failed, text::metadata_failed(account, &detail));
-    }
-    let _ = Journal::remove(&lock.journal);
-    let expires = live.expires_at.clone().unwrap_or_else(|| "never".into());
-    report.ok = true;
-    report.new_expires_at = live.expires_at.clone();
-    let report = report.note(text::rotated(account, info.id, live.id, &expires));
-    super::deliveries::finish(ctx, report, &entry, &rotated.token, marked).await
-}
-
-/// Writes, reads back and deletes a scratch entry: the store takes new values.
-pub(crate) async fn preflight(keychain: &Keychain, host: &str) -> Result<(), VaultError> {
-    let scratch = crate::vault::account(crate::vault::names::PREFLIGHT_NAME, host);
-    let probe = Token::new(format!(
-        "preflight-{}-{}",
-        std::process::id(),
-        now_rfc3339()
-    ));
-    keychain.store_verified(&scratch, &probe).await?;
-    keychain.delete(&scratch).await
-}
-
-/// Stores the new token (read back), retrying with a short backoff, reopening the store each time.
-pub(crate) async fn store_with_retries(
-    keychain: &Keychain,
-    ctx: &Context,
-    account: &str,
-    token: &Token,
-) -> Result<(), VaultError> {
-    let mut result = keychain.store_verified(account, token).await;
-    for pause in STORE_BACKOFF {
-        if result.is_ok() {
-            break;
-        }
-        tokio::time::sleep(pause).await;
-        result = match Keychain::open(keychain.kind(), ctx.keychain_timeout).await {
-            Ok(k) => k.store_verified(account, token).await,
-            Err(e) => Err(e),
-        };
-    }
-    result
+    complete(
+        ctx, report, &rotation, writer, journal, rotated, reveal, progress,
+    )
+    .await
 }
 
 /// One rotation call and what it was made with.
 #[derive(Clone, Copy)]
-struct Attempt<'a> {
-    entry: &'a StoredToken,
-    info: &'a TokenInfo,
-    client: &'a Client,
-    old: &'a Token,
-    expires_at: &'a str,
-    lock: &'a RotationLock,
+pub(crate) struct Attempt<'a> {
+    pub entry: &'a StoredToken,
+    pub info: &'a TokenInfo,
+    pub client: &'a Client,
+    pub old: &'a Token,
+    pub expires_at: &'a str,
+    pub lock: &'a RotationLock,
 }
 
 /// The rotation call failed. A definite refusal changed nothing; anything else may have reached
 /// GitLab, so it is asked (with `GET self`, never `rotate`) whether the old token still works.
-async fn rotate_failed(ctx: &Context, report: Report, a: &Attempt<'_>, e: ApiError) -> Report {
+pub(crate) async fn rotate_failed(
+    ctx: &Context,
+    report: Report,
+    a: &Attempt<'_>,
+    e: ApiError,
+) -> Report {
     let Attempt {
         entry,
         info,
@@ -426,7 +316,7 @@ async fn ask_gitlab(ctx: &Context, report: Report, a: &Attempt<'_>, e: &ApiError
 
 /// No working token is left (the new value was lost, or GitLab rejects the stored one): mark the
 /// entry, drop the journal, and send the user to the guided path with `problem`.
-async fn give_up(
+pub(crate) async fn give_up(
     ctx: &Context,
     report: Report,
     entry: &StoredToken,

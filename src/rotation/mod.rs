@@ -26,6 +26,7 @@ pub mod guided;
 pub mod journal;
 pub mod owner;
 pub mod recover;
+mod steps;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -266,6 +267,10 @@ pub(crate) async fn record_new_token(
             t.scopes = info.scopes.clone();
             t.expires_at = info.expires_at.clone();
             t.verified_at = at;
+            // A provisioned token's new id, so an owner-path rotation finds it next time.
+            if let Some(made) = t.provisioned.as_mut() {
+                made.token_id = info.id;
+            }
         }
     })
     .await

@@ -1,27 +1,112 @@
-//! The owner path: a provisioned token that cannot rotate itself is rotated through the service
-//! account's, the administrator's or the access token's rotate endpoint, with an Owner's or an
-//! administrator's authorization, in the same store-first order as `automatic`.
+//! The owner path: a provisioned token that cannot rotate itself is rotated through its
+//! account's rotate endpoint (the group or project service account's, the administrator's
+//! `/personal_access_tokens/:id/rotate`, or the group or project access token's) with an Owner's
+//! or an administrator's authorization, in the same store-first order as `automatic`, with the
+//! same journal (so `recover` finishes a killed one the same way).
 
-use super::automatic::Progress;
+use super::automatic::{Attempt, Progress, Stage, guided, rotate_failed};
 use super::journal::RotationLock;
-use super::{Context, PathKind, Report, Reveal};
+use super::steps::{Rotation, begin, complete};
+use super::{Context, Failure, PathKind, Report, Reveal, is_gone};
 use crate::gitlab::Client;
+use crate::provision::recover::token_home;
+use crate::strings::{provision as prov_text, rotation as text, validation::api_problem};
 use crate::token::Token;
-use crate::vault::StoredToken;
+use crate::vault::{Keychain, StoredToken};
 
 /// Rotates `entry` (whose metadata has a `provisioned` table) with `owner`'s authorization on
 /// `client` (the entry's instance), asking for `expires_at` (`YYYY-MM-DD`). The caller holds the
 /// rotation lock (and has run `recover_locked`), as for [`super::automatic::execute`].
 #[allow(clippy::too_many_arguments)]
 pub async fn rotate(
-    _ctx: &Context,
+    ctx: &Context,
     entry: &StoredToken,
-    _client: &Client,
-    _owner: &Token,
-    _expires_at: &str,
-    _lock: &RotationLock,
-    _reveal: Reveal<'_>,
-    _progress: Progress<'_>,
+    client: &Client,
+    owner: &Token,
+    expires_at: &str,
+    lock: &RotationLock,
+    reveal: Reveal<'_>,
+    progress: Progress<'_>,
 ) -> Report {
-    Report::new(entry, PathKind::Owner)
+    progress(Stage::Checking);
+    let report = Report::new(entry, PathKind::Owner);
+    let home = entry
+        .provisioned
+        .as_ref()
+        .and_then(|p| token_home(p.kind, p.lives_in_id, p.account_id));
+    let Some(home) = home else {
+        let p = crate::problem::Problem::new(
+            super::kind::NEEDS_GUIDED,
+            prov_text::not_provisioned(&entry.account),
+            text::guided_fix(&entry.account, &entry.host, &entry.name),
+        );
+        return report.fail(Failure::Failed, p);
+    };
+    let keychain = match Keychain::open_for(entry, ctx.keychain_timeout).await {
+        Ok(k) => k,
+        Err(e) => return report.fail(Failure::Keychain, crate::strings::vault::problem(&e)),
+    };
+    let old = match keychain.get(&entry.account).await {
+        Ok(t) => t,
+        Err(e) => return report.fail(Failure::Keychain, crate::strings::vault::problem(&e)),
+    };
+    // The stored token's own record: its current id (it may have rotated itself since), and
+    // whether it still works. A dead token is never rotated: GitLab would treat it as reuse.
+    let info = match client.token_self(&old).await {
+        Ok(info) if info.active && !info.revoked => info,
+        Ok(info) => {
+            let why = api_problem(&crate::gitlab::ApiError::TokenRevoked).message;
+            let p = text::stored_dead(&entry.account, &why, &entry.host, &entry.name);
+            return guided(report, entry, &info.scopes, info.id, p);
+        }
+        Err(e) if is_gone(&e) => {
+            let why = api_problem(&e).message;
+            let p = text::stored_dead(&entry.account, &why, &entry.host, &entry.name);
+            return guided(report, entry, &entry.scopes, entry.token_id, p);
+        }
+        Err(e) => {
+            let p = api_problem(&e);
+            let failure = if p.kind.is_reachability() {
+                Failure::Unreachable
+            } else {
+                Failure::Failed
+            };
+            return report.fail(
+                failure,
+                text::not_reached(&entry.account, &p.message, &p.fix),
+            );
+        }
+    };
+    let (report, writer, journal) =
+        match begin(ctx, report, entry, &info, &keychain, expires_at, lock).await {
+            Ok(begun) => begun,
+            Err(report) => return report,
+        };
+
+    progress(Stage::Rotating);
+    let rotated = match client.rotate_token(owner, home, info.id, expires_at).await {
+        Ok(r) => r,
+        Err(e) => {
+            let attempt = Attempt {
+                entry,
+                info: &info,
+                client,
+                old: &old,
+                expires_at,
+                lock,
+            };
+            return rotate_failed(ctx, report, &attempt, e).await;
+        }
+    };
+    let rotation = Rotation {
+        entry,
+        info: &info,
+        keychain: &keychain,
+        client,
+        lock,
+    };
+    complete(
+        ctx, report, &rotation, writer, journal, rotated, reveal, progress,
+    )
+    .await
 }

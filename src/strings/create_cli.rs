@@ -71,13 +71,15 @@ pub fn not_possible(kind: Kind, why: &str) -> String {
     format!("    {} (not possible): {why}", kind_name(kind))
 }
 
-pub const NOTHING_POSSIBLE: &str = "Nothing can be created with this authorization; the reasons \
-are above. The guided path (`gitlab-token setup`) still works: create the token on GitLab's page \
-and paste it.";
+pub const NOTHING_POSSIBLE: &str = "Nothing was created: no kind of account can be made with \
+this authorization (the reasons are above). The guided path (`gitlab-token setup`) still works: \
+create the token on GitLab's page and paste it.";
+
+pub const NOTHING_CREATED: &str = "nothing was created";
 
 pub fn kind_refused(kind: Kind) -> String {
     format!(
-        "--kind {}: not possible here (the reason is above)",
+        "Nothing was created: --kind {} is not possible here (the reason is above).",
         kind_flag(kind)
     )
 }

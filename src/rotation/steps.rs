@@ -1,0 +1,191 @@
+//! The steps every rotation through GitLab's API shares (`automatic`, `owner`): before the
+//! rotate call (writer lock, store proven writable, journal) and after it (store first, verify,
+//! record, deliver).
+
+use std::time::Duration;
+
+use super::automatic::{Progress, Stage, give_up};
+use super::journal::{Journal, RotationLock, Step};
+use super::{
+    Context, Failure, Report, Reveal, abort_point, is_gone, mark_unusable, now_rfc3339,
+    record_new_token,
+};
+use crate::gitlab::Client;
+use crate::gitlab::types::{Rotated, TokenInfo};
+use crate::strings::{rotation as text, validation::api_problem, vault as vault_text};
+use crate::token::Token;
+use crate::vault::{Keychain, StoredToken, VaultError};
+
+/// Attempts to store the new token before giving up, and the pause before each retry.
+const STORE_BACKOFF: [Duration; 3] = [
+    Duration::from_millis(200),
+    Duration::from_millis(500),
+    Duration::from_millis(1000),
+];
+
+/// The steps before GitLab's rotate call, shared by every path that rotates through the API
+/// (`automatic`, `owner`): the writer lock, the store proven writable, the journal written.
+pub(crate) async fn begin(
+    ctx: &Context,
+    mut report: Report,
+    entry: &StoredToken,
+    info: &TokenInfo,
+    keychain: &Keychain,
+    expires_at: &str,
+    lock: &RotationLock,
+) -> Result<(Report, std::fs::File, Journal), Report> {
+    let account = &entry.account;
+    report.old_expires_at = info.expires_at.clone().or(report.old_expires_at);
+    // One writer of the store at a time (`vault::save` takes the same lock): an `add` or a
+    // `forget` of this account must not interleave with storing the rotated value. Taken before
+    // anything irreversible, so a busy store costs nothing but a retry.
+    let writer =
+        match crate::vault::save::writer_lock(&ctx.metadata_path, ctx.keychain_timeout * 6).await {
+            Ok(file) => file,
+            Err(_) => return Err(report.fail(Failure::Failed, text::store_busy())),
+        };
+    if let Err(e) = preflight(keychain, &entry.host).await {
+        let p = vault_text::problem(&e);
+        let store = keychain.kind().name();
+        let problem = text::preflight_failed(account, store, &e.to_string(), &p.fix);
+        return Err(report.fail(Failure::Keychain, problem));
+    }
+    let journal = Journal {
+        account: account.clone(),
+        old_token_id: info.id,
+        step: Step::Rotating,
+        started_at: now_rfc3339(),
+        expires_at: Some(expires_at.to_owned()),
+        new_token_id: None,
+    };
+    if let Err(e) = journal.save(&lock.journal) {
+        return Err(report.fail(Failure::Failed, text::journal_failed(&e.to_string())));
+    }
+    Ok((report, writer, journal))
+}
+
+/// What a rotation works on, for [`complete`].
+pub(crate) struct Rotation<'a> {
+    pub entry: &'a StoredToken,
+    /// The old token's record.
+    pub info: &'a TokenInfo,
+    pub keychain: &'a Keychain,
+    pub client: &'a Client,
+    pub lock: &'a RotationLock,
+}
+
+/// The steps after GitLab rotated, shared by every API path: store the new value first (read
+/// back, retried), mark the sinks, verify it live, record it, drop the journal, deliver.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn complete(
+    ctx: &Context,
+    mut report: Report,
+    r: &Rotation<'_>,
+    writer: std::fs::File,
+    mut journal: Journal,
+    rotated: Rotated,
+    reveal: Reveal<'_>,
+    progress: Progress<'_>,
+) -> Report {
+    let Rotation {
+        entry,
+        info,
+        keychain,
+        client,
+        lock,
+    } = *r;
+    let account = &entry.account;
+    abort_point("after-api");
+
+    progress(Stage::Storing);
+    let stored = store_with_retries(keychain, ctx, account, &rotated.token).await;
+    drop(writer);
+    if let Err(e) = stored {
+        // The old token is revoked on the server; the new one exists only in memory.
+        let _ = mark_unusable(ctx, account).await;
+        let _ = Journal::remove(&lock.journal);
+        let revealed = reveal(&rotated.token);
+        drop(rotated);
+        let problem = text::not_saved(
+            account,
+            keychain.kind().name(),
+            STORE_BACKOFF.len() as u32 + 1,
+            &e.to_string(),
+            revealed,
+        );
+        return report.fail(Failure::Keychain, problem);
+    }
+    // Every sink of the token now waits for this value (a kill from here on leaves them pending).
+    let marked = super::deliveries::mark_pending(ctx, account);
+    abort_point("after-keychain");
+    journal.step = Step::Stored;
+    journal.new_token_id = Some(rotated.info.id);
+    let _ = journal.save(&lock.journal);
+
+    progress(Stage::Verifying);
+    let live = match client.token_self(&rotated.token).await {
+        Ok(live) if live.active => live,
+        Ok(_) => {
+            let p = text::stored_dead(&entry.account, "inactive", &entry.host, &entry.name);
+            return give_up(ctx, report, entry, info.id, lock, p).await;
+        }
+        Err(e) if is_gone(&e) => {
+            let why = api_problem(&e).message;
+            let p = text::stored_dead(&entry.account, &why, &entry.host, &entry.name);
+            return give_up(ctx, report, entry, info.id, lock, p).await;
+        }
+        Err(e) => {
+            report
+                .problems
+                .push(text::not_verified(&api_problem(&e).message));
+            rotated.info.clone()
+        }
+    };
+    journal.step = Step::Verified;
+    let _ = journal.save(&lock.journal);
+    abort_point("after-verify");
+
+    if let Err(detail) = record_new_token(ctx, account, &live).await {
+        // The journal stays: the next command finishes the metadata from the live token.
+        return report.fail(Failure::Failed, text::metadata_failed(account, &detail));
+    }
+    let _ = Journal::remove(&lock.journal);
+    let expires = live.expires_at.clone().unwrap_or_else(|| "never".into());
+    report.ok = true;
+    report.new_expires_at = live.expires_at.clone();
+    let report = report.note(text::rotated(account, info.id, live.id, &expires));
+    super::deliveries::finish(ctx, report, entry, &rotated.token, marked).await
+}
+
+/// Writes, reads back and deletes a scratch entry: the store takes new values.
+pub(crate) async fn preflight(keychain: &Keychain, host: &str) -> Result<(), VaultError> {
+    let scratch = crate::vault::account(crate::vault::names::PREFLIGHT_NAME, host);
+    let probe = Token::new(format!(
+        "preflight-{}-{}",
+        std::process::id(),
+        now_rfc3339()
+    ));
+    keychain.store_verified(&scratch, &probe).await?;
+    keychain.delete(&scratch).await
+}
+
+/// Stores the new token (read back), retrying with a short backoff, reopening the store each time.
+pub(crate) async fn store_with_retries(
+    keychain: &Keychain,
+    ctx: &Context,
+    account: &str,
+    token: &Token,
+) -> Result<(), VaultError> {
+    let mut result = keychain.store_verified(account, token).await;
+    for pause in STORE_BACKOFF {
+        if result.is_ok() {
+            break;
+        }
+        tokio::time::sleep(pause).await;
+        result = match Keychain::open(keychain.kind(), ctx.keychain_timeout).await {
+            Ok(k) => k.store_verified(account, token).await,
+            Err(e) => Err(e),
+        };
+    }
+    result
+}
