@@ -215,3 +215,13 @@ fn done_nothing_new_on_a_second_run() {
     assert!(shown.contains("nothing new was created"), "{shown}");
     snap("create_done_nothing_new", &s);
 }
+
+#[test]
+fn owner_sign_in_without_an_app_id() {
+    let mut s = new_state();
+    to_authorize(&mut s, "acme");
+    key(&mut s, KeyCode::Enter);
+    let shown = render_screen(&s, 80, 24);
+    assert!(!shown.contains("remembered"), "nothing is kept:\n{shown}");
+    snap("create_signin_needs_app", &s);
+}

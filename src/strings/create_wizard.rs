@@ -19,6 +19,9 @@ pub fn create_steps() -> Vec<&'static str> {
     ]
 }
 
+/// The register screen's last step when the sign-in authorizes "Create it for me".
+pub const APP_ID_NOT_KEPT: &str = "Save, then paste the Application ID here (this one-time sign-in keeps nothing; pass --oauth-app-id or set GITLAB_TOKEN_OAUTH_APP_ID to skip this next time).";
+
 /// Under the browser sign-in's code, when it authorizes "Create it for me".
 pub const SIGNIN_NOTE: &str =
     "This sign-in is used for this run only: never saved, and revoked at the end.";
