@@ -225,3 +225,21 @@ fn owner_sign_in_without_an_app_id() {
     assert!(!shown.contains("remembered"), "nothing is kept:\n{shown}");
     snap("create_signin_needs_app", &s);
 }
+
+/// One group on self-managed: the library offers a group access token too; at 80x24 each
+/// alternative takes one row so the plan fits.
+#[test]
+fn plan_for_one_group_fits_80x24() {
+    let mut s = new_state();
+    to_authorize(&mut s, "acme");
+    key(&mut s, KeyCode::Down);
+    key(&mut s, KeyCode::Enter);
+    paste(&mut s, OWNER);
+    let (t, _) = discover_of(&key(&mut s, KeyCode::Enter));
+    let mut d = discovery();
+    d.targets.truncate(1);
+    create(&mut s, CreateMsg::Discovered(t, Ok(Box::new(d))));
+    let shown = render_screen(&s, 80, 24);
+    assert!(!shown.contains("more not shown"), "{shown}");
+    snap("create_plan_one_group", &s);
+}

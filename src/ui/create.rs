@@ -153,9 +153,10 @@ fn first_sentence(reason: &str) -> &str {
     }
 }
 
-/// `short`: the width to fit each "why not" into one row (the screen is too small for all).
+/// `short`: the width to fit each alternative (why, or why not) into one row (the screen is too
+/// small for all).
 fn plan<'a>(state: &State, c: &'a Creating, theme: &Theme, short: Option<u16>) -> Vec<Part<'a>> {
-    let why_not = |name: &str, r: &str| {
+    let one_row = |name: &str, r: &str| {
         let line = match short {
             Some(_) => format!("{name}: {}", first_sentence(r)),
             None => format!("{name}: {r}"),
@@ -224,7 +225,7 @@ fn plan<'a>(state: &State, c: &'a Creating, theme: &Theme, short: Option<u16>) -
         .map(|(k, why)| {
             Line::from(vec![
                 Span::styled("✓ ", theme.ok),
-                Span::raw(format!("{}: {why}", text::kind_name(k))),
+                Span::raw(one_row(text::kind_name(k), why)),
             ])
         })
         .collect();
@@ -234,7 +235,7 @@ fn plan<'a>(state: &State, c: &'a Creating, theme: &Theme, short: Option<u16>) -
         .map(|(k, r)| {
             Line::from(vec![
                 Span::styled("✗ ", theme.muted),
-                Span::raw(why_not(text::kind_name(k), &r.reason)),
+                Span::raw(one_row(text::kind_name(k), &r.reason)),
             ])
         })
         .collect();
