@@ -52,10 +52,15 @@ struct Run {
 /// The wizard at 80x24, through "Create it for me" up to the plan screen.
 fn to_plan(gitlab: &FakeGitLab, pki: &Pki, tag: &str) -> Run {
     let dir = tempfile::tempdir().unwrap();
+    let name = support::home::unique_name(tag);
+    to_plan_in(gitlab, pki, dir, name)
+}
+
+/// The same, in `dir` (its config dir) for the keychain name `name`.
+fn to_plan_in(gitlab: &FakeGitLab, pki: &Pki, dir: tempfile::TempDir, name: String) -> Run {
     let work = dir.path().join("work");
     std::fs::create_dir_all(&work).unwrap();
     std::fs::create_dir_all(dir.path().join("config")).unwrap();
-    let name = support::home::unique_name(tag);
     let account = format!("{name}@localhost:{}", gitlab.port());
     let script = format!(
         "{} --ca-file {} --oauth-app-id {APP} --name {name} --timeout 5; echo EXITED:$?; {AFTER}",
@@ -162,7 +167,7 @@ fn assert_owner_gone(gitlab: &FakeGitLab, run: &Run) {
 }
 
 #[test]
-fn create_for_me_by_browser_sign_in_makes_stores_and_revokes() {
+fn create_for_me_by_browser_sign_in_makes_stores_and_revokes_and_a_rerun_makes_nothing() {
     require_environment();
     let pki = Pki::new();
     let gitlab = gitlab(&pki);
@@ -179,7 +184,33 @@ fn create_for_me_by_browser_sign_in_makes_stores_and_revokes() {
     let after = assert_exit(&mut run.tmux, 0);
     assert!(after.contains("created and stored"), "{after}");
     assert!(after.contains(&format!("--name {}", run.name)), "{after}");
-    assert_created(&gitlab, &run);
+    let stored = secret_tool_lookup(&run.account);
+    assert!(stored.is_some(), "stored");
+    assert_owner_gone(&gitlab, &run);
+
+    // Again, in the same config dir: nothing new is made, the stored token is kept.
+    let Run {
+        dir, tmux, name, ..
+    } = run;
+    drop(tmux);
+    let mut again = to_plan_in(&gitlab, &pki, dir, name);
+    let plan = again.tmux.capture("plan again");
+    assert!(plan.contains("already exists"), "{plan}");
+    again.tmux.keys(&["Enter"]);
+    let done = again.tmux.wait_until("done again", "the Done screen", |s| {
+        s.contains("4/4") && (s.contains("revoked") || s.contains("Could not revoke"))
+    });
+    assert!(done.contains("nothing new was created"), "{done}");
+    assert!(done.contains("reused"), "{done}");
+    again.tmux.keys(&["Enter"]);
+    let after = assert_exit(&mut again.tmux, 0);
+    assert!(after.contains("nothing new was created; kept"), "{after}");
+    assert_eq!(
+        secret_tool_lookup(&again.account),
+        stored,
+        "the same token is kept"
+    );
+    assert_created(&gitlab, &again);
 }
 
 /// The wizard process inside the pane's shell.
