@@ -104,8 +104,25 @@ fn a_saved_browser_sign_in_with_api_on_this_host_is_offered_and_read() {
         other => panic!("{other:?}"),
     };
     let effects = create(&mut s, CreateMsg::OwnerLoaded(t, Ok(owner_token())));
-    let (_, owner) = discover_of(&effects);
+    let (dt, owner) = discover_of(&effects);
     assert_eq!(owner, OWNER);
+    // Used, then left as it is: nothing to revoke, and the summary says it stays saved.
+    create(&mut s, CreateMsg::Discovered(dt, Ok(Box::new(discovery()))));
+    set_choice(&mut s, three_candidates());
+    let et = match key(&mut s, KeyCode::Enter).as_slice() {
+        [Effect::Create(CreateEffect::Execute { ticket, .. })] => *ticket,
+        other => panic!("{other:?}"),
+    };
+    let effects = create(&mut s, CreateMsg::Executed(et, Ok(Box::new(outcome()))));
+    assert!(
+        effects.is_empty(),
+        "a saved sign-in is not revoked: {effects:?}"
+    );
+    let summary = gitlab_token::strings::summary::after_wizard(&s, false);
+    assert!(
+        summary.contains("saved sign-in me@gitlab.example.com was used as it is"),
+        "{summary}"
+    );
 }
 
 #[test]

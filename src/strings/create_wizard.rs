@@ -156,6 +156,11 @@ pub fn revoke_failed(e: &str) -> String {
 }
 pub const DROPPED: &str =
     "Your token was only held in memory and is dropped now; nothing of yours was kept.";
+pub fn kept(account: &str) -> String {
+    format!(
+        "Your saved sign-in {account} was used as it is and stays saved; nothing was added to it."
+    )
+}
 pub const LEAVING: &str = "Revoking your browser sign-in, then back…";
 /// The "finishing" line when a quit waits.
 pub const FINISHING_CREATION: &str = "Finishing the creation first (it cannot be stopped half-way): the token is stored, then the wizard quits.";
@@ -248,6 +253,9 @@ pub fn credential_lines(c: &crate::wizard::Creating) -> Vec<String> {
         Some(Ok(())) => lines.push(REVOKED.to_owned()),
         Some(Err(e)) => lines.push(revoke_failed(e)),
         None => {}
+    }
+    if let Some(account) = &c.kept {
+        lines.push(kept(account));
     }
     if c.authority.is_some() {
         lines.push(HELD.to_owned());

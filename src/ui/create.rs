@@ -362,7 +362,7 @@ fn credential_lines<'a>(c: &Creating, spin: &str, theme: &Theme) -> Vec<Line<'a>
         .map(|l| {
             let style = match &c.revoke.result {
                 Some(Ok(())) if l == text::REVOKED => theme.ok,
-                Some(Err(_)) if l != text::HELD && l != text::DROPPED => theme.warn,
+                Some(Err(e)) if l == text::revoke_failed(e) => theme.warn,
                 _ => theme.muted,
             };
             Line::from(Span::styled(l, style))

@@ -123,8 +123,10 @@ pub struct Creating {
     /// The stages passed so far, for the progress list.
     pub passed: Vec<Stage>,
     pub revoke: Task<Result<(), String>>,
-    /// A pasted or saved credential was dropped (zeroized) after use.
+    /// A pasted credential was dropped (zeroized) after use.
     pub dropped: bool,
+    /// The saved sign-in used (it stays saved, unchanged).
+    pub kept: Option<String>,
     /// A message on the authorize screen (a saved sign-in that could not be read, …).
     pub error: Option<String>,
 }
@@ -220,6 +222,7 @@ impl State {
             passed: Vec::new(),
             revoke: Task::default(),
             dropped: false,
+            kept: None,
             error: None,
         });
         Vec::new()

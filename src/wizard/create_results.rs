@@ -31,6 +31,13 @@ impl State {
                     tokens: vec![token, refresh],
                 })]
             }
+            Some(Authority {
+                source: Source::Stored(account),
+                ..
+            }) => {
+                c.kept = Some(account);
+                Vec::new()
+            }
             Some(_) => {
                 c.dropped = true;
                 Vec::new()
