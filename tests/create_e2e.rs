@@ -53,11 +53,17 @@ struct Run {
 fn to_plan(gitlab: &FakeGitLab, pki: &Pki, tag: &str) -> Run {
     let dir = tempfile::tempdir().unwrap();
     let name = support::home::unique_name(tag);
-    to_plan_in(gitlab, pki, dir, name)
+    to_plan_in(gitlab, pki, dir, name, None)
 }
 
 /// The same, in `dir` (its config dir) for the keychain name `name`.
-fn to_plan_in(gitlab: &FakeGitLab, pki: &Pki, dir: tempfile::TempDir, name: String) -> Run {
+fn to_plan_in(
+    gitlab: &FakeGitLab,
+    pki: &Pki,
+    dir: tempfile::TempDir,
+    name: String,
+    saved_sign_in: Option<&str>,
+) -> Run {
     let work = dir.path().join("work");
     std::fs::create_dir_all(&work).unwrap();
     std::fs::create_dir_all(dir.path().join("config")).unwrap();
@@ -69,7 +75,11 @@ fn to_plan_in(gitlab: &FakeGitLab, pki: &Pki, dir: tempfile::TempDir, name: Stri
     );
     let mut env = session_env(dir.path());
     env.push(("GITLAB_TOKEN_TEST_OAUTH_INTERVAL_MS", "50".into()));
-    let mut tmux = Tmux::start(dir.path(), &work, &env, &script);
+    // A tmux server of its own per run (a second run in the same dir must not meet the first's
+    // socket while that server is still going away).
+    let socket = dir.path().join(support::home::unique_name("tmux"));
+    std::fs::create_dir_all(&socket).unwrap();
+    let mut tmux = Tmux::start(&socket, &work, &env, &script);
     tmux.run(&["resize-window", "-t", TARGET, "-x", "80", "-y", "24"]);
 
     let url = gitlab.url();
@@ -89,6 +99,17 @@ fn to_plan_in(gitlab: &FakeGitLab, pki: &Pki, dir: tempfile::TempDir, name: Stri
     tmux.keys(&["Enter"]);
     let authorize = tmux.wait_for("authorize", "Create it for me 1/4");
     assert!(authorize.contains("never saved"), "{authorize}");
+    if let Some(saved) = saved_sign_in {
+        // The saved sign-in is the third way: use it.
+        assert!(
+            authorize.contains(&format!("Use my saved browser sign-in {saved}")),
+            "{authorize}"
+        );
+        tmux.keys(&["Down", "Down"]);
+        tmux.wait_until("saved chosen", "the saved sign-in selected", |s| {
+            s.lines().any(|l| l.contains('▸') && l.contains(saved))
+        });
+    }
     tmux.keys(&["Enter"]);
     let plan = tmux.wait_until("plan", "the plan after approval", |s| {
         s.contains("Will create") || s.contains("Nothing can be") || s.contains("Could not")
@@ -193,7 +214,7 @@ fn create_for_me_by_browser_sign_in_makes_stores_and_revokes_and_a_rerun_makes_n
         dir, tmux, name, ..
     } = run;
     drop(tmux);
-    let mut again = to_plan_in(&gitlab, &pki, dir, name);
+    let mut again = to_plan_in(&gitlab, &pki, dir, name, None);
     let plan = again.tmux.capture("plan again");
     assert!(plan.contains("already exists"), "{plan}");
     again.tmux.keys(&["Enter"]);
@@ -295,4 +316,65 @@ fn q_during_the_creation_waits_until_it_is_stored() {
 #[test]
 fn sigterm_during_the_creation_waits_until_it_is_stored() {
     quit_during_creation("term");
+}
+
+#[test]
+fn a_saved_browser_sign_in_authorizes_and_stays_saved() {
+    require_environment();
+    let pki = Pki::new();
+    let gitlab = gitlab(&pki);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("config")).unwrap();
+    // The person signed in earlier with `login` (scope api): that sign-in is kept in the keychain.
+    let me = support::home::unique_name("me");
+    let login = Command::new(BIN)
+        .args([
+            "login",
+            "--host",
+            &gitlab.url(),
+            "--ca-file",
+            pki.ca_file.to_str().unwrap(),
+            "--oauth-app-id",
+            APP,
+            "--scopes",
+            "api",
+            "--name",
+            &me,
+            "--timeout",
+            "5",
+        ])
+        .envs(session_env(dir.path()))
+        .env("GITLAB_TOKEN_TEST_OAUTH_INTERVAL_MS", "50")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(login.status.success(), "{login:?}");
+    let mine = format!("{me}@localhost:{}", gitlab.port());
+    let sealed = secret_tool_lookup(&mine).expect("the sign-in is stored");
+
+    let name = support::home::unique_name("sv");
+    let mut run = to_plan_in(&gitlab, &pki, dir, name, Some(&mine));
+    run.tmux.keys(&["Enter"]);
+    let done = run.tmux.wait_until("done", "the Done screen", |s| {
+        s.contains("4/4") && s.contains("stays saved")
+    });
+    assert!(done.contains("Created and stored."), "{done}");
+    run.tmux.keys(&["Enter"]);
+    assert_exit(&mut run.tmux, 0);
+    // The saved sign-in works as before: not revoked, not changed.
+    let grants = gitlab.oauth(|o| o.grants.clone());
+    assert_eq!(grants.len(), 1, "no new sign-in");
+    assert!(!grants[0].revoked, "the saved sign-in is not revoked");
+    assert_eq!(secret_tool_lookup(&mine).as_deref(), Some(sealed.as_str()));
+    let accounts = gitlab.accounts();
+    assert_eq!(accounts.len(), 1, "{accounts:?}");
+    let stored = secret_tool_lookup(&run.account).expect("the new token is stored");
+    assert!(
+        !stored.contains(&grants[0].access),
+        "the new token is the service account's"
+    );
+    run.tmux.assert_never_shown(&grants[0].access);
+    run.tmux.assert_never_shown(&grants[0].refresh);
+    e2e::secret_tool_clear(gitlab_token::vault::SERVICE, &run.account);
+    e2e::secret_tool_clear(gitlab_token::vault::SERVICE, &mine);
 }
