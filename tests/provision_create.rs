@@ -299,3 +299,33 @@ fn a_stored_browser_sign_in_authorizes_with_owner_name_and_stays_stored() {
     assert_eq!(out.code, Some(2), "{out:?}");
     assert!(out.stderr.contains("gitlab-token login"), "{out:?}");
 }
+
+#[test]
+fn service_account_and_expires_in_are_honoured() {
+    let w = world();
+    // An existing service account of acme, made earlier by someone else.
+    let existing = w.gitlab.provision(|p| {
+        let id = 4242;
+        p.accounts.push(support::fake_provision::Account {
+            id,
+            username: "scanner-ci".into(),
+            name: "Scanner CI".into(),
+            email: "scanner-ci@noreply.gitlab.example.com".into(),
+            kind: AccountKind::Group("acme".into()),
+        });
+        id
+    });
+    let out = w.create(
+        &w.owner,
+        &[PROJECT],
+        &["--service-account", "scanner-ci", "--expires-in", "30"],
+    );
+    assert_eq!(out.code, Some(0), "{out:?}");
+    let v = out.json();
+    assert_eq!(v["account"]["id"], json!(existing), "{v}");
+    assert_eq!(v["account"]["username"], json!("scanner-ci"));
+    assert_eq!(v["account"]["created"], json!(false));
+    assert_eq!(v["token"]["expires_at"], json!(days_from_today(30)));
+    assert_eq!(w.gitlab.accounts().len(), 1, "no new account");
+    assert_eq!(w.active_tokens(existing).len(), 1);
+}

@@ -1,6 +1,6 @@
 //! Finding out what is possible: the caller, the instance, each target and the caller's role
-//! there. Two rounds of concurrent calls: (`/user`, `/metadata`, every target and its top-level
-//! group) then (the caller's roles, the tier).
+//! there. Two rounds of concurrent calls: (`/user`, `/metadata`, every target as a group and as a
+//! project, and its top-level group) then (the caller's roles, the tier).
 
 use super::{
     Caller, Discovery, Edition, Problem, ProvisionError, Request, TargetFacts, TargetKind, Tier,
@@ -96,42 +96,56 @@ fn stopped(e: &ApiError, what: &str) -> ProvisionError {
     })
 }
 
-/// A path as a group, else as a project; its top-level group (looked up when not itself).
+/// A path as a group, else as a project, and its top-level group: asked all at once (a path
+/// without `/` can only be a top-level group).
 async fn find(client: &Client, owner: &Token, path: &str) -> Result<Found, ProvisionError> {
     let path = path.trim_matches('/');
     let top = path.split('/').next().unwrap_or(path).to_owned();
+    let nested = path.contains('/');
     let what = || format!("what {path} is");
-    let (kind, id, top_id) = match client.group(owner, path).await {
-        Ok(g) => (
+    let (group, project, top_group) = tokio::join!(
+        client.group(owner, path),
+        async {
+            match nested {
+                true => Some(client.project(owner, path).await),
+                false => None,
+            }
+        },
+        async {
+            match nested {
+                true => Some(client.group(owner, &top).await),
+                false => None,
+            }
+        },
+    );
+    let (kind, id, top_id) = match (group, project) {
+        (Ok(g), _) => (
             TargetKind::Group,
             g.id,
             g.parent_id.is_none().then_some(g.id),
         ),
-        Err(ApiError::NotFound) => match client.project(owner, path).await {
-            Ok(p) if p.namespace.kind == "user" => (TargetKind::Project, p.id, Some(0)),
-            Ok(p) => {
-                let top_id = p.namespace.parent_id.is_none().then_some(p.namespace.id);
-                (TargetKind::Project, p.id, top_id)
-            }
-            Err(ApiError::NotFound) => {
-                return Err(ProvisionError::Stopped(Problem {
-                    kind: ProblemKind::TargetNotFound,
-                    message: text::target_not_found(path),
-                }));
-            }
-            Err(e) => return Err(stopped(&e, &what())),
-        },
-        Err(e) => return Err(stopped(&e, &what())),
-    };
-    let top_level_id = match top_id {
-        Some(id) => id,
-        None => {
-            client
-                .group(owner, &top)
-                .await
-                .map_err(|e| stopped(&e, &what()))?
-                .id
+        (Err(ApiError::NotFound), Some(Ok(p))) if p.namespace.kind == "user" => {
+            (TargetKind::Project, p.id, Some(0))
         }
+        (Err(ApiError::NotFound), Some(Ok(p))) => {
+            let top_id = p.namespace.parent_id.is_none().then_some(p.namespace.id);
+            (TargetKind::Project, p.id, top_id)
+        }
+        (Err(ApiError::NotFound), None | Some(Err(ApiError::NotFound))) => {
+            return Err(ProvisionError::Stopped(Problem {
+                kind: ProblemKind::TargetNotFound,
+                message: text::target_not_found(path),
+            }));
+        }
+        (Err(ApiError::NotFound), Some(Err(e))) | (Err(e), _) => {
+            return Err(stopped(&e, &what()));
+        }
+    };
+    let top_level_id = match (top_id, top_group) {
+        (Some(id), _) => id,
+        (None, Some(Ok(g))) => g.id,
+        (None, Some(Err(e))) => return Err(stopped(&e, &what())),
+        (None, None) => 0,
     };
     Ok(Found {
         path: path.to_owned(),

@@ -63,6 +63,25 @@ pub(crate) fn revoke_page(instance: &Instance, kind: Kind, lives_in: Option<&str
     }
 }
 
+/// How far GitLab's clock may be behind this machine's when a token's creation time is compared
+/// with the start of the run that may have made it.
+const CLOCK_SLACK: time::Duration = time::Duration::minutes(15);
+
+/// Whether a token created at `created_at` (GitLab's time) may come from a run that started at
+/// `started_at` (this machine's time). A time that does not parse never matches: a token is
+/// revoked only when it surely is the run's.
+fn created_since(created_at: Option<&str>, started_at: &str) -> bool {
+    use time::OffsetDateTime;
+    use time::format_description::well_known::Rfc3339;
+    let (Some(created), Ok(started)) = (
+        created_at.and_then(|c| OffsetDateTime::parse(c, &Rfc3339).ok()),
+        OffsetDateTime::parse(started_at, &Rfc3339),
+    ) else {
+        return false;
+    };
+    created >= started - CLOCK_SLACK
+}
+
 /// The token id the metadata has stored for `account`, if any.
 fn stored_token_id(metadata_path: &Path, account: &str) -> Option<u64> {
     Metadata::load(metadata_path)
@@ -115,18 +134,23 @@ pub(super) async fn repair(
             // Killed inside the create call: the token, if GitLab made it, carries our name and
             // was created after the run started.
             if let (Some(home), Some(name)) = (home, j.token_name.as_deref()) {
-                let listed = client.tokens(owner, home).await.map_err(|e| {
-                    let p = api_problem(&e);
-                    Problem {
-                        kind: ProblemKind::OrphanTokenLeft,
-                        message: text::orphan_not_revoked(0, &p.message, &page(0)),
+                let listed = match client.tokens(owner, home).await {
+                    Ok(listed) => listed,
+                    // No list before 17.11 (service accounts' tokens): nothing can be found.
+                    Err(ApiError::NotFound | ApiError::Http { status: 405, .. }) => Vec::new(),
+                    Err(e) => {
+                        let p = api_problem(&e);
+                        return Err(Problem {
+                            kind: ProblemKind::OrphanTokenLeft,
+                            message: text::orphan_search_failed(&p.message, &page(0)),
+                        });
                     }
-                })?;
+                };
                 orphans.extend(
                     listed
                         .iter()
                         .filter(|t| t.active && !t.revoked && t.name == name)
-                        .filter(|t| t.created_at.as_deref() >= Some(j.started_at.as_str()))
+                        .filter(|t| created_since(t.created_at.as_deref(), &j.started_at))
                         .filter(|t| Some(t.id) != stored)
                         .map(|t| t.id),
                 );
@@ -191,6 +215,17 @@ pub fn orphan_problem(o: &Orphan) -> Problem {
 mod tests {
     use super::*;
     use crate::provision::journal::Membership;
+
+    #[test]
+    fn only_tokens_made_since_the_run_started_are_its_own() {
+        let started = "2026-11-27T10:00:00.123456789Z";
+        assert!(created_since(Some("2026-11-27T10:00:01.000Z"), started));
+        // GitLab's clock a few minutes behind still matches; a token of yesterday does not.
+        assert!(created_since(Some("2026-11-27T09:50:00.000Z"), started));
+        assert!(!created_since(Some("2026-11-26T10:00:00.000Z"), started));
+        assert!(!created_since(None, started));
+        assert!(!created_since(Some("yesterday"), started));
+    }
 
     #[test]
     fn orphans_are_named_from_dead_runs_only() {

@@ -141,7 +141,7 @@ pub fn kind_meaning(kind: ProblemKind) -> &'static str {
         }
         VersionTooOld => "the GitLab version is too old for this kind of account",
         TopLevelGroupRequired => {
-            "group service accounts live in a top-level group; the target is a subgroup of another one"
+            "a group service account joins only its own top-level group's groups and projects: the targets are in several top-level groups or a personal namespace"
         }
         OwnerCreationDisabled => {
             "the administrator has not allowed top-level group Owners to create service accounts"

@@ -314,6 +314,13 @@ pub fn orphan_not_revoked(token_id: u64, why: &str, page: &str) -> String {
     )
 }
 
+pub fn orphan_search_failed(why: &str, page: &str) -> String {
+    format!(
+        "An interrupted earlier run may have created a token without saving it, and looking for it \
+         failed ({why}); nothing new was made. Run again, or check the tokens on {page}."
+    )
+}
+
 pub fn account_failed(kind: Kind, why: &str, fix: &str) -> String {
     format!(
         "Creating the {} failed: {why}. {fix} Nothing else was created.",

@@ -121,6 +121,8 @@ pub struct TokenRecord {
     pub mode: Mode,
     /// The successor's secret, once rotated.
     pub rotated_to: Option<String>,
+    /// When GitLab made it (RFC 3339, UTC): the moment the record is made, as GitLab reports.
+    pub created_at: String,
 }
 
 impl TokenRecord {
@@ -136,6 +138,7 @@ impl TokenRecord {
             user: user.clone(),
             mode: Mode::Normal,
             rotated_to: None,
+            created_at: super::gitlab_bodies::now_rfc3339(),
         }
     }
 
@@ -720,6 +723,7 @@ fn rotate(state: &mut State, secret: &str, record: TokenRecord, req: &Req, today
         id: state.next_id,
         expires_at: format_date(expires),
         rotated_to: None,
+        created_at: super::gitlab_bodies::now_rfc3339(),
         ..record
     };
     let mut body = token_json(&successor);

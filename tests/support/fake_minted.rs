@@ -203,6 +203,7 @@ pub(super) fn rotate(
         id: state.next_id,
         expires_at: format_date(expires),
         rotated_to: None,
+        created_at: super::gitlab_bodies::now_rfc3339(),
         ..record
     };
     if let Some(meta) = state.provision.meta.get(&id).cloned() {

@@ -102,12 +102,27 @@ pub fn mode_reply(mode: &Mode, req: &Req) -> Reply {
     }
 }
 
+/// Now, as GitLab writes times (RFC 3339, UTC, milliseconds).
+pub fn now_rfc3339() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        now.year(),
+        u8::from(now.month()),
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second(),
+        now.millisecond()
+    )
+}
+
 pub fn token_json(record: &TokenRecord) -> Value {
     json!({
         "id": record.id,
         "name": record.name,
         "revoked": record.revoked,
-        "created_at": "2026-01-05T09:30:00.000Z",
+        "created_at": record.created_at,
         "description": "made for the gitlab-token tests",
         "scopes": record.scopes,
         "user_id": record.user.id,
