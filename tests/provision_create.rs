@@ -329,3 +329,28 @@ fn service_account_and_expires_in_are_honoured() {
     assert_eq!(w.gitlab.accounts().len(), 1, "no new account");
     assert_eq!(w.active_tokens(existing).len(), 1);
 }
+
+#[test]
+fn unreachable_and_keychain_failures_use_the_exit_codes_of_add() {
+    let w = world();
+    // GitLab unreachable: 3.
+    let closed = format!("https://localhost:{}", support::servers::closed_port());
+    let args = w.create_args(&[PROJECT], &[], true);
+    let mut args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let url = w.gitlab.url();
+    let at = args.iter().position(|a| *a == url).unwrap();
+    args[at] = &closed;
+    let out = w.home.run(&args, &w.owner);
+    w.assert_no_owner_secret(&out);
+    assert_eq!(out.code, Some(3), "{out:?}");
+    assert_eq!(out.json()["ok"], json!(false));
+    // No keychain: 4, checked before the credential is read or anything created.
+    let out = w.create_env(
+        &w.owner,
+        &[PROJECT],
+        &[],
+        &[("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")],
+    );
+    assert_eq!(out.code, Some(4), "{out:?}");
+    assert!(w.gitlab.requests().is_empty(), "nothing asked of GitLab");
+}

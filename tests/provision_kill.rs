@@ -5,8 +5,11 @@
 
 mod support;
 
+use std::time::Duration;
+
 use serde_json::json;
 use support::fake_provision::AccountKind;
+use support::home::eventually;
 use support::provisioning::{PROJECT, World, world};
 
 const ABORT: &str = "GITLAB_TOKEN_TEST_ABORT_AT";
@@ -99,4 +102,34 @@ fn without_an_authorization_the_orphan_is_named_with_its_page() {
     assert_eq!(out.code, Some(2), "{out:?}");
     assert!(out.stderr.contains(&format!("id {orphan}")), "{out:?}");
     assert!(out.stderr.contains("--owner-token-stdin"), "{out:?}");
+}
+
+#[test]
+fn sigterm_while_creating_waits_for_the_creation_to_be_stored_then_exits_143() {
+    let w = world();
+    w.gitlab.set_delay(Duration::from_millis(150));
+    let args = w.create_args(&[PROJECT], &[], true);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let running = w.home.spawn(&args, &w.owner);
+    let pid = running.pid() as i32;
+    // The service account exists: from here something is being created on GitLab.
+    let created = eventually(Duration::from_secs(20), || {
+        w.gitlab
+            .requests()
+            .iter()
+            .any(|r| r.method == "POST" && r.path.ends_with("/service_accounts"))
+    });
+    assert!(created, "the account was never created");
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let out = w.home.wait(running);
+    w.assert_no_owner_secret(&out);
+    assert_eq!(out.code, Some(143), "{out:?}");
+    // Finished, not abandoned: the token was made, checked and stored.
+    let sa = w.gitlab.accounts()[0].id;
+    let active = w.active_tokens(sa);
+    assert_eq!(active.len(), 1, "{active:?}");
+    assert_eq!(w.stored().as_deref(), Some(active[0].0.as_str()));
+    assert_eq!(w.gitlab.direct_level(true, PROJECT, sa), Some(20));
+    w.home.watch(&active[0].0);
+    assert_eq!(out.json()["ok"], json!(true), "{out:?}");
 }

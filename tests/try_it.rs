@@ -64,6 +64,9 @@ fn serve() {
         o.interval = 2;
     });
     std::fs::write(dir.join("oauth-app-id"), "try-app-id").unwrap();
+    // "Create it for me": alice owns acme, where Owners may create service accounts.
+    gitlab.add_group("acme/tools");
+    gitlab.set_knobs(|k| k.owners_may_create = true);
     gitlab.set_delay(Duration::from_millis(delay));
     std::fs::write(dir.join("url"), gitlab.url()).unwrap();
     while !dir.join("stop").exists() {

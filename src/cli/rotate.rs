@@ -40,6 +40,7 @@ pub async fn recover_before(command: Option<&Command>) {
             | Command::Get(_)
             | Command::Forget(_)
             | Command::Add(_)
+            | Command::Create(_)
             | Command::GitCredential(_)
             | Command::SetupGit(_),
         ) => true,

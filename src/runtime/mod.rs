@@ -1,6 +1,7 @@
 //! Runs the wizard: reads terminal events, performs the state machine's effects on tokio, and
 //! sends their results back as ticketed messages. Redraws only when the state says it changed.
 
+mod create;
 mod work;
 
 pub(crate) use work::open_browser;
@@ -98,7 +99,7 @@ pub async fn run(setup: Setup, options: Options) -> std::io::Result<Ended> {
             state.dirty = false;
         }
         if state.quit {
-            let saved = matches!(state.save.result, Some(Ok(_)));
+            let saved = matches!(state.save.result, Some(Ok(_))) || state.created().is_some();
             let outcome = if state.guard.signalled {
                 Outcome::Signalled
             } else if saved {
@@ -113,7 +114,7 @@ pub async fn run(setup: Setup, options: Options) -> std::io::Result<Ended> {
             return Ok(ended(&state, outcome));
         }
         // The first second is counted from when the code is shown, not from an old tick.
-        let waiting = state.signin.as_ref().is_some_and(|s| s.waiting());
+        let waiting = state.signin_waiting();
         if waiting && !counting {
             second.reset();
         }
@@ -340,6 +341,7 @@ impl Performer {
                 });
             }
             Effect::Signin(effect) => self.perform_signin(effect),
+            Effect::Create(effect) => create::perform(effect, tx, options),
             Effect::ValidateOAuth {
                 ticket,
                 instance,

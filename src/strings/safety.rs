@@ -10,6 +10,10 @@ pub enum InFlight {
     Rotation,
     Save,
     Revocation,
+    /// "Create it for me" is creating the account, memberships and token, and storing it.
+    Creation,
+    /// The owner's one-time browser sign-in (for "Create it for me") is being revoked.
+    SignInRevocation,
 }
 
 /// Said when a quit key or a signal arrives during an irreversible step.
@@ -23,6 +27,8 @@ pub fn finishing(what: InFlight) -> &'static str {
         InFlight::Revocation => {
             "Finishing the revocation on GitLab first; the wizard quits after it."
         }
+        InFlight::Creation => super::create_wizard::FINISHING_CREATION,
+        InFlight::SignInRevocation => super::create_wizard::FINISHING_REVOKE,
     }
 }
 

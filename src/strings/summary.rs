@@ -32,6 +32,14 @@ pub fn after_wizard(state: &State, signalled: bool) -> String {
     if let Some(r) = &state.auto_rotation.result {
         out.push(format!("gitlab-token: {}", text::rotated(r)));
     }
+    if let Some(c) = &state.creating {
+        out.extend(super::create_wizard::summary(
+            c,
+            signalled,
+            &state.git_setup.result,
+        ));
+        return out.join("\n");
+    }
     if let (Some(Ok(saved)), Some(instance)) = (&state.save.result, &state.instance) {
         let host = instance.key();
         let expires = state

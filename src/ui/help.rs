@@ -55,6 +55,10 @@ pub fn hints(state: &State) -> Vec<Hint> {
     if state.may_choose_store() {
         h.push(hint(Char('s'), safety::K_SAVE_ELSEWHERE));
     }
+    if let Some(c) = &state.creating {
+        h.extend(create_hints(state, c));
+        return h;
+    }
     let link = state.link().is_some();
     match state.step {
         Step::Profile => {
@@ -113,6 +117,12 @@ pub fn hints(state: &State) -> Vec<Hint> {
         }
         Step::Owner => {
             h.push(hint(UpDown, text::K_CHOOSE));
+            if state.owner == crate::wizard::Owner::ServiceAccount {
+                h.push(hint(
+                    LeftRight,
+                    crate::strings::create_wizard::K_CREATE_OR_GUIDE,
+                ));
+            }
             h.push(hint(Type, text::K_TYPE_GROUP));
             if link {
                 h.push(hint(Ctrl('o'), text::K_OPEN));
@@ -309,4 +319,71 @@ impl State {
                 && !matches!(r.revoke.result, Some(Ok(())))
         })
     }
+}
+
+/// The keys of the "Create it for me" screens (quit keys wait while it creates: see
+/// `dialog_hints`, which comes first).
+fn create_hints(state: &State, c: &crate::wizard::Creating) -> Vec<Hint> {
+    use crate::strings::create_wizard as create;
+    use crate::wizard::create::Phase;
+    use Key::*;
+    let mut h = Vec::new();
+    match c.phase {
+        Phase::Authorize => {
+            h.push(hint(UpDown, text::K_CHOOSE));
+            h.push(hint(Enter, create::K_AUTHORIZE));
+            h.push(hint(Esc, text::K_BACK));
+            h.push(hint(Char('q'), text::K_QUIT));
+        }
+        Phase::Pasting => {
+            h.push(hint(Type, text::K_PASTE));
+            if !c.paste.is_empty() {
+                h.push(hint(Ctrl('u'), text::K_CLEAR));
+                h.push(hint(Enter, create::K_USE_IT));
+            }
+            h.push(hint(Esc, text::K_BACK));
+            h.push(hint(Ctrl('c'), text::K_QUIT));
+        }
+        Phase::SigningIn => {
+            if let Some(s) = &c.signin {
+                return super::signin::hints(s, true);
+            }
+        }
+        Phase::Discovering => {
+            h.push(hint(Esc, text::K_BACK));
+            h.push(hint(Char('q'), text::K_QUIT));
+        }
+        Phase::Plan => {
+            let failed = c.discovered().is_none();
+            let possible = c.possible();
+            if c.kind.is_some() {
+                h.push(hint(Enter, create::K_DO_IT));
+            }
+            if possible.len() > 1 {
+                h.push(hint(UpDown, create::K_OTHER_KIND));
+            }
+            if failed {
+                h.push(hint(Char('r'), create::K_RETRY));
+            } else if possible.is_empty() {
+                h.push(hint(Char('g'), create::K_GUIDE_ME));
+            }
+            h.push(hint(Esc, text::K_BACK));
+            h.push(hint(Char('q'), text::K_QUIT));
+        }
+        Phase::Executing | Phase::Leaving => h.push(hint(Note, safety::NOTE_IN_FLIGHT)),
+        Phase::Finished => {
+            let ok = c.outcome().is_some();
+            if !ok && c.authority.is_some() && !c.revoke.running() {
+                h.push(hint(Char('r'), create::K_RETRY));
+                h.push(hint(Esc, text::K_BACK));
+                h.push(hint(Char('q'), text::K_QUIT));
+            } else {
+                if ok && state.can_setup_git() {
+                    h.push(hint(Char('g'), text::K_SETUP_GIT));
+                }
+                h.push(hint(Enter, create::K_FINISH));
+            }
+        }
+    }
+    h
 }

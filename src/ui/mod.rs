@@ -2,6 +2,7 @@
 //! the notice line and the key help line. No I/O.
 
 mod body;
+pub mod create;
 mod dialogs;
 pub mod help;
 pub mod links;
@@ -38,7 +39,13 @@ pub fn render(state: &State, frame: &mut Frame) {
     ])
     .areas(frame.area());
 
-    let title = if state.check_only {
+    let title = if let Some(c) = &state.creating {
+        Line::from(vec![
+            Span::styled(text::APP, theme.title),
+            Span::styled("  ", theme.muted),
+            Span::styled(create::title(c), theme.title),
+        ])
+    } else if state.check_only {
         Line::from(vec![
             Span::styled(text::APP, theme.title),
             Span::styled("  ", theme.muted),
@@ -68,6 +75,11 @@ pub fn render(state: &State, frame: &mut Frame) {
         vertical: 0,
     });
     match state.step {
+        _ if state.creating.is_some() => {
+            if let Some(c) = &state.creating {
+                create::render(state, c, frame, body);
+            }
+        }
         Step::Profile => setup_screens::profile(state, frame, body),
         Step::Host => setup_screens::host(state, frame, body),
         Step::Reachability => setup_screens::reachability(state, frame, body),

@@ -320,27 +320,48 @@ pub fn reachability(state: &State, frame: &mut Frame, area: Rect) {
 
 pub fn owner(state: &State, frame: &mut Frame, area: Rect) {
     let theme = current();
+    let sa = state.owner == Owner::ServiceAccount;
     let [choices, input, hint, detail] = Layout::vertical([
-        Constraint::Length(4),
+        Constraint::Length(if sa { 6 } else { 4 }),
         Constraint::Length(1),
         Constraint::Length(if state.owner_error.is_some() { 3 } else { 2 }),
         Constraint::Min(3),
     ])
     .areas(area);
-    let rows = vec![
-        choice(state.owner == Owner::ServiceAccount, text::OWNER_SA, theme),
+    let mut rows = vec![choice(sa, text::OWNER_SA, theme)];
+    if sa {
+        // The two ways to get a service account, switched with ←→.
+        use crate::strings::create_wizard as create;
+        for (on, label) in [
+            (state.create_for_me, create::SUB_CREATE),
+            (!state.create_for_me, create::SUB_GUIDE),
+        ] {
+            let mark = if on { "◉" } else { "○" };
+            let style = if on { theme.accent } else { theme.text };
+            rows.push(Line::from(Span::styled(
+                format!("    {mark} {label}"),
+                style,
+            )));
+        }
+    }
+    rows.extend([
         choice(state.owner == Owner::Personal, text::OWNER_ME, theme),
         choice(
             state.owner == Owner::Browser,
             crate::strings::signin::OWNER_BROWSER,
             theme,
         ),
-    ];
+    ]);
     frame.render_widget(Paragraph::new(rows), choices);
+    let creating = sa && state.create_for_me;
     field(
         frame,
         input,
-        text::GROUP_FIELD,
+        if creating {
+            crate::strings::create_wizard::TARGETS_FIELD
+        } else {
+            text::GROUP_FIELD
+        },
         state.target_input.value(),
         Some(state.target_input.visual_cursor()),
         theme,
@@ -350,9 +371,20 @@ pub fn owner(state: &State, frame: &mut Frame, area: Rect) {
     if let Some(e) = &state.owner_error {
         under.push(Line::from(Span::styled(e.as_str(), theme.fail)));
     }
-    under.push(Line::from(Span::styled(text::GROUP_HINT, theme.muted)));
+    under.push(Line::from(Span::styled(
+        if creating {
+            crate::strings::create_wizard::TARGETS_HINT
+        } else {
+            text::GROUP_HINT
+        },
+        theme.muted,
+    )));
     frame.render_widget(paragraph(under), hint);
     let parts = match (state.owner, &state.instance) {
+        (Owner::ServiceAccount, Some(_)) if creating => {
+            let rows = crate::strings::create_wizard::create_steps();
+            vec![Part::Text(rows.into_iter().map(Line::from).collect())]
+        }
         (Owner::ServiceAccount, Some(instance)) => {
             let link = links::service_accounts(instance, &state.target().unwrap_or_default());
             let rows = text::service_account_steps(instance.is_gitlab_com(), link.is_some());

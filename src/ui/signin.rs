@@ -44,7 +44,14 @@ fn register(s: &SigningIn, error: Option<&str>, frame: &mut Frame, area: Rect, t
         head.push(Line::from(Span::styled(e.to_owned(), theme.fail)));
         head.push(Line::from(Span::styled(text::UNKNOWN_APP, theme.warn)));
     }
-    let steps: Vec<Line> = text::register_steps().into_iter().map(Line::from).collect();
+    let mut steps: Vec<String> = text::register_steps();
+    if s.purpose == crate::wizard::signin::Purpose::OwnerAuthorization
+        && let Some(last) = steps.last_mut()
+    {
+        // A one-time sign-in keeps nothing, not even the application id.
+        *last = crate::strings::create_wizard::APP_ID_NOT_KEPT.into();
+    }
+    let steps: Vec<Line> = steps.into_iter().map(Line::from).collect();
     let parts = vec![
         Part::Text(head),
         Part::Text(steps),
@@ -223,6 +230,12 @@ fn code_lines(
     )));
     lines.extend(blank());
     lines.push(Line::from(text::GO_TO));
+    if s.purpose == crate::wizard::signin::Purpose::OwnerAuthorization {
+        lines.push(Line::from(Span::styled(
+            crate::strings::create_wizard::SIGNIN_NOTE,
+            theme.accent,
+        )));
+    }
     if code.complete.is_some() {
         lines.push(Line::from(Span::styled(text::COMPLETE, theme.muted)));
     }

@@ -154,6 +154,18 @@ impl State {
         }]
     }
 
+    /// A device code is shown (the wizard's own sign-in, or the one authorizing "Create it for
+    /// me"): its countdowns tick once a second, and only then.
+    pub fn signin_waiting(&self) -> bool {
+        let own = self.signin.as_ref().is_some_and(|s| s.waiting());
+        let create = self
+            .creating
+            .as_ref()
+            .and_then(|c| c.signin.as_ref())
+            .is_some_and(|s| s.waiting());
+        own || create
+    }
+
     /// Whether the token in hand came from the browser sign-in.
     pub fn signed_in(&self) -> bool {
         self.owner == Owner::Browser && self.signin.as_ref().is_some_and(|s| s.pair().is_some())

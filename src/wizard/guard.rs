@@ -28,7 +28,7 @@ impl State {
     /// lose a credential, so quit keys and signals wait for it.
     pub fn in_flight(&self) -> bool {
         let revoking = self.replacing.as_ref().is_some_and(|r| r.revoke.running());
-        self.auto_rotation.running() || self.save.running() || revoking
+        self.auto_rotation.running() || self.save.running() || revoking || self.creating_in_flight()
     }
 
     /// The expiring token the first screen's `a` and `r` act on.
@@ -80,8 +80,12 @@ impl State {
     /// SIGTERM, SIGINT, SIGHUP or SIGQUIT: quit now, or once the irreversible step has finished.
     pub(crate) fn on_signal(&mut self) -> Vec<Effect> {
         self.guard.signalled = true;
+        // A one-time sign-in in hand ("Create it for me") is revoked before quitting.
+        let revoking = self.release_for_quit();
         if self.in_flight() {
-            self.quit_when_finished()
+            let mut effects = self.quit_when_finished();
+            effects.extend(revoking);
+            effects
         } else {
             self.quit = true;
             vec![Effect::Quit]
@@ -105,7 +109,15 @@ impl State {
 
     /// Which irreversible step runs, for the "finishing" line.
     pub(crate) fn in_flight_what(&self) -> text::InFlight {
-        if self.auto_rotation.running() {
+        if self
+            .creating
+            .as_ref()
+            .is_some_and(|c| c.execution.running())
+        {
+            text::InFlight::Creation
+        } else if self.creating.as_ref().is_some_and(|c| c.revoke.running()) {
+            text::InFlight::SignInRevocation
+        } else if self.auto_rotation.running() {
             text::InFlight::Rotation
         } else if self.save.running() {
             text::InFlight::Save

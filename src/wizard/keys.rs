@@ -48,6 +48,15 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     if ctrl_c {
         return request_quit(state);
     }
+    if state.creating.is_some() {
+        if let Some(effects) = state.store_key(key) {
+            return effects;
+        }
+        if key.code == KeyCode::Char('s') && !ctrl && state.may_choose_store() {
+            return state.open_store_choice();
+        }
+        return state.create_key(key);
+    }
     if let Some(effects) = state.existing_key(key) {
         return effects;
     }
@@ -87,6 +96,10 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 }
 
 pub(super) fn on_paste(state: &mut State, token: Token) -> Vec<Effect> {
+    if state.creating.is_some() {
+        state.create_paste(token);
+        return Vec::new();
+    }
     match state.step {
         Step::Paste => {
             state.secret.clear();
@@ -114,8 +127,12 @@ fn quit(state: &mut State) -> Vec<Effect> {
 }
 
 pub(super) fn request_quit(state: &mut State) -> Vec<Effect> {
+    // A one-time sign-in in hand ("Create it for me") is revoked first; quitting waits for it.
+    let revoking = state.release_for_quit();
     if state.in_flight() {
-        state.quit_when_finished()
+        let mut effects = state.quit_when_finished();
+        effects.extend(revoking);
+        effects
     } else if state.has_unsaved_token() {
         state.confirm_quit = true;
         Vec::new()
@@ -272,7 +289,14 @@ fn owner(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             };
             state.owner_error = None;
         }
+        KeyCode::Left | KeyCode::Right if state.owner == Owner::ServiceAccount => {
+            state.create_for_me = !state.create_for_me;
+            state.owner_error = None;
+        }
         KeyCode::Char('o') if ctrl => return open_link(state),
+        KeyCode::Enter if state.owner == Owner::ServiceAccount && state.create_for_me => {
+            return state.begin_creating();
+        }
         KeyCode::Enter => {
             let needs_group = state.owner == Owner::ServiceAccount
                 && state.instance.as_ref().is_some_and(Instance::is_gitlab_com);

@@ -44,6 +44,8 @@ pub enum Msg {
     SinksDelivered(Result<Vec<crate::sinks::Outcome>, String>),
     /// The browser sign-in's progress.
     Signin(signin::SigninMsg),
+    /// "Create it for me"'s work: the saved sign-in read, discovery, stages, the outcome.
+    Create(super::create::CreateMsg),
 }
 
 /// Work for the runtime.
@@ -121,5 +123,7 @@ pub enum Effect {
         app_id: String,
         entry: Box<StoredToken>,
     },
+    /// "Create it for me"'s work (read a saved sign-in, discover, execute, revoke).
+    Create(super::create::CreateEffect),
     Quit,
 }

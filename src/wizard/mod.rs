@@ -2,6 +2,9 @@
 //! No I/O and no terminal here; the runtime performs the effects and answers with messages.
 
 mod browser;
+pub mod create;
+mod create_keys;
+mod create_results;
 mod existing;
 mod guard;
 mod keys;
@@ -28,6 +31,7 @@ use crate::validation::{Requirements, Validation};
 use crate::vault::StoredToken;
 pub use crate::vault::{SaveError, Saved};
 
+pub use create::Creating;
 pub use existing::Existing;
 pub use guard::Guard;
 pub use keys::DEFAULT_EXPIRY_DAYS;
@@ -134,6 +138,11 @@ pub struct State {
     pub store: StoreChoice,
     /// Signing in with the browser (the owner step's third way), replacing generate and paste.
     pub signin: Option<signin::SigningIn>,
+    /// On the owner step, under "A service account": create it by GitLab's API (`true`) or be
+    /// guided through GitLab's pages.
+    pub create_for_me: bool,
+    /// "Create it for me": authorizing, the plan, the creation and what was created.
+    pub creating: Option<Creating>,
     /// The OAuth application id from `--oauth-app-id` or `GITLAB_TOKEN_OAUTH_APP_ID`.
     pub oauth_app_id: Option<String>,
     /// `g` on the Done screen: git configured to ask gitlab-token for this host.
@@ -291,6 +300,8 @@ impl State {
             auto_rotation: Task::default(),
             git_setup: Task::default(),
             signin: None,
+            create_for_me: false,
+            creating: None,
             oauth_app_id: None,
             check_only: false,
             guard: Guard::default(),
@@ -340,6 +351,7 @@ impl State {
                 .as_ref()
                 .is_some_and(signin::SigningIn::starting)
             || replacing
+            || self.creating.as_ref().is_some_and(Creating::running)
     }
 
     /// A token was entered but is not saved yet: quitting would lose it.
@@ -411,7 +423,15 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Signal => state.on_signal(),
+        Msg::Signin(msg) if state.creating.as_ref().is_some_and(|c| c.signin.is_some()) => {
+            state.on_create_signin(msg)
+        }
         Msg::Signin(msg) => state.on_signin(msg),
+        Msg::Create(msg) => {
+            let mut effects = state.on_create(msg);
+            effects.extend(state.settle());
+            effects
+        }
         other => {
             let mut effects = results::on_result(state, other);
             effects.extend(state.settle());

@@ -95,9 +95,13 @@ pub(super) fn on_result(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::StoreProbed(ticket, result) => state.store.probe.finish(ticket, result),
         Msg::GitSetUp(ticket, result) => state.git_setup.finish(ticket, result),
-        Msg::Key(_) | Msg::Paste(_) | Msg::Resize | Msg::Tick | Msg::Signal | Msg::Signin(_) => {
-            false
-        }
+        Msg::Key(_)
+        | Msg::Paste(_)
+        | Msg::Resize
+        | Msg::Tick
+        | Msg::Signal
+        | Msg::Signin(_)
+        | Msg::Create(_) => false,
     };
     if !accepted {
         state.dirty = false;

@@ -111,8 +111,19 @@ pub enum KeyOutcome {
     Ignored,
 }
 
+/// What a sign-in is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Purpose {
+    /// Kept as the person's credential (`login`, the owner step's third way).
+    #[default]
+    Keep,
+    /// Authorizes "Create it for me" for this run only: never saved, revoked at the end.
+    OwnerAuthorization,
+}
+
 /// A browser sign-in for one host.
 pub struct SigningIn {
+    pub purpose: Purpose,
     pub instance: Instance,
     pub ca_file: Option<PathBuf>,
     pub scopes: Vec<String>,
@@ -141,6 +152,7 @@ impl SigningIn {
             .map(|a| a.trim().to_owned())
             .filter(|a| !a.is_empty());
         SigningIn {
+            purpose: Purpose::Keep,
             instance,
             ca_file,
             scopes,
@@ -155,6 +167,29 @@ impl SigningIn {
             expires_left: 0,
             poll_left: 0,
             polls: 0,
+        }
+    }
+
+    /// A sign-in that authorizes "Create it for me" (scope `api`): its pair is used for this run
+    /// only, never saved, and revoked at the end.
+    pub fn for_owner_authorization(
+        instance: Instance,
+        ca_file: Option<PathBuf>,
+        app_id: Option<String>,
+    ) -> SigningIn {
+        let mut s = SigningIn::new(instance, ca_file, vec!["api".into()], app_id);
+        s.purpose = Purpose::OwnerAuthorization;
+        s
+    }
+
+    /// Takes the approved pair out (the holder keeps it in memory for this run only).
+    pub fn take_pair(&mut self) -> Option<Box<OAuthPair>> {
+        match std::mem::replace(&mut self.phase, Phase::Starting) {
+            Phase::Approved(pair) => Some(pair),
+            other => {
+                self.phase = other;
+                None
+            }
         }
     }
 

@@ -71,6 +71,13 @@ impl State {
     /// the store refused the token. (Not where `s` is typed: the address, group and paste fields.)
     pub fn may_choose_store(&self) -> bool {
         let early = match self.step {
+            // "Create it for me" stores at the end: its authorize and plan screens offer it.
+            _ if self.creating.is_some() => self.creating.as_ref().is_some_and(|c| {
+                matches!(
+                    c.phase,
+                    super::create::Phase::Authorize | super::create::Phase::Plan
+                )
+            }),
             Step::Profile => self.custom.is_none(),
             Step::Reachability | Step::Role | Step::Generate => true,
             _ => false,

@@ -20,7 +20,7 @@ impl<T> super::Task<T> {
         (u128::from(self.ticks) * TICK.as_millis() / 1000) as u64
     }
 
-    fn tick(&mut self) {
+    pub(super) fn tick(&mut self) {
         if self.running() {
             self.ticks = self.ticks.saturating_add(1);
         }
@@ -74,8 +74,9 @@ impl State {
 impl State {
     /// Whether `g` on the Done screen can set up git now (saved, not running, not done).
     pub fn can_setup_git(&self) -> bool {
-        self.step == Step::Done
-            && matches!(self.save.result, Some(Ok(_)))
+        let saved = self.step == Step::Done && matches!(self.save.result, Some(Ok(_)));
+        // "Create it for me" stored one: its Done screen offers the same.
+        (saved || self.created().is_some())
             && self.instance.is_some()
             && !self.git_setup.running()
             && !matches!(self.git_setup.result, Some(Ok(())))
@@ -194,5 +195,11 @@ impl State {
         self.save.tick();
         self.auto_rotation.tick();
         self.git_setup.tick();
+        if let Some(c) = self.creating.as_mut() {
+            c.load.tick();
+            c.discovery.tick();
+            c.execution.tick();
+            c.revoke.tick();
+        }
     }
 }

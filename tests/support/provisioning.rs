@@ -93,6 +93,35 @@ impl World {
         self.run_create(owner, targets, extra, &[], false)
     }
 
+    /// The arguments of `create` for repo-scanner on `targets` (with `--owner-token-stdin`
+    /// unless `extra` authorizes otherwise).
+    pub fn create_args(&self, targets: &[&str], extra: &[&str], json: bool) -> Vec<String> {
+        let mut args: Vec<String> = vec![
+            "create".into(),
+            "--host".into(),
+            self.gitlab.url(),
+            "--ca-file".into(),
+            self.pki.ca_file.to_str().expect("UTF-8 temp path").into(),
+            "--profile".into(),
+            "repo-scanner".into(),
+            "--name".into(),
+            self.name.clone(),
+            "--timeout".into(),
+            "5".into(),
+        ];
+        if json {
+            args.push("--json".into());
+        }
+        for t in targets {
+            args.extend(["--target".into(), (*t).to_owned()]);
+        }
+        args.extend(extra.iter().map(|s| (*s).to_owned()));
+        if !extra.contains(&"--oauth-app-id") && !extra.contains(&"--owner") {
+            args.push("--owner-token-stdin".into());
+        }
+        args
+    }
+
     fn run_create(
         &self,
         owner: &str,
@@ -101,36 +130,8 @@ impl World {
         env: &[(&str, &str)],
         json: bool,
     ) -> Output {
-        let url = self.gitlab.url();
-        let ca = self
-            .pki
-            .ca_file
-            .to_str()
-            .expect("UTF-8 temp path")
-            .to_owned();
-        let mut args: Vec<&str> = vec![
-            "create",
-            "--host",
-            &url,
-            "--ca-file",
-            &ca,
-            "--profile",
-            "repo-scanner",
-            "--name",
-            &self.name,
-            "--timeout",
-            "5",
-        ];
-        if json {
-            args.push("--json");
-        }
-        for t in targets {
-            args.extend(["--target", t]);
-        }
-        args.extend_from_slice(extra);
-        if !extra.contains(&"--oauth-app-id") && !extra.contains(&"--owner") {
-            args.push("--owner-token-stdin");
-        }
+        let args = self.create_args(targets, extra, json);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let out = self.home.run_env(&args, owner, env);
         self.assert_no_owner_secret(&out);
         out

@@ -1,0 +1,182 @@
+//! Keys on the "Create it for me" screens (Ctrl-C, the quit dialog and a waiting quit are handled
+//! before, as everywhere). Pure: it changes the state and returns effects.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::create::{Method, Phase};
+use super::keys::request_quit;
+use super::signin::KeyOutcome;
+use super::{Effect, State, Ticket};
+use crate::token::Token;
+
+impl State {
+    pub(super) fn create_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let Some(c) = self.creating.as_mut() else {
+            return Vec::new();
+        };
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match c.phase {
+            Phase::Authorize => match key.code {
+                KeyCode::Up | KeyCode::Char('k') => {
+                    c.cursor = c.cursor.checked_sub(1).unwrap_or(c.methods.len() - 1);
+                    c.error = None;
+                }
+                KeyCode::Down | KeyCode::Char('j') | KeyCode::Tab => {
+                    c.cursor = (c.cursor + 1) % c.methods.len();
+                    c.error = None;
+                }
+                KeyCode::Enter => return self.authorize(),
+                KeyCode::Esc => return self.leave_creating(),
+                KeyCode::Char('q') => return request_quit(self),
+                _ => return self.ignore(),
+            },
+            Phase::Pasting => match key.code {
+                KeyCode::Enter => return self.use_pasted(),
+                KeyCode::Esc => {
+                    c.paste.clear();
+                    c.error = None;
+                    c.phase = Phase::Authorize;
+                }
+                KeyCode::Char('u') if ctrl => c.paste.clear(),
+                KeyCode::Char(ch) if !ctrl => {
+                    c.paste.push(ch);
+                    c.error = None;
+                }
+                KeyCode::Backspace => {
+                    c.paste.pop();
+                }
+                _ => return self.ignore(),
+            },
+            Phase::SigningIn => return self.create_signin_key(key),
+            Phase::Discovering => match key.code {
+                // Stop looking: the answer, when it comes, is stale; the credential is dropped.
+                KeyCode::Esc => return self.back_to_authorize(),
+                KeyCode::Char('q') => return request_quit(self),
+                _ => return self.ignore(),
+            },
+            Phase::Plan => {
+                let failed = c.discovered().is_none();
+                let possible = c.possible();
+                match key.code {
+                    KeyCode::Enter if c.kind.is_some() => return self.execute_plan(),
+                    KeyCode::Up | KeyCode::Down | KeyCode::Tab if possible.len() > 1 => {
+                        let at = c
+                            .kind
+                            .and_then(|k| possible.iter().position(|p| *p == k))
+                            .unwrap_or(0);
+                        let next = if key.code == KeyCode::Up {
+                            at.checked_sub(1).unwrap_or(possible.len() - 1)
+                        } else {
+                            (at + 1) % possible.len()
+                        };
+                        c.kind = Some(possible[next]);
+                    }
+                    KeyCode::Char('r') if failed => return self.discover(),
+                    KeyCode::Char('g') if !failed && possible.is_empty() => {
+                        return self.guide_instead();
+                    }
+                    KeyCode::Esc => return self.back_to_authorize(),
+                    KeyCode::Char('q') => return request_quit(self),
+                    _ => return self.ignore(),
+                }
+            }
+            // Irreversible: no key stops it (quit keys wait, handled before).
+            Phase::Executing => match key.code {
+                KeyCode::Char('q') => return request_quit(self),
+                _ => return self.ignore(),
+            },
+            Phase::Finished => {
+                let ok = c.outcome().is_some();
+                let can_retry = !ok && c.authority.is_some() && !c.revoke.running();
+                match key.code {
+                    KeyCode::Char('g') if ok => return self.setup_git(),
+                    KeyCode::Char('r') if can_retry => return self.execute_plan(),
+                    KeyCode::Esc if can_retry => c.phase = Phase::Plan,
+                    KeyCode::Enter | KeyCode::Char('q') | KeyCode::Esc => {
+                        return request_quit(self);
+                    }
+                    _ => return self.ignore(),
+                }
+            }
+            Phase::Leaving => match key.code {
+                KeyCode::Char('q') => return request_quit(self),
+                _ => return self.ignore(),
+            },
+        }
+        Vec::new()
+    }
+
+    /// A paste on the "Create it for me" screens: only the token field takes one.
+    pub(super) fn create_paste(&mut self, token: Token) {
+        match self.creating.as_mut() {
+            Some(c) if c.phase == Phase::Pasting => {
+                c.paste.clear();
+                c.paste.push_str(token.expose());
+                c.error = None;
+            }
+            _ => self.dirty = false,
+        }
+    }
+
+    /// Back to the authorize screen: stop what runs, drop (or revoke) the credential in hand.
+    fn back_to_authorize(&mut self) -> Vec<Effect> {
+        let effects = self.release_authority();
+        if let Some(c) = self.creating.as_mut() {
+            c.discovery.cancel();
+            c.load.cancel();
+            c.choice = None;
+            c.kind = None;
+            c.phase = Phase::Authorize;
+        }
+        effects
+    }
+
+    fn create_signin_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let mut next = self.last_ticket;
+        let Some(c) = self.creating.as_mut() else {
+            return Vec::new();
+        };
+        let Some(signin) = c.signin.as_mut() else {
+            return Vec::new();
+        };
+        let outcome = signin.on_key(key, || {
+            next += 1;
+            Ticket(next)
+        });
+        self.last_ticket = next;
+        match outcome {
+            KeyOutcome::Effects(effects) => effects
+                .into_iter()
+                .map(|e| match e {
+                    super::signin::SigninEffect::Open(url) => Effect::OpenUrl(url),
+                    super::signin::SigninEffect::Copy(url) => {
+                        self.notice = Some(crate::strings::wizard::COPIED.into());
+                        Effect::Copy(url)
+                    }
+                    other => Effect::Signin(other),
+                })
+                .collect(),
+            KeyOutcome::Back | KeyOutcome::UseToken => {
+                let cancel = c.signin.take().map(|mut s| s.cancel()).unwrap_or_default();
+                c.phase = if matches!(outcome, KeyOutcome::UseToken) {
+                    c.cursor = c
+                        .methods
+                        .iter()
+                        .position(|m| *m == Method::Paste)
+                        .unwrap_or(0);
+                    Phase::Pasting
+                } else {
+                    Phase::Authorize
+                };
+                cancel.into_iter().map(Effect::Signin).collect()
+            }
+            KeyOutcome::Quit => request_quit(self),
+            KeyOutcome::Ignored => self.ignore(),
+        }
+    }
+
+    fn ignore(&mut self) -> Vec<Effect> {
+        self.dirty = false;
+        Vec::new()
+    }
+}
