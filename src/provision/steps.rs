@@ -76,9 +76,29 @@ pub(super) async fn account(
         .service_account
         .clone()
         .unwrap_or_else(|| default_username(kind, d, &request.profile.id));
+    let name = text::account_display_name(&request.profile.id);
+    // A first run (no account known) creates at once: one round trip less. A 400 (the username
+    // taken, a limit reached) may mean the account is already there: the list tells.
+    let mut refused = None;
+    if known.is_none() {
+        match client
+            .create_service_account(owner, home, &username, &name)
+            .await
+        {
+            Ok(a) => {
+                return Ok(Account {
+                    id: a.id,
+                    username: a.username,
+                    created: true,
+                });
+            }
+            Err(e @ ApiError::BadRequest(_)) => refused = Some(e),
+            Err(e) => return Err(problem_of(kind, &e, d)),
+        }
+    }
     let listed = match client.service_accounts(owner, home).await {
         Ok(all) => all,
-        // Before 17.1 there is no list: create (a taken username is then a 400).
+        // Before 17.1 there is no list.
         Err(ApiError::NotFound | ApiError::Http { status: 405, .. }) => Vec::new(),
         Err(e) => return Err(problem_of(kind, &e, d)),
     };
@@ -92,11 +112,15 @@ pub(super) async fn account(
             created: false,
         });
     }
-    let name = text::account_display_name(&request.profile.id);
-    match client
-        .create_service_account(owner, home, &username, &name)
-        .await
-    {
+    let created = match refused {
+        Some(e) => Err(e),
+        None => {
+            client
+                .create_service_account(owner, home, &username, &name)
+                .await
+        }
+    };
+    match created {
         Ok(a) => Ok(Account {
             id: a.id,
             username: a.username,
