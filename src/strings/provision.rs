@@ -217,11 +217,6 @@ pub fn nothing_possible() -> String {
     format!("None of the kinds of account can be created with this authorization: {GUIDED}.")
 }
 
-/// `--kind` asked for one that is not possible.
-pub fn asked_kind_refused(kind: Kind, reason: &str) -> String {
-    format!("--kind {}: {reason}", kind_flag(kind))
-}
-
 pub fn kind_flag(kind: Kind) -> &'static str {
     match kind {
         Kind::GroupServiceAccount => "group-service-account",
@@ -395,13 +390,6 @@ pub fn journal_failed(detail: &str) -> String {
     format!(
         "The provisioning journal cannot be written ({detail}); nothing was created. Check the \
          config directory's permissions."
-    )
-}
-
-pub fn metadata_after_store(detail: &str) -> String {
-    format!(
-        "The token is saved, but recording how it was made failed ({detail}); `gitlab-token \
-         status` may not show it as provisioned."
     )
 }
 
