@@ -429,6 +429,7 @@ mod tests {
                 id: 1,
                 username: "alice".into(),
                 is_admin: false,
+                admin_access: crate::provision::AdminAccess::None,
             },
             gitlab_com: false,
             version,

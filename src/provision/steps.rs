@@ -296,6 +296,10 @@ mod tests {
                 id: 1,
                 username: "o".into(),
                 is_admin,
+                admin_access: match is_admin {
+                    true => crate::provision::AdminAccess::Active,
+                    false => crate::provision::AdminAccess::None,
+                },
             },
             gitlab_com,
             version: Some((18, 6)),
