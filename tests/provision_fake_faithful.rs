@@ -4,6 +4,7 @@
 
 mod support;
 
+use serde_json::json;
 use support::fake_api::*;
 use support::fake_provision::Tier;
 
@@ -30,4 +31,46 @@ async fn an_unlicensed_enterprise_edition_answers_license_with_null() {
         (200, "null".to_owned())
     );
     assert_eq!(raw(&w, "GET", "license", &w.owner).await.0, 403);
+}
+
+#[tokio::test]
+async fn a_refused_expiry_is_422_on_user_tokens_and_400_on_access_tokens() {
+    let w = world();
+    w.gitlab.set_knobs(|k| k.owners_may_create = true);
+    w.gitlab.set_max_lifetime_days(30);
+    let too_late = json!({"name": "ci", "scopes": ["read_api"],
+        "expires_at": support::days_from_today(60)});
+    let max = support::days_from_today(30);
+    let model = json!({"message": format!("Expiration date must be before {max}")});
+    // A group service account's token: the model's error as a 422 with the bare message.
+    let (_, sa) = create_sa(&w, &w.owner, "acme").await;
+    let sa = sa["id"].as_u64().unwrap();
+    let path = format!("groups/acme/service_accounts/{sa}/personal_access_tokens");
+    let refused = w
+        .call("POST", &path, &w.owner, Some(too_late.clone()))
+        .await;
+    assert_eq!(refused, (422, model.clone()));
+    // An administrator's POST /users/:id/personal_access_tokens: the same.
+    let path = format!("users/{sa}/personal_access_tokens");
+    let refused = w
+        .call("POST", &path, &w.admin, Some(too_late.clone()))
+        .await;
+    assert_eq!(refused, (422, model));
+    assert!(w.gitlab.tokens_of(sa).is_empty());
+    // A group access token: bad_request!, 400 with its prefix.
+    let refused = w
+        .call(
+            "POST",
+            "groups/acme/access_tokens",
+            &w.owner,
+            Some(too_late),
+        )
+        .await;
+    assert_eq!(
+        refused,
+        (
+            400,
+            json!({"message": format!("400 Bad request - Expiration date must be before {max}")})
+        )
+    );
 }
