@@ -5,7 +5,8 @@
 
 mod support;
 
-use serde_json::Value;
+use serde_json::{Value, json};
+use support::accounts::host;
 use support::days_from_today;
 use support::provisioning::{PROJECT, world};
 
@@ -41,4 +42,43 @@ fn an_expiry_past_the_instance_limit_is_told_with_gitlabs_422_message() {
     );
     assert!(w.gitlab.tokens_of(accounts[0].id).is_empty());
     assert_eq!(w.stored(), None);
+}
+
+/// An Owner who lost the role gets GitLab's `401 Unauthorized` from the access token's rotate
+/// route (lib/api/resource_access_tokens.rb: `unauthorized!` when the token cannot be found by
+/// someone who may not manage tokens): nothing changes, the stored token keeps working.
+#[test]
+fn an_owner_who_lost_the_role_cannot_rotate_a_group_token_and_nothing_changes() {
+    let w = world();
+    let out = w.create(
+        &w.owner,
+        &["acme"],
+        &["--kind", "group-token", "--no-self-rotate"],
+    );
+    assert_eq!(out.code, Some(0), "{out:?}");
+    let bot = w.gitlab.accounts()[0].id;
+    let old = w.stored().expect("stored");
+    w.home.watch(&old);
+    w.gitlab
+        .group_member("acme", support::provisioning::OWNER, 40);
+    let h = host(&w.gitlab);
+    let args = [
+        "rotate",
+        "--host",
+        &h,
+        "--name",
+        &w.name,
+        "--yes",
+        "--json",
+        "--owner-token-stdin",
+    ];
+    let out = w.home.run(&args, &w.owner);
+    w.assert_no_owner_secret(&out);
+    assert_eq!(out.code, Some(1), "{out:?}");
+    let report = &out.json()[0];
+    assert_eq!(report["ok"], json!(false), "{out:?}");
+    assert_eq!(w.stored().as_deref(), Some(old.as_str()));
+    let active = w.active_tokens(bot);
+    assert_eq!(active.len(), 1);
+    assert_eq!(active[0].0, old, "the token still works");
 }

@@ -74,3 +74,63 @@ async fn a_refused_expiry_is_422_on_user_tokens_and_400_on_access_tokens() {
         )
     );
 }
+
+#[tokio::test]
+async fn access_tokens_refuse_as_resource_access_tokens_rb_does() {
+    let w = world();
+    let path = format!("projects/{}/access_tokens", enc("acme/tools/scanner"));
+    let body = json!({"name": "scanner", "scopes": ["read_api"], "access_level": 20});
+    let (status, made) = w.call("POST", &path, &w.maintainer, Some(body)).await;
+    assert_eq!(status, 201, "{made}");
+    let id = made["id"].as_u64().unwrap();
+    let bot = made["user_id"].as_u64().unwrap();
+    let unauthorized = (401, json!({"message": "401 Unauthorized"}));
+    // A Developer sees the project but may not read or manage its tokens.
+    assert_eq!(w.call("GET", &path, &w.developer, None).await, unauthorized);
+    let one = format!("{path}/{id}");
+    assert_eq!(w.call("GET", &one, &w.developer, None).await, unauthorized);
+    let rotate = format!("{one}/rotate");
+    assert_eq!(
+        w.call("POST", &rotate, &w.developer, None).await,
+        unauthorized
+    );
+    assert_eq!(
+        w.call("DELETE", &one, &w.developer, None).await,
+        (
+            400,
+            json!({"message": "400 Bad request - carol (person) cannot delete scanner"})
+        )
+    );
+    // A token that is not there: 404 to readers, and for rotate 401 unless an administrator.
+    let gone = format!("{path}/999999");
+    assert_eq!(
+        w.call("GET", &gone, &w.maintainer, None).await,
+        (
+            404,
+            json!({"message": "404 project Access Token Not Found"})
+        )
+    );
+    assert_eq!(
+        w.call("POST", &format!("{gone}/rotate"), &w.maintainer, None)
+            .await,
+        unauthorized
+    );
+    assert_eq!(
+        w.call("POST", &format!("{gone}/rotate"), &w.admin, None)
+            .await,
+        (404, json!({"message": "404 Not found"}))
+    );
+    // Nothing was changed by the refusals.
+    let active: Vec<_> = w
+        .gitlab
+        .tokens_of(bot)
+        .into_iter()
+        .filter(|r| r.active && !r.revoked)
+        .collect();
+    assert_eq!(active.len(), 1);
+    // Someone who cannot see the project at all: 404 everywhere.
+    assert_eq!(
+        w.call("GET", &path, &w.stranger, None).await,
+        (404, json!({"message": "404 Project Not Found"}))
+    );
+}

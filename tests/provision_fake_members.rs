@@ -95,7 +95,7 @@ async fn group_and_project_access_tokens() {
     let w = world();
     let body =
         |level: u32| json!({"name": "scanner", "scopes": ["read_api"], "access_level": level});
-    // Group access tokens: Owners only.
+    // Group access tokens: Owners only; the service refuses others with a 400.
     assert_eq!(
         w.call(
             "POST",
@@ -103,9 +103,11 @@ async fn group_and_project_access_tokens() {
             &w.maintainer,
             Some(body(20))
         )
-        .await
-        .0,
-        403
+        .await,
+        (
+            400,
+            json!({"message": "400 Bad request - User does not have permission to create group access token"})
+        )
     );
     let (status, made) = w
         .call(
@@ -124,8 +126,11 @@ async fn group_and_project_access_tokens() {
     let project = enc("acme/tools/scanner");
     let path = format!("projects/{project}/access_tokens");
     assert_eq!(
-        w.call("POST", &path, &w.developer, Some(body(20))).await.0,
-        403
+        w.call("POST", &path, &w.developer, Some(body(20))).await,
+        (
+            400,
+            json!({"message": "400 Bad request - User does not have permission to create project access token"})
+        )
     );
     assert_eq!(
         w.call("POST", &path, &w.maintainer, Some(body(50))).await,
@@ -160,7 +165,7 @@ async fn group_and_project_access_tokens() {
             .0,
         204
     );
-    // GitLab.com: Premium or higher.
+    // GitLab.com: Premium or higher (the same refusal by the service).
     w.gitlab.set_knobs(|k| {
         k.gitlab_com = true;
         k.tier = Tier::Free;
@@ -174,7 +179,7 @@ async fn group_and_project_access_tokens() {
         )
         .await
         .0,
-        403
+        400
     );
 }
 

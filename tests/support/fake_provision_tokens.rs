@@ -22,9 +22,7 @@
 
 use serde_json::{Value, json};
 
-use super::fake_access_tokens::{
-    access_token_json, access_token_of, check_resource, create_access_token, list_access_tokens,
-};
+use super::fake_access_tokens::respond as access_tokens;
 use super::fake_gitlab::{FakeUser, State, TokenRecord, percent_decode};
 use super::fake_minted::{list_tokens, mint, revoke, rotate};
 use super::fake_provision::{
@@ -244,39 +242,13 @@ pub(super) fn respond(
             rotate(state, id, req, |r| admin || r.user.id == caller.id)
         }
         TokenRoute::AccessTokens(project, raw) => {
-            let path = match check_resource(state, &caller, project, &raw) {
-                Ok(path) => path,
-                Err(reply) => return reply,
-            };
-            if get {
-                list_access_tokens(state, project, &path)
-            } else {
-                create_access_token(state, &caller, project, &path, req)
-            }
+            access_tokens(state, &caller, project, &raw, None, false, req)
         }
         TokenRoute::AccessToken(project, raw, token_id) => {
-            let path = match check_resource(state, &caller, project, &raw) {
-                Ok(path) => path,
-                Err(reply) => return reply,
-            };
-            let Some(id) = access_token_of(state, project, &path, token_id) else {
-                return message(404, "404 Not Found");
-            };
-            if get {
-                let body = access_token_json(state, id);
-                return json_reply(200, body);
-            }
-            revoke(state, id, |_| true)
+            access_tokens(state, &caller, project, &raw, Some(token_id), false, req)
         }
         TokenRoute::RotateAccessToken(project, raw, token_id) => {
-            let path = match check_resource(state, &caller, project, &raw) {
-                Ok(path) => path,
-                Err(reply) => return reply,
-            };
-            if access_token_of(state, project, &path, token_id).is_none() {
-                return message(404, "404 Not Found");
-            }
-            rotate(state, token_id, req, |_| true)
+            access_tokens(state, &caller, project, &raw, Some(token_id), true, req)
         }
     }
 }
