@@ -134,3 +134,100 @@ async fn access_tokens_refuse_as_resource_access_tokens_rb_does() {
         (404, json!({"message": "404 Project Not Found"}))
     );
 }
+
+/// Whether `secret` still works on `GET /user`.
+async fn works(w: &World, secret: &str) -> bool {
+    w.call("GET", "user", secret, None).await.0 == 200
+}
+
+#[tokio::test]
+async fn rotating_a_revoked_token_by_id_revokes_its_family_then_answers_400() {
+    let w = world();
+    w.gitlab.set_knobs(|k| k.owners_may_create = true);
+    let (_, sa) = create_sa(&w, &w.owner, "acme").await;
+    let sa = sa["id"].as_u64().unwrap();
+    let base = format!("groups/acme/service_accounts/{sa}/personal_access_tokens");
+    let (_, made) = w
+        .call(
+            "POST",
+            &base,
+            &w.owner,
+            Some(json!({"name": "ci", "scopes": ["read_api"]})),
+        )
+        .await;
+    let first = made["id"].as_u64().unwrap();
+    let (status, second) = w
+        .call("POST", &format!("{base}/{first}/rotate"), &w.owner, None)
+        .await;
+    assert_eq!(status, 200);
+    let newest = second["token"].as_str().unwrap().to_owned();
+    assert!(works(&w, &newest).await);
+    // The old id again: reuse. The family's active token is revoked too.
+    let again = w
+        .call("POST", &format!("{base}/{first}/rotate"), &w.owner, None)
+        .await;
+    assert_eq!(
+        again,
+        (
+            400,
+            json!({"message": "400 Bad request - Token already revoked"})
+        )
+    );
+    assert!(!works(&w, &newest).await, "the family is revoked");
+
+    // The same on an access token's rotate route and the administrators' one.
+    let path = "groups/acme/access_tokens";
+    let body = json!({"name": "t", "scopes": ["read_api"], "access_level": 20});
+    let (_, made) = w.call("POST", path, &w.owner, Some(body)).await;
+    let old = made["id"].as_u64().unwrap();
+    let (_, rotated) = w
+        .call("POST", &format!("{path}/{old}/rotate"), &w.owner, None)
+        .await;
+    let newest = rotated["token"].as_str().unwrap().to_owned();
+    let again = w
+        .call("POST", &format!("{path}/{old}/rotate"), &w.owner, None)
+        .await;
+    assert_eq!(again.0, 400);
+    assert!(!works(&w, &newest).await);
+
+    let mint = json!({"name": "scanner", "scopes": ["api"]});
+    let (_, made) = w
+        .call(
+            "POST",
+            &format!("users/{sa}/personal_access_tokens"),
+            &w.admin,
+            Some(mint),
+        )
+        .await;
+    let old = made["id"].as_u64().unwrap();
+    let rotate = format!("personal_access_tokens/{old}/rotate");
+    let (_, rotated) = w.call("POST", &rotate, &w.admin, None).await;
+    let newest = rotated["token"].as_str().unwrap().to_owned();
+    assert_eq!(w.call("POST", &rotate, &w.admin, None).await.0, 400);
+    assert!(!works(&w, &newest).await);
+}
+
+#[tokio::test]
+async fn a_revoked_token_used_on_a_rotate_route_revokes_its_family() {
+    let w = world();
+    // Gitlab::Auth::AuthFinders: a revoked token authenticating `access_tokens/:id/rotate`.
+    let path = "groups/acme/access_tokens";
+    let body = json!({"name": "t", "scopes": ["api"], "access_level": 20});
+    let (_, made) = w.call("POST", path, &w.owner, Some(body)).await;
+    let old_id = made["id"].as_u64().unwrap();
+    let old = made["token"].as_str().unwrap().to_owned();
+    let (_, rotated) = w
+        .call("POST", &format!("{path}/{old_id}/rotate"), &w.owner, None)
+        .await;
+    let newest = rotated["token"].as_str().unwrap().to_owned();
+    assert!(works(&w, &newest).await);
+    // Used elsewhere, a revoked token is only refused.
+    assert_eq!(w.call("GET", "user", &old, None).await.0, 401);
+    assert!(works(&w, &newest).await);
+    // Used on a rotate route, it takes its family with it.
+    let own = w
+        .call("POST", &format!("{path}/{old_id}/rotate"), &old, None)
+        .await;
+    assert_eq!(own.0, 401);
+    assert!(!works(&w, &newest).await);
+}

@@ -1,13 +1,15 @@
 //! The life of a minted token in the fake GitLab: made (registered in the token table with its
 //! description and owner), listed (`state`, `revoked`, `search`), revoked (204; again: 400) and
-//! rotated by id (the old one revoked, the new one expiring on `expires_at`, else in a week). A refused
+//! rotated by id (a revoked one: its family revoked, then 400; else the old one revoked, the new one expiring on `expires_at`, else in a week). A refused
 //! expiry: 422 `{"message":…}` for users' and service accounts' tokens, 400 for access tokens.
 
 #![allow(clippy::result_large_err)]
 
 use serde_json::{Value, json};
 
-use super::fake_gitlab::{FakeUser, MAX_LIFETIME_DAYS, State, TokenRecord, new_secret, today};
+use super::fake_gitlab::{
+    FakeUser, MAX_LIFETIME_DAYS, State, TokenRecord, new_secret, revoke_family, today,
+};
 use super::fake_provision::{
     TokenMeta, bad_request, message, missing, param_list, param_str, params,
 };
@@ -210,6 +212,10 @@ pub(super) fn rotate(
         return message(404, "404 Not Found");
     }
     if record.revoked || !record.active {
+        // Reuse detection ("Automatic reuse detection", personal_access_tokens.md; the rotate
+        // route's description in lib/api/resource_access_tokens.rb): the active tokens of the
+        // same family are revoked, then RotateService's "Token already revoked".
+        revoke_family(state, &secret);
         return bad_request("Token already revoked");
     }
     let p = params(req);
