@@ -231,3 +231,44 @@ async fn a_revoked_token_used_on_a_rotate_route_revokes_its_family() {
     assert_eq!(own.0, 401);
     assert!(!works(&w, &newest).await);
 }
+
+#[tokio::test]
+async fn the_free_limit_counts_per_top_level_group_on_gitlab_com_and_per_instance_elsewhere() {
+    let w = world();
+    w.gitlab.add_group("other");
+    w.gitlab.group_member("other", OWNER, 50);
+    w.gitlab.set_knobs(|k| {
+        k.tier = Tier::Free;
+        k.version = (18, 11, 0);
+        k.gitlab_com = true;
+        k.service_account_limit = Some(2);
+    });
+    let full = (
+        400,
+        json!({"message": "400 Bad request - No more seats are available to create Service Account User"}),
+    );
+    let project = format!("projects/{}/service_accounts", enc("acme/tools/scanner"));
+    // GitLab.com: a project account and a group account of acme fill acme's two.
+    let made = w
+        .call("POST", &project, &w.maintainer, Some(json!({})))
+        .await;
+    assert_eq!(made.0, 201, "{made:?}");
+    assert_eq!(create_sa(&w, &w.owner, "acme").await.0, 201);
+    assert_eq!(create_sa(&w, &w.admin, "acme").await, full);
+    assert_eq!(
+        w.call("POST", &project, &w.maintainer, Some(json!({})))
+            .await,
+        full
+    );
+    // Another top-level group has its own two.
+    assert_eq!(create_sa(&w, &w.owner, "other").await.0, 201);
+    // Self-managed: one count for the whole instance.
+    w.gitlab.set_knobs(|k| {
+        k.gitlab_com = false;
+        k.service_account_limit = Some(3);
+    });
+    let (status, body) = w
+        .call("POST", "service_accounts", &w.admin, Some(json!({})))
+        .await;
+    assert_eq!((status, body), full);
+}

@@ -343,17 +343,24 @@ fn create_account(state: &mut State, caller: &FakeUser, scope: &Scope, req: &Req
     let kind = kind_of(scope);
     let knobs = state.provision.knobs.clone();
     if let Some(limit) = knobs.limit() {
+        // service_accounts.md (18.11): on GitLab.com, per top-level group, "including service
+        // accounts created in subgroups or projects"; on self-managed, per instance whatever way
+        // they are provisioned (instance, group or project). Access-token bots do not count.
+        let top = |k: &AccountKind| match k {
+            AccountKind::Group(p) | AccountKind::Project(p) => {
+                p.split('/').next().map(str::to_owned)
+            }
+            _ => None,
+        };
         let counted = state
             .provision
             .accounts
             .iter()
-            .filter(|a| match (&a.kind, &kind) {
-                // GitLab.com counts per top-level group, self-managed per instance.
-                (AccountKind::Group(a), AccountKind::Group(b)) if knobs.gitlab_com => a == b,
-                (AccountKind::Instance | AccountKind::Group(_) | AccountKind::Project(_), _) => {
-                    !knobs.gitlab_com
+            .filter(|a| match &a.kind {
+                AccountKind::Instance | AccountKind::Group(_) | AccountKind::Project(_) => {
+                    !knobs.gitlab_com || (top(&a.kind).is_some() && top(&a.kind) == top(&kind))
                 }
-                _ => false,
+                AccountKind::GroupBot(_) | AccountKind::ProjectBot(_) => false,
             })
             .count();
         if counted >= limit {
