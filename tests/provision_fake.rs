@@ -102,7 +102,7 @@ async fn group_service_accounts_by_caller() {
             json!({"message": "400 Bad request - Username has already been taken"})
         )
     );
-    // A subgroup: GitLab's service refuses it.
+    // A subgroup: refused before 18.11 (the default version here is 18.6).
     let sub = create_sa(&w, &w.admin, "acme/tools").await;
     assert_eq!(
         sub,

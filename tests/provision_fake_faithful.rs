@@ -272,3 +272,39 @@ async fn the_free_limit_counts_per_top_level_group_on_gitlab_com_and_per_instanc
         .await;
     assert_eq!((status, body), full);
 }
+
+#[tokio::test]
+async fn subgroup_service_accounts_from_18_11() {
+    let w = world();
+    w.gitlab.set_knobs(|k| k.version = (18, 10, 2));
+    let refused = (
+        400,
+        json!({"message": "400 Bad request - User does not have permission to create a service account in this namespace."}),
+    );
+    assert_eq!(create_sa(&w, &w.admin, "acme/tools").await, refused);
+    w.gitlab.set_knobs(|k| k.version = (18, 11, 0));
+    let (status, made) = create_sa(&w, &w.admin, "acme/tools").await;
+    assert_eq!(status, 201, "{made}");
+    let id = made["id"].as_u64().unwrap();
+    let (_, list) = w
+        .call(
+            "GET",
+            "groups/acme%2Ftools/service_accounts",
+            &w.admin,
+            None,
+        )
+        .await;
+    assert_eq!(list[0]["id"], json!(id));
+    let (_, top) = w
+        .call("GET", "groups/acme/service_accounts", &w.admin, None)
+        .await;
+    assert_eq!(
+        top,
+        json!([]),
+        "the subgroup's account is not the top group's"
+    );
+    // Its tokens live under the subgroup.
+    let tokens = format!("groups/acme%2Ftools/service_accounts/{id}/personal_access_tokens");
+    let body = json!({"name": "ci", "scopes": ["read_api"]});
+    assert_eq!(w.call("POST", &tokens, &w.admin, Some(body)).await.0, 201);
+}

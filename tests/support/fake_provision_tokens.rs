@@ -3,7 +3,7 @@
 //! project_access_tokens.md):
 //!
 //! - `GET`/`POST /service_accounts` (admins; self-managed), `/groups/:id/service_accounts`
-//!   (top-level group; admin, or its Owner on GitLab.com or where owners may; a subgroup is
+//!   (admin, or the group's Owner on GitLab.com or where owners may; a subgroup before 18.11 is
 //!   `400 ... in this namespace.`), `/projects/:id/service_accounts` (18.11+; admin, or the
 //!   project's Maintainer or Owner: the translated service_accounts.md of 18.11),
 //! - a service account's tokens: `GET`/`POST .../service_accounts/:user_id/personal_access_tokens`,
@@ -279,7 +279,9 @@ fn check_scope(state: &mut State, caller: &FakeUser, scope: Scope) -> Result<Sco
             if !(admin || owner_may) || !knobs.service_accounts_licensed() {
                 return Err(forbidden());
             }
-            if path.contains('/') {
+            // Subgroups: service_accounts.md, "introduced in GitLab 18.10 with a flag named
+            // `allow_subgroups_to_create_service_accounts`", generally available in 18.11.
+            if path.contains('/') && !knobs.at_least(18, 11) {
                 return Err(bad_request(
                     "User does not have permission to create a service account in this namespace.",
                 ));
