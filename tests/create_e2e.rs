@@ -42,6 +42,16 @@ fn gitlab(pki: &Pki) -> FakeGitLab {
     gitlab
 }
 
+/// How the run is authorized.
+#[derive(Clone, Copy)]
+enum How<'a> {
+    Browser,
+    /// The saved sign-in of this keychain account.
+    Saved(&'a str),
+    /// A token of one's own, pasted.
+    Paste(&'a str),
+}
+
 struct Run {
     dir: tempfile::TempDir,
     tmux: Tmux,
@@ -53,7 +63,7 @@ struct Run {
 fn to_plan(gitlab: &FakeGitLab, pki: &Pki, tag: &str) -> Run {
     let dir = tempfile::tempdir().unwrap();
     let name = support::home::unique_name(tag);
-    to_plan_in(gitlab, pki, dir, name, None)
+    to_plan_in(gitlab, pki, dir, name, How::Browser)
 }
 
 /// The same, in `dir` (its config dir) for the keychain name `name`.
@@ -62,7 +72,7 @@ fn to_plan_in(
     pki: &Pki,
     dir: tempfile::TempDir,
     name: String,
-    saved_sign_in: Option<&str>,
+    how: How<'_>,
 ) -> Run {
     let work = dir.path().join("work");
     std::fs::create_dir_all(&work).unwrap();
@@ -99,18 +109,28 @@ fn to_plan_in(
     tmux.keys(&["Enter"]);
     let authorize = tmux.wait_for("authorize", "Create it for me 1/4");
     assert!(authorize.contains("never saved"), "{authorize}");
-    if let Some(saved) = saved_sign_in {
-        // The saved sign-in is the third way: use it.
-        assert!(
-            authorize.contains(&format!("Use my saved browser sign-in {saved}")),
-            "{authorize}"
-        );
-        tmux.keys(&["Down", "Down"]);
-        tmux.wait_until("saved chosen", "the saved sign-in selected", |s| {
-            s.lines().any(|l| l.contains('▸') && l.contains(saved))
-        });
+    match how {
+        How::Browser => tmux.keys(&["Enter"]),
+        How::Saved(saved) => {
+            // The saved sign-in is the third way: use it.
+            assert!(
+                authorize.contains(&format!("Use my saved browser sign-in {saved}")),
+                "{authorize}"
+            );
+            tmux.keys(&["Down", "Down"]);
+            tmux.wait_until("saved chosen", "the saved sign-in selected", |s| {
+                s.lines().any(|l| l.contains('▸') && l.contains(saved))
+            });
+            tmux.keys(&["Enter"]);
+        }
+        How::Paste(secret) => {
+            tmux.keys(&["Down", "Enter"]);
+            tmux.wait_for("paste field", "Your token:");
+            tmux.paste(secret);
+            tmux.wait_for("pasted, masked", "characters)");
+            tmux.keys(&["Enter"]);
+        }
     }
-    tmux.keys(&["Enter"]);
     let plan = tmux.wait_until("plan", "the plan after approval", |s| {
         s.contains("Will create") || s.contains("Nothing can be") || s.contains("Could not")
     });
@@ -214,7 +234,7 @@ fn create_for_me_by_browser_sign_in_makes_stores_and_revokes_and_a_rerun_makes_n
         dir, tmux, name, ..
     } = run;
     drop(tmux);
-    let mut again = to_plan_in(&gitlab, &pki, dir, name, None);
+    let mut again = to_plan_in(&gitlab, &pki, dir, name, How::Browser);
     let plan = again.tmux.capture("plan again");
     assert!(plan.contains("already exists"), "{plan}");
     again.tmux.keys(&["Enter"]);
@@ -353,7 +373,7 @@ fn a_saved_browser_sign_in_authorizes_and_stays_saved() {
     let sealed = secret_tool_lookup(&mine).expect("the sign-in is stored");
 
     let name = support::home::unique_name("sv");
-    let mut run = to_plan_in(&gitlab, &pki, dir, name, Some(&mine));
+    let mut run = to_plan_in(&gitlab, &pki, dir, name, How::Saved(&mine));
     run.tmux.keys(&["Enter"]);
     let done = run.tmux.wait_until("done", "the Done screen", |s| {
         s.contains("4/4") && s.contains("stays saved")
@@ -377,4 +397,43 @@ fn a_saved_browser_sign_in_authorizes_and_stays_saved() {
     run.tmux.assert_never_shown(&grants[0].refresh);
     e2e::secret_tool_clear(gitlab_token::vault::SERVICE, &run.account);
     e2e::secret_tool_clear(gitlab_token::vault::SERVICE, &mine);
+}
+
+#[test]
+fn a_pasted_token_of_ones_own_authorizes_and_is_kept_nowhere() {
+    require_environment();
+    let pki = Pki::new();
+    let gitlab = gitlab(&pki);
+    let secret = support::fake_gitlab::new_secret("alice");
+    gitlab.add_token(
+        &secret,
+        support::fake_gitlab::TokenRecord::new(
+            &support::fake_gitlab::FakeUser::person(OWNER_ID, "alice"),
+            &["api"],
+        ),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let name = support::home::unique_name("pa");
+    let mut run = to_plan_in(&gitlab, &pki, dir, name, How::Paste(&secret));
+    run.tmux.keys(&["Enter"]);
+    let done = run.tmux.wait_until("done", "the Done screen", |s| {
+        s.contains("4/4") && s.contains("nothing of yours was")
+    });
+    assert!(done.contains("Created and stored."), "{done}");
+    assert!(done.contains("only held in memory"), "{done}");
+    run.tmux.keys(&["Enter"]);
+    assert_exit(&mut run.tmux, 0);
+    run.tmux.assert_never_shown(&secret);
+    let found = files_containing(run.dir.path(), &secret);
+    assert!(found.is_empty(), "the pasted token is in {found:?}");
+    assert!(
+        !keychain_dump().contains(&secret),
+        "the pasted token is in the keychain"
+    );
+    assert_eq!(gitlab.accounts().len(), 1);
+    assert!(
+        secret_tool_lookup(&run.account).is_some(),
+        "the new token is stored"
+    );
+    e2e::secret_tool_clear(gitlab_token::vault::SERVICE, &run.account);
 }

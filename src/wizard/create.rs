@@ -146,17 +146,6 @@ impl Creating {
         self.discovery.result.as_ref()?.as_ref().ok().map(|d| &**d)
     }
 
-    /// A browser sign-in is in hand and not yet revoked.
-    pub fn holds_sign_in(&self) -> bool {
-        matches!(
-            self.authority,
-            Some(Authority {
-                source: Source::Browser { .. },
-                ..
-            })
-        )
-    }
-
     /// The stored outcome, once creation succeeded.
     pub fn outcome(&self) -> Option<&Outcome> {
         self.execution.result.as_ref()?.as_ref().ok().map(|o| &**o)

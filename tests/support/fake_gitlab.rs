@@ -2,8 +2,9 @@
 //! status codes and headers (see /tmp/research/gitlab-api.md and the shared notes):
 //!
 //! - `GET /api/v4/personal_access_tokens/self` (any scope), `DELETE` of it (204, revoked after),
-//!   `POST .../self/rotate?expires_at=` (`api` or `self_rotate`; at most 365 days ahead; reusing a
-//!   rotated token revokes the whole family),
+//!   `POST .../self/rotate?expires_at=` (`api` or `self_rotate`; at most 365 days ahead; a revoked
+//!   token used on any rotate route revokes its whole family, and rotating a revoked token by id
+//!   does too before the 400),
 //! - `GET /api/v4/user` (`read_user`, `read_api`, `api`), `GET /api/v4/metadata` and `/version`,
 //! - `GET /api/v4/{groups,projects}/:id/members/all/:user_id` (URL-encoded path ids, inherited
 //!   membership from ancestor groups, the highest level wins).
@@ -629,7 +630,9 @@ fn respond(state: &mut State, root: &str, req: &Req) -> Reply {
         return invalid_token("Token has expired.");
     }
     if record.revoked {
-        if route == Some(Route::RotateSelf) && record.rotated_to.is_some() {
+        // Reuse detection (Gitlab::Auth::AuthFinders#revoke_token_family): a revoked token used
+        // on any rotate route (`access_tokens/(\d+|self)/rotate$`) revokes its whole family.
+        if rotation_request(api) {
             revoke_family(state, &secret);
         }
         return invalid_token("Token has been revoked.");
@@ -756,8 +759,22 @@ fn truncated_json(body: Value) -> Reply {
     )
 }
 
-/// Reuse of a rotated token: every later token of the family is revoked too.
-fn revoke_family(state: &mut State, secret: &str) {
+/// Whether `api` (the path after `/api/v4/`) is a rotate route in GitLab's sense:
+/// `access_tokens/(\d+|self)/rotate$` (personal, service-account, group and project tokens).
+fn rotation_request(api: &str) -> bool {
+    let path = api.split('?').next().unwrap_or(api);
+    let parts: Vec<&str> = path.split('/').collect();
+    matches!(
+        parts.as_slice(),
+        [.., kind, id, "rotate"]
+            if kind.ends_with("access_tokens")
+                && (*id == "self" || id.bytes().all(|b| b.is_ascii_digit()))
+    )
+}
+
+/// Reuse of a rotated token: every later token of the family is revoked too
+/// (PersonalAccessTokens::RevokeTokenFamilyService).
+pub(super) fn revoke_family(state: &mut State, secret: &str) {
     let mut next = state.tokens.get(secret).and_then(|r| r.rotated_to.clone());
     while let Some(s) = next {
         next = state.tokens.get_mut(&s).and_then(|r| {

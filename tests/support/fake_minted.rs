@@ -1,12 +1,15 @@
 //! The life of a minted token in the fake GitLab: made (registered in the token table with its
 //! description and owner), listed (`state`, `revoked`, `search`), revoked (204; again: 400) and
-//! rotated by id (the old one revoked, the new one expiring on `expires_at`, else in a week).
+//! rotated by id (a revoked one: its family revoked, then 400; else the old one revoked, the new one expiring on `expires_at`, else in a week). A refused
+//! expiry: 422 `{"message":…}` for users' and service accounts' tokens, 400 for access tokens.
 
 #![allow(clippy::result_large_err)]
 
 use serde_json::{Value, json};
 
-use super::fake_gitlab::{FakeUser, MAX_LIFETIME_DAYS, State, TokenRecord, new_secret, today};
+use super::fake_gitlab::{
+    FakeUser, MAX_LIFETIME_DAYS, State, TokenRecord, new_secret, revoke_family, today,
+};
 use super::fake_provision::{
     TokenMeta, bad_request, message, missing, param_list, param_str, params,
 };
@@ -15,8 +18,13 @@ use super::gitlab_bodies::{json_reply, token_json};
 use super::servers::{Reply, Req, reply};
 use gitlab_token::gitlab::types::{format_date, parse_date};
 
-/// The expiry asked for (`None`: the parameter is absent), or the 400 for a bad one.
-pub(super) fn expiry(state: &State, value: Option<String>) -> Result<Option<time::Date>, Reply> {
+/// The expiry asked for (`None`: the parameter is absent), or the refusal of a bad one:
+/// GitLab's model error through `refuse` (a 400 `bad_request!` or a 422, by endpoint).
+pub(super) fn expiry(
+    state: &State,
+    value: Option<String>,
+    refuse: fn(&str) -> Reply,
+) -> Result<Option<time::Date>, Reply> {
     let today = today();
     let max = today + time::Duration::days(state.max_lifetime_days.unwrap_or(MAX_LIFETIME_DAYS));
     let Some(value) = value else {
@@ -26,13 +34,13 @@ pub(super) fn expiry(state: &State, value: Option<String>) -> Result<Option<time
         return Err(json_reply(400, json!({"error": "expires_at is invalid"})));
     };
     if date > max {
-        return Err(bad_request(&format!(
+        return Err(refuse(&format!(
             "Expiration date must be before {}",
             format_date(max)
         )));
     }
     if date <= today {
-        return Err(bad_request("Expiration date must be in the future"));
+        return Err(refuse("Expiration date must be in the future"));
     }
     Ok(Some(date))
 }
@@ -62,7 +70,17 @@ pub(super) fn valid_scopes(state: &State, scopes: &[String]) -> bool {
     })
 }
 
+/// GitLab's answer when a personal access token's model refuses it on the service-account and
+/// admin create routes: `render_api_error!(message, :unprocessable_entity)`, i.e. 422 with the
+/// bare message (EE `API::GroupServiceAccounts` spec "when an error is thrown by the model";
+/// lib/api/users.rb `POST /users/:id/personal_access_tokens`).
+pub(super) fn unprocessable(text: &str) -> Reply {
+    message(422, text)
+}
+
 /// Makes a token of `user`: registers it in the token table and answers 201 with its secret.
+/// A refused expiry is a 422 for a user's (service account's) token and a 400 `bad_request!`
+/// for an access token (lib/api/resource_access_tokens.rb).
 pub(super) fn mint(state: &mut State, user: FakeUser, owner: TokenOwner, req: &Req) -> Reply {
     let p = params(req);
     let Some(name) = param_str(&p, "name").filter(|n| !n.is_empty()) else {
@@ -74,7 +92,11 @@ pub(super) fn mint(state: &mut State, user: FakeUser, owner: TokenOwner, req: &R
     if !valid_scopes(state, &scopes) {
         return json_reply(400, json!({"error": "scopes does not have a valid value"}));
     }
-    let expires = match expiry(state, param_str(&p, "expires_at")) {
+    let refuse = match owner {
+        TokenOwner::User => unprocessable,
+        TokenOwner::Resource { .. } => bad_request,
+    };
+    let expires = match expiry(state, param_str(&p, "expires_at"), refuse) {
         Ok(d) => d.unwrap_or_else(|| {
             today() + time::Duration::days(state.max_lifetime_days.unwrap_or(MAX_LIFETIME_DAYS))
         }),
@@ -190,10 +212,14 @@ pub(super) fn rotate(
         return message(404, "404 Not Found");
     }
     if record.revoked || !record.active {
+        // Reuse detection ("Automatic reuse detection", personal_access_tokens.md; the rotate
+        // route's description in lib/api/resource_access_tokens.rb): the active tokens of the
+        // same family are revoked, then RotateService's "Token already revoked".
+        revoke_family(state, &secret);
         return bad_request("Token already revoked");
     }
     let p = params(req);
-    let expires = match expiry(state, param_str(&p, "expires_at")) {
+    let expires = match expiry(state, param_str(&p, "expires_at"), bad_request) {
         Ok(d) => d.unwrap_or_else(|| today() + time::Duration::days(7)),
         Err(reply) => return reply,
     };

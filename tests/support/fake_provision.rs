@@ -5,7 +5,7 @@
 //!
 //! - `GET /groups/:id`, `/projects/:id` (numeric id or URL-encoded path; `404 Group Not Found` /
 //!   `404 Project Not Found` for what the caller cannot see), `/namespaces/:id` (`plan` for its
-//!   Owners and admins), `/license` (admins; 404 on CE and without a licence),
+//!   Owners and admins), `/license` (admins; 404 on CE; 200 `null` without a licence),
 //! - members: `POST /{groups,projects}/:id/members` (201 member, `409 {"message":"Member already
 //!   exists"}`, the approval-queue answer), `GET`/`PUT .../members/:user_id` (direct),
 //! - service accounts, their tokens and access tokens: see `fake_provision_tokens`.

@@ -3,7 +3,7 @@
 //! project_access_tokens.md):
 //!
 //! - `GET`/`POST /service_accounts` (admins; self-managed), `/groups/:id/service_accounts`
-//!   (top-level group; admin, or its Owner on GitLab.com or where owners may; a subgroup is
+//!   (admin, or the group's Owner on GitLab.com or where owners may; a subgroup before 18.11 is
 //!   `400 ... in this namespace.`), `/projects/:id/service_accounts` (18.11+; admin, or the
 //!   project's Maintainer or Owner: the translated service_accounts.md of 18.11),
 //! - a service account's tokens: `GET`/`POST .../service_accounts/:user_id/personal_access_tokens`,
@@ -22,9 +22,7 @@
 
 use serde_json::{Value, json};
 
-use super::fake_access_tokens::{
-    access_token_json, access_token_of, check_resource, create_access_token, list_access_tokens,
-};
+use super::fake_access_tokens::respond as access_tokens;
 use super::fake_gitlab::{FakeUser, State, TokenRecord, percent_decode};
 use super::fake_minted::{list_tokens, mint, revoke, rotate};
 use super::fake_provision::{
@@ -244,39 +242,13 @@ pub(super) fn respond(
             rotate(state, id, req, |r| admin || r.user.id == caller.id)
         }
         TokenRoute::AccessTokens(project, raw) => {
-            let path = match check_resource(state, &caller, project, &raw) {
-                Ok(path) => path,
-                Err(reply) => return reply,
-            };
-            if get {
-                list_access_tokens(state, project, &path)
-            } else {
-                create_access_token(state, &caller, project, &path, req)
-            }
+            access_tokens(state, &caller, project, &raw, None, false, req)
         }
         TokenRoute::AccessToken(project, raw, token_id) => {
-            let path = match check_resource(state, &caller, project, &raw) {
-                Ok(path) => path,
-                Err(reply) => return reply,
-            };
-            let Some(id) = access_token_of(state, project, &path, token_id) else {
-                return message(404, "404 Not Found");
-            };
-            if get {
-                let body = access_token_json(state, id);
-                return json_reply(200, body);
-            }
-            revoke(state, id, |_| true)
+            access_tokens(state, &caller, project, &raw, Some(token_id), false, req)
         }
         TokenRoute::RotateAccessToken(project, raw, token_id) => {
-            let path = match check_resource(state, &caller, project, &raw) {
-                Ok(path) => path,
-                Err(reply) => return reply,
-            };
-            if access_token_of(state, project, &path, token_id).is_none() {
-                return message(404, "404 Not Found");
-            }
-            rotate(state, token_id, req, |_| true)
+            access_tokens(state, &caller, project, &raw, Some(token_id), true, req)
         }
     }
 }
@@ -307,7 +279,9 @@ fn check_scope(state: &mut State, caller: &FakeUser, scope: Scope) -> Result<Sco
             if !(admin || owner_may) || !knobs.service_accounts_licensed() {
                 return Err(forbidden());
             }
-            if path.contains('/') {
+            // Subgroups: service_accounts.md, "introduced in GitLab 18.10 with a flag named
+            // `allow_subgroups_to_create_service_accounts`", generally available in 18.11.
+            if path.contains('/') && !knobs.at_least(18, 11) {
                 return Err(bad_request(
                     "User does not have permission to create a service account in this namespace.",
                 ));
@@ -371,17 +345,24 @@ fn create_account(state: &mut State, caller: &FakeUser, scope: &Scope, req: &Req
     let kind = kind_of(scope);
     let knobs = state.provision.knobs.clone();
     if let Some(limit) = knobs.limit() {
+        // service_accounts.md (18.11): on GitLab.com, per top-level group, "including service
+        // accounts created in subgroups or projects"; on self-managed, per instance whatever way
+        // they are provisioned (instance, group or project). Access-token bots do not count.
+        let top = |k: &AccountKind| match k {
+            AccountKind::Group(p) | AccountKind::Project(p) => {
+                p.split('/').next().map(str::to_owned)
+            }
+            _ => None,
+        };
         let counted = state
             .provision
             .accounts
             .iter()
-            .filter(|a| match (&a.kind, &kind) {
-                // GitLab.com counts per top-level group, self-managed per instance.
-                (AccountKind::Group(a), AccountKind::Group(b)) if knobs.gitlab_com => a == b,
-                (AccountKind::Instance | AccountKind::Group(_) | AccountKind::Project(_), _) => {
-                    !knobs.gitlab_com
+            .filter(|a| match &a.kind {
+                AccountKind::Instance | AccountKind::Group(_) | AccountKind::Project(_) => {
+                    !knobs.gitlab_com || (top(&a.kind).is_some() && top(&a.kind) == top(&kind))
                 }
-                _ => false,
+                AccountKind::GroupBot(_) | AccountKind::ProjectBot(_) => false,
             })
             .count();
         if counted >= limit {
