@@ -10,7 +10,7 @@ use super::{
     AccountOutcome, Discovery, Done, Failure, Kind, MembershipOutcome, Outcome, Problem, Progress,
     Provisioned, Request, Stage, TokenOutcome, join_all, plan,
 };
-use crate::gitlab::accounts::NewToken;
+use crate::gitlab::accounts::{NewToken, TokenHome};
 use crate::gitlab::types::TokenInfo;
 use crate::gitlab::{ApiError, Client};
 use crate::problem::ProblemKind;
@@ -232,6 +232,19 @@ pub(super) async fn execute(
                 j.step = Step::Memberships;
                 j.token_name = None;
                 let _ = j.save(&lock.journal);
+            }
+            // An access-token route answers 401 (list, rotate) or 400 "does not have permission
+            // to create" (create) to a caller who may not manage its tokens; discovery has just
+            // checked the caller's own token, so it is the role, not the token.
+            let refused = match &e {
+                ApiError::InvalidToken(_) => true,
+                ApiError::BadRequest(m) => m.contains("does not have permission to create"),
+                _ => false,
+            };
+            if refused && crate::rotation::owner::access_token_home(home) {
+                let group = matches!(home, TokenHome::GroupToken { .. });
+                let m = text::may_not_manage_tokens(group, &first.path);
+                return Err(fail(ProblemKind::NotOwner, m, &done, problems));
             }
             let p = api_problem(&e);
             let m = text::token_failed(p.message.trim_end_matches('.'), &p.fix);

@@ -5,10 +5,13 @@
 //! same journal (so `recover` finishes a killed one the same way).
 
 use super::automatic::{Attempt, Progress, Stage, guided, rotate_failed};
+use super::journal::Journal;
 use super::journal::RotationLock;
 use super::steps::{Rotation, begin, complete};
 use super::{Context, Failure, PathKind, Report, Reveal, is_gone};
-use crate::gitlab::Client;
+use crate::gitlab::accounts::TokenHome;
+use crate::gitlab::{ApiError, Client};
+use crate::problem::ProblemKind;
 use crate::provision::recover::token_home;
 use crate::strings::{provision as prov_text, rotation as text, validation::api_problem};
 use crate::token::Token;
@@ -86,6 +89,35 @@ pub async fn rotate(
     progress(Stage::Rotating);
     let rotated = match client.rotate_token(owner, home, info.id, expires_at).await {
         Ok(r) => r,
+        Err(ApiError::InvalidToken(m)) if access_token_home(home) => {
+            // resource_access_tokens.rb answers 401 to a caller who may not manage the tokens:
+            // GitLab did not rotate. Only when the owner's own token still works is that the
+            // reason; otherwise it is the owner's token (said as usual).
+            if client.user(owner).await.is_ok() {
+                let _ = Journal::remove(&lock.journal);
+                let place = entry
+                    .provisioned
+                    .as_ref()
+                    .and_then(|p| p.lives_in.clone())
+                    .unwrap_or_default();
+                let group = matches!(home, TokenHome::GroupToken { .. });
+                let p = crate::problem::Problem::new(
+                    ProblemKind::NotOwner,
+                    prov_text::may_not_manage_tokens(group, &place),
+                    text::guided_fix(&entry.account, &entry.host, &entry.name),
+                );
+                return report.fail(Failure::Failed, p);
+            }
+            let attempt = Attempt {
+                entry,
+                info: &info,
+                client,
+                old: &old,
+                expires_at,
+                lock,
+            };
+            return rotate_failed(ctx, report, &attempt, ApiError::InvalidToken(m)).await;
+        }
         Err(e) => {
             let attempt = Attempt {
                 entry,
@@ -109,4 +141,12 @@ pub async fn rotate(
         ctx, report, &rotation, writer, journal, rotated, reveal, progress,
     )
     .await
+}
+
+/// A group's or project's access token (their routes answer 401 to a caller without the role).
+pub(crate) fn access_token_home(home: TokenHome) -> bool {
+    matches!(
+        home,
+        TokenHome::GroupToken { .. } | TokenHome::ProjectToken { .. }
+    )
 }

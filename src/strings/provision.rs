@@ -172,6 +172,21 @@ pub fn owner_token_needs_api(scopes: &[String]) -> String {
     )
 }
 
+/// GitLab answered 401 on a group's or project's access-token route although the caller's own
+/// token works: the caller may not manage that place's tokens (lib/api/resource_access_tokens.rb
+/// answers `unauthorized!` to a user without the right, not only to a bad token).
+pub fn may_not_manage_tokens(group: bool, place: &str) -> String {
+    let role = match group {
+        true => "the Owner role",
+        false => "the Maintainer or Owner role",
+    };
+    format!(
+        "GitLab refused to let you manage the access tokens of {place} (401), although your own \
+         token works: you may no longer have {role} there. Ask one of its Owners to do it, or to \
+         give you that role back; nothing was changed."
+    )
+}
+
 pub fn not_admin_instance() -> String {
     format!(
         "Only an administrator may create an instance service account. A top-level group Owner can \
