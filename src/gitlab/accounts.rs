@@ -243,9 +243,14 @@ impl Client {
     }
 
     /// The licence's plan on self-managed (`GET /license`, administrators only; 403 otherwise).
+    /// An EE without a licence answers 200 `null` (ee/lib/api/license.rb presents
+    /// `License.current`, nil then): that is the Free tier, said as `"free"`.
     pub async fn license_plan(&self, owner: &Token) -> Result<Option<String>, ApiError> {
         let plan: Option<Plan> = self.call_json(Method::GET, "/license", owner, None).await?;
-        Ok(plan.and_then(|p| p.plan))
+        Ok(match plan {
+            None => Some("free".to_owned()),
+            Some(p) => p.plan,
+        })
     }
 
     /// Every service account of `home` (`GET …/service_accounts`, 17.1+), page by page.
