@@ -64,7 +64,7 @@ pub(super) async fn discover(
             None => oauth::token_info(client, owner).await.ok().map(|i| i.scope),
         }
     };
-    let (roles, (tier, admin_call), oauth_scopes) = tokio::join!(
+    let (roles, (plan, admin_call), oauth_scopes) = tokio::join!(
         join_all(roles),
         tier(client, owner, gitlab_com, caller.is_admin, edition, plan_of),
         oauth_scopes
@@ -98,7 +98,8 @@ pub(super) async fn discover(
         gitlab_com,
         version,
         edition,
-        tier,
+        tier: plan.as_deref().map_or(Tier::Unknown, tier_of),
+        trial: plan.as_deref().is_some_and(is_trial),
         targets,
     })
 }
@@ -233,9 +234,9 @@ fn admin_access(
     }
 }
 
-/// The tier: a top-level group's plan on GitLab.com (its Owners see it), the licence on
-/// self-managed (administrators see it); Free for the Community Edition; else unknown. With it,
-/// how GitLab answered the admin-only `GET /license` (see [`admin_access`]).
+/// The plan: a top-level group's on GitLab.com (its Owners see it), the licence's on
+/// self-managed (administrators see it); Free for the Community Edition; `None` when not seen.
+/// With it, how GitLab answered the admin-only `GET /license` (see [`admin_access`]).
 async fn tier(
     client: &Client,
     owner: &Token,
@@ -243,26 +244,18 @@ async fn tier(
     admin: bool,
     edition: Edition,
     top_level_id: Option<u64>,
-) -> (Tier, Option<bool>) {
+) -> (Option<String>, Option<bool>) {
     if edition == Edition::Ce && !gitlab_com {
-        return (Tier::Free, None);
+        return (Some("free".into()), None);
     }
     match (gitlab_com, admin, top_level_id) {
-        (true, _, Some(id)) => {
-            let plan = client.namespace_plan(owner, id).await;
-            (
-                plan.ok().flatten().map_or(Tier::Unknown, |p| tier_of(&p)),
-                None,
-            )
-        }
+        (true, _, Some(id)) => (client.namespace_plan(owner, id).await.ok().flatten(), None),
         (false, true, _) => match client.license_plan(owner).await {
-            Ok(plan) => (plan.map_or(Tier::Unknown, |p| tier_of(&p)), Some(true)),
-            Err(ApiError::Forbidden(_) | ApiError::InsufficientScope(_)) => {
-                (Tier::Unknown, Some(false))
-            }
-            Err(_) => (Tier::Unknown, None),
+            Ok(plan) => (plan, Some(true)),
+            Err(ApiError::Forbidden(_) | ApiError::InsufficientScope(_)) => (None, Some(false)),
+            Err(_) => (None, None),
         },
-        _ => (Tier::Unknown, None),
+        _ => (None, None),
     }
 }
 
@@ -279,6 +272,11 @@ pub(super) fn tier_of(plan: &str) -> Tier {
     } else {
         Tier::Unknown
     }
+}
+
+/// GitLab's trial plans: `ultimate_trial`, `premium_trial` (and older `*_trial` names).
+pub(super) fn is_trial(plan: &str) -> bool {
+    plan.to_ascii_lowercase().ends_with("_trial")
 }
 
 /// `18.6.1-ee` -> (18, 6).
@@ -308,6 +306,8 @@ mod tests {
         assert_eq!(parse_version("17.11.0-pre"), Some((17, 11)));
         assert_eq!(parse_version("garbage"), None);
         assert_eq!(tier_of("ultimate_trial"), Tier::Ultimate);
+        assert!(is_trial("ultimate_trial") && is_trial("Premium_Trial"));
+        assert!(!is_trial("ultimate") && !is_trial("free"));
         assert_eq!(tier_of("premium"), Tier::Premium);
         assert_eq!(tier_of("default"), Tier::Free);
         assert_eq!(tier_of("opensource"), Tier::Ultimate);

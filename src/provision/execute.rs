@@ -448,6 +448,7 @@ mod tests {
             version,
             edition: Edition::Ee,
             tier: Tier::Premium,
+            trial: false,
             targets: Vec::new(),
         }
     }

@@ -111,7 +111,11 @@ fn service_accounts_exist(d: &Discovery) -> Result<(), Refusal> {
 }
 
 fn tier_caveat(d: &Discovery) -> Option<&'static str> {
-    (d.tier == Tier::Unknown).then_some(text::TIER_UNSEEN)
+    match (d.tier, d.gitlab_com && d.trial) {
+        (Tier::Unknown, _) => Some(text::TIER_UNSEEN),
+        (_, true) => Some(text::TRIAL_SERVICE_ACCOUNTS),
+        _ => None,
+    }
 }
 
 fn group_service_account(d: &Discovery) -> Result<String, Refusal> {
@@ -229,10 +233,17 @@ fn project_service_account(d: &Discovery) -> Result<String, Refusal> {
     ))
 }
 
-/// Access tokens: any tier on self-managed (CE too), Premium or Ultimate on GitLab.com.
+/// Access tokens: any tier on self-managed (CE too), Premium or Ultimate on GitLab.com, not on a
+/// GitLab.com trial.
 fn access_tokens_exist(d: &Discovery) -> Result<(), Refusal> {
     if d.gitlab_com && d.tier == Tier::Free {
         return Err(refuse(ProblemKind::TierUnavailable, text::tier_free(true)));
+    }
+    if d.gitlab_com && d.trial {
+        return Err(refuse(
+            ProblemKind::TierUnavailable,
+            text::trial_no_access_tokens(),
+        ));
     }
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! Admin Mode in the choice: `is_admin` from `GET /user` is the account's flag; the token may
 //! still be unable to act as an administrator (no `admin_mode` scope while Admin Mode is on).
+//! And GitLab.com trials (no group or project access tokens).
 
 use super::*;
 use crate::instance::Instance;
@@ -36,6 +37,7 @@ fn discovery(access: AdminAccess) -> Discovery {
         version: Some((18, 6)),
         edition: Edition::Ee,
         tier: Tier::Premium,
+        trial: false,
         targets: vec![TargetFacts {
             path: "acme".into(),
             kind: TargetKind::Group,
@@ -106,4 +108,31 @@ fn an_owner_needs_no_admin_mode() {
     assert!(verdict_of(&c, Kind::GroupToken).is_ok());
     let refusal = verdict_of(&c, Kind::InstanceServiceAccount).unwrap_err();
     assert_eq!(refusal.kind, ProblemKind::InsufficientScope);
+}
+
+#[test]
+fn a_gitlab_com_trial_has_no_access_tokens() {
+    let mut d = discovery(AdminAccess::None);
+    d.gitlab_com = true;
+    d.trial = true;
+    d.tier = Tier::Ultimate;
+    d.targets[0].caller_role = Some(Role::Owner);
+    d.targets[0].top_level_role = Some(Role::Owner);
+    let c = choose(&request(&["acme"]), &d);
+    let refusal = verdict_of(&c, Kind::GroupToken).unwrap_err();
+    assert_eq!(refusal.kind, ProblemKind::TierUnavailable);
+    assert!(refusal.reason.contains("trial"), "{}", refusal.reason);
+    // A service account stays possible, with a caveat.
+    assert_eq!(c.best, Some(Kind::GroupServiceAccount));
+    let why = verdict_of(&c, Kind::GroupServiceAccount).unwrap();
+    assert!(why.contains(text::TRIAL_SERVICE_ACCOUNTS), "{why}");
+    // Not a trial: the group token is possible.
+    d.trial = false;
+    let c = choose(&request(&["acme"]), &d);
+    assert!(verdict_of(&c, Kind::GroupToken).is_ok());
+    // A self-managed trial licence: access tokens stay (the docs say GitLab.com).
+    d.gitlab_com = false;
+    d.trial = true;
+    let c = choose(&request(&["acme"]), &d);
+    assert!(verdict_of(&c, Kind::GroupToken).is_ok());
 }

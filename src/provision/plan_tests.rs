@@ -70,6 +70,7 @@ fn discovery(
         version,
         edition,
         tier,
+        trial: false,
         targets,
     }
 }

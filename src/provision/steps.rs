@@ -305,6 +305,7 @@ mod tests {
             version: Some((18, 6)),
             edition: Edition::Ee,
             tier: Tier::Premium,
+            trial: false,
             targets: vec![TargetFacts {
                 path: "Acme/Tools App".into(),
                 kind: TargetKind::Project,

@@ -144,6 +144,9 @@ pub struct Discovery {
     pub version: Option<(u32, u32)>,
     pub edition: Edition,
     pub tier: Tier,
+    /// The plan is a trial (`ultimate_trial`, `premium_trial`): on GitLab.com group and project
+    /// access tokens are not available with one.
+    pub trial: bool,
     pub targets: Vec<TargetFacts>,
 }
 

@@ -88,6 +88,20 @@ pub fn edition_ce() -> String {
     )
 }
 
+/// A GitLab.com trial plan: group and project access tokens are not available with one
+/// (group_access_tokens.md, project_access_tokens.md: "excluding trial licenses").
+pub fn trial_no_access_tokens() -> String {
+    format!(
+        "The group's plan is a trial: GitLab.com has no group or project access tokens on trials. \
+         Use a service account, or {GUIDED} with a person's token."
+    )
+}
+
+/// Said of service accounts on a GitLab.com trial (older GitLab docs: "not available on trial
+/// versions on GitLab.com"; the current page no longer says so).
+pub const TRIAL_SERVICE_ACCOUNTS: &str = "The group's plan is a trial: older GitLab versions had no \
+     service accounts on GitLab.com trials; if GitLab refuses, it will say so.";
+
 pub fn tier_free(gitlab_com: bool) -> String {
     if gitlab_com {
         format!(

@@ -67,6 +67,7 @@ pub fn discovery() -> Discovery {
         version: Some((18, 6)),
         edition: Edition::Ee,
         tier: Tier::Premium,
+        trial: false,
         targets: vec![
             target("acme", TargetKind::Group, 10),
             target("acme/tools", TargetKind::Group, 11),
