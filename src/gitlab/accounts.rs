@@ -88,8 +88,9 @@ pub enum AccountHome {
     Instance,
     /// `/groups/:id/service_accounts` (a top-level group).
     Group(u64),
-    /// `/projects/:id/service_accounts` (18.11+; flag `allow_projects_to_create_service_accounts`
-    /// in 18.10; lib/api/project_service_accounts.rb, doc/api/service_accounts.md).
+    /// `/projects/:id/service_accounts` (GA 18.11; introduced in 18.9 behind the flag
+    /// `allow_projects_to_create_service_accounts`, off by default; lib/api/
+    /// project_service_accounts.rb, doc/api/service_accounts.md).
     Project(u64),
 }
 
@@ -203,7 +204,8 @@ pub enum Added {
     /// 409 "Member already exists": read it with [`Client::direct_member`].
     AlreadyMember,
     /// Administrator approval for role promotions is on: `{"message":{"<username>":"Request queued
-    /// for administrator approval."}}` (or `queued_users`), no member yet.
+    /// for administrator approval."}}` (or `queued_users`), no member yet. GitLab queues only
+    /// human (billable) users on self-managed, never a service account: kept for safety.
     Queued(String),
 }
 
@@ -421,8 +423,10 @@ impl Client {
     }
 }
 
-/// A queued membership's message (doc/api/members.md): `{"message":{"user":"Request queued …"}}`
-/// for one user, `{"queued_users":{…},"status":"success"}` for several.
+/// A queued membership's message (doc/api/members.md): keyed by the username,
+/// `{"message":{"<username>":"Request queued for administrator approval."}}` for one user,
+/// `{"queued_users":{…},"status":"success"}` for several. (Self-managed Ultimate only, never for
+/// a bot such as a service account: the queue holds billable humans.)
 fn queued(value: &Value) -> Option<String> {
     if value.get("id").is_some() {
         return None;
