@@ -83,6 +83,7 @@ pub enum ProblemKind {
     OneTargetOnly,
     NotOnGitlabCom,
     ProvisionInProgress,
+    NameTaken,
 }
 
 impl ProblemKind {
@@ -165,6 +166,7 @@ impl ProblemKind {
         ProblemKind::OneTargetOnly,
         ProblemKind::NotOnGitlabCom,
         ProblemKind::ProvisionInProgress,
+        ProblemKind::NameTaken,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -245,6 +247,7 @@ impl ProblemKind {
             ProblemKind::OneTargetOnly => "one_target_only",
             ProblemKind::NotOnGitlabCom => "not_on_gitlab_com",
             ProblemKind::ProvisionInProgress => "provision_in_progress",
+            ProblemKind::NameTaken => "name_taken",
         }
     }
 

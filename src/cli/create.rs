@@ -134,6 +134,7 @@ fn request(args: &CreateArgs) -> Result<Request, u8> {
         raise_role: args.raise_role,
         name,
         store: args.store.unwrap_or_else(StoreKind::platform_default),
+        replace_existing: false,
     })
 }
 

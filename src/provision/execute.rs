@@ -2,7 +2,7 @@
 //! live checks -> store. The journal is written before and after each irreversible call; the
 //! vault's writer lock is held from before the token is minted until it is stored.
 
-use super::finish::{check, kept};
+use super::finish::{self, check, kept};
 use super::journal::{Journal, Membership, ProvisionLock, Step};
 use super::recover::{repair, token_home};
 use super::steps::{self, Account};
@@ -91,6 +91,10 @@ pub(super) async fn execute(
         Kind::InstanceServiceAccount => (None, None),
         _ => (Some(first.path.clone()), Some(first.id)),
     };
+    // Never replace silently a token this run did not make: refused before anything exists.
+    if let Some(p) = finish::name_taken(request, stored.as_ref(), kind, lives_in_id) {
+        return Err(stop(p, &done, problems));
+    }
     let mut j = Journal {
         account: account.clone(),
         url: request.instance.base_url(),
@@ -433,6 +437,7 @@ mod tests {
             raise_role: false,
             name: "repo-scanner".into(),
             store: vault::StoreKind::platform_default(),
+            replace_existing: false,
         }
     }
 

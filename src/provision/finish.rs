@@ -11,7 +11,9 @@ use crate::gitlab::ApiError;
 use crate::gitlab::Client;
 use crate::gitlab::accounts::Source;
 use crate::gitlab::types::TokenInfo;
+use crate::problem::ProblemKind;
 use crate::rotation::Context;
+use crate::strings::provision as text;
 use crate::token::Token;
 use crate::validation::{Requirements, judge};
 use crate::vault::{Keychain, StoredToken};
@@ -142,4 +144,27 @@ pub(super) async fn check(
             .first()
             .map_or_else(|| "no answer".to_owned(), |p| p.message.clone())),
     }
+}
+
+/// The stored entry under NAME@HOST that this run would replace although it is not the token of
+/// this kind of account in this place (not made by `create`, or made for another kind or place):
+/// refused before anything is created, unless the person agreed to replace it.
+pub(super) fn name_taken(
+    request: &Request,
+    stored: Option<&StoredToken>,
+    kind: Kind,
+    lives_in_id: Option<u64>,
+) -> Option<Problem> {
+    let entry = stored?;
+    let ours = entry
+        .provisioned
+        .as_ref()
+        .is_some_and(|made| made.kind == kind && made.lives_in_id == lives_in_id);
+    if ours || request.replace_existing {
+        return None;
+    }
+    Some(Problem {
+        kind: ProblemKind::NameTaken,
+        message: text::name_taken(&entry.account, &entry.username, &entry.name),
+    })
 }

@@ -21,6 +21,7 @@ fn request(targets: &[&str]) -> Request {
         raise_role: false,
         name: "repo-scanner".into(),
         store: StoreKind::platform_default(),
+        replace_existing: false,
     }
 }
 

@@ -28,6 +28,7 @@ fn request(profile: &str, targets: &[&str], kind: Option<Kind>) -> Request {
         raise_role: false,
         name: profile.into(),
         store: StoreKind::platform_default(),
+        replace_existing: false,
     }
 }
 

@@ -58,6 +58,10 @@ pub struct Request {
     /// The keychain name (`NAME@HOST`).
     pub name: String,
     pub store: StoreKind,
+    /// The person agreed to replace a token already stored under NAME@HOST that this run did
+    /// not make (another user's, or not made by `create`). Without it such a name is refused
+    /// before anything is created (problem `name_taken`).
+    pub replace_existing: bool,
 }
 
 /// The caller, from `GET /user`.

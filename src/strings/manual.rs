@@ -163,6 +163,9 @@ pub fn kind_meaning(kind: ProblemKind) -> &'static str {
             "instance service accounts exist only on self-managed GitLab and Dedicated"
         }
         ProvisionInProgress => "another gitlab-token process is creating the same token",
+        NameTaken => {
+            "the keychain name NAME@HOST already holds another token; it was left as it is"
+        }
     }
 }
 

@@ -437,6 +437,16 @@ pub fn store_failed_not_revoked(why: &str, token_id: u64, page: &str) -> String 
     )
 }
 
+/// NAME@HOST already holds a token this run did not make.
+pub fn name_taken(account: &str, username: &str, name: &str) -> String {
+    format!(
+        "{account} already holds a token (of {username}) that `gitlab-token create` did not make \
+         for this account; it was left as it is and nothing was created. Pass --name OTHER to \
+         store the new token under another name (or remove the stored one first: `gitlab-token \
+         forget --name {name}`)."
+    )
+}
+
 pub fn busy(account: &str) -> String {
     format!(
         "Another gitlab-token process is creating {account} right now; wait for it, then run again."

@@ -247,6 +247,9 @@ impl State {
             raise_role: false,
             name: self.name.clone(),
             store: self.store.kind,
+            // The person answered "replace it" for this NAME@HOST (the same question as saving).
+            replace_existing: self.existing.replace_ok.is_some()
+                && self.existing.replace_ok == self.account(),
         })
     }
 
