@@ -62,6 +62,7 @@ async fn run(label: &str, targets: &[&str]) {
         raise_role: false,
         name: format!("bench-{}", targets.len()),
         store: StoreKind::File,
+        replace_existing: false,
     };
     let ctx = Context {
         metadata_path: config.path().join("gitlab-token").join("tokens.toml"),
