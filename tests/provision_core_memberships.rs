@@ -35,7 +35,7 @@ fn a_lower_membership_is_reported_and_raised_only_when_asked() {
     );
     assert_eq!(
         v["memberships"],
-        json!([{"target": "acme", "access_level": 10, "created": false}])
+        json!([{"target": "acme", "access_level": 10, "created": false, "pending_approval": false}])
     );
     assert_eq!(v["account"]["created"], json!(false), "{v}");
     assert_eq!(w.gitlab.direct_level(false, "acme", sa), Some(10));

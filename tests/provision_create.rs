@@ -34,7 +34,7 @@ fn group_service_account_by_the_owner_then_a_second_run_creates_nothing() {
     assert_eq!(v["account"]["created"], json!(true));
     assert_eq!(
         v["memberships"],
-        json!([{"target": PROJECT, "access_level": 20, "created": true}])
+        json!([{"target": PROJECT, "access_level": 20, "created": true, "pending_approval": false}])
     );
     let scopes = v["token"]["scopes"].as_array().unwrap();
     for s in ["read_api", "read_repository", "self_rotate"] {

@@ -336,8 +336,9 @@ fn print_done(done: &Done) {
 }
 
 /// The `--json` object, exactly as issue 11 lists it: `ok`, `account` {`id`, `username`,
-/// `kind`, `created`}, `memberships` [{`target`, `access_level`, `created`}], `token` {`id`,
-/// `scopes`, `expires_at`}, `stored_as`, `problems` [{`kind`, `message`}].
+/// `kind`, `created`}, `memberships` [{`target`, `access_level`, `created`, `pending_approval`}],
+/// `token` {`id`, `scopes`, `expires_at`, `created`}, `stored_as`, `problems` [{`kind`,
+/// `message`}].
 fn json_object(
     ok: bool,
     done: &Done,
@@ -356,11 +357,13 @@ fn json_object(
             "target": m.target,
             "access_level": m.access_level,
             "created": m.created,
+            "pending_approval": m.pending_approval,
         })).collect::<Vec<_>>(),
         "token": done.token.as_ref().map(|t| json!({
             "id": t.id,
             "scopes": t.scopes,
             "expires_at": t.expires_at,
+            "created": t.created,
         })),
         "stored_as": stored_as,
         "problems": problems.iter().map(|(kind, message)| json!({

@@ -124,6 +124,7 @@ pub async fn run(args: StatusArgs) -> u8 {
             print_table(&rows, stdout_colour());
             super::sink::print_for_status(&path, &meta);
             print_schedule(&place, &runs, &meta.tokens);
+            print_orphans(&path);
         }
     }
     if rows.iter().any(|r| r.verified_ok == Some(false)) {
@@ -187,6 +188,21 @@ async fn verify_one(
             .collect(),
         expires,
     ))
+}
+
+/// Tokens that a killed `create` made but never stored (from its journal; no network): each
+/// with its id, name and the page to revoke it on.
+fn print_orphans(metadata_path: &std::path::Path) {
+    let colour = stdout_colour();
+    for o in crate::provision::orphans(metadata_path) {
+        let line =
+            crate::strings::create_cli::orphan_line(o.token_id, &o.token_name, &o.account, &o.page);
+        let kind = crate::problem::ProblemKind::OrphanTokenLeft.as_str();
+        println!(
+            "{}",
+            paint(&format!("problem ({kind}): {line}"), Tone::Fail, colour)
+        );
+    }
 }
 
 fn print_table(rows: &[Row], colour: bool) {
