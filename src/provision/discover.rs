@@ -3,12 +3,12 @@
 //! project, and its top-level group) then (the caller's roles, the tier).
 
 use super::{
-    Caller, Discovery, Edition, Problem, ProvisionError, Request, TargetFacts, TargetKind, Tier,
-    join_all,
+    AdminAccess, Caller, Discovery, Edition, Problem, ProvisionError, Request, TargetFacts,
+    TargetKind, Tier, join_all,
 };
 use crate::gitlab::access::Role;
 use crate::gitlab::accounts::Source;
-use crate::gitlab::{ApiError, Client};
+use crate::gitlab::{ApiError, Client, oauth};
 use crate::problem::ProblemKind;
 use crate::strings::{provision as text, validation::api_problem};
 use crate::token::Token;
@@ -33,12 +33,16 @@ pub(super) async fn discover(
         .iter()
         .map(|path| find(client, owner, path))
         .collect();
-    let (caller, metadata, found) = tokio::join!(
+    // The token's own record tells its scopes (an OAuth token has none: its token info does).
+    let (caller, metadata, found, own) = tokio::join!(
         client.caller(owner),
         client.metadata(owner),
-        join_all(lookups)
+        join_all(lookups),
+        client.token_self(owner)
     );
     let caller = caller.map_err(|e| stopped(&e, "who you are"))?;
+    let scopes = own.ok().map(|t| t.scopes);
+    needs_api(scopes.as_deref())?;
     let found: Vec<Found> = found.into_iter().collect::<Result<_, _>>()?;
     let (version, edition) = match &metadata {
         Ok(m) => (parse_version(&m.version), edition(m.enterprise, &m.version)),
@@ -54,10 +58,20 @@ pub(super) async fn discover(
         .iter()
         .find(|f| f.top_level_id != 0)
         .map(|f| f.top_level_id);
-    let (roles, tier) = tokio::join!(
+    let oauth_scopes = async {
+        match scopes {
+            Some(_) => None,
+            None => oauth::token_info(client, owner).await.ok().map(|i| i.scope),
+        }
+    };
+    let (roles, (tier, admin_call), oauth_scopes) = tokio::join!(
         join_all(roles),
-        tier(client, owner, gitlab_com, caller.is_admin, edition, plan_of)
+        tier(client, owner, gitlab_com, caller.is_admin, edition, plan_of),
+        oauth_scopes
     );
+    let scopes = scopes.or(oauth_scopes);
+    needs_api(scopes.as_deref())?;
+    let admin_access = admin_access(caller.is_admin, scopes.as_deref(), admin_call);
     let targets = found
         .into_iter()
         .zip(roles)
@@ -78,7 +92,8 @@ pub(super) async fn discover(
         caller: Caller {
             id: caller.id,
             username: caller.username,
-            is_admin: caller.is_admin,
+            is_admin: matches!(admin_access, AdminAccess::Active | AdminAccess::Unconfirmed),
+            admin_access,
         },
         gitlab_com,
         version,
@@ -188,8 +203,39 @@ async fn roles_of(client: &Client, owner: &Token, f: &Found, caller_id: u64) -> 
     Ok((here, top))
 }
 
+/// Stops discovery when the caller's own token is known to lack `api`: every call that creates
+/// something needs it (a read-only token would fail at the first write).
+fn needs_api(scopes: Option<&[String]>) -> Result<(), ProvisionError> {
+    match scopes {
+        Some(s) if !s.iter().any(|s| s == "api") => Err(ProvisionError::Stopped(Problem {
+            kind: ProblemKind::InsufficientScope,
+            message: text::owner_token_needs_api(s),
+        })),
+        _ => Ok(()),
+    }
+}
+
+/// What an administrator's token may do as one. `admin_call`: how GitLab answered the one
+/// admin-only call discovery makes (`GET /license`): `Some(true)` answered, `Some(false)`
+/// refused (403), `None` not made or not telling (CE has no `/license`).
+fn admin_access(
+    is_admin: bool,
+    scopes: Option<&[String]>,
+    admin_call: Option<bool>,
+) -> AdminAccess {
+    let scoped = scopes.is_some_and(|s| s.iter().any(|s| s == "admin_mode"));
+    match (is_admin, admin_call) {
+        (false, _) => AdminAccess::None,
+        (true, Some(true)) => AdminAccess::Active,
+        (true, _) if scoped => AdminAccess::Active,
+        (true, Some(false)) => AdminAccess::NeedsAdminModeScope,
+        (true, None) => AdminAccess::Unconfirmed,
+    }
+}
+
 /// The tier: a top-level group's plan on GitLab.com (its Owners see it), the licence on
-/// self-managed (administrators see it); Free for the Community Edition; else unknown.
+/// self-managed (administrators see it); Free for the Community Edition; else unknown. With it,
+/// how GitLab answered the admin-only `GET /license` (see [`admin_access`]).
 async fn tier(
     client: &Client,
     owner: &Token,
@@ -197,16 +243,27 @@ async fn tier(
     admin: bool,
     edition: Edition,
     top_level_id: Option<u64>,
-) -> Tier {
+) -> (Tier, Option<bool>) {
     if edition == Edition::Ce && !gitlab_com {
-        return Tier::Free;
+        return (Tier::Free, None);
     }
-    let plan = match (gitlab_com, admin, top_level_id) {
-        (true, _, Some(id)) => client.namespace_plan(owner, id).await,
-        (false, true, _) => client.license_plan(owner).await,
-        _ => return Tier::Unknown,
-    };
-    plan.ok().flatten().map_or(Tier::Unknown, |p| tier_of(&p))
+    match (gitlab_com, admin, top_level_id) {
+        (true, _, Some(id)) => {
+            let plan = client.namespace_plan(owner, id).await;
+            (
+                plan.ok().flatten().map_or(Tier::Unknown, |p| tier_of(&p)),
+                None,
+            )
+        }
+        (false, true, _) => match client.license_plan(owner).await {
+            Ok(plan) => (plan.map_or(Tier::Unknown, |p| tier_of(&p)), Some(true)),
+            Err(ApiError::Forbidden(_) | ApiError::InsufficientScope(_)) => {
+                (Tier::Unknown, Some(false))
+            }
+            Err(_) => (Tier::Unknown, None),
+        },
+        _ => (Tier::Unknown, None),
+    }
 }
 
 /// GitLab's plan names (namespaces.md, license.md): `free`/`default`, `premium`, `ultimate`,
@@ -257,5 +314,51 @@ mod tests {
         assert_eq!(tier_of("starter"), Tier::Unknown);
         assert_eq!(edition(None, "16.0.0-ee"), Edition::Ee);
         assert_eq!(edition(Some(false), "18.0.0"), Edition::Ce);
+    }
+}
+
+#[cfg(test)]
+mod admin_tests {
+    use super::*;
+
+    fn s(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn is_admin_counts_only_when_the_token_may_act_as_one() {
+        let api = s(&["api"]);
+        let both = s(&["api", "admin_mode"]);
+        // `/license` refused: Admin Mode is on and the token lacks the scope.
+        let a = admin_access(true, Some(&api), Some(false));
+        assert_eq!(a, AdminAccess::NeedsAdminModeScope);
+        assert_eq!(
+            admin_access(true, Some(&api), Some(true)),
+            AdminAccess::Active
+        );
+        assert_eq!(admin_access(true, Some(&both), None), AdminAccess::Active);
+        // No admin-only answer (CE has no /license), scopes unknown or without admin_mode.
+        assert_eq!(admin_access(true, None, None), AdminAccess::Unconfirmed);
+        assert_eq!(
+            admin_access(true, Some(&api), None),
+            AdminAccess::Unconfirmed
+        );
+        assert_eq!(
+            admin_access(false, Some(&both), Some(true)),
+            AdminAccess::None
+        );
+    }
+
+    #[test]
+    fn an_owner_token_without_api_is_stopped_with_words_about_that_token() {
+        let Err(ProvisionError::Stopped(p)) = needs_api(Some(&s(&["read_api", "read_user"])))
+        else {
+            panic!("not stopped");
+        };
+        assert_eq!(p.kind, ProblemKind::InsufficientScope);
+        assert!(p.message.contains("Your own token"), "{}", p.message);
+        assert!(p.message.contains("read_api, read_user"), "{}", p.message);
+        assert!(needs_api(Some(&s(&["api"]))).is_ok());
+        assert!(needs_api(None).is_ok(), "unknown scopes: GitLab will tell");
     }
 }

@@ -120,9 +120,14 @@ pub(super) async fn execute(
     if service_account {
         progress(Stage::Account);
         let known = steps::known_account(kind, lives_in_id, stored.as_ref(), prior.as_ref());
-        let a = steps::account(client, owner, request, d, kind, known)
-            .await
-            .map_err(|p| stop(p, &done, problems.clone()))?;
+        let a = match steps::account(client, owner, request, d, kind, known).await {
+            Ok(a) => a,
+            Err(p) => {
+                // Nothing was created: no journal to keep.
+                let _ = Journal::remove(&lock.journal);
+                return Err(stop(p, &done, problems));
+            }
+        };
         j.account_id = Some(a.id);
         j.account_username = Some(a.username.clone());
         j.account_created = a.created || prior.as_ref().is_some_and(|p| p.account_created);
@@ -424,6 +429,7 @@ mod tests {
                 id: 1,
                 username: "alice".into(),
                 is_admin: false,
+                admin_access: crate::provision::AdminAccess::None,
             },
             gitlab_com: false,
             version,

@@ -3,7 +3,8 @@
 //! group_access_tokens.md, project_access_tokens.md; summarised in the notes of issue 11).
 
 use super::{
-    Candidate, Choice, Discovery, Edition, Kind, Refusal, Request, TargetFacts, TargetKind, Tier,
+    AdminAccess, Candidate, Choice, Discovery, Edition, Kind, Refusal, Request, TargetFacts,
+    TargetKind, Tier,
 };
 use crate::gitlab::access::Role;
 use crate::problem::ProblemKind;
@@ -60,6 +61,27 @@ fn refuse(kind: ProblemKind, reason: String) -> Refusal {
 }
 
 pub(super) fn verdict(kind: Kind, request: &Request, d: &Discovery) -> Result<String, Refusal> {
+    let v = by_rules(kind, request, d);
+    // Admin Mode: a kind possible only as an administrator is refused (the token lacks the
+    // admin_mode scope) or carries a caveat (not known whether it has it).
+    let other_way = |is_admin: bool| {
+        let mut other = d.clone();
+        other.caller.is_admin = is_admin;
+        by_rules(kind, request, &other)
+    };
+    match d.caller.admin_access {
+        AdminAccess::NeedsAdminModeScope if v.is_err() && other_way(true).is_ok() => Err(refuse(
+            ProblemKind::InsufficientScope,
+            text::needs_admin_mode(kind),
+        )),
+        AdminAccess::Unconfirmed if v.is_ok() && other_way(false).is_err() => {
+            v.map(|why| format!("{why} {}", text::ADMIN_MODE_UNSURE))
+        }
+        _ => v,
+    }
+}
+
+fn by_rules(kind: Kind, request: &Request, d: &Discovery) -> Result<String, Refusal> {
     match kind {
         Kind::GroupServiceAccount => group_service_account(d),
         Kind::InstanceServiceAccount => instance_service_account(d),
@@ -248,3 +270,7 @@ fn project_token(request: &Request, d: &Discovery) -> Result<String, Refusal> {
 #[cfg(test)]
 #[path = "plan_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "plan_admin_tests.rs"]
+mod admin_tests;

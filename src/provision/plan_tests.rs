@@ -61,6 +61,10 @@ fn discovery(
             id: 1,
             username: "root".into(),
             is_admin: who == Who::Admin,
+            admin_access: match who {
+                Who::Admin => AdminAccess::Active,
+                _ => AdminAccess::None,
+            },
         },
         gitlab_com,
         version,

@@ -76,9 +76,29 @@ pub(super) async fn account(
         .service_account
         .clone()
         .unwrap_or_else(|| default_username(kind, d, &request.profile.id));
+    let name = text::account_display_name(&request.profile.id);
+    // A first run (no account known) creates at once: one round trip less. A 400 (the username
+    // taken, a limit reached) may mean the account is already there: the list tells.
+    let mut refused = None;
+    if known.is_none() {
+        match client
+            .create_service_account(owner, home, &username, &name)
+            .await
+        {
+            Ok(a) => {
+                return Ok(Account {
+                    id: a.id,
+                    username: a.username,
+                    created: true,
+                });
+            }
+            Err(e @ ApiError::BadRequest(_)) => refused = Some(e),
+            Err(e) => return Err(problem_of(kind, &e, d)),
+        }
+    }
     let listed = match client.service_accounts(owner, home).await {
         Ok(all) => all,
-        // Before 17.1 there is no list: create (a taken username is then a 400).
+        // Before 17.1 there is no list.
         Err(ApiError::NotFound | ApiError::Http { status: 405, .. }) => Vec::new(),
         Err(e) => return Err(problem_of(kind, &e, d)),
     };
@@ -92,11 +112,15 @@ pub(super) async fn account(
             created: false,
         });
     }
-    let name = text::account_display_name(&request.profile.id);
-    match client
-        .create_service_account(owner, home, &username, &name)
-        .await
-    {
+    let created = match refused {
+        Some(e) => Err(e),
+        None => {
+            client
+                .create_service_account(owner, home, &username, &name)
+                .await
+        }
+    };
+    match created {
         Ok(a) => Ok(Account {
             id: a.id,
             username: a.username,
@@ -112,6 +136,33 @@ pub(super) async fn account(
     }
 }
 
+/// The words of GitLab's 400 when the caller may not create a service account there.
+const NO_PERMISSION: &str = "does not have permission to create a service account";
+
+/// GitLab's "no permission" 400, as the reason: a caller below the role the kind needs is told
+/// so; a self-managed top-level Owner (not an administrator) is told about the admin setting.
+fn no_permission(kind: Kind, m: &str, d: &Discovery) -> Option<Problem> {
+    let t = d.targets.first()?;
+    if d.caller.is_admin {
+        return None;
+    }
+    match kind {
+        Kind::GroupServiceAccount if t.top_level_role != Some(Role::Owner) => Some(Problem {
+            kind: ProblemKind::NotOwner,
+            message: text::not_owner_top(&t.top_level, t.top_level_role),
+        }),
+        Kind::GroupServiceAccount if !d.gitlab_com => Some(Problem {
+            kind: ProblemKind::OwnerCreationDisabled,
+            message: text::owner_creation_disabled(m),
+        }),
+        Kind::ProjectServiceAccount if t.caller_role < Some(Role::Maintainer) => Some(Problem {
+            kind: ProblemKind::NotOwner,
+            message: text::not_maintainer_project(kind, &t.path, t.caller_role),
+        }),
+        _ => None,
+    }
+}
+
 /// GitLab's refusal of an account, as the problem that says what to do.
 fn problem_of(kind: Kind, e: &ApiError, d: &Discovery) -> Problem {
     let p = api_problem(e);
@@ -120,6 +171,14 @@ fn problem_of(kind: Kind, e: &ApiError, d: &Discovery) -> Problem {
             kind: ProblemKind::ServiceAccountLimit,
             message: text::limit_reached(m),
         },
+        // GitLab answers 400 "User does not have permission to create a service account in this
+        // namespace." (EE spec API::GroupServiceAccounts, "when allow top level setting is
+        // deactivated"; also a subgroup before 18.11 and a caller below the role needed).
+        ApiError::BadRequest(m) if m.contains(NO_PERMISSION) => no_permission(kind, m, d)
+            .unwrap_or_else(|| Problem {
+                kind: p.kind,
+                message: text::account_failed(kind, p.message.trim_end_matches('.'), &p.fix),
+            }),
         ApiError::Forbidden(m)
             if kind == Kind::GroupServiceAccount && !d.gitlab_com && !d.caller.is_admin =>
         {
@@ -231,15 +290,18 @@ mod tests {
     use super::*;
     use crate::provision::{Caller, Edition, Tier};
 
-    #[test]
-    fn the_default_username_is_stable_and_valid() {
-        let d = Discovery {
+    fn discovery(gitlab_com: bool, is_admin: bool, top: Option<Role>) -> Discovery {
+        Discovery {
             caller: Caller {
                 id: 1,
                 username: "o".into(),
-                is_admin: false,
+                is_admin,
+                admin_access: match is_admin {
+                    true => crate::provision::AdminAccess::Active,
+                    false => crate::provision::AdminAccess::None,
+                },
             },
-            gitlab_com: true,
+            gitlab_com,
             version: Some((18, 6)),
             edition: Edition::Ee,
             tier: Tier::Premium,
@@ -249,10 +311,15 @@ mod tests {
                 id: 5,
                 top_level: "Acme".into(),
                 top_level_id: 3,
-                caller_role: None,
-                top_level_role: None,
+                caller_role: top,
+                top_level_role: top,
             }],
-        };
+        }
+    }
+
+    #[test]
+    fn the_default_username_is_stable_and_valid() {
+        let d = discovery(true, false, None);
         assert_eq!(
             default_username(Kind::GroupServiceAccount, &d, "repo-scanner"),
             "acme-repo-scanner"
@@ -260,6 +327,45 @@ mod tests {
         assert_eq!(
             default_username(Kind::ProjectServiceAccount, &d, "repo-scanner"),
             "acme-tools-app-repo-scanner"
+        );
+    }
+
+    /// GitLab's answer when the admin setting is off or the caller is below Owner (EE spec
+    /// API::GroupServiceAccounts): 400, not 403.
+    const REFUSED: &str = "400 Bad request - User does not have permission to create a service account in this namespace.";
+
+    #[test]
+    fn a_self_managed_owner_refused_with_400_is_told_about_the_admin_setting() {
+        let e = ApiError::BadRequest(REFUSED.into());
+        let group = Kind::GroupServiceAccount;
+        let p = problem_of(group, &e, &discovery(false, false, Some(Role::Owner)));
+        assert_eq!(p.kind, ProblemKind::OwnerCreationDisabled, "{}", p.message);
+        assert!(p.message.contains("Account and limit"), "{}", p.message);
+        // Not the Owner: told which role is needed, on GitLab.com and self-managed alike.
+        for com in [true, false] {
+            let p = problem_of(group, &e, &discovery(com, false, Some(Role::Maintainer)));
+            assert_eq!(p.kind, ProblemKind::NotOwner, "{}", p.message);
+            assert!(p.message.contains("Owner role on the top-level group Acme"));
+            assert!(p.message.contains("you are a Maintainer") || p.message.contains("Maintainer"));
+        }
+        // A project service account: the Maintainer role on the project.
+        let d = discovery(false, false, Some(Role::Developer));
+        let p = problem_of(Kind::ProjectServiceAccount, &e, &d);
+        assert_eq!(p.kind, ProblemKind::NotOwner, "{}", p.message);
+        assert!(
+            p.message
+                .contains("Maintainer or Owner role on Acme/Tools App")
+        );
+        // An administrator refused: GitLab's own words, no guessed reason.
+        let p = problem_of(group, &e, &discovery(false, true, Some(Role::Owner)));
+        assert!(!matches!(
+            p.kind,
+            ProblemKind::OwnerCreationDisabled | ProblemKind::NotOwner
+        ));
+        assert!(
+            p.message.contains("does not have permission"),
+            "{}",
+            p.message
         );
     }
 }

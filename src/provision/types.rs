@@ -65,7 +65,30 @@ pub struct Request {
 pub struct Caller {
     pub id: u64,
     pub username: String,
+    /// Planned as an administrator: GitLab says so AND this token may act as one
+    /// ([`AdminAccess::Active`] or [`AdminAccess::Unconfirmed`]; see [`Caller::admin_access`]).
     pub is_admin: bool,
+    /// What this token may do as an administrator (GitLab's Admin Mode).
+    pub admin_access: AdminAccess,
+}
+
+/// `GET /user`'s `is_admin` is the account's flag; with Admin Mode on, GitLab serves admin API
+/// calls only to a token with the `admin_mode` scope (MR 107925 "Implement Admin Mode for API").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AdminAccess {
+    /// Not an administrator.
+    #[default]
+    None,
+    /// An administrator whose token acts as one (an admin-only call answered, or the token
+    /// has the `admin_mode` scope).
+    Active,
+    /// An administrator, but an admin-only call was refused (403) and the token lacks the
+    /// `admin_mode` scope: Admin Mode is on.
+    NeedsAdminModeScope,
+    /// An administrator; whether this token may act as one is not known (no admin-only call
+    /// answered, the scopes not seen): planned as an administrator, with a caveat.
+    Unconfirmed,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

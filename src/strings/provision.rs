@@ -71,6 +71,11 @@ pub const TIER_UNSEEN: &str = "Your GitLab tier is not visible to you; if it doe
 pub const IF_ADMIN_ALLOWS: &str = "On self-managed GitLab this works where the administrator allows \
      top-level group Owners to create service accounts (Admin > Settings > General > Account and limit).";
 
+/// Said where a kind relies on the caller being an administrator and it is not known whether
+/// this token may act as one.
+pub const ADMIN_MODE_UNSURE: &str = "If Admin Mode is on, your token needs the admin_mode scope \
+     for this (GitLab will refuse otherwise).";
+
 pub const VERSION_UNSEEN: &str =
     "The GitLab version is not visible; project service accounts need GitLab 18.11 or later.";
 
@@ -141,6 +146,29 @@ pub fn role_above_caller(project: &str, needed: Role, caller: Role) -> String {
          {} on {project} and you are {}. Ask an Owner, {GUIDED}.",
         needed.name(),
         caller.name()
+    )
+}
+
+/// An administrator whose token cannot act as one: the kind would be possible with it.
+pub fn needs_admin_mode(kind: Kind) -> String {
+    format!(
+        "You are an administrator, but your token needs the admin_mode scope (Admin Mode is on) \
+         to create a {} as one: authorize with a token that has the api and admin_mode scopes, \
+         or choose another kind.",
+        kind_name(kind)
+    )
+}
+
+/// The caller's own token (the one authorizing `create`) lacks `api`.
+pub fn owner_token_needs_api(scopes: &[String]) -> String {
+    let has = match scopes {
+        [] => "no scopes".to_owned(),
+        s => s.join(", "),
+    };
+    format!(
+        "Your own token (the one you authorize with) has {has}; creating accounts, memberships and \
+         tokens needs the api scope on YOUR token. Authorize with a personal access token that \
+         has the api scope (or sign in with the browser); the integration's token is not made yet."
     )
 }
 
@@ -215,11 +243,6 @@ fn role_words(role: Option<Role>) -> String {
 /// No kind is possible: the guided path.
 pub fn nothing_possible() -> String {
     format!("None of the kinds of account can be created with this authorization: {GUIDED}.")
-}
-
-/// `--kind` asked for one that is not possible.
-pub fn asked_kind_refused(kind: Kind, reason: &str) -> String {
-    format!("--kind {}: {reason}", kind_flag(kind))
 }
 
 pub fn kind_flag(kind: Kind) -> &'static str {
@@ -395,13 +418,6 @@ pub fn journal_failed(detail: &str) -> String {
     format!(
         "The provisioning journal cannot be written ({detail}); nothing was created. Check the \
          config directory's permissions."
-    )
-}
-
-pub fn metadata_after_store(detail: &str) -> String {
-    format!(
-        "The token is saved, but recording how it was made failed ({detail}); `gitlab-token \
-         status` may not show it as provisioned."
     )
 }
 

@@ -61,6 +61,7 @@ pub fn discovery() -> Discovery {
             id: 5,
             username: "olivia".into(),
             is_admin: false,
+            admin_access: gitlab_token::provision::AdminAccess::None,
         },
         gitlab_com: false,
         version: Some((18, 6)),
