@@ -291,14 +291,18 @@ async fn instance_service_accounts_and_admin_token_endpoints() {
         )
         .await;
     assert_eq!(list.as_array().unwrap().len(), 1);
-    // Non-admins see only their own tokens, whatever they ask.
-    let (_, theirs) = w
+    // Non-admins see only their own tokens; asking for another user's is a 401.
+    let (status, _) = w
         .call(
             "GET",
             &format!("personal_access_tokens?user_id={id}"),
             &w.owner,
             None,
         )
+        .await;
+    assert_eq!(status, 401);
+    let (_, theirs) = w
+        .call("GET", "personal_access_tokens", &w.owner, None)
         .await;
     assert!(
         theirs

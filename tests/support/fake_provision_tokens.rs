@@ -9,8 +9,8 @@
 //! - a service account's tokens: `GET`/`POST .../service_accounts/:user_id/personal_access_tokens`,
 //!   `DELETE .../:token_id` (204), `POST .../:token_id/rotate` (`expires_at`, else a week),
 //! - admins: `POST /users/:user_id/personal_access_tokens`, `GET /personal_access_tokens`
-//!   (`user_id`; non-admins see only their own), `DELETE /personal_access_tokens/:id`,
-//!   `POST /personal_access_tokens/:id/rotate`,
+//!   (`user_id`; non-admins see only their own, another's `user_id` is a 401),
+//!   `DELETE /personal_access_tokens/:id`, `POST /personal_access_tokens/:id/rotate`,
 //! - `GET`/`POST /{groups,projects}/:id/access_tokens` (group: Owner; project: Maintainer; no
 //!   higher `access_level` than the creator's), `DELETE`/`POST .../:token_id[/rotate]`.
 //!
@@ -231,6 +231,11 @@ pub(super) fn respond(
             let wanted = req
                 .query_param("user_id")
                 .and_then(|v| v.parse::<u64>().ok());
+            // personal_access_tokens.md: non-administrators "cannot use the `user_id` parameter
+            // to filter on any user except themselves, otherwise they receive a 401".
+            if !admin && wanted.is_some_and(|id| id != caller.id) {
+                return message(401, "401 Unauthorized");
+            }
             list_tokens(state, req, |r| match wanted {
                 Some(id) if admin => r.user.id == id,
                 _ if admin => true,
