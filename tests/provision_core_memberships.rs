@@ -53,23 +53,24 @@ fn a_lower_membership_is_reported_and_raised_only_when_asked() {
     assert_eq!(w.active_tokens(sa).len(), 1);
 }
 
+/// GitLab's approval queue for role promotions holds back only humans (service accounts are
+/// bots), and only on self-managed Ultimate: with it on, the service account is added at once.
 #[test]
-fn a_membership_queued_for_approval_is_reported_and_the_token_saved() {
+fn the_approval_queue_never_holds_the_service_account() {
     let w = world();
-    w.gitlab.set_knobs(|k| k.approval_queue = true);
+    w.gitlab.set_knobs(|k| {
+        k.approval_queue = true;
+        k.tier = support::fake_provision::Tier::Ultimate;
+    });
     let out = w.create(&w.owner, &["acme"], &[]);
+    assert_eq!(out.code, Some(0), "{out:?}");
     let v = out.json();
     assert!(
-        problem_kinds(&v).contains(&"membership_pending_approval".to_owned()),
+        !problem_kinds(&v).contains(&"membership_pending_approval".to_owned()),
         "{v}"
     );
     let sa = service_account(&w);
-    assert_eq!(
-        w.gitlab.direct_level(false, "acme", sa),
-        None,
-        "queued, not added"
-    );
-    // The token exists and is saved (revoking it would only make the approval useless).
+    assert_eq!(w.gitlab.direct_level(false, "acme", sa), Some(20));
     let active = w.active_tokens(sa);
     assert_eq!(active.len(), 1, "{active:?}");
     assert_eq!(w.stored().as_deref(), Some(active[0].0.as_str()));

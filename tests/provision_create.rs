@@ -240,23 +240,25 @@ fn before_17_9_the_token_gets_no_self_rotate_and_the_plan_does_not_promise_it() 
     );
 }
 
+/// Administrator approval for role promotions (self-managed Ultimate) holds back humans only:
+/// the service account is a bot, so its membership is made at once and nothing is pending.
 #[test]
-fn a_membership_queued_for_approval_is_reported_with_what_was_done() {
+fn with_the_approval_queue_on_the_service_account_is_added_at_once() {
     let w = world();
-    w.gitlab.set_knobs(|k| k.approval_queue = true);
+    w.gitlab.set_knobs(|k| {
+        k.approval_queue = true;
+        k.tier = support::fake_provision::Tier::Ultimate;
+    });
     let out = w.create(&w.owner, &[PROJECT], &[]);
-    assert_eq!(out.code, Some(0), "stored; it works once approved: {out:?}");
+    assert_eq!(out.code, Some(0), "{out:?}");
     let v = out.json();
-    assert!(
-        problem_kinds(&v).contains(&"membership_pending_approval".to_owned()),
-        "{out:?}"
-    );
+    assert_eq!(problem_kinds(&v), Vec::<String>::new(), "{out:?}");
     assert_eq!(
-        v["account"]["created"],
-        json!(true),
-        "what was done is told: {v}"
+        v["memberships"],
+        json!([{"target": PROJECT, "access_level": 20, "created": true}])
     );
-    println!("{out:?}");
+    let sa = made(&w, AccountKind::Group("acme".into()));
+    assert_eq!(w.gitlab.direct_level(true, PROJECT, sa), Some(20));
 }
 
 #[test]

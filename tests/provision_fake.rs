@@ -71,16 +71,22 @@ async fn groups_projects_namespaces_and_license() {
 #[tokio::test]
 async fn group_service_accounts_by_caller() {
     let w = world();
-    // Self-managed: an Owner may not until the admin allows it.
-    assert_eq!(
-        create_sa(&w, &w.owner, "acme").await,
-        (403, json!({"message": "403 Forbidden"}))
+    // Self-managed: an Owner may not until the admin allows it (the create service's 400).
+    let refused = (
+        400,
+        json!({"message": "400 Bad request - User does not have permission to create a service account in this namespace."}),
     );
+    assert_eq!(create_sa(&w, &w.owner, "acme").await, refused);
     assert_eq!(
-        create_sa(&w, &w.maintainer, "acme").await.0,
-        403,
+        create_sa(&w, &w.maintainer, "acme").await,
+        refused,
         "sees acme (a member below it), may not"
     );
+    // The list keeps GitLab's 403 for a non-Owner.
+    let list = w
+        .call("GET", "groups/acme/service_accounts", &w.maintainer, None)
+        .await;
+    assert_eq!(list, (403, json!({"message": "403 Forbidden"})));
     let (status, made) = create_sa(&w, &w.admin, "acme").await;
     assert_eq!(status, 201, "{made}");
     assert_eq!(made["name"], json!("ci bot"));
@@ -116,7 +122,7 @@ async fn group_service_accounts_by_caller() {
         .await;
     assert_eq!(status, 200);
     assert_eq!(list.as_array().unwrap().len(), 2);
-    // Free before 18.11: not licensed; from 18.11 it is, with at most 100.
+    // Free before 18.11: not licensed (403); from 18.11 it is, with at most 100.
     w.gitlab.set_knobs(|k| k.tier = Tier::Free);
     assert_eq!(create_sa(&w, &w.admin, "acme").await.0, 403);
     w.gitlab.set_knobs(|k| {
@@ -285,14 +291,18 @@ async fn instance_service_accounts_and_admin_token_endpoints() {
         )
         .await;
     assert_eq!(list.as_array().unwrap().len(), 1);
-    // Non-admins see only their own tokens, whatever they ask.
-    let (_, theirs) = w
+    // Non-admins see only their own tokens; asking for another user's is a 401.
+    let (status, _) = w
         .call(
             "GET",
             &format!("personal_access_tokens?user_id={id}"),
             &w.owner,
             None,
         )
+        .await;
+    assert_eq!(status, 401);
+    let (_, theirs) = w
+        .call("GET", "personal_access_tokens", &w.owner, None)
         .await;
     assert!(
         theirs

@@ -308,3 +308,75 @@ async fn subgroup_service_accounts_from_18_11() {
     let body = json!({"name": "ci", "scopes": ["read_api"]});
     assert_eq!(w.call("POST", &tokens, &w.admin, Some(body)).await.0, 201);
 }
+
+/// A person known to the fake (the owner of a token), returned by id.
+fn person(w: &World, id: u64, name: &str) -> u64 {
+    let record = support::TokenRecord::new(&support::FakeUser::person(id, name), &["api"]);
+    w.gitlab.add_token(&support::new_secret(name), record);
+    id
+}
+
+#[tokio::test]
+async fn the_approval_queue_holds_only_humans_on_self_managed_ultimate() {
+    let w = world();
+    let add = |token: &str, user: u64, level: u32| {
+        let token = token.to_owned();
+        let w = &w;
+        async move {
+            let body = json!({"user_id": user, "access_level": level});
+            w.call("POST", "groups/acme/members", &token, Some(body))
+                .await
+        }
+    };
+    let queued = |v: &serde_json::Value| {
+        v["message"].as_object().is_some_and(|m| {
+            m.values()
+                .all(|t| t == "Request queued for administrator approval.")
+        })
+    };
+    w.gitlab.set_knobs(|k| k.approval_queue = true);
+    // Premium: the setting does nothing.
+    let (status, body) = add(&w.owner, person(&w, 20, "erin"), 30).await;
+    assert_eq!((status, queued(&body)), (201, false), "{body}");
+    // GitLab.com Ultimate: no such queue either.
+    w.gitlab.set_knobs(|k| {
+        k.tier = Tier::Ultimate;
+        k.gitlab_com = true;
+    });
+    let (status, body) = add(&w.owner, person(&w, 21, "frank"), 30).await;
+    assert_eq!((status, queued(&body)), (201, false), "{body}");
+    // Self-managed Ultimate: a human new to billable roles is queued, nothing added...
+    w.gitlab.set_knobs(|k| k.gitlab_com = false);
+    let gina = person(&w, 22, "gina");
+    let (status, body) = add(&w.owner, gina, 30).await;
+    assert_eq!(
+        (status, body),
+        (
+            201,
+            json!({"message": {"gina": "Request queued for administrator approval."}})
+        )
+    );
+    assert_eq!(w.gitlab.direct_level(false, "acme", gina), None);
+    // ...unless an administrator adds them, the role is Guest, or they are billable already.
+    let (status, body) = add(&w.admin, gina, 30).await;
+    assert_eq!((status, queued(&body)), (201, false), "{body}");
+    let (status, body) = add(&w.owner, person(&w, 23, "hal"), 10).await;
+    assert_eq!((status, queued(&body)), (201, false), "{body}");
+    assert_eq!(
+        add(&w.owner, DEVELOPER, 30).await.0,
+        201,
+        "carol is a Developer already"
+    );
+    // A service account is a bot: never queued.
+    let (_, sa) = w
+        .call("POST", "service_accounts", &w.admin, Some(json!({})))
+        .await;
+    let sa = sa["id"].as_u64().unwrap();
+    let (status, body) = add(&w.owner, sa, 30).await;
+    assert_eq!(
+        (status, body["access_level"].clone()),
+        (201, json!(30)),
+        "{body}"
+    );
+    assert_eq!(w.gitlab.direct_level(false, "acme", sa), Some(30));
+}

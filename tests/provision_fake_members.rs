@@ -72,22 +72,27 @@ async fn members_add_conflict_queue_and_raise() {
         .0,
         404
     );
-    // With administrator approval for promotions, the answer is the queue message.
-    w.gitlab.set_knobs(|k| k.approval_queue = true);
+    // Administrator approval for role promotions (self-managed Ultimate): a human without a
+    // billable role is queued; a service account (a bot) never is.
+    w.gitlab.set_knobs(|k| {
+        k.approval_queue = true;
+        k.tier = Tier::Ultimate;
+    });
+    let body = |id: u64| Some(json!({"user_id": id, "access_level": 30}));
     let (status, queued) = w
-        .call(
-            "POST",
-            "groups/acme/members",
-            &w.owner,
-            Some(json!({"user_id": id, "access_level": 30})),
-        )
+        .call("POST", "groups/acme/members", &w.owner, body(STRANGER))
         .await;
     assert_eq!(status, 201);
     assert_eq!(
         queued,
-        json!({"message": {"scan": "Request queued for administrator approval."}})
+        json!({"message": {"dave": "Request queued for administrator approval."}})
     );
-    assert_eq!(w.gitlab.direct_level(false, "acme", id), None);
+    assert_eq!(w.gitlab.direct_level(false, "acme", STRANGER), None);
+    let (status, added) = w
+        .call("POST", "groups/acme/members", &w.owner, body(id))
+        .await;
+    assert_eq!((status, added["username"].clone()), (201, json!("scan")));
+    assert_eq!(w.gitlab.direct_level(false, "acme", id), Some(30));
 }
 
 #[tokio::test]

@@ -51,7 +51,8 @@ pub struct Knobs {
     pub gitlab_com: bool,
     /// Self-managed admin setting "Allow top-level group owners to create service accounts".
     pub owners_may_create: bool,
-    /// "Administrator approval for role promotions": adding a member is queued.
+    /// "Administrator approval for role promotions": a human without a billable role added
+    /// above Guest by a non-admin is queued (self-managed Ultimate only; never a bot).
     pub approval_queue: bool,
     /// Most service accounts per top-level group (GitLab.com) or instance; `None`: the
     /// default (100 on Free, no limit on Premium/Ultimate).

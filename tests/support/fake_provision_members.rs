@@ -170,7 +170,7 @@ pub(super) fn add_member(
     if access_level > caller_level(state, project, &path, caller) {
         return forbidden();
     }
-    if state.provision.knobs.approval_queue && !state.provision.is_admin(caller.id) {
+    if queued(state, caller, &user, access_level) {
         // members.md: "Example of queueing a single user". The status is not documented (201
         // here is a guess); nothing is added until an administrator approves.
         return json_reply(
@@ -180,6 +180,30 @@ pub(super) fn add_member(
     }
     members_mut(state, project, &path).insert(user_id, access_level);
     json_reply(201, member_json(&user, access_level))
+}
+
+/// Whether "Administrator approval for role promotions" holds this membership back
+/// (GitlabSubscriptions::MemberManagement::PromotionManagementUtils): only on self-managed (not
+/// GitLab.com) with an Ultimate licence (`exclude_guests_from_active_count?`), only for a human
+/// (`User.non_billable_users_for_billable_management` is `active.without_bots`; service accounts
+/// and access-token bots are bots) who holds no billable role yet, only for a billable role
+/// (above Guest), and never when an administrator adds them.
+fn queued(state: &State, caller: &FakeUser, user: &FakeUser, access_level: u32) -> bool {
+    let knobs = &state.provision.knobs;
+    let billable = |level: u32| level > 10;
+    let already_billable = state
+        .groups
+        .values()
+        .chain(state.projects.values())
+        .any(|m| m.get(&user.id).is_some_and(|l| billable(*l)));
+    knobs.approval_queue
+        && !knobs.gitlab_com
+        && knobs.edition == Edition::Ee
+        && knobs.tier == Tier::Ultimate
+        && !user.bot
+        && !already_billable
+        && billable(access_level)
+        && !state.provision.is_admin(caller.id)
 }
 
 pub(super) fn direct_member(

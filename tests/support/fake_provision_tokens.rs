@@ -3,14 +3,14 @@
 //! project_access_tokens.md):
 //!
 //! - `GET`/`POST /service_accounts` (admins; self-managed), `/groups/:id/service_accounts`
-//!   (admin, or the group's Owner on GitLab.com or where owners may; a subgroup before 18.11 is
-//!   `400 ... in this namespace.`), `/projects/:id/service_accounts` (18.11+; admin, or the
+//!   (admin, or the group's Owner on GitLab.com or where owners may, else a create is `400 ...
+//!   in this namespace.`, as is a subgroup before 18.11; not licensed: 403), `/projects/:id/service_accounts` (18.11+; admin, or the
 //!   project's Maintainer or Owner: the translated service_accounts.md of 18.11),
 //! - a service account's tokens: `GET`/`POST .../service_accounts/:user_id/personal_access_tokens`,
 //!   `DELETE .../:token_id` (204), `POST .../:token_id/rotate` (`expires_at`, else a week),
 //! - admins: `POST /users/:user_id/personal_access_tokens`, `GET /personal_access_tokens`
-//!   (`user_id`; non-admins see only their own), `DELETE /personal_access_tokens/:id`,
-//!   `POST /personal_access_tokens/:id/rotate`,
+//!   (`user_id`; non-admins see only their own, another's `user_id` is a 401),
+//!   `DELETE /personal_access_tokens/:id`, `POST /personal_access_tokens/:id/rotate`,
 //! - `GET`/`POST /{groups,projects}/:id/access_tokens` (group: Owner; project: Maintainer; no
 //!   higher `access_level` than the creator's), `DELETE`/`POST .../:token_id[/rotate]`.
 //!
@@ -149,6 +149,10 @@ impl TokenRoute {
     }
 }
 
+/// The create service's refusal (EE `Namespaces::ServiceAccounts::CreateService`).
+const NO_PERMISSION: &str =
+    "User does not have permission to create a service account in this namespace.";
+
 fn not_found_json() -> Reply {
     json_reply(404, json!({"error": "404 Not Found"}))
 }
@@ -163,7 +167,7 @@ pub(super) fn respond(
     let get = req.method == "GET";
     match route {
         TokenRoute::Accounts(scope) => {
-            let scope = match check_scope(state, &caller, scope) {
+            let scope = match check_scope(state, &caller, scope, !get) {
                 Ok(scope) => scope,
                 Err(reply) => return reply,
             };
@@ -174,7 +178,7 @@ pub(super) fn respond(
             }
         }
         TokenRoute::AccountTokens(scope, user_id) => {
-            let scope = match check_scope(state, &caller, scope) {
+            let scope = match check_scope(state, &caller, scope, false) {
                 Ok(scope) => scope,
                 Err(reply) => return reply,
             };
@@ -194,7 +198,7 @@ pub(super) fn respond(
             if !state.provision.knobs.at_least(17, 11) {
                 return not_found_json();
             }
-            let scope = match check_scope(state, &caller, scope) {
+            let scope = match check_scope(state, &caller, scope, false) {
                 Ok(scope) => scope,
                 Err(reply) => return reply,
             };
@@ -204,7 +208,7 @@ pub(super) fn respond(
             revoke(state, token_id, |r| r.user.id == user_id)
         }
         TokenRoute::RotateAccountToken(scope, user_id, token_id) => {
-            let scope = match check_scope(state, &caller, scope) {
+            let scope = match check_scope(state, &caller, scope, false) {
                 Ok(scope) => scope,
                 Err(reply) => return reply,
             };
@@ -227,6 +231,11 @@ pub(super) fn respond(
             let wanted = req
                 .query_param("user_id")
                 .and_then(|v| v.parse::<u64>().ok());
+            // personal_access_tokens.md: non-administrators "cannot use the `user_id` parameter
+            // to filter on any user except themselves, otherwise they receive a 401".
+            if !admin && wanted.is_some_and(|id| id != caller.id) {
+                return message(401, "401 Unauthorized");
+            }
             list_tokens(state, req, |r| match wanted {
                 Some(id) if admin => r.user.id == id,
                 _ if admin => true,
@@ -253,8 +262,14 @@ pub(super) fn respond(
     }
 }
 
-/// Who may manage the service accounts of `scope`, and whether they exist here.
-fn check_scope(state: &mut State, caller: &FakeUser, scope: Scope) -> Result<Scope, Reply> {
+/// Who may manage the service accounts of `scope`, and whether they exist here. `creating`: the
+/// `POST` that creates a group's service account, whose refusal is the create service's 400.
+fn check_scope(
+    state: &mut State,
+    caller: &FakeUser,
+    scope: Scope,
+    creating: bool,
+) -> Result<Scope, Reply> {
     let knobs = state.provision.knobs.clone();
     let admin = state.provision.is_admin(caller.id);
     if knobs.edition == Edition::Ce {
@@ -276,15 +291,23 @@ fn check_scope(state: &mut State, caller: &FakeUser, scope: Scope) -> Result<Sco
                 return Err(not_found(false));
             }
             let owner_may = level >= 50 && (knobs.gitlab_com || knobs.owners_may_create);
-            if !(admin || owner_may) || !knobs.service_accounts_licensed() {
+            // EE spec API::GroupServiceAccounts: "when the feature is not licensed" 403; "when
+            // allow top level setting is deactivated" (and for a caller below Owner) the create
+            // service's bad_request!, 400. The list keeps 403 (the spec's Maintainer case).
+            if !knobs.service_accounts_licensed() {
                 return Err(forbidden());
+            }
+            if !(admin || owner_may) {
+                return Err(if creating {
+                    bad_request(NO_PERMISSION)
+                } else {
+                    forbidden()
+                });
             }
             // Subgroups: service_accounts.md, "introduced in GitLab 18.10 with a flag named
             // `allow_subgroups_to_create_service_accounts`", generally available in 18.11.
             if path.contains('/') && !knobs.at_least(18, 11) {
-                return Err(bad_request(
-                    "User does not have permission to create a service account in this namespace.",
-                ));
+                return Err(bad_request(NO_PERMISSION));
             }
             Ok(Scope::Group(path))
         }
