@@ -255,7 +255,7 @@ fn with_the_approval_queue_on_the_service_account_is_added_at_once() {
     assert_eq!(problem_kinds(&v), Vec::<String>::new(), "{out:?}");
     assert_eq!(
         v["memberships"],
-        json!([{"target": PROJECT, "access_level": 20, "created": true}])
+        json!([{"target": PROJECT, "access_level": 20, "created": true, "pending_approval": false}])
     );
     let sa = made(&w, AccountKind::Group("acme".into()));
     assert_eq!(w.gitlab.direct_level(true, PROJECT, sa), Some(20));

@@ -100,7 +100,9 @@ pub(super) async fn account(
         Ok(all) => all,
         // Before 17.1 there is no list.
         Err(ApiError::NotFound | ApiError::Http { status: 405, .. }) => Vec::new(),
-        Err(e) => return Err(problem_of(kind, &e, d)),
+        // The create's refusal, when there was one, says why (the list may answer 403 to an
+        // Owner the create refused with 400).
+        Err(e) => return Err(problem_of(kind, refused.as_ref().unwrap_or(&e), d)),
     };
     let found = known
         .and_then(|id| listed.iter().find(|a| a.id == id))
@@ -179,12 +181,17 @@ fn problem_of(kind: Kind, e: &ApiError, d: &Discovery) -> Problem {
                 kind: p.kind,
                 message: text::account_failed(kind, p.message.trim_end_matches('.'), &p.fix),
             }),
+        // GitLab answers 403 to a service-account create only when the feature is not licensed
+        // (EE spec API::GroupServiceAccounts, "when the feature is not licensed").
         ApiError::Forbidden(m)
-            if kind == Kind::GroupServiceAccount && !d.gitlab_com && !d.caller.is_admin =>
+            if matches!(
+                kind,
+                Kind::GroupServiceAccount | Kind::ProjectServiceAccount
+            ) =>
         {
             Problem {
-                kind: ProblemKind::OwnerCreationDisabled,
-                message: text::owner_creation_disabled(m),
+                kind: ProblemKind::TierUnavailable,
+                message: text::not_licensed(m),
             }
         }
         _ => Problem {
@@ -368,5 +375,9 @@ mod tests {
             "{}",
             p.message
         );
+        // 403 to a create: the feature is not licensed (not the admin setting).
+        let e = ApiError::Forbidden("403 Forbidden".into());
+        let p = problem_of(group, &e, &discovery(false, false, Some(Role::Owner)));
+        assert_eq!(p.kind, ProblemKind::TierUnavailable, "{}", p.message);
     }
 }

@@ -388,6 +388,15 @@ pub fn owner_creation_disabled(why: &str) -> String {
     )
 }
 
+/// A service-account create refused with 403: the licence does not include them.
+pub fn not_licensed(why: &str) -> String {
+    format!(
+        "GitLab refused to create the service account ({why}): this GitLab's licence does not \
+         include service accounts (Premium or Ultimate; Free from GitLab 18.11). Use a group or \
+         project access token instead (--kind group-token or project-token), {GUIDED}."
+    )
+}
+
 pub fn limit_reached(why: &str) -> String {
     format!(
         "GitLab refused a new service account ({why}): the limit of service accounts is reached. \
