@@ -49,3 +49,17 @@ fn status_names_a_token_a_killed_run_left_behind() {
         "{line}"
     );
 }
+
+#[test]
+fn an_expiry_past_the_instance_limit_says_how_many_days_are_allowed() {
+    let w = world();
+    w.gitlab.set_max_lifetime_days(30);
+    let out = w.create(&w.owner, &[PROJECT], &[]);
+    assert_eq!(out.code, Some(1), "{out:?}");
+    let v = out.json();
+    let message = v["problems"][0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("--expires-in 29"), "{message}");
+    assert!(message.contains("no token was made"), "{message}");
+    assert!(!message.contains("Check the address"), "{message}");
+    assert_eq!(w.stored(), None);
+}

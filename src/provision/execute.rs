@@ -250,6 +250,11 @@ pub(super) async fn execute(
                 let m = text::may_not_manage_tokens(group, &first.path);
                 return Err(fail(ProblemKind::NotOwner, m, &done, problems));
             }
+            if let Some(m) = expiry_refused(&e) {
+                let days = crate::rotation::automatic::max_days(m);
+                let m = text::expiry_refused(&expires_at, m, days);
+                return Err(fail(ProblemKind::HttpError, m, &done, problems));
+            }
             let p = api_problem(&e);
             let m = text::token_failed(p.message.trim_end_matches('.'), &p.fix);
             return Err(fail(p.kind, m, &done, problems));
@@ -403,6 +408,16 @@ fn definite(e: &ApiError) -> bool {
             | ApiError::Setup(_)
             | ApiError::Http { .. }
     )
+}
+
+/// GitLab's refusal of the expiry date (422 on user and service-account tokens, 400 on access
+/// tokens): "Expiration date must be before YYYY-MM-DD".
+fn expiry_refused(e: &ApiError) -> Option<&str> {
+    let m = match e {
+        ApiError::BadRequest(m) | ApiError::Http { message: m, .. } => m.as_str(),
+        _ => return None,
+    };
+    m.contains("Expiration date must be before").then_some(m)
 }
 
 async fn load_entry(ctx: &Context, account: &str) -> Option<StoredToken> {

@@ -397,6 +397,20 @@ pub fn not_licensed(why: &str) -> String {
     )
 }
 
+/// GitLab refused the token's expiry date (the instance's maximum lifetime).
+pub fn expiry_refused(date: &str, gitlab: &str, max_days: Option<i64>) -> String {
+    let gitlab = gitlab
+        .trim_start_matches("400 Bad request - ")
+        .trim_end_matches('.');
+    let fix = match max_days {
+        Some(days) if days >= 1 => {
+            format!("This instance allows at most {days} days: run again with --expires-in {days}.")
+        }
+        _ => "Run again with a shorter --expires-in.".to_owned(),
+    };
+    format!("GitLab refused the expiry date {date} ({gitlab}); no token was made. {fix}")
+}
+
 pub fn limit_reached(why: &str) -> String {
     format!(
         "GitLab refused a new service account ({why}): the limit of service accounts is reached. \
