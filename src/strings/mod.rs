@@ -9,6 +9,7 @@ pub mod net;
 pub mod oauth;
 pub mod probe;
 pub mod provision;
+pub mod provision_refusals;
 pub mod rotation;
 pub mod safety;
 pub mod schedule;
