@@ -354,3 +354,16 @@ fn unreachable_and_keychain_failures_use_the_exit_codes_of_add() {
     assert_eq!(out.code, Some(4), "{out:?}");
     assert!(w.gitlab.requests().is_empty(), "nothing asked of GitLab");
 }
+
+#[test]
+fn an_unknown_owner_token_creates_nothing_and_says_why() {
+    let w = world();
+    let out = w.create("glpat-not-a-token-anyone-knows", &[PROJECT], &[]);
+    assert_eq!(out.code, Some(1), "{out:?}");
+    let v = out.json();
+    assert_eq!(v["ok"], json!(false));
+    assert!(!problem_kinds(&v).is_empty(), "{v}");
+    assert!(w.gitlab.accounts().is_empty());
+    assert!(w.stored().is_none());
+    assert!(!out.stdout.contains("glpat-not-a-token") && !out.stderr.contains("glpat-not-a-token"));
+}

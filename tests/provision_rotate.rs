@@ -106,3 +106,37 @@ fn someone_who_may_not_rotate_it_changes_nothing() {
     );
     assert_eq!(out.code, Some(2), "{out:?}");
 }
+
+#[test]
+fn a_browser_sign_in_authorizes_an_owner_path_rotation_and_is_revoked_after_it() {
+    let w = world();
+    let out = w.create(&w.owner, &[PROJECT], &["--no-self-rotate"]);
+    assert_eq!(out.code, Some(0), "{out:?}");
+    let old = w.stored().expect("stored");
+    w.home.watch(&old);
+    let h = host(&w.gitlab);
+    let args = [
+        "rotate",
+        "--host",
+        &h,
+        "--name",
+        &w.name,
+        "--yes",
+        "--json",
+        "--oauth-app-id",
+        support::provisioning::OAUTH_APP,
+    ];
+    let out = w.home.run(&args, "");
+    assert_eq!(out.code, Some(0), "{out:?}");
+    assert_eq!(out.json()[0]["path"], json!("owner"));
+    let new = w.stored().expect("stored");
+    w.home.watch(&new);
+    assert_ne!(new, old);
+    let grants = w.gitlab.oauth(|o| o.grants.clone());
+    assert_eq!(grants.len(), 1);
+    assert!(grants[0].revoked, "the run's sign-in is revoked");
+    w.home.watch(&grants[0].access);
+    w.home.watch(&grants[0].refresh);
+    w.home
+        .assert_no_secret_in_files("owner-path rotation by browser sign-in");
+}

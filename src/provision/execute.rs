@@ -248,7 +248,15 @@ pub(super) async fn execute(
     }
 
     progress(Stage::Checking);
-    let checked = check(client, &minted.token, request, d, &done, acct.as_ref()).await;
+    let checked = check(
+        client,
+        &minted.token,
+        request,
+        d,
+        &done,
+        minted.info.user_id,
+    )
+    .await;
     let (info, user) = match checked {
         Ok(found) => found,
         Err(why) => {
@@ -387,4 +395,53 @@ async fn load_entry(ctx: &Context, account: &str) -> Option<StoredToken> {
 async fn preflight(ctx: &Context, request: &Request) -> Result<(), vault::VaultError> {
     let keychain = Keychain::open(request.store, ctx.keychain_timeout).await?;
     crate::rotation::automatic::preflight(&keychain, &request.instance.key()).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provision::{Caller, Edition, Tier};
+
+    fn request(self_rotate: bool) -> Request {
+        Request {
+            instance: crate::instance::Instance::parse("https://gitlab.example.com").unwrap(),
+            ca_file: None,
+            profile: crate::profile::Profile::by_id("repo-scanner").unwrap(),
+            targets: vec!["acme".into()],
+            kind: None,
+            service_account: None,
+            expires_in_days: 90,
+            self_rotate,
+            raise_role: false,
+            name: "repo-scanner".into(),
+            store: vault::StoreKind::platform_default(),
+        }
+    }
+
+    fn discovery(version: Option<(u32, u32)>) -> Discovery {
+        Discovery {
+            caller: Caller {
+                id: 1,
+                username: "alice".into(),
+                is_admin: false,
+            },
+            gitlab_com: false,
+            version,
+            edition: Edition::Ee,
+            tier: Tier::Premium,
+            targets: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn self_rotate_is_added_from_17_9_unless_left_out() {
+        let with = |self_rotate, version| scopes_for(&request(self_rotate), &discovery(version));
+        assert_eq!(
+            with(true, Some((17, 9))),
+            ["read_api", "read_repository", "self_rotate"]
+        );
+        assert_eq!(with(true, Some((17, 8))), ["read_api", "read_repository"]);
+        assert_eq!(with(true, None), ["read_api", "read_repository"]);
+        assert_eq!(with(false, Some((18, 6))), ["read_api", "read_repository"]);
+    }
 }

@@ -4,13 +4,16 @@
 use super::execute::token_outcome;
 use super::steps::Account;
 use super::{
-    AccountOutcome, Discovery, Done, Kind, MembershipOutcome, Outcome, Problem, Request, join_all,
+    AccountOutcome, Discovery, Done, Kind, MembershipOutcome, Outcome, Problem, Request,
+    TargetFacts, TargetKind, join_all,
 };
+use crate::gitlab::ApiError;
 use crate::gitlab::Client;
+use crate::gitlab::accounts::Source;
 use crate::gitlab::types::TokenInfo;
 use crate::rotation::Context;
 use crate::token::Token;
-use crate::validation::{Requirements, validate};
+use crate::validation::{Requirements, judge};
 use crate::vault::{Keychain, StoredToken};
 
 /// The stored token of this NAME@HOST when it is live and was made for this account in the same
@@ -68,45 +71,54 @@ pub(super) async fn kept(
     })
 }
 
-/// The onboarding checks on the new token, with the role on each target whose membership is in
-/// place (a pending or lower one is already reported). `Err` holds the first failure.
+/// The onboarding checks on the new token (`validation::judge`, as `validate` judges them), with
+/// the role on each target whose membership is in place (a pending or lower one is already
+/// reported). Every answer is asked at once: the account's id is the new token's `user_id`, and
+/// each target's kind is known, so no lookup waits for another. `Err` holds the first failure.
 pub(super) async fn check(
     client: &Client,
     token: &Token,
     request: &Request,
     d: &Discovery,
     done: &Done,
-    acct: Option<&Account>,
+    user_id: u64,
 ) -> Result<(TokenInfo, crate::gitlab::types::User), String> {
+    let needed = request.profile.role.access_level();
     let in_place = |path: &str| {
         done.memberships
             .iter()
             .find(|m| m.target == path)
-            .is_none_or(|m| {
-                !m.pending_approval && m.access_level >= request.profile.role.access_level()
-            })
+            .is_none_or(|m| !m.pending_approval && m.access_level >= needed)
     };
-    let checked: Vec<&str> = d
-        .targets
-        .iter()
-        .map(|t| t.path.as_str())
-        .filter(|p| in_place(p))
-        .collect();
+    let checked: Vec<&TargetFacts> = d.targets.iter().filter(|t| in_place(&t.path)).collect();
     let mut needs = Requirements::for_profile(
         Some(&request.profile),
-        checked.first().map(|s| s.to_string()),
+        checked.first().map(|t| t.path.clone()),
     );
     needs.service_account = true;
     let today = time::OffsetDateTime::now_utc().date();
-    let others = checked
+    let roles = checked
         .iter()
-        .skip(1)
-        .map(|path| async move {
-            let id = acct.map_or(0, |a| a.id);
-            (path, client.member(token, path, id).await)
+        .map(|t| async move {
+            let source = match t.kind {
+                TargetKind::Group => Source::Group(t.id),
+                TargetKind::Project => Source::Project(t.id),
+            };
+            let level = client
+                .effective_member(token, source, user_id)
+                .await
+                .and_then(|m| m.map(|m| m.access_level).ok_or(ApiError::NotFound));
+            (t.path.as_str(), level)
         })
         .collect();
-    let (v, roles) = tokio::join!(validate(client, token, &needs, today), join_all(others));
+    let (info, user, metadata, roles) = tokio::join!(
+        client.token_self(token),
+        client.user(token),
+        client.metadata(token),
+        join_all(roles)
+    );
+    let first = roles.first().map(|(_, level)| level.clone());
+    let v = judge(token, &needs, today, info, user, first, metadata);
     let fatal = v
         .problems
         .iter()
@@ -114,17 +126,17 @@ pub(super) async fn check(
     if let Some(p) = fatal {
         return Err(p.message.clone());
     }
-    for (path, role) in roles {
-        match role {
-            Ok(m) if m.access_level >= request.profile.role.access_level() => {}
-            Ok(m) => return Err(format!("role {} on {path}", m.access_level)),
+    for (path, level) in roles.iter().skip(1) {
+        match level {
+            Ok(l) if *l >= needed => {}
+            Ok(l) => return Err(format!("access level {l} on {path}")),
             Err(e) if !e.kind().is_reachability() => return Err(format!("{path}: {e}")),
             Err(_) => {}
         }
     }
     match (v.token, v.user) {
         (Some(info), Some(user)) => Ok((info, user)),
-        // GitLab could not be asked just now: the token is kept, with what GitLab said at creation.
+        // GitLab could not be asked just now.
         _ => Err(v
             .problems
             .first()

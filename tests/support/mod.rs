@@ -8,6 +8,7 @@ pub mod bin;
 pub mod certs;
 pub mod client;
 pub mod fake_access_tokens;
+pub mod fake_api;
 pub mod fake_gitlab;
 pub mod fake_minted;
 pub mod fake_oauth;
