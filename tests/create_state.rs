@@ -497,3 +497,46 @@ fn q_on_the_plan_with_a_pasted_token_quits_at_once() {
     let summary = gitlab_token::strings::summary::after_wizard(&s, false);
     assert!(summary.contains("before anything was created"), "{summary}");
 }
+
+#[test]
+fn staying_after_the_quit_question_keeps_the_sign_in_and_quitting_revokes_it() {
+    let mut s = new_state();
+    s.oauth_app_id = Some("app-1".into());
+    // A token pasted on the guided path first (unsaved), then back to "Create it for me".
+    to_paste(&mut s, "gitlab.example.com", "acme");
+    paste(&mut s, TOKEN);
+    for _ in 0..3 {
+        key(&mut s, KeyCode::Esc);
+    }
+    assert_eq!(s.step, Step::Owner);
+    key(&mut s, KeyCode::Up);
+    key(&mut s, KeyCode::Right);
+    key(&mut s, KeyCode::Enter);
+    let t = match key(&mut s, KeyCode::Enter).as_slice() {
+        [Effect::Signin(SigninEffect::Start { ticket, .. })] => *ticket,
+        other => panic!("{other:?}"),
+    };
+    update(&mut s, Msg::Signin(SigninMsg::Code(t, Ok(code()))));
+    let (dt, _) = discover_of(&update(
+        &mut s,
+        Msg::Signin(SigninMsg::Done(t, Ok(Box::new(pair())))),
+    ));
+    create(&mut s, CreateMsg::Discovered(dt, Ok(Box::new(discovery()))));
+    // q asks first (the pasted token would be lost); "stay" keeps the sign-in in hand.
+    assert!(key(&mut s, KeyCode::Char('q')).is_empty());
+    assert!(s.confirm_quit);
+    key(&mut s, KeyCode::Char('n'));
+    assert!(s.creating.as_ref().unwrap().authority.is_some());
+    // Quitting for real revokes it first, then quits.
+    key(&mut s, KeyCode::Char('q'));
+    let rt = match key(&mut s, KeyCode::Char('y')).as_slice() {
+        [Effect::Create(CreateEffect::Revoke { ticket, .. })] => *ticket,
+        other => panic!("{other:?}"),
+    };
+    assert!(!s.quit);
+    let effects = create(&mut s, CreateMsg::Revoked(rt, Ok(())));
+    assert!(
+        matches!(effects.as_slice(), [Effect::Quit]) && !s.confirm_quit,
+        "not asked twice: {effects:?}"
+    );
+}

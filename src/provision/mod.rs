@@ -40,6 +40,12 @@ pub fn choose(request: &Request, discovery: &Discovery) -> Choice {
     plan::choose(request, discovery)
 }
 
+/// The scopes the token will be made with (the profile's, and `self_rotate` where GitLab has it
+/// and it was not left out): what a plan shows is what `execute` asks for. Pure.
+pub fn token_scopes(request: &Request, discovery: &Discovery) -> Vec<String> {
+    execute::scopes_for(request, discovery)
+}
+
 /// Does it: account, memberships, token, live checks, store. Journaled step by step; `progress`
 /// is told each stage as it starts (it must return at once). Never abandoned half-way by a
 /// signal: callers hold signals like an automatic rotation does.

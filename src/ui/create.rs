@@ -9,7 +9,7 @@ use crate::provision::{Candidate, Discovery, Kind, Request, Stage};
 use crate::strings::create_wizard as text;
 use crate::theme::{Theme, current};
 use crate::wizard::State;
-use crate::wizard::create::{Creating, Method, Phase, planned_scopes};
+use crate::wizard::create::{Creating, Method, Phase};
 
 /// The header's title for the phase ("Create it for me 2/4  Plan").
 pub fn title(c: &Creating) -> String {
@@ -262,7 +262,7 @@ fn details<'a>(
     theme: &Theme,
 ) -> Vec<Line<'a>> {
     let role = request.profile.role.name();
-    let scopes = planned_scopes(request, d);
+    let scopes = crate::provision::token_scopes(request, d);
     let expires = state.today + time::Duration::days(i64::from(request.expires_in_days));
     let account = crate::vault::account(&request.name, &request.instance.key());
     let mut lines = vec![

@@ -172,17 +172,6 @@ pub fn parse_targets(text: &str) -> Vec<String> {
     out
 }
 
-/// The token's scopes as the plan shows them: the profile's, plus `self_rotate` where GitLab
-/// has it (17.9+) and it was not turned off.
-pub fn planned_scopes(request: &Request, discovery: &Discovery) -> Vec<String> {
-    let mut scopes = request.profile.scope_names();
-    let supports = discovery.version.is_some_and(|v| v >= (17, 9));
-    if request.self_rotate && supports && !scopes.iter().any(|s| s == "self_rotate") {
-        scopes.push("self_rotate".into());
-    }
-    scopes
-}
-
 impl State {
     /// The owner step's "Create it for me": opens the authorize screen for the typed targets.
     pub(crate) fn begin_creating(&mut self) -> Vec<Effect> {

@@ -122,17 +122,22 @@ fn ignored(state: &mut State) -> Vec<Effect> {
 }
 
 fn quit(state: &mut State) -> Vec<Effect> {
+    // A one-time sign-in in hand ("Create it for me") is revoked first; quitting waits for it.
+    let revoking = state.release_for_quit();
+    if state.in_flight() {
+        // Quitting was decided (asked first when a token would be lost): not asked again.
+        state.secret.clear();
+        let mut effects = state.quit_when_finished();
+        effects.extend(revoking);
+        return effects;
+    }
     state.quit = true;
     vec![Effect::Quit]
 }
 
 pub(super) fn request_quit(state: &mut State) -> Vec<Effect> {
-    // A one-time sign-in in hand ("Create it for me") is revoked first; quitting waits for it.
-    let revoking = state.release_for_quit();
     if state.in_flight() {
-        let mut effects = state.quit_when_finished();
-        effects.extend(revoking);
-        effects
+        state.quit_when_finished()
     } else if state.has_unsaved_token() {
         state.confirm_quit = true;
         Vec::new()
