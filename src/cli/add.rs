@@ -28,11 +28,8 @@ pub async fn run(args: AddArgs) -> u8 {
     else {
         return usage("name the token with --name or --profile");
     };
-    if let Some(e) = super::ca_file_problem(args.ca_file.as_ref()) {
+    if let Some(e) = super::name_or_ca_problem(&name, args.ca_file.as_ref()) {
         return usage(&e);
-    }
-    if let Err(e) = vault::names::check_name(&name) {
-        return usage(&format!("--name {name:?}: {e}; {}", vault_text::NAME_RULES));
     }
     let token = match token_from_stdin() {
         Ok(t) => t,

@@ -99,13 +99,7 @@ fn request(args: &CreateArgs) -> Result<Request, u8> {
         .map_err(|e| usage(&e.to_string()))?
         .ok_or_else(|| usage("--profile is required"))?;
     let name = args.name.clone().unwrap_or_else(|| profile.id.clone());
-    if let Err(e) = vault::names::check_name(&name) {
-        return Err(usage(&format!(
-            "--name {name:?}: {e}; {}",
-            vault_text::NAME_RULES
-        )));
-    }
-    if let Some(e) = super::ca_file_problem(args.ca_file.as_ref()) {
+    if let Some(e) = super::name_or_ca_problem(&name, args.ca_file.as_ref()) {
         return Err(usage(&e));
     }
     let mut targets: Vec<String> = Vec::new();

@@ -121,13 +121,7 @@ fn plan(args: &LoginArgs) -> Result<Plan, u8> {
         .clone()
         .or_else(|| profile.as_ref().map(|p| p.id.clone()))
         .unwrap_or_else(|| DEFAULT_NAME.to_owned());
-    if let Err(e) = vault::names::check_name(&name) {
-        return Err(usage(&format!(
-            "--name {name:?}: {e}; {}",
-            vault_text::NAME_RULES
-        )));
-    }
-    if let Some(e) = super::ca_file_problem(args.ca_file.as_ref()) {
+    if let Some(e) = super::name_or_ca_problem(&name, args.ca_file.as_ref()) {
         return Err(usage(&e));
     }
     let metadata_path = metadata::default_path().map_err(|e| usage(&e.to_string()))?;

@@ -226,6 +226,17 @@ fn token_from_stdin() -> Result<crate::token::Token, String> {
 
 /// Why `--ca-file` cannot be used (unreadable, no PEM certificate), found before any network
 /// call: a usage error (exit 2), not an unreachable host.
+/// What is wrong with `--name` or `--ca-file` (a usage error), said the same by every command.
+fn name_or_ca_problem(name: &str, ca_file: Option<&PathBuf>) -> Option<String> {
+    if let Err(e) = crate::vault::names::check_name(name) {
+        return Some(format!(
+            "--name {name:?}: {e}; {}",
+            crate::strings::vault::NAME_RULES
+        ));
+    }
+    ca_file_problem(ca_file)
+}
+
 fn ca_file_problem(ca_file: Option<&PathBuf>) -> Option<String> {
     ca_file?;
     crate::tls::Trust::with_ca_file(ca_file.cloned())

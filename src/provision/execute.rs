@@ -245,7 +245,7 @@ pub(super) async fn execute(
                 ApiError::BadRequest(m) => m.contains("does not have permission to create"),
                 _ => false,
             };
-            if refused && crate::rotation::owner::access_token_home(home) {
+            if refused && home.is_access_token() {
                 let group = matches!(home, TokenHome::GroupToken { .. });
                 let m = text::may_not_manage_tokens(group, &first.path);
                 return Err(fail(ProblemKind::NotOwner, m, &done, problems));

@@ -119,33 +119,12 @@ pub fn all(metadata_path: &Path) -> Vec<PathBuf> {
 
 impl Journal {
     pub fn load(path: &Path) -> Result<Option<Journal>, JournalError> {
-        match crate::files::read_regular_text(path, crate::files::MAX_FILE_BYTES) {
-            Ok(text) => toml::from_str(&text)
-                .map(Some)
-                .map_err(|e| JournalError::Parse {
-                    path: path.to_owned(),
-                    message: e.message().to_owned(),
-                }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(source) => Err(JournalError::Read {
-                path: path.to_owned(),
-                source,
-            }),
-        }
+        crate::rotation::journal::load_toml(path)
     }
 
     /// Writes it atomically (temp file 0600, fsync, rename).
     pub fn save(&self, path: &Path) -> Result<(), JournalError> {
-        let text = toml::to_string_pretty(self).map_err(|e| JournalError::Parse {
-            path: path.to_owned(),
-            message: e.to_string(),
-        })?;
-        crate::vault::write_atomically(path, text.as_bytes()).map_err(|source| {
-            JournalError::Write {
-                path: path.to_owned(),
-                source,
-            }
-        })
+        crate::rotation::journal::save_toml(self, path)
     }
 
     pub fn remove(path: &Path) -> Result<(), JournalError> {

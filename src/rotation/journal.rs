@@ -64,6 +64,42 @@ pub fn path_for(metadata_path: &Path) -> PathBuf {
     dir_of(metadata_path).join("rotation.toml")
 }
 
+/// A journal file (rotation's or provisioning's), if there is one: TOML, a regular file of
+/// bounded size.
+pub(crate) fn load_toml<T: serde::de::DeserializeOwned>(
+    path: &Path,
+) -> Result<Option<T>, JournalError> {
+    match crate::files::read_regular_text(path, crate::files::MAX_FILE_BYTES) {
+        Ok(text) => toml::from_str(&text)
+            .map(Some)
+            .map_err(|e| JournalError::Parse {
+                path: path.to_owned(),
+                message: e.message().to_owned(),
+            }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(JournalError::Read {
+            path: path.to_owned(),
+            source,
+        }),
+    }
+}
+
+/// Writes a journal file atomically (its directory made first; temp file 0600, fsync, rename).
+pub(crate) fn save_toml<T: Serialize>(value: &T, path: &Path) -> Result<(), JournalError> {
+    let write_err = |source| JournalError::Write {
+        path: path.to_owned(),
+        source,
+    };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).map_err(write_err)?;
+    let text = toml::to_string_pretty(value).map_err(|e| JournalError::Parse {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })?;
+    crate::vault::write_atomically(path, text.as_bytes()).map_err(write_err)?;
+    Ok(())
+}
+
 fn dir_of(metadata_path: &Path) -> &Path {
     metadata_path.parent().unwrap_or(Path::new("."))
 }
@@ -71,35 +107,12 @@ fn dir_of(metadata_path: &Path) -> &Path {
 impl Journal {
     /// The journal, if there is one.
     pub fn load(path: &Path) -> Result<Option<Journal>, JournalError> {
-        match crate::files::read_regular_text(path, crate::files::MAX_FILE_BYTES) {
-            Ok(text) => toml::from_str(&text)
-                .map(Some)
-                .map_err(|e| JournalError::Parse {
-                    path: path.to_owned(),
-                    message: e.message().to_owned(),
-                }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(source) => Err(JournalError::Read {
-                path: path.to_owned(),
-                source,
-            }),
-        }
+        load_toml(path)
     }
 
     /// Writes the journal atomically (temp file, fsync, rename, fsync of the directory).
     pub fn save(&self, path: &Path) -> Result<(), JournalError> {
-        let write_err = |source| JournalError::Write {
-            path: path.to_owned(),
-            source,
-        };
-        let dir = path.parent().unwrap_or(Path::new("."));
-        fs::create_dir_all(dir).map_err(write_err)?;
-        let text = toml::to_string_pretty(self).map_err(|e| JournalError::Parse {
-            path: path.to_owned(),
-            message: e.to_string(),
-        })?;
-        crate::vault::write_atomically(path, text.as_bytes()).map_err(write_err)?;
-        Ok(())
+        save_toml(self, path)
     }
 
     /// Removes the journal (a missing one is fine).

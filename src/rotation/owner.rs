@@ -87,9 +87,17 @@ pub async fn rotate(
         };
 
     progress(Stage::Rotating);
+    let attempt = Attempt {
+        entry,
+        info: &info,
+        client,
+        old: &old,
+        expires_at,
+        lock,
+    };
     let rotated = match client.rotate_token(owner, home, info.id, expires_at).await {
         Ok(r) => r,
-        Err(ApiError::InvalidToken(m)) if access_token_home(home) => {
+        Err(ApiError::InvalidToken(m)) if home.is_access_token() => {
             // resource_access_tokens.rb answers 401 to a caller who may not manage the tokens:
             // GitLab did not rotate. Only when the owner's own token still works is that the
             // reason; otherwise it is the owner's token (said as usual).
@@ -108,27 +116,9 @@ pub async fn rotate(
                 );
                 return report.fail(Failure::Failed, p);
             }
-            let attempt = Attempt {
-                entry,
-                info: &info,
-                client,
-                old: &old,
-                expires_at,
-                lock,
-            };
             return rotate_failed(ctx, report, &attempt, ApiError::InvalidToken(m)).await;
         }
-        Err(e) => {
-            let attempt = Attempt {
-                entry,
-                info: &info,
-                client,
-                old: &old,
-                expires_at,
-                lock,
-            };
-            return rotate_failed(ctx, report, &attempt, e).await;
-        }
+        Err(e) => return rotate_failed(ctx, report, &attempt, e).await,
     };
     let rotation = Rotation {
         entry,
@@ -141,12 +131,4 @@ pub async fn rotate(
         ctx, report, &rotation, writer, journal, rotated, reveal, progress,
     )
     .await
-}
-
-/// A group's or project's access token (their routes answer 401 to a caller without the role).
-pub(crate) fn access_token_home(home: TokenHome) -> bool {
-    matches!(
-        home,
-        TokenHome::GroupToken { .. } | TokenHome::ProjectToken { .. }
-    )
 }

@@ -33,16 +33,7 @@ pub fn owner_unusable(account: &str, detail: &str) -> String {
     format!("--owner: the sign-in {account} cannot be used: {detail}")
 }
 
-/// A person's name for each kind of account.
-pub fn kind_name(kind: Kind) -> &'static str {
-    match kind {
-        Kind::GroupServiceAccount => "group service account",
-        Kind::InstanceServiceAccount => "instance service account",
-        Kind::ProjectServiceAccount => "project service account",
-        Kind::GroupToken => "group access token",
-        Kind::ProjectToken => "project access token",
-    }
-}
+pub use super::provision::kind_name;
 
 /// The `--kind` value of each kind.
 pub fn kind_flag(kind: Kind) -> &'static str {
