@@ -107,7 +107,19 @@ pub fn expires_on(date: &str, days: u32) -> String {
 }
 pub fn replaces(account: &str) -> String {
     format!(
-        "{account} already exists; the new token replaces it (an earlier one made here for the same account is kept instead)."
+        "{account} already holds the token made here for this account: kept while it works (nothing is made twice), else replaced by the new one."
+    )
+}
+/// The name holds a token `create` did not make for this account: Enter asks first.
+pub fn holds_another(account: &str, username: &str) -> String {
+    format!(
+        "{account} already holds another token ({username}'s). Enter asks before replacing it; Ctrl-N takes another name."
+    )
+}
+/// The person answered "replace it" for this name.
+pub fn replace_agreed(account: &str) -> String {
+    format!(
+        "{account} already holds another token; you agreed to replace it (on GitLab it keeps working until it expires or is revoked)."
     )
 }
 pub const NOTHING_POSSIBLE: &str = "Nothing can be created for you here:";
