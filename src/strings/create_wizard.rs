@@ -107,7 +107,7 @@ pub fn expires_on(date: &str, days: u32) -> String {
 }
 pub fn replaces(account: &str) -> String {
     format!(
-        "{account} already holds the token made here for this account: kept while it works (nothing is made twice), else replaced by the new one."
+        "{account} already holds the token made here for it: kept while it works (nothing is made twice)."
     )
 }
 /// The name holds a token `create` did not make for this account: Enter asks first.
