@@ -64,6 +64,10 @@ fn a_fresh_name_is_created_without_a_question() {
     let request = execute_request(&key(&mut s, KeyCode::Enter));
     assert!(!request.replace_existing);
     assert!(!s.existing.asking);
+    let t = s.creating.as_ref().unwrap().execution.ticket.unwrap();
+    create(&mut s, CreateMsg::Executed(t, Ok(Box::new(outcome()))));
+    let summary = gitlab_token::strings::summary::after_wizard(&s, false);
+    assert!(!summary.contains("replaced"), "{summary}");
     assert!(
         !hint_keys(&s).contains(&Key::Ctrl('n')),
         "no other name offered when nothing clashes"
@@ -101,6 +105,13 @@ fn a_token_create_did_not_make_is_replaced_only_after_yes() {
     assert!(request.replace_existing, "the person agreed");
     assert_eq!(request.name, "repo-scanner");
     assert_eq!(s.creating.as_ref().unwrap().phase, Phase::Executing);
+    let t = s.creating.as_ref().unwrap().execution.ticket.unwrap();
+    create(&mut s, CreateMsg::Executed(t, Ok(Box::new(outcome()))));
+    let summary = gitlab_token::strings::summary::after_wizard(&s, false);
+    assert!(
+        summary.contains("It replaced the token stored before"),
+        "{summary}"
+    );
 }
 
 #[test]

@@ -122,6 +122,12 @@ pub fn replace_agreed(account: &str) -> String {
         "{account} already holds another token; you agreed to replace it (on GitLab it keeps working until it expires or is revoked)."
     )
 }
+/// The summary's line when the person agreed to replace the token stored under the name.
+pub fn replaced_before(account: &str) -> String {
+    format!(
+        "It replaced the token stored before as {account} (as you agreed); on GitLab that one keeps working until it expires or is revoked."
+    )
+}
 pub const NOTHING_POSSIBLE: &str = "Nothing can be created for you here:";
 pub const GUIDE_OFFER: &str = "Press g to follow GitLab's pages instead (someone who may can create the account), or Esc to authorize as someone else.";
 pub const DISCOVERY_FAILED: &str = "Could not find out what is possible:";
@@ -220,6 +226,9 @@ pub fn summary(
                 o.token.scopes.join(", "),
                 o.token.expires_at.as_deref().unwrap_or("never")
             ));
+            if c.request.as_ref().is_some_and(|r| r.replace_existing) {
+                out.push(format!("  {}", replaced_before(&o.stored_as)));
+            }
             for p in &o.problems {
                 out.push(format!("  ! {}", p.message));
             }
