@@ -236,7 +236,11 @@ fn create_for_me_by_browser_sign_in_makes_stores_and_revokes_and_a_rerun_makes_n
     drop(tmux);
     let mut again = to_plan_in(&gitlab, &pki, dir, name, How::Browser);
     let plan = again.tmux.capture("plan again");
-    assert!(plan.contains("already exists"), "{plan}");
+    assert!(plan.contains("holds the token made here"), "{plan}");
+    assert!(
+        !plan.contains("Replace it"),
+        "its own token: no question: {plan}"
+    );
     again.tmux.keys(&["Enter"]);
     let done = again.tmux.wait_until("done again", "the Done screen", |s| {
         s.contains("4/4") && (s.contains("revoked") || s.contains("Could not revoke"))
@@ -434,6 +438,67 @@ fn a_pasted_token_of_ones_own_authorizes_and_is_kept_nowhere() {
     assert!(
         secret_tool_lookup(&run.account).is_some(),
         "the new token is stored"
+    );
+    e2e::secret_tool_clear(gitlab_token::vault::SERVICE, &run.account);
+}
+
+#[test]
+fn a_name_holding_a_token_create_did_not_make_is_replaced_only_after_yes() {
+    require_environment();
+    let pki = Pki::new();
+    let gitlab = gitlab(&pki);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("config")).unwrap();
+    // The person's own sign-in, saved under the very name the wizard will create under.
+    let name = support::home::unique_name("nt");
+    let login = Command::new(BIN)
+        .args(["login", "--host", &gitlab.url(), "--ca-file"])
+        .arg(&pki.ca_file)
+        .args(["--oauth-app-id", APP, "--scopes", "api", "--name", &name])
+        .args(["--timeout", "5"])
+        .envs(session_env(dir.path()))
+        .env("GITLAB_TOKEN_TEST_OAUTH_INTERVAL_MS", "50")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(login.status.success(), "{login:?}");
+    let mut run = to_plan_in(&gitlab, &pki, dir, name, How::Browser);
+    let sealed = secret_tool_lookup(&run.account).expect("the sign-in is stored");
+    let plan = run.tmux.capture("plan");
+    assert!(plan.contains("already holds another token"), "{plan}");
+
+    run.tmux.keys(&["Enter"]);
+    let question = run.tmux.wait_for("question", "Already stored");
+    assert!(
+        question.contains("y replace  n another name  Esc back"),
+        "{question}"
+    );
+    assert!(
+        gitlab.accounts().is_empty(),
+        "nothing created before the answer"
+    );
+    run.tmux.keys(&["y"]);
+    let done = run.tmux.wait_until("done", "the Done screen", |s| {
+        s.contains("4/4") && (s.contains("revoked") || s.contains("Could not"))
+    });
+    assert!(done.contains("Created and stored."), "{done}");
+    assert!(!done.contains("name_taken"), "{done}");
+    run.tmux.keys(&["Enter"]);
+    assert_exit(&mut run.tmux, 0);
+    let accounts = gitlab.accounts();
+    assert_eq!(accounts.len(), 1, "{accounts:?}");
+    let stored = secret_tool_lookup(&run.account).expect("the new token is stored");
+    assert_ne!(stored, sealed, "replaced, as agreed");
+    let active: Vec<String> = gitlab
+        .secrets_of(accounts[0].id)
+        .into_iter()
+        .filter(|(_, r)| r.active && !r.revoked)
+        .map(|(s, _)| s)
+        .collect();
+    assert_eq!(
+        active,
+        [stored],
+        "the stored token is the service account's"
     );
     e2e::secret_tool_clear(gitlab_token::vault::SERVICE, &run.account);
 }

@@ -66,7 +66,9 @@ fn a_saved_browser_sign_in_with_api_on_this_host_is_offered_and_read() {
     let mut narrow = mine.clone();
     narrow.account = "narrow@gitlab.example.com".into();
     narrow.scopes = vec!["read_api".into()];
-    let pat = stored("2027-01-01", &["api"]);
+    let mut pat = stored("2027-01-01", &["api"]);
+    // Under another name: the plan's name stays free (else creating asks first).
+    pat.account = "other@gitlab.example.com".into();
     s.set_stored(vec![mine, narrow, pat]);
     to_authorize(&mut s, "acme");
     let c = s.creating.as_ref().unwrap();

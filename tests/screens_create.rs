@@ -243,3 +243,15 @@ fn plan_for_one_group_fits_80x24() {
     assert!(!shown.contains("more not shown"), "{shown}");
     snap("create_plan_one_group", &s);
 }
+
+#[test]
+fn plan_asks_before_replacing_a_token_it_did_not_make() {
+    let mut s = new_state();
+    s.set_stored(vec![stored("2027-01-01", &["read_api"])]);
+    to_plan_by_paste(&mut s);
+    set_choice(&mut s, three_candidates());
+    snap("create_plan_name_taken", &s);
+    key(&mut s, KeyCode::Enter);
+    assert!(s.existing.asking);
+    snap("create_plan_replace_question", &s);
+}

@@ -86,11 +86,7 @@ pub(super) async fn execute(
         .map_err(|p| stop(p, &done, problems.clone()))?;
     let stored = load_entry(ctx, &account).await;
 
-    let (lives_in, lives_in_id) = match kind {
-        Kind::GroupServiceAccount => (Some(first.top_level.clone()), Some(first.top_level_id)),
-        Kind::InstanceServiceAccount => (None, None),
-        _ => (Some(first.path.clone()), Some(first.id)),
-    };
+    let (lives_in, lives_in_id) = finish::lives_in(kind, first);
     // Never replace silently a token this run did not make: refused before anything exists.
     if let Some(p) = finish::name_taken(request, stored.as_ref(), kind, lives_in_id) {
         return Err(stop(p, &done, problems));

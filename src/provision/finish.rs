@@ -146,6 +146,16 @@ pub(super) async fn check(
     }
 }
 
+/// Where an account of `kind` lives for a run whose first target is `first`: its path and id
+/// (the top-level group for a group service account; nothing for an instance one).
+pub(super) fn lives_in(kind: Kind, first: &TargetFacts) -> (Option<String>, Option<u64>) {
+    match kind {
+        Kind::GroupServiceAccount => (Some(first.top_level.clone()), Some(first.top_level_id)),
+        Kind::InstanceServiceAccount => (None, None),
+        _ => (Some(first.path.clone()), Some(first.id)),
+    }
+}
+
 /// The stored entry under NAME@HOST that this run would replace although it is not the token of
 /// this kind of account in this place (not made by `create`, or made for another kind or place):
 /// refused before anything is created, unless the person agreed to replace it.

@@ -46,6 +46,22 @@ pub fn token_scopes(request: &Request, discovery: &Discovery) -> Vec<String> {
     execute::scopes_for(request, discovery)
 }
 
+/// Would [`execute`] refuse (problem `name_taken`) because `stored`, the entry under the
+/// request's NAME@HOST, is not the token of this kind of account in this place and
+/// `request.replace_existing` is false? For the wizard, to ask the person first. Pure.
+pub fn name_taken(
+    request: &Request,
+    stored: Option<&crate::vault::StoredToken>,
+    discovery: &Discovery,
+    kind: Kind,
+) -> bool {
+    let Some(first) = discovery.targets.first() else {
+        return false;
+    };
+    let (_, lives_in_id) = finish::lives_in(kind, first);
+    finish::name_taken(request, stored, kind, lives_in_id).is_some()
+}
+
 /// Does it: account, memberships, token, live checks, store. Journaled step by step; `progress`
 /// is told each stage as it starts (it must return at once). Never abandoned half-way by a
 /// signal: callers hold signals like an automatic rotation does.

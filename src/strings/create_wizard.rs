@@ -107,7 +107,25 @@ pub fn expires_on(date: &str, days: u32) -> String {
 }
 pub fn replaces(account: &str) -> String {
     format!(
-        "{account} already exists; the new token replaces it (an earlier one made here for the same account is kept instead)."
+        "{account} already holds the token made here for it: kept while it works (nothing is made twice)."
+    )
+}
+/// The name holds a token `create` did not make for this account: Enter asks first.
+pub fn holds_another(account: &str, username: &str) -> String {
+    format!(
+        "{account} already holds another token ({username}'s). Enter asks before replacing it; Ctrl-N takes another name."
+    )
+}
+/// The person answered "replace it" for this name.
+pub fn replace_agreed(account: &str) -> String {
+    format!(
+        "{account} already holds another token; you agreed to replace it (on GitLab it keeps working until it expires or is revoked)."
+    )
+}
+/// The summary's line when the person agreed to replace the token stored under the name.
+pub fn replaced_before(account: &str) -> String {
+    format!(
+        "It replaced the token stored before as {account} (as you agreed); on GitLab that one keeps working until it expires or is revoked."
     )
 }
 pub const NOTHING_POSSIBLE: &str = "Nothing can be created for you here:";
@@ -208,6 +226,9 @@ pub fn summary(
                 o.token.scopes.join(", "),
                 o.token.expires_at.as_deref().unwrap_or("never")
             ));
+            if c.request.as_ref().is_some_and(|r| r.replace_existing) {
+                out.push(format!("  {}", replaced_before(&o.stored_as)));
+            }
             for p in &o.problems {
                 out.push(format!("  ! {}", p.message));
             }

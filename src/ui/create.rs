@@ -290,11 +290,15 @@ fn details<'a>(
         theme,
     ));
     lines.push(label(text::L_STORED, account.clone(), theme));
-    if state.existing.stored.iter().any(|t| t.account == account) {
-        lines.push(Line::from(Span::styled(
-            text::replaces(&account),
-            theme.warn,
-        )));
+    if let Some(t) = state.existing.stored.iter().find(|t| t.account == account) {
+        let words = if state.create_needs_consent() {
+            text::holds_another(&account, &t.username)
+        } else if state.existing.replace_ok.as_deref() == Some(&account) {
+            text::replace_agreed(&account)
+        } else {
+            text::replaces(&account)
+        };
+        lines.push(Line::from(Span::styled(words, theme.warn)));
     }
     lines
 }

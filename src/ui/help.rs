@@ -362,6 +362,9 @@ fn create_hints(state: &State, c: &crate::wizard::Creating) -> Vec<Hint> {
             if possible.len() > 1 {
                 h.push(hint(UpDown, create::K_OTHER_KIND));
             }
+            if !failed && state.clash().is_some() {
+                h.push(hint(Ctrl('n'), safety::K_ANOTHER_NAME));
+            }
             if failed {
                 h.push(hint(Char('r'), create::K_RETRY));
             } else if possible.is_empty() {

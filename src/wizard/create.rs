@@ -325,6 +325,29 @@ impl State {
     }
 
     /// Enter on the plan: create the chosen kind.
+    /// Would creating replace a token under NAME@HOST that `create` did not make for this
+    /// account, without the person's "replace it"? (`provision` refuses that: `name_taken`.)
+    pub fn create_needs_consent(&self) -> bool {
+        let (Some(c), Some(request)) = (self.creating.as_ref(), self.create_request()) else {
+            return false;
+        };
+        let (Some(discovery), Some(kind)) = (c.discovered(), c.kind) else {
+            return false;
+        };
+        !request.replace_existing
+            && crate::provision::name_taken(&request, self.clash(), discovery, kind)
+    }
+
+    /// Enter on the plan (or `r` after a failure): create, unless that would replace a token
+    /// the person has not agreed to replace; then ask first (the save step's question).
+    pub(crate) fn create_or_ask(&mut self) -> Vec<Effect> {
+        if self.create_needs_consent() {
+            self.existing.asking = true;
+            return Vec::new();
+        }
+        self.execute_plan()
+    }
+
     pub(crate) fn execute_plan(&mut self) -> Vec<Effect> {
         // Asked afresh: a store picked on the plan screen (`s`) is the one used.
         let request = self.create_request();

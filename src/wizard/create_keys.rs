@@ -11,6 +11,7 @@ use crate::token::Token;
 
 impl State {
     pub(super) fn create_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let clash = self.clash().is_some();
         let Some(c) = self.creating.as_mut() else {
             return Vec::new();
         };
@@ -58,7 +59,9 @@ impl State {
                 let failed = c.discovered().is_none();
                 let possible = c.possible();
                 match key.code {
-                    KeyCode::Enter if c.kind.is_some() => return self.execute_plan(),
+                    KeyCode::Enter if c.kind.is_some() => return self.create_or_ask(),
+                    // Another keychain name, as on the save step (the plan shows it).
+                    KeyCode::Char('n') if ctrl && clash && !failed => self.begin_rename(),
                     KeyCode::Up | KeyCode::Down | KeyCode::Tab if possible.len() > 1 => {
                         let at = c
                             .kind
@@ -90,7 +93,7 @@ impl State {
                 let can_retry = !ok && c.authority.is_some() && !c.revoke.running();
                 match key.code {
                     KeyCode::Char('g') if ok => return self.setup_git(),
-                    KeyCode::Char('r') if can_retry => return self.execute_plan(),
+                    KeyCode::Char('r') if can_retry => return self.create_or_ask(),
                     KeyCode::Esc if can_retry => c.phase = Phase::Plan,
                     KeyCode::Enter | KeyCode::Char('q') | KeyCode::Esc => {
                         return request_quit(self);

@@ -71,9 +71,14 @@ impl State {
                         return Some(Vec::new());
                     }
                     self.name = name;
+                    if let Some(r) = self.creating.as_mut().and_then(|c| c.request.as_mut()) {
+                        // The plan shows the name it will create under.
+                        r.name.clone_from(&self.name);
+                    }
                     self.existing.rename = None;
                     self.notice = None;
-                    // Ask again if the new name is taken too; else save.
+                    // Ask again if the new name is taken too; else save. On the "Create it for
+                    // me" plan: back to the plan, which shows the new name (Enter creates).
                     return Some(if self.step == Step::Validate {
                         self.save_or_ask()
                     } else {
@@ -95,7 +100,12 @@ impl State {
         Some(match key.code {
             KeyCode::Char('y') | KeyCode::Char('Y') => {
                 self.existing.replace_ok = self.clash().map(|t| t.account.clone());
-                self.start_save()
+                if self.creating.is_some() {
+                    // Asked on the "Create it for me" plan: create, replacing it.
+                    self.execute_plan()
+                } else {
+                    self.start_save()
+                }
             }
             KeyCode::Char('n') | KeyCode::Char('N') => {
                 self.begin_rename();

@@ -49,6 +49,9 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         return request_quit(state);
     }
     if state.creating.is_some() {
+        if let Some(effects) = state.existing_key(key) {
+            return effects;
+        }
         if let Some(effects) = state.store_key(key) {
             return effects;
         }
