@@ -33,18 +33,7 @@ pub fn owner_unusable(account: &str, detail: &str) -> String {
     format!("--owner: the sign-in {account} cannot be used: {detail}")
 }
 
-pub use super::provision::kind_name;
-
-/// The `--kind` value of each kind.
-pub fn kind_flag(kind: Kind) -> &'static str {
-    match kind {
-        Kind::GroupServiceAccount => "group-service-account",
-        Kind::InstanceServiceAccount => "instance-service-account",
-        Kind::ProjectServiceAccount => "project-service-account",
-        Kind::GroupToken => "group-token",
-        Kind::ProjectToken => "project-token",
-    }
-}
+pub use super::provision::{kind_flag, kind_name};
 
 pub fn plan_heading(account: &str) -> String {
     format!("Plan for {account}:")

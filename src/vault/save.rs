@@ -84,17 +84,8 @@ pub async fn save(
     token: &Token,
     entry: StoredToken,
 ) -> Result<Saved, SaveError> {
-    if let Err(e) = names::check_name(&entry.name) {
-        return Err(SaveError::Keychain(VaultError::InvalidName(e.to_string())));
-    }
     // The store first: when it cannot be used, not even a lock file is written.
-    let keychain = Keychain::open(store, timeout)
-        .await
-        .map_err(SaveError::Keychain)?;
-    match keychain.get(&entry.account).await {
-        Ok(_) | Err(VaultError::NotFound(_)) => {}
-        Err(e) => return Err(SaveError::Keychain(e)),
-    }
+    let keychain = open_for(store, timeout, &entry).await?;
     let _writer = writer_lock(metadata_path, writer_wait(timeout))
         .await
         .map_err(SaveError::Metadata)?;
@@ -111,6 +102,16 @@ pub async fn save_under_lock(
     entry: StoredToken,
     _writer: &std::fs::File,
 ) -> Result<Saved, SaveError> {
+    let keychain = open_for(store, timeout, &entry).await?;
+    write_locked(keychain, timeout, metadata_path, token, entry).await
+}
+
+/// The store `entry` is saved to, once its name is valid and its entry can be read (or is absent).
+async fn open_for(
+    store: StoreKind,
+    timeout: Duration,
+    entry: &StoredToken,
+) -> Result<Keychain, SaveError> {
     if let Err(e) = names::check_name(&entry.name) {
         return Err(SaveError::Keychain(VaultError::InvalidName(e.to_string())));
     }
@@ -118,10 +119,9 @@ pub async fn save_under_lock(
         .await
         .map_err(SaveError::Keychain)?;
     match keychain.get(&entry.account).await {
-        Ok(_) | Err(VaultError::NotFound(_)) => {}
-        Err(e) => return Err(SaveError::Keychain(e)),
+        Ok(_) | Err(VaultError::NotFound(_)) => Ok(keychain),
+        Err(e) => Err(SaveError::Keychain(e)),
     }
-    write_locked(keychain, timeout, metadata_path, token, entry).await
 }
 
 /// Steps 1 to 6 of a save, under the writer lock.
