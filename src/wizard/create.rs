@@ -151,17 +151,6 @@ impl Creating {
         self.execution.result.as_ref()?.as_ref().ok().map(|o| &**o)
     }
 
-    /// A new credential authorizes from now on: what became of an earlier one (dropped, kept, a
-    /// finished revocation) is no longer what the person is told at the end.
-    pub(crate) fn authorize(&mut self, authority: Authority) {
-        self.authority = Some(authority);
-        self.dropped = false;
-        self.kept = None;
-        if !self.revoke.running() {
-            self.revoke.result = None;
-        }
-    }
-
     pub fn running(&self) -> bool {
         self.load.running()
             || self.discovery.running()
@@ -305,7 +294,7 @@ impl State {
             c.error = Some(text::PASTE_FIRST.into());
             return Vec::new();
         }
-        c.authorize(Authority {
+        c.authority = Some(Authority {
             token: trimmed,
             source: Source::Pasted,
         });

@@ -101,7 +101,7 @@ impl State {
                 };
                 match result {
                     Ok(token) => {
-                        c.authorize(Authority {
+                        c.authority = Some(Authority {
                             token,
                             source: Source::Stored(account),
                         });
@@ -183,7 +183,7 @@ impl State {
         if let Some(pair) = signin.take_pair() {
             let pair = *pair;
             c.signin = None;
-            c.authorize(Authority {
+            c.authority = Some(Authority {
                 token: pair.access.clone(),
                 source: Source::Browser {
                     app_id,
