@@ -96,15 +96,17 @@ secrets_pid() {
         org.freedesktop.DBus.GetConnectionUnixProcessID string:org.freedesktop.secrets 2>/dev/null |
         awk '{print $NF}'
 }
-for _ in $(seq 1 100); do
-    KEYRING_PID=$(secrets_pid || true)
-    [[ -n "$KEYRING_PID" ]] && break
-    sleep 0.05
-done
-if [[ -z "$KEYRING_PID" ]]; then
+wait_for_keyring() {
+    KEYRING_PID=""
+    for _ in $(seq 1 100); do
+        KEYRING_PID=$(secrets_pid || true)
+        [[ -n "$KEYRING_PID" ]] && return 0
+        sleep 0.05
+    done
     say "gnome-keyring did not come up on the private bus"
     exit 1
-fi
+}
+wait_for_keyring
 say "private session bus (pid $BUS_PID) with gnome-keyring (pid $KEYRING_PID) under $D"
 
 # Tests that need the real Secret Service assert these (and fail, not skip, without them).
@@ -128,6 +130,27 @@ set +e
 "${cmd[@]}" </dev/null
 status=$?
 set -e
+# gnome-keyring-daemon 42 (Debian 12) now and then aborts on a GLib assertion under the suite's
+# load (dmesg: "gnome-keyring-d ... trap int3 ... libglib"); D-Bus then starts a new, locked one
+# and every later keychain test fails for a reason that is not ours. Said loudly, and the suite
+# runs once more against a fresh, unlocked daemon; a second failure stands.
+# (Whether it died is asked of the bus: a dead daemon may linger as a zombie where PID 1 reaps
+# nothing, and `kill -0` still finds it.)
+if ((status != 0)) && [[ "$(secrets_pid || true)" != "$KEYRING_PID" ]]; then
+    say "gnome-keyring-daemon (pid $KEYRING_PID) died during the run: not a failure of the tests."
+    say "the kernel's last note on it: $(dmesg 2>/dev/null | grep -i 'gnome-keyring' | tail -n1 || true)"
+    say "starting a fresh, unlocked one and running the suite again"
+    stale=$(secrets_pid || true)
+    [[ -n "$stale" ]] && kill "$stale" 2>/dev/null || true
+    sleep 0.5
+    printf '%s' "gitlab-token-tests" | gnome-keyring-daemon --unlock --components=secrets >"$D/keyring.env"
+    wait_for_keyring
+    say "gnome-keyring (pid $KEYRING_PID)"
+    set +e
+    "${cmd[@]}" </dev/null
+    status=$?
+    set -e
+fi
 # On success the test runner's summary stays the last output line.
 ((status == 0)) || say "tests failed (exit $status)"
 exit "$status"
