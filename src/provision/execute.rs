@@ -3,7 +3,7 @@
 //! vault's writer lock is held from before the token is minted until it is stored.
 
 use super::finish::{self, check, kept};
-use super::journal::{Journal, Membership, ProvisionLock, Step};
+use super::journal::{Journal, ProvisionLock, Step};
 use super::recover::{repair, token_home};
 use super::steps::{self, Account};
 use super::{
@@ -22,12 +22,8 @@ use crate::vault::{self, Keychain, Metadata, SaveError, StoredToken};
 /// `self_rotate` exists from GitLab 17.9.
 const SELF_ROTATE: (u32, u32) = (17, 9);
 
-fn fail(kind: ProblemKind, message: String, done: &Done, mut problems: Vec<Problem>) -> Failure {
-    problems.insert(0, Problem { kind, message });
-    Failure {
-        problems,
-        done: done.clone(),
-    }
+fn fail(kind: ProblemKind, message: String, done: &Done, problems: Vec<Problem>) -> Failure {
+    stop(Problem { kind, message }, done, problems)
 }
 
 fn stop(p: Problem, done: &Done, mut problems: Vec<Problem>) -> Failure {
@@ -156,13 +152,13 @@ pub(super) async fn execute(
                     done.memberships.push(m);
                 }
                 Err(p) => {
-                    j.memberships = journaled(&done.memberships);
+                    j.memberships = done.memberships.clone();
                     let _ = j.save(&lock.journal);
                     return Err(stop(p, &done, problems));
                 }
             }
         }
-        j.memberships = journaled(&done.memberships);
+        j.memberships = done.memberships.clone();
         let _ = j.save(&lock.journal);
         abort_point("provision-membership-added");
         acct = Some(a);
@@ -287,12 +283,8 @@ pub(super) async fn execute(
             if revoked.is_ok() {
                 let _ = Journal::remove(&lock.journal);
             }
-            return Err(fail(
-                ProblemKind::RoleTooLow,
-                text::checks_failed(&why),
-                &done,
-                problems,
-            ));
+            let m = text::checks_failed(&why.message);
+            return Err(fail(why.kind, m, &done, problems));
         }
     };
     let account_outcome = AccountOutcome {
@@ -367,17 +359,6 @@ pub(super) async fn execute(
         stored_as: account,
         problems,
     })
-}
-
-fn journaled(ms: &[MembershipOutcome]) -> Vec<Membership> {
-    ms.iter()
-        .map(|m| Membership {
-            target: m.target.clone(),
-            access_level: m.access_level,
-            created: m.created,
-            pending_approval: m.pending_approval,
-        })
-        .collect()
 }
 
 pub(super) fn token_outcome(info: &TokenInfo, created: bool) -> TokenOutcome {

@@ -76,7 +76,8 @@ pub(super) async fn kept(
 /// The onboarding checks on the new token (`validation::judge`, as `validate` judges them), with
 /// the role on each target whose membership is in place (a pending or lower one is already
 /// reported). Every answer is asked at once: the account's id is the new token's `user_id`, and
-/// each target's kind is known, so no lookup waits for another. `Err` holds the first failure.
+/// each target's kind is known, so no lookup waits for another. `Err` holds the first failure,
+/// with its own problem kind (a role too low, a scope missing, GitLab not answering ...).
 pub(super) async fn check(
     client: &Client,
     token: &Token,
@@ -84,7 +85,7 @@ pub(super) async fn check(
     d: &Discovery,
     done: &Done,
     user_id: u64,
-) -> Result<(TokenInfo, crate::gitlab::types::User), String> {
+) -> Result<(TokenInfo, crate::gitlab::types::User), Problem> {
     let needed = request.profile.role.access_level();
     let in_place = |path: &str| {
         done.memberships
@@ -125,24 +126,30 @@ pub(super) async fn check(
         .problems
         .iter()
         .find(|p| !p.kind.is_warning() && !p.kind.is_reachability());
+    let problem = |kind, message| Problem { kind, message };
     if let Some(p) = fatal {
-        return Err(p.message.clone());
+        return Err(problem(p.kind, p.message.clone()));
     }
     for (path, level) in roles.iter().skip(1) {
         match level {
             Ok(l) if *l >= needed => {}
-            Ok(l) => return Err(format!("access level {l} on {path}")),
-            Err(e) if !e.kind().is_reachability() => return Err(format!("{path}: {e}")),
+            Ok(l) => {
+                let m = format!("access level {l} on {path}");
+                return Err(problem(ProblemKind::RoleTooLow, m));
+            }
+            Err(e) if !e.kind().is_reachability() => {
+                return Err(problem(e.kind(), format!("{path}: {e}")));
+            }
             Err(_) => {}
         }
     }
     match (v.token, v.user) {
         (Some(info), Some(user)) => Ok((info, user)),
         // GitLab could not be asked just now.
-        _ => Err(v
-            .problems
-            .first()
-            .map_or_else(|| "no answer".to_owned(), |p| p.message.clone())),
+        _ => Err(v.problems.first().map_or_else(
+            || problem(ProblemKind::Unreachable, "no answer".to_owned()),
+            |p| problem(p.kind, p.message.clone()),
+        )),
     }
 }
 

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::Kind;
+use super::{Kind, MembershipOutcome};
 use crate::rotation::JournalError;
 
 /// How far a run got.
@@ -26,16 +26,6 @@ pub enum Step {
     TokenCreated,
     /// The token is stored: nothing is left to repair.
     Stored,
-}
-
-/// One membership as done.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Membership {
-    pub target: String,
-    pub access_level: u32,
-    pub created: bool,
-    #[serde(default)]
-    pub pending_approval: bool,
 }
 
 /// A run in progress (or killed).
@@ -63,7 +53,7 @@ pub struct Journal {
     #[serde(default)]
     pub account_created: bool,
     #[serde(default)]
-    pub memberships: Vec<Membership>,
+    pub memberships: Vec<MembershipOutcome>,
     /// The token's name, written before it is created (to find it if the run dies mid-call).
     #[serde(default)]
     pub token_name: Option<String>,
@@ -185,7 +175,7 @@ mod tests {
             account_id: Some(57),
             account_username: Some("acme-repo-scanner".into()),
             account_created: true,
-            memberships: vec![Membership {
+            memberships: vec![MembershipOutcome {
                 target: "acme".into(),
                 access_level: 20,
                 created: true,

@@ -214,7 +214,7 @@ pub fn orphan_problem(o: &Orphan) -> Problem {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::provision::journal::Membership;
+    use crate::provision::MembershipOutcome as Membership;
 
     #[test]
     fn only_tokens_made_since_the_run_started_are_its_own() {

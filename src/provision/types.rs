@@ -207,14 +207,14 @@ pub struct AccountOutcome {
     pub created: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct MembershipOutcome {
     pub target: String,
     pub access_level: u32,
     /// False when an existing membership was kept.
     pub created: bool,
     /// GitLab queued it for an administrator's approval.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub pending_approval: bool,
 }
 
