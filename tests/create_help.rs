@@ -242,16 +242,7 @@ fn the_summary_says_what_became_of_each_credential_used() {
     let mut s = new_state();
     s.oauth_app_id = Some("app-1".into());
     to_authorize(&mut s, "acme");
-    let t = match key(&mut s, KeyCode::Enter).as_slice() {
-        [Effect::Signin(SigninEffect::Start { ticket, .. })] => *ticket,
-        other => panic!("{other:?}"),
-    };
-    update(&mut s, Msg::Signin(SigninMsg::Code(t, Ok(code()))));
-    let (dt, _) = discover_of(&update(
-        &mut s,
-        Msg::Signin(SigninMsg::Done(t, Ok(Box::new(pair())))),
-    ));
-    create(&mut s, CreateMsg::Discovered(dt, Ok(Box::new(discovery()))));
+    sign_in_and_discover(&mut s);
     // Back, then a pasted token of one's own instead.
     let rt = match key(&mut s, KeyCode::Esc).as_slice() {
         [Effect::Create(CreateEffect::Revoke { ticket, .. })] => *ticket,

@@ -429,16 +429,7 @@ fn leaving_with_a_sign_in_in_hand_revokes_it_quit_and_signal_too() {
         let mut s = new_state();
         s.oauth_app_id = Some("app-1".into());
         to_authorize(&mut s, "acme");
-        let t = match key(&mut s, KeyCode::Enter).as_slice() {
-            [Effect::Signin(SigninEffect::Start { ticket, .. })] => *ticket,
-            other => panic!("{other:?}"),
-        };
-        update(&mut s, Msg::Signin(SigninMsg::Code(t, Ok(code()))));
-        let (dt, _) = discover_of(&update(
-            &mut s,
-            Msg::Signin(SigninMsg::Done(t, Ok(Box::new(pair())))),
-        ));
-        create(&mut s, CreateMsg::Discovered(dt, Ok(Box::new(discovery()))));
+        sign_in_and_discover(&mut s);
         let effects = match how {
             "esc" => key(&mut s, KeyCode::Esc),
             "q" => key(&mut s, KeyCode::Char('q')),
@@ -514,16 +505,7 @@ fn staying_after_the_quit_question_keeps_the_sign_in_and_quitting_revokes_it() {
     key(&mut s, KeyCode::Up);
     key(&mut s, KeyCode::Right);
     key(&mut s, KeyCode::Enter);
-    let t = match key(&mut s, KeyCode::Enter).as_slice() {
-        [Effect::Signin(SigninEffect::Start { ticket, .. })] => *ticket,
-        other => panic!("{other:?}"),
-    };
-    update(&mut s, Msg::Signin(SigninMsg::Code(t, Ok(code()))));
-    let (dt, _) = discover_of(&update(
-        &mut s,
-        Msg::Signin(SigninMsg::Done(t, Ok(Box::new(pair())))),
-    ));
-    create(&mut s, CreateMsg::Discovered(dt, Ok(Box::new(discovery()))));
+    sign_in_and_discover(&mut s);
     // q asks first (the pasted token would be lost); "stay" keeps the sign-in in hand.
     assert!(key(&mut s, KeyCode::Char('q')).is_empty());
     assert!(s.confirm_quit);

@@ -146,16 +146,7 @@ fn done_after_a_browser_sign_in_revoked() {
     let mut s = new_state();
     s.oauth_app_id = Some("app-1".into());
     to_authorize(&mut s, "acme, acme/tools");
-    let t = match key(&mut s, KeyCode::Enter).as_slice() {
-        [Effect::Signin(SigninEffect::Start { ticket, .. })] => *ticket,
-        other => panic!("{other:?}"),
-    };
-    update(&mut s, Msg::Signin(SigninMsg::Code(t, Ok(code()))));
-    let (dt, _) = discover_of(&update(
-        &mut s,
-        Msg::Signin(SigninMsg::Done(t, Ok(Box::new(pair())))),
-    ));
-    create(&mut s, CreateMsg::Discovered(dt, Ok(Box::new(discovery()))));
+    sign_in_and_discover(&mut s);
     set_choice(&mut s, three_candidates());
     let et = match key(&mut s, KeyCode::Enter).as_slice() {
         [Effect::Create(CreateEffect::Execute { ticket, .. })] => *ticket,

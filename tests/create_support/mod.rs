@@ -9,7 +9,7 @@ use gitlab_token::problem::ProblemKind;
 use gitlab_token::provision::*;
 use gitlab_token::token::Token;
 use gitlab_token::wizard::create::{CreateEffect, CreateMsg};
-use gitlab_token::wizard::signin::DeviceShown;
+use gitlab_token::wizard::signin::{DeviceShown, SigninEffect, SigninMsg};
 use gitlab_token::wizard::{Effect, Msg, State, Ticket, update};
 
 use super::drive::*;
@@ -197,6 +197,21 @@ pub fn to_authorize(state: &mut State, targets: &str) {
     key(state, KeyCode::Right);
     type_text(state, targets);
     key(state, KeyCode::Enter);
+}
+
+/// On the authorize screen: Enter starts the browser sign-in, GitLab approves it, and discovery
+/// answers: the plan, authorized by the sign-in.
+pub fn sign_in_and_discover(state: &mut State) {
+    let t = match key(state, KeyCode::Enter).as_slice() {
+        [Effect::Signin(SigninEffect::Start { ticket, .. })] => *ticket,
+        other => panic!("{other:?}"),
+    };
+    update(state, Msg::Signin(SigninMsg::Code(t, Ok(code()))));
+    let (dt, _) = discover_of(&update(
+        state,
+        Msg::Signin(SigninMsg::Done(t, Ok(Box::new(pair())))),
+    ));
+    create(state, CreateMsg::Discovered(dt, Ok(Box::new(discovery()))));
 }
 
 /// Authorized by a pasted token for `acme, acme/tools`, discovery answered: the plan.
