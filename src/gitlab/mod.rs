@@ -9,5 +9,6 @@ pub mod oauth;
 mod oauth_wire;
 pub mod types;
 pub mod variables;
+pub mod version;
 
 pub use client::{ApiError, Client};

@@ -45,7 +45,10 @@ pub(super) async fn discover(
     needs_api(scopes.as_deref())?;
     let found: Vec<Found> = found.into_iter().collect::<Result<_, _>>()?;
     let (version, edition) = match &metadata {
-        Ok(m) => (parse_version(&m.version), edition(m.enterprise, &m.version)),
+        Ok(m) => (
+            crate::gitlab::version::parse(&m.version),
+            edition(m.enterprise, &m.version),
+        ),
         Err(_) => (None, Edition::Unknown),
     };
     let gitlab_com = client.instance().is_gitlab_com();
@@ -279,14 +282,6 @@ pub(super) fn is_trial(plan: &str) -> bool {
     plan.to_ascii_lowercase().ends_with("_trial")
 }
 
-/// `18.6.1-ee` -> (18, 6).
-pub(super) fn parse_version(v: &str) -> Option<(u32, u32)> {
-    let mut parts = v.split(['.', '-']);
-    let major = parts.next()?.parse().ok()?;
-    let minor = parts.next()?.parse().ok()?;
-    Some((major, minor))
-}
-
 fn edition(enterprise: Option<bool>, version: &str) -> Edition {
     match enterprise {
         Some(true) => Edition::Ee,
@@ -302,9 +297,6 @@ mod tests {
 
     #[test]
     fn versions_plans_and_editions_are_read_as_gitlab_writes_them() {
-        assert_eq!(parse_version("18.6.1-ee"), Some((18, 6)));
-        assert_eq!(parse_version("17.11.0-pre"), Some((17, 11)));
-        assert_eq!(parse_version("garbage"), None);
         assert_eq!(tier_of("ultimate_trial"), Tier::Ultimate);
         assert!(is_trial("ultimate_trial") && is_trial("Premium_Trial"));
         assert!(!is_trial("ultimate") && !is_trial("free"));
