@@ -224,8 +224,15 @@ pub fn link_dead_token_fix(
     needs: &Requirements,
 ) {
     use crate::problem::ProblemKind::{TokenExpired, TokenRevoked};
-    let link = crate::gitlab::links::new_personal_token(
+    // A dead token gets no `/metadata`; a version learnt anyway (GitLab.com) picks the page.
+    let answered = v
+        .metadata
+        .as_ref()
+        .and_then(|m| crate::gitlab::version::parse(&m.version));
+    let version = crate::gitlab::version::for_links(instance.is_gitlab_com(), answered);
+    let form = crate::gitlab::links::personal_token_form(
         instance,
+        version,
         text::NEW_TOKEN_NAME,
         text::NEW_TOKEN_DESCRIPTION,
         &needs.scopes,
@@ -235,7 +242,7 @@ pub fn link_dead_token_fix(
         .iter_mut()
         .filter(|p| matches!(p.kind, TokenExpired | TokenRevoked))
     {
-        p.fix = text::dead_token_fix(Some(&link));
+        p.fix = text::dead_token_fix(Some((form.primary(), form.before_18_9())));
     }
 }
 

@@ -475,3 +475,38 @@ async fn the_library_recovery_the_wizard_calls_finishes_an_interrupted_rotation(
     assert_eq!(w.entry("reviewer").token_id, id);
     assert!(recover(&ctx).await.is_none(), "the journal is gone");
 }
+
+/// A person's token that cannot rotate itself is replaced on the token form of the instance's
+/// version, learnt when the token was stored (`add` reads `/metadata`): the old page before
+/// 18.9, the legacy form from 18.9 (gitlab::links::personal_token_form), in the text and in
+/// `--json`'s `link`.
+#[test]
+fn the_replacement_link_is_the_form_of_the_instances_version() {
+    require_secret_service();
+    for (version, path) in [
+        ((17, 11, 2), "personal_access_tokens?name="),
+        ((18, 8, 0), "personal_access_tokens?name="),
+        ((18, 9, 0), "personal_access_tokens/legacy/new?name="),
+        ((19, 3, 1), "personal_access_tokens/legacy/new?name="),
+    ] {
+        let mut w = World::new();
+        w.user = support::fake_gitlab::FakeUser::person(8, "dana");
+        w.gitlab.set_knobs(|k| k.version = version);
+        let old = w.token(&["read_api", "read_repository"], 10);
+        w.add("repo-scanner", "scanner", &old);
+        let v = format!("{}.{}.{}", version.0, version.1, version.2);
+        let recorded = w.entry("scanner").gitlab_version.unwrap_or_default();
+        assert!(recorded.starts_with(&v), "{v}: recorded {recorded}");
+        let link = format!("{}/-/user_settings/{path}rotation+test", w.gitlab.url());
+        let out = w.rotate("scanner", &[], "");
+        assert!(out.stdout.contains(&link), "{v}: {out:?}");
+        assert!(!out.stdout.contains("before 18.9"), "{v}: {out:?}");
+        let json = one_report(&w.rotate("scanner", &["--json"], ""));
+        assert!(
+            json["link"].as_str().unwrap().starts_with(&link),
+            "{v}: {json}"
+        );
+        assert!(json.get("link_before_18_9").is_none(), "{v}: {json}");
+        assert_eq!(w.rotate_calls(), 0);
+    }
+}

@@ -33,6 +33,7 @@ fn entry(name: &str, expires_in: Option<i64>) -> StoredToken {
         kind: Default::default(),
         oauth: None,
         provisioned: None,
+        gitlab_version: None,
     }
 }
 

@@ -241,11 +241,13 @@ fn personal_token_link_is_prefilled_and_expiry_is_bounded() {
     to_paste(&mut s, "gitlab.example.com", "");
     key(&mut s, KeyCode::Esc);
     assert_eq!(s.step, Step::Generate);
-    assert_eq!(
-        s.link().unwrap(),
-        "https://gitlab.example.com/-/user_settings/personal_access_tokens?name=repo-scanner+%28gitlab-token%29\
-         &description=Created+with+gitlab-token+for%3A+Read-only+repository+scanner&scopes=read_api,read_repository"
-    );
+    // The version is not known before a token exists: the 18.9+ legacy form, and the page of
+    // earlier versions beside it.
+    let query = "?name=repo-scanner+%28gitlab-token%29\
+         &description=Created+with+gitlab-token+for%3A+Read-only+repository+scanner&scopes=read_api,read_repository";
+    let page = "https://gitlab.example.com/-/user_settings/personal_access_tokens";
+    assert_eq!(s.link().unwrap(), format!("{page}/legacy/new{query}"));
+    assert_eq!(s.link_before_18_9().unwrap(), format!("{page}{query}"));
     assert_eq!(s.expiry_days, 90);
     for _ in 0..20 {
         key(&mut s, KeyCode::Char('+'));
@@ -485,4 +487,45 @@ fn check_my_instance_ends_after_the_reachability_check() {
         s.secret.is_empty() && s.save.ticket.is_none(),
         "nothing saved"
     );
+}
+
+/// The token form follows what is known of the version before a token exists: a token stored
+/// for the same instance recorded it (17.x, 18.8: the old page; 18.9, 19.x: the legacy form);
+/// a token of another instance says nothing; GitLab.com is always current.
+#[test]
+fn the_token_form_is_the_one_of_the_known_version() {
+    let page = "https://gitlab.example.com/-/user_settings/personal_access_tokens";
+    for (version, path) in [
+        ("17.11.3-ee", "?"),
+        ("18.8.0", "?"),
+        ("18.9.1-ee", "/legacy/new?"),
+        ("19.4.0", "/legacy/new?"),
+    ] {
+        let mut s = new_state();
+        let mut same = stored("2026-11-30", &["read_api"]);
+        same.gitlab_version = Some(version.into());
+        let mut other = stored("2026-11-30", &["read_api"]);
+        other.host = "gitlab.other.example".into();
+        other.gitlab_version = Some("16.0.0".into());
+        other.verified_at = "2099-01-01T00:00:00Z".into();
+        s.set_stored(vec![same, other]);
+        to_paste(&mut s, "gitlab.example.com", "");
+        key(&mut s, KeyCode::Esc);
+        assert_eq!(s.step, Step::Generate);
+        let link = s.link().unwrap();
+        assert!(
+            link.starts_with(&format!("{page}{path}name=")),
+            "{version}: {link}"
+        );
+        assert_eq!(s.link_before_18_9(), None, "{version}");
+    }
+    let mut s = new_state();
+    to_paste(&mut s, "gitlab.com", "");
+    key(&mut s, KeyCode::Esc);
+    let link = s.link().unwrap();
+    assert!(
+        link.starts_with("https://gitlab.com/-/user_settings/personal_access_tokens/legacy/new?"),
+        "{link}"
+    );
+    assert_eq!(s.link_before_18_9(), None);
 }

@@ -69,7 +69,7 @@ pub async fn run(args: AddArgs) -> u8 {
         .format(&Rfc3339)
         .unwrap_or_default();
     let profile_id = profile.as_ref().map_or("custom", |p| p.id.as_str());
-    let entry = StoredToken::new(
+    let mut entry = StoredToken::new(
         &instance,
         &name,
         profile_id,
@@ -79,6 +79,7 @@ pub async fn run(args: AddArgs) -> u8 {
         args.ca_file.clone(),
         args.target.clone(),
     );
+    entry.gitlab_version = v.metadata.as_ref().map(|m| m.version.clone());
     let store = args.store.unwrap_or_else(StoreKind::platform_default);
     match vault::save(store, KEYCHAIN_TIMEOUT, &metadata_path, &token, entry).await {
         Ok(saved) => {

@@ -379,7 +379,7 @@ fn finish(reports: &[Report], json: bool) {
             eprintln!("gitlab-token rotate: {}\n  fix: {}", p.message, p.fix);
         }
         if let Some(link) = &r.link {
-            println!("{}", text::guided_link(link));
+            println!("{}", text::guided_link(link, r.link_before_18_9.as_deref()));
         }
     }
 }

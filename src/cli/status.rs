@@ -408,6 +408,7 @@ mod tests {
             kind: Default::default(),
             oauth: None,
             provisioned: None,
+            gitlab_version: None,
         }
     }
 

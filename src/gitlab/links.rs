@@ -1,5 +1,6 @@
 //! Deep links into GitLab's web UI, built from the instance and the group the user named.
 
+use super::version::{self, Version};
 use crate::instance::Instance;
 
 fn encode(s: &str) -> String {
@@ -10,21 +11,82 @@ fn clean(path: &str) -> &str {
     path.trim().trim_matches('/')
 }
 
-/// The new personal access token page with name, description and scopes prefilled (GitLab 14.1+;
-/// `description` 17.7+; unknown scopes are dropped by GitLab).
-pub fn new_personal_token(
-    instance: &Instance,
-    name: &str,
-    description: &str,
-    scopes: &[String],
-) -> String {
+/// The prefill GitLab reads on a new-token form: `name`, `description` (17.7+), `scopes` (unknown
+/// scopes are dropped by GitLab).
+fn prefill(name: &str, description: &str, scopes: &[String]) -> String {
     format!(
-        "{}?name={}&description={}&scopes={}",
-        instance.url("/-/user_settings/personal_access_tokens"),
+        "?name={}&description={}&scopes={}",
         encode(name),
         encode(description),
         scopes.join(",")
     )
+}
+
+/// Where a personal access token is made with its fields prefilled, on one version or on each
+/// when the version is not known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenForm {
+    /// The version is known: the one form that exists and prefills there.
+    One(String),
+    /// The version is not known: the legacy form of GitLab 18.9 and later, and the page of
+    /// the versions before, which does not exist as a form from 18.9 on.
+    ByVersion {
+        from_18_9: String,
+        before_18_9: String,
+    },
+}
+
+impl TokenForm {
+    /// The page to open first: the one form, or the 18.9+ form (GitLab.com and every supported
+    /// release from 18.9 on).
+    pub fn primary(&self) -> &str {
+        match self {
+            TokenForm::One(url) => url,
+            TokenForm::ByVersion { from_18_9, .. } => from_18_9,
+        }
+    }
+
+    /// The page for GitLab before 18.9, offered beside [`Self::primary`] when the version is
+    /// not known.
+    pub fn before_18_9(&self) -> Option<&str> {
+        match self {
+            TokenForm::One(_) => None,
+            TokenForm::ByVersion { before_18_9, .. } => Some(before_18_9),
+        }
+    }
+}
+
+/// The new personal access token form with name, description and scopes prefilled, for
+/// `version` (`None`: unknown).
+///
+/// Before 18.9: `/-/user_settings/personal_access_tokens?name=…&scopes=…` (the index page
+/// reads the prefill; `config/routes/user_settings.rb`: `resources :personal_access_tokens,
+/// only: [:index, :create, :new]`). From 18.9: the page offers a legacy and a fine-grained
+/// token, and the legacy form with the same prefill is `…/personal_access_tokens/legacy/new`.
+pub fn personal_token_form(
+    instance: &Instance,
+    version: Option<Version>,
+    name: &str,
+    description: &str,
+    scopes: &[String],
+) -> TokenForm {
+    let query = prefill(name, description, scopes);
+    let old = format!(
+        "{}{query}",
+        instance.url("/-/user_settings/personal_access_tokens")
+    );
+    let legacy = format!(
+        "{}{query}",
+        instance.url("/-/user_settings/personal_access_tokens/legacy/new")
+    );
+    match version {
+        Some(v) if v >= version::LEGACY_TOKEN_FORM => TokenForm::One(legacy),
+        Some(_) => TokenForm::One(old),
+        None => TokenForm::ByVersion {
+            from_18_9: legacy,
+            before_18_9: old,
+        },
+    }
 }
 
 /// The top-level group of a path: `group/sub/project` → `group`.
@@ -94,18 +156,34 @@ pub fn group_applications(instance: &Instance, group_path: &str) -> String {
 mod tests {
     use super::*;
 
-    #[test]
-    fn prefilled_token_page() {
+    fn form(version: Option<Version>) -> TokenForm {
         let i = Instance::parse("https://example.com/gitlab").unwrap();
-        assert_eq!(
-            new_personal_token(
-                &i,
-                "ci scanner",
-                "made by gitlab-token",
-                &["read_api".into(), "read_repository".into()]
-            ),
-            "https://example.com/gitlab/-/user_settings/personal_access_tokens?name=ci+scanner&description=made+by+gitlab-token&scopes=read_api,read_repository"
+        personal_token_form(
+            &i,
+            version,
+            "ci scanner",
+            "made by gitlab-token",
+            &["read_api".into(), "read_repository".into()],
+        )
+    }
+
+    #[test]
+    fn prefilled_token_page_by_version() {
+        let query =
+            "?name=ci+scanner&description=made+by+gitlab-token&scopes=read_api,read_repository";
+        let old =
+            format!("https://example.com/gitlab/-/user_settings/personal_access_tokens{query}");
+        let legacy = format!(
+            "https://example.com/gitlab/-/user_settings/personal_access_tokens/legacy/new{query}"
         );
+        assert_eq!(form(Some((17, 11))), TokenForm::One(old.clone()));
+        assert_eq!(form(Some((18, 8))), TokenForm::One(old.clone()));
+        assert_eq!(form(Some((18, 9))), TokenForm::One(legacy.clone()));
+        assert_eq!(form(Some((19, 2))), TokenForm::One(legacy.clone()));
+        let either = form(None);
+        assert_eq!(either.primary(), legacy);
+        assert_eq!(either.before_18_9(), Some(old.as_str()));
+        assert_eq!(form(Some((18, 8))).before_18_9(), None);
     }
 
     #[test]

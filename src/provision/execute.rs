@@ -306,6 +306,7 @@ pub(super) async fn execute(
         request.ca_file.clone(),
         Some(first.path.clone()),
     );
+    entry.gitlab_version = d.version.map(crate::gitlab::version::display);
     entry.provisioned = Some(Provisioned {
         kind,
         account_id: user.id,

@@ -116,7 +116,10 @@ pub(crate) fn guided(
     problem: super::Problem,
 ) -> Report {
     report.path = PathKind::Guided;
-    report.link = super::guided::replacement_link(entry, scopes, old_id);
+    if let Some(form) = super::guided::replacement_link(entry, scopes, old_id) {
+        report.link = Some(form.primary().to_owned());
+        report.link_before_18_9 = form.before_18_9().map(str::to_owned);
+    }
     if let Some(steps) = super::guided::replacement_steps(entry, scopes) {
         report = report.note(steps);
     }

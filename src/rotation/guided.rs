@@ -6,6 +6,8 @@
 use super::journal::{Journal, RotationLock, Step};
 use super::{Context, Failure, PathKind, Report, client_for, is_gone, now_rfc3339};
 use crate::gitlab::access::scope_satisfied;
+use crate::gitlab::links::TokenForm;
+use crate::gitlab::version;
 use crate::instance::Instance;
 use crate::profile::Profile;
 use crate::strings::{rotation as text, validation::api_problem, vault as vault_text};
@@ -27,15 +29,19 @@ pub fn replacement_name(entry: &StoredToken) -> String {
 /// service account's token on the service accounts page (the personal token page would make a
 /// token for the person signed in: doc/user/profile/service_accounts.md), anyone else's on the
 /// personal token page prefilled with the same name and `scopes`
-/// (doc/user/profile/personal_access_tokens.md). `None` for a service account on GitLab.com
-/// with no group recorded.
-pub fn replacement_link(entry: &StoredToken, scopes: &[String], old_id: u64) -> Option<String> {
+/// (doc/user/profile/personal_access_tokens.md) of the GitLab version recorded with the entry
+/// (both pages when none was). `None` for a service account on GitLab.com with no group
+/// recorded.
+pub fn replacement_link(entry: &StoredToken, scopes: &[String], old_id: u64) -> Option<TokenForm> {
     let instance = Instance::parse(&entry.url).ok()?;
     if entry.bot {
         crate::gitlab::links::service_accounts(&instance, entry.target.as_deref().unwrap_or(""))
+            .map(TokenForm::One)
     } else {
-        Some(crate::gitlab::links::new_personal_token(
+        let recorded = entry.gitlab_version.as_deref().and_then(version::parse);
+        Some(crate::gitlab::links::personal_token_form(
             &instance,
+            version::for_links(instance.is_gitlab_com(), recorded),
             &replacement_name(entry),
             &text::description(old_id),
             scopes,

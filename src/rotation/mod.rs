@@ -136,6 +136,10 @@ pub struct Report {
     /// The prefilled page to create the replacement (guided path).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
+    /// The same page on GitLab before 18.9, where the instance's version is not known (`link`
+    /// is then the 18.9+ form).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link_before_18_9: Option<String>,
     /// What each sink of the token did with the new value (`gitlab-token sink`).
     pub sinks: Vec<crate::sinks::Outcome>,
     /// What happened, for people (text output).
@@ -159,6 +163,7 @@ impl Report {
             new_expires_at: None,
             problems: Vec::new(),
             link: None,
+            link_before_18_9: None,
             sinks: Vec::new(),
             notes: Vec::new(),
             failure: None,
@@ -175,6 +180,7 @@ impl Report {
             new_expires_at: None,
             problems: Vec::new(),
             link: None,
+            link_before_18_9: None,
             sinks: Vec::new(),
             notes: Vec::new(),
             failure: None,

@@ -79,8 +79,13 @@ pub fn rotated(account: &str, old_id: u64, new_id: u64, expires: &str) -> String
     )
 }
 
-pub fn guided_link(link: &str) -> String {
-    format!("Create the replacement (same name and scopes) here:\n  {link}")
+pub fn guided_link(link: &str, before_18_9: Option<&str>) -> String {
+    match before_18_9 {
+        None => format!("Create the replacement (same name and scopes) here:\n  {link}"),
+        Some(old) => format!(
+            "Create the replacement (same name and scopes) here (GitLab 18.9 or later):\n  {link}\n  on GitLab before 18.9 (the version is not known yet):\n  {old}"
+        ),
+    }
 }
 
 pub fn needs_guided(account: &str, scopes: &[String], host: &str, name: &str) -> Problem {

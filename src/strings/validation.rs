@@ -367,10 +367,15 @@ pub fn api_problem(e: &ApiError) -> Problem {
 
 /// How to replace an expired or revoked token: it can no longer be rotated (rotating needs a
 /// working token), so a new one is made on the token page, prefilled when `link` is known.
-pub fn dead_token_fix(link: Option<&str>) -> String {
+/// `link`: the prefilled token page, and the one for GitLab before 18.9 when the version is
+/// not known.
+pub fn dead_token_fix(link: Option<(&str, Option<&str>)>) -> String {
     match link {
-        Some(link) => format!(
+        Some((link, None)) => format!(
             "It cannot be rotated or brought back: create a new token with the same scopes and store it with gitlab-token setup (or add). The token page, prefilled: {link}"
+        ),
+        Some((link, Some(old))) => format!(
+            "It cannot be rotated or brought back: create a new token with the same scopes and store it with gitlab-token setup (or add). The token page, prefilled: {link} (GitLab 18.9 or later; before 18.9: {old})"
         ),
         None => "It cannot be rotated or brought back: create a new token with the same scopes on GitLab's Access tokens page, then store it with gitlab-token setup (or add).".into(),
     }

@@ -308,6 +308,10 @@ pub fn token_description(profile_name: &str) -> String {
     format!("Created with gitlab-token for: {profile_name}")
 }
 
+/// The Generate screen when the instance's version is not known: the link above is the form of
+/// GitLab 18.9 and later; this one is for earlier versions.
+pub const BEFORE_18_9: &str = "That is GitLab 18.9+. Before 18.9 (b opens it):";
+pub const K_OPEN_BEFORE_18_9: &str = "open it for GitLab < 18.9";
 pub const SSH_NOTE: &str = "On SSH or without a browser: press c to copy it, or select it.";
 pub const BROWSER_OPENED: &str = "Opened in your browser.";
 

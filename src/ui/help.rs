@@ -136,6 +136,9 @@ pub fn hints(state: &State) -> Vec<Hint> {
                 h.push(hint(Char('o'), text::K_OPEN));
                 h.push(hint(Char('c'), text::K_COPY));
             }
+            if state.link_before_18_9().is_some() {
+                h.push(hint(Char('b'), text::K_OPEN_BEFORE_18_9));
+            }
             if state.step == Step::Generate {
                 h.push(hint(PlusMinus, text::K_EXPIRY));
             }

@@ -77,6 +77,13 @@ pub fn generate(state: &State, frame: &mut Frame, area: Rect) {
     if let Some(link) = state.link() {
         parts.push(Part::Text(std::mem::take(&mut lines)));
         parts.push(Part::Url(link));
+        if let Some(old) = state.link_before_18_9() {
+            parts.push(Part::Text(vec![Line::from(Span::styled(
+                text::BEFORE_18_9,
+                theme.muted,
+            ))]));
+            parts.push(Part::Url(old));
+        }
         lines.push(Line::from(Span::styled(text::SSH_NOTE, theme.muted)));
         lines.push(Line::default());
     }

@@ -161,6 +161,7 @@ pub async fn save_sign_in(
         kind: super::CredentialKind::Oauth,
         oauth: Some(facts(s.app_id, pair)),
         provisioned: None,
+        gitlab_version: None,
     };
     let replaced = replaced_pair(metadata_path, &entry.account, keychain_timeout).await;
     match super::save(s.store, keychain_timeout, metadata_path, &seal(pair), entry).await {

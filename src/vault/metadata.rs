@@ -48,6 +48,11 @@ pub struct StoredToken {
     /// rotated with an Owner's or admin's authorization. Never a secret.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provisioned: Option<crate::provision::Provisioned>,
+    /// The instance's GitLab version (`major.minor.patch` as `/metadata` gives it) when the
+    /// token was last validated: it picks the token pages that exist there before a token
+    /// is at hand (`gitlab::version`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gitlab_version: Option<String>,
 }
 
 /// What a stored credential is.
@@ -112,6 +117,7 @@ impl StoredToken {
             kind: CredentialKind::Token,
             oauth: None,
             provisioned: None,
+            gitlab_version: None,
         }
     }
 
@@ -293,6 +299,7 @@ mod tests {
             kind: CredentialKind::Token,
             oauth: None,
             provisioned: None,
+            gitlab_version: None,
         }
     }
 

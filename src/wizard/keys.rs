@@ -340,6 +340,10 @@ fn generate(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     match key.code {
         KeyCode::Enter => state.step = Step::Paste,
         KeyCode::Char('o') => return open_link(state),
+        KeyCode::Char('b') => match state.link_before_18_9() {
+            Some(url) => return vec![Effect::OpenUrl(url)],
+            None => return ignored(state),
+        },
         KeyCode::Char('c') => return state.copy_link(),
         KeyCode::Char('+') | KeyCode::Right => {
             state.expiry_days = super::ux::step_expiry(state.expiry_days, true)

@@ -247,11 +247,6 @@ pub struct Setup {
 }
 
 impl State {
-    /// The instance's GitLab version where it is known before any token exists (see
-    /// `gitlab::version`); `None` when it is not known.
-    pub fn known_version(&self) -> Option<crate::gitlab::version::Version> {
-        None
-    }
     /// A wizard at its first open step; returns the effects to start with.
     pub fn new(setup: Setup) -> (State, Vec<Effect>) {
         let remote_group = setup

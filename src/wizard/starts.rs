@@ -3,6 +3,7 @@
 
 use super::{Effect, HostChoice, Owner, State, Step};
 use crate::gitlab::links;
+use crate::gitlab::version::{self, Version};
 use crate::instance::Instance;
 use crate::strings::wizard as text;
 use crate::vault::StoredToken;
@@ -89,6 +90,7 @@ impl State {
             self.target(),
         );
         entry.store = self.store.kind;
+        entry.gitlab_version = v.metadata.as_ref().map(|m| m.version.clone());
         if self.signed_in() {
             return self.save_oauth(entry);
         }
@@ -102,28 +104,64 @@ impl State {
         }]
     }
 
+    /// The instance's GitLab version as far as it is known before a token exists: GitLab.com
+    /// is always current; elsewhere the version recorded with the token being replaced, or
+    /// with the newest-validated token stored for the same instance (`gitlab::version`).
+    pub fn known_version(&self) -> Option<Version> {
+        let instance = self.instance.as_ref()?;
+        let recorded = match &self.replacing {
+            Some(r) => r.entry.gitlab_version.clone(),
+            None => self
+                .existing
+                .stored
+                .iter()
+                .filter(|e| e.host == instance.key() && e.gitlab_version.is_some())
+                .max_by(|a, b| a.verified_at.cmp(&b.verified_at))
+                .and_then(|e| e.gitlab_version.clone()),
+        };
+        let recorded = recorded.as_deref().and_then(version::parse);
+        version::for_links(instance.is_gitlab_com(), recorded)
+    }
+
+    /// The Generate step's form, by the instance's known version: the replacement's (the same
+    /// page and name as `gitlab-token rotate` gives for this token), or a new personal token's.
+    fn token_form(&self) -> Option<links::TokenForm> {
+        if let Some(r) = self.replacing.as_ref() {
+            let scopes = self.needs().scopes;
+            return crate::rotation::guided::replacement_link(&r.entry, &scopes, r.entry.token_id);
+        }
+        let instance = self.instance.as_ref()?;
+        let profile = self.profile.as_ref()?;
+        Some(links::personal_token_form(
+            instance,
+            self.known_version(),
+            &self.token_name(),
+            &text::token_description(&profile.name),
+            &self.needs().scopes,
+        ))
+    }
+
+    /// The form for GitLab before 18.9, shown beside [`Self::link`] when the version is not known.
+    pub fn link_before_18_9(&self) -> Option<String> {
+        let personal = self.owner == Owner::Personal || self.replacing.is_some();
+        if self.step != Step::Generate || !personal {
+            return None;
+        }
+        self.token_form()?.before_18_9().map(str::to_owned)
+    }
+
     /// The link the current screen offers to open.
     pub fn link(&self) -> Option<String> {
         let instance = self.instance.as_ref()?;
         let group = self.target().unwrap_or_default();
-        if let (Step::Generate, Some(r)) = (self.step, self.replacing.as_ref()) {
-            // The same page and name as `gitlab-token rotate` gives for this token.
-            let scopes = self.needs().scopes;
-            return crate::rotation::guided::replacement_link(&r.entry, &scopes, r.entry.token_id);
+        if self.step == Step::Generate && self.replacing.is_some() {
+            return self.token_form().map(|f| f.primary().to_owned());
         }
         match (self.step, self.owner) {
             (Step::Owner, Owner::ServiceAccount) => links::service_accounts(instance, &group),
             (Step::Role, _) if !group.is_empty() => Some(links::group_members(instance, &group)),
             (Step::Generate, Owner::ServiceAccount) => links::service_accounts(instance, &group),
-            (Step::Generate, Owner::Personal) => {
-                let profile = self.profile.as_ref()?;
-                Some(links::new_personal_token(
-                    instance,
-                    &self.token_name(),
-                    &text::token_description(&profile.name),
-                    &self.needs().scopes,
-                ))
-            }
+            (Step::Generate, Owner::Personal) => self.token_form().map(|f| f.primary().to_owned()),
             _ => None,
         }
     }

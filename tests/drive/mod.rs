@@ -252,6 +252,7 @@ pub fn stored(expires_at: &str, scopes: &[&str]) -> gitlab_token::vault::StoredT
         kind: Default::default(),
         oauth: None,
         provisioned: None,
+        gitlab_version: None,
     }
 }
 
