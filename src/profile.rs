@@ -27,6 +27,10 @@ pub struct Profile {
     pub role_why: String,
     #[serde(default)]
     pub scopes: Vec<ScopeNeed>,
+    /// What the integration usually works on (a project for a project webhook): the wizard's
+    /// first guess for a path that may be either, which the person can change.
+    #[serde(default)]
+    pub target: crate::gitlab::links::Place,
     /// The user picks scopes and role in the wizard.
     #[serde(default)]
     pub custom: bool,

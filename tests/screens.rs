@@ -116,6 +116,9 @@ fn role_and_generate() {
     type_text(&mut s, "acme/platform");
     key(&mut s, KeyCode::Enter);
     snap("05_role", &s);
+    key(&mut s, KeyCode::Char('t'));
+    snap("05_role_project", &s);
+    key(&mut s, KeyCode::Char('t'));
     key(&mut s, KeyCode::Enter);
     snap("06_generate_service_account", &s);
     let mut s = new_state();

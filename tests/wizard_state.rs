@@ -529,3 +529,59 @@ fn the_token_form_is_the_one_of_the_known_version() {
     );
     assert_eq!(s.link_before_18_9(), None);
 }
+
+/// Step 5's members page is a project's (`/<path>/-/project_members`) or a group's
+/// (`/groups/<path>/-/group_members`): a one-segment path is always a group, a longer one is
+/// taken as the profile says (the reviewer's webhook lives on a project) and `t` changes it.
+#[test]
+fn the_members_link_is_a_projects_or_a_groups() {
+    let base = "https://gitlab.example.com";
+    let to_role = |profile_downs: usize, path: &str| {
+        let mut s = new_state();
+        for _ in 0..profile_downs {
+            key(&mut s, KeyCode::Down);
+        }
+        to_owner(&mut s, "gitlab.example.com");
+        key(&mut s, KeyCode::Down); // my own account
+        type_text(&mut s, path);
+        key(&mut s, KeyCode::Enter);
+        assert_eq!(s.step, Step::Role);
+        s
+    };
+    // The repo scanner on a group path.
+    let mut s = to_role(0, "acme");
+    assert_eq!(
+        s.link().unwrap(),
+        format!("{base}/groups/acme/-/group_members")
+    );
+    assert_eq!(s.place_choice(), None);
+    key(&mut s, KeyCode::Char('t'));
+    assert_eq!(
+        s.link().unwrap(),
+        format!("{base}/groups/acme/-/group_members")
+    );
+    // The repo scanner on a longer path: a (sub)group first; t makes it a project.
+    let mut s = to_role(0, "acme/platform");
+    assert_eq!(
+        s.link().unwrap(),
+        format!("{base}/groups/acme/platform/-/group_members")
+    );
+    key(&mut s, KeyCode::Char('t'));
+    assert_eq!(
+        s.link().unwrap(),
+        format!("{base}/acme/platform/-/project_members")
+    );
+    // The merge-request reviewer works on a project; the first of several paths is linked.
+    let mut s = to_role(1, "acme/app, acme/other");
+    assert_eq!(s.profile.as_ref().unwrap().id, "mr-reviewer");
+    assert_eq!(
+        s.link().unwrap(),
+        format!("{base}/acme/app/-/project_members")
+    );
+    assert_eq!(s.place_choice().as_deref(), Some("acme/app"));
+    key(&mut s, KeyCode::Char('t'));
+    assert_eq!(
+        s.link().unwrap(),
+        format!("{base}/groups/acme/app/-/group_members")
+    );
+}

@@ -119,13 +119,40 @@ pub fn group_service_accounts(instance: &Instance, group_path: &str) -> String {
     ))
 }
 
-/// The members page of a group (for a project: `/<path>/-/project_members`).
+/// What a path names: GitLab's web routes for a group and a project differ.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Place {
+    #[default]
+    Group,
+    Project,
+}
+
+impl Place {
+    /// One segment names a group (a project always lives in a namespace); more may be either.
+    pub fn can_be_project(path: &str) -> bool {
+        clean(path).contains('/')
+    }
+}
+
+/// The members page of a group: `config/routes/group.rb`, `scope(path: 'groups/*group_id/-')`
+/// holds `resources :group_members`.
 pub fn group_members(instance: &Instance, group_path: &str) -> String {
     instance.url(&format!("/groups/{}/-/group_members", clean(group_path)))
 }
 
+/// The members page of a project: `config/routes/project.rb` holds `resources
+/// :project_members` in the project's scope, under `/-/` (there is no `/groups/` prefix).
 pub fn project_members(instance: &Instance, project_path: &str) -> String {
     instance.url(&format!("/{}/-/project_members", clean(project_path)))
+}
+
+/// The members page of `path` as `place` (a one-segment path is always a group).
+pub fn members(instance: &Instance, path: &str, place: Place) -> String {
+    match place {
+        Place::Project if Place::can_be_project(path) => project_members(instance, path),
+        _ => group_members(instance, path),
+    }
 }
 
 /// The admin setting that lets top-level group Owners create service accounts (self-managed, 17.6+).
@@ -201,6 +228,15 @@ mod tests {
         assert_eq!(
             group_members(&sm, "/acme/platform/"),
             "https://gitlab.example.com/groups/acme/platform/-/group_members"
+        );
+        assert_eq!(
+            members(&sm, "acme/platform/app", Place::Project),
+            "https://gitlab.example.com/acme/platform/app/-/project_members"
+        );
+        assert_eq!(
+            members(&sm, "acme", Place::Project),
+            "https://gitlab.example.com/groups/acme/-/group_members",
+            "one segment is a group"
         );
     }
 }

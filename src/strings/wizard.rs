@@ -260,6 +260,17 @@ pub fn role_intro(role: &str) -> String {
     format!("The account needs at least {role} on the group or projects the integration works on.")
 }
 
+/// The Role screen's line about a path that may name a group or a project.
+pub fn place_line(path: &str, project: bool) -> String {
+    if project {
+        format!("{path} is taken for a project (press t if it is a group).")
+    } else {
+        format!("{path} is taken for a group (press t if it is a project).")
+    }
+}
+pub const K_PLACE_PROJECT: &str = "it is a project";
+pub const K_PLACE_GROUP: &str = "it is a group";
+
 pub fn role_steps(has_link: bool, role: &str, account: &str) -> Vec<Row> {
     match (has_link, account) {
         (true, ACCOUNT_SA) => vec![

@@ -136,6 +136,15 @@ pub fn hints(state: &State) -> Vec<Hint> {
                 h.push(hint(Char('o'), text::K_OPEN));
                 h.push(hint(Char('c'), text::K_COPY));
             }
+            if state.step == Step::Role && state.place_choice().is_some() {
+                let project = state.target_place == crate::gitlab::links::Place::Project;
+                let label = if project {
+                    text::K_PLACE_GROUP
+                } else {
+                    text::K_PLACE_PROJECT
+                };
+                h.push(hint(Char('t'), label));
+            }
             if state.link_before_18_9().is_some() {
                 h.push(hint(Char('b'), text::K_OPEN_BEFORE_18_9));
             }

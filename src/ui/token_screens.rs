@@ -20,10 +20,16 @@ pub fn role(state: &State, frame: &mut Frame, area: Rect) {
         Owner::Personal | Owner::Browser => text::ACCOUNT_ME,
     };
     let link = state.link();
-    let mut parts = vec![Part::Text(vec![
-        Line::from(text::role_intro(needed.name())),
-        Line::default(),
-    ])];
+    let mut intro = vec![Line::from(text::role_intro(needed.name()))];
+    if let Some(path) = state.place_choice() {
+        let project = state.target_place == crate::gitlab::links::Place::Project;
+        intro.push(Line::from(Span::styled(
+            text::place_line(&path, project),
+            theme.muted,
+        )));
+    }
+    intro.push(Line::default());
+    let mut parts = vec![Part::Text(intro)];
     parts.extend(body::parts(
         text::role_steps(link.is_some(), needed.name(), account),
         link.as_deref(),

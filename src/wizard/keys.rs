@@ -6,6 +6,7 @@ use zeroize::Zeroizing;
 
 use super::{CustomPick, Effect, HostChoice, Owner, State, Step};
 use crate::gitlab::access::{Role, SCOPES};
+use crate::gitlab::links::Place;
 use crate::instance::Instance;
 use crate::strings::wizard as text;
 use crate::token::Token;
@@ -325,6 +326,12 @@ fn owner(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 
 fn role(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     match key.code {
+        KeyCode::Char('t') if state.place_choice().is_some() => {
+            state.target_place = match state.target_place {
+                Place::Group => Place::Project,
+                Place::Project => Place::Group,
+            }
+        }
         KeyCode::Enter if state.owner == Owner::Browser => return state.begin_signin(),
         KeyCode::Enter => state.step = Step::Generate,
         KeyCode::Char('o') => return open_link(state),

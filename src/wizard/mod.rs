@@ -112,6 +112,9 @@ pub struct State {
     pub probe_stages: Vec<StageResult>,
     pub owner: Owner,
     pub target_input: Input,
+    /// Whether the path typed names a group or a project (the members page differs); first
+    /// the profile's guess, `t` on the Role screen changes it.
+    pub target_place: crate::gitlab::links::Place,
     pub owner_error: Option<String>,
     pub expiry_days: u32,
     pub name: String,
@@ -283,6 +286,7 @@ impl State {
             probe_stages: Vec::new(),
             owner: Owner::ServiceAccount,
             target_input: Input::new(remote_group),
+            target_place: Default::default(),
             owner_error: None,
             expiry_days: DEFAULT_EXPIRY_DAYS,
             name: setup.name.clone().unwrap_or_default(),
@@ -400,6 +404,7 @@ impl State {
         if self.name.is_empty() {
             self.name = profile.id.clone();
         }
+        self.target_place = profile.target;
         self.profile = Some(profile);
         self.custom = None;
         self.step = Step::Host;

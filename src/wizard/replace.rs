@@ -30,6 +30,7 @@ impl State {
             custom.customised(&scopes, custom.role)
         });
         self.name = entry.name.clone();
+        self.target_place = profile.target;
         self.profile = Some(profile);
         self.instance = Some(instance);
         self.host_choice = if self.instance.as_ref().is_some_and(Instance::is_gitlab_com) {

@@ -150,6 +150,14 @@ impl State {
         self.token_form()?.before_18_9().map(str::to_owned)
     }
 
+    /// The first path typed on the Owner step when it may name a group or a project (the Role
+    /// screen then says which it takes it for, and `t` changes it).
+    pub fn place_choice(&self) -> Option<String> {
+        let group = self.target()?;
+        let first = super::create::parse_targets(&group).into_iter().next()?;
+        links::Place::can_be_project(&first).then_some(first)
+    }
+
     /// The link the current screen offers to open.
     pub fn link(&self) -> Option<String> {
         let instance = self.instance.as_ref()?;
@@ -159,7 +167,10 @@ impl State {
         }
         match (self.step, self.owner) {
             (Step::Owner, Owner::ServiceAccount) => links::service_accounts(instance, &group),
-            (Step::Role, _) if !group.is_empty() => Some(links::group_members(instance, &group)),
+            (Step::Role, _) => {
+                let first = super::create::parse_targets(&group).into_iter().next()?;
+                Some(links::members(instance, &first, self.target_place))
+            }
             (Step::Generate, Owner::ServiceAccount) => links::service_accounts(instance, &group),
             (Step::Generate, Owner::Personal) => self.token_form().map(|f| f.primary().to_owned()),
             _ => None,
