@@ -31,6 +31,10 @@ pub struct Profile {
     /// first guess for a path that may be either, which the person can change.
     #[serde(default)]
     pub target: crate::gitlab::links::Place,
+    /// The integration's own settings page where the token is entered (its "Connect GitLab"
+    /// form), opened with `o` on the Done screen.
+    #[serde(default)]
+    pub settings_url: Option<String>,
     /// The user picks scopes and role in the wizard.
     #[serde(default)]
     pub custom: bool,
@@ -115,6 +119,20 @@ impl Profile {
                 path: origin.to_owned(),
                 message: format!("`{}` is not a GitLab token scope", bad.scope),
             });
+        }
+        // Opened in a browser: an https page only (http on loopback for a local integration).
+        if let Some(url) = &profile.settings_url {
+            let ok = url::Url::parse(url).is_ok_and(|u| {
+                u.scheme() == "https"
+                    || (u.scheme() == "http"
+                        && matches!(u.host_str(), Some("localhost" | "127.0.0.1" | "[::1]")))
+            });
+            if !ok {
+                return Err(ProfileError::Parse {
+                    path: origin.to_owned(),
+                    message: format!("settings_url `{url}` is not an https:// address"),
+                });
+            }
         }
         Ok(profile)
     }

@@ -13,7 +13,8 @@ fn render(state: &State, width: u16, height: u16) -> String {
     render_screen(state, width, height)
 }
 
-fn done() -> State {
+/// The Done screen of a pasted token with `scopes`.
+fn done_with(scopes: &[&str]) -> State {
     let mut s = new_state();
     to_paste(&mut s, "gitlab.example.com", "");
     paste(&mut s, TOKEN);
@@ -21,11 +22,7 @@ fn done() -> State {
     let needs = s.needs();
     update(
         &mut s,
-        Msg::Validated(
-            t,
-            Box::new(validation_for(&needs, &["read_api", "read_repository"])),
-            "t".into(),
-        ),
+        Msg::Validated(t, Box::new(validation_for(&needs, scopes)), "t".into()),
     );
     let t = ticket_of(&key(&mut s, KeyCode::Enter));
     let saved = Saved {
@@ -35,6 +32,11 @@ fn done() -> State {
     };
     update(&mut s, Msg::Saved(t, Ok(saved)));
     s
+}
+
+/// A token that rotates itself (`self_rotate`): the daily rotation renews it.
+fn done() -> State {
+    done_with(&["read_api", "read_repository", "self_rotate"])
 }
 
 fn snap(name: &str, state: &State) {
@@ -68,4 +70,29 @@ fn the_done_screen_says_whether_a_daily_rotation_renews_the_token() {
         "{installed}"
     );
     snap("schedule_done_installed", &s);
+}
+
+/// A token that cannot rotate itself is never said to be renewed by the daily rotation, even
+/// where one is installed: the screen names the command that replaces it instead.
+#[test]
+fn the_done_screen_never_promises_a_renewal_the_schedule_cannot_make() {
+    let mut s = done_with(&["read_api", "read_repository"]);
+    s.schedule = Some(done_line(Some(&Record {
+        backend: "systemd".into(),
+        at: "10:00".into(),
+        within: 14,
+        command: vec![],
+        files: vec![],
+    })));
+    let screen = render(&s, 80, 24);
+    assert!(!screen.contains("renews it"), "{screen}");
+    assert!(
+        screen.contains("The daily rotation cannot renew it"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("gitlab-token setup") && screen.contains("--replace"),
+        "{screen}"
+    );
+    snap("schedule_done_cannot_renew", &s);
 }

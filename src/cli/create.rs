@@ -185,7 +185,7 @@ async fn provision_with(
     .await;
     let signal = hold.leave();
     let code = match &result {
-        Ok(outcome) => succeeded(json, outcome),
+        Ok(outcome) => succeeded(json, outcome, request),
         Err(failure) => failed(json, failure),
     };
     if let Some(n) = signal {
@@ -248,7 +248,7 @@ fn refused(json: bool, problems: &[(ProblemKind, String)], code: u8, closing: &s
     code
 }
 
-fn succeeded(json: bool, o: &Outcome) -> u8 {
+fn succeeded(json: bool, o: &Outcome, request: &provision::Request) -> u8 {
     let problems: Vec<(ProblemKind, String)> = o
         .problems
         .iter()
@@ -278,6 +278,13 @@ fn succeeded(json: bool, o: &Outcome) -> u8 {
     } else {
         println!("{}", text::stored_line(&o.stored_as));
     }
+    // How it is rotated: by itself, or through its account with an Owner's say.
+    let renewal = crate::strings::create_wizard::made_renewal(o);
+    let host = request.instance.key();
+    println!(
+        "{}",
+        crate::strings::renewal::renewal_line(renewal, &o.stored_as, &host, &request.name)
+    );
     for (kind, message) in &problems {
         eprintln!("gitlab-token {CMD}: {}: {message}", kind.as_str());
     }

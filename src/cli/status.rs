@@ -9,6 +9,7 @@ use super::stored;
 use super::{StatusArgs, StatusFormat, exit, monitor};
 use crate::instance::Instance;
 use crate::profile::Profile;
+use crate::rotation::renewal::Renewal;
 use crate::strings::status as text;
 use crate::theme::{Tone, paint, stdout_colour};
 use crate::validation::{EXPIRY_WARNING_DAYS, Requirements};
@@ -24,6 +25,8 @@ struct Row<'a> {
     problems: Vec<String>,
     /// Where its new value goes after a rotation, and which sinks still wait for it.
     sinks: Vec<super::sink::SinkState>,
+    /// How it gets its next value (by itself, refreshed, with an Owner's say, by hand).
+    renewal: Renewal,
 }
 
 pub async fn run(args: StatusArgs) -> u8 {
@@ -92,6 +95,7 @@ pub async fn run(args: StatusArgs) -> u8 {
             verified_ok: r.as_ref().map(|(ok, _)| *ok),
             problems: r.map(|(_, p)| p).unwrap_or_default(),
             sinks: super::sink::states(&path, &meta, Some(&entry.account)),
+            renewal: Renewal::of(entry),
         })
         .collect();
     let place = crate::schedule::Place::beside(&path);
@@ -122,6 +126,7 @@ pub async fn run(args: StatusArgs) -> u8 {
         }
         (false, StatusFormat::Table) => {
             print_table(&rows, stdout_colour());
+            print_renewals(&rows);
             super::sink::print_for_status(&path, &meta);
             print_schedule(&place, &runs, &meta.tokens);
             print_orphans(&path);
@@ -203,6 +208,37 @@ fn print_orphans(metadata_path: &std::path::Path) {
             paint(&format!("problem ({kind}): {line}"), Tone::Fail, colour)
         );
     }
+}
+
+/// Under the table: each token the daily rotation cannot renew, and the command that does.
+fn print_renewals(rows: &[Row]) {
+    let width = terminal_width();
+    for r in rows.iter().filter(|r| !r.renewal.unattended()) {
+        let e = r.entry;
+        println!("{}:", e.account);
+        let line = crate::strings::renewal::renewal_line(r.renewal, &e.account, &e.host, &e.name);
+        for row in wrap(&line, width.saturating_sub(2).max(20)) {
+            println!("  {row}");
+        }
+    }
+}
+
+/// `text` in rows of at most `width` columns, broken between words (a word longer than a row,
+/// such as a command's account, gets a row of its own).
+fn wrap(text: &str, columns: usize) -> Vec<String> {
+    let mut rows = vec![String::new()];
+    for word in text.split_whitespace() {
+        let row = rows.last_mut().expect("never empty");
+        if !row.is_empty() && width(row) + 1 + width(word) > columns {
+            rows.push(word.to_owned());
+        } else {
+            if !row.is_empty() {
+                row.push(' ');
+            }
+            row.push_str(word);
+        }
+    }
+    rows
 }
 
 fn print_table(rows: &[Row], colour: bool) {
@@ -419,6 +455,7 @@ mod tests {
             verified_ok: None,
             problems: vec![],
             sinks: vec![],
+            renewal: Renewal::of(e),
         }
     }
 

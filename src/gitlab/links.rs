@@ -155,6 +155,25 @@ pub fn members(instance: &Instance, path: &str, place: Place) -> String {
     }
 }
 
+/// A group's or project's access tokens page (Settings > Access tokens): where a group or
+/// project access token is replaced by hand (doc/user/group/settings/group_access_tokens.md,
+/// doc/user/project/settings/project_access_tokens.md).
+pub fn access_tokens(instance: &Instance, path: &str, place: Place) -> String {
+    match place {
+        Place::Group => instance.url(&format!("/groups/{}/-/settings/access_tokens", clean(path))),
+        Place::Project => instance.url(&format!("/{}/-/settings/access_tokens", clean(path))),
+    }
+}
+
+/// A project's service accounts page (Settings > Service accounts, 18.11;
+/// doc/user/profile/service_accounts.md).
+pub fn project_service_accounts(instance: &Instance, project_path: &str) -> String {
+    instance.url(&format!(
+        "/{}/-/settings/service_accounts",
+        clean(project_path)
+    ))
+}
+
 /// The admin setting that lets top-level group Owners create service accounts (self-managed, 17.6+).
 pub fn admin_account_settings(instance: &Instance) -> String {
     instance.url("/admin/application_settings/general#js-account-settings")

@@ -89,7 +89,18 @@ pub async fn plan(ctx: &Context, entry: &StoredToken) -> Plan {
                     old,
                 }))
             } else {
-                let p = text::needs_guided(&entry.account, &info.scopes, &entry.host, &entry.name);
+                let mut p =
+                    text::needs_guided(&entry.account, &info.scopes, &entry.host, &entry.name);
+                // A token `create` made is rotated through its account, with an Owner's say.
+                if let Some(made) = &entry.provisioned {
+                    let renewal = super::renewal::Renewal::WithOwner(made.kind);
+                    p.fix = crate::strings::renewal::renewal_line(
+                        renewal,
+                        &entry.account,
+                        &entry.host,
+                        &entry.name,
+                    );
+                }
                 Plan::Done(guided(report, entry, &info.scopes, info.id, p))
             }
         }

@@ -34,6 +34,9 @@ pub fn replacement_name(entry: &StoredToken) -> String {
 /// recorded.
 pub fn replacement_link(entry: &StoredToken, scopes: &[String], old_id: u64) -> Option<TokenForm> {
     let instance = Instance::parse(&entry.url).ok()?;
+    if let Some(page) = made_here_page(&instance, entry) {
+        return Some(TokenForm::One(page));
+    }
     if entry.bot {
         crate::gitlab::links::service_accounts(&instance, entry.target.as_deref().unwrap_or(""))
             .map(TokenForm::One)
@@ -49,8 +52,34 @@ pub fn replacement_link(entry: &StoredToken, scopes: &[String], old_id: u64) -> 
     }
 }
 
+/// For a token `create` made: the page of the place its account lives in (an access token's
+/// group or project, never a service accounts page; a group or project service account's own
+/// Settings > Service accounts; the Admin area for an instance account).
+fn made_here_page(instance: &Instance, entry: &StoredToken) -> Option<String> {
+    use crate::gitlab::links::{self, Place};
+    use crate::provision::Kind;
+    let made = entry.provisioned.as_ref()?;
+    let home = made.lives_in.as_deref().unwrap_or_default();
+    Some(match made.kind {
+        Kind::GroupToken => links::access_tokens(instance, home, Place::Group),
+        Kind::ProjectToken => links::access_tokens(instance, home, Place::Project),
+        Kind::GroupServiceAccount => links::group_service_accounts(instance, home),
+        Kind::ProjectServiceAccount => links::project_service_accounts(instance, home),
+        Kind::InstanceServiceAccount => links::service_accounts(instance, "")?,
+    })
+}
+
 /// What the person does on the service accounts page (nothing there can be prefilled).
 pub fn replacement_steps(entry: &StoredToken, scopes: &[String]) -> Option<String> {
+    use crate::provision::Kind;
+    // An access token's bot is no service account: its page is the access tokens page.
+    let kind = entry.provisioned.as_ref().map(|m| m.kind);
+    if matches!(kind, Some(Kind::GroupToken | Kind::ProjectToken)) {
+        return Some(text::access_token_replacement(
+            &replacement_name(entry),
+            scopes,
+        ));
+    }
     entry.bot.then(|| {
         text::service_account_replacement(&entry.username, &replacement_name(entry), scopes)
     })

@@ -26,6 +26,7 @@ pub mod guided;
 pub mod journal;
 pub mod owner;
 pub mod recover;
+pub mod renewal;
 mod steps;
 
 use std::path::PathBuf;

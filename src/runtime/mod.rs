@@ -1,6 +1,7 @@
 //! Runs the wizard: reads terminal events, performs the state machine's effects on tokio, and
 //! sends their results back as ticketed messages. Redraws only when the state says it changed.
 
+mod clipboard;
 mod create;
 mod work;
 
@@ -99,6 +100,10 @@ pub async fn run(setup: Setup, options: Options) -> std::io::Result<Ended> {
             state.dirty = false;
         }
         if state.quit {
+            // A token still on the clipboard is cleared before the wizard ends, however it ends.
+            if state.handover_counting() {
+                clipboard::clear();
+            }
             let saved = matches!(state.save.result, Some(Ok(_))) || state.created().is_some();
             let outcome = if state.guard.signalled {
                 Outcome::Signalled
@@ -114,7 +119,7 @@ pub async fn run(setup: Setup, options: Options) -> std::io::Result<Ended> {
             return Ok(ended(&state, outcome));
         }
         // The first second is counted from when the code is shown, not from an old tick.
-        let waiting = state.signin_waiting();
+        let waiting = state.signin_waiting() || state.handover_counting();
         if waiting && !counting {
             second.reset();
         }
@@ -125,9 +130,7 @@ pub async fn run(setup: Setup, options: Options) -> std::io::Result<Ended> {
                 None => return Ok(ended(&state, Outcome::Quit)),
             },
             _ = tokio::time::sleep(wizard::TICK), if state.busy() => Msg::Tick,
-            _ = second.tick(), if waiting => {
-                Msg::Signin(wizard::signin::SigninMsg::Second)
-            }
+            _ = second.tick(), if waiting => Msg::Second,
         };
         for effect in wizard::update(&mut state, msg) {
             performer.perform(effect);
@@ -329,6 +332,8 @@ impl Performer {
                 });
             }
             Effect::Copy(text) => crate::ui::links::copy_to_clipboard(&text),
+            Effect::CopySecret(token) => clipboard::copy_secret(token),
+            Effect::ClearClipboard => clipboard::clear_soon(),
             Effect::DeliverSinks { account } => {
                 tokio::spawn(async move {
                     let ctx = crate::rotation::Context {

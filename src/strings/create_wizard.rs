@@ -102,6 +102,14 @@ pub fn role_on(role: &str, targets: &[String]) -> String {
     format!("{role} on {}", targets.join(", "))
 }
 pub const SELF_ROTATE_WHY: &str = "self_rotate: it can rotate itself, without anyone's help";
+
+/// The plan's line for a token made without `self_rotate` (GitLab before 17.9, or not asked).
+pub fn no_self_rotate(kind: Kind) -> String {
+    format!(
+        "no self_rotate: each rotation needs {} (rotate --owner-token-stdin)",
+        super::renewal::who_authorizes(kind)
+    )
+}
 pub fn expires_on(date: &str, days: u32) -> String {
     format!("{date} ({days} days)")
 }
@@ -235,7 +243,14 @@ pub fn summary(
             out.push("  Use it in scripts:".into());
             out.push(format!("    {}", command("get", &host, &name)));
             out.push("  Rotate it before it expires:".into());
-            out.push(format!("    {}", command("rotate", &host, &name)));
+            let renewal = made_renewal(o);
+            if let Some(cmd) = super::renewal::renewal_command(renewal, &host, &name) {
+                out.push(format!("    {cmd}"));
+            }
+            if !renewal.unattended() {
+                let line = super::renewal::renewal_line(renewal, &o.stored_as, &host, &name);
+                out.push(format!("  {line}"));
+            }
             if !matches!(git, Some(Ok(()))) {
                 out.push("  Let git use it for HTTPS:".into());
                 out.push(format!("    {}", command("setup-git", &host, &name)));
@@ -284,4 +299,15 @@ pub fn credential_lines(c: &crate::wizard::Creating) -> Vec<String> {
         lines.push(DROPPED.to_owned());
     }
     lines
+}
+
+/// How a token "Create it for me" made is renewed: by itself with `self_rotate` (or `api`),
+/// else through its account with an Owner's say.
+pub fn made_renewal(o: &crate::provision::Outcome) -> crate::rotation::renewal::Renewal {
+    use crate::rotation::renewal::{Renewal, rotates_itself};
+    if rotates_itself(&o.token.scopes) {
+        Renewal::ItSelf
+    } else {
+        Renewal::WithOwner(o.account.kind)
+    }
 }

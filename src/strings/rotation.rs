@@ -52,6 +52,17 @@ pub fn service_account_replacement(username: &str, name: &str, scopes: &[String]
     )
 }
 
+/// An access token's replacement is made on its group's or project's access tokens page.
+pub fn access_token_replacement(name: &str, scopes: &[String]) -> String {
+    format!(
+        // doc/user/project/settings/project_access_tokens.md: Settings > Access tokens > Add new token.
+        "It is an access token: as an Owner of its group (a Maintainer of its project), open the \
+         access tokens page below, choose Add new token, and name it \"{name}\" with the same \
+         role and the scopes {}.",
+        scopes.join(", ")
+    )
+}
+
 pub fn description(old_id: u64) -> String {
     format!("Replaces token id {old_id} (rotated with gitlab-token)")
 }

@@ -61,7 +61,15 @@ pub fn after_wizard(state: &State, signalled: bool) -> String {
                 Some(date) => format!("  Expires {date}. Rotate it before then:"),
                 None => "  It does not expire. Rotate it from time to time:".into(),
             });
-            out.push(format!("    {}", command("rotate", &host, &state.name)));
+            let renewal = state.renewal();
+            let account = saved.account.as_str();
+            if let Some(cmd) = super::renewal::renewal_command(renewal, &host, &state.name) {
+                out.push(format!("    {cmd}"));
+            }
+            if !renewal.unattended() {
+                let line = super::renewal::renewal_line(renewal, account, &host, &state.name);
+                out.push(format!("  {line}"));
+            }
         }
         out.push("  Use it in scripts:".into());
         out.push(format!("    {}", command("get", &host, &state.name)));

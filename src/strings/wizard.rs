@@ -419,4 +419,23 @@ pub fn done_lines(
     ]
 }
 
+// --- the hand-over to the integration (wizard::handover) ----------------------------------------
+
+/// The Done screen before the copy: where the token goes next.
+pub const HANDOVER_OFFER: &str = "The integration takes the token in its own settings (its \
+    \"Connect GitLab\" form): press c to copy it there once; the clipboard is cleared after 45 s.";
+pub const HANDOVER_SETTINGS: &str = "Its settings page (o opens it):";
+/// While the token is on the clipboard.
+pub fn handover_counting(left: u32) -> String {
+    format!(
+        "The token is on the clipboard: paste it into the integration's form now. Cleared in \
+         {left} s (or when you leave). A clipboard manager may keep its own copy: clear its \
+         history too."
+    )
+}
+pub const HANDOVER_CLEARED: &str = "The clipboard was cleared (where the terminal allows it). A \
+    clipboard manager may still hold the token in its history: clear it there.";
+pub const K_COPY_TOKEN: &str = "copy the token";
+pub const K_OPEN_SETTINGS: &str = "open its settings";
+
 pub const QUIT_CONFIRM: &str = "The pasted token is not saved yet. Quit anyway? (y / n)";

@@ -278,12 +278,15 @@ fn details<'a>(
         ),
         label(text::L_SCOPES, scopes.join(", "), theme),
     ];
-    if scopes.iter().any(|s| s == "self_rotate") {
-        lines.push(Line::from(Span::styled(
-            format!("{:<13} {}", "", text::SELF_ROTATE_WHY),
-            theme.muted,
-        )));
-    }
+    let why = if scopes.iter().any(|s| s == "self_rotate") {
+        text::SELF_ROTATE_WHY.to_owned()
+    } else {
+        text::no_self_rotate(kind)
+    };
+    lines.push(Line::from(Span::styled(
+        format!("{:<13} {why}", ""),
+        theme.muted,
+    )));
     lines.push(label(
         text::L_EXPIRES,
         text::expires_on(&expires.to_string(), request.expires_in_days),

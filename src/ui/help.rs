@@ -205,6 +205,12 @@ pub fn hints(state: &State) -> Vec<Hint> {
             if state.can_setup_git() {
                 h.push(hint(Char('g'), text::K_SETUP_GIT));
             }
+            if state.can_copy_token() {
+                h.push(hint(Char('c'), text::K_COPY_TOKEN));
+            }
+            if state.integration_link().is_some() {
+                h.push(hint(Char('o'), text::K_OPEN_SETTINGS));
+            }
             h.push(hint(Enter, text::K_QUIT));
         }
     }

@@ -8,7 +8,13 @@ use ratatui::layout::Rect;
 /// The OSC 52 sequence that puts `text` on the terminal's clipboard (tmux, iTerm2, kitty,
 /// WezTerm, Windows Terminal, recent xterm and VTE; over SSH too, as it travels in the output).
 pub fn osc52(text: &str) -> String {
-    format!("\x1b]52;c;{}\x07", base64(text.as_bytes()))
+    // One buffer, sized up front: a secret's encoding is never copied into a second one.
+    use base64::Engine;
+    let mut out = String::with_capacity(8 + text.len().div_ceil(3) * 4);
+    out.push_str("\x1b]52;c;");
+    base64::engine::general_purpose::STANDARD.encode_string(text.as_bytes(), &mut out);
+    out.push('\x07');
+    out
 }
 
 /// Writes the OSC 52 sequence to the terminal. Called by the runtime for `Effect::Copy`.
@@ -18,26 +24,18 @@ pub fn copy_to_clipboard(text: &str) {
     let _ = out.flush();
 }
 
-/// Standard base64 with padding (RFC 4648), enough for a URL: no crate for eight lines.
-fn base64(bytes: &[u8]) -> String {
-    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ABC[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+/// Copies the token to the clipboard through the terminal (OSC 52): the sequence is built in a
+/// buffer that is zeroized once written, and never logged.
+pub fn copy_secret_to_clipboard(token: &crate::token::Token) {
+    let sequence = zeroize::Zeroizing::new(osc52(token.expose()));
+    let mut out = std::io::stdout();
+    let _ = out.write_all(sequence.as_bytes());
+    let _ = out.flush();
+}
+
+/// Replaces what the clipboard holds with nothing (terminals that honour OSC 52 clear it).
+pub fn clear_clipboard() {
+    copy_to_clipboard("");
 }
 
 static HYPERLINKS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
@@ -92,12 +90,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn base64_matches_rfc_4648() {
-        assert_eq!(base64(b""), "");
-        assert_eq!(base64(b"f"), "Zg==");
-        assert_eq!(base64(b"fo"), "Zm8=");
-        assert_eq!(base64(b"foo"), "Zm9v");
-        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    fn osc52_carries_rfc_4648_base64() {
+        assert_eq!(osc52(""), "\x1b]52;c;\x07");
+        assert_eq!(osc52("f"), "\x1b]52;c;Zg==\x07");
+        assert_eq!(osc52("foobar"), "\x1b]52;c;Zm9vYmFy\x07");
         assert_eq!(osc52("hi"), "\x1b]52;c;aGk=\x07");
     }
 }

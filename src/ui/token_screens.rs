@@ -268,8 +268,19 @@ pub fn done(state: &State, frame: &mut Frame, area: Rect) {
             }
         })
         .collect();
-    // After "Expires: ...": whether something renews it before then (a sign-in renews itself).
-    if let Some(line) = state.schedule.as_ref().filter(|_| !state.signed_in()) {
+    // After "Expires: ...": whether something renews it before then (a sign-in renews itself;
+    // the daily rotation only what rotates itself).
+    let renewal = state.renewal();
+    let renewal_line = match (&state.schedule, state.instance.as_ref()) {
+        _ if state.signed_in() => None,
+        (Some(line), _) if renewal.unattended() => Some(line.clone()),
+        (_, Some(_)) if !renewal.unattended() => Some(crate::strings::renewal::renewal_short(
+            renewal,
+            &saved.account,
+        )),
+        _ => None,
+    };
+    if let Some(line) = &renewal_line {
         lines.insert(lines.len().min(4), Line::from(line.clone()));
     }
     // Where each rotation delivers the new value (sinks), or how to add such a place.
@@ -284,9 +295,7 @@ pub fn done(state: &State, frame: &mut Frame, area: Rect) {
         let at = lines
             .iter()
             .position(|l| l.to_string().starts_with("Expires"))
-            .map_or(lines.len(), |i| {
-                i + 1 + usize::from(state.schedule.is_some())
-            })
+            .map_or(lines.len(), |i| i + 1 + usize::from(renewal_line.is_some()))
             .min(lines.len());
         lines.insert(at, Line::from(text::done_sinks(&sinks)));
     }
@@ -308,6 +317,9 @@ pub fn done(state: &State, frame: &mut Frame, area: Rect) {
             style,
         )));
     }
+    // The next thing to do, so near the top: hand the token to the integration.
+    let at = lines.len().min(2);
+    lines.splice(at..at, handover_lines(state));
     if let Some(r) = &state.replacing {
         let style = match &r.revoke.result {
             Some(Ok(())) => theme.ok,
@@ -318,4 +330,30 @@ pub fn done(state: &State, frame: &mut Frame, area: Rect) {
         lines.insert(0, Line::from(Span::styled(revoke, style)));
     }
     super::body::render(vec![Part::Text(lines)], frame, area, theme);
+}
+
+/// The hand-over's lines on the Done screen: the offer to copy the token, the countdown while it
+/// is on the clipboard, what stays after it is cleared; the integration's settings page.
+fn handover_lines(state: &State) -> Vec<Line<'static>> {
+    use crate::wizard::handover::Handover;
+    let theme = current();
+    let said = match state.handover {
+        Handover::Offered if state.can_copy_token() => {
+            Some((text::HANDOVER_OFFER.to_owned(), theme.text))
+        }
+        Handover::Offered => None,
+        Handover::Counting { left } => Some((text::handover_counting(left), theme.warn)),
+        Handover::Cleared => Some((text::HANDOVER_CLEARED.to_owned(), theme.muted)),
+    };
+    let mut lines = Vec::new();
+    if let Some((words, style)) = said {
+        lines.push(Line::from(Span::styled(words, style)));
+    }
+    if let Some(url) = state.integration_link() {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{} ", text::HANDOVER_SETTINGS), theme.muted),
+            Span::styled(url, theme.link),
+        ]));
+    }
+    lines
 }

@@ -91,6 +91,7 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Step::Validate => validate(state, key),
         Step::Save => save(state, key),
         Step::Done => match key.code {
+            _ if state.handover_key_applies(key) => state.handover_key(key).unwrap_or_default(),
             KeyCode::Char('r') if state.replacing.is_some() => state.revoke_old(),
             KeyCode::Char('g') => state.setup_git(),
             KeyCode::Enter | KeyCode::Char('q') | KeyCode::Esc => request_quit(state),

@@ -20,6 +20,8 @@ pub enum Msg {
     Resize,
     /// Animation tick; only sent while something runs.
     Tick,
+    /// One second passed, sent only while a countdown shows (a sign-in's code, the clipboard).
+    Second,
     ProbeStage(Ticket, StageResult),
     ProbeDone(Ticket, Report),
     /// The validation and when it finished (RFC 3339).
@@ -101,6 +103,10 @@ pub enum Effect {
     },
     /// Copy text to the terminal's clipboard (OSC 52).
     Copy(String),
+    /// Copy the saved token to the clipboard for the integration's form (never shown).
+    CopySecret(Token),
+    /// Clear the clipboard the token was copied to.
+    ClearClipboard,
     /// Deliver a replaced token's new value to its sinks (`gitlab-token sink deliver`); what
     /// fails stays pending for the next `rotate`.
     DeliverSinks {

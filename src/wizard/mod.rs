@@ -7,6 +7,7 @@ mod create_keys;
 mod create_results;
 mod existing;
 mod guard;
+pub mod handover;
 mod keys;
 mod messages;
 mod replace;
@@ -115,6 +116,8 @@ pub struct State {
     /// Whether the path typed names a group or a project (the members page differs); first
     /// the profile's guess, `t` on the Role screen changes it.
     pub target_place: crate::gitlab::links::Place,
+    /// The Done screen's copy of the token to the clipboard (`handover.rs`).
+    pub handover: handover::Handover,
     pub owner_error: Option<String>,
     pub expiry_days: u32,
     pub name: String,
@@ -287,6 +290,7 @@ impl State {
             owner: Owner::ServiceAccount,
             target_input: Input::new(remote_group),
             target_place: Default::default(),
+            handover: Default::default(),
             owner_error: None,
             expiry_days: DEFAULT_EXPIRY_DAYS,
             name: setup.name.clone().unwrap_or_default(),
@@ -428,6 +432,13 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Signal => state.on_signal(),
+        Msg::Second => {
+            let mut effects = state.handover_second();
+            if state.signin_waiting() {
+                effects.extend(update(state, Msg::Signin(signin::SigninMsg::Second)));
+            }
+            effects
+        }
         Msg::Signin(msg) if state.creating.as_ref().is_some_and(|c| c.signin.is_some()) => {
             state.on_create_signin(msg)
         }

@@ -99,6 +99,7 @@ pub(super) fn on_result(state: &mut State, msg: Msg) -> Vec<Effect> {
         | Msg::Paste(_)
         | Msg::Resize
         | Msg::Tick
+        | Msg::Second
         | Msg::Signal
         | Msg::Signin(_)
         | Msg::Create(_) => false,

@@ -104,6 +104,24 @@ impl State {
         }]
     }
 
+    /// How the token this wizard saved gets its next value: a sign-in refreshes itself, a token
+    /// with `api` or `self_rotate` rotates itself, any other needs a replacement by hand.
+    pub fn renewal(&self) -> crate::rotation::renewal::Renewal {
+        use crate::rotation::renewal::{Renewal, rotates_itself};
+        let scopes = self
+            .validation
+            .result
+            .as_ref()
+            .and_then(|v| v.token.as_ref());
+        if self.signed_in() {
+            Renewal::Refreshes
+        } else if scopes.is_some_and(|t| rotates_itself(&t.scopes)) {
+            Renewal::ItSelf
+        } else {
+            Renewal::ByHand
+        }
+    }
+
     /// The instance's GitLab version as far as it is known before a token exists: GitLab.com
     /// is always current; elsewhere the version recorded with the token being replaced, or
     /// with the newest-validated token stored for the same instance (`gitlab::version`).
