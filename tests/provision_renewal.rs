@@ -26,11 +26,16 @@ fn a_service_account_token_without_self_rotate_names_the_owner_path_everywhere()
 
     let status = w.home.run(&["status"], "");
     assert_eq!(status.code, Some(0), "{status:?}");
+    // The renewal block is wrapped to the terminal: read it as one line.
     let line = status
         .stdout
-        .lines()
-        .find(|l| l.contains("cannot rotate itself"))
-        .unwrap_or_else(|| panic!("no renewal line: {status:?}"));
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        line.contains("cannot rotate itself"),
+        "no renewal line: {status:?}"
+    );
     assert!(line.contains(owner_path), "{line}");
     assert!(
         line.contains("the daily rotation cannot renew it"),

@@ -343,3 +343,38 @@ fn prometheus_lines_parse_with_escaped_labels_and_no_secret() {
     // Without --verify there is no verify result to report.
     assert_eq!(plain("gitlab_token_verify_ok"), None);
 }
+
+/// With a daily rotation installed, `status` names each token it cannot renew (neither `api`
+/// nor `self_rotate`) and the command that replaces it; one that rotates itself is not listed.
+/// Without a schedule nothing is added (nothing claims a renewal).
+#[test]
+fn status_names_the_tokens_the_daily_rotation_cannot_renew() {
+    let mut read_only = entry("reader", Some(40));
+    read_only.scopes = vec!["read_api".into()];
+    let mut rotating = entry("rotator", Some(40));
+    rotating.scopes = vec!["read_api".into(), "self_rotate".into()];
+    let home = home_with(vec![read_only.clone(), rotating.clone()]);
+    let plain = home.run(&["status"], "");
+    assert!(!plain.stdout.contains("cannot renew"), "{plain:?}");
+    let dir = home.tokens_toml().parent().unwrap().to_owned();
+    std::fs::write(
+        dir.join("schedule.toml"),
+        "backend = \"systemd\"\nat = \"10:00\"\nwithin = 14\ncommand = []\nfiles = []\n",
+    )
+    .unwrap();
+    let out = home.run(&["status"], "");
+    let words = out.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        words.contains(&format!("{}: It cannot rotate itself", read_only.account)),
+        "{out:?}"
+    );
+    assert!(
+        words.contains("the daily rotation cannot renew it"),
+        "{out:?}"
+    );
+    assert!(words.contains("gitlab-token setup --replace"), "{out:?}");
+    assert!(
+        !words.contains(&format!("{}: It", rotating.account)),
+        "{out:?}"
+    );
+}

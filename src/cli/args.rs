@@ -132,8 +132,9 @@ pub struct CreateArgs {
     /// A group or project the account is made a member of (repeat for several).
     #[arg(long = "target", value_name = "PATH", required = true)]
     pub targets: Vec<String>,
-    /// Only this kind of account: group-service-account, instance-service-account,
-    /// project-service-account, group-token or project-token (default: the best possible).
+    /// Only this kind of account: group-service-account, subgroup-service-account (18.11),
+    /// instance-service-account, project-service-account (18.11), group-token or project-token
+    /// (default: the best possible).
     #[arg(long, value_name = "KIND", value_parser = super::create::parse_kind)]
     pub kind: Option<crate::provision::Kind>,
     /// Reuse (or create with) this service account username.

@@ -126,7 +126,7 @@ pub async fn run(args: StatusArgs) -> u8 {
         }
         (false, StatusFormat::Table) => {
             print_table(&rows, stdout_colour());
-            print_renewals(&rows);
+            print_renewals(&rows, place.record().ok().flatten().is_some());
             super::sink::print_for_status(&path, &meta);
             print_schedule(&place, &runs, &meta.tokens);
             print_orphans(&path);
@@ -210,10 +210,17 @@ fn print_orphans(metadata_path: &std::path::Path) {
     }
 }
 
-/// Under the table: each token the daily rotation cannot renew, and the command that does.
-fn print_renewals(rows: &[Row]) {
+/// Under the table: each token the daily rotation cannot renew, and the command that does: a
+/// token `create` made always (its command is not the usual one), one to replace by hand where
+/// a daily rotation is installed (which says it renews tokens).
+fn print_renewals(rows: &[Row], scheduled: bool) {
     let width = terminal_width();
-    for r in rows.iter().filter(|r| !r.renewal.unattended()) {
+    let listed = |r: &&Row| match r.renewal {
+        Renewal::WithOwner(_) => true,
+        Renewal::ByHand => scheduled,
+        Renewal::ItSelf | Renewal::Refreshes => false,
+    };
+    for r in rows.iter().filter(listed) {
         let e = r.entry;
         println!("{}:", e.account);
         let line = crate::strings::renewal::renewal_line(r.renewal, &e.account, &e.host, &e.name);

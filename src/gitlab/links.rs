@@ -119,6 +119,15 @@ pub fn group_service_accounts(instance: &Instance, group_path: &str) -> String {
     ))
 }
 
+/// A subgroup's own service accounts page (Settings > Service accounts, 18.11): the subgroup
+/// itself, not its top-level group (doc/user/profile/service_accounts.md).
+pub fn subgroup_service_accounts(instance: &Instance, group_path: &str) -> String {
+    instance.url(&format!(
+        "/groups/{}/-/settings/service_accounts",
+        clean(group_path)
+    ))
+}
+
 /// What a path names: GitLab's web routes for a group and a project differ.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]

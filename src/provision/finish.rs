@@ -158,6 +158,7 @@ pub(super) async fn check(
 pub(super) fn lives_in(kind: Kind, first: &TargetFacts) -> (Option<String>, Option<u64>) {
     match kind {
         Kind::GroupServiceAccount => (Some(first.top_level.clone()), Some(first.top_level_id)),
+        Kind::SubgroupServiceAccount => (Some(first.path.clone()), Some(first.id)),
         Kind::InstanceServiceAccount => (None, None),
         _ => (Some(first.path.clone()), Some(first.id)),
     }

@@ -15,6 +15,10 @@ use crate::strings::provision as text;
 const SERVICE_ACCOUNTS: (u32, u32) = (16, 1);
 const FREE_SERVICE_ACCOUNTS: (u32, u32) = (18, 11);
 const PROJECT_SERVICE_ACCOUNTS: (u32, u32) = (18, 11);
+/// Subgroup service accounts: behind `allow_subgroups_to_create_service_accounts` in 18.10,
+/// generally available in 18.11 (doc/user/profile/service_accounts.md; the GA version from the
+/// 18.11 release notes, not seen in GitLab's source).
+const SUBGROUP_SERVICE_ACCOUNTS: (u32, u32) = (18, 11);
 const OWNERS_MAY_CREATE: (u32, u32) = (17, 6);
 
 pub(super) fn choose(request: &Request, d: &Discovery) -> Choice {
@@ -40,11 +44,18 @@ pub(super) fn choose(request: &Request, d: &Discovery) -> Choice {
 /// as accounts); the instance's last of the service accounts (it needs an administrator).
 fn order(d: &Discovery) -> Vec<Kind> {
     let one_project = d.targets.len() == 1 && d.targets[0].kind == TargetKind::Project;
-    let mut kinds = Vec::with_capacity(5);
+    let one_subgroup = d.targets.len() == 1 && is_subgroup(&d.targets[0]);
+    let mut kinds = Vec::with_capacity(6);
     if one_project {
         kinds.push(Kind::ProjectServiceAccount);
     }
+    if one_subgroup {
+        kinds.push(Kind::SubgroupServiceAccount);
+    }
     kinds.push(Kind::GroupServiceAccount);
+    if !one_subgroup {
+        kinds.push(Kind::SubgroupServiceAccount);
+    }
     if !one_project {
         kinds.push(Kind::ProjectServiceAccount);
     }
@@ -84,6 +95,7 @@ pub(super) fn verdict(kind: Kind, request: &Request, d: &Discovery) -> Result<St
 fn by_rules(kind: Kind, request: &Request, d: &Discovery) -> Result<String, Refusal> {
     match kind {
         Kind::GroupServiceAccount => group_service_account(d),
+        Kind::SubgroupServiceAccount => subgroup_service_account(d),
         Kind::InstanceServiceAccount => instance_service_account(d),
         Kind::ProjectServiceAccount => project_service_account(d),
         Kind::GroupToken => group_token(d),
@@ -173,6 +185,51 @@ fn group_service_account(d: &Discovery) -> Result<String, Refusal> {
         None => text::IF_ADMIN_ALLOWS.to_owned(),
     };
     Ok(text::why_group_service_account(top, Some(&caveat)))
+}
+
+/// A group below the top level.
+fn is_subgroup(t: &TargetFacts) -> bool {
+    t.kind == TargetKind::Group && t.path.trim_matches('/').contains('/')
+}
+
+/// A subgroup service account: one subgroup target, GitLab 18.11, and its Owner (GitLab.com),
+/// or on self-managed an administrator, or its Owner where the administrator lets group Owners
+/// create service accounts (doc/user/profile/service_accounts.md: the same setting).
+fn subgroup_service_account(d: &Discovery) -> Result<String, Refusal> {
+    let kind = Kind::SubgroupServiceAccount;
+    let group = single(kind, d, TargetKind::Group)?;
+    if !is_subgroup(group) {
+        return Err(refuse(
+            ProblemKind::OneTargetOnly,
+            text::wrong_target_kind(kind, &group.path),
+        ));
+    }
+    service_accounts_exist(d)?;
+    if let Some(v) = d.version.filter(|v| *v < SUBGROUP_SERVICE_ACCOUNTS) {
+        let reason = text::version_too_old(kind, SUBGROUP_SERVICE_ACCOUNTS, v);
+        return Err(refuse(ProblemKind::VersionTooOld, reason));
+    }
+    let owner = group.caller_role == Some(Role::Owner);
+    let admin = d.caller.is_admin && !d.gitlab_com;
+    if !owner && !admin {
+        return Err(refuse(
+            ProblemKind::NotOwner,
+            text::not_owner_subgroup(&group.path, group.caller_role),
+        ));
+    }
+    let mut caveats: Vec<&str> = Vec::new();
+    if d.version.is_none() {
+        caveats.push(text::VERSION_UNSEEN);
+    }
+    if !d.gitlab_com && !admin {
+        caveats.push(text::IF_ADMIN_ALLOWS);
+    }
+    caveats.extend(tier_caveat(d));
+    let caveat = (!caveats.is_empty()).then(|| caveats.join(" "));
+    Ok(text::why_subgroup_service_account(
+        &group.path,
+        caveat.as_deref(),
+    ))
 }
 
 fn instance_service_account(d: &Discovery) -> Result<String, Refusal> {

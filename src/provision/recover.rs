@@ -26,10 +26,12 @@ pub(crate) fn token_home(
     account_id: u64,
 ) -> Option<TokenHome> {
     Some(match kind {
-        Kind::GroupServiceAccount => TokenHome::GroupServiceAccount {
-            group_id: lives_in_id?,
-            user_id: account_id,
-        },
+        Kind::GroupServiceAccount | Kind::SubgroupServiceAccount => {
+            TokenHome::GroupServiceAccount {
+                group_id: lives_in_id?,
+                user_id: account_id,
+            }
+        }
         Kind::ProjectServiceAccount => TokenHome::ProjectServiceAccount {
             project_id: lives_in_id?,
             user_id: account_id,
@@ -50,7 +52,15 @@ pub(crate) fn token_home(
 pub(crate) fn revoke_page(instance: &Instance, kind: Kind, lives_in: Option<&str>) -> String {
     let place = lives_in.unwrap_or_default();
     match kind {
-        Kind::GroupServiceAccount | Kind::InstanceServiceAccount => {
+        // The group's own Settings > Service accounts, which its Owners open on self-managed
+        // too (doc/user/profile/service_accounts.md); the Admin area only for an instance one.
+        Kind::GroupServiceAccount if !place.is_empty() => {
+            links::group_service_accounts(instance, place)
+        }
+        Kind::SubgroupServiceAccount if !place.is_empty() => {
+            links::subgroup_service_accounts(instance, place)
+        }
+        Kind::GroupServiceAccount | Kind::SubgroupServiceAccount | Kind::InstanceServiceAccount => {
             links::service_accounts(instance, place)
                 .unwrap_or_else(|| instance.url("/admin/application_settings/service_accounts"))
         }

@@ -29,6 +29,9 @@ pub(super) fn account_home(kind: Kind, d: &Discovery) -> Option<(AccountHome, Op
         Kind::ProjectServiceAccount => {
             Some((AccountHome::Project(first.id), Some(first.path.clone())))
         }
+        Kind::SubgroupServiceAccount => {
+            Some((AccountHome::Group(first.id), Some(first.path.clone())))
+        }
         Kind::InstanceServiceAccount => Some((AccountHome::Instance, None)),
         Kind::GroupToken | Kind::ProjectToken => None,
     }
@@ -39,7 +42,7 @@ pub(super) fn account_home(kind: Kind, d: &Discovery) -> Option<(AccountHome, Op
 /// later run finds the same account.
 pub(super) fn default_username(kind: Kind, d: &Discovery, profile: &str) -> String {
     let base = match (kind, d.targets.first()) {
-        (Kind::ProjectServiceAccount, Some(t)) => t.path.clone(),
+        (Kind::ProjectServiceAccount | Kind::SubgroupServiceAccount, Some(t)) => t.path.clone(),
         (_, Some(t)) => t.top_level.clone(),
         (_, None) => "gitlab-token".into(),
     };
@@ -157,6 +160,14 @@ fn no_permission(kind: Kind, m: &str, d: &Discovery) -> Option<Problem> {
             kind: ProblemKind::OwnerCreationDisabled,
             message: text::owner_creation_disabled(m),
         }),
+        Kind::SubgroupServiceAccount if t.caller_role != Some(Role::Owner) => Some(Problem {
+            kind: ProblemKind::NotOwner,
+            message: text::not_owner_subgroup(&t.path, t.caller_role),
+        }),
+        Kind::SubgroupServiceAccount if !d.gitlab_com => Some(Problem {
+            kind: ProblemKind::OwnerCreationDisabled,
+            message: text::owner_creation_disabled(m),
+        }),
         Kind::ProjectServiceAccount if t.caller_role < Some(Role::Maintainer) => Some(Problem {
             kind: ProblemKind::NotOwner,
             message: text::not_maintainer_project(kind, &t.path, t.caller_role),
@@ -186,7 +197,9 @@ fn problem_of(kind: Kind, e: &ApiError, d: &Discovery) -> Problem {
         ApiError::Forbidden(m)
             if matches!(
                 kind,
-                Kind::GroupServiceAccount | Kind::ProjectServiceAccount
+                Kind::GroupServiceAccount
+                    | Kind::SubgroupServiceAccount
+                    | Kind::ProjectServiceAccount
             ) =>
         {
             Problem {

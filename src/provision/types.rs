@@ -18,6 +18,10 @@ use crate::vault::StoreKind;
 pub enum Kind {
     /// A service account owned by a top-level group (`POST /groups/:id/service_accounts`).
     GroupServiceAccount,
+    /// A service account owned by a subgroup (`POST /groups/:id/service_accounts` with the
+    /// subgroup's id; 18.11, created by the subgroup's Owner): it joins only that subgroup's
+    /// groups and projects (doc/user/profile/service_accounts.md).
+    SubgroupServiceAccount,
     /// A service account of the whole instance (`POST /service_accounts`, administrators).
     InstanceServiceAccount,
     /// A service account owned by a project (`POST /projects/:id/service_accounts`, 18.11+).
@@ -29,8 +33,9 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 5] = [
+    pub const ALL: [Kind; 6] = [
         Kind::GroupServiceAccount,
+        Kind::SubgroupServiceAccount,
         Kind::InstanceServiceAccount,
         Kind::ProjectServiceAccount,
         Kind::GroupToken,

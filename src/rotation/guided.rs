@@ -64,6 +64,7 @@ fn made_here_page(instance: &Instance, entry: &StoredToken) -> Option<String> {
         Kind::GroupToken => links::access_tokens(instance, home, Place::Group),
         Kind::ProjectToken => links::access_tokens(instance, home, Place::Project),
         Kind::GroupServiceAccount => links::group_service_accounts(instance, home),
+        Kind::SubgroupServiceAccount => links::subgroup_service_accounts(instance, home),
         Kind::ProjectServiceAccount => links::project_service_accounts(instance, home),
         Kind::InstanceServiceAccount => links::service_accounts(instance, "")?,
     })

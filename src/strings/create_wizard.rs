@@ -67,6 +67,7 @@ pub const K_FINISH: &str = "finish";
 pub fn kind_name(kind: Kind) -> &'static str {
     match kind {
         Kind::GroupServiceAccount => "Group service account",
+        Kind::SubgroupServiceAccount => "Subgroup service account",
         Kind::InstanceServiceAccount => "Instance service account",
         Kind::ProjectServiceAccount => "Project service account",
         Kind::GroupToken => "Group access token",

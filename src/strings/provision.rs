@@ -12,6 +12,7 @@ pub const GUIDED: &str = "or follow the guided steps (`gitlab-token setup`), whi
 pub fn kind_name(kind: Kind) -> &'static str {
     match kind {
         Kind::GroupServiceAccount => "group service account",
+        Kind::SubgroupServiceAccount => "subgroup service account",
         Kind::InstanceServiceAccount => "instance service account",
         Kind::ProjectServiceAccount => "project service account",
         Kind::GroupToken => "group access token",
@@ -31,6 +32,27 @@ pub fn why_group_service_account(top: &str, caveat: Option<&str>) -> String {
         s.push_str(c);
     }
     s
+}
+
+pub fn why_subgroup_service_account(group: &str, caveat: Option<&str>) -> String {
+    let mut s = format!(
+        "A service account owned by the subgroup {group} (GitLab 18.11): no person's account, it \
+         can join only {group}'s own groups and projects (the narrowest group account), and \
+         {group}'s Owners manage it."
+    );
+    if let Some(c) = caveat {
+        s.push(' ');
+        s.push_str(c);
+    }
+    s
+}
+
+pub fn not_owner_subgroup(group: &str, role: Option<Role>) -> String {
+    format!(
+        "Creating a subgroup service account needs the Owner role on {group}; you are {}. Ask one \
+         of its Owners to run `gitlab-token create`, {GUIDED}.",
+        role_words(role)
+    )
 }
 
 pub fn why_instance_service_account() -> String {
@@ -221,6 +243,7 @@ pub fn wrong_target_kind(kind: Kind, target: &str) -> String {
 fn one_target_word(kind: Kind) -> &'static str {
     match kind {
         Kind::GroupToken => "group",
+        Kind::SubgroupServiceAccount => "subgroup",
         _ => "project",
     }
 }
@@ -240,6 +263,7 @@ pub fn nothing_possible() -> String {
 pub fn kind_flag(kind: Kind) -> &'static str {
     match kind {
         Kind::GroupServiceAccount => "group-service-account",
+        Kind::SubgroupServiceAccount => "subgroup-service-account",
         Kind::InstanceServiceAccount => "instance-service-account",
         Kind::ProjectServiceAccount => "project-service-account",
         Kind::GroupToken => "group-token",

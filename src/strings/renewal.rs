@@ -9,6 +9,7 @@ pub fn who_authorizes(kind: crate::provision::Kind) -> &'static str {
     use crate::provision::Kind;
     match kind {
         Kind::GroupServiceAccount => "an Owner of its group or an administrator",
+        Kind::SubgroupServiceAccount => "an Owner of its subgroup or an administrator",
         Kind::InstanceServiceAccount => "an administrator",
         Kind::ProjectServiceAccount => "a Maintainer or Owner of its project, or an administrator",
         Kind::GroupToken => "an Owner of its group",
