@@ -19,3 +19,25 @@ fn an_unlicensed_enterprise_edition_is_free_for_the_plan() {
     let v = out.json();
     assert_eq!(v["account"]["kind"], json!("group-token"), "{v}");
 }
+
+/// From 18.11 the Free tier has service accounts, at most 100 on a self-managed instance: the
+/// plan offers one and says the cap.
+#[test]
+fn from_18_11_the_free_tier_gets_a_service_account_and_the_plan_names_the_cap() {
+    let w = world();
+    w.gitlab.set_knobs(|k| {
+        k.tier = Tier::Free;
+        k.version = (18, 11, 0);
+    });
+    let out = w.create_text(&w.admin, &["acme"], &[]);
+    assert_eq!(out.code, Some(0), "{out:?}");
+    assert!(
+        out.stdout.contains("> group service account (chosen)"),
+        "{out:?}"
+    );
+    assert!(
+        out.stdout
+            .contains("the instance may have at most 100 service accounts"),
+        "{out:?}"
+    );
+}

@@ -22,7 +22,11 @@ const SUBGROUP_SERVICE_ACCOUNTS: (u32, u32) = (18, 11);
 const OWNERS_MAY_CREATE: (u32, u32) = (17, 6);
 
 pub(super) fn choose(request: &Request, d: &Discovery) -> Choice {
-    let options: Vec<Candidate> = order(d)
+    let mut kinds = order(d);
+    if let Some(asked) = request.kind.filter(|k| !kinds.contains(k)) {
+        kinds.push(asked);
+    }
+    let options: Vec<Candidate> = kinds
         .into_iter()
         .map(|kind| Candidate {
             kind,
@@ -39,7 +43,8 @@ pub(super) fn choose(request: &Request, d: &Discovery) -> Choice {
     Choice { best, options }
 }
 
-/// Best first: the narrowest account that does the job. One project: its own service account
+/// Best first: the narrowest account that does the job. A subgroup's own account is listed only
+/// for a subgroup (or when asked for by `--kind`, to say why not). One project: its own service account
 /// first. Service accounts before access tokens (they can join several targets and are managed
 /// as accounts); the instance's last of the service accounts (it needs an administrator).
 fn order(d: &Discovery) -> Vec<Kind> {
@@ -53,9 +58,6 @@ fn order(d: &Discovery) -> Vec<Kind> {
         kinds.push(Kind::SubgroupServiceAccount);
     }
     kinds.push(Kind::GroupServiceAccount);
-    if !one_subgroup {
-        kinds.push(Kind::SubgroupServiceAccount);
-    }
     if !one_project {
         kinds.push(Kind::ProjectServiceAccount);
     }
@@ -126,6 +128,10 @@ fn tier_caveat(d: &Discovery) -> Option<&'static str> {
     match (d.tier, d.gitlab_com && d.trial) {
         (Tier::Unknown, _) => Some(text::TIER_UNSEEN),
         (_, true) => Some(text::TRIAL_SERVICE_ACCOUNTS),
+        // Free has them from 18.11, capped (service_accounts.md, 18.11: per top-level group on
+        // GitLab.com, subgroups' and projects' included; per instance on self-managed).
+        (Tier::Free, _) if d.gitlab_com => Some(text::FREE_CAP_GITLAB_COM),
+        (Tier::Free, _) => Some(text::FREE_CAP_SELF_MANAGED),
         _ => None,
     }
 }

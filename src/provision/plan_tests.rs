@@ -84,6 +84,10 @@ fn role_of(who: Who) -> Option<Role> {
     }
 }
 
+fn listed(choice: &Choice, kind: Kind) -> bool {
+    choice.options.iter().any(|c| c.kind == kind)
+}
+
 fn verdict_of(choice: &Choice, kind: Kind) -> &Result<String, Refusal> {
     &choice
         .options
@@ -122,6 +126,7 @@ fn the_matrix_follows_gitlabs_rules() {
                     for version in VERSIONS {
                         for (path, tk) in [
                             ("acme", TargetKind::Group),
+                            ("acme/tools", TargetKind::Group),
                             ("acme/tools/app", TargetKind::Project),
                         ] {
                             let d = discovery(
@@ -147,7 +152,13 @@ fn the_matrix_follows_gitlabs_rules() {
 
 fn check_rules(c: &Choice, d: &Discovery, who: Who) {
     let ctx = format!("{who:?} {d:?}");
-    assert_eq!(c.options.len(), Kind::ALL.len(), "{ctx}");
+    // A subgroup's own account is listed for a subgroup only.
+    let subgroup = d.targets[0].kind == TargetKind::Group && d.targets[0].path.contains('/');
+    let count = Kind::ALL.len() - usize::from(!subgroup);
+    assert_eq!(c.options.len(), count, "{ctx}");
+    if subgroup {
+        assert_eq!(c.options[0].kind, Kind::SubgroupServiceAccount, "{ctx}");
+    }
     // The best is the first possible one.
     assert_eq!(
         c.best,
@@ -162,9 +173,20 @@ fn check_rules(c: &Choice, d: &Discovery, who: Who) {
     }
     let sa = [
         Kind::GroupServiceAccount,
+        Kind::SubgroupServiceAccount,
         Kind::InstanceServiceAccount,
         Kind::ProjectServiceAccount,
     ];
+    // Subgroup service accounts: 18.11 and later, the subgroup's Owner (or a self-managed admin).
+    if listed(c, Kind::SubgroupServiceAccount)
+        && verdict_of(c, Kind::SubgroupServiceAccount).is_ok()
+    {
+        assert!(d.version.is_none_or(|v| v >= (18, 11)), "{ctx}");
+        assert!(
+            who == Who::Owner || (who == Who::Admin && !d.gitlab_com),
+            "{ctx}"
+        );
+    }
     // GitLab.com has no instance service accounts.
     if d.gitlab_com {
         assert_eq!(
@@ -175,14 +197,14 @@ fn check_rules(c: &Choice, d: &Discovery, who: Who) {
     }
     // Community Edition: no service accounts at all.
     if !d.gitlab_com && d.edition == Edition::Ce {
-        for k in sa {
-            assert!(verdict_of(c, k).is_err(), "{ctx} {k:?}");
+        for k in sa.iter().filter(|k| listed(c, **k)) {
+            assert!(verdict_of(c, *k).is_err(), "{ctx} {k:?}");
         }
     }
     // Free before 18.11: no service accounts.
     if d.tier == Tier::Free && d.version.is_none_or(|v| v < (18, 11)) {
-        for k in sa {
-            assert!(verdict_of(c, k).is_err(), "{ctx} {k:?}");
+        for k in sa.iter().filter(|k| listed(c, **k)) {
+            assert!(verdict_of(c, *k).is_err(), "{ctx} {k:?}");
         }
     }
     // Project service accounts: 18.11 and later only.

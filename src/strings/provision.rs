@@ -88,6 +88,10 @@ pub fn why_project_token(project: &str) -> String {
 }
 
 /// Said when the tier cannot be seen: GitLab's answer will tell.
+pub const FREE_CAP_GITLAB_COM: &str = "On the Free tier a top-level group may have at most 100 \
+     service accounts, its subgroups' and projects' included.";
+pub const FREE_CAP_SELF_MANAGED: &str =
+    "On the Free tier the instance may have at most 100 service accounts.";
 pub const TIER_UNSEEN: &str = "Your GitLab tier is not visible to you; if it does not include service accounts, GitLab will say so.";
 
 /// Said to a self-managed group Owner (not an administrator).
