@@ -43,6 +43,16 @@ impl Renewal {
         }
     }
 
+    /// How a token "Create it for me" just made is renewed: by itself with `self_rotate` (or
+    /// `api`), else through its account with an Owner's say.
+    pub fn of_made(o: &crate::provision::Outcome) -> Renewal {
+        if rotates_itself(&o.token.scopes) {
+            Renewal::ItSelf
+        } else {
+            Renewal::WithOwner(o.account.kind)
+        }
+    }
+
     /// The daily schedule (`rotate --scheduled`, no person, no owner) renews it.
     pub fn unattended(self) -> bool {
         matches!(self, Renewal::ItSelf | Renewal::Refreshes)

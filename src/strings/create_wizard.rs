@@ -244,7 +244,7 @@ pub fn summary(
             out.push("  Use it in scripts:".into());
             out.push(format!("    {}", command("get", &host, &name)));
             out.push("  Rotate it before it expires:".into());
-            let renewal = made_renewal(o);
+            let renewal = crate::rotation::renewal::Renewal::of_made(o);
             if let Some(cmd) = super::renewal::renewal_command(renewal, &host, &name) {
                 out.push(format!("    {cmd}"));
             }
@@ -300,15 +300,4 @@ pub fn credential_lines(c: &crate::wizard::Creating) -> Vec<String> {
         lines.push(DROPPED.to_owned());
     }
     lines
-}
-
-/// How a token "Create it for me" made is renewed: by itself with `self_rotate` (or `api`),
-/// else through its account with an Owner's say.
-pub fn made_renewal(o: &crate::provision::Outcome) -> crate::rotation::renewal::Renewal {
-    use crate::rotation::renewal::{Renewal, rotates_itself};
-    if rotates_itself(&o.token.scopes) {
-        Renewal::ItSelf
-    } else {
-        Renewal::WithOwner(o.account.kind)
-    }
 }

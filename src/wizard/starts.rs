@@ -123,21 +123,19 @@ impl State {
     }
 
     /// The instance's GitLab version as far as it is known before a token exists: GitLab.com
-    /// is always current; elsewhere the version recorded with the token being replaced, or
-    /// with the newest-validated token stored for the same instance (`gitlab::version`).
+    /// is always current; elsewhere the version recorded with the newest-validated token stored
+    /// for the same instance (`gitlab::version`). A replacement uses its own entry's instead
+    /// (`rotation::guided::replacement_link`).
     pub fn known_version(&self) -> Option<Version> {
         let instance = self.instance.as_ref()?;
-        let recorded = match &self.replacing {
-            Some(r) => r.entry.gitlab_version.clone(),
-            None => self
-                .existing
-                .stored
-                .iter()
-                .filter(|e| e.host == instance.key() && e.gitlab_version.is_some())
-                .max_by(|a, b| a.verified_at.cmp(&b.verified_at))
-                .and_then(|e| e.gitlab_version.clone()),
-        };
-        let recorded = recorded.as_deref().and_then(version::parse);
+        let recorded = self
+            .existing
+            .stored
+            .iter()
+            .filter(|e| e.host == instance.key() && e.gitlab_version.is_some())
+            .max_by(|a, b| a.verified_at.cmp(&b.verified_at))
+            .and_then(|e| e.gitlab_version.as_deref())
+            .and_then(version::parse);
         version::for_links(instance.is_gitlab_com(), recorded)
     }
 
