@@ -60,6 +60,8 @@ pub struct Capture {
 /// single pane runs the command. Killed on drop.
 pub struct Tmux {
     socket: PathBuf,
+    /// The server's pid: ended by it too when the socket's directory is gone before the drop.
+    server: Option<u32>,
     pub captures: Vec<Capture>,
 }
 
@@ -69,8 +71,9 @@ impl Tmux {
     /// Starts `sh -c SCRIPT` in a WIDTHxHEIGHT pane, in `cwd`, with `env` added. The pane stays
     /// after the program exits (`remain-on-exit`), so its last screen and exit status can be read.
     pub fn start(socket_dir: &Path, cwd: &Path, env: &[(&str, String)], script: &str) -> Tmux {
-        let tmux = Tmux {
+        let mut tmux = Tmux {
             socket: socket_dir.join("tmux.sock"),
+            server: None,
             captures: Vec::new(),
         };
         let mut args: Vec<String> = vec![
@@ -97,6 +100,8 @@ impl Tmux {
             script.replace('\'', r"'\''")
         ));
         tmux.run(&args);
+        let pid = tmux.run(&["display-message", "-p", "#{pid}"]);
+        tmux.server = String::from_utf8_lossy(&pid.stdout).trim().parse().ok();
         tmux.run(&["set-option", "-t", TARGET, "remain-on-exit", "on"]);
         tmux.run(&["set-option", "-g", "history-limit", "2000"]);
         std::fs::write(&gate, b"").unwrap();
@@ -171,8 +176,14 @@ impl Tmux {
         let deadline = Instant::now() + WAIT;
         loop {
             let screen = self.capture(label);
+            // A screen captured mid-draw can already hold the awaited text while its lower
+            // rows still show the previous screen: return only a screen that stayed the same.
             if done(&screen) {
-                return screen;
+                std::thread::sleep(Duration::from_millis(40));
+                let again = self.capture(label);
+                if again == screen {
+                    return screen;
+                }
             }
             if Instant::now() > deadline {
                 panic!(
@@ -257,6 +268,15 @@ impl Drop for Tmux {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status();
+        // Without its socket (a temp dir dropped first) kill-server reaches nothing: end the
+        // server by its pid. Its panes get SIGHUP from the server as it exits.
+        if let Some(pid) = self.server {
+            let _ = Command::new("kill")
+                .arg(pid.to_string())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+        }
     }
 }
 
