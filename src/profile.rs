@@ -16,6 +16,21 @@ pub struct ScopeNeed {
     pub without: String,
 }
 
+/// A fine-grained permission a profile needs (`gitlab::granular::KNOWN`), where, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct PermissionNeed {
+    pub permission: String,
+    /// `memberships` (a project or group route, the default) or `user` (`GET /user`,
+    /// `GET /projects`: routes of the token's own account).
+    #[serde(default = "memberships")]
+    pub on: crate::gitlab::granular::On,
+    pub why: String,
+}
+
+fn memberships() -> crate::gitlab::granular::On {
+    crate::gitlab::granular::On::Memberships
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Profile {
     pub id: String,
@@ -27,6 +42,10 @@ pub struct Profile {
     pub role_why: String,
     #[serde(default)]
     pub scopes: Vec<ScopeNeed>,
+    /// The same needs as GitLab's fine-grained permissions (none: a fine-grained token is not
+    /// offered for it).
+    #[serde(default)]
+    pub permissions: Vec<PermissionNeed>,
     /// What the integration usually works on (a project for a project webhook): the wizard's
     /// first guess for a path that may be either, which the person can change.
     #[serde(default)]
@@ -120,6 +139,28 @@ impl Profile {
                 message: format!("`{}` is not a GitLab token scope", bad.scope),
             });
         }
+        for need in &profile.permissions {
+            use crate::gitlab::granular::{On, permission};
+            let fits = permission(&need.permission).map(|p| match need.on {
+                On::User => p.user,
+                On::Memberships => p.memberships,
+            });
+            let message = match fits {
+                None => format!(
+                    "`{}` is not a GitLab permission this tool knows",
+                    need.permission
+                ),
+                Some(false) => format!(
+                    "GitLab's permission `{}` has no {:?} boundary",
+                    need.permission, need.on
+                ),
+                Some(true) => continue,
+            };
+            return Err(ProfileError::Parse {
+                path: origin.to_owned(),
+                message,
+            });
+        }
         // Opened in a browser: an https page only (http on loopback for a local integration).
         if let Some(url) = &profile.settings_url {
             let ok = url::Url::parse(url).is_ok_and(|u| {
@@ -135,6 +176,33 @@ impl Profile {
             }
         }
         Ok(profile)
+    }
+
+    /// What a fine-grained token for this profile needs: its permissions, and the tool's own
+    /// ([`crate::gitlab::granular::FOR_THE_TOOL`]); empty when the profile names none.
+    pub fn permission_needs(&self) -> Vec<crate::gitlab::granular::Need> {
+        use crate::gitlab::granular::{FOR_THE_TOOL, Need, On};
+        if self.permissions.is_empty() {
+            return Vec::new();
+        }
+        let mut needs: Vec<Need> = self
+            .permissions
+            .iter()
+            .map(|p| Need {
+                permission: p.permission.clone(),
+                on: p.on,
+            })
+            .collect();
+        for name in FOR_THE_TOOL {
+            let need = Need {
+                permission: name.to_owned(),
+                on: On::User,
+            };
+            if !needs.contains(&need) {
+                needs.push(need);
+            }
+        }
+        needs
     }
 
     pub fn scope_names(&self) -> Vec<String> {
@@ -181,6 +249,41 @@ mod tests {
             Profile::by_id("nope"),
             Err(ProfileError::Unknown(..))
         ));
+    }
+
+    /// Every shipped profile (but the custom one) states its needs as fine-grained permissions
+    /// too, each one GitLab defines, with why; a profile naming an unknown permission or a
+    /// boundary GitLab's definition lacks is refused.
+    #[test]
+    fn profiles_name_gitlab_permissions_with_why() {
+        for p in Profile::built_in().iter().filter(|p| !p.custom) {
+            assert!(!p.permissions.is_empty(), "{}", p.id);
+            assert!(p.permissions.iter().all(|n| !n.why.is_empty()), "{}", p.id);
+            let needs = p.permission_needs();
+            for tool in crate::gitlab::granular::FOR_THE_TOOL {
+                assert!(needs.iter().any(|n| n.permission == tool), "{}", p.id);
+            }
+        }
+        let scanner = Profile::by_id("repo-scanner").unwrap();
+        assert!(
+            scanner
+                .permissions
+                .iter()
+                .any(|n| n.permission == "download_code")
+        );
+        let base = "id='x'\nname='x'\nsummary='x'\nrole='reporter'\n";
+        let unknown = format!("{base}[[permissions]]\npermission='read_everything'\nwhy='w'\n");
+        assert!(Profile::parse("t", &unknown).is_err());
+        let boundary =
+            format!("{base}[[permissions]]\npermission='download_code'\non='user'\nwhy='w'\n");
+        let err = Profile::parse("t", &boundary).unwrap_err().to_string();
+        assert!(err.contains("download_code"), "{err}");
+        assert!(
+            Profile::by_id("custom")
+                .unwrap()
+                .permission_needs()
+                .is_empty()
+        );
     }
 
     /// doc/user/permissions.md: pulling private code needs Reporter, approving Developer, and

@@ -24,6 +24,8 @@ fn info(scopes: &[&str]) -> TokenInfo {
         created_at: None,
         last_used_at: None,
         expires_at: Some("2027-02-21".into()),
+        granular: false,
+        granular_scopes: None,
     }
 }
 

@@ -20,6 +20,7 @@ fn needs(profile: &str, target: Option<&str>) -> Requirements {
     let profile = Profile::by_id(profile).expect("built-in profile");
     Requirements {
         scopes: profile.scope_names(),
+        permissions: profile.permission_needs(),
         role: profile.role,
         target: target.map(str::to_owned),
         service_account: false,

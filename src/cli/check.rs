@@ -120,7 +120,11 @@ async fn version(
     };
     let problem = match outcome {
         Ok(metadata) => return Some(metadata),
-        Err(ApiError::InsufficientScope(_) | ApiError::Forbidden(_)) => return None,
+        Err(
+            ApiError::InsufficientScope(_)
+            | ApiError::MissingPermission(_)
+            | ApiError::Forbidden(_),
+        ) => return None,
         Err(ApiError::Timeout(_)) => crate::strings::probe::timeout("the version call", limit),
         Err(e) => crate::strings::validation::api_problem(&e),
     };

@@ -204,6 +204,9 @@ pub(super) fn error_from_body(
         StatusCode::FORBIDDEN if parsed.error.as_deref() == Some("insufficient_scope") => {
             ApiError::InsufficientScope(clean(&parsed.scope.unwrap_or_default(), MESSAGE_MAX))
         }
+        StatusCode::FORBIDDEN if parsed.error.as_deref() == Some("insufficient_granular_scope") => {
+            ApiError::MissingPermission(message)
+        }
         StatusCode::FORBIDDEN => ApiError::Forbidden(message),
         StatusCode::NOT_FOUND => ApiError::NotFound,
         StatusCode::BAD_REQUEST => ApiError::BadRequest(message),

@@ -32,6 +32,10 @@ pub enum ApiError {
     TokenRevoked,
     #[error("the token lacks a scope this call needs (403 insufficient_scope, needs {0})")]
     InsufficientScope(String),
+    /// A fine-grained token without a permission the call needs: GitLab's sentence naming it
+    /// (403 `insufficient_granular_scope`, lib/api/api_guard.rb).
+    #[error("the fine-grained token lacks a permission this call needs (403: {0})")]
+    MissingPermission(String),
     #[error("forbidden (403: {0})")]
     Forbidden(String),
     #[error("not found (404)")]
@@ -135,6 +139,17 @@ impl Client {
     pub async fn token_self(&self, token: &Token) -> Result<TokenInfo, ApiError> {
         self.call(Method::GET, "/personal_access_tokens/self", Some(token))
             .await
+    }
+
+    /// `GET /personal_access_tokens/:id`: unlike `/self`, it shows a fine-grained token's
+    /// `granular_scopes` (lib/api/personal_access_tokens.rb, `with_granular_scopes: true`, 19.2).
+    pub async fn token_by_id(&self, token: &Token, id: u64) -> Result<TokenInfo, ApiError> {
+        self.call(
+            Method::GET,
+            &format!("/personal_access_tokens/{id}"),
+            Some(token),
+        )
+        .await
     }
 
     pub async fn user(&self, token: &Token) -> Result<User, ApiError> {
@@ -311,7 +326,9 @@ impl ApiError {
             ApiError::InvalidToken(_) => ProblemKind::InvalidToken,
             ApiError::TokenExpired => ProblemKind::TokenExpired,
             ApiError::TokenRevoked => ProblemKind::TokenRevoked,
-            ApiError::InsufficientScope(_) => ProblemKind::InsufficientScope,
+            ApiError::InsufficientScope(_) | ApiError::MissingPermission(_) => {
+                ProblemKind::InsufficientScope
+            }
             ApiError::Forbidden(_) => ProblemKind::Forbidden,
             ApiError::NotFound => ProblemKind::NotFound,
             ApiError::BadRequest(_) | ApiError::Http { .. } => ProblemKind::HttpError,

@@ -4,6 +4,7 @@ pub mod access;
 pub mod accounts;
 mod answer;
 pub mod client;
+pub mod granular;
 pub mod links;
 pub mod oauth;
 mod oauth_wire;

@@ -28,6 +28,13 @@ pub struct TokenInfo {
     /// fails the whole answer: an unreadable date is never taken for "never expires".
     #[serde(default, deserialize_with = "date_opt")]
     pub expires_at: Option<String>,
+    /// A fine-grained token (GitLab 18.10+; absent before: legacy).
+    #[serde(default)]
+    pub granular: bool,
+    /// Its permissions and boundaries, where the endpoint shows them (not `/self`; see
+    /// `gitlab::granular`); `None` when not shown.
+    #[serde(default)]
+    pub granular_scopes: Option<Vec<super::granular::Scope>>,
 }
 
 impl TokenInfo {

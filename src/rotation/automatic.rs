@@ -256,6 +256,7 @@ pub(crate) async fn rotate_failed(
             text::rotation_refused(account, m, host, name),
         ),
         ApiError::InsufficientScope(_)
+        | ApiError::MissingPermission(_)
         | ApiError::Forbidden(_)
         | ApiError::NotFound
         | ApiError::Http { status: 405, .. } => {

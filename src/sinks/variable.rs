@@ -37,7 +37,8 @@ pub async fn deliver(
             | ApiError::TokenExpired
             | ApiError::TokenRevoked
             | ApiError::Forbidden(_)
-            | ApiError::InsufficientScope(_),
+            | ApiError::InsufficientScope(_)
+            | ApiError::MissingPermission(_),
         ) => text::sign_in_refused(at, account, &text::variable_failed(at, &entry.host, &e)),
         _ => text::variable_failed(at, &entry.host, &e),
     };

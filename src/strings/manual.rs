@@ -68,6 +68,9 @@ pub fn kind_meaning(kind: ProblemKind) -> &'static str {
         InsufficientScope => "a call was refused for the token's scopes (403)",
         Forbidden => "a call was refused for another reason (403, e.g. a blocked account)",
         MissingScopes => "the token lacks scopes the profile needs",
+        MissingPermissions => {
+            "a fine-grained token lacks permissions the profile needs, or holds them outside `--target`"
+        }
         RoleTooLow => "the account's role on `--target` is below the profile's",
         NotFound => "404: not a member of `--target`, or no such endpoint",
         RateLimited => "429 (`Retry-After` is reported)",

@@ -3,6 +3,7 @@
 pub mod check;
 pub mod create_cli;
 pub mod create_wizard;
+pub mod granular;
 pub mod instance;
 pub mod manual;
 pub mod net;

@@ -53,7 +53,7 @@ pub fn variable_failed(at: &VariableRef<'_>, host: &str, e: &ApiError) -> String
             at.owner.as_str(),
             at.path
         ),
-        ApiError::InsufficientScope(_) => format!(
+        ApiError::InsufficientScope(_) | ApiError::MissingPermission(_) => format!(
             "GitLab refused to write the {what} (403 insufficient_scope): CI/CD variables need a \
              token with the api scope; this token cannot deliver to it, remove this sink"
         ),

@@ -329,6 +329,10 @@ pub fn api_problem(e: &ApiError) -> Problem {
             format!("The token's scopes do not allow this call (403 insufficient_scope{}).", if scope.is_empty() { String::new() } else { format!(", needs {scope}") }),
             "Create a new token that includes the scopes listed for this integration.".into(),
         ),
+        ApiError::MissingPermission(m) => (
+            format!("The fine-grained token lacks a permission this call needs (403: {m})."),
+            "Add the permission GitLab names to the token on its page (or make a new fine-grained token with it), then validate again.".into(),
+        ),
         ApiError::Forbidden(m) => (format!("GitLab refused the call (403: {m})."), "Check the account is not blocked and has access.".into()),
         ApiError::NotFound => (
             "GitLab answered 404 for the token endpoint.".into(),

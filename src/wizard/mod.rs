@@ -390,6 +390,7 @@ impl State {
         }
         Requirements {
             scopes,
+            permissions: profile.map(Profile::permission_needs).unwrap_or_default(),
             role: profile.map_or(Role::Reporter, |p| p.role),
             target: self.target(),
             service_account: self.owner == Owner::ServiceAccount,

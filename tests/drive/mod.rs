@@ -138,6 +138,8 @@ pub fn token_info(scopes: &[&str], expires_at: &str) -> TokenInfo {
         created_at: Some("2026-11-23T10:00:00.000Z".into()),
         last_used_at: None,
         expires_at: Some(expires_at.into()),
+        granular: false,
+        granular_scopes: None,
     }
 }
 

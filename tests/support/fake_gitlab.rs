@@ -21,6 +21,7 @@ use serde_json::{Value, json};
 use time::{Date, OffsetDateTime};
 
 use super::certs::Leaf;
+use super::fake_granular;
 use super::fake_oauth::{Answer as OAuthAnswer, OAuthState};
 use super::fake_provision::{ProvRoute, ProvisionState};
 use super::fake_variables::{FakeVariable, VarRoute, Variables};
@@ -124,6 +125,8 @@ pub struct TokenRecord {
     pub rotated_to: Option<String>,
     /// When GitLab made it (RFC 3339, UTC): the moment the record is made, as GitLab reports.
     pub created_at: String,
+    /// A fine-grained token's `granular_scopes` (`fake_granular`); `None`: a legacy token.
+    pub granular: Option<Vec<Value>>,
 }
 
 impl TokenRecord {
@@ -140,6 +143,16 @@ impl TokenRecord {
             mode: Mode::Normal,
             rotated_to: None,
             created_at: super::gitlab_bodies::now_rfc3339(),
+            granular: None,
+        }
+    }
+
+    /// A fine-grained token of `user` with these `granular_scopes` (and no scopes).
+    pub fn fine_grained(user: &FakeUser, scopes: Vec<Value>) -> Self {
+        TokenRecord {
+            scopes: Vec::new(),
+            granular: Some(scopes),
+            ..TokenRecord::new(user, &[])
         }
     }
 
@@ -482,6 +495,7 @@ enum Route {
     Version,
     Metadata,
     TokenSelf,
+    TokenById(u64),
     RevokeSelf,
     RotateSelf,
     User,
@@ -500,6 +514,7 @@ impl Route {
             ("GET", ["metadata"]) => Route::Metadata,
             ("GET", ["personal_access_tokens", "self"]) => Route::TokenSelf,
             ("DELETE", ["personal_access_tokens", "self"]) => Route::RevokeSelf,
+            ("GET", ["personal_access_tokens", id]) => Route::TokenById(id.parse().ok()?),
             ("POST", ["personal_access_tokens", "self", "rotate"]) => Route::RotateSelf,
             ("GET", ["user"]) => Route::User,
             (
@@ -523,7 +538,7 @@ impl Route {
     /// The scopes that may call the route (`None`: any scope).
     fn scopes(&self) -> Option<&'static [&'static str]> {
         match self {
-            Route::TokenSelf | Route::RevokeSelf => None,
+            Route::TokenSelf | Route::RevokeSelf | Route::TokenById(_) => None,
             Route::RotateSelf => Some(&["api", "self_rotate"]),
             Route::User => Some(&["api", "read_api", "read_user"]),
             Route::Version | Route::Metadata => {
@@ -657,11 +672,17 @@ fn respond(state: &mut State, root: &str, req: &Req) -> Reply {
     let Some(route) = route else {
         return json_reply(404, json!({"error": "404 Not Found"}));
     };
-    if let Some(allowed) = route.scopes()
+    if record.granular.is_some() {
+        if let Some(denied) = granular_denied(&record, &route) {
+            return denied;
+        }
+    } else if let Some(allowed) = route.scopes()
         && !allowed.iter().any(|s| record.scopes.iter().any(|g| g == s))
     {
         return insufficient_scope(allowed);
     }
+    let version = state.provision.knobs.version;
+    let version = (version.0, version.1);
     match route {
         Route::Version => json_reply(
             200,
@@ -676,7 +697,15 @@ fn respond(state: &mut State, root: &str, req: &Req) -> Reply {
                 "enterprise": state.provision.knobs.edition == super::fake_provision::Edition::Ee,
             }),
         ),
-        Route::TokenSelf => json_reply(200, token_json(&record)),
+        Route::TokenSelf => json_reply(200, fake_granular::token_body(&record, version, false)),
+        // lib/api/personal_access_tokens.rb: a user reads their own tokens by id (an
+        // administrator any); another's is 404.
+        Route::TokenById(id) => match state.tokens.values().find(|t| t.id == id) {
+            Some(t) if t.user.id == record.user.id => {
+                json_reply(200, fake_granular::token_body(t, version, true))
+            }
+            _ => json_reply(404, json!({"message": "404 Not Found"})),
+        },
         Route::User => {
             // users.md: administrators see `is_admin` in their own record.
             let mut body = user_json(&record.user);
@@ -704,6 +733,24 @@ fn respond(state: &mut State, root: &str, req: &Req) -> Reply {
     }
 }
 
+/// A fine-grained token's check on the core routes (`fake_granular`): the token's own record
+/// and its rotation, and `/user`, are `:user` routes. The members route's permission is not
+/// read (lib/api/members.rb's newest version is not in the mirror): it is let through.
+fn granular_denied(record: &TokenRecord, route: &Route) -> Option<Reply> {
+    let (permission, what) = match route {
+        Route::TokenSelf | Route::TokenById(_) => {
+            ("read_personal_access_token", "Personal Access Token: Read")
+        }
+        Route::RotateSelf => (
+            "rotate_personal_access_token",
+            "Personal Access Token: Rotate",
+        ),
+        Route::User => ("read_user", "User: Read"),
+        _ => return None,
+    };
+    (!fake_granular::user_allows(record, permission)).then(|| fake_granular::denied("user", what))
+}
+
 fn rotate(state: &mut State, secret: &str, record: TokenRecord, req: &Req, today: Date) -> Reply {
     let max = today + time::Duration::days(state.max_lifetime_days.unwrap_or(MAX_LIFETIME_DAYS));
     let expires = match req.query_param("expires_at") {
@@ -729,7 +776,8 @@ fn rotate(state: &mut State, secret: &str, record: TokenRecord, req: &Req, today
         created_at: super::gitlab_bodies::now_rfc3339(),
         ..record
     };
-    let mut body = token_json(&successor);
+    let version = state.provision.knobs.version;
+    let mut body = fake_granular::token_body(&successor, (version.0, version.1), false);
     body["token"] = Value::String(new_secret.clone());
     if let Some(old) = state.tokens.get_mut(secret) {
         old.revoked = true;

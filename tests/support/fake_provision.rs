@@ -495,7 +495,33 @@ pub(super) fn respond(
 ) -> Reply {
     let method = req.method.as_str();
     let allowed = route.scopes(method);
-    if !allowed.iter().any(|s| record.scopes.iter().any(|g| g == s)) {
+    if record.granular.is_some() {
+        // GET /groups/:id and /projects/:id are `:group` / `:project` routes of read_group /
+        // read_project (lib/api/groups.rb, projects.rb @e2e5ea3); the rest is not offered to
+        // fine-grained tokens here.
+        let check = match &route {
+            ProvRoute::Group(raw) => {
+                resolve(state, false, raw).map(|p| (false, p, "read_group", "Group: Read"))
+            }
+            ProvRoute::Project(raw) => {
+                resolve(state, true, raw).map(|p| (true, p, "read_project", "Project: Read"))
+            }
+            _ => None,
+        };
+        match check {
+            Some((project, path, permission, what)) => {
+                if !super::fake_granular::namespace_allows(
+                    state, record, permission, project, &path,
+                ) {
+                    return super::fake_granular::denied(
+                        if project { "project" } else { "group" },
+                        what,
+                    );
+                }
+            }
+            None => return not_found(matches!(route, ProvRoute::Project(_))),
+        }
+    } else if !allowed.iter().any(|s| record.scopes.iter().any(|g| g == s)) {
         return insufficient_scope(allowed);
     }
     let caller = &record.user;

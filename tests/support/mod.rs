@@ -10,6 +10,7 @@ pub mod client;
 pub mod fake_access_tokens;
 pub mod fake_api;
 pub mod fake_gitlab;
+pub mod fake_granular;
 pub mod fake_minted;
 pub mod fake_oauth;
 pub mod fake_provision;

@@ -11,6 +11,8 @@ use crate::problem::Problem;
 use crate::strings::validation as text;
 use crate::token::{Token, TokenKind};
 
+pub mod granular;
+
 /// Tokens expiring within this many days are flagged (and offered for rotation).
 pub const EXPIRY_WARNING_DAYS: i64 = 14;
 
@@ -18,6 +20,9 @@ pub const EXPIRY_WARNING_DAYS: i64 = 14;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Requirements {
     pub scopes: Vec<String>,
+    /// The same needs as fine-grained permissions (`Profile::permission_needs`); empty: a
+    /// fine-grained token's permissions are not judged.
+    pub permissions: Vec<crate::gitlab::granular::Need>,
     pub role: Role,
     /// A group or project path to check the role on.
     pub target: Option<String>,
@@ -32,6 +37,9 @@ impl Requirements {
         Requirements {
             scopes: profile
                 .map(crate::profile::Profile::scope_names)
+                .unwrap_or_default(),
+            permissions: profile
+                .map(crate::profile::Profile::permission_needs)
                 .unwrap_or_default(),
             role: profile.map_or(Role::Reporter, |p| p.role),
             target,
@@ -64,6 +72,8 @@ pub struct Validation {
     pub role: Option<Role>,
     pub days_left: Option<i64>,
     pub missing_scopes: Vec<String>,
+    /// A fine-grained token's permissions that are missing or outside the target.
+    pub missing_permissions: Vec<crate::gitlab::granular::Need>,
     pub lines: Vec<Line>,
     pub problems: Vec<Problem>,
 }
@@ -116,7 +126,12 @@ pub async fn validate(
         user_and_role,
         client.metadata(token)
     );
-    judge(
+    // A fine-grained token's permissions (and the target's ids) come after its record says so.
+    let facts = match &info {
+        Ok(i) => granular::read(client, token, i, needs).await,
+        Err(_) => None,
+    };
+    let mut v = judge(
         token,
         needs,
         today,
@@ -124,7 +139,44 @@ pub async fn validate(
         user,
         member.map(|m| m.map(|m| m.access_level)),
         metadata,
-    )
+    );
+    if let Some(facts) = facts {
+        judge_granular(&mut v, needs, &facts);
+    }
+    v
+}
+
+/// Adds a fine-grained token's permission lines and problem to `v` (the pure half, beside
+/// [`judge`], which leaves such a token's empty `scopes` unjudged).
+pub fn judge_granular(v: &mut Validation, needs: &Requirements, facts: &granular::Facts) {
+    use crate::strings::granular as gtext;
+    let target = needs.target.as_deref();
+    let mut add = |status, text: String| v.lines.push(Line { status, text });
+    add(Status::Ok, gtext::FINE_GRAINED_LINE.into());
+    if needs.permissions.is_empty() {
+        add(Status::Unknown, gtext::NOT_JUDGED.into());
+        return;
+    }
+    let verdicts = match granular::verdicts(needs, facts) {
+        Ok(v) => v,
+        Err(e) => {
+            add(Status::Unknown, gtext::scopes_unread(&e));
+            return;
+        }
+    };
+    for verdict in &verdicts {
+        let status = match verdict {
+            crate::gitlab::granular::Verdict::Covered { .. } => Status::Ok,
+            crate::gitlab::granular::Verdict::Unconfirmed { .. } => Status::Unknown,
+            _ => Status::Fail,
+        };
+        add(status, gtext::verdict_line(verdict, target));
+    }
+    let uncovered = granular::uncovered(&verdicts);
+    if !uncovered.is_empty() {
+        v.problems.push(gtext::missing(&uncovered, target));
+        v.missing_permissions = uncovered;
+    }
 }
 
 /// [`validate`] for an OAuth access token: its record is `GET /oauth/token/info` (an OAuth token
@@ -158,6 +210,8 @@ pub async fn validate_oauth(
             created_at: None,
             last_used_at: None,
             expires_at: None,
+            granular: false,
+            granular_scopes: None,
         })
         .map_err(|e| match e {
             crate::gitlab::oauth::OAuthError::Api(api) => api,
@@ -263,6 +317,7 @@ pub fn judge(
         role: None,
         days_left: None,
         missing_scopes: Vec::new(),
+        missing_permissions: Vec::new(),
         lines: Vec::new(),
         problems: Vec::new(),
     };
@@ -323,7 +378,8 @@ pub fn judge(
                     None => add(&mut v, Status::Warn, text::NO_EXPIRY.into(), None),
                 }
             }
-            for scope in &needs.scopes {
+            // A fine-grained token holds permissions, not scopes: `judge_granular` judges them.
+            for scope in needs.scopes.iter().filter(|_| !info.granular) {
                 if let Some(how) = coverage(scope, &info.scopes) {
                     let line = match how {
                         Coverage::Present => text::scope_present(scope),
@@ -364,7 +420,7 @@ pub fn judge(
             }
             v.user = Some(user);
         }
-        Err(ApiError::InsufficientScope(_)) => {
+        Err(ApiError::InsufficientScope(_) | ApiError::MissingPermission(_)) => {
             add(&mut v, Status::Unknown, text::USER_NEEDS_SCOPE.into(), None)
         }
         Err(e) => add(
