@@ -191,15 +191,17 @@ impl Profile {
             .map(|p| Need {
                 permission: p.permission.clone(),
                 on: p.on,
+                optional: false,
             })
             .collect();
         for name in FOR_THE_TOOL {
-            let need = Need {
-                permission: name.to_owned(),
-                on: On::User,
-            };
-            if !needs.contains(&need) {
-                needs.push(need);
+            let held = needs.iter().any(|n| n.permission == name && n.on == On::User);
+            if !held {
+                needs.push(Need {
+                    permission: name.to_owned(),
+                    on: On::User,
+                    optional: crate::gitlab::granular::OPTIONAL_FOR_THE_TOOL.contains(&name),
+                });
             }
         }
         needs

@@ -340,7 +340,11 @@ fn shown(r: &Row) -> Shown {
             t.name.clone(),
             who,
             t.token_name.clone(),
-            t.scopes.join(", "),
+            if t.fine_grained {
+                crate::strings::granular::status_cell(t.permissions.as_deref())
+            } else {
+                t.scopes.join(", ")
+            },
             expiry,
             text::verified_at(&t.verified_at),
             t.store.short_name().to_owned(),
@@ -452,6 +456,8 @@ mod tests {
             oauth: None,
             provisioned: None,
             gitlab_version: None,
+            fine_grained: false,
+            permissions: None,
         }
     }
 

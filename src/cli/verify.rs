@@ -18,7 +18,16 @@ struct Report<'a> {
     user: Option<UserJson<'a>>,
     token: Option<TokenJson<'a>>,
     missing_scopes: &'a [String],
+    /// A fine-grained token's missing permissions: `{permission, on}` (`on`: `memberships` or
+    /// `user`).
+    missing_permissions: Vec<PermissionJson<'a>>,
     problems: &'a [Problem],
+}
+
+#[derive(Serialize)]
+struct PermissionJson<'a> {
+    permission: &'a str,
+    on: crate::gitlab::granular::On,
 }
 
 #[derive(Serialize)]
@@ -37,6 +46,9 @@ struct TokenJson<'a> {
     days_left: Option<i64>,
     active: bool,
     revoked: bool,
+    fine_grained: bool,
+    /// GitLab's `granular_scopes` where it showed them.
+    permissions: Option<&'a [crate::gitlab::granular::Scope]>,
 }
 
 pub async fn run(args: VerifyArgs) -> u8 {
@@ -175,8 +187,18 @@ fn json(host: &str, v: &Validation) -> String {
             days_left: v.days_left,
             active: t.active,
             revoked: t.revoked,
+            fine_grained: t.granular,
+            permissions: t.granular_scopes.as_deref(),
         }),
         missing_scopes: &v.missing_scopes,
+        missing_permissions: v
+            .missing_permissions
+            .iter()
+            .map(|n| PermissionJson {
+                permission: &n.permission,
+                on: n.on,
+            })
+            .collect(),
         problems: &v.problems,
     };
     serde_json::to_string(&report).unwrap_or_else(|e| format!("{{\"ok\":false,\"error\":\"{e}\"}}"))

@@ -149,6 +149,10 @@ pub const FOR_THE_TOOL: [&str; 3] = [
     "rotate_personal_access_token",
 ];
 
+/// Of [`FOR_THE_TOOL`], those a token may lack (`read_personal_access_token` it may not: without
+/// it GitLab refuses the token its own record, and nothing can be checked).
+pub const OPTIONAL_FOR_THE_TOOL: [&str; 2] = ["read_user", "rotate_personal_access_token"];
+
 /// The boundary of one scope (`Authz::GranularScope::Access::LEVELS`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -194,6 +198,9 @@ pub struct Place {
 pub struct Need {
     pub permission: String,
     pub on: On,
+    /// Worth having, not needed: without it the tool does less (rotates by hand, cannot name
+    /// the account), as a legacy token without `api` or `read_user` does.
+    pub optional: bool,
 }
 
 /// How one needed permission stands in the token.
@@ -316,6 +323,7 @@ mod tests {
         Need {
             permission: p.into(),
             on,
+            optional: false,
         }
     }
 

@@ -89,6 +89,14 @@ pub fn personal_token_form(
     }
 }
 
+/// The fine-grained token form: `/-/user_settings/personal_access_tokens/granular/new`
+/// (app/helpers/access_tokens_helper.rb @41946e6 `granular_new_user_settings_personal_access_
+/// tokens_path`). It prefills nothing from the address (its only parameter, `source_token_id`,
+/// copies an existing fine-grained token), so the permissions are listed beside the link.
+pub fn fine_grained_token_form(instance: &Instance) -> String {
+    instance.url("/-/user_settings/personal_access_tokens/granular/new")
+}
+
 /// The top-level group of a path: `group/sub/project` → `group`.
 pub fn top_level_group(path: &str) -> &str {
     clean(path).split('/').next().unwrap_or_default()

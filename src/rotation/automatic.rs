@@ -80,7 +80,7 @@ pub async fn plan(ctx: &Context, entry: &StoredToken) -> Plan {
     };
     match client.token_self(&old).await {
         Ok(info) if info.active && !info.revoked => {
-            if info.scopes.iter().any(|s| s == "api" || s == "self_rotate") {
+            if can_rotate_itself(&client, &old, &info).await {
                 Plan::Automatic(Box::new(Ready {
                     entry: entry.clone(),
                     info,
@@ -89,8 +89,11 @@ pub async fn plan(ctx: &Context, entry: &StoredToken) -> Plan {
                     old,
                 }))
             } else {
-                let mut p =
-                    text::needs_guided(&entry.account, &info.scopes, &entry.host, &entry.name);
+                let mut p = if info.granular {
+                    text::fine_grained_needs_guided(&entry.account, &entry.host, &entry.name)
+                } else {
+                    text::needs_guided(&entry.account, &info.scopes, &entry.host, &entry.name)
+                };
                 // A token `create` made is rotated through its account, with an Owner's say.
                 if let Some(made) = &entry.provisioned {
                     let renewal = super::renewal::Renewal::WithOwner(made.kind);
@@ -116,6 +119,36 @@ pub async fn plan(ctx: &Context, entry: &StoredToken) -> Plan {
         }
         Err(e) => Plan::Done(api_failed(report, &e)),
     }
+}
+
+/// A legacy token rotates itself with `api` or `self_rotate`; a fine-grained one with
+/// `rotate_personal_access_token` on a `user` scope (lib/api/personal_access_tokens/
+/// self_rotation.rb). Where GitLab does not show its permissions (before 19.2) the rotation is
+/// tried: a refusal is a definite 403 that changes nothing and leads to the guided path.
+async fn can_rotate_itself(client: &Client, old: &Token, info: &TokenInfo) -> bool {
+    if !info.granular {
+        return info.scopes.iter().any(|s| s == "api" || s == "self_rotate");
+    }
+    let scopes = match &info.granular_scopes {
+        Some(s) => Some(s.clone()),
+        None => client
+            .token_by_id(old, info.id)
+            .await
+            .ok()
+            .filter(|t| t.id == info.id)
+            .and_then(|t| t.granular_scopes),
+    };
+    let need = crate::gitlab::granular::Need {
+        permission: "rotate_personal_access_token".into(),
+        on: crate::gitlab::granular::On::User,
+        optional: true,
+    };
+    scopes.is_none_or(|s| {
+        matches!(
+            crate::gitlab::granular::judge(&[need], &s, None)[0],
+            crate::gitlab::granular::Verdict::Covered { .. }
+        )
+    })
 }
 
 /// The guided path's report: the problem, and the prefilled link to create the replacement.

@@ -40,6 +40,9 @@ pub fn replacement_link(entry: &StoredToken, scopes: &[String], old_id: u64) -> 
     if entry.bot {
         crate::gitlab::links::service_accounts(&instance, entry.target.as_deref().unwrap_or(""))
             .map(TokenForm::One)
+    } else if entry.fine_grained {
+        // A fine-grained token is replaced by one of its kind (rotation keeps the kind).
+        Some(TokenForm::One(crate::gitlab::links::fine_grained_token_form(&instance)))
     } else {
         let recorded = entry.gitlab_version.as_deref().and_then(version::parse);
         Some(crate::gitlab::links::personal_token_form(
@@ -196,6 +199,8 @@ pub async fn replace(
                 t.token_id = facts.id;
                 t.token_name = facts.name.clone();
                 t.scopes = facts.scopes.clone();
+                t.fine_grained = facts.granular;
+                t.permissions = facts.granular_scopes.clone();
                 t.expires_at = facts.expires_at.clone();
                 t.verified_at = at;
                 t.username = who.username.clone();

@@ -274,6 +274,10 @@ pub(crate) async fn record_new_token(
             t.scopes = info.scopes.clone();
             t.expires_at = info.expires_at.clone();
             t.verified_at = at;
+            t.fine_grained = info.granular;
+            if info.granular_scopes.is_some() || !info.granular {
+                t.permissions = info.granular_scopes.clone();
+            }
             // A provisioned token's new id, so an owner-path rotation finds it next time.
             if let Some(made) = t.provisioned.as_mut() {
                 made.token_id = info.id;

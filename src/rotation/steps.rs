@@ -141,6 +141,7 @@ pub(crate) async fn complete(
             rotated.info.clone()
         }
     };
+    let live = same_kind(client, &rotated.token, entry, live, &mut report).await;
     journal.step = Step::Verified;
     let _ = journal.save(&lock.journal);
     abort_point("after-verify");
@@ -188,4 +189,47 @@ pub(crate) async fn store_with_retries(
         };
     }
     result
+}
+
+/// GitLab's rotation keeps a fine-grained token's kind and permissions
+/// (app/services/personal_access_tokens/rotate_service.rb copies `granular_scopes`); checked,
+/// not assumed: the new token's permissions are read by id (`/self` does not show them) and
+/// compared with the old ones. The new token is already stored: a difference is reported.
+async fn same_kind(
+    client: &Client,
+    token: &Token,
+    entry: &StoredToken,
+    mut live: TokenInfo,
+    report: &mut Report,
+) -> TokenInfo {
+    if !live.granular {
+        if entry.fine_grained {
+            report.problems.push(text::kind_changed(&entry.account));
+        }
+        return live;
+    }
+    if live.granular_scopes.is_none()
+        && let Ok(byid) = client.token_by_id(token, live.id).await
+        && byid.id == live.id
+    {
+        live.granular_scopes = byid.granular_scopes;
+    }
+    let sorted = |s: &[crate::gitlab::granular::Scope]| {
+        let mut v: Vec<String> = s
+            .iter()
+            .map(|s| {
+                let mut p = s.permissions.clone();
+                p.sort();
+                format!("{:?}{:?}{:?}{p:?}", s.access, s.project_id, s.group_id)
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    if let (Some(old), Some(new)) = (&entry.permissions, &live.granular_scopes)
+        && sorted(old) != sorted(new)
+    {
+        report.problems.push(text::permissions_changed(&entry.account));
+    }
+    live
 }

@@ -36,6 +36,12 @@ pub fn verdict_line(v: &Verdict, target: Option<&str>) -> String {
     let head = format!("Permission {} ({})", need.permission, on(need.on));
     match v {
         Verdict::Covered { by, .. } => format!("{head}: present, {}", access(by)),
+        Verdict::Missing { .. } if need.permission == "rotate_personal_access_token" => {
+            format!("{head}: missing, so gitlab-token cannot rotate it (you will, by hand)")
+        }
+        Verdict::Missing { .. } if need.optional => {
+            format!("{head}: missing (gitlab-token cannot name its account)")
+        }
         Verdict::Missing { .. } => format!("{head}: MISSING"),
         Verdict::Outside { .. } => format!(
             "{head}: held, but not on {}",
@@ -82,4 +88,19 @@ pub fn missing(uncovered: &[Need], target: Option<&str>) -> Problem {
          brackets: \"user\", or the group or project it works on), then paste it; the step \
          before lists every permission with why.",
     )
+}
+
+/// `status`'s scopes cell for a fine-grained token: its permissions (each once), or that GitLab
+/// did not show them.
+pub fn status_cell(permissions: Option<&[crate::gitlab::granular::Scope]>) -> String {
+    let Some(scopes) = permissions else {
+        return "fine-grained (permissions not shown before GitLab 19.2)".into();
+    };
+    let mut names: Vec<&str> = scopes
+        .iter()
+        .flat_map(|s| s.permissions.iter().map(String::as_str))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    format!("fine-grained: {}", names.join(", "))
 }

@@ -114,6 +114,18 @@ pub fn needs_guided(account: &str, scopes: &[String], host: &str, name: &str) ->
     )
 }
 
+/// A fine-grained token without `rotate_personal_access_token` on its `user` scope.
+pub fn fine_grained_needs_guided(account: &str, host: &str, name: &str) -> Problem {
+    Problem::new(
+        kind::NEEDS_GUIDED,
+        format!(
+            "{account} cannot rotate itself: a fine-grained token needs the \
+             rotate_personal_access_token permission (user) for that, and it lacks it."
+        ),
+        guided_fix(account, host, name),
+    )
+}
+
 pub fn refused_by_gitlab(account: &str, why: &str, host: &str, name: &str) -> Problem {
     let why = clause(why);
     Problem::new(
@@ -249,6 +261,28 @@ pub fn reveal_prompt(masked: &str) -> String {
     format!(
         "The keychain would not take the new token, and it exists nowhere else. It is {masked}.\n\
          Press Enter to show it on this terminal, so you can save it somewhere safe."
+    )
+}
+
+/// The rotated successor of a fine-grained token came back a legacy one.
+pub fn kind_changed(account: &str) -> Problem {
+    Problem::new(
+        kind::NOT_VERIFIED,
+        format!(
+            "{account} was a fine-grained token, but GitLab reports its successor as a legacy one."
+        ),
+        "The new token is stored and works; check its permissions on GitLab's token page, and \
+         replace it with a fine-grained one if it holds more than the integration needs.",
+    )
+}
+
+/// The rotated successor's permissions differ from the old token's.
+pub fn permissions_changed(account: &str) -> Problem {
+    Problem::new(
+        kind::NOT_VERIFIED,
+        format!("The new token for {account} holds other permissions than the token it replaced."),
+        "The new token is stored; run `gitlab-token verify` to see whether it still covers the \
+         integration, and `gitlab-token status` for what it holds.",
     )
 }
 

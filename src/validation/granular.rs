@@ -129,10 +129,11 @@ pub fn verdicts(needs: &Requirements, facts: &Facts) -> Result<Vec<Verdict>, Unr
     ))
 }
 
-/// The needs that are not covered (missing, or held outside the target).
+/// The needs that are not covered (missing, or held outside the target), optional ones aside.
 pub fn uncovered(verdicts: &[Verdict]) -> Vec<Need> {
     verdicts
         .iter()
+        .filter(|v| !v.need().optional)
         .filter(|v| matches!(v, Verdict::Missing { .. } | Verdict::Outside { .. }))
         .map(|v| v.need().clone())
         .collect()

@@ -157,6 +157,10 @@ pub fn judge_granular(v: &mut Validation, needs: &Requirements, facts: &granular
         add(Status::Unknown, gtext::NOT_JUDGED.into());
         return;
     }
+    // Kept with the token's record, so what is stored says what it may.
+    if let (Some(info), Ok(scopes)) = (v.token.as_mut(), &facts.scopes) {
+        info.granular_scopes = Some(scopes.clone());
+    }
     let verdicts = match granular::verdicts(needs, facts) {
         Ok(v) => v,
         Err(e) => {
@@ -168,6 +172,7 @@ pub fn judge_granular(v: &mut Validation, needs: &Requirements, facts: &granular
         let status = match verdict {
             crate::gitlab::granular::Verdict::Covered { .. } => Status::Ok,
             crate::gitlab::granular::Verdict::Unconfirmed { .. } => Status::Unknown,
+            _ if verdict.need().optional => Status::Warn,
             _ => Status::Fail,
         };
         add(status, gtext::verdict_line(verdict, target));

@@ -162,6 +162,8 @@ pub async fn save_sign_in(
         oauth: Some(facts(s.app_id, pair)),
         provisioned: None,
         gitlab_version: None,
+        fine_grained: false,
+        permissions: None,
     };
     let replaced = replaced_pair(metadata_path, &entry.account, keychain_timeout).await;
     match super::save(s.store, keychain_timeout, metadata_path, &seal(pair), entry).await {

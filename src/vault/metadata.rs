@@ -53,6 +53,13 @@ pub struct StoredToken {
     /// is at hand (`gitlab::version`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gitlab_version: Option<String>,
+    /// A fine-grained token (GitLab's `granular`): its permissions, not `scopes`, say what it may.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub fine_grained: bool,
+    /// A fine-grained token's permissions and boundaries as GitLab last showed them (`None`:
+    /// legacy, or not shown, before 19.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permissions: Option<Vec<crate::gitlab::granular::Scope>>,
 }
 
 /// What a stored credential is.
@@ -118,6 +125,8 @@ impl StoredToken {
             oauth: None,
             provisioned: None,
             gitlab_version: None,
+            fine_grained: info.granular,
+            permissions: info.granular_scopes.clone(),
         }
     }
 
@@ -300,6 +309,8 @@ mod tests {
             oauth: None,
             provisioned: None,
             gitlab_version: None,
+            fine_grained: false,
+            permissions: None,
         }
     }
 

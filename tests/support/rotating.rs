@@ -69,6 +69,17 @@ impl World {
         secret
     }
 
+    /// A fine-grained token of the world's user with these `granular_scopes`, watched.
+    pub fn fine_grained_token(&self, scopes: Vec<serde_json::Value>, expires_in_days: i64) -> String {
+        let secret = new_secret("rot");
+        let record = TokenRecord::fine_grained(&self.user, scopes)
+            .named("rotation test")
+            .expires_in(expires_in_days);
+        self.gitlab.add_token(&secret, record);
+        self.watch(&secret);
+        secret
+    }
+
     fn watch(&self, secret: &str) {
         self.home.watch(secret);
         self.secrets.borrow_mut().push(secret.to_owned());
