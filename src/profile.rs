@@ -195,7 +195,9 @@ impl Profile {
             })
             .collect();
         for name in FOR_THE_TOOL {
-            let held = needs.iter().any(|n| n.permission == name && n.on == On::User);
+            let held = needs
+                .iter()
+                .any(|n| n.permission == name && n.on == On::User);
             if !held {
                 needs.push(Need {
                     permission: name.to_owned(),

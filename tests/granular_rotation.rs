@@ -38,7 +38,10 @@ fn a_fine_grained_token_rotates_itself_and_keeps_its_permissions() {
     ]);
     let before = w.entry("tracker");
     assert!(before.fine_grained);
-    let held = before.permissions.clone().expect("permissions read by id at 19.2");
+    let held = before
+        .permissions
+        .clone()
+        .expect("permissions read by id at 19.2");
     assert_eq!(held.len(), 2);
 
     let out = w.rotate("tracker", &["--yes", "--json", "--expires-in", "30"], "");
@@ -52,7 +55,11 @@ fn a_fine_grained_token_rotates_itself_and_keeps_its_permissions() {
     let after = w.entry("tracker");
     assert!(after.fine_grained);
     assert_ne!(after.token_id, before.token_id);
-    assert_eq!(after.permissions.as_ref(), Some(&held), "the same permissions, read again");
+    assert_eq!(
+        after.permissions.as_ref(),
+        Some(&held),
+        "the same permissions, read again"
+    );
     assert!(after.scopes.is_empty());
     assert_eq!(w.keychain("tracker").as_deref(), Some(new.as_str()));
     w.assert_secret_free(&out, "rotate");
@@ -68,5 +75,10 @@ fn without_the_rotate_permission_the_guided_path_is_taken_and_nothing_is_called(
     assert!(message.contains("rotate_personal_access_token"), "{r}");
     assert_eq!(w.rotate_calls(), 0);
     let status = w.home.run(&["status", "--json"], "");
-    assert!(status.stdout.contains("\"fine_grained\":true") || status.stdout.contains("\"fine_grained\": true"), "{}", status.stdout);
+    assert!(
+        status.stdout.contains("\"fine_grained\":true")
+            || status.stdout.contains("\"fine_grained\": true"),
+        "{}",
+        status.stdout
+    );
 }

@@ -34,6 +34,8 @@ fn entry(name: &str, expires_in: Option<i64>) -> StoredToken {
         oauth: None,
         provisioned: None,
         gitlab_version: None,
+        fine_grained: false,
+        permissions: None,
     }
 }
 

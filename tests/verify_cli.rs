@@ -89,7 +89,7 @@ fn a_good_token_passes() {
     assert_eq!(
         report["token"],
         json!({"id": id, "name": "reviewer", "scopes": ["api", "read_user"], "expires_at": days_from_today(90),
-               "days_left": 90, "active": true, "revoked": false})
+               "days_left": 90, "active": true, "revoked": false, "fine_grained": false, "permissions": null})
     );
     assert_eq!(report["missing_scopes"], json!([]));
     assert_eq!(report["problems"], json!([]));

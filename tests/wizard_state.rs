@@ -512,6 +512,12 @@ fn the_token_form_is_the_one_of_the_known_version() {
         to_paste(&mut s, "gitlab.example.com", "");
         key(&mut s, KeyCode::Esc);
         assert_eq!(s.step, Step::Generate);
+        // From 19.2 a fine-grained token comes first (`k` switches to the legacy form).
+        if s.fine_grained() {
+            assert!(version.starts_with("19."), "{version}");
+            assert_eq!(s.link().unwrap(), format!("{page}/granular/new"));
+            key(&mut s, KeyCode::Char('k'));
+        }
         let link = s.link().unwrap();
         assert!(
             link.starts_with(&format!("{page}{path}name=")),
@@ -522,6 +528,8 @@ fn the_token_form_is_the_one_of_the_known_version() {
     let mut s = new_state();
     to_paste(&mut s, "gitlab.com", "");
     key(&mut s, KeyCode::Esc);
+    assert!(s.fine_grained(), "GitLab.com: fine-grained first");
+    key(&mut s, KeyCode::Char('k'));
     let link = s.link().unwrap();
     assert!(
         link.starts_with("https://gitlab.com/-/user_settings/personal_access_tokens/legacy/new?"),

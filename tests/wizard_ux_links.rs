@@ -74,10 +74,11 @@ fn hyperlink_cells_carry_osc_8_and_keep_their_width() {
 #[test]
 fn content_that_does_not_fit_says_so() {
     let s = generate_personal();
+    // The token step scrolls: what is below is one PgDn away.
     let shown = screen_at(&s, 60, 12);
-    assert!(shown.contains("more not shown"), "{shown}");
+    assert!(shown.contains("more below: PgDn"), "{shown}");
     let shown = screen_at(&s, 80, 24);
-    assert!(!shown.contains("more not shown"), "{shown}");
+    assert!(!shown.contains("more below"), "{shown}");
 }
 
 #[test]

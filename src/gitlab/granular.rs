@@ -25,6 +25,40 @@ pub fn available(version: Option<Version>) -> bool {
     version.is_some_and(|v| v >= GENERALLY_AVAILABLE)
 }
 
+/// Whether a new token may be fine-grained, and which kind comes first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Offer {
+    /// GitLab 19.2+ (GitLab.com included): fine-grained first, legacy on request.
+    First,
+    /// The version is unknown: legacy first, fine-grained on request (if it is 19.2+).
+    OnRequest,
+    /// Legacy only.
+    No(Why),
+}
+
+/// Why a fine-grained token is not offered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Why {
+    /// GitLab before 19.2 (the beta of 18.10 - 19.1 is behind a flag).
+    Version(Version),
+    /// The profile names scopes only (a custom one).
+    NoPermissions,
+    /// A service account's token: GitLab's API takes scopes only for it
+    /// (lib/api/group_service_accounts.rb, project_service_accounts.rb: `requires :scopes`).
+    ServiceAccount,
+}
+
+/// What to offer for a token of the person's own account (`own`) or a service account's.
+pub fn offer(version: Option<Version>, has_permissions: bool, own: bool) -> Offer {
+    match (version, has_permissions, own) {
+        (_, _, false) => Offer::No(Why::ServiceAccount),
+        (_, false, _) => Offer::No(Why::NoPermissions),
+        (Some(v), _, _) if v < GENERALLY_AVAILABLE => Offer::No(Why::Version(v)),
+        (Some(_), _, _) => Offer::First,
+        (None, _, _) => Offer::OnRequest,
+    }
+}
+
 /// What a route checks a permission on (`route_setting :authorization, boundary_type:`), and so
 /// which kind of scope in the token must hold it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

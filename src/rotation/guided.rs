@@ -42,7 +42,9 @@ pub fn replacement_link(entry: &StoredToken, scopes: &[String], old_id: u64) -> 
             .map(TokenForm::One)
     } else if entry.fine_grained {
         // A fine-grained token is replaced by one of its kind (rotation keeps the kind).
-        Some(TokenForm::One(crate::gitlab::links::fine_grained_token_form(&instance)))
+        Some(TokenForm::One(
+            crate::gitlab::links::fine_grained_token_form(&instance),
+        ))
     } else {
         let recorded = entry.gitlab_version.as_deref().and_then(version::parse);
         Some(crate::gitlab::links::personal_token_form(

@@ -229,7 +229,9 @@ async fn same_kind(
     if let (Some(old), Some(new)) = (&entry.permissions, &live.granular_scopes)
         && sorted(old) != sorted(new)
     {
-        report.problems.push(text::permissions_changed(&entry.account));
+        report
+            .problems
+            .push(text::permissions_changed(&entry.account));
     }
     live
 }

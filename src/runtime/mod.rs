@@ -98,6 +98,10 @@ pub async fn run(setup: Setup, options: Options) -> std::io::Result<Ended> {
         if state.dirty {
             tui.terminal.draw(|frame| ui::render(&state, frame))?;
             state.dirty = false;
+            let room = ui::scroll_room();
+            if room != state.scroll.room || state.scroll.step != state.step {
+                wizard::update(&mut state, Msg::Drawn(room));
+            }
         }
         if state.quit {
             // A token still on the clipboard is cleared before the wizard ends, however it ends.

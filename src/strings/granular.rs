@@ -104,3 +104,52 @@ pub fn status_cell(permissions: Option<&[crate::gitlab::granular::Scope]>) -> St
     names.dedup();
     format!("fine-grained: {}", names.join(", "))
 }
+
+/// The token step's intro for a fine-grained token.
+pub const GENERATE_INTRO: &str = "Open GitLab's fine-grained token page. It prefills nothing: enter \
+     the name, add each permission below under its boundary, set the expiry date, then Create \
+     token and copy it.";
+
+/// The token step's line saying which kind is made, and why.
+pub fn kind_line(fine_grained: bool, offer: crate::gitlab::granular::Offer) -> String {
+    use crate::gitlab::granular::{Offer, Why};
+    if fine_grained {
+        return "Kind:   fine-grained (least privilege: only the permissions below; k: legacy)"
+            .into();
+    }
+    let why = match offer {
+        Offer::First => "k: fine-grained, least privilege".to_owned(),
+        Offer::OnRequest => "fine-grained needs GitLab 19.2+: k if yours is".to_owned(),
+        Offer::No(Why::Version(v)) => format!(
+            "GitLab {} has no fine-grained tokens for all; they are GA in 19.2",
+            crate::gitlab::version::display(v)
+        ),
+        Offer::No(Why::NoPermissions) => "a custom profile names scopes".to_owned(),
+        Offer::No(Why::ServiceAccount) => {
+            "GitLab makes a service account's tokens with scopes".to_owned()
+        }
+    };
+    format!("Kind:   legacy scopes ({why})")
+}
+
+/// The heading of one boundary's permissions on the token step.
+pub fn boundary_heading(on: On, target: Option<&str>) -> String {
+    match (on, target) {
+        (On::User, _) => "User:   ".into(),
+        (On::Memberships, Some(t)) => format!("Groups and projects, selected: {t}: "),
+        (On::Memberships, None) => "Groups and projects, all memberships: ".into(),
+    }
+}
+
+/// Why gitlab-token itself asks for one of `granular::FOR_THE_TOOL`.
+pub fn tool_why(permission: &str) -> &'static str {
+    match permission {
+        "read_personal_access_token" => "lets gitlab-token check the token (its own record)",
+        "read_user" => "lets gitlab-token name the token's account",
+        "rotate_personal_access_token" => "lets gitlab-token rotate it before it expires",
+        _ => "",
+    }
+}
+
+/// `w`'s heading over the permissions with why.
+pub const WHY_HEADING: &str = "Why each permission (w hides this):";

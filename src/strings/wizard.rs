@@ -47,6 +47,9 @@ pub const K_TYPE_GROUP: &str = "type group";
 pub const K_RECHECK: &str = "re-check";
 pub const K_OPEN: &str = "open link";
 pub const K_EXPIRY: &str = "expiry";
+pub const K_LEGACY: &str = "legacy";
+pub const K_FINE_GRAINED: &str = "fine-grained";
+pub const K_WHY: &str = "why";
 pub const K_PASTE: &str = "paste or type";
 pub const K_CLEAR: &str = "clear";
 pub const K_CHECK: &str = "check";
@@ -89,6 +92,10 @@ pub fn more_rows(above: usize, below: usize) -> String {
 }
 
 pub const CLIPPED: &str = "… more not shown: make the window taller to see it all.";
+/// The last row of a screen that scrolls (`wizard::scroll`) when more is below.
+pub const CLIPPED_SCROLL: &str = "… more below: PgDn shows it.";
+pub const K_SCROLL_UP: &str = "scroll up";
+pub const K_SCROLL_DOWN: &str = "more";
 
 pub const COPIED: &str = "Sent the link to your clipboard through the terminal (OSC 52). \
      If your terminal does not allow that, select the address above.";

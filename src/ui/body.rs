@@ -19,6 +19,8 @@ pub enum Part<'a> {
     /// Text that stays in view: when the body does not fit, it is drawn at the bottom and the
     /// parts before it are clipped instead (a verdict and what to do about it). Last part only.
     Tail(Vec<Line<'a>>),
+    /// Text whose first wrapped rows are scrolled away (see [`render_scrolled`]).
+    From(Vec<Line<'a>>, u16),
 }
 
 /// Rows `part` takes: text wrapped to `width`, a link hard-wrapped to the frame's `url_width`.
@@ -26,7 +28,62 @@ fn height(part: &Part<'_>, width: u16, url_width: usize) -> u16 {
     match part {
         Part::Text(lines) | Part::Tail(lines) => paragraph(lines.clone()).line_count(width) as u16,
         Part::Url(url) => url.chars().count().div_ceil(url_width) as u16,
+        Part::From(lines, skip) => {
+            (paragraph(lines.clone()).line_count(width) as u16).saturating_sub(*skip)
+        }
     }
+}
+
+thread_local! {
+    /// Rows the screen last drawn could still scroll down (see [`super::scroll_room`]).
+    pub(super) static ROOM: std::cell::Cell<u16> = const { std::cell::Cell::new(0) };
+}
+
+/// [`render`] scrolled down by `skip` rows (clamped so the last rows stay in view); what does not
+/// fit says PgDn shows it. A link partly scrolled away is shown whole from its first row.
+pub fn render_scrolled(
+    parts: Vec<Part<'_>>,
+    frame: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+    skip: u16,
+) -> bool {
+    let url_width = frame.area().width.max(1) as usize;
+    let mut parts: Vec<Part<'_>> = parts
+        .into_iter()
+        .map(|p| match p {
+            Part::Tail(lines) => Part::Text(lines),
+            other => other,
+        })
+        .collect();
+    let total: u16 = parts.iter().map(|p| height(p, area.width, url_width)).sum();
+    // Scrolled no further than shows the end (one row is kept for "more").
+    let most = total.saturating_sub(area.height.saturating_sub(1));
+    let most = if total <= area.height { 0 } else { most };
+    let mut skip = skip.min(most);
+    ROOM.with(|r| r.set(most - skip));
+    while skip > 0 && !parts.is_empty() {
+        let h = height(&parts[0], area.width, url_width);
+        if h <= skip {
+            skip -= h;
+            parts.remove(0);
+            continue;
+        }
+        if let Part::Text(lines) = parts.remove(0) {
+            parts.insert(0, Part::From(lines, skip));
+        }
+        break;
+    }
+    let fits = render(parts, frame, area, theme);
+    if !fits && area.height > 0 {
+        let last = Rect::new(area.x, area.y + area.height - 1, area.width, 1);
+        frame.render_widget(ratatui::widgets::Clear, last);
+        frame.render_widget(
+            Paragraph::new(Span::styled(text::CLIPPED_SCROLL, theme.warn)),
+            last,
+        );
+    }
+    fits
 }
 
 /// Draws `parts` top to bottom in `area` (the body inside its margin); URLs use the frame's
@@ -68,6 +125,12 @@ pub fn render(mut parts: Vec<Part<'_>>, frame: &mut Frame, area: Rect, theme: &T
             Part::Text(lines) | Part::Tail(lines) => {
                 let shown = height.min(bottom - y);
                 frame.render_widget(paragraph(lines), Rect::new(area.x, y, area.width, shown));
+                y += shown;
+            }
+            Part::From(lines, skip) => {
+                let shown = height.min(bottom - y);
+                let text = paragraph(lines).scroll((skip, 0));
+                frame.render_widget(text, Rect::new(area.x, y, area.width, shown));
                 y += shown;
             }
             Part::Url(url) => {

@@ -142,6 +142,9 @@ fn rows(part: &Part<'_>, width: u16) -> u16 {
             super::paragraph(lines.clone()).line_count(width) as u16
         }
         Part::Url(_) => 1,
+        Part::From(lines, skip) => {
+            (super::paragraph(lines.clone()).line_count(width) as u16).saturating_sub(*skip)
+        }
     }
 }
 

@@ -150,6 +150,17 @@ pub fn hints(state: &State) -> Vec<Hint> {
             }
             if state.step == Step::Generate {
                 h.push(hint(PlusMinus, text::K_EXPIRY));
+                if state.kind_switchable() {
+                    let label = if state.fine_grained() {
+                        text::K_LEGACY
+                    } else {
+                        text::K_FINE_GRAINED
+                    };
+                    h.push(hint(Char('k'), label));
+                }
+                if state.fine_grained() {
+                    h.push(hint(Char('w'), text::K_WHY));
+                }
             }
             h.push(hint(Enter, text::K_NEXT));
             h.push(hint(Esc, text::K_BACK));
@@ -213,6 +224,13 @@ pub fn hints(state: &State) -> Vec<Hint> {
             }
             h.push(hint(Enter, text::K_QUIT));
         }
+    }
+    // Only where the screen drawn last has more (`Msg::Drawn`).
+    if state.scrolled() > 0 {
+        h.insert(0, hint(Named("PgUp"), text::K_SCROLL_UP));
+    }
+    if state.more_below() {
+        h.insert(0, hint(Named("PgDn"), text::K_SCROLL_DOWN));
     }
     h
 }

@@ -22,7 +22,14 @@ use crate::wizard::{State, Step};
 
 const SPINNER: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];
 
+/// Rows the screen drawn last could still scroll down (0: it all fits, or its end is shown):
+/// the runtime hands it to the wizard (`Msg::Drawn`), so PgDn is offered only where it works.
+pub fn scroll_room() -> u16 {
+    body::ROOM.with(std::cell::Cell::get)
+}
+
 pub fn render(state: &State, frame: &mut Frame) {
+    body::ROOM.with(|r| r.set(0));
     let theme = current();
     // A long notice (e.g. a repaired rotation) wraps onto up to 3 lines.
     let width = frame.area().width.max(1) as usize;

@@ -57,12 +57,14 @@ pub fn role(state: &State, frame: &mut Frame, area: Rect) {
         ]));
     }
     parts.push(Part::Text(lines));
-    body::render(parts, frame, area, theme);
+    body::render_scrolled(parts, frame, area, theme, state.scrolled());
 }
 
 pub fn generate(state: &State, frame: &mut Frame, area: Rect) {
     let theme = current();
+    let fine = state.fine_grained();
     let intro = match state.owner {
+        _ if fine => crate::strings::granular::GENERATE_INTRO,
         Owner::Personal | Owner::Browser => text::generate_intro_personal(),
         Owner::ServiceAccount => text::generate_intro_service_account(),
     };
@@ -94,14 +96,22 @@ pub fn generate(state: &State, frame: &mut Frame, area: Rect) {
         lines.push(Line::default());
     }
     if state.profile.is_some() {
+        lines.push(Line::from(Span::styled(
+            crate::strings::granular::kind_line(fine, state.kind_offer()),
+            theme.muted,
+        )));
         lines.push(Line::from(vec![
             Span::styled("Name:   ", theme.accent),
             Span::raw(state.token_name()),
         ]));
-        lines.push(Line::from(vec![
-            Span::styled("Scopes: ", theme.accent),
-            Span::raw(state.needs().scopes.join(", ")),
-        ]));
+        if fine {
+            lines.extend(permission_lines(state, theme));
+        } else {
+            lines.push(Line::from(vec![
+                Span::styled("Scopes: ", theme.accent),
+                Span::raw(state.needs().scopes.join(", ")),
+            ]));
+        }
     }
     let expiry = state.today + time::Duration::days(i64::from(state.expiry_days));
     lines.push(Line::from(text::expiry_line(
@@ -109,7 +119,53 @@ pub fn generate(state: &State, frame: &mut Frame, area: Rect) {
         &format_date(expiry),
     )));
     parts.push(Part::Text(lines));
-    body::render(parts, frame, area, theme);
+    body::render_scrolled(parts, frame, area, theme, state.scrolled());
+}
+
+/// A fine-grained token's permissions on the token step: one line per boundary, or with `w`
+/// one line per permission with why it is needed.
+fn permission_lines<'a>(state: &State, theme: &crate::theme::Theme) -> Vec<Line<'a>> {
+    use crate::gitlab::granular::On;
+    use crate::strings::granular as g;
+    let needs = state.needs();
+    let target = needs.target.clone();
+    let mut lines = Vec::new();
+    if state.kind.show_why {
+        lines.push(Line::from(Span::styled(g::WHY_HEADING, theme.accent)));
+        let profile = state.profile.as_ref();
+        for need in &needs.permissions {
+            let why = profile
+                .and_then(|p| {
+                    p.permissions
+                        .iter()
+                        .find(|n| n.permission == need.permission && n.on == need.on)
+                })
+                .map_or(g::tool_why(&need.permission), |n| n.why.as_str());
+            // The source in brackets is for the profile's readers, not this screen.
+            let why = why.split(" (").next().unwrap_or(why).to_owned();
+            lines.push(Line::from(format!(
+                "  {} ({}): {why}",
+                need.permission,
+                g::on(need.on)
+            )));
+        }
+        return lines;
+    }
+    for on in [On::User, On::Memberships] {
+        let names: Vec<&str> = needs
+            .permissions
+            .iter()
+            .filter(|n| n.on == on)
+            .map(|n| n.permission.as_str())
+            .collect();
+        if !names.is_empty() {
+            lines.push(Line::from(vec![
+                Span::styled(g::boundary_heading(on, target.as_deref()), theme.accent),
+                Span::raw(names.join(", ")),
+            ]));
+        }
+    }
+    lines
 }
 
 pub fn paste(state: &State, frame: &mut Frame, area: Rect) {
@@ -195,7 +251,13 @@ pub fn validate(state: &State, frame: &mut Frame, area: Rect) {
             lines.push(Line::from(Span::styled(verdict.0, verdict.1)));
         }
     }
-    super::body::render(vec![Part::Text(lines)], frame, area, theme);
+    super::body::render_scrolled(
+        vec![Part::Text(lines)],
+        frame,
+        area,
+        theme,
+        state.scrolled(),
+    );
 }
 
 pub fn save(state: &State, frame: &mut Frame, area: Rect) {
@@ -329,7 +391,13 @@ pub fn done(state: &State, frame: &mut Frame, area: Rect) {
         let revoke = text::revoke_line(r.revoke.result.as_ref(), r.revoke.running());
         lines.insert(0, Line::from(Span::styled(revoke, style)));
     }
-    super::body::render(vec![Part::Text(lines)], frame, area, theme);
+    super::body::render_scrolled(
+        vec![Part::Text(lines)],
+        frame,
+        area,
+        theme,
+        state.scrolled(),
+    );
 }
 
 /// The hand-over's lines on the Done screen: the offer to copy the token, the countdown while it

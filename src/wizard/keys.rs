@@ -80,6 +80,9 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     if state.on_signin_screen() {
         return state.signin_key(key);
     }
+    if let Some(effects) = super::scroll::key(state, key) {
+        return effects;
+    }
     match state.step {
         Step::Profile => profile(state, key),
         Step::Host => host(state, key),
@@ -345,6 +348,9 @@ fn role(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 }
 
 fn generate(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    if let Some(effects) = super::kind::key(state, key) {
+        return effects;
+    }
     match key.code {
         KeyCode::Enter => state.step = Step::Paste,
         KeyCode::Char('o') => return open_link(state),

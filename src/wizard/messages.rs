@@ -18,6 +18,8 @@ pub enum Msg {
     /// A bracketed paste, wrapped as a secret at the edge.
     Paste(Token),
     Resize,
+    /// The screen was drawn; it could scroll this many rows further down (`wizard::scroll`).
+    Drawn(u16),
     /// Animation tick; only sent while something runs.
     Tick,
     /// One second passed, sent only while a countdown shows (a sign-in's code, the clipboard).

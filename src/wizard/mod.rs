@@ -9,9 +9,11 @@ mod existing;
 mod guard;
 pub mod handover;
 mod keys;
+pub mod kind;
 mod messages;
 mod replace;
 mod results;
+pub mod scroll;
 pub mod signin;
 mod starts;
 mod store;
@@ -120,6 +122,10 @@ pub struct State {
     pub handover: handover::Handover,
     pub owner_error: Option<String>,
     pub expiry_days: u32,
+    /// The token step's kind: fine-grained or legacy (`wizard::kind`).
+    pub kind: kind::KindChoice,
+    /// The screen scrolled, and by how many rows (`wizard::scroll`).
+    pub scroll: scroll::Scroll,
     pub name: String,
     /// The pasted or typed token, zeroized when replaced or dropped.
     pub secret: Zeroizing<String>,
@@ -293,6 +299,8 @@ impl State {
             handover: Default::default(),
             owner_error: None,
             expiry_days: DEFAULT_EXPIRY_DAYS,
+            kind: kind::KindChoice::default(),
+            scroll: scroll::Scroll::default(),
             name: setup.name.clone().unwrap_or_default(),
             // Room for any token up front: typing never reallocates and leaves copies behind.
             secret: Zeroizing::new(String::with_capacity(512)),
@@ -423,6 +431,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Key(key) => keys::on_key(state, key),
         Msg::Paste(token) => keys::on_paste(state, token),
         Msg::Resize => Vec::new(),
+        Msg::Drawn(room) => {
+            state.drawn(room);
+            Vec::new()
+        }
         Msg::Tick => {
             if state.busy() {
                 state.spinner = state.spinner.wrapping_add(1);

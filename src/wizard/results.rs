@@ -98,6 +98,7 @@ pub(super) fn on_result(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Key(_)
         | Msg::Paste(_)
         | Msg::Resize
+        | Msg::Drawn(_)
         | Msg::Tick
         | Msg::Second
         | Msg::Signal

@@ -144,10 +144,20 @@ impl State {
     fn token_form(&self) -> Option<links::TokenForm> {
         if let Some(r) = self.replacing.as_ref() {
             let scopes = self.needs().scopes;
-            return crate::rotation::guided::replacement_link(&r.entry, &scopes, r.entry.token_id);
+            // The kind picked here, the old token's by default (`wizard::kind`).
+            let entry = crate::vault::StoredToken {
+                fine_grained: self.fine_grained(),
+                ..r.entry.clone()
+            };
+            return crate::rotation::guided::replacement_link(&entry, &scopes, r.entry.token_id);
         }
         let instance = self.instance.as_ref()?;
         let profile = self.profile.as_ref()?;
+        if self.fine_grained() {
+            return Some(links::TokenForm::One(links::fine_grained_token_form(
+                instance,
+            )));
+        }
         Some(links::personal_token_form(
             instance,
             self.known_version(),

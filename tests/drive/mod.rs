@@ -255,6 +255,8 @@ pub fn stored(expires_at: &str, scopes: &[&str]) -> gitlab_token::vault::StoredT
         oauth: None,
         provisioned: None,
         gitlab_version: None,
+        fine_grained: false,
+        permissions: None,
     }
 }
 
@@ -283,6 +285,20 @@ pub fn ticket_of_load(effects: &[Effect]) -> Ticket {
 
 /// `state` drawn on a `width`x`height` test terminal, as text; fails when any part of a test token
 /// (they all hold `TESTONLY`) reached the screen.
+/// [`render_screen`], then tells the wizard how far the screen could scroll, as the runtime does
+/// after each draw (`Msg::Drawn`).
+pub fn draw(state: &mut State, width: u16, height: u16) -> String {
+    let mut shown = render_screen(state, width, height);
+    update(state, Msg::Drawn(gitlab_token::ui::scroll_room()));
+    if state.dirty {
+        // The key line changed (PgDn offered or not): drawn once more, as the runtime does.
+        shown = render_screen(state, width, height);
+        update(state, Msg::Drawn(gitlab_token::ui::scroll_room()));
+        assert!(!state.dirty, "drawing did not settle");
+    }
+    shown
+}
+
 pub fn render_screen(state: &State, width: u16, height: u16) -> String {
     let backend = ratatui::backend::TestBackend::new(width, height);
     let mut terminal = ratatui::Terminal::new(backend).unwrap();

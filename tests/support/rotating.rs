@@ -70,7 +70,11 @@ impl World {
     }
 
     /// A fine-grained token of the world's user with these `granular_scopes`, watched.
-    pub fn fine_grained_token(&self, scopes: Vec<serde_json::Value>, expires_in_days: i64) -> String {
+    pub fn fine_grained_token(
+        &self,
+        scopes: Vec<serde_json::Value>,
+        expires_in_days: i64,
+    ) -> String {
         let secret = new_secret("rot");
         let record = TokenRecord::fine_grained(&self.user, scopes)
             .named("rotation test")
