@@ -369,3 +369,25 @@ fn an_unknown_owner_token_creates_nothing_and_says_why() {
     assert!(w.stored().is_none());
     assert!(!out.stdout.contains("glpat-not-a-token") && !out.stderr.contains("glpat-not-a-token"));
 }
+
+/// Where fine-grained tokens exist (19.2+) the plan says why create's token is a legacy one:
+/// GitLab's API takes `granular_scopes` only for a person's own token (lib/api/users.rb), never
+/// for a service account's (lib/api/group_service_accounts.rb `requires :scopes`).
+#[test]
+fn from_19_2_the_plan_says_why_the_token_is_legacy() {
+    let w = world();
+    w.gitlab.set_knobs(|k| k.version = (19, 2, 0));
+    let out = w.create_text(&w.owner, &[PROJECT], &[]);
+    assert_eq!(out.code, Some(0), "{out:?}");
+    assert!(
+        out.stdout.contains(
+            "legacy: GitLab's API makes fine-grained tokens for people, not service accounts"
+        ),
+        "{}",
+        out.stdout
+    );
+    let w = world();
+    w.gitlab.set_knobs(|k| k.version = (19, 1, 0));
+    let out = w.create_text(&w.owner, &[PROJECT], &[]);
+    assert!(!out.stdout.contains("fine-grained"), "{}", out.stdout);
+}

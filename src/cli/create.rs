@@ -169,6 +169,12 @@ async fn provision_with(
     if request.self_rotate && self_rotate && !json {
         println!("{}", text::self_rotate_reason());
     }
+    if !request.profile.permissions.is_empty()
+        && crate::gitlab::granular::available(discovery.version)
+        && !json
+    {
+        println!("{}", crate::strings::provision::legacy_because(kind));
+    }
     let progress = |stage: Stage| eprintln!("gitlab-token {CMD}: {}", text::stage(&stage));
     // From here something may be created on GitLab: a signal waits for the step to finish.
     let hold = Hold::install();

@@ -73,6 +73,19 @@ pub fn why_project_service_account(project: &str, caveat: Option<&str>) -> Strin
     s
 }
 
+/// Why "Create it for me" makes a legacy token although the profile names fine-grained
+/// permissions: GitLab's API takes `granular_scopes` only for the caller's own token
+/// (`POST /user/personal_access_tokens`, lib/api/users.rb), never for a service account's
+/// (lib/api/group_service_accounts.rb, project_service_accounts.rb, `POST /users/:id/
+/// personal_access_tokens`: `requires :scopes`) nor for an access token.
+pub fn legacy_because(kind: Kind) -> String {
+    let what = match kind {
+        Kind::GroupToken | Kind::ProjectToken => "access tokens",
+        _ => "service accounts",
+    };
+    format!("legacy: GitLab's API makes fine-grained tokens for people, not {what}")
+}
+
 pub fn why_group_token(group: &str) -> String {
     format!(
         "A group access token: its own bot user with the role on {group} only. The integration is \

@@ -290,6 +290,17 @@ fn details<'a>(
         format!("{:<13} {why}", ""),
         theme.muted,
     )));
+    // Where fine-grained tokens exist (19.2+), why this one is not.
+    if !request.profile.permissions.is_empty() && crate::gitlab::granular::available(d.version) {
+        lines.push(Line::from(Span::styled(
+            format!(
+                "{:<13} {}",
+                "",
+                crate::strings::provision::legacy_because(kind)
+            ),
+            theme.muted,
+        )));
+    }
     lines.push(label(
         text::L_EXPIRES,
         text::expires_on(&expires.to_string(), request.expires_in_days),
