@@ -230,6 +230,20 @@ impl Client {
         self.call_json(Method::GET, &rel, owner, None).await
     }
 
+    /// The caller's group at `path` from `GET /groups?search=` (doc/api/groups.md): a `:user`
+    /// route (lib/api/groups.rb `read_group, boundary_type: :user`), so a fine-grained token
+    /// that may not read the group itself may still find its id.
+    pub async fn find_group(
+        &self,
+        owner: &Token,
+        path: &str,
+    ) -> Result<Option<GroupInfo>, ApiError> {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        let rel = format!("/groups?search={}&per_page=100", encode(name));
+        let groups: Vec<GroupInfo> = self.call_json(Method::GET, &rel, owner, None).await?;
+        Ok(groups.into_iter().find(|g| g.full_path == path))
+    }
+
     /// `GET /projects/:id` by id or full path (doc/api/projects.md).
     pub async fn project(&self, owner: &Token, path: &str) -> Result<ProjectInfo, ApiError> {
         let rel = format!("/projects/{}", encode(path));

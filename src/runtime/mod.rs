@@ -95,7 +95,11 @@ pub async fn run(setup: Setup, options: Options) -> std::io::Result<Ended> {
     second.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut counting = false;
     loop {
-        if state.dirty {
+        // A draw that changes what PgDn offers draws once more (the key line); then it settles.
+        for _ in 0..2 {
+            if !state.dirty {
+                break;
+            }
             tui.terminal.draw(|frame| ui::render(&state, frame))?;
             state.dirty = false;
             let room = ui::scroll_room();

@@ -73,20 +73,20 @@ pub fn needs_list(needs: &[Need]) -> String {
         .join(", ")
 }
 
-/// The problem for permissions that are missing or held outside the target.
+/// The problem for permissions that are missing or held outside the target: the fix names
+/// each one with its boundary (the wizard shows only the fix).
 pub fn missing(uncovered: &[Need], target: Option<&str>) -> Problem {
     let place = target.map_or(String::new(), |t| {
         format!(", on {t} for groups and projects")
     });
+    let list = needs_list(uncovered);
     Problem::new(
         ProblemKind::MissingPermissions,
+        format!("The fine-grained token lacks {list}{place}."),
         format!(
-            "The fine-grained token lacks {}{place}.",
-            needs_list(uncovered)
+            "Make a new fine-grained token that also has {list}{place} (the token step lists \
+             every permission, w says why), then paste it."
         ),
-        "Make a new fine-grained token with these permissions (each under the boundary in \
-         brackets: \"user\", or the group or project it works on), then paste it; the step \
-         before lists every permission with why.",
     )
 }
 

@@ -228,19 +228,8 @@ pub fn validate(state: &State, frame: &mut Frame, area: Rect) {
             )),
         ])),
         Some(v) => {
-            for line in &v.lines {
-                lines.push(Line::from(vec![
-                    status_span(line.status, theme),
-                    Span::raw(line.text.clone()),
-                ]));
-            }
-            lines.push(Line::default());
-            for p in v.problems.iter().filter(|p| !p.kind.is_warning()) {
-                lines.push(Line::from(vec![
-                    Span::styled("Fix: ", theme.accent),
-                    Span::raw(p.fix.clone()),
-                ]));
-            }
+            // The answer first (the verdict and what to fix), then each check: a long list
+            // scrolls, the verdict stays where a hurried reader looks.
             let verdict = if v.ok() && state.target().is_none() {
                 (crate::strings::validation::VALID_ROLE_UNCHECKED, theme.ok)
             } else if v.ok() {
@@ -249,6 +238,19 @@ pub fn validate(state: &State, frame: &mut Frame, area: Rect) {
                 (text::INVALID, theme.fail)
             };
             lines.push(Line::from(Span::styled(verdict.0, verdict.1)));
+            for p in v.problems.iter().filter(|p| !p.kind.is_warning()) {
+                lines.push(Line::from(vec![
+                    Span::styled("Fix: ", theme.accent),
+                    Span::raw(p.fix.clone()),
+                ]));
+            }
+            lines.push(Line::default());
+            for line in &v.lines {
+                lines.push(Line::from(vec![
+                    status_span(line.status, theme),
+                    Span::raw(line.text.clone()),
+                ]));
+            }
         }
     }
     super::body::render_scrolled(

@@ -94,10 +94,16 @@ async fn place(client: &Client, token: &Token, target: &str) -> Place {
             place.refused = Some("read_project".into());
             return place;
         }
-        (_, Err(ApiError::MissingPermission(_))) => {
-            place.refused = Some("read_group".into());
-            return place;
-        }
+        (_, Err(ApiError::MissingPermission(_))) => match client.find_group(token, target).await {
+            Ok(Some(g)) => {
+                place.groups.push(g.id);
+                g.parent_id
+            }
+            _ => {
+                place.refused = Some("read_group".into());
+                return place;
+            }
+        },
         _ => return place,
     };
     for _ in 0..MAX_DEPTH {

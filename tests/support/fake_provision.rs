@@ -247,6 +247,8 @@ impl FakeGitLab {
 /// A provisioning route (`None`: not one of ours).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProvRoute {
+    /// `GET /groups?search=` (lib/api/groups.rb): the caller's groups whose name matches.
+    Groups,
     Group(String),
     Project(String),
     Namespace(String),
@@ -270,6 +272,7 @@ impl ProvRoute {
         let segments: Vec<&str> = api.split('/').collect();
         let kind = |k: &str| k == "projects";
         Some(match (method, segments.as_slice()) {
+            ("GET", ["groups"]) => ProvRoute::Groups,
             ("GET", ["groups", id]) => ProvRoute::Group(percent_decode(id)?),
             ("GET", ["projects", id]) => ProvRoute::Project(percent_decode(id)?),
             ("GET", ["namespaces", id]) => ProvRoute::Namespace(percent_decode(id)?),
@@ -499,7 +502,13 @@ pub(super) fn respond(
         // GET /groups/:id and /projects/:id are `:group` / `:project` routes of read_group /
         // read_project (lib/api/groups.rb, projects.rb @e2e5ea3); the rest is not offered to
         // fine-grained tokens here.
+        if matches!(route, ProvRoute::Groups)
+            && !super::fake_granular::user_allows(record, "read_group")
+        {
+            return super::fake_granular::denied("user", "Group: Read");
+        }
         let check = match &route {
+            ProvRoute::Groups => Some((false, String::new(), "", "")),
             ProvRoute::Group(raw) => {
                 resolve(state, false, raw).map(|p| (false, p, "read_group", "Group: Read"))
             }
@@ -509,6 +518,7 @@ pub(super) fn respond(
             _ => None,
         };
         match check {
+            Some((_, _, "", _)) => {}
             Some((project, path, permission, what)) => {
                 if !super::fake_granular::namespace_allows(
                     state, record, permission, project, &path,
@@ -526,6 +536,19 @@ pub(super) fn respond(
     }
     let caller = &record.user;
     match route {
+        ProvRoute::Groups => {
+            let search = req.query_param("search").unwrap_or_default();
+            let mut paths: Vec<String> = state
+                .groups
+                .keys()
+                .filter(|p| p.rsplit('/').next().is_some_and(|n| n.contains(&search)))
+                .filter(|p| sees_group(state, p, caller))
+                .cloned()
+                .collect();
+            paths.sort();
+            let body: Vec<Value> = paths.iter().map(|p| group_json(state, p)).collect();
+            json_reply(200, Value::Array(body))
+        }
         ProvRoute::Group(raw) => match resolve(state, false, &raw) {
             Some(path) if sees_group(state, &path, caller) => {
                 json_reply(200, group_json(state, &path))
