@@ -129,6 +129,8 @@ fn a_fine_grained_token_is_listed_judged_by_its_permissions_and_saved() {
     tmux.keys(&["Enter"]);
     let done = tmux.wait_until("done", "the Done screen", |s| s.contains("step 10/10"));
     assert!(done.contains(&account), "{done}");
+    // It holds rotate_personal_access_token: the daily rotation renews it.
+    assert!(!done.contains("cannot"), "{done}");
     tmux.keys(&["Enter"]);
     tmux.wait_for("exited", "EXITED:0");
 

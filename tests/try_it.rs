@@ -48,6 +48,35 @@ fn serve() {
         gitlab.add_token(secret, record);
         list.push_str(&format!("{label} {secret}\n"));
     }
+    // A fine-grained token of alice's for the repository scanner (GitLab 19.2+; set the fake's
+    // version with GITLAB_TOKEN_TRY_VERSION=19.2).
+    let user = [
+        "read_group",
+        "read_project",
+        "read_personal_access_token",
+        "read_user",
+        "rotate_personal_access_token",
+    ];
+    let all = ["read_project", "read_repository", "download_code"];
+    let fine = "glpat-TRYfine00000000000005";
+    gitlab.add_token(
+        fine,
+        TokenRecord::fine_grained(
+            &me,
+            vec![
+                support::fake_granular::scope("user", &user),
+                support::fake_granular::scope("all_memberships", &all),
+            ],
+        )
+        .named("fine-grained scanner"),
+    );
+    list.push_str(&format!("fine {fine}\n"));
+    if let Some((a, b)) = std::env::var("GITLAB_TOKEN_TRY_VERSION")
+        .ok()
+        .and_then(|v| gitlab_token::gitlab::version::parse(&v))
+    {
+        gitlab.set_knobs(|k| k.version = (a, b, 0));
+    }
     // GitLab does not know a deploy token as an access token: it answers 401.
     list.push_str("deploy gldt-TRYdeploy00000000000004\n");
     std::fs::write(dir.join("tokens.txt"), list).unwrap();

@@ -121,34 +121,19 @@ pub async fn plan(ctx: &Context, entry: &StoredToken) -> Plan {
     }
 }
 
-/// A legacy token rotates itself with `api` or `self_rotate`; a fine-grained one with
-/// `rotate_personal_access_token` on a `user` scope (lib/api/personal_access_tokens/
-/// self_rotation.rb). Where GitLab does not show its permissions (before 19.2) the rotation is
-/// tried: a refusal is a definite 403 that changes nothing and leads to the guided path.
+/// [`super::renewal::may_rotate_itself`], with a fine-grained token's permissions read by id
+/// when `/self` did not show them.
 async fn can_rotate_itself(client: &Client, old: &Token, info: &TokenInfo) -> bool {
-    if !info.granular {
-        return info.scopes.iter().any(|s| s == "api" || s == "self_rotate");
-    }
-    let scopes = match &info.granular_scopes {
-        Some(s) => Some(s.clone()),
-        None => client
+    let mut scopes = info.granular_scopes.clone();
+    if info.granular && scopes.is_none() {
+        scopes = client
             .token_by_id(old, info.id)
             .await
             .ok()
             .filter(|t| t.id == info.id)
-            .and_then(|t| t.granular_scopes),
-    };
-    let need = crate::gitlab::granular::Need {
-        permission: "rotate_personal_access_token".into(),
-        on: crate::gitlab::granular::On::User,
-        optional: true,
-    };
-    scopes.is_none_or(|s| {
-        matches!(
-            crate::gitlab::granular::judge(&[need], &s, None)[0],
-            crate::gitlab::granular::Verdict::Covered { .. }
-        )
-    })
+            .and_then(|t| t.granular_scopes);
+    }
+    super::renewal::may_rotate_itself(info.granular, scopes.as_deref(), &info.scopes)
 }
 
 /// The guided path's report: the problem, and the prefilled link to create the replacement.

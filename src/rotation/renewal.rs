@@ -34,10 +34,24 @@ impl Renewal {
     pub fn of(entry: &StoredToken) -> Renewal {
         if entry.is_oauth() {
             Renewal::Refreshes
-        } else if rotates_itself(&entry.scopes) {
+        } else if may_rotate_itself(
+            entry.fine_grained,
+            entry.permissions.as_deref(),
+            &entry.scopes,
+        ) {
             Renewal::ItSelf
         } else if let Some(made) = &entry.provisioned {
             Renewal::WithOwner(made.kind)
+        } else {
+            Renewal::ByHand
+        }
+    }
+
+    /// How a token just validated (`info`, its permissions read) is renewed: by itself, or by
+    /// hand.
+    pub fn of_token(info: &crate::gitlab::types::TokenInfo) -> Renewal {
+        if may_rotate_itself(info.granular, info.granular_scopes.as_deref(), &info.scopes) {
+            Renewal::ItSelf
         } else {
             Renewal::ByHand
         }
@@ -57,6 +71,27 @@ impl Renewal {
     pub fn unattended(self) -> bool {
         matches!(self, Renewal::ItSelf | Renewal::Refreshes)
     }
+}
+
+/// A legacy token rotates itself with `api` or `self_rotate`; a fine-grained one with
+/// `rotate_personal_access_token` on its `user` scope (lib/api/personal_access_tokens/
+/// self_rotation.rb). Where GitLab did not show its permissions (before 19.2) the rotation is
+/// tried: a refusal leads to the guided path (`automatic::can_rotate_itself`).
+pub fn may_rotate_itself(
+    fine_grained: bool,
+    permissions: Option<&[crate::gitlab::granular::Scope]>,
+    scopes: &[String],
+) -> bool {
+    use crate::gitlab::granular::{Need, On, Verdict, judge};
+    if !fine_grained {
+        return rotates_itself(scopes);
+    }
+    let need = Need {
+        permission: "rotate_personal_access_token".into(),
+        on: On::User,
+        optional: true,
+    };
+    permissions.is_none_or(|s| matches!(judge(&[need], s, None)[0], Verdict::Covered { .. }))
 }
 
 #[cfg(test)]
@@ -82,6 +117,25 @@ verified_at = ""
         )
         .unwrap();
         assert_eq!(Renewal::of(&e), Renewal::ByHand);
+        // A fine-grained token: by its rotate permission on a `user` scope (tried when GitLab
+        // showed no permissions).
+        let mut fine = StoredToken {
+            fine_grained: true,
+            scopes: Vec::new(),
+            ..e.clone()
+        };
+        assert_eq!(Renewal::of(&fine), Renewal::ItSelf);
+        let scope = |access: &str, p: &str| -> crate::gitlab::granular::Scope {
+            serde_json::from_value(serde_json::json!({"access": access, "permissions": [p]}))
+                .unwrap()
+        };
+        fine.permissions = Some(vec![scope(
+            "all_memberships",
+            "rotate_personal_access_token",
+        )]);
+        assert_eq!(Renewal::of(&fine), Renewal::ByHand);
+        fine.permissions = Some(vec![scope("user", "rotate_personal_access_token")]);
+        assert_eq!(Renewal::of(&fine), Renewal::ItSelf);
         e.scopes.push("self_rotate".into());
         assert_eq!(Renewal::of(&e), Renewal::ItSelf);
         assert!(Renewal::of(&e).unattended());

@@ -44,7 +44,8 @@ pub fn renewal_line(renewal: Renewal, account: &str, host: &str, name: &str) -> 
             who_authorizes(kind)
         ),
         Renewal::ByHand => format!(
-            "It cannot rotate itself (it has neither api nor self_rotate), and the daily rotation \
+            "It cannot rotate itself (it has neither api nor self_rotate, nor as a fine-grained token \
+             rotate_personal_access_token), and the daily rotation \
              cannot renew it: {command} gives the prefilled page for its replacement, or make it \
              with gitlab-token setup --replace {}.",
             crate::strings::summary::shell_arg(account)
@@ -65,7 +66,7 @@ pub fn renewal_short(renewal: Renewal, account: &str) -> String {
             who_authorizes(kind)
         ),
         _ => format!(
-            "The daily rotation cannot renew it (no api or self_rotate): {replace} before then."
+            "The daily rotation cannot renew it (it may not rotate itself): {replace} before then."
         ),
     }
 }

@@ -107,18 +107,16 @@ impl State {
     /// How the token this wizard saved gets its next value: a sign-in refreshes itself, a token
     /// with `api` or `self_rotate` rotates itself, any other needs a replacement by hand.
     pub fn renewal(&self) -> crate::rotation::renewal::Renewal {
-        use crate::rotation::renewal::{Renewal, rotates_itself};
-        let scopes = self
+        use crate::rotation::renewal::Renewal;
+        let token = self
             .validation
             .result
             .as_ref()
             .and_then(|v| v.token.as_ref());
-        if self.signed_in() {
-            Renewal::Refreshes
-        } else if scopes.is_some_and(|t| rotates_itself(&t.scopes)) {
-            Renewal::ItSelf
-        } else {
-            Renewal::ByHand
+        match token {
+            _ if self.signed_in() => Renewal::Refreshes,
+            Some(t) => Renewal::of_token(t),
+            None => Renewal::ByHand,
         }
     }
 
