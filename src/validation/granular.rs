@@ -40,21 +40,34 @@ pub async fn read(
     if !info.granular {
         return None;
     }
-    let scopes = match &info.granular_scopes {
-        Some(s) => Ok(s.clone()),
-        None => match client.token_by_id(token, info.id).await {
-            // The record asked for, and a fine-grained one: else it is not this token's.
-            Ok(t) if t.id != info.id || !t.granular => Err(Unread::Api(ApiError::BadAnswer {
-                status: 200,
-                detail: format!(
-                    "asked for token {}, GitLab answered token {}",
-                    info.id, t.id
-                ),
-            })),
-            Ok(t) => t.granular_scopes.ok_or(Unread::NotShown),
-            Err(e) => Err(Unread::Api(e)),
-        },
+    // The permissions and the target's ids are independent: asked for at once (the ids are
+    // kept only where a scope names selected memberships or personal projects).
+    let scopes = async {
+        match &info.granular_scopes {
+            Some(s) => Ok(s.clone()),
+            None => match client.token_by_id(token, info.id).await {
+                // The record asked for, and a fine-grained one: else it is not this token's.
+                Ok(t) if t.id != info.id || !t.granular => Err(Unread::Api(ApiError::BadAnswer {
+                    status: 200,
+                    detail: format!(
+                        "asked for token {}, GitLab answered token {}",
+                        info.id, t.id
+                    ),
+                })),
+                Ok(t) => t.granular_scopes.ok_or(Unread::NotShown),
+                Err(e) => Err(Unread::Api(e)),
+            },
+        }
     };
+    let ids = async {
+        match &needs.target {
+            Some(target) if !needs.permissions.is_empty() => {
+                Some(place(client, token, target).await)
+            }
+            _ => None,
+        }
+    };
+    let (scopes, place) = tokio::join!(scopes, ids);
     let wants_ids = scopes.as_ref().is_ok_and(|s| {
         s.iter().any(|s| {
             matches!(
@@ -63,10 +76,7 @@ pub async fn read(
             )
         })
     });
-    let place = match (&needs.target, wants_ids) {
-        (Some(target), true) => Some(place(client, token, target).await),
-        _ => None,
-    };
+    let place = place.filter(|_| wants_ids);
     Some(Facts { scopes, place })
 }
 

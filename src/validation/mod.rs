@@ -121,16 +121,18 @@ pub async fn validate(
     today: Date,
 ) -> Validation {
     let user_and_role = user_and_role(client, token, needs);
-    let (info, (user, member), metadata) = tokio::join!(
-        client.token_self(token),
-        user_and_role,
-        client.metadata(token)
-    );
-    // A fine-grained token's permissions (and the target's ids) come after its record says so.
-    let facts = match &info {
-        Ok(i) => granular::read(client, token, i, needs).await,
-        Err(_) => None,
+    // A fine-grained token's permissions (and the target's ids) are read as soon as its record
+    // says it is one, beside the user and role calls.
+    let record = async {
+        let info = client.token_self(token).await;
+        let facts = match &info {
+            Ok(i) => granular::read(client, token, i, needs).await,
+            Err(_) => None,
+        };
+        (info, facts)
     };
+    let ((info, facts), (user, member), metadata) =
+        tokio::join!(record, user_and_role, client.metadata(token));
     let mut v = judge(
         token,
         needs,
