@@ -135,7 +135,7 @@ fn before_19_2_legacy_only_and_k_does_nothing() {
     assert!(!s.fine_grained());
     let screen = render_screen(&s, 80, 24);
     assert!(
-        screen.contains("GitLab 19.1 has no fine-grained tokens"),
+        screen.contains("GitLab 19.1 predates fine-grained tokens"),
         "{screen}"
     );
     assert!(!screen.contains("k fine-grained"), "{screen}");

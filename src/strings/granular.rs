@@ -121,7 +121,7 @@ pub fn kind_line(fine_grained: bool, offer: crate::gitlab::granular::Offer) -> S
         Offer::First => "k: fine-grained, least privilege".to_owned(),
         Offer::OnRequest => "fine-grained needs GitLab 19.2+: k if yours is".to_owned(),
         Offer::No(Why::Version(v)) => format!(
-            "GitLab {} has no fine-grained tokens for all; they are GA in 19.2",
+            "GitLab {} predates fine-grained tokens, GA in 19.2",
             crate::gitlab::version::display(v)
         ),
         Offer::No(Why::NoPermissions) => "a custom profile names scopes".to_owned(),
