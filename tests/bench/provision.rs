@@ -17,24 +17,9 @@ use gitlab_token::rotation::Context;
 use gitlab_token::tls::Trust;
 use gitlab_token::token::Token;
 use gitlab_token::vault::StoreKind;
-use support::{FakeGitLab, FakeUser, Logged, Pki, TokenRecord, new_secret};
+use support::{FakeGitLab, FakeUser, Pki, TokenRecord, new_secret};
 
 const DELAY: Duration = Duration::from_millis(100);
-
-/// The longest chain of requests in `log` where each starts after the one before it finished.
-fn observed_chain(log: &[Logged]) -> usize {
-    let mut sorted: Vec<&Logged> = log.iter().collect();
-    sorted.sort_by_key(|r| r.started);
-    let mut depth = vec![1usize; sorted.len()];
-    for i in 0..sorted.len() {
-        for j in 0..i {
-            if sorted[j].finished <= sorted[i].started {
-                depth[i] = depth[i].max(depth[j] + 1);
-            }
-        }
-    }
-    depth.into_iter().max().unwrap_or(0)
-}
 
 async fn run(label: &str, targets: &[&str]) {
     let pki = Pki::new();
@@ -88,7 +73,7 @@ async fn run(label: &str, targets: &[&str]) {
     let wall = started.elapsed();
 
     let log = gitlab.requests();
-    let chain = observed_chain(&log);
+    let chain = support::fake_gitlab::observed_chain(&log);
     println!(
         "{label}: {} target(s), kind {kind:?}, ok {}",
         targets.len(),

@@ -18,20 +18,6 @@ use support::{Logged, Pki, TokenRecord};
 
 const DELAY: Duration = Duration::from_millis(100);
 
-fn observed_chain(log: &[Logged]) -> usize {
-    let mut sorted: Vec<&Logged> = log.iter().collect();
-    sorted.sort_by_key(|r| r.started);
-    let mut depth = vec![1usize; sorted.len()];
-    for i in 0..sorted.len() {
-        for j in 0..i {
-            if sorted[j].finished <= sorted[i].started {
-                depth[i] = depth[i].max(depth[j] + 1);
-            }
-        }
-    }
-    depth.into_iter().max().unwrap_or(0)
-}
-
 async fn run(label: &str, fine: bool) {
     let pki = Pki::new();
     let (gitlab, client, legacy) =
@@ -73,7 +59,7 @@ async fn run(label: &str, fine: bool) {
         "{label:<12} {:>4.1} x latency   {} requests, dependent chain {} (one after another: {})",
         wall.as_secs_f64() / DELAY.as_secs_f64(),
         log.len(),
-        observed_chain(&log),
+        support::fake_gitlab::observed_chain(&log),
         log.len()
     );
 }

@@ -195,6 +195,22 @@ pub struct Logged {
     pub finished: Instant,
 }
 
+/// The longest chain of requests in `log` where each starts after the one before it finished:
+/// the dependent round trips a run really took (benchmarks report it beside the count).
+pub fn observed_chain(log: &[Logged]) -> usize {
+    let mut sorted: Vec<&Logged> = log.iter().collect();
+    sorted.sort_by_key(|r| r.started);
+    let mut depth = vec![1usize; sorted.len()];
+    for i in 0..sorted.len() {
+        for j in 0..i {
+            if sorted[j].finished <= sorted[i].started {
+                depth[i] = depth[i].max(depth[j] + 1);
+            }
+        }
+    }
+    depth.into_iter().max().unwrap_or(0)
+}
+
 #[derive(Default)]
 pub(super) struct State {
     pub(super) tokens: HashMap<String, TokenRecord>,
