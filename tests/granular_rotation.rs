@@ -82,3 +82,33 @@ fn without_the_rotate_permission_the_guided_path_is_taken_and_nothing_is_called(
         status.stdout
     );
 }
+
+/// Where the instance enforces fine-grained tokens (self-managed 19.2+), GitLab refuses to
+/// rotate a person's legacy token: nothing changes, and the guided path links the fine-grained
+/// form, saying why.
+#[test]
+fn an_instance_enforcing_fine_grained_tokens_leads_a_legacy_one_to_the_fine_grained_form() {
+    require_secret_service();
+    let mut w = World::new();
+    w.user = support::FakeUser::person(9, "alice");
+    w.gitlab.set_knobs(|k| {
+        k.version = (19, 2, 0);
+        k.enforce_fine_grained = true;
+    });
+    let old = w.token(&["api", "read_api"], 10);
+    w.add("mr-tracker", "tracker", &old);
+    let out = w.rotate("tracker", &["--yes", "--json"], "");
+    let r = report(&out);
+    assert_eq!(r["path"], "guided", "{r}");
+    assert_eq!(r["ok"], false, "{r}");
+    let message = r["problems"][0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("accepts only fine-grained tokens"), "{r}");
+    assert!(
+        r["link"]
+            .as_str()
+            .is_some_and(|l| l.ends_with("/-/user_settings/personal_access_tokens/granular/new")),
+        "{r}"
+    );
+    assert!(w.works(&old), "nothing changed");
+    assert_eq!(w.keychain("tracker").as_deref(), Some(old.as_str()));
+}

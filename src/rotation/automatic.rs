@@ -236,6 +236,13 @@ pub async fn execute_with_progress(
     .await
 }
 
+/// GitLab's refusal to rotate a legacy token where fine-grained ones are enforced:
+/// "Rotation of legacy personal access tokens is disabled. Use a fine-grained token instead."
+/// (rotate_service.rb @41946e6).
+fn legacy_rotation_disabled(message: &str) -> bool {
+    message.contains("Rotation of legacy personal access tokens is disabled")
+}
+
 /// One rotation call and what it was made with.
 #[derive(Clone, Copy)]
 pub(crate) struct Attempt<'a> {
@@ -265,6 +272,17 @@ pub(crate) async fn rotate_failed(
     let (account, host, name) = (&entry.account, &entry.host, &entry.name);
     // Definite refusals: GitLab did not rotate, the old token still works.
     let refused = match &e {
+        // An instance enforcing fine-grained tokens (19.2, self-managed) refuses to rotate a
+        // legacy one (app/services/personal_access_tokens/rotate_service.rb): its replacement
+        // is a fine-grained token, made on that form.
+        ApiError::BadRequest(m) | ApiError::Forbidden(m) if legacy_rotation_disabled(m) => {
+            let p = text::legacy_disabled(account, m, host, name);
+            let fine = StoredToken {
+                fine_grained: true,
+                ..entry.clone()
+            };
+            guided(report, &fine, &info.scopes, info.id, p)
+        }
         ApiError::BadRequest(m) if m.contains("Expiration date must be before") => report.fail(
             Failure::Failed,
             text::expiry_rejected(account, expires_at, m, max_days(m)),

@@ -126,6 +126,24 @@ pub fn fine_grained_needs_guided(account: &str, host: &str, name: &str) -> Probl
     )
 }
 
+/// The instance enforces fine-grained tokens: a legacy one is no longer rotated.
+pub fn legacy_disabled(account: &str, why: &str, host: &str, name: &str) -> Problem {
+    let why = clause(why);
+    Problem::new(
+        kind::NEEDS_GUIDED,
+        format!(
+            "GitLab does not rotate {account}: this instance now accepts only fine-grained tokens \
+             ({why}). Nothing changed; the old token works until it expires or is revoked."
+        ),
+        format!(
+            "Make a fine-grained token instead: `gitlab-token setup --replace {account}` lists \
+             its permissions and links GitLab's fine-grained form; or make it on that form (the \
+             link below) and pipe it: `gitlab-token rotate --host {host} --name {name} \
+             --replace --revoke-old`."
+        ),
+    )
+}
+
 pub fn refused_by_gitlab(account: &str, why: &str, host: &str, name: &str) -> Problem {
     let why = clause(why);
     Problem::new(

@@ -768,6 +768,13 @@ fn granular_denied(record: &TokenRecord, route: &Route) -> Option<Reply> {
 }
 
 fn rotate(state: &mut State, secret: &str, record: TokenRecord, req: &Req, today: Date) -> Reply {
+    if state.provision.knobs.enforce_fine_grained && record.granular.is_none() && !record.user.bot {
+        // `bad_request!(response.message)`: Grape's "400 Bad request - " before the service's
+        // message.
+        let message = "400 Bad request - Rotation of legacy personal access tokens is disabled. \
+                       Use a fine-grained token instead.";
+        return json_reply(400, json!({ "message": message }));
+    }
     let max = today + time::Duration::days(state.max_lifetime_days.unwrap_or(MAX_LIFETIME_DAYS));
     let expires = match req.query_param("expires_at") {
         None => today + time::Duration::days(7),

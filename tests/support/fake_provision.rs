@@ -57,6 +57,10 @@ pub struct Knobs {
     /// Most service accounts per top-level group (GitLab.com) or instance; `None`: the
     /// default (100 on Free, no limit on Premium/Ultimate).
     pub service_account_limit: Option<usize>,
+    /// Self-managed 19.2+ "enforce fine-grained tokens": a person's legacy token is not rotated
+    /// (app/services/personal_access_tokens/rotate_service.rb @41946e6; service accounts and
+    /// bots are exempt @276ecd5).
+    pub enforce_fine_grained: bool,
 }
 
 impl Default for Knobs {
@@ -69,6 +73,7 @@ impl Default for Knobs {
             owners_may_create: false,
             approval_queue: false,
             service_account_limit: None,
+            enforce_fine_grained: false,
         }
     }
 }
