@@ -46,19 +46,13 @@ pub fn read_regular(path: &Path, cap: u64) -> io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// Opens (creating it if needed) a lock file: never blocks on a FIFO put in its place, and
-/// refuses anything that is not a regular file.
+/// Opens (creating it if needed) a lock file: never blocks on a FIFO put in its place, never
+/// follows a symbolic link, and refuses anything that is not a regular file.
 pub fn open_lock_file(path: &Path) -> io::Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true).write(true).create(true).truncate(false);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options
-            .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
-            .mode(0o600);
-    }
-    let file = options.open(path)?;
+    no_follow(&mut options, 0o600);
+    let file = options.open(path).map_err(|e| symlink_refused(path, e))?;
     let meta = file.metadata()?;
     if !meta.is_file() {
         return Err(io::Error::new(
@@ -67,6 +61,89 @@ pub fn open_lock_file(path: &Path) -> io::Result<std::fs::File> {
         ));
     }
     Ok(file)
+}
+
+/// Appends `bytes` to `path` (created `0600` if missing): never through a symbolic link put in
+/// its place (it is refused, saying so), and only to a regular file.
+pub fn append_regular(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
+    no_follow(&mut options, 0o600);
+    let mut file = options.open(path).map_err(|e| symlink_refused(path, e))?;
+    regular(path, &file)?;
+    file.write_all(bytes)
+}
+
+/// Writes `path` whole (created with `mode`, truncated if it exists): never through a symbolic
+/// link, and only over a regular file.
+pub fn write_regular(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).write(true).truncate(false);
+    no_follow(&mut options, mode);
+    let mut file = options.open(path).map_err(|e| symlink_refused(path, e))?;
+    regular(path, &file)?;
+    file.set_len(0)?;
+    file.write_all(bytes)
+}
+
+/// `O_NOFOLLOW` (a symbolic link as the last component fails with `ELOOP`), `O_NONBLOCK` (a
+/// FIFO does not block the open) and `mode` for a file created.
+fn no_follow(options: &mut std::fs::OpenOptions, mode: u32) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
+            .mode(mode);
+    }
+    #[cfg(not(unix))]
+    let _ = (options, mode);
+}
+
+/// Refuses `path` when it is a symbolic link (before reading a file the tool will rewrite).
+pub fn refuse_symlink(path: &Path) -> io::Result<()> {
+    match std::fs::symlink_metadata(path) {
+        #[cfg(unix)]
+        Ok(m) if m.file_type().is_symlink() => Err(symlink_refused(
+            path,
+            io::Error::from_raw_os_error(libc::ELOOP),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// `ELOOP` from an `O_NOFOLLOW` open, said as what it is.
+fn symlink_refused(path: &Path, e: io::Error) -> io::Error {
+    #[cfg(unix)]
+    if e.raw_os_error() == Some(libc::ELOOP) {
+        return io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "{} is a symbolic link: gitlab-token never writes through one (remove it, and \
+                 the file is made anew)",
+                path.display()
+            ),
+        );
+    }
+    let _ = path;
+    e
+}
+
+fn regular(path: &Path, file: &std::fs::File) -> io::Result<()> {
+    let meta = file.metadata()?;
+    if meta.is_file() {
+        return Ok(());
+    }
+    Err(io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!(
+            "{} is {}, not a regular file",
+            path.display(),
+            describe(&meta)
+        ),
+    ))
 }
 
 /// [`read_regular`] as UTF-8 text.
@@ -111,6 +188,34 @@ fn describe(meta: &std::fs::Metadata) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A symbolic link where the tool writes (the run log, a lock, a man page) is refused,
+    /// saying so, and the file it points at is left as it was.
+    #[cfg(unix)]
+    #[test]
+    fn writes_never_go_through_a_symbolic_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("passwd");
+        std::fs::write(&target, b"root:x:0:0\n").unwrap();
+        let link = dir.path().join("runs.jsonl");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        for e in [
+            append_regular(&link, b"{}\n").unwrap_err(),
+            write_regular(&link, b"page", 0o644).unwrap_err(),
+            open_lock_file(&link).unwrap_err(),
+            refuse_symlink(&link).unwrap_err(),
+        ] {
+            assert_eq!(e.kind(), io::ErrorKind::InvalidInput, "{e}");
+            assert!(e.to_string().contains("is a symbolic link"), "{e}");
+        }
+        assert_eq!(std::fs::read(&target).unwrap(), b"root:x:0:0\n");
+        let plain = dir.path().join("plain");
+        append_regular(&plain, b"a").unwrap();
+        append_regular(&plain, b"b").unwrap();
+        write_regular(&dir.path().join("page"), b"x", 0o644).unwrap();
+        assert_eq!(std::fs::read(&plain).unwrap(), b"ab");
+        refuse_symlink(&plain).unwrap();
+    }
 
     #[test]
     fn regular_files_up_to_the_cap() {

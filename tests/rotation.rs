@@ -510,3 +510,30 @@ fn the_replacement_link_is_the_form_of_the_instances_version() {
         assert_eq!(w.rotate_calls(), 0);
     }
 }
+
+/// A run log that is a symbolic link (to a file the user can write, or as root to any) is never
+/// written through: the rotation still happens, the target is left as it was, and the run says
+/// why it kept no log line.
+#[test]
+fn a_run_log_that_is_a_symbolic_link_is_never_written_through() {
+    let (w, old) = with_api_token();
+    let target = w.home.path().join("passwd");
+    std::fs::write(&target, "root:x:0:0:root:/root:/bin/sh\n").unwrap();
+    let log = w.home.path().join("config/gitlab-token/runs.jsonl");
+    let _ = std::fs::remove_file(&log);
+    std::os::unix::fs::symlink(&target, &log).unwrap();
+    let out = w.rotate("reviewer", &["--yes", "--json"], "");
+    assert_eq!(out.code, Some(OK), "{out:?}");
+    assert!(w.gitlab.rotated_to(&old).is_some());
+    assert_eq!(
+        std::fs::read_to_string(&target).unwrap(),
+        "root:x:0:0:root:/root:/bin/sh\n"
+    );
+    assert!(
+        std::fs::symlink_metadata(&log)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(out.stderr.contains("symbolic link"), "{out:?}");
+}

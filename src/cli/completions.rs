@@ -91,7 +91,8 @@ pub fn write_pages(dir: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
 
 fn write(dir: &Path, name: &str, text: &[u8]) -> std::io::Result<std::path::PathBuf> {
     let path = dir.join(name);
-    std::fs::write(&path, text)?;
+    // Never through a symbolic link left in the output directory.
+    crate::files::write_regular(&path, text, 0o644)?;
     Ok(path)
 }
 

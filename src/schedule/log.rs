@@ -2,7 +2,6 @@
 //! not) with each token's result. Never a token: accounts, dates, problem kinds and messages.
 //! Bounded: past [`MAX_LINES`] lines it keeps the newest [`KEEP_LINES`].
 
-use std::io::Write;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -69,6 +68,8 @@ pub fn append(path: &Path, run: &Run) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
     let lock = crate::files::open_lock_file(&dir.join("runs.lock"))?;
+    // Not read through a link either: its cut would copy the target's text into the log.
+    crate::files::refuse_symlink(path)?;
     crate::vault::lock_briefly(&lock)?;
     let mut line = serde_json::to_string(run).map_err(std::io::Error::other)?;
     line.push('\n');
@@ -81,15 +82,7 @@ pub fn append(path: &Path, run: &Run) -> std::io::Result<()> {
         kept.push_str(&line);
         return crate::vault::write_atomically(path, kept.as_bytes());
     }
-    let mut options = std::fs::OpenOptions::new();
-    options.create(true).append(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path)?;
-    file.write_all(line.as_bytes())
+    crate::files::append_regular(path, line.as_bytes())
 }
 
 fn read_text(path: &Path) -> std::io::Result<String> {
