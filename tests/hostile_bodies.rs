@@ -166,3 +166,23 @@ fn a_body_that_drips_for_ever_is_a_timeout() {
     assert_eq!(kinds(&report), ["timeout"], "{report}");
     assert_within(took, secs(4), "verify --timeout 2 against a dripping body");
 }
+
+/// A server that reads the request and drops the connection (no TLS close_notify): said as what
+/// it is, without rustls' wording or its docs.rs link.
+#[test]
+fn a_connection_dropped_without_an_answer_is_said_plainly() {
+    let pki = Pki::new();
+    let server = serve(&pki.valid(), Hostile::CloseWithoutNotify);
+    let (out, _) = verify(&server, &pki);
+    assert_eq!(out.code, Some(UNREACHABLE), "{out:?}");
+    let all = format!("{}{}", out.stdout, out.stderr);
+    assert!(
+        !all.contains("close_notify") && !all.contains("docs.rs"),
+        "{all}"
+    );
+    assert!(
+        all.contains("closed the connection without answering"),
+        "{all}"
+    );
+    assert_no_control_characters(&out);
+}

@@ -27,6 +27,13 @@ pub(super) fn transport(e: &reqwest::Error, timeout: Duration) -> ApiError {
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
         detail = s.to_string();
+        // rustls: "peer closed connection without sending TLS close_notify" (an
+        // `UnexpectedEof`), said plainly rather than with its wording and docs link.
+        if s.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::UnexpectedEof)
+        {
+            return ApiError::Dropped;
+        }
         if let Some(h) = s.downcast_ref::<hyper::Error>() {
             // `is_parse_too_large` needs hyper's server feature; its message is stable.
             let too_large = h.is_parse() && h.to_string().contains("too large");

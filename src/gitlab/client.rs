@@ -60,6 +60,10 @@ pub enum ApiError {
     Tls { kind: ProblemKind, detail: String },
     #[error("cannot connect: {0}")]
     Connect(String),
+    /// The connection ended before any answer (TLS with no close_notify, a reset): a proxy or
+    /// a server that drops this client.
+    #[error("the server closed the connection without answering")]
+    Dropped,
     #[error("no answer within {0} seconds")]
     Timeout(u64),
     #[error("{0}")]
@@ -354,7 +358,7 @@ impl ApiError {
             ApiError::Connect(_) | ApiError::Setup(_) => ProblemKind::Unreachable,
             ApiError::Timeout(_) => ProblemKind::Timeout,
             ApiError::TooLarge { .. } => ProblemKind::ResponseTooLarge,
-            ApiError::Incomplete(_) => ProblemKind::IncompleteAnswer,
+            ApiError::Incomplete(_) | ApiError::Dropped => ProblemKind::IncompleteAnswer,
             ApiError::BadAnswer { .. } => ProblemKind::UnexpectedAnswer,
             ApiError::MalformedToken(_) => ProblemKind::TokenMalformed,
             ApiError::RevokeUnconfirmed(_) => ProblemKind::RevokeUnconfirmed,

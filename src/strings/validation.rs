@@ -357,6 +357,10 @@ pub fn api_problem(e: &ApiError) -> Problem {
             "Use the address GitLab itself lives at; the token is never sent through a redirect.".into(),
         ),
         ApiError::Tls { detail, .. } => (format!("TLS failed: {detail}."), tls_fix(kind).into()),
+        ApiError::Dropped => (
+            "The server closed the connection without answering.".into(),
+            "A proxy or load balancer in front of GitLab may drop this client: check the address and any proxy (HTTPS_PROXY), or try again.".into(),
+        ),
         ApiError::Connect(d) => (format!("Cannot connect: {d}."), "Check the address, the VPN and any proxy (HTTPS_PROXY).".into()),
         ApiError::Timeout(s) => (format!("No answer within {s} s."), "Check the VPN or proxy, or try again.".into()),
         ApiError::Setup(m) => (m.clone(), "Check --ca-file.".into()),

@@ -39,6 +39,8 @@ pub enum Hostile {
     /// `200 application/json`, chunked, one byte every 100 ms for ever: never too large, never
     /// idle long enough for a read timeout; only a deadline on the whole call ends it.
     SlowDrip,
+    /// The request read, then the connection dropped without a word (no TLS close_notify).
+    CloseWithoutNotify,
 }
 
 /// 512 MiB of zeros as gzip, about 530 KiB (under the 1 MiB cap, so only decoding could hurt):
@@ -84,6 +86,11 @@ pub fn serve(leaf: &Leaf, how: Hostile) -> Server {
                 if head.len() > 64 * 1024 {
                     return;
                 }
+            }
+            if *how == Hostile::CloseWithoutNotify {
+                // Dropped, not shut down: the TCP connection ends with no close_notify.
+                drop(tls);
+                return;
             }
             let _ = answer(&mut tls, &how).await;
             let _ = tls.shutdown().await;
@@ -145,6 +152,7 @@ async fn answer<W: tokio::io::AsyncWrite + Unpin>(w: &mut W, how: &Hostile) -> s
         Hostile::CloseMidHead => {
             w.write_all(b"HTTP/1.1 200 OK\r\nContent-Ty").await?;
         }
+        Hostile::CloseWithoutNotify => {}
         Hostile::CloseMidBody => {
             let head = format!("HTTP/1.1 200 OK\r\n{JSON}Content-Length: 4096\r\n\r\n");
             w.write_all(head.as_bytes()).await?;
