@@ -45,7 +45,7 @@ async fn run(
     validation::validate(&client, &token, needs, today()).await
 }
 
-fn tracker_scopes(_gitlab: &FakeGitLab, group: Option<u64>) -> Vec<Value> {
+fn tracker_scopes(group: Option<u64>) -> Vec<Value> {
     let perms = ["read_project", "read_merge_request", "read_pipeline"];
     vec![
         scope("user", &TOOL),
@@ -68,7 +68,7 @@ async fn a_fine_grained_token_on_the_targets_group_covers_the_tracker_at_19_2() 
     let needs = needs("mr-tracker", Some("acme/web"));
     let v = run(
         (19, 2, 0),
-        |g| tracker_scopes(g, Some(g.group_id("acme"))),
+        |g| tracker_scopes(Some(g.group_id("acme"))),
         &needs,
     )
     .await;
@@ -119,7 +119,7 @@ async fn permissions_on_another_group_leave_the_target_out() {
         (19, 2, 0),
         |g| {
             g.add_group("other");
-            tracker_scopes(g, Some(g.group_id("other")))
+            tracker_scopes(Some(g.group_id("other")))
         },
         &needs,
     )
@@ -142,8 +142,8 @@ async fn a_token_without_read_personal_access_token_is_told_what_to_add() {
     let needs = needs("mr-tracker", None);
     let v = run(
         (19, 2, 0),
-        |g| {
-            let mut s = tracker_scopes(g, None);
+        |_| {
+            let mut s = tracker_scopes(None);
             s.remove(0);
             s
         },
@@ -167,7 +167,7 @@ async fn a_token_without_read_personal_access_token_is_told_what_to_add() {
 #[tokio::test]
 async fn the_beta_shows_no_permissions_and_none_are_called_missing() {
     let needs = needs("mr-tracker", Some("acme/web"));
-    let v = run((18, 11, 0), |g| tracker_scopes(g, None), &needs).await;
+    let v = run((18, 11, 0), |_| tracker_scopes(None), &needs).await;
     assert_eq!(line(&v, "Fine-grained").status, Status::Ok);
     assert_eq!(line(&v, "Permissions: not shown").status, Status::Unknown);
     assert!(v.missing_permissions.is_empty());
@@ -197,7 +197,7 @@ async fn selected_memberships_without_a_target_are_not_confirmed() {
     let needs = needs("mr-tracker", None);
     let v = run(
         (19, 2, 0),
-        |g| tracker_scopes(g, Some(g.group_id("acme"))),
+        |g| tracker_scopes(Some(g.group_id("acme"))),
         &needs,
     )
     .await;

@@ -145,15 +145,27 @@ impl Client {
             .await
     }
 
-    /// `GET /personal_access_tokens/:id`: unlike `/self`, it shows a fine-grained token's
-    /// `granular_scopes` (lib/api/personal_access_tokens.rb, `with_granular_scopes: true`, 19.2).
-    pub async fn token_by_id(&self, token: &Token, id: u64) -> Result<TokenInfo, ApiError> {
-        self.call(
-            Method::GET,
-            &format!("/personal_access_tokens/{id}"),
-            Some(token),
-        )
-        .await
+    /// A fine-grained token's `granular_scopes` from `GET /personal_access_tokens/:id`, which,
+    /// unlike `/self`, shows them (lib/api/personal_access_tokens.rb, `with_granular_scopes:
+    /// true`, 19.2); `None` where GitLab answered without them. An answer for another token, or
+    /// a legacy one, is refused.
+    pub async fn token_permissions(
+        &self,
+        token: &Token,
+        id: u64,
+    ) -> Result<Option<Vec<super::granular::Scope>>, ApiError> {
+        let rel = format!("/personal_access_tokens/{id}");
+        let t: TokenInfo = self.call(Method::GET, &rel, Some(token)).await?;
+        if t.id != id || !t.granular {
+            return Err(ApiError::BadAnswer {
+                status: 200,
+                detail: format!(
+                    "asked for fine-grained token {id}, GitLab answered token {}",
+                    t.id
+                ),
+            });
+        }
+        Ok(t.granular_scopes)
     }
 
     pub async fn user(&self, token: &Token) -> Result<User, ApiError> {

@@ -79,11 +79,9 @@ pub struct Permission {
     pub memberships: bool,
     /// `user` is among its boundaries.
     pub user: bool,
-    /// Its definition file.
+    /// Its definition file, under `config/authz/permission_groups/assignable_permissions/`.
     pub source: &'static str,
 }
-
-const P: &str = "config/authz/permission_groups/assignable_permissions/";
 
 /// The permissions the shipped profiles and the tool itself use (all defined at 19.2).
 pub const KNOWN: &[Permission] = &[
@@ -166,11 +164,6 @@ const fn perm(
 /// The definition of `name`, if the tool knows it.
 pub fn permission(name: &str) -> Option<&'static Permission> {
     KNOWN.iter().find(|p| p.name == name)
-}
-
-/// `P` joined with a definition's file: where to read it in GitLab's source.
-pub fn definition_path(p: &Permission) -> String {
-    format!("{P}{}", p.source)
 }
 
 /// What gitlab-token itself needs of a fine-grained token, on a `user` scope: its own record

@@ -126,12 +126,7 @@ pub async fn plan(ctx: &Context, entry: &StoredToken) -> Plan {
 async fn can_rotate_itself(client: &Client, old: &Token, info: &TokenInfo) -> bool {
     let mut scopes = info.granular_scopes.clone();
     if info.granular && scopes.is_none() {
-        scopes = client
-            .token_by_id(old, info.id)
-            .await
-            .ok()
-            .filter(|t| t.id == info.id)
-            .and_then(|t| t.granular_scopes);
+        scopes = client.token_permissions(old, info.id).await.ok().flatten();
     }
     super::renewal::may_rotate_itself(info.granular, scopes.as_deref(), &info.scopes)
 }

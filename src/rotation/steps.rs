@@ -209,10 +209,9 @@ async fn same_kind(
         return live;
     }
     if live.granular_scopes.is_none()
-        && let Ok(byid) = client.token_by_id(token, live.id).await
-        && byid.id == live.id
+        && let Ok(Some(scopes)) = client.token_permissions(token, live.id).await
     {
-        live.granular_scopes = byid.granular_scopes;
+        live.granular_scopes = Some(scopes);
     }
     let sorted = |s: &[crate::gitlab::granular::Scope]| {
         let mut v: Vec<String> = s

@@ -45,16 +45,9 @@ pub async fn read(
     let scopes = async {
         match &info.granular_scopes {
             Some(s) => Ok(s.clone()),
-            None => match client.token_by_id(token, info.id).await {
-                // The record asked for, and a fine-grained one: else it is not this token's.
-                Ok(t) if t.id != info.id || !t.granular => Err(Unread::Api(ApiError::BadAnswer {
-                    status: 200,
-                    detail: format!(
-                        "asked for token {}, GitLab answered token {}",
-                        info.id, t.id
-                    ),
-                })),
-                Ok(t) => t.granular_scopes.ok_or(Unread::NotShown),
+            None => match client.token_permissions(token, info.id).await {
+                Ok(Some(s)) => Ok(s),
+                Ok(None) => Err(Unread::NotShown),
                 Err(e) => Err(Unread::Api(e)),
             },
         }

@@ -494,6 +494,26 @@ pub(super) fn known_user(state: &State, id: u64) -> Option<FakeUser> {
         })
 }
 
+/// A fine-grained token on the routes offered to it here (the rest answer 404):
+/// `GET /groups` is a `:user` route of read_group, `GET /groups/:id` and `/projects/:id` are
+/// `:group` / `:project` routes of read_group / read_project (lib/api/groups.rb, projects.rb
+/// @e2e5ea3).
+fn granular_refusal(state: &mut State, record: &TokenRecord, route: &ProvRoute) -> Option<Reply> {
+    use super::fake_granular::{denied, namespace_allows, user_allows};
+    let (project, raw, permission, what) = match route {
+        ProvRoute::Groups if user_allows(record, "read_group") => return None,
+        ProvRoute::Groups => return Some(denied("user", "Group: Read")),
+        ProvRoute::Group(raw) => (false, raw, "read_group", "Group: Read"),
+        ProvRoute::Project(raw) => (true, raw, "read_project", "Project: Read"),
+        _ => return Some(not_found(false)),
+    };
+    let Some(path) = resolve(state, project, raw) else {
+        return Some(not_found(project));
+    };
+    let boundary = if project { "project" } else { "group" };
+    (!namespace_allows(state, record, permission, project, &path)).then(|| denied(boundary, what))
+}
+
 /// The provisioning side's answer, after authentication (`record` is the caller's token).
 pub(super) fn respond(
     state: &mut State,
@@ -504,37 +524,8 @@ pub(super) fn respond(
     let method = req.method.as_str();
     let allowed = route.scopes(method);
     if record.granular.is_some() {
-        // GET /groups/:id and /projects/:id are `:group` / `:project` routes of read_group /
-        // read_project (lib/api/groups.rb, projects.rb @e2e5ea3); the rest is not offered to
-        // fine-grained tokens here.
-        if matches!(route, ProvRoute::Groups)
-            && !super::fake_granular::user_allows(record, "read_group")
-        {
-            return super::fake_granular::denied("user", "Group: Read");
-        }
-        let check = match &route {
-            ProvRoute::Groups => Some((false, String::new(), "", "")),
-            ProvRoute::Group(raw) => {
-                resolve(state, false, raw).map(|p| (false, p, "read_group", "Group: Read"))
-            }
-            ProvRoute::Project(raw) => {
-                resolve(state, true, raw).map(|p| (true, p, "read_project", "Project: Read"))
-            }
-            _ => None,
-        };
-        match check {
-            Some((_, _, "", _)) => {}
-            Some((project, path, permission, what)) => {
-                if !super::fake_granular::namespace_allows(
-                    state, record, permission, project, &path,
-                ) {
-                    return super::fake_granular::denied(
-                        if project { "project" } else { "group" },
-                        what,
-                    );
-                }
-            }
-            None => return not_found(matches!(route, ProvRoute::Project(_))),
+        if let Some(refused) = granular_refusal(state, record, &route) {
+            return refused;
         }
     } else if !allowed.iter().any(|s| record.scopes.iter().any(|g| g == s)) {
         return insufficient_scope(allowed);
