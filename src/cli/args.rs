@@ -133,8 +133,9 @@ pub struct CreateArgs {
     #[arg(long = "target", value_name = "PATH", required = true)]
     pub targets: Vec<String>,
     /// Only this kind of account: group-service-account, subgroup-service-account (18.11),
-    /// instance-service-account, project-service-account (18.11), group-token or project-token
-    /// (default: the best possible).
+    /// instance-service-account, project-service-account (18.11), group-token, project-token or
+    /// own-token (a fine-grained token of your own account, 19.2+ self-managed) (default: the
+    /// best possible).
     #[arg(long, value_name = "KIND", value_parser = super::create::parse_kind)]
     pub kind: Option<crate::provision::Kind>,
     /// Reuse (or create with) this service account username.

@@ -169,7 +169,10 @@ async fn provision_with(
     if request.self_rotate && self_rotate && !json {
         println!("{}", text::self_rotate_reason());
     }
-    if !request.profile.permissions.is_empty()
+    let granular = provision::token_permissions(kind, request, &discovery);
+    if let (Some(g), false) = (&granular, json) {
+        println!("{}", crate::strings::provision_own::permissions_line(g));
+    } else if !request.profile.permissions.is_empty()
         && crate::gitlab::granular::available(discovery.version)
         && !json
     {

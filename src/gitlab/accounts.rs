@@ -118,6 +118,11 @@ pub enum TokenHome {
     /// `GET /personal_access_tokens?user_id=`, revoke `DELETE /personal_access_tokens/:id`, rotate
     /// `POST /personal_access_tokens/:id/rotate` (doc/api/personal_access_tokens.md).
     User { user_id: u64 },
+    /// The caller's own fine-grained token: create `POST /user/personal_access_tokens` with
+    /// `granular_scopes` (lib/api/helpers/personal_access_tokens_helpers.rb
+    /// `create_granular_token`, target user the caller); list, revoke and rotate as any own
+    /// personal access token (`/personal_access_tokens/:id`, doc/api/personal_access_tokens.md).
+    Own { user_id: u64 },
     /// A group access token: `/groups/:id/access_tokens` (doc/api/group_access_tokens.md).
     GroupToken { group_id: u64 },
     /// A project access token: `/projects/:id/access_tokens` (doc/api/project_access_tokens.md).
@@ -138,6 +143,7 @@ impl TokenHome {
                 format!("/projects/{project_id}/service_accounts/{user_id}/personal_access_tokens")
             }
             TokenHome::User { user_id } => format!("/users/{user_id}/personal_access_tokens"),
+            TokenHome::Own { .. } => "/user/personal_access_tokens".to_owned(),
             TokenHome::GroupToken { group_id } => format!("/groups/{group_id}/access_tokens"),
             TokenHome::ProjectToken { project_id } => {
                 format!("/projects/{project_id}/access_tokens")
@@ -147,14 +153,18 @@ impl TokenHome {
 
     fn list(self) -> String {
         match self {
-            TokenHome::User { user_id } => format!("/personal_access_tokens?user_id={user_id}"),
+            TokenHome::User { user_id } | TokenHome::Own { user_id } => {
+                format!("/personal_access_tokens?user_id={user_id}")
+            }
             other => other.collection(),
         }
     }
 
     fn one(self, token_id: u64) -> String {
         match self {
-            TokenHome::User { .. } => format!("/personal_access_tokens/{token_id}"),
+            TokenHome::User { .. } | TokenHome::Own { .. } => {
+                format!("/personal_access_tokens/{token_id}")
+            }
             other => format!("{}/{token_id}", other.collection()),
         }
     }
@@ -178,6 +188,8 @@ pub struct NewToken<'a> {
     pub expires_at: &'a str,
     /// Group and project access tokens only: the bot's role (GitLab's default is 40).
     pub access_level: Option<u32>,
+    /// A fine-grained token: sent as `granular_scopes` instead of `scopes` (never both).
+    pub granular: Option<&'a [super::granular_request::NewScope]>,
 }
 
 /// A group or a project, for membership calls.
@@ -302,9 +314,12 @@ impl Client {
         let mut body = json!({
             "name": new.name,
             "description": new.description,
-            "scopes": new.scopes,
             "expires_at": new.expires_at,
         });
+        match new.granular {
+            Some(scopes) => body["granular_scopes"] = json!(scopes),
+            None => body["scopes"] = json!(new.scopes),
+        }
         if let (true, Some(level)) = (home.is_access_token(), new.access_level) {
             body["access_level"] = Value::from(level);
         }
@@ -479,6 +494,10 @@ mod tests {
         assert_eq!(u.collection(), "/users/7/personal_access_tokens");
         assert_eq!(u.list(), "/personal_access_tokens?user_id=7");
         assert_eq!(u.one(9), "/personal_access_tokens/9");
+        let own = TokenHome::Own { user_id: 7 };
+        assert_eq!(own.collection(), "/user/personal_access_tokens");
+        assert_eq!(own.list(), "/personal_access_tokens?user_id=7");
+        assert_eq!(own.one(9), "/personal_access_tokens/9");
         let p = TokenHome::ProjectToken { project_id: 5 };
         assert_eq!(p.one(9), "/projects/5/access_tokens/9");
         assert_eq!(

@@ -5,6 +5,7 @@ pub mod accounts;
 mod answer;
 pub mod client;
 pub mod granular;
+pub mod granular_request;
 pub mod links;
 pub mod oauth;
 mod oauth_wire;

@@ -107,12 +107,18 @@ pub(super) async fn execute(
         let m = text::journal_failed(&e.to_string());
         return Err(fail(ProblemKind::MetadataWriteFailed, m, &done, problems));
     }
-    let service_account = !matches!(kind, Kind::GroupToken | Kind::ProjectToken);
+    let service_account = kind.is_service_account();
     let role = request.profile.role;
 
     // The account, then every membership at once (service accounts only: an access token's bot
     // gets its role with the token).
-    let mut acct: Option<Account> = None;
+    // Your own token: your account, your memberships as they are.
+    let mut acct: Option<Account> = super::own::account(kind, d);
+    if let Some(a) = &acct {
+        // Where a killed run's token is looked for (`recover::repair`).
+        j.account_id = Some(a.id);
+        j.account_username = Some(a.username.clone());
+    }
     if service_account {
         progress(Stage::Account);
         let known = steps::known_account(kind, lives_in_id, stored.as_ref(), prior.as_ref());
@@ -214,12 +220,14 @@ pub(super) async fn execute(
         let m = text::journal_failed(&e.to_string());
         return Err(fail(ProblemKind::MetadataWriteFailed, m, &done, problems));
     }
+    let granular = super::own::scopes(kind, request, d);
     let new = NewToken {
         name: &name,
         description: &description,
         scopes: &scopes,
         expires_at: &expires_at,
         access_level: Some(role.access_level()),
+        granular: granular.as_deref(),
     };
     let minted = match client.create_token(owner, home, &new).await {
         Ok(m) => m,
@@ -257,7 +265,9 @@ pub(super) async fn execute(
     let _ = j.save(&lock.journal);
     abort_point("provision-token-created");
     done.token = Some(token_outcome(&minted.info, true));
-    if !service_account {
+    if kind == Kind::OwnToken {
+        done.memberships = super::own::memberships(request, d);
+    } else if !service_account {
         done.memberships = vec![MembershipOutcome {
             target: first.path.clone(),
             access_level: role.access_level(),
@@ -267,15 +277,20 @@ pub(super) async fn execute(
     }
 
     progress(Stage::Checking);
-    let checked = check(
-        client,
-        &minted.token,
-        request,
-        d,
-        &done,
-        minted.info.user_id,
-    )
-    .await;
+    let checked = check(client, &minted.token, request, d, &done, kind, &minted.info).await;
+    let checked = match (checked, &granular) {
+        (Ok((mut info, user)), Some(asked)) => {
+            match super::own::confirm(client, &minted.token, &minted.info, asked, d.caller.id).await
+            {
+                Ok(got) => {
+                    info.granular_scopes = Some(got);
+                    Ok((info, user))
+                }
+                Err(p) => Err(p),
+            }
+        }
+        (other, _) => other,
+    };
     let (info, user) = match checked {
         Ok(found) => found,
         Err(why) => {

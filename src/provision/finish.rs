@@ -84,8 +84,10 @@ pub(super) async fn check(
     request: &Request,
     d: &Discovery,
     done: &Done,
-    user_id: u64,
+    kind: Kind,
+    minted: &TokenInfo,
 ) -> Result<(TokenInfo, crate::gitlab::types::User), Problem> {
+    let user_id = minted.user_id;
     let needed = request.profile.role.access_level();
     let in_place = |path: &str| {
         done.memberships
@@ -93,12 +95,18 @@ pub(super) async fn check(
             .find(|m| m.target == path)
             .is_none_or(|m| !m.pending_approval && m.access_level >= needed)
     };
-    let checked: Vec<&TargetFacts> = d.targets.iter().filter(|t| in_place(&t.path)).collect();
+    // Your own token: your roles were read with your authorization; what it may do on each
+    // target is its permissions, compared with what was asked (`own::confirm`).
+    let checked: Vec<&TargetFacts> = d
+        .targets
+        .iter()
+        .filter(|t| kind != Kind::OwnToken && in_place(&t.path))
+        .collect();
     let mut needs = Requirements::for_profile(
         Some(&request.profile),
         checked.first().map(|t| t.path.clone()),
     );
-    needs.service_account = true;
+    needs.service_account = kind.is_service_account();
     let today = time::OffsetDateTime::now_utc().date();
     let roles = checked
         .iter()

@@ -13,6 +13,7 @@ mod discover;
 mod execute;
 mod finish;
 pub mod journal;
+mod own;
 mod plan;
 pub(crate) mod recover;
 mod steps;
@@ -44,6 +45,16 @@ pub fn choose(request: &Request, discovery: &Discovery) -> Choice {
 /// and it was not left out): what a plan shows is what `execute` asks for. Pure.
 pub fn token_scopes(request: &Request, discovery: &Discovery) -> Vec<String> {
     execute::scopes_for(request, discovery)
+}
+
+/// The `granular_scopes` a token of `kind` is made with: `Some` for your own fine-grained token
+/// (then [`token_scopes`] is not sent). Pure.
+pub fn token_permissions(
+    kind: Kind,
+    request: &Request,
+    discovery: &Discovery,
+) -> Option<Vec<crate::gitlab::granular_request::NewScope>> {
+    own::scopes(kind, request, discovery)
 }
 
 /// Would [`execute`] refuse (problem `name_taken`) because `stored`, the entry under the

@@ -66,6 +66,10 @@ fn order(d: &Discovery) -> Vec<Kind> {
         Kind::GroupToken,
         Kind::ProjectToken,
     ]);
+    // Last: it acts as a person. Listed where GitLab makes it (asked for, it says why not).
+    if crate::gitlab::granular::available(d.version) && !d.gitlab_com {
+        kinds.push(Kind::OwnToken);
+    }
     kinds
 }
 
@@ -102,7 +106,48 @@ fn by_rules(kind: Kind, request: &Request, d: &Discovery) -> Result<String, Refu
         Kind::ProjectServiceAccount => project_service_account(d),
         Kind::GroupToken => group_token(d),
         Kind::ProjectToken => project_token(request, d),
+        Kind::OwnToken => own_token(request, d),
     }
+}
+
+/// The caller's own fine-grained token: `POST /user/personal_access_tokens` with
+/// `granular_scopes` (19.2; doc/api/user_tokens.md offers it on self-managed and Dedicated
+/// only). The token can do no more than its user, so the caller needs the profile's role on
+/// every target (a selected membership GitLab answers 404 for a non-member,
+/// lib/api/helpers/personal_access_tokens_helpers.rb `resource_scope_attrs`).
+fn own_token(request: &Request, d: &Discovery) -> Result<String, Refusal> {
+    use crate::strings::provision_own as own;
+    if d.gitlab_com {
+        return Err(refuse(
+            ProblemKind::NotOnGitlabCom,
+            own::own_token_not_on_gitlab_com(),
+        ));
+    }
+    if !crate::gitlab::granular::available(d.version) {
+        return Err(refuse(
+            ProblemKind::VersionTooOld,
+            own::own_token_version(d.version),
+        ));
+    }
+    if request.profile.custom || request.profile.permission_needs().is_empty() {
+        return Err(refuse(
+            ProblemKind::MissingPermissions,
+            own::own_token_no_permissions(&request.profile.id),
+        ));
+    }
+    let needed = request.profile.role;
+    if let Some(t) = d
+        .targets
+        .iter()
+        .find(|t| t.caller_role.is_none_or(|r| r < needed))
+    {
+        return Err(refuse(
+            ProblemKind::RoleTooLow,
+            own::own_token_role(&t.path, needed, t.caller_role),
+        ));
+    }
+    let paths: Vec<String> = d.targets.iter().map(|t| t.path.clone()).collect();
+    Ok(own::why_own_token(&paths))
 }
 
 /// What every kind of service account needs: EE, a tier that has them, a version that has them.

@@ -473,3 +473,61 @@ fn an_asked_kind_that_is_refused_leaves_no_best() {
     let asked = request("repo-scanner", &["acme"], Some(Kind::GroupToken));
     assert_eq!(choose(&asked, &d).best, Some(Kind::GroupToken));
 }
+
+/// Your own fine-grained token: self-managed 19.2+, a profile with permissions, and the
+/// profile's role on every target; listed (without `--kind`) only where GitLab makes it.
+#[test]
+fn own_token_follows_the_version_the_host_and_the_role() {
+    let own = Some(Kind::OwnToken);
+    let t = |role| vec![target("acme/app", TargetKind::Project, role)];
+    let d = |com, version, role| {
+        discovery(
+            Who::Owner,
+            com,
+            Edition::Ee,
+            Tier::Premium,
+            version,
+            t(role),
+        )
+    };
+    let r = request("repo-scanner", &["acme/app"], own);
+    let owner = Some(Role::Owner);
+    assert!(verdict_of(&choose(&r, &d(false, Some((19, 2)), owner)), Kind::OwnToken).is_ok());
+    assert_eq!(choose(&r, &d(false, Some((19, 2)), owner)).best, own);
+    let refused =
+        |com, version, role| refused_with(&choose(&r, &d(com, version, role)), Kind::OwnToken);
+    assert_eq!(
+        refused(true, Some((19, 6)), owner),
+        Some(ProblemKind::NotOnGitlabCom)
+    );
+    assert_eq!(
+        refused(false, Some((19, 1)), owner),
+        Some(ProblemKind::VersionTooOld)
+    );
+    assert_eq!(
+        refused(false, None, owner),
+        Some(ProblemKind::VersionTooOld)
+    );
+    assert_eq!(
+        refused(false, Some((19, 2)), None),
+        Some(ProblemKind::RoleTooLow)
+    );
+    // repo-scanner needs Reporter: a Guest is refused, a Reporter is enough.
+    assert_eq!(
+        refused(false, Some((19, 2)), Some(Role::Guest)),
+        Some(ProblemKind::RoleTooLow)
+    );
+    assert_eq!(refused(false, Some((19, 2)), Some(Role::Reporter)), None);
+    let custom = request("custom", &["acme/app"], own);
+    let c = choose(&custom, &d(false, Some((19, 2)), owner));
+    assert_eq!(
+        refused_with(&c, Kind::OwnToken),
+        Some(ProblemKind::MissingPermissions)
+    );
+    // Without --kind: last where it exists, absent elsewhere.
+    let any = request("repo-scanner", &["acme/app"], None);
+    let at = |com, v| choose(&any, &d(com, v, owner));
+    assert_eq!(at(false, Some((19, 2))).options.last().map(|c| c.kind), own);
+    assert!(!listed(&at(false, Some((19, 1))), Kind::OwnToken));
+    assert!(!listed(&at(true, Some((19, 6))), Kind::OwnToken));
+}

@@ -45,6 +45,9 @@ pub(crate) fn token_home(
         Kind::ProjectToken => TokenHome::ProjectToken {
             project_id: lives_in_id?,
         },
+        Kind::OwnToken => TokenHome::Own {
+            user_id: account_id,
+        },
     })
 }
 
@@ -70,6 +73,8 @@ pub(crate) fn revoke_page(instance: &Instance, kind: Kind, lives_in: Option<&str
         }
         Kind::GroupToken => instance.url(&format!("/groups/{place}/-/settings/access_tokens")),
         Kind::ProjectToken => instance.url(&format!("/{place}/-/settings/access_tokens")),
+        // Your own tokens: the personal access tokens page (config/routes/user_settings.rb).
+        Kind::OwnToken => instance.url("/-/user_settings/personal_access_tokens"),
     }
 }
 

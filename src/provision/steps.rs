@@ -33,7 +33,7 @@ pub(super) fn account_home(kind: Kind, d: &Discovery) -> Option<(AccountHome, Op
             Some((AccountHome::Group(first.id), Some(first.path.clone())))
         }
         Kind::InstanceServiceAccount => Some((AccountHome::Instance, None)),
-        Kind::GroupToken | Kind::ProjectToken => None,
+        Kind::GroupToken | Kind::ProjectToken | Kind::OwnToken => None,
     }
 }
 

@@ -30,17 +30,27 @@ pub enum Kind {
     GroupToken,
     /// A project access token (`POST /projects/:id/access_tokens`): its own bot user, one project.
     ProjectToken,
+    /// A fine-grained token of the caller's own account (`POST /user/personal_access_tokens`
+    /// with `granular_scopes`, GitLab 19.2+, self-managed and Dedicated): no new account, the
+    /// profile's permissions on exactly the targets. It acts as the caller.
+    OwnToken,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 6] = [
+    pub const ALL: [Kind; 7] = [
         Kind::GroupServiceAccount,
         Kind::SubgroupServiceAccount,
         Kind::InstanceServiceAccount,
         Kind::ProjectServiceAccount,
         Kind::GroupToken,
         Kind::ProjectToken,
+        Kind::OwnToken,
     ];
+
+    /// A new account is made (or reused) and joined to the targets: the service accounts.
+    pub fn is_service_account(self) -> bool {
+        !matches!(self, Kind::GroupToken | Kind::ProjectToken | Kind::OwnToken)
+    }
 }
 
 /// What the person asked for.

@@ -72,6 +72,7 @@ fn made_here_page(instance: &Instance, entry: &StoredToken) -> Option<String> {
         Kind::SubgroupServiceAccount => links::subgroup_service_accounts(instance, home),
         Kind::ProjectServiceAccount => links::project_service_accounts(instance, home),
         Kind::InstanceServiceAccount => links::service_accounts(instance, "")?,
+        Kind::OwnToken => links::fine_grained_token_form(instance),
     })
 }
 

@@ -60,7 +60,9 @@ impl Renewal {
     /// How a token "Create it for me" just made is renewed: by itself with `self_rotate` (or
     /// `api`), else through its account with an Owner's say.
     pub fn of_made(o: &crate::provision::Outcome) -> Renewal {
-        if rotates_itself(&o.token.scopes) {
+        // Your own fine-grained token is made with rotate_personal_access_token (and GitLab's
+        // record was checked to hold it: provision::own::confirm).
+        if o.account.kind == Kind::OwnToken || rotates_itself(&o.token.scopes) {
             Renewal::ItSelf
         } else {
             Renewal::WithOwner(o.account.kind)

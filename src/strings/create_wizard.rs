@@ -72,6 +72,7 @@ pub fn kind_name(kind: Kind) -> &'static str {
         Kind::ProjectServiceAccount => "Project service account",
         Kind::GroupToken => "Group access token",
         Kind::ProjectToken => "Project access token",
+        Kind::OwnToken => "Your own fine-grained token",
     }
 }
 
@@ -95,6 +96,7 @@ pub const L_TOKEN: &str = "Token";
 pub fn account_plan(kind: Kind, username: Option<&str>) -> String {
     match (kind, username) {
         (Kind::GroupToken | Kind::ProjectToken, _) => "its own bot user, made by GitLab".into(),
+        (Kind::OwnToken, _) => "yours: no new account, no new membership".into(),
         (_, Some(name)) => format!("{name} (reused if it exists)"),
         (_, None) => "new, for this profile (reused if made before)".into(),
     }

@@ -10,6 +10,7 @@ pub mod net;
 pub mod oauth;
 pub mod probe;
 pub mod provision;
+pub mod provision_own;
 pub mod provision_refusals;
 pub mod renewal;
 pub mod rotation;

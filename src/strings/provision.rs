@@ -17,6 +17,7 @@ pub fn kind_name(kind: Kind) -> &'static str {
         Kind::ProjectServiceAccount => "project service account",
         Kind::GroupToken => "group access token",
         Kind::ProjectToken => "project access token",
+        Kind::OwnToken => "fine-grained token of your own account",
     }
 }
 
@@ -285,6 +286,7 @@ pub fn kind_flag(kind: Kind) -> &'static str {
         Kind::ProjectServiceAccount => "project-service-account",
         Kind::GroupToken => "group-token",
         Kind::ProjectToken => "project-token",
+        Kind::OwnToken => "own-token",
     }
 }
 

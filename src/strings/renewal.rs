@@ -14,6 +14,7 @@ pub fn who_authorizes(kind: crate::provision::Kind) -> &'static str {
         Kind::ProjectServiceAccount => "a Maintainer or Owner of its project, or an administrator",
         Kind::GroupToken => "an Owner of its group",
         Kind::ProjectToken => "a Maintainer or Owner of its project",
+        Kind::OwnToken => "you, its owner",
     }
 }
 

@@ -279,8 +279,27 @@ fn details<'a>(
             text::role_on(role, &request.targets),
             theme,
         ),
-        label(text::L_SCOPES, scopes.join(", "), theme),
     ];
+    if let Some(granular) = crate::provision::token_permissions(kind, request, d) {
+        use crate::strings::provision_own as own;
+        lines.push(label(
+            own::L_PERMISSIONS,
+            own::permissions_plan(&granular),
+            theme,
+        ));
+        lines.push(Line::from(Span::styled(
+            format!("{:<13} {}", "", own::ROTATES_ITSELF),
+            theme.muted,
+        )));
+        lines.push(label(
+            text::L_EXPIRES,
+            text::expires_on(&expires.to_string(), request.expires_in_days),
+            theme,
+        ));
+        lines.push(label(text::L_STORED, account.clone(), theme));
+        return lines;
+    }
+    lines.push(label(text::L_SCOPES, scopes.join(", "), theme));
     let why = if scopes.iter().any(|s| s == "self_rotate") {
         text::SELF_ROTATE_WHY.to_owned()
     } else {

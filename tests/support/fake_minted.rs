@@ -83,15 +83,49 @@ pub(super) fn unprocessable(text: &str) -> Reply {
 /// for an access token (lib/api/resource_access_tokens.rb).
 pub(super) fn mint(state: &mut State, user: FakeUser, owner: TokenOwner, req: &Req) -> Reply {
     let p = params(req);
-    let Some(name) = param_str(&p, "name").filter(|n| !n.is_empty()) else {
-        return missing("name");
-    };
     let Some(scopes) = param_list(&p, "scopes").filter(|s| !s.is_empty()) else {
         return missing("scopes");
     };
     if !valid_scopes(state, &scopes) {
         return json_reply(400, json!({"error": "scopes does not have a valid value"}));
     }
+    made(state, user, owner, req, &scopes, None, false)
+}
+
+/// The caller's own token (`fake_own_tokens`): legacy `scopes`, or fine-grained `granular`
+/// (then `show_granular` puts them in the answer).
+pub(super) fn mint_record(
+    state: &mut State,
+    user: FakeUser,
+    req: &Req,
+    scopes: &[String],
+    granular: Option<Vec<Value>>,
+    show_granular: bool,
+) -> Reply {
+    made(
+        state,
+        user,
+        TokenOwner::User,
+        req,
+        scopes,
+        granular,
+        show_granular,
+    )
+}
+
+fn made(
+    state: &mut State,
+    user: FakeUser,
+    owner: TokenOwner,
+    req: &Req,
+    scopes: &[String],
+    granular: Option<Vec<Value>>,
+    show_granular: bool,
+) -> Reply {
+    let p = params(req);
+    let Some(name) = param_str(&p, "name").filter(|n| !n.is_empty()) else {
+        return missing("name");
+    };
     let refuse = match owner {
         TokenOwner::User => unprocessable,
         TokenOwner::Resource { .. } => bad_request,
@@ -104,6 +138,7 @@ pub(super) fn mint(state: &mut State, user: FakeUser, owner: TokenOwner, req: &R
     };
     let scope_refs: Vec<&str> = scopes.iter().map(String::as_str).collect();
     let mut record = TokenRecord::new(&user, &scope_refs).named(&name);
+    record.granular = granular;
     record.expires_at = format_date(expires);
     state.next_id += 1;
     record.id = state.next_id;
@@ -117,6 +152,9 @@ pub(super) fn mint(state: &mut State, user: FakeUser, owner: TokenOwner, req: &R
     );
     state.tokens.insert(secret.clone(), record.clone());
     let mut body = record_json(state, &record);
+    if show_granular {
+        body["granular_scopes"] = json!(record.granular);
+    }
     body["token"] = Value::String(secret);
     json_reply(201, body)
 }
@@ -125,6 +163,10 @@ pub(super) fn mint(state: &mut State, user: FakeUser, owner: TokenOwner, req: &R
 /// tokens, `access_level`).
 pub(super) fn record_json(state: &State, record: &TokenRecord) -> Value {
     let mut body = token_json(record);
+    let v = state.provision.knobs.version;
+    if (v.0, v.1) >= super::fake_granular::GRANULAR_FIELD {
+        body["granular"] = json!(record.granular.is_some());
+    }
     let meta = state.provision.meta.get(&record.id);
     body["description"] = json!(meta.and_then(|m| m.description.clone()));
     if let Some(TokenMeta {
@@ -242,6 +284,11 @@ pub(super) fn rotate(
     }
     state.tokens.insert(new.clone(), successor.clone());
     let mut body = record_json(state, &successor);
+    // Rotate by id passes `with_granular_scopes` (19.2, lib/api/personal_access_tokens.rb).
+    let v = state.provision.knobs.version;
+    if successor.granular.is_some() && (v.0, v.1) >= super::fake_granular::SCOPES_BY_ID {
+        body["granular_scopes"] = json!(successor.granular);
+    }
     body["token"] = Value::String(new);
     json_reply(200, body)
 }

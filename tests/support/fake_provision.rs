@@ -61,6 +61,9 @@ pub struct Knobs {
     /// (app/services/personal_access_tokens/rotate_service.rb @41946e6; service accounts and
     /// bots are exempt @276ecd5).
     pub enforce_fine_grained: bool,
+    /// A GitLab that gives a new own token more than was asked (all memberships): the tool
+    /// must notice and revoke it. Not GitLab's behaviour; a test of trusting nothing unasked.
+    pub widen_own_tokens: bool,
 }
 
 impl Default for Knobs {
@@ -74,6 +77,7 @@ impl Default for Knobs {
             approval_queue: false,
             service_account_limit: None,
             enforce_fine_grained: false,
+            widen_own_tokens: false,
         }
     }
 }

@@ -8,6 +8,7 @@
 //!   project's Maintainer or Owner: the translated service_accounts.md of 18.11),
 //! - a service account's tokens: `GET`/`POST .../service_accounts/:user_id/personal_access_tokens`,
 //!   `DELETE .../:token_id` (204), `POST .../:token_id/rotate` (`expires_at`, else a week),
+//! - the caller's own: `POST /user/personal_access_tokens` (`fake_own_tokens`),
 //! - admins: `POST /users/:user_id/personal_access_tokens`, `GET /personal_access_tokens`
 //!   (`user_id`; non-admins see only their own, another's `user_id` is a 401),
 //!   `DELETE /personal_access_tokens/:id`, `POST /personal_access_tokens/:id/rotate`,
@@ -64,6 +65,8 @@ pub enum TokenRoute {
     RotateAccountToken(Scope, u64, u64),
     /// `POST /users/:user_id/personal_access_tokens` (admins).
     UserTokens(u64),
+    /// `POST /user/personal_access_tokens`: the caller's own (`fake_own_tokens`).
+    OwnTokens,
     /// `GET /personal_access_tokens`.
     ListTokens,
     RevokeToken(u64),
@@ -125,6 +128,7 @@ impl TokenRoute {
                 ],
             ) => TokenRoute::RotateAccountToken(scope(k, id)?, n(user)?, n(token)?),
             ("POST", ["users", user, "personal_access_tokens"]) => TokenRoute::UserTokens(n(user)?),
+            ("POST", ["user", "personal_access_tokens"]) => TokenRoute::OwnTokens,
             ("GET", ["personal_access_tokens"]) => TokenRoute::ListTokens,
             ("DELETE", ["personal_access_tokens", id]) => TokenRoute::RevokeToken(n(id)?),
             ("POST", ["personal_access_tokens", id, "rotate"]) => TokenRoute::RotateToken(n(id)?),
@@ -226,6 +230,7 @@ pub(super) fn respond(
             }
             create_pat(state, user_id, req)
         }
+        TokenRoute::OwnTokens => super::fake_own_tokens::create(state, &caller, req),
         TokenRoute::ListTokens => {
             let admin = state.provision.is_admin(caller.id);
             let wanted = req

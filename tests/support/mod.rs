@@ -13,6 +13,7 @@ pub mod fake_gitlab;
 pub mod fake_granular;
 pub mod fake_minted;
 pub mod fake_oauth;
+pub mod fake_own_tokens;
 pub mod fake_provision;
 pub mod fake_provision_members;
 pub mod fake_provision_tokens;
