@@ -103,7 +103,7 @@ pub async fn run(setup: Setup, options: Options) -> std::io::Result<Ended> {
             tui.terminal.draw(|frame| ui::render(&state, frame))?;
             state.dirty = false;
             let room = ui::scroll_room();
-            if room != state.scroll.room || state.scroll.step != state.step {
+            if room != state.scroll.room || state.scroll.screen != state.screen() {
                 wizard::update(&mut state, Msg::Drawn(room));
             }
         }

@@ -97,3 +97,8 @@ pub fn permissions_plan(scopes: &[crate::gitlab::granular_request::NewScope]) ->
 pub fn permissions_line(scopes: &[crate::gitlab::granular_request::NewScope]) -> String {
     format!("fine-grained: {}", permissions_plan(scopes))
 }
+
+/// The plan's membership line: nothing is added, the token works within your roles.
+pub fn roles_kept(targets: &[String]) -> String {
+    format!("your own role on {} (nothing is added)", targets.join(", "))
+}

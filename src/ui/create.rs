@@ -66,7 +66,12 @@ pub fn render(state: &State, c: &Creating, frame: &mut Frame, area: Rect) {
             text::LEAVING
         ))])],
     };
-    body::render(parts, frame, area, theme);
+    // The plan and the end grow with what they report: they scroll (PgDn / PgUp).
+    if matches!(c.phase, Phase::Plan | Phase::Finished) {
+        body::render_scrolled(parts, frame, area, theme, state.scrolled());
+    } else {
+        body::render(parts, frame, area, theme);
+    }
 }
 
 fn authorize<'a>(state: &State, c: &'a Creating, theme: &Theme) -> Vec<Part<'a>> {
@@ -276,7 +281,10 @@ fn details<'a>(
         ),
         label(
             text::L_TARGETS,
-            text::role_on(role, &request.targets),
+            match kind {
+                Kind::OwnToken => crate::strings::provision_own::roles_kept(&request.targets),
+                _ => text::role_on(role, &request.targets),
+            },
             theme,
         ),
     ];

@@ -57,6 +57,7 @@ pub fn hints(state: &State) -> Vec<Hint> {
     }
     if let Some(c) = &state.creating {
         h.extend(create_hints(state, c));
+        scroll_hints(state, &mut h);
         return h;
     }
     let link = state.link().is_some();
@@ -225,14 +226,19 @@ pub fn hints(state: &State) -> Vec<Hint> {
             h.push(hint(Enter, text::K_QUIT));
         }
     }
-    // Only where the screen drawn last has more (`Msg::Drawn`).
+    scroll_hints(state, &mut h);
+    h
+}
+
+/// PgDn / PgUp first, only where the screen drawn last has more (`Msg::Drawn`).
+fn scroll_hints(state: &State, h: &mut Vec<Hint>) {
+    use Key::*;
     if state.scrolled() > 0 {
         h.insert(0, hint(Named("PgUp"), text::K_SCROLL_UP));
     }
     if state.more_below() {
         h.insert(0, hint(Named("PgDn"), text::K_SCROLL_DOWN));
     }
-    h
 }
 
 /// The keys of an open dialog, or of a screen whose irreversible step is running (no quit key

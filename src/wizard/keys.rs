@@ -59,6 +59,10 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         if key.code == KeyCode::Char('s') && !ctrl && state.may_choose_store() {
             return state.open_store_choice();
         }
+        // The plan and the end scroll (PgDn / PgUp), as the wizard's long steps do.
+        if let Some(effects) = super::scroll::key(state, key) {
+            return effects;
+        }
         return state.create_key(key);
     }
     if let Some(effects) = state.existing_key(key) {
