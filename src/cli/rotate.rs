@@ -54,8 +54,8 @@ pub async fn recover_before(command: Option<&Command>) {
     let Ok(path) = metadata::default_path() else {
         return;
     };
-    for note in crate::vault::reconcile(&path, KEYCHAIN_TIMEOUT).await {
-        eprintln!("gitlab-token: {note}");
+    for repair in crate::vault::reconcile(&path, KEYCHAIN_TIMEOUT).await {
+        eprintln!("gitlab-token: {}", crate::strings::vault::repair(&repair));
     }
     if let Some(r) = rotation::recover(&context(path, 8)).await {
         print_recovered(&r);

@@ -63,7 +63,8 @@ pub async fn run(p: Preselect) -> u8 {
         true => notice,
         false => Some(
             repaired
-                .into_iter()
+                .iter()
+                .map(crate::strings::vault::repair)
                 .chain(notice)
                 .collect::<Vec<_>>()
                 .join("; "),

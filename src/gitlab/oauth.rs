@@ -23,6 +23,9 @@
 //! Every call uses the [`Client`]'s limits: its timeout, same-origin redirects only, https only
 //! (loopback excepted), bodies capped. Secrets ([`Token`]) never appear in `Debug` or errors.
 
+/// The name an OAuth access token is recorded and shown under (GitLab gives it none).
+pub const OAUTH_TOKEN_NAME: &str = "OAuth access token (browser sign-in)";
+
 use std::time::{Duration, Instant};
 
 use reqwest::Method;

@@ -18,8 +18,7 @@ pub const NO_EXPIRY: &str =
 pub const USER_NEEDS_SCOPE: &str =
     "User: not readable with these scopes (needs read_user, read_api or api)";
 
-/// The name shown for an OAuth access token (it has none on GitLab).
-pub const OAUTH_TOKEN_NAME: &str = "OAuth access token (browser sign-in)";
+pub use crate::gitlab::oauth::OAUTH_TOKEN_NAME;
 
 /// The token line of an OAuth access token (it has no name or id on GitLab).
 pub const OAUTH_ACTIVE: &str = "OAuth access token (browser sign-in) is active";

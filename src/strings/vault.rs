@@ -117,3 +117,16 @@ pub fn git_use_http_path(origin: &str, key: &str) -> String {
         "credential.https://{origin}.useHttpPath = true: git now sends the repository's path, and the token is given only for paths under https://{key}/."
     )
 }
+
+/// What `vault::reconcile` repaired, in one sentence.
+pub fn repair(r: &crate::vault::Repair) -> String {
+    use crate::vault::Repair;
+    match r {
+        Repair::TempsRemoved(n) => temps_removed(*n),
+        Repair::ForgetFinished(account) => forget_finished(account),
+        Repair::SaveFinished(account) => save_finished(account),
+        Repair::SaveUndone(account) => save_undone(account),
+        Repair::SaveKept(account) => save_kept(account),
+        Repair::Failed { account, why } => reconcile_failed(account, why),
+    }
+}

@@ -209,7 +209,7 @@ pub async fn validate_oauth(
     let info = info
         .map(|i| TokenInfo {
             id: 0,
-            name: text::OAUTH_TOKEN_NAME.into(),
+            name: crate::gitlab::oauth::OAUTH_TOKEN_NAME.into(),
             revoked: false,
             active: true,
             scopes: i.scope,

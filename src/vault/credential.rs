@@ -152,7 +152,7 @@ pub async fn save_sign_in(
         user_id: 0,
         bot: false,
         token_id: 0,
-        token_name: crate::strings::validation::OAUTH_TOKEN_NAME.into(),
+        token_name: crate::gitlab::oauth::OAUTH_TOKEN_NAME.into(),
         scopes: pair.scopes.clone(),
         expires_at: None,
         verified_at: super::now_rfc3339(),

@@ -33,7 +33,7 @@ pub mod save;
 
 pub use keychain::{Keychain, SERVICE, StoreKind, VaultError};
 pub use metadata::{CredentialKind, Metadata, MetadataError, OAuthFacts, StoredToken};
-pub use reconcile::reconcile;
+pub use reconcile::{Repair, reconcile};
 pub use save::{SaveError, Saved, forget, save, save_under_lock};
 
 /// Replaces `path` with `bytes` atomically: a private temp file beside it (created with mode 0600,

@@ -10,8 +10,25 @@ use super::save::{
 };
 use super::{Keychain, VaultError};
 
-/// What was repaired, one sentence each (for standard error).
-pub type Notes = Vec<String>;
+/// One thing repaired (or that could not be), for `strings::vault::repair` to say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Repair {
+    /// Temp files of dead writers removed.
+    TempsRemoved(usize),
+    /// A killed forget of this account finished.
+    ForgetFinished(String),
+    /// A killed save of this account had only its tidying left: done.
+    SaveFinished(String),
+    /// A killed save of this account was undone (the previous value kept or put back).
+    SaveUndone(String),
+    /// A killed save's new value reached the keychain: kept and described.
+    SaveKept(String),
+    /// The announced change of this account could not be finished or undone.
+    Failed { account: String, why: String },
+}
+
+/// What was repaired.
+pub type Notes = Vec<Repair>;
 
 /// Repairs what dead writers left beside `metadata_path`. Cheap when there is nothing to do (one
 /// directory listing and one small file read; no lock, no keychain). Skipped while another
@@ -42,7 +59,7 @@ pub async fn reconcile(metadata_path: &Path, keychain_timeout: Duration) -> Note
             .await
             .unwrap_or(0);
         if removed > 0 {
-            notes.push(crate::strings::vault::temps_removed(removed));
+            notes.push(Repair::TempsRemoved(removed));
         }
     }
     // Read again under the lock: a writer may have finished meanwhile.
@@ -56,18 +73,17 @@ pub async fn reconcile(metadata_path: &Path, keychain_timeout: Duration) -> Note
     for p in pending {
         match resolve(metadata_path, keychain_timeout, &p).await {
             Ok(note) => notes.push(note),
-            Err(why) => notes.push(crate::strings::vault::reconcile_failed(
-                &p.entry.account,
-                &why,
-            )),
+            Err(why) => notes.push(Repair::Failed {
+                account: p.entry.account.clone(),
+                why,
+            }),
         }
     }
     notes
 }
 
 /// Finishes or undoes one announced change.
-async fn resolve(path: &Path, timeout: Duration, p: &Pending) -> Result<String, String> {
-    use crate::strings::vault as text;
+async fn resolve(path: &Path, timeout: Duration, p: &Pending) -> Result<Repair, String> {
     let account = &p.entry.account;
     let keychain = Keychain::open_for(&p.entry, timeout)
         .await
@@ -78,14 +94,14 @@ async fn resolve(path: &Path, timeout: Duration, p: &Pending) -> Result<String, 
             Err(e) => return Err(e.to_string()),
         }
         finish_forget(path, account, p.entry.store).await?;
-        return Ok(text::forget_finished(account));
+        return Ok(Repair::ForgetFinished(account.clone()));
     }
     let scratch = previous_account(account);
     if p.step == PendingStep::Written {
         // The entry was recorded: only the tidying up was left.
         delete_quietly(&keychain, &scratch).await?;
         unannounce(path, account, PendingOp::Save).await?;
-        return Ok(text::save_finished(account));
+        return Ok(Repair::SaveFinished(account.clone()));
     }
     let previous = match keychain.get(&scratch).await {
         Ok(v) => Some(v),
@@ -99,17 +115,17 @@ async fn resolve(path: &Path, timeout: Duration, p: &Pending) -> Result<String, 
     };
     let note = match (previous, current) {
         // Killed before the account was touched.
-        (None, _) => text::save_undone(account),
-        (Some(prev), None) if is_no_previous(&prev) => text::save_undone(account),
+        (None, _) => Repair::SaveUndone(account.clone()),
+        (Some(prev), None) if is_no_previous(&prev) => Repair::SaveUndone(account.clone()),
         (Some(prev), Some(cur)) if !is_no_previous(&prev) && prev == cur => {
-            text::save_undone(account)
+            Repair::SaveUndone(account.clone())
         }
         // The account lost its value mid-write: put the previous one back.
         (Some(prev), None) => {
             restore(&keychain, account, Some(prev))
                 .await
                 .map_err(|e| e.to_string())?;
-            text::save_undone(account)
+            Repair::SaveUndone(account.clone())
         }
         // The new value reached the keychain: keep it (never delete a token) and describe it.
         (Some(_), Some(_)) => {
@@ -119,7 +135,7 @@ async fn resolve(path: &Path, timeout: Duration, p: &Pending) -> Result<String, 
                 m.tokens.push(entry);
             })
             .await?;
-            text::save_kept(account)
+            Repair::SaveKept(account.clone())
         }
     };
     delete_quietly(&keychain, &scratch).await?;
