@@ -103,6 +103,27 @@ fn register_an_application() {
     snap("signin_02_needs_app_typed", &s);
 }
 
+/// A hurried person pastes (types) a token into the Application ID field: it is cleared the
+/// moment its GitLab prefix is complete, never shown whole, and Enter then starts nothing.
+#[test]
+fn a_token_typed_as_the_application_id_is_cleared_and_not_sent() {
+    let (mut s, _) = to_signin(None);
+    type_text(&mut s, "glpat-TESTONLYsecret0000000");
+    let shown = render(&s, 80, 24);
+    assert!(!shown.contains("glpat-"), "{shown}");
+    assert!(shown.contains("not an Application ID"), "{shown}");
+    assert!(key(&mut s, KeyCode::Enter).is_empty(), "nothing is started");
+    snap("signin_02_token_in_app_field", &s);
+    // Until Backspace nothing more is taken (the rest of a token typed key by key).
+    type_text(&mut s, "b8d5");
+    assert!(!render(&s, 80, 24).contains("b8d5"));
+    // A real id after Backspace clears the warning and starts the sign-in.
+    key(&mut s, KeyCode::Backspace);
+    type_text(&mut s, "b8d5c3a1e2f7");
+    assert!(!render(&s, 80, 24).contains("not an Application ID"));
+    start_ticket(&key(&mut s, KeyCode::Enter));
+}
+
 #[test]
 fn device_screen() {
     let (mut s, effects) = to_signin(Some("app"));

@@ -47,6 +47,10 @@ pub const QR_LABEL: &str = "Or scan the QR code to approve from a phone →";
 // Registering an application.
 pub const NEED_APP_TITLE: &str = "This GitLab needs an OAuth application for gitlab-token";
 pub const APP_FIELD: &str = "Application ID";
+/// A token was typed into the application id field (it is cleared and sent nowhere).
+pub const TOKEN_IN_APP_FIELD: &str = "That was a GitLab token, not an Application ID: it was \
+     cleared and sent nowhere. Press Backspace, then paste the Application ID from the page \
+     below; to use a token of yours instead, go back (Esc) and choose to paste a token.";
 pub const UNKNOWN_APP: &str =
     "Check the ID on the page below (it is the Application ID, not the secret), or register one.";
 

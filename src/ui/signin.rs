@@ -40,6 +40,12 @@ pub fn render(s: &SigningIn, frame: &mut Frame, area: Rect, spinner: &str) {
 
 fn register(s: &SigningIn, error: Option<&str>, frame: &mut Frame, area: Rect, theme: &Theme) {
     let mut head = vec![Line::from(Span::styled(text::NEED_APP_TITLE, theme.title))];
+    if s.token_in_app_field {
+        head.push(Line::from(Span::styled(
+            text::TOKEN_IN_APP_FIELD,
+            theme.fail,
+        )));
+    }
     if let Some(e) = error {
         head.push(Line::from(Span::styled(e.to_owned(), theme.fail)));
         head.push(Line::from(Span::styled(text::UNKNOWN_APP, theme.warn)));

@@ -138,6 +138,9 @@ pub struct SigningIn {
     pub poll_left: u64,
     /// Polls answered "not yet" so far.
     pub polls: u32,
+    /// A token was typed or pasted into the application id field: cleared, never sent, and
+    /// further characters are dropped until Backspace.
+    pub token_in_app_field: bool,
 }
 
 impl SigningIn {
@@ -167,6 +170,7 @@ impl SigningIn {
             expires_left: 0,
             poll_left: 0,
             polls: 0,
+            token_in_app_field: false,
         }
     }
 
@@ -321,9 +325,26 @@ impl SigningIn {
             }
             KeyCode::Char('o') if ctrl && typing => return self.open(),
             KeyCode::Char('y') if ctrl && typing => return self.copy(),
+            // After a token was caught, the rest of it (typed key by key by a paste without
+            // bracketed paste) is dropped unseen, until Backspace makes the field take keys again.
+            KeyCode::Backspace if typing && self.token_in_app_field => {
+                self.token_in_app_field = false;
+                return KeyOutcome::Effects(Vec::new());
+            }
+            KeyCode::Char(_) if typing && !ctrl && self.token_in_app_field => {
+                return KeyOutcome::Effects(Vec::new());
+            }
             _ if typing && !ctrl => {
                 let before = self.app_input.value().to_owned();
                 self.app_input.handle_event(&Event::Key(key));
+                // A GitLab token (a prefix GitLab documents) is no application id: dropped at
+                // once, so it is neither shown nor sent as a client id.
+                let value = self.app_input.value();
+                if crate::token::TokenKind::of(value) != crate::token::TokenKind::Unknown {
+                    self.app_input = Input::new(String::new());
+                    self.token_in_app_field = true;
+                    return KeyOutcome::Effects(Vec::new());
+                }
                 return if before == self.app_input.value() && key.code != KeyCode::Left {
                     KeyOutcome::Ignored
                 } else {
