@@ -53,6 +53,13 @@ fn creates_own_token_at(version: (u32, u32, u32)) {
     assert!(w.gitlab.accounts().is_empty());
     assert_eq!(v["memberships"][0]["created"], json!(false), "{v}");
     assert_eq!(v["memberships"][0]["access_level"], json!(50), "{v}");
+    // What it holds is said (no empty scopes list).
+    assert!(
+        v["token"]["permissions"]
+            .as_array()
+            .is_some_and(|p| p.contains(&json!("download_code"))),
+        "{v}"
+    );
 
     let made = made_tokens(&w);
     assert_eq!(made.len(), 1, "{made:?}");

@@ -338,10 +338,7 @@ fn print_done(done: &Done) {
         );
     }
     if let Some(t) = &done.token {
-        println!(
-            "{}",
-            text::token_line(t.id, &t.scopes, t.expires_at.as_deref(), t.created)
-        );
+        println!("{}", text::token_line(t));
     }
 }
 
@@ -369,12 +366,19 @@ fn json_object(
             "created": m.created,
             "pending_approval": m.pending_approval,
         })).collect::<Vec<_>>(),
-        "token": done.token.as_ref().map(|t| json!({
-            "id": t.id,
-            "scopes": t.scopes,
-            "expires_at": t.expires_at,
-            "created": t.created,
-        })),
+        "token": done.token.as_ref().map(|t| {
+            let mut v = json!({
+                "id": t.id,
+                "scopes": t.scopes,
+                "expires_at": t.expires_at,
+                "created": t.created,
+            });
+            // A fine-grained token says what it holds (a legacy one: its scopes).
+            if !t.permissions.is_empty() {
+                v["permissions"] = json!(t.permissions);
+            }
+            v
+        }),
         "stored_as": stored_as,
         "problems": problems.iter().map(|(kind, message)| json!({
             "kind": kind.as_str(),

@@ -156,7 +156,7 @@ pub async fn run(a: Approval<'_>) -> Result<OAuthPair, Waited> {
         Vec::new(),
         Some(a.app_id.to_owned()),
     );
-    let mut screen = LoginScreen::new(signin, super::device_flow::shown(a.code));
+    let mut screen = LoginScreen::new(signin, crate::runtime::device_flow::shown(a.code));
     let (tx, mut rx) = unbounded_channel::<LoginMsg>();
     let poll_tx = tx.clone();
     // The first event comes before any poll: the countdown already starts from the code.

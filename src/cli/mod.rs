@@ -24,7 +24,6 @@ mod args;
 mod check;
 mod completions;
 mod create;
-pub mod device_flow;
 mod get;
 pub(crate) mod git_credential;
 pub mod login;

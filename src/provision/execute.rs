@@ -382,6 +382,17 @@ pub(super) fn token_outcome(info: &TokenInfo, created: bool) -> TokenOutcome {
         id: info.id,
         created,
         scopes: info.scopes.clone(),
+        permissions: {
+            let mut p: Vec<String> = info
+                .granular_scopes
+                .iter()
+                .flatten()
+                .flat_map(|s| s.permissions.iter().cloned())
+                .collect();
+            p.sort();
+            p.dedup();
+            p
+        },
         expires_at: info.expires_at.clone(),
     }
 }

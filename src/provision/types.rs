@@ -239,6 +239,9 @@ pub struct TokenOutcome {
     /// False when the stored, live token of an earlier run was kept (nothing new was minted).
     pub created: bool,
     pub scopes: Vec<String>,
+    /// A fine-grained token's permissions (each name once; empty for a legacy token).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub permissions: Vec<String>,
     pub expires_at: Option<String>,
 }
 

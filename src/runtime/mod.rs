@@ -3,6 +3,8 @@
 
 mod clipboard;
 mod create;
+pub mod device_flow;
+pub mod git_setup;
 mod work;
 
 pub(crate) use work::open_browser;
@@ -333,9 +335,7 @@ impl Performer {
             }
             Effect::SetupGit { ticket, host, name } => {
                 tokio::spawn(async move {
-                    let result = crate::cli::git_credential::configure(&host, &name)
-                        .await
-                        .map(|_| ());
+                    let result = git_setup::configure(&host, &name).await.map(|_| ());
                     let _ = tx.send(Msg::GitSetUp(ticket, result));
                 });
             }
@@ -418,7 +418,7 @@ impl Performer {
                 let send = move |m| {
                     let _ = tx.send(Msg::Signin(m));
                 };
-                let task = tokio::spawn(crate::cli::device_flow::drive(
+                let task = tokio::spawn(device_flow::drive(
                     ticket,
                     instance,
                     ca_file,

@@ -99,15 +99,16 @@ pub fn membership_line(target: &str, level: u32, created: bool, pending: bool) -
     format!("Member of {target} as {role} ({what})")
 }
 
-pub fn token_line(id: u64, scopes: &[String], expires_at: Option<&str>, created: bool) -> String {
+pub fn token_line(t: &crate::provision::TokenOutcome) -> String {
+    let (id, expires_at, created) = (t.id, t.expires_at.as_deref(), t.created);
     let what = if created {
         "created"
     } else {
         "the stored one, still good"
     };
     format!(
-        "Token: id {id}, scopes {}, expires {} ({what})",
-        scopes.join(", "),
+        "Token: id {id}, {}, expires {} ({what})",
+        super::provision_own::holds(t),
         expires_at.unwrap_or("never")
     )
 }

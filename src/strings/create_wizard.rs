@@ -232,9 +232,9 @@ pub fn summary(
                 ));
             }
             out.push(format!(
-                "  Token id {}, scopes {}, expires {}.",
+                "  Token id {}, {}, expires {}.",
                 o.token.id,
-                o.token.scopes.join(", "),
+                crate::strings::provision_own::holds(&o.token),
                 o.token.expires_at.as_deref().unwrap_or("never")
             ));
             if c.request.as_ref().is_some_and(|r| r.replace_existing) {

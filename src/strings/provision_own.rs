@@ -102,3 +102,12 @@ pub fn permissions_line(scopes: &[crate::gitlab::granular_request::NewScope]) ->
 pub fn roles_kept(targets: &[String]) -> String {
     format!("your own role on {} (nothing is added)", targets.join(", "))
 }
+
+/// What a made token holds: its scopes, or a fine-grained token's permissions.
+pub fn holds(t: &crate::provision::TokenOutcome) -> String {
+    if t.permissions.is_empty() {
+        format!("scopes {}", t.scopes.join(", "))
+    } else {
+        format!("fine-grained: {}", t.permissions.join(", "))
+    }
+}

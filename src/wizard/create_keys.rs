@@ -73,6 +73,8 @@ impl State {
                             (at + 1) % possible.len()
                         };
                         c.kind = Some(possible[next]);
+                        // Another pick is another plan: shown from its top.
+                        self.scroll = Default::default();
                     }
                     KeyCode::Char('r') if failed => return self.discover(),
                     KeyCode::Char('g') if !failed && possible.is_empty() => {

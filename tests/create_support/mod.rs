@@ -155,6 +155,7 @@ pub fn outcome() -> Outcome {
                 "read_repository".into(),
                 "self_rotate".into(),
             ],
+            permissions: Vec::new(),
             expires_at: Some("2027-02-21".into()),
         },
         stored_as: "repo-scanner@gitlab.example.com".into(),
