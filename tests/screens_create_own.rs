@@ -41,6 +41,14 @@ fn own_token_is_listed_last_and_shows_its_permissions_when_picked() {
     assert!(!shown.contains(OWNER), "the owner's token is never shown");
     insta::assert_snapshot!("create_plan_own_token_80x24", draw(&mut s, 80, 24));
     insta::assert_snapshot!("create_plan_own_token_60x20", draw(&mut s, 60, 20));
+    // Creating it: no account or membership stage is listed (none is made).
+    let plan_account = draw(&mut s, 80, 24);
+    key(&mut s, KeyCode::Enter);
+    let creating = draw(&mut s, 80, 24);
+    assert_ne!(plan_account, creating, "Enter starts it");
+    assert!(!creating.to_lowercase().contains("member"), "{creating}");
+    assert!(!creating.to_lowercase().contains("account"), "{creating}");
+    insta::assert_snapshot!("create_executing_own_token_80x24", creating);
 }
 
 /// The plan scrolls where it is taller than the terminal: PgDn is offered, shows the rest (the

@@ -299,34 +299,8 @@ fn details<'a>(
             format!("{:<13} {}", "", own::ROTATES_ITSELF),
             theme.muted,
         )));
-        lines.push(label(
-            text::L_EXPIRES,
-            text::expires_on(&expires.to_string(), request.expires_in_days),
-            theme,
-        ));
-        lines.push(label(text::L_STORED, account.clone(), theme));
-        return lines;
-    }
-    lines.push(label(text::L_SCOPES, scopes.join(", "), theme));
-    let why = if scopes.iter().any(|s| s == "self_rotate") {
-        text::SELF_ROTATE_WHY.to_owned()
     } else {
-        text::no_self_rotate(kind)
-    };
-    lines.push(Line::from(Span::styled(
-        format!("{:<13} {why}", ""),
-        theme.muted,
-    )));
-    // Where fine-grained tokens exist (19.2+), why this one is not.
-    if !request.profile.permissions.is_empty() && crate::gitlab::granular::available(d.version) {
-        lines.push(Line::from(Span::styled(
-            format!(
-                "{:<13} {}",
-                "",
-                crate::strings::provision::legacy_because(kind)
-            ),
-            theme.muted,
-        )));
+        lines.extend(legacy_lines(request, d, kind, &scopes, theme));
     }
     lines.push(label(
         text::L_EXPIRES,
@@ -347,6 +321,39 @@ fn details<'a>(
     lines
 }
 
+/// The plan's lines of a legacy token: its scopes, self_rotate or not, and why not fine-grained.
+fn legacy_lines<'a>(
+    request: &Request,
+    d: &Discovery,
+    kind: Kind,
+    scopes: &[String],
+    theme: &Theme,
+) -> Vec<Line<'a>> {
+    let mut out = Vec::new();
+    out.push(label(text::L_SCOPES, scopes.join(", "), theme));
+    let why = if scopes.iter().any(|s| s == "self_rotate") {
+        text::SELF_ROTATE_WHY.to_owned()
+    } else {
+        text::no_self_rotate(kind)
+    };
+    out.push(Line::from(Span::styled(
+        format!("{:<13} {why}", ""),
+        theme.muted,
+    )));
+    // Where fine-grained tokens exist (19.2+), why this one is not.
+    if !request.profile.permissions.is_empty() && crate::gitlab::granular::available(d.version) {
+        out.push(Line::from(Span::styled(
+            format!(
+                "{:<13} {}",
+                "",
+                crate::strings::provision::legacy_because(kind)
+            ),
+            theme.muted,
+        )));
+    }
+    out
+}
+
 /// The stages in order, for the progress list: memberships run together.
 fn stages(c: &Creating) -> Vec<Stage> {
     let mut all = Vec::new();
@@ -354,8 +361,11 @@ fn stages(c: &Creating) -> Vec<Stage> {
     if recovering {
         all.push(Stage::Recovering);
     }
-    all.push(Stage::Account);
-    all.extend(c.targets.iter().map(|t| Stage::Membership(t.clone())));
+    // Your own token makes no account and no membership.
+    if c.kind != Some(crate::provision::Kind::OwnToken) {
+        all.push(Stage::Account);
+        all.extend(c.targets.iter().map(|t| Stage::Membership(t.clone())));
+    }
     all.extend([Stage::Token, Stage::Checking, Stage::Storing]);
     all
 }
