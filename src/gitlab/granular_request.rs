@@ -49,7 +49,8 @@ pub fn scopes_for(needs: &[Need], projects: &[u64], groups: &[u64]) -> Vec<NewSc
         });
     }
     let memberships = names(On::Memberships);
-    if !memberships.is_empty() && !(projects.is_empty() && groups.is_empty()) {
+    let has_targets = !projects.is_empty() || !groups.is_empty();
+    if !memberships.is_empty() && has_targets {
         scopes.push(NewScope {
             access: Access::SelectedMemberships,
             permissions: memberships,
