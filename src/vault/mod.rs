@@ -26,6 +26,7 @@
 pub mod credential;
 pub mod file_store;
 pub mod keychain;
+pub mod kv;
 pub mod metadata;
 pub mod names;
 pub mod reconcile;
