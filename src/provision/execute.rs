@@ -2,34 +2,30 @@
 //! live checks -> store. The journal is written before and after each irreversible call; the
 //! vault's writer lock is held from before the token is minted until it is stored.
 
-use super::finish::{self, check, kept};
+use super::finish::{self, check, kept, token_outcome};
 use super::journal::{Journal, ProvisionLock, Step};
 use super::recover::{repair, token_home};
 use super::steps::{self, Account};
 use super::{
-    AccountOutcome, Discovery, Done, Failure, Kind, MembershipOutcome, Outcome, Problem, Progress,
-    Provisioned, Request, Stage, TokenOutcome, join_all, plan,
+    AccountOutcome, Discovery, Done, Failure, Kind, MembershipOutcome, Note, Outcome, Progress,
+    Provisioned, Refusal, Request, Stage, TargetFacts, join_all, plan,
 };
 use crate::gitlab::accounts::{NewToken, TokenHome};
-use crate::gitlab::types::TokenInfo;
+use crate::gitlab::types::{Rotated, TokenInfo, User};
 use crate::gitlab::{ApiError, Client};
-use crate::problem::ProblemKind;
 use crate::rotation::{Context, abort_point, now_rfc3339};
-use crate::strings::{provision as text, validation::api_problem};
 use crate::token::Token;
-use crate::vault::{self, Keychain, Metadata, SaveError, StoredToken};
+use crate::vault::{self, Keychain, Metadata, StoredToken};
 
 /// `self_rotate` exists from GitLab 17.9.
 const SELF_ROTATE: (u32, u32) = (17, 9);
 
-fn fail(kind: ProblemKind, message: String, done: &Done, problems: Vec<Problem>) -> Failure {
-    stop(Problem { kind, message }, done, problems)
-}
-
-fn stop(p: Problem, done: &Done, mut problems: Vec<Problem>) -> Failure {
-    problems.insert(0, p);
+/// Stopped by `note`, with the problems met so far after it and what was done.
+fn failure(note: Note, done: &Done, problems: &[Note]) -> Failure {
+    let mut all = vec![note];
+    all.extend_from_slice(problems);
     Failure {
-        problems,
+        problems: all,
         done: done.clone(),
     }
 }
@@ -44,6 +40,7 @@ pub(super) fn scopes_for(request: &Request, d: &Discovery) -> Vec<String> {
     scopes
 }
 
+/// The run, step by step, in the journal's order (`journal::Step`).
 pub(super) async fn execute(
     ctx: &Context,
     client: &Client,
@@ -53,48 +50,97 @@ pub(super) async fn execute(
     kind: Kind,
     progress: Progress<'_>,
 ) -> Result<Outcome, Failure> {
-    let mut done = Done::default();
+    let mut run = begin(ctx, client, owner, request, d, kind, progress).await?;
+    // The account, then every membership at once (service accounts only: an access token's
+    // bot gets its role with the token; your own token: your account and roles as they are).
+    if kind.is_service_account() {
+        run.account().await?;
+        run.memberships().await?;
+    }
+    // Nothing new when the stored token of this NAME@HOST is live and belongs to this account.
+    if let Some(outcome) = run.kept().await {
+        return Ok(outcome);
+    }
+    let writer = run.writer().await?;
+    let (minted, home) = run.mint().await?;
+    let (info, user) = run.check(&minted, home).await?;
+    run.store(&minted, home, &info, &user, writer).await?;
+    Ok(run.outcome(&info, &user))
+}
+
+/// One run between its steps: what was asked, the lock and journal it holds, and what it has
+/// done so far.
+struct Run<'a> {
+    ctx: &'a Context,
+    client: &'a Client,
+    owner: &'a Token,
+    request: &'a Request,
+    d: &'a Discovery,
+    kind: Kind,
+    progress: Progress<'a>,
+    /// The first target: where an access token lives.
+    first: &'a TargetFacts,
+    lock: ProvisionLock,
+    j: Journal,
+    /// The entry stored under NAME@HOST before this run.
+    stored: Option<StoredToken>,
+    /// A killed earlier run's journal, repaired.
+    prior: Option<Journal>,
+    acct: Option<Account>,
+    done: Done,
+    problems: Vec<Note>,
+}
+
+/// Before anything is created: the kind still possible, the run's lock, a killed earlier run
+/// finished or repaired, the name free for this run, and its journal started.
+async fn begin<'a>(
+    ctx: &'a Context,
+    client: &'a Client,
+    owner: &'a Token,
+    request: &'a Request,
+    d: &'a Discovery,
+    kind: Kind,
+    progress: Progress<'a>,
+) -> Result<Run<'a>, Failure> {
+    let done = Done::default();
     let mut problems = Vec::new();
     if let Err(r) = plan::verdict(kind, request, d) {
-        return Err(fail(r.kind, r.reason, &done, problems));
+        return Err(failure(Note::Refused(r), &done, &problems));
     }
     let Some(first) = d.targets.first() else {
-        let m = text::nothing_possible();
-        return Err(fail(ProblemKind::TargetNotFound, m, &done, problems));
+        let none = Note::Refused(Refusal::NothingPossible);
+        return Err(failure(none, &done, &problems));
     };
     let account = vault::account(&request.name, &request.instance.key());
+    let journal_failed = |e: &dyn std::fmt::Display| Note::JournalFailed {
+        detail: e.to_string(),
+    };
     let lock = match ProvisionLock::try_acquire(&ctx.metadata_path, &account) {
         Ok(Some(lock)) => lock,
-        Ok(None) => {
-            let m = text::busy(&account);
-            return Err(fail(ProblemKind::ProvisionInProgress, m, &done, problems));
-        }
-        Err(e) => {
-            let m = text::journal_failed(&e.to_string());
-            return Err(fail(ProblemKind::MetadataWriteFailed, m, &done, problems));
-        }
+        Ok(None) => return Err(failure(Note::Busy { account }, &done, &problems)),
+        Err(e) => return Err(failure(journal_failed(&e), &done, &problems)),
     };
     if lock.journal.exists() {
         progress(Stage::Recovering);
     }
     let prior = repair(&ctx.metadata_path, client, owner, &lock, &mut problems)
         .await
-        .map_err(|p| stop(p, &done, problems.clone()))?;
+        .map_err(|p| failure(p, &done, &problems))?;
     let stored = load_entry(ctx, &account).await;
 
     let (lives_in, lives_in_id) = finish::lives_in(kind, first);
     // Never replace silently a token this run did not make: refused before anything exists.
     if let Some(p) = finish::name_taken(request, stored.as_ref(), kind, lives_in_id) {
-        return Err(stop(p, &done, problems));
+        return Err(failure(p, &done, &problems));
     }
     let mut j = Journal {
-        account: account.clone(),
+        account,
         url: request.instance.base_url(),
         kind,
         step: Step::Account,
         started_at: now_rfc3339(),
         targets: request.targets.clone(),
-        lives_in: lives_in.clone(),
+        lives_in,
         lives_in_id,
         account_id: None,
         account_username: None,
@@ -104,296 +150,356 @@ pub(super) async fn execute(
         token_id: None,
     };
     if let Err(e) = j.save(&lock.journal) {
-        let m = text::journal_failed(&e.to_string());
-        return Err(fail(ProblemKind::MetadataWriteFailed, m, &done, problems));
+        return Err(failure(journal_failed(&e), &done, &problems));
     }
-    let service_account = kind.is_service_account();
-    let role = request.profile.role;
-
-    // The account, then every membership at once (service accounts only: an access token's bot
-    // gets its role with the token).
     // Your own token: your account, your memberships as they are.
-    let mut acct: Option<Account> = super::own::account(kind, d);
+    let acct: Option<Account> = super::own::account(kind, d);
     if let Some(a) = &acct {
         // Where a killed run's token is looked for (`recover::repair`).
         j.account_id = Some(a.id);
         j.account_username = Some(a.username.clone());
     }
-    if service_account {
-        progress(Stage::Account);
-        let known = steps::known_account(kind, lives_in_id, stored.as_ref(), prior.as_ref());
+    Ok(Run {
+        ctx,
+        client,
+        owner,
+        request,
+        d,
+        kind,
+        progress,
+        first,
+        lock,
+        j,
+        stored,
+        prior,
+        acct,
+        done,
+        problems,
+    })
+}
+
+impl Run<'_> {
+    /// Stopped by `note` (what was done so far is kept in the failure).
+    fn fail(&self, note: Note) -> Failure {
+        failure(note, &self.done, &self.problems)
+    }
+
+    fn save_journal(&self) {
+        let _ = self.j.save(&self.lock.journal);
+    }
+
+    fn drop_journal(&self) {
+        let _ = Journal::remove(&self.lock.journal);
+    }
+
+    /// Step `Account`: the service account found again or created.
+    async fn account(&mut self) -> Result<(), Failure> {
+        let kind = self.kind;
+        (self.progress)(Stage::Account);
+        let (stored, prior) = (self.stored.as_ref(), self.prior.as_ref());
+        let known = steps::known_account(kind, self.j.lives_in_id, stored, prior);
+        let (client, owner, request, d) = (self.client, self.owner, self.request, self.d);
         let a = match steps::account(client, owner, request, d, kind, known).await {
             Ok(a) => a,
             Err(p) => {
                 // Nothing was created: no journal to keep.
-                let _ = Journal::remove(&lock.journal);
-                return Err(stop(p, &done, problems));
+                self.drop_journal();
+                return Err(self.fail(p));
             }
         };
-        j.account_id = Some(a.id);
-        j.account_username = Some(a.username.clone());
-        j.account_created = a.created || prior.as_ref().is_some_and(|p| p.account_created);
-        j.step = Step::Memberships;
-        let _ = j.save(&lock.journal);
-        done.account = Some(AccountOutcome {
+        let reused = self.prior.as_ref().is_some_and(|p| p.account_created);
+        self.j.account_id = Some(a.id);
+        self.j.account_username = Some(a.username.clone());
+        self.j.account_created = a.created || reused;
+        self.j.step = Step::Memberships;
+        self.save_journal();
+        self.done.account = Some(AccountOutcome {
             id: a.id,
             username: a.username.clone(),
             kind,
             created: a.created,
         });
         abort_point("provision-account-created");
+        self.acct = Some(a);
+        Ok(())
+    }
 
+    /// Step `Memberships`: the account added to every target at once.
+    async fn memberships(&mut self) -> Result<(), Failure> {
+        let Some(id) = self.acct.as_ref().map(|a| a.id) else {
+            return Ok(());
+        };
+        let d = self.d;
         for t in &d.targets {
-            progress(Stage::Membership(t.path.clone()));
+            (self.progress)(Stage::Membership(t.path.clone()));
         }
+        let (role, raise) = (self.request.profile.role, self.request.raise_role);
+        let (client, owner) = (self.client, self.owner);
         let adds = d
             .targets
             .iter()
-            .map(|t| steps::membership(client, owner, t, a.id, role, request.raise_role))
+            .map(|t| steps::membership(client, owner, t, id, role, raise))
             .collect();
         for result in join_all(adds).await {
             match result {
                 Ok((m, p)) => {
-                    problems.extend(p);
-                    done.memberships.push(m);
+                    self.problems.extend(p);
+                    self.done.memberships.push(m);
                 }
                 Err(p) => {
-                    j.memberships = done.memberships.clone();
-                    let _ = j.save(&lock.journal);
-                    return Err(stop(p, &done, problems));
+                    self.j.memberships = self.done.memberships.clone();
+                    self.save_journal();
+                    return Err(self.fail(p));
                 }
             }
         }
-        j.memberships = done.memberships.clone();
-        let _ = j.save(&lock.journal);
+        self.j.memberships = self.done.memberships.clone();
+        self.save_journal();
         abort_point("provision-membership-added");
-        acct = Some(a);
+        Ok(())
     }
 
-    // Nothing new when the stored token of this NAME@HOST is live and belongs to this account.
-    if let Some(outcome) = kept(
-        ctx,
-        request,
-        &stored,
-        kind,
-        acct.as_ref(),
-        lives_in_id,
-        &done,
-        &problems,
-    )
-    .await
-    {
-        let _ = Journal::remove(&lock.journal);
-        return Ok(outcome);
+    /// The stored token of this NAME@HOST, kept when it is live and this account's.
+    async fn kept(&self) -> Option<Outcome> {
+        let outcome = kept(
+            self.ctx,
+            self.request,
+            &self.stored,
+            self.kind,
+            self.acct.as_ref(),
+            self.j.lives_in_id,
+            &self.done,
+            &self.problems,
+        )
+        .await?;
+        self.drop_journal();
+        Some(outcome)
     }
 
-    // The store must take the token before it is minted; one writer from here to the store.
-    let writer = match vault::save::writer_lock(&ctx.metadata_path, ctx.keychain_timeout * 6).await
-    {
-        Ok(w) => w,
-        Err(e) => return Err(fail(ProblemKind::RotationInProgress, e, &done, problems)),
-    };
-    if let Err(e) = preflight(ctx, request).await {
-        let p = crate::strings::vault::problem(&e);
-        let _ = Journal::remove(&lock.journal);
-        let m = format!("{} {}", p.message, p.fix);
-        return Err(fail(ProblemKind::KeychainUnavailable, m, &done, problems));
-    }
-
-    progress(Stage::Token);
-    let scopes = scopes_for(request, d);
-    let name = text::token_name(&request.profile.id);
-    let description = text::token_description(&request.profile.id, &request.instance.key());
-    let expires_at = crate::rotation::expiry_in(i64::from(request.expires_in_days));
-    let home = token_home(kind, lives_in_id, acct.as_ref().map_or(0, |a| a.id));
-    let Some(home) = home else {
-        return Err(fail(
-            ProblemKind::TargetNotFound,
-            text::nothing_possible(),
-            &done,
-            problems,
-        ));
-    };
-    j.step = Step::Token;
-    j.token_name = Some(name.clone());
-    if let Err(e) = j.save(&lock.journal) {
-        let m = text::journal_failed(&e.to_string());
-        return Err(fail(ProblemKind::MetadataWriteFailed, m, &done, problems));
-    }
-    let granular = super::own::scopes(kind, request, d);
-    let new = NewToken {
-        name: &name,
-        description: &description,
-        scopes: &scopes,
-        expires_at: &expires_at,
-        access_level: Some(role.access_level()),
-        granular: granular.as_deref(),
-    };
-    let minted = match client.create_token(owner, home, &new).await {
-        Ok(m) => m,
-        Err(e) => {
-            if definite(&e) {
-                j.step = Step::Memberships;
-                j.token_name = None;
-                let _ = j.save(&lock.journal);
-            }
-            // An access-token route answers 401 (list, rotate) or 400 "does not have permission
-            // to create" (create) to a caller who may not manage its tokens; discovery has just
-            // checked the caller's own token, so it is the role, not the token.
-            let refused = match &e {
-                ApiError::InvalidToken(_) => true,
-                ApiError::BadRequest(m) => m.contains("does not have permission to create"),
-                _ => false,
-            };
-            if refused && home.is_access_token() {
-                let group = matches!(home, TokenHome::GroupToken { .. });
-                let m = text::may_not_manage_tokens(group, &first.path);
-                return Err(fail(ProblemKind::NotOwner, m, &done, problems));
-            }
-            if let Some(m) = expiry_refused(&e) {
-                let days = crate::rotation::automatic::max_days(m);
-                let m = text::expiry_refused(&expires_at, m, days);
-                return Err(fail(ProblemKind::HttpError, m, &done, problems));
-            }
-            let p = api_problem(&e);
-            let m = text::token_failed(p.message.trim_end_matches('.'), &p.fix);
-            return Err(fail(p.kind, m, &done, problems));
+    /// The store must take the token before it is minted; one writer from here to the store.
+    async fn writer(&self) -> Result<std::fs::File, Failure> {
+        let ctx = self.ctx;
+        let wait = ctx.keychain_timeout * 6;
+        let writer = match vault::save::writer_lock(&ctx.metadata_path, wait).await {
+            Ok(w) => w,
+            Err(detail) => return Err(self.fail(Note::WriterBusy { detail })),
+        };
+        if let Err(e) = preflight(ctx, self.request).await {
+            self.drop_journal();
+            return Err(self.fail(Note::StoreUnavailable(e)));
         }
-    };
-    j.step = Step::TokenCreated;
-    j.token_id = Some(minted.info.id);
-    let _ = j.save(&lock.journal);
-    abort_point("provision-token-created");
-    done.token = Some(token_outcome(&minted.info, true));
-    if kind == Kind::OwnToken {
-        done.memberships = super::own::memberships(request, d);
-    } else if !service_account {
-        done.memberships = vec![MembershipOutcome {
-            target: first.path.clone(),
-            access_level: role.access_level(),
-            created: true,
-            pending_approval: false,
-        }];
+        Ok(writer)
     }
 
-    progress(Stage::Checking);
-    let checked = check(client, &minted.token, request, d, &done, kind, &minted.info).await;
-    let checked = match (checked, &granular) {
-        (Ok((mut info, user)), Some(asked)) => {
-            match super::own::confirm(client, &minted.token, &minted.info, asked, d.caller.id).await
-            {
-                Ok(got) => {
-                    info.granular_scopes = Some(got);
-                    Ok((info, user))
+    /// Steps `Token` then `TokenCreated`: the token minted (from here it exists on GitLab).
+    async fn mint(&mut self) -> Result<(Rotated, TokenHome), Failure> {
+        let (request, kind) = (self.request, self.kind);
+        (self.progress)(Stage::Token);
+        let scopes = scopes_for(request, self.d);
+        let profile = &request.profile.id;
+        let name = steps::token_name(profile);
+        let description = steps::token_description(profile, &request.instance.key());
+        let expires_at = crate::rotation::expiry_in(i64::from(request.expires_in_days));
+        let account_id = self.acct.as_ref().map_or(0, |a| a.id);
+        let Some(home) = token_home(kind, self.j.lives_in_id, account_id) else {
+            return Err(self.fail(Note::Refused(Refusal::NothingPossible)));
+        };
+        self.j.step = Step::Token;
+        self.j.token_name = Some(name.clone());
+        if let Err(e) = self.j.save(&self.lock.journal) {
+            let detail = e.to_string();
+            return Err(self.fail(Note::JournalFailed { detail }));
+        }
+        let granular = super::own::scopes(kind, request, self.d);
+        let new = NewToken {
+            name: &name,
+            description: &description,
+            scopes: &scopes,
+            expires_at: &expires_at,
+            access_level: Some(request.profile.role.access_level()),
+            granular: granular.as_deref(),
+        };
+        let minted = match self.client.create_token(self.owner, home, &new).await {
+            Ok(m) => m,
+            Err(e) => {
+                if definite(&e) {
+                    self.j.step = Step::Memberships;
+                    self.j.token_name = None;
+                    self.save_journal();
                 }
-                Err(p) => Err(p),
-            }
-        }
-        (other, _) => other,
-    };
-    let (info, user) = match checked {
-        Ok(found) => found,
-        Err(why) => {
-            let revoked = client.revoke_token(owner, home, minted.info.id).await;
-            if revoked.is_ok() {
-                let _ = Journal::remove(&lock.journal);
-            }
-            let m = text::checks_failed(&why.message);
-            return Err(fail(why.kind, m, &done, problems));
-        }
-    };
-    let account_outcome = AccountOutcome {
-        id: user.id,
-        username: user.username.clone(),
-        kind,
-        created: acct.as_ref().is_none_or(|a| a.created),
-    };
-    done.account = Some(account_outcome.clone());
-
-    progress(Stage::Storing);
-    let mut entry = StoredToken::new(
-        &request.instance,
-        &request.name,
-        &request.profile.id,
-        &info,
-        &user,
-        &now_rfc3339(),
-        request.ca_file.clone(),
-        Some(first.path.clone()),
-    );
-    entry.gitlab_version = d.version.map(crate::gitlab::version::display);
-    entry.provisioned = Some(Provisioned {
-        kind,
-        account_id: user.id,
-        account_username: user.username.clone(),
-        lives_in: lives_in.clone(),
-        lives_in_id,
-        token_id: info.id,
-        targets: request.targets.clone(),
-        created_at: now_rfc3339(),
-    });
-    let saved = vault::save_under_lock(
-        request.store,
-        ctx.keychain_timeout,
-        &ctx.metadata_path,
-        &minted.token,
-        entry,
-        &writer,
-    )
-    .await;
-    drop(writer);
-    if let Err(e) = saved {
-        let why = match &e {
-            SaveError::Keychain(v) => crate::strings::vault::problem(v).message,
-            SaveError::Metadata(m) => m.clone(),
-        };
-        let (kind, message) = match client.revoke_token(owner, home, minted.info.id).await {
-            Ok(()) => {
-                let _ = Journal::remove(&lock.journal);
-                (
-                    ProblemKind::NewTokenNotSaved,
-                    text::store_failed(&why, info.id),
-                )
-            }
-            Err(_) => {
-                let page =
-                    super::recover::revoke_page(&request.instance, kind, lives_in.as_deref());
-                let m = text::store_failed_not_revoked(&why, info.id, &page);
-                (ProblemKind::OrphanTokenLeft, m)
+                return Err(self.fail(self.not_minted(e, home, expires_at)));
             }
         };
-        return Err(fail(kind, message, &done, problems));
+        self.j.step = Step::TokenCreated;
+        self.j.token_id = Some(minted.info.id);
+        self.save_journal();
+        abort_point("provision-token-created");
+        self.done.token = Some(token_outcome(&minted.info, true));
+        if kind == Kind::OwnToken {
+            self.done.memberships = super::own::memberships(request, self.d);
+        } else if !kind.is_service_account() {
+            self.done.memberships = vec![MembershipOutcome {
+                target: self.first.path.clone(),
+                access_level: request.profile.role.access_level(),
+                created: true,
+                pending_approval: false,
+            }];
+        }
+        Ok((minted, home))
     }
-    abort_point("provision-stored");
-    j.step = Step::Stored;
-    let _ = j.save(&lock.journal);
-    let _ = Journal::remove(&lock.journal);
-    Ok(Outcome {
-        account: account_outcome,
-        memberships: done.memberships,
-        token: token_outcome(&info, true),
-        stored_as: account,
-        problems,
-    })
-}
 
-pub(super) fn token_outcome(info: &TokenInfo, created: bool) -> TokenOutcome {
-    TokenOutcome {
-        id: info.id,
-        created,
-        scopes: info.scopes.clone(),
-        permissions: {
-            let mut p: Vec<String> = info
-                .granular_scopes
-                .iter()
-                .flatten()
-                .flat_map(|s| s.permissions.iter().cloned())
-                .collect();
-            p.sort();
-            p.dedup();
-            p
-        },
-        expires_at: info.expires_at.clone(),
+    /// Why GitLab made no token.
+    fn not_minted(&self, e: ApiError, home: TokenHome, expires_at: String) -> Note {
+        // An access-token route answers 401 (list, rotate) or 400 "does not have permission
+        // to create" (create) to a caller who may not manage its tokens; discovery has just
+        // checked the caller's own token, so it is the role, not the token.
+        let refused = match &e {
+            ApiError::InvalidToken(_) => true,
+            ApiError::BadRequest(m) => m.contains("does not have permission to create"),
+            _ => false,
+        };
+        if refused && home.is_access_token() {
+            let group = matches!(home, TokenHome::GroupToken { .. });
+            let place = self.first.path.clone();
+            return Note::MayNotManageTokens { group, place };
+        }
+        if let Some(m) = expiry_refused(&e) {
+            return Note::ExpiryRefused {
+                date: expires_at,
+                gitlab: m.to_owned(),
+                max_days: crate::rotation::automatic::max_days(m),
+            };
+        }
+        Note::TokenFailed(e)
+    }
+
+    /// The live checks on the new token (and your own token's permissions); a token that fails
+    /// them is revoked.
+    async fn check(
+        &mut self,
+        minted: &Rotated,
+        home: TokenHome,
+    ) -> Result<(TokenInfo, User), Failure> {
+        let (client, request, d, kind) = (self.client, self.request, self.d, self.kind);
+        (self.progress)(Stage::Checking);
+        let (token, made) = (&minted.token, &minted.info);
+        let checked = check(client, token, request, d, &self.done, kind, made).await;
+        let granular = super::own::scopes(kind, request, d);
+        let checked = match (checked, &granular) {
+            (Ok((mut info, user)), Some(asked)) => {
+                match super::own::confirm(client, token, made, asked, d.caller.id).await {
+                    Ok(got) => {
+                        info.granular_scopes = Some(got);
+                        Ok((info, user))
+                    }
+                    Err(p) => Err(p),
+                }
+            }
+            (other, _) => other,
+        };
+        let (info, user) = match checked {
+            Ok(found) => found,
+            Err(why) => {
+                let revoked = client.revoke_token(self.owner, home, made.id).await;
+                if revoked.is_ok() {
+                    self.drop_journal();
+                }
+                return Err(self.fail(Note::ChecksFailed(why)));
+            }
+        };
+        self.done.account = Some(self.account_outcome(&user));
+        Ok((info, user))
+    }
+
+    fn account_outcome(&self, user: &User) -> AccountOutcome {
+        AccountOutcome {
+            id: user.id,
+            username: user.username.clone(),
+            kind: self.kind,
+            created: self.acct.as_ref().is_none_or(|a| a.created),
+        }
+    }
+
+    /// Step `Stored`: saved and read back, under the writer lock; a token that cannot be
+    /// saved is revoked.
+    async fn store(
+        &mut self,
+        minted: &Rotated,
+        home: TokenHome,
+        info: &TokenInfo,
+        user: &User,
+        writer: std::fs::File,
+    ) -> Result<(), Failure> {
+        let (request, kind) = (self.request, self.kind);
+        (self.progress)(Stage::Storing);
+        let mut entry = StoredToken::new(
+            &request.instance,
+            &request.name,
+            &request.profile.id,
+            info,
+            user,
+            &now_rfc3339(),
+            request.ca_file.clone(),
+            Some(self.first.path.clone()),
+        );
+        entry.gitlab_version = self.d.version.map(crate::gitlab::version::display);
+        entry.provisioned = Some(Provisioned {
+            kind,
+            account_id: user.id,
+            account_username: user.username.clone(),
+            lives_in: self.j.lives_in.clone(),
+            lives_in_id: self.j.lives_in_id,
+            token_id: info.id,
+            targets: request.targets.clone(),
+            created_at: now_rfc3339(),
+        });
+        let ctx = self.ctx;
+        let saved = vault::save_under_lock(
+            request.store,
+            ctx.keychain_timeout,
+            &ctx.metadata_path,
+            &minted.token,
+            entry,
+            &writer,
+        )
+        .await;
+        drop(writer);
+        if let Err(why) = saved {
+            let token_id = info.id;
+            let revoked = self.client.revoke_token(self.owner, home, minted.info.id);
+            let note = match revoked.await {
+                Ok(()) => {
+                    self.drop_journal();
+                    Note::StoreFailed { why, token_id }
+                }
+                Err(_) => {
+                    let lives_in = self.j.lives_in.as_deref();
+                    let page = super::recover::revoke_page(&request.instance, kind, lives_in);
+                    Note::StoreFailedNotRevoked {
+                        why,
+                        token_id,
+                        page,
+                    }
+                }
+            };
+            return Err(self.fail(note));
+        }
+        abort_point("provision-stored");
+        self.j.step = Step::Stored;
+        self.save_journal();
+        self.drop_journal();
+        Ok(())
+    }
+
+    /// What was done, once stored.
+    fn outcome(self, info: &TokenInfo, user: &User) -> Outcome {
+        Outcome {
+            account: self.account_outcome(user),
+            memberships: self.done.memberships,
+            token: token_outcome(info, true),
+            stored_as: self.j.account,
+            problems: self.problems,
+        }
     }
 }
 

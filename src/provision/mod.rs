@@ -13,12 +13,14 @@ mod discover;
 mod execute;
 mod finish;
 pub mod journal;
+mod notes;
 mod own;
 mod plan;
 pub(crate) mod recover;
 mod steps;
 mod types;
 
+pub use notes::*;
 pub use recover::{orphan_problem, orphans};
 pub use types::*;
 

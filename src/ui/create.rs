@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use super::body::{self, Part};
 use crate::provision::{Candidate, Discovery, Kind, Request, Stage};
 use crate::strings::create_wizard as text;
+use crate::strings::provision_notes as notes;
 use crate::theme::{Theme, current};
 use crate::wizard::State;
 use crate::wizard::create::{Creating, Method, Phase};
@@ -202,7 +203,7 @@ fn plan<'a>(state: &State, c: &'a Creating, theme: &Theme, short: Option<u16>) -
                 lines.push(Line::from(format!(
                     "✗ {}: {}",
                     text::kind_name(o.kind),
-                    r.reason
+                    notes::refusal(r)
                 )));
             }
         }
@@ -219,7 +220,7 @@ fn plan<'a>(state: &State, c: &'a Creating, theme: &Theme, short: Option<u16>) -
         Span::styled(text::kind_name(kind), theme.title),
     ]));
     if let Some(Ok(why)) = options.iter().find(|o| o.kind == kind).map(|o| &o.verdict) {
-        lines.push(Line::from(Span::styled(why.clone(), theme.muted)));
+        lines.push(Line::from(Span::styled(notes::why(why), theme.muted)));
     }
     if short.is_none() {
         lines.push(Line::default());
@@ -233,7 +234,7 @@ fn plan<'a>(state: &State, c: &'a Creating, theme: &Theme, short: Option<u16>) -
         .map(|(k, why)| {
             Line::from(vec![
                 Span::styled("✓ ", theme.ok),
-                Span::raw(one_row(text::kind_name(k), why)),
+                Span::raw(one_row(text::kind_name(k), &notes::why(why))),
             ])
         })
         .collect();
@@ -243,7 +244,7 @@ fn plan<'a>(state: &State, c: &'a Creating, theme: &Theme, short: Option<u16>) -
         .map(|(k, r)| {
             Line::from(vec![
                 Span::styled("✗ ", theme.muted),
-                Span::raw(one_row(text::kind_name(k), &r.reason)),
+                Span::raw(one_row(text::kind_name(k), &notes::refusal(r))),
             ])
         })
         .collect();
@@ -458,7 +459,7 @@ fn finished<'a>(state: &State, c: &'a Creating, theme: &Theme) -> Vec<Part<'a>> 
         Err(f) => {
             lines.push(Line::from(Span::styled(text::FAILED, theme.fail)));
             if let Some(first) = f.problems.first() {
-                lines.push(Line::from(first.message.clone()));
+                lines.push(Line::from(notes::note(first)));
             }
             lines.push(Line::from(Span::styled(text::DONE_SO_FAR, theme.accent)));
             (
@@ -513,7 +514,7 @@ fn finished<'a>(state: &State, c: &'a Creating, theme: &Theme) -> Vec<Part<'a>> 
             theme.warn,
         )));
         for p in rest {
-            lines.push(Line::from(format!("! {}", p.message)));
+            lines.push(Line::from(format!("! {}", notes::note(p))));
         }
     }
     let mut tail: Vec<Line> = credential_lines(c, spin, theme);
