@@ -175,6 +175,12 @@ fn check_rules(c: &Choice, d: &Discovery, who: Who) {
             Err(r) => assert!(!matches!(r, Refusal::Said { .. }), "{ctx}: {r:?}"),
         }
     }
+    check_service_accounts(c, d, who, &ctx);
+    check_access_tokens(c, d, who, &ctx);
+}
+
+/// GitLab's rules for the service accounts.
+fn check_service_accounts(c: &Choice, d: &Discovery, who: Who, ctx: &str) {
     let sa = [
         Kind::GroupServiceAccount,
         Kind::SubgroupServiceAccount,
@@ -233,6 +239,10 @@ fn check_rules(c: &Choice, d: &Discovery, who: Who) {
             );
         }
     }
+}
+
+/// GitLab's rules for the access tokens, and nobody gets anything without a role.
+fn check_access_tokens(c: &Choice, d: &Discovery, who: Who, ctx: &str) {
     // Access tokens: Premium on GitLab.com.
     if d.gitlab_com && d.tier == Tier::Free {
         assert_eq!(

@@ -5,7 +5,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use super::body::{self, Part};
-use crate::provision::{Candidate, Discovery, Kind, Request, Stage};
+use crate::provision::{
+    AccountOutcome, Candidate, Discovery, Kind, MembershipOutcome, Request, Stage, TokenOutcome,
+};
 use crate::strings::create_wizard as text;
 use crate::strings::provision_notes as notes;
 use crate::theme::{Theme, current};
@@ -434,10 +436,6 @@ fn finished<'a>(state: &State, c: &'a Creating, theme: &Theme) -> Vec<Part<'a>> 
     let Some(result) = c.execution.result.as_ref() else {
         return Vec::new();
     };
-    let role_of = |level: u32| {
-        crate::gitlab::access::Role::from_access_level(level)
-            .map_or_else(|| level.to_string(), |r| r.name().to_owned())
-    };
     let mut lines = Vec::new();
     let (account, memberships, token, problems, stored) = match result {
         Ok(o) => {
@@ -471,6 +469,50 @@ fn finished<'a>(state: &State, c: &'a Creating, theme: &Theme) -> Vec<Part<'a>> 
             )
         }
     };
+    lines.extend(made_lines(account, memberships, token, theme));
+    if let Some(s) = stored {
+        lines.push(label(text::L_STORED, s, theme));
+    }
+    let skip = usize::from(result.is_err());
+    let rest: Vec<_> = problems.iter().skip(skip).collect();
+    if !rest.is_empty() {
+        lines.push(Line::from(Span::styled(
+            format!("{}:", text::PROBLEMS),
+            theme.warn,
+        )));
+        for p in rest {
+            lines.push(Line::from(format!("! {}", notes::note(p))));
+        }
+    }
+    let mut tail: Vec<Line> = credential_lines(c, spin, theme);
+    if let (Ok(_), Some(instance)) = (result, &state.instance) {
+        let style = match &state.git_setup.result {
+            Some(Ok(())) => theme.ok,
+            Some(Err(_)) => theme.fail,
+            None => theme.text,
+        };
+        let host = instance.key();
+        let host = host.split('/').next().unwrap_or_default().to_owned();
+        let running = state.git_setup.running();
+        let line =
+            crate::strings::wizard::git_line(state.git_setup.result.as_ref(), running, &host);
+        tail.push(Line::from(Span::styled(line, style)));
+    }
+    vec![Part::Text(lines), Part::Tail(tail)]
+}
+
+/// What was made (or found): the account, its memberships and the token, one labelled row each.
+fn made_lines<'a>(
+    account: Option<&AccountOutcome>,
+    memberships: &[MembershipOutcome],
+    token: Option<&TokenOutcome>,
+    theme: &Theme,
+) -> Vec<Line<'a>> {
+    let role_of = |level: u32| {
+        crate::gitlab::access::Role::from_access_level(level)
+            .map_or_else(|| level.to_string(), |r| r.name().to_owned())
+    };
+    let mut lines = Vec::new();
     if let Some(a) = account {
         lines.push(label(
             text::L_ACCOUNT,
@@ -503,33 +545,5 @@ fn finished<'a>(state: &State, c: &'a Creating, theme: &Theme) -> Vec<Part<'a>> 
             lines.push(label(text::L_EXPIRES, e.clone(), theme));
         }
     }
-    if let Some(s) = stored {
-        lines.push(label(text::L_STORED, s, theme));
-    }
-    let skip = usize::from(result.is_err());
-    let rest: Vec<_> = problems.iter().skip(skip).collect();
-    if !rest.is_empty() {
-        lines.push(Line::from(Span::styled(
-            format!("{}:", text::PROBLEMS),
-            theme.warn,
-        )));
-        for p in rest {
-            lines.push(Line::from(format!("! {}", notes::note(p))));
-        }
-    }
-    let mut tail: Vec<Line> = credential_lines(c, spin, theme);
-    if let (Ok(_), Some(instance)) = (result, &state.instance) {
-        let style = match &state.git_setup.result {
-            Some(Ok(())) => theme.ok,
-            Some(Err(_)) => theme.fail,
-            None => theme.text,
-        };
-        let host = instance.key();
-        let host = host.split('/').next().unwrap_or_default().to_owned();
-        let running = state.git_setup.running();
-        let line =
-            crate::strings::wizard::git_line(state.git_setup.result.as_ref(), running, &host);
-        tail.push(Line::from(Span::styled(line, style)));
-    }
-    vec![Part::Text(lines), Part::Tail(tail)]
+    lines
 }
