@@ -23,13 +23,6 @@ const TOP_ONLY: &[&str] = &["strings", "theme", "cli", "ui", "wizard", "runtime"
 /// Library files that still call `strings` (issue 19, part 1).
 const LIBRARY_BREAKS: &[&str] = &[
     "src/probe/mod.rs",
-    "src/provision/discover.rs",
-    "src/provision/execute.rs",
-    "src/provision/finish.rs",
-    "src/provision/own.rs",
-    "src/provision/plan.rs",
-    "src/provision/recover.rs",
-    "src/provision/steps.rs",
     "src/rotation/automatic.rs",
     "src/rotation/deliveries.rs",
     "src/rotation/guided.rs",

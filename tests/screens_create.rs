@@ -132,7 +132,7 @@ fn done_created() {
     let mut s = new_state();
     let t = to_executing(&mut s);
     let mut o = outcome();
-    o.problems.push(gitlab_token::provision::Problem {
+    o.problems.push(gitlab_token::provision::Note::Said {
         kind: gitlab_token::problem::ProblemKind::MembershipLower,
         message: "It already is a Developer of acme/tools, at least the Reporter it needs: kept."
             .into(),

@@ -14,6 +14,7 @@ use super::{CreateArgs, exit, load_profile, parse_host};
 use crate::gitlab::Client;
 use crate::problem::ProblemKind;
 use crate::provision::{self, Choice, Done, Failure, Kind, Outcome, Request, Stage};
+use crate::strings::provision_notes as notes;
 use crate::strings::{create_cli as text, vault as vault_text};
 use crate::tls::Trust;
 use crate::vault::{self, Keychain, Metadata, StoreKind, metadata};
@@ -144,9 +145,9 @@ async fn provision_with(
     let discovery = match provision::discover(client, owner.token(), request).await {
         Ok(d) => d,
         Err(e) => {
-            let p = e.problem();
-            let code = code_for(p.kind);
-            return refused(json, &[(p.kind, p.message)], code, text::NOTHING_CREATED);
+            let (kind, message) = notes::kind_and_message(e.note());
+            let code = code_for(kind);
+            return refused(json, &[(kind, message)], code, text::NOTHING_CREATED);
         }
     };
     let choice = provision::choose(request, &discovery);
@@ -218,7 +219,7 @@ fn refusals(choice: &Choice, kind: Option<Kind>) -> Vec<(ProblemKind, String)> {
         .iter()
         .filter(|c| kind.is_none_or(|k| c.kind == k))
         .filter_map(|c| c.verdict.as_ref().err())
-        .map(|r| (r.kind, r.reason.clone()))
+        .map(|r| (r.kind(), notes::refusal(r)))
         .collect()
 }
 
@@ -226,9 +227,9 @@ fn print_plan(account: &str, choice: &Choice) {
     println!("{}", text::plan_heading(account));
     for c in &choice.options {
         let line = match &c.verdict {
-            Ok(why) if Some(c.kind) == choice.best => text::chosen(c.kind, why),
-            Ok(why) => text::possible(c.kind, why),
-            Err(r) => text::not_possible(c.kind, &r.reason),
+            Ok(why) if Some(c.kind) == choice.best => text::chosen(c.kind, &notes::why(why)),
+            Ok(why) => text::possible(c.kind, &notes::why(why)),
+            Err(r) => text::not_possible(c.kind, &notes::refusal(r)),
         };
         println!("{line}");
     }
@@ -258,11 +259,8 @@ fn refused(json: bool, problems: &[(ProblemKind, String)], code: u8, closing: &s
 }
 
 fn succeeded(json: bool, o: &Outcome, request: &provision::Request) -> u8 {
-    let problems: Vec<(ProblemKind, String)> = o
-        .problems
-        .iter()
-        .map(|p| (p.kind, p.message.clone()))
-        .collect();
+    let problems: Vec<(ProblemKind, String)> =
+        o.problems.iter().map(notes::kind_and_message).collect();
     if json {
         let done = Done {
             account: Some(o.account.clone()),
@@ -301,15 +299,12 @@ fn succeeded(json: bool, o: &Outcome, request: &provision::Request) -> u8 {
 }
 
 fn failed(json: bool, f: &Failure) -> u8 {
-    let problems: Vec<(ProblemKind, String)> = f
-        .problems
-        .iter()
-        .map(|p| (p.kind, p.message.clone()))
-        .collect();
+    let problems: Vec<(ProblemKind, String)> =
+        f.problems.iter().map(notes::kind_and_message).collect();
     let code = f
         .problems
         .first()
-        .map_or(exit::CHECK_FAILED, |p| code_for(p.kind));
+        .map_or(exit::CHECK_FAILED, |p| code_for(p.kind()));
     if json {
         println!("{}", json_object(false, &f.done, None, &problems));
         return code;

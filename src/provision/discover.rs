@@ -3,14 +3,12 @@
 //! project, and its top-level group) then (the caller's roles, the tier).
 
 use super::{
-    AdminAccess, Caller, Discovery, Edition, Problem, ProvisionError, Request, TargetFacts,
+    AdminAccess, Caller, Discovery, Edition, Lookup, Note, ProvisionError, Request, TargetFacts,
     TargetKind, Tier, join_all,
 };
 use crate::gitlab::access::Role;
 use crate::gitlab::accounts::Source;
 use crate::gitlab::{ApiError, Client, oauth};
-use crate::problem::ProblemKind;
-use crate::strings::{provision as text, validation::api_problem};
 use crate::token::Token;
 
 /// A target found, before the caller's roles are known.
@@ -40,7 +38,7 @@ pub(super) async fn discover(
         join_all(lookups),
         client.token_self(owner)
     );
-    let caller = caller.map_err(|e| stopped(&e, "who you are"))?;
+    let caller = caller.map_err(|e| stopped(e, Lookup::Caller))?;
     let scopes = own.ok().map(|t| t.scopes);
     needs_api(scopes.as_deref())?;
     let found: Vec<Found> = found.into_iter().collect::<Result<_, _>>()?;
@@ -107,12 +105,8 @@ pub(super) async fn discover(
     })
 }
 
-fn stopped(e: &ApiError, what: &str) -> ProvisionError {
-    let p = api_problem(e);
-    ProvisionError::Stopped(Problem {
-        kind: p.kind,
-        message: text::discovery_failed(what, p.message.trim_end_matches('.'), &p.fix),
-    })
+fn stopped(error: ApiError, what: Lookup) -> ProvisionError {
+    ProvisionError::Stopped(Note::LookupFailed { what, error })
 }
 
 /// A path as a group, else as a project, and its top-level group: asked all at once (a path
@@ -121,7 +115,7 @@ async fn find(client: &Client, owner: &Token, path: &str) -> Result<Found, Provi
     let path = path.trim_matches('/');
     let top = path.split('/').next().unwrap_or(path).to_owned();
     let nested = path.contains('/');
-    let what = || format!("what {path} is");
+    let what = || Lookup::Target(path.to_owned());
     let (group, project, top_group) = tokio::join!(
         client.group(owner, path),
         async {
@@ -151,19 +145,18 @@ async fn find(client: &Client, owner: &Token, path: &str) -> Result<Found, Provi
             (TargetKind::Project, p.id, top_id)
         }
         (Err(ApiError::NotFound), None | Some(Err(ApiError::NotFound))) => {
-            return Err(ProvisionError::Stopped(Problem {
-                kind: ProblemKind::TargetNotFound,
-                message: text::target_not_found(path),
+            return Err(ProvisionError::Stopped(Note::TargetNotFound {
+                target: path.to_owned(),
             }));
         }
         (Err(ApiError::NotFound), Some(Err(e))) | (Err(e), _) => {
-            return Err(stopped(&e, &what()));
+            return Err(stopped(e, what()));
         }
     };
     let top_level_id = match (top_id, top_group) {
         (Some(id), _) => id,
         (None, Some(Ok(g))) => g.id,
-        (None, Some(Err(e))) => return Err(stopped(&e, &what())),
+        (None, Some(Err(e))) => return Err(stopped(e, what())),
         (None, None) => 0,
     };
     Ok(Found {
@@ -194,14 +187,14 @@ async fn roles_of(client: &Client, owner: &Token, f: &Found, caller_id: u64) -> 
         }
     };
     let (here, top) = tokio::join!(client.effective_member(owner, source, caller_id), on_top);
-    let what = format!("your role on {}", f.path);
+    let what = || Lookup::Role(f.path.clone());
     let here = here
-        .map_err(|e| stopped(&e, &what))?
+        .map_err(|e| stopped(e, what()))?
         .and_then(|m| Role::from_access_level(m.access_level));
     let top = if f.top_level_id == f.id && f.kind == TargetKind::Group {
         here
     } else {
-        top.map_err(|e| stopped(&e, &what))?
+        top.map_err(|e| stopped(e, what()))?
             .and_then(Role::from_access_level)
     };
     Ok((here, top))
@@ -211,10 +204,11 @@ async fn roles_of(client: &Client, owner: &Token, f: &Found, caller_id: u64) -> 
 /// something needs it (a read-only token would fail at the first write).
 fn needs_api(scopes: Option<&[String]>) -> Result<(), ProvisionError> {
     match scopes {
-        Some(s) if !s.iter().any(|s| s == "api") => Err(ProvisionError::Stopped(Problem {
-            kind: ProblemKind::InsufficientScope,
-            message: text::owner_token_needs_api(s),
-        })),
+        Some(s) if !s.iter().any(|s| s == "api") => {
+            Err(ProvisionError::Stopped(Note::OwnerTokenNeedsApi {
+                scopes: s.to_vec(),
+            }))
+        }
         _ => Ok(()),
     }
 }
@@ -347,9 +341,10 @@ mod admin_tests {
         else {
             panic!("not stopped");
         };
-        assert_eq!(p.kind, ProblemKind::InsufficientScope);
-        assert!(p.message.contains("Your own token"), "{}", p.message);
-        assert!(p.message.contains("read_api, read_user"), "{}", p.message);
+        assert_eq!(p.kind(), crate::problem::ProblemKind::InsufficientScope);
+        // Its words: `strings::provision_notes`'s tests.
+        let scopes = s(&["read_api", "read_user"]);
+        assert_eq!(p, Note::OwnerTokenNeedsApi { scopes });
         assert!(needs_api(Some(&s(&["api"]))).is_ok());
         assert!(needs_api(None).is_ok(), "unknown scopes: GitLab will tell");
     }

@@ -1,19 +1,16 @@
 //! The end of a run: the live checks on the new token, and the stored token an earlier run
 //! made, kept when it still works (then nothing new is created).
 
-use super::execute::token_outcome;
 use super::steps::Account;
 use super::{
-    AccountOutcome, Discovery, Done, Kind, MembershipOutcome, Outcome, Problem, Request,
-    TargetFacts, TargetKind, join_all,
+    AccountOutcome, Check, Discovery, Done, Kind, MembershipOutcome, Note, Outcome, Request,
+    TargetFacts, TargetKind, TokenOutcome, join_all,
 };
 use crate::gitlab::ApiError;
 use crate::gitlab::Client;
 use crate::gitlab::accounts::Source;
 use crate::gitlab::types::TokenInfo;
-use crate::problem::ProblemKind;
 use crate::rotation::Context;
-use crate::strings::provision as text;
 use crate::token::Token;
 use crate::validation::{Requirements, judge};
 use crate::vault::{Keychain, StoredToken};
@@ -29,7 +26,7 @@ pub(super) async fn kept(
     acct: Option<&Account>,
     lives_in_id: Option<u64>,
     done: &Done,
-    problems: &[Problem],
+    problems: &[Note],
 ) -> Option<Outcome> {
     let entry = stored.as_ref()?;
     let made = entry.provisioned.as_ref()?;
@@ -86,7 +83,7 @@ pub(super) async fn check(
     done: &Done,
     kind: Kind,
     minted: &TokenInfo,
-) -> Result<(TokenInfo, crate::gitlab::types::User), Problem> {
+) -> Result<(TokenInfo, crate::gitlab::types::User), Check> {
     let user_id = minted.user_id;
     let needed = request.profile.role.access_level();
     let in_place = |path: &str| {
@@ -134,19 +131,17 @@ pub(super) async fn check(
         .problems
         .iter()
         .find(|p| !p.kind.is_warning() && !p.kind.is_reachability());
-    let problem = |kind, message| Problem { kind, message };
     if let Some(p) = fatal {
-        return Err(problem(p.kind, p.message.clone()));
+        return Err(Check::Judged(p.clone()));
     }
     for (path, level) in roles.iter().skip(1) {
+        let target = (*path).to_owned();
         match level {
             Ok(l) if *l >= needed => {}
-            Ok(l) => {
-                let m = format!("access level {l} on {path}");
-                return Err(problem(ProblemKind::RoleTooLow, m));
-            }
+            Ok(l) => return Err(Check::RoleTooLow { level: *l, target }),
             Err(e) if !e.kind().is_reachability() => {
-                return Err(problem(e.kind(), format!("{path}: {e}")));
+                let error = e.clone();
+                return Err(Check::RoleUnread { target, error });
             }
             Err(_) => {}
         }
@@ -154,10 +149,31 @@ pub(super) async fn check(
     match (v.token, v.user) {
         (Some(info), Some(user)) => Ok((info, user)),
         // GitLab could not be asked just now.
-        _ => Err(v.problems.first().map_or_else(
-            || problem(ProblemKind::Unreachable, "no answer".to_owned()),
-            |p| problem(p.kind, p.message.clone()),
-        )),
+        _ => Err(v
+            .problems
+            .first()
+            .map_or(Check::NoAnswer, |p| Check::Judged(p.clone()))),
+    }
+}
+
+/// What a token holds, as the outcome says it (`created`: minted by this run).
+pub(super) fn token_outcome(info: &TokenInfo, created: bool) -> TokenOutcome {
+    TokenOutcome {
+        id: info.id,
+        created,
+        scopes: info.scopes.clone(),
+        permissions: {
+            let mut p: Vec<String> = info
+                .granular_scopes
+                .iter()
+                .flatten()
+                .flat_map(|s| s.permissions.iter().cloned())
+                .collect();
+            p.sort();
+            p.dedup();
+            p
+        },
+        expires_at: info.expires_at.clone(),
     }
 }
 
@@ -180,7 +196,7 @@ pub(super) fn name_taken(
     stored: Option<&StoredToken>,
     kind: Kind,
     lives_in_id: Option<u64>,
-) -> Option<Problem> {
+) -> Option<Note> {
     let entry = stored?;
     let ours = entry
         .provisioned
@@ -189,8 +205,9 @@ pub(super) fn name_taken(
     if ours || request.replace_existing {
         return None;
     }
-    Some(Problem {
-        kind: ProblemKind::NameTaken,
-        message: text::name_taken(&entry.account, &entry.username, &entry.name),
+    Some(Note::NameTaken {
+        account: entry.account.clone(),
+        username: entry.username.clone(),
+        name: entry.name.clone(),
     })
 }

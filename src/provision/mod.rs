@@ -13,12 +13,16 @@ mod discover;
 mod execute;
 mod finish;
 pub mod journal;
+mod mint;
+mod notes;
 mod own;
 mod plan;
 pub(crate) mod recover;
+mod run;
 mod steps;
 mod types;
 
+pub use notes::*;
 pub use recover::{orphan_problem, orphans};
 pub use types::*;
 
@@ -44,7 +48,7 @@ pub fn choose(request: &Request, discovery: &Discovery) -> Choice {
 /// The scopes the token will be made with (the profile's, and `self_rotate` where GitLab has it
 /// and it was not left out): what a plan shows is what `execute` asks for. Pure.
 pub fn token_scopes(request: &Request, discovery: &Discovery) -> Vec<String> {
-    execute::scopes_for(request, discovery)
+    mint::scopes_for(request, discovery)
 }
 
 /// The `granular_scopes` a token of `kind` is made with: `Some` for your own fine-grained token

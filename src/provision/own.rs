@@ -3,13 +3,11 @@
 //! GitLab's record of it must hold exactly those before it is kept.
 
 use super::steps::Account;
-use super::{Discovery, Kind, MembershipOutcome, Problem, Request, TargetKind};
+use super::{Check, Discovery, Kind, MembershipOutcome, Request, TargetKind};
 use crate::gitlab::Client;
 use crate::gitlab::granular::Scope;
 use crate::gitlab::granular_request::{self, NewScope};
 use crate::gitlab::types::TokenInfo;
-use crate::problem::ProblemKind;
-use crate::strings::provision_own as text;
 use crate::token::Token;
 
 /// The account a token of `kind` belongs to when no account is made: the caller's own.
@@ -61,33 +59,24 @@ pub(super) async fn confirm(
     minted: &TokenInfo,
     asked: &[NewScope],
     caller_id: u64,
-) -> Result<Vec<Scope>, Problem> {
-    let refused = |message: String| Problem {
-        kind: ProblemKind::UnexpectedAnswer,
-        message,
-    };
+) -> Result<Vec<Scope>, Check> {
     if minted.user_id != caller_id {
-        return Err(Problem {
-            kind: ProblemKind::DifferentUser,
-            message: text::own_token_other_user(minted.user_id, caller_id),
+        return Err(Check::OtherUser {
+            got: minted.user_id,
+            caller: caller_id,
         });
     }
     if !minted.granular {
-        return Err(refused(text::OWN_TOKEN_NOT_FINE_GRAINED.into()));
+        return Err(Check::NotFineGrained);
     }
     let got = match &minted.granular_scopes {
         Some(s) => s.clone(),
         None => match client.token_permissions(token, minted.id).await {
             Ok(Some(s)) => s,
-            Ok(None) => return Err(refused(text::OWN_TOKEN_NOT_FINE_GRAINED.into())),
-            Err(e) => {
-                return Err(Problem {
-                    kind: e.kind(),
-                    message: e.to_string(),
-                });
-            }
+            Ok(None) => return Err(Check::NotFineGrained),
+            Err(e) => return Err(Check::PermissionsUnread(e)),
         },
     };
-    granular_request::compare(asked, &got).map_err(|m| refused(text::own_token_mismatch(&m)))?;
+    granular_request::compare(asked, &got).map_err(Check::Mismatch)?;
     Ok(got)
 }

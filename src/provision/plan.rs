@@ -3,12 +3,10 @@
 //! group_access_tokens.md, project_access_tokens.md; summarised in the notes of issue 11).
 
 use super::{
-    AdminAccess, Candidate, Choice, Discovery, Edition, Kind, Refusal, Request, TargetFacts,
-    TargetKind, Tier,
+    AdminAccess, Candidate, Caveat, Choice, Discovery, Edition, Fit, Kind, Refusal, Request,
+    TargetFacts, TargetKind, Tier, Why,
 };
 use crate::gitlab::access::Role;
-use crate::problem::ProblemKind;
-use crate::strings::provision as text;
 
 /// Service accounts came with 16.1; Free tiers get them from 18.11; project service accounts
 /// are GA in 18.11; self-managed group Owners may create them from 17.6 (when allowed).
@@ -73,11 +71,7 @@ fn order(d: &Discovery) -> Vec<Kind> {
     kinds
 }
 
-fn refuse(kind: ProblemKind, reason: String) -> Refusal {
-    Refusal { kind, reason }
-}
-
-pub(super) fn verdict(kind: Kind, request: &Request, d: &Discovery) -> Result<String, Refusal> {
+pub(super) fn verdict(kind: Kind, request: &Request, d: &Discovery) -> Result<Why, Refusal> {
     let v = by_rules(kind, request, d);
     // Admin Mode: a kind possible only as an administrator is refused (the token lacks the
     // admin_mode scope) or carries a caveat (not known whether it has it).
@@ -87,18 +81,18 @@ pub(super) fn verdict(kind: Kind, request: &Request, d: &Discovery) -> Result<St
         by_rules(kind, request, &other)
     };
     match d.caller.admin_access {
-        AdminAccess::NeedsAdminModeScope if v.is_err() && other_way(true).is_ok() => Err(refuse(
-            ProblemKind::InsufficientScope,
-            text::needs_admin_mode(kind),
-        )),
-        AdminAccess::Unconfirmed if v.is_ok() && other_way(false).is_err() => {
-            v.map(|why| format!("{why} {}", text::ADMIN_MODE_UNSURE))
+        AdminAccess::NeedsAdminModeScope if v.is_err() && other_way(true).is_ok() => {
+            Err(Refusal::NeedsAdminMode(kind))
         }
+        AdminAccess::Unconfirmed if v.is_ok() && other_way(false).is_err() => v.map(|mut why| {
+            why.caveats.push(Caveat::AdminModeUnsure);
+            why
+        }),
         _ => v,
     }
 }
 
-fn by_rules(kind: Kind, request: &Request, d: &Discovery) -> Result<String, Refusal> {
+fn by_rules(kind: Kind, request: &Request, d: &Discovery) -> Result<Why, Refusal> {
     match kind {
         Kind::GroupServiceAccount => group_service_account(d),
         Kind::SubgroupServiceAccount => subgroup_service_account(d),
@@ -115,25 +109,17 @@ fn by_rules(kind: Kind, request: &Request, d: &Discovery) -> Result<String, Refu
 /// only). The token can do no more than its user, so the caller needs the profile's role on
 /// every target (a selected membership GitLab answers 404 for a non-member,
 /// lib/api/helpers/personal_access_tokens_helpers.rb `resource_scope_attrs`).
-fn own_token(request: &Request, d: &Discovery) -> Result<String, Refusal> {
-    use crate::strings::provision_own as own;
+fn own_token(request: &Request, d: &Discovery) -> Result<Why, Refusal> {
     if d.gitlab_com {
-        return Err(refuse(
-            ProblemKind::NotOnGitlabCom,
-            own::own_token_not_on_gitlab_com(),
-        ));
+        return Err(Refusal::OwnTokenNotOnGitlabCom);
     }
     if !crate::gitlab::granular::available(d.version) {
-        return Err(refuse(
-            ProblemKind::VersionTooOld,
-            own::own_token_version(d.version),
-        ));
+        return Err(Refusal::OwnTokenVersion { have: d.version });
     }
     if request.profile.custom || request.profile.permission_needs().is_empty() {
-        return Err(refuse(
-            ProblemKind::MissingPermissions,
-            own::own_token_no_permissions(&request.profile.id),
-        ));
+        return Err(Refusal::OwnTokenNoPermissions {
+            profile: request.profile.id.clone(),
+        });
     }
     let needed = request.profile.role;
     if let Some(t) = d
@@ -141,101 +127,92 @@ fn own_token(request: &Request, d: &Discovery) -> Result<String, Refusal> {
         .iter()
         .find(|t| t.caller_role.is_none_or(|r| r < needed))
     {
-        return Err(refuse(
-            ProblemKind::RoleTooLow,
-            own::own_token_role(&t.path, needed, t.caller_role),
-        ));
+        return Err(Refusal::OwnTokenRole {
+            path: t.path.clone(),
+            needed,
+            have: t.caller_role,
+        });
     }
-    let paths: Vec<String> = d.targets.iter().map(|t| t.path.clone()).collect();
-    Ok(own::why_own_token(&paths))
+    let targets: Vec<String> = d.targets.iter().map(|t| t.path.clone()).collect();
+    Ok(Why::new(Fit::OwnToken { targets }, Vec::new()))
 }
 
 /// What every kind of service account needs: EE, a tier that has them, a version that has them.
 fn service_accounts_exist(d: &Discovery) -> Result<(), Refusal> {
     if !d.gitlab_com && d.edition == Edition::Ce {
-        return Err(refuse(ProblemKind::EditionUnavailable, text::edition_ce()));
+        return Err(Refusal::EditionCe);
     }
     if let Some(v) = d.version.filter(|v| *v < SERVICE_ACCOUNTS) {
-        let reason = text::version_too_old(Kind::GroupServiceAccount, SERVICE_ACCOUNTS, v);
-        return Err(refuse(ProblemKind::VersionTooOld, reason));
+        return Err(Refusal::VersionTooOld {
+            kind: Kind::GroupServiceAccount,
+            need: SERVICE_ACCOUNTS,
+            have: v,
+        });
     }
     // Free has them from 18.11; an unknown version on a Free tier is not assumed new enough.
     if d.tier == Tier::Free && d.version.is_none_or(|v| v < FREE_SERVICE_ACCOUNTS) {
-        return Err(refuse(
-            ProblemKind::TierUnavailable,
-            text::tier_free(d.gitlab_com),
-        ));
+        return Err(Refusal::TierFree {
+            gitlab_com: d.gitlab_com,
+        });
     }
     Ok(())
 }
 
-fn tier_caveat(d: &Discovery) -> Option<&'static str> {
+fn tier_caveat(d: &Discovery) -> Option<Caveat> {
     match (d.tier, d.gitlab_com && d.trial) {
-        (Tier::Unknown, _) => Some(text::TIER_UNSEEN),
-        (_, true) => Some(text::TRIAL_SERVICE_ACCOUNTS),
+        (Tier::Unknown, _) => Some(Caveat::TierUnseen),
+        (_, true) => Some(Caveat::TrialServiceAccounts),
         // Free has them from 18.11, capped (service_accounts.md, 18.11: per top-level group on
         // GitLab.com, subgroups' and projects' included; per instance on self-managed).
-        (Tier::Free, _) if d.gitlab_com => Some(text::FREE_CAP_GITLAB_COM),
-        (Tier::Free, _) => Some(text::FREE_CAP_SELF_MANAGED),
+        (Tier::Free, _) if d.gitlab_com => Some(Caveat::FreeCapGitlabCom),
+        (Tier::Free, _) => Some(Caveat::FreeCapSelfManaged),
         _ => None,
     }
 }
 
-fn group_service_account(d: &Discovery) -> Result<String, Refusal> {
+fn group_service_account(d: &Discovery) -> Result<Why, Refusal> {
     service_accounts_exist(d)?;
     if let Some(p) = d.targets.iter().find(|t| t.top_level_id == 0) {
-        return Err(refuse(
-            ProblemKind::TopLevelGroupRequired,
-            text::personal_namespace(&p.path),
-        ));
+        return Err(Refusal::PersonalNamespace {
+            project: p.path.clone(),
+        });
     }
     let mut tops: Vec<String> = d.targets.iter().map(|t| t.top_level.clone()).collect();
     tops.sort();
     tops.dedup();
     if tops.len() > 1 {
-        return Err(refuse(
-            ProblemKind::TopLevelGroupRequired,
-            text::different_top_levels(&tops),
-        ));
+        return Err(Refusal::DifferentTopLevels { tops });
     }
     let Some(first) = d.targets.first() else {
-        return Err(refuse(
-            ProblemKind::TargetNotFound,
-            text::nothing_possible(),
-        ));
+        return Err(Refusal::NothingPossible);
     };
-    let top = first.top_level.as_str();
+    let top = first.top_level.clone();
     let owner = first.top_level_role == Some(Role::Owner);
+    let not_owner = || Refusal::NotOwnerTop {
+        top: top.clone(),
+        role: first.top_level_role,
+    };
+    let fits =
+        |caveats: Vec<Caveat>| Why::new(Fit::GroupServiceAccount { top: top.clone() }, caveats);
     if d.gitlab_com {
         return if owner {
-            Ok(text::why_group_service_account(top, tier_caveat(d)))
+            Ok(fits(tier_caveat(d).into_iter().collect()))
         } else {
-            Err(refuse(
-                ProblemKind::NotOwner,
-                text::not_owner_top(top, first.top_level_role),
-            ))
+            Err(not_owner())
         };
     }
     if d.caller.is_admin {
-        return Ok(text::why_group_service_account(top, tier_caveat(d)));
+        return Ok(fits(tier_caveat(d).into_iter().collect()));
     }
     if let Some(v) = d.version.filter(|v| *v < OWNERS_MAY_CREATE) {
-        return Err(refuse(
-            ProblemKind::NotAdmin,
-            text::not_admin_old_self_managed(v),
-        ));
+        return Err(Refusal::NotAdminOldSelfManaged { have: v });
     }
     if !owner {
-        return Err(refuse(
-            ProblemKind::NotOwner,
-            text::not_owner_top(top, first.top_level_role),
-        ));
+        return Err(not_owner());
     }
-    let caveat = match tier_caveat(d) {
-        Some(t) => format!("{} {t}", text::IF_ADMIN_ALLOWS),
-        None => text::IF_ADMIN_ALLOWS.to_owned(),
-    };
-    Ok(text::why_group_service_account(top, Some(&caveat)))
+    let mut caveats = vec![Caveat::IfAdminAllows];
+    caveats.extend(tier_caveat(d));
+    Ok(fits(caveats))
 }
 
 /// A group below the top level.
@@ -246,70 +223,67 @@ fn is_subgroup(t: &TargetFacts) -> bool {
 /// A subgroup service account: one subgroup target, GitLab 18.11, and its Owner (GitLab.com),
 /// or on self-managed an administrator, or its Owner where the administrator lets group Owners
 /// create service accounts (doc/user/profile/service_accounts.md: the same setting).
-fn subgroup_service_account(d: &Discovery) -> Result<String, Refusal> {
+fn subgroup_service_account(d: &Discovery) -> Result<Why, Refusal> {
     let kind = Kind::SubgroupServiceAccount;
     let group = single(kind, d, TargetKind::Group)?;
     if !is_subgroup(group) {
-        return Err(refuse(
-            ProblemKind::OneTargetOnly,
-            text::wrong_target_kind(kind, &group.path),
-        ));
+        return Err(Refusal::WrongTargetKind {
+            kind,
+            target: group.path.clone(),
+        });
     }
     service_accounts_exist(d)?;
     if let Some(v) = d.version.filter(|v| *v < SUBGROUP_SERVICE_ACCOUNTS) {
-        let reason = text::version_too_old(kind, SUBGROUP_SERVICE_ACCOUNTS, v);
-        return Err(refuse(ProblemKind::VersionTooOld, reason));
+        return Err(Refusal::VersionTooOld {
+            kind,
+            need: SUBGROUP_SERVICE_ACCOUNTS,
+            have: v,
+        });
     }
     let owner = group.caller_role == Some(Role::Owner);
     let admin = d.caller.is_admin && !d.gitlab_com;
     if !owner && !admin {
-        return Err(refuse(
-            ProblemKind::NotOwner,
-            text::not_owner_subgroup(&group.path, group.caller_role),
-        ));
+        return Err(Refusal::NotOwnerSubgroup {
+            group: group.path.clone(),
+            role: group.caller_role,
+        });
     }
-    let mut caveats: Vec<&str> = Vec::new();
+    let mut caveats = Vec::new();
     if d.version.is_none() {
-        caveats.push(text::VERSION_UNSEEN);
+        caveats.push(Caveat::VersionUnseen);
     }
     if !d.gitlab_com && !admin {
-        caveats.push(text::IF_ADMIN_ALLOWS);
+        caveats.push(Caveat::IfAdminAllows);
     }
     caveats.extend(tier_caveat(d));
-    let caveat = (!caveats.is_empty()).then(|| caveats.join(" "));
-    Ok(text::why_subgroup_service_account(
-        &group.path,
-        caveat.as_deref(),
-    ))
+    let group = group.path.clone();
+    Ok(Why::new(Fit::SubgroupServiceAccount { group }, caveats))
 }
 
-fn instance_service_account(d: &Discovery) -> Result<String, Refusal> {
+fn instance_service_account(d: &Discovery) -> Result<Why, Refusal> {
     if d.gitlab_com {
-        return Err(refuse(
-            ProblemKind::NotOnGitlabCom,
-            text::not_on_gitlab_com(),
-        ));
+        return Err(Refusal::NotOnGitlabCom);
     }
     service_accounts_exist(d)?;
     if !d.caller.is_admin {
-        return Err(refuse(ProblemKind::NotAdmin, text::not_admin_instance()));
+        return Err(Refusal::NotAdminInstance);
     }
-    Ok(text::why_instance_service_account())
+    Ok(Why::new(Fit::InstanceServiceAccount, Vec::new()))
 }
 
 /// The one target of a kind bound to one group or project.
 fn single(kind: Kind, d: &Discovery, want: TargetKind) -> Result<&TargetFacts, Refusal> {
     let [only] = d.targets.as_slice() else {
-        return Err(refuse(
-            ProblemKind::OneTargetOnly,
-            text::one_target_only(kind, d.targets.len()),
-        ));
+        return Err(Refusal::OneTargetOnly {
+            kind,
+            count: d.targets.len(),
+        });
     };
     if only.kind != want {
-        return Err(refuse(
-            ProblemKind::OneTargetOnly,
-            text::wrong_target_kind(kind, &only.path),
-        ));
+        return Err(Refusal::WrongTargetKind {
+            kind,
+            target: only.path.clone(),
+        });
     }
     Ok(only)
 }
@@ -318,72 +292,81 @@ fn maintainer_or_admin(d: &Discovery, t: &TargetFacts) -> bool {
     (d.caller.is_admin && !d.gitlab_com) || t.caller_role.is_some_and(|r| r >= Role::Maintainer)
 }
 
-fn project_service_account(d: &Discovery) -> Result<String, Refusal> {
+fn not_maintainer(kind: Kind, project: &TargetFacts) -> Refusal {
+    Refusal::NotMaintainerProject {
+        kind,
+        project: project.path.clone(),
+        role: project.caller_role,
+    }
+}
+
+fn project_service_account(d: &Discovery) -> Result<Why, Refusal> {
     let kind = Kind::ProjectServiceAccount;
     let project = single(kind, d, TargetKind::Project)?;
     service_accounts_exist(d)?;
     if let Some(v) = d.version.filter(|v| *v < PROJECT_SERVICE_ACCOUNTS) {
-        let reason = text::version_too_old(kind, PROJECT_SERVICE_ACCOUNTS, v);
-        return Err(refuse(ProblemKind::VersionTooOld, reason));
+        return Err(Refusal::VersionTooOld {
+            kind,
+            need: PROJECT_SERVICE_ACCOUNTS,
+            have: v,
+        });
     }
     if !maintainer_or_admin(d, project) {
-        let reason = text::not_maintainer_project(kind, &project.path, project.caller_role);
-        return Err(refuse(ProblemKind::NotOwner, reason));
+        return Err(not_maintainer(kind, project));
     }
-    let caveat = match (d.version.is_none(), tier_caveat(d)) {
-        (true, Some(t)) => Some(format!("{} {t}", text::VERSION_UNSEEN)),
-        (true, None) => Some(text::VERSION_UNSEEN.to_owned()),
-        (false, t) => t.map(str::to_owned),
-    };
-    Ok(text::why_project_service_account(
-        &project.path,
-        caveat.as_deref(),
-    ))
+    let mut caveats = Vec::new();
+    if d.version.is_none() {
+        caveats.push(Caveat::VersionUnseen);
+    }
+    caveats.extend(tier_caveat(d));
+    let project = project.path.clone();
+    Ok(Why::new(Fit::ProjectServiceAccount { project }, caveats))
 }
 
 /// Access tokens: any tier on self-managed (CE too), Premium or Ultimate on GitLab.com, not on a
 /// GitLab.com trial.
 fn access_tokens_exist(d: &Discovery) -> Result<(), Refusal> {
     if d.gitlab_com && d.tier == Tier::Free {
-        return Err(refuse(ProblemKind::TierUnavailable, text::tier_free(true)));
+        return Err(Refusal::TierFree { gitlab_com: true });
     }
     if d.gitlab_com && d.trial {
-        return Err(refuse(
-            ProblemKind::TierUnavailable,
-            text::trial_no_access_tokens(),
-        ));
+        return Err(Refusal::TrialNoAccessTokens);
     }
     Ok(())
 }
 
-fn group_token(d: &Discovery) -> Result<String, Refusal> {
+fn group_token(d: &Discovery) -> Result<Why, Refusal> {
     let group = single(Kind::GroupToken, d, TargetKind::Group)?;
     access_tokens_exist(d)?;
     let admin = d.caller.is_admin && !d.gitlab_com;
     if !admin && group.caller_role != Some(Role::Owner) {
-        return Err(refuse(
-            ProblemKind::NotOwner,
-            text::not_owner_group(&group.path, group.caller_role),
-        ));
+        return Err(Refusal::NotOwnerGroup {
+            group: group.path.clone(),
+            role: group.caller_role,
+        });
     }
-    Ok(text::why_group_token(&group.path))
+    let group = group.path.clone();
+    Ok(Why::new(Fit::GroupToken { group }, Vec::new()))
 }
 
-fn project_token(request: &Request, d: &Discovery) -> Result<String, Refusal> {
+fn project_token(request: &Request, d: &Discovery) -> Result<Why, Refusal> {
     let kind = Kind::ProjectToken;
     let project = single(kind, d, TargetKind::Project)?;
     access_tokens_exist(d)?;
     if !maintainer_or_admin(d, project) {
-        let reason = text::not_maintainer_project(kind, &project.path, project.caller_role);
-        return Err(refuse(ProblemKind::NotOwner, reason));
+        return Err(not_maintainer(kind, project));
     }
     let needed = request.profile.role;
     let admin = d.caller.is_admin && !d.gitlab_com;
     if let Some(role) = project.caller_role.filter(|r| *r < needed && !admin) {
-        let reason = text::role_above_caller(&project.path, needed, role);
-        return Err(refuse(ProblemKind::NotOwner, reason));
+        return Err(Refusal::RoleAboveCaller {
+            project: project.path.clone(),
+            needed,
+            caller: role,
+        });
     }
-    Ok(text::why_project_token(&project.path))
+    let project = project.path.clone();
+    Ok(Why::new(Fit::ProjectToken { project }, Vec::new()))
 }
 
 #[cfg(test)]

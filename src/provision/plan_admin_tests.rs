@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::instance::Instance;
+use crate::problem::ProblemKind;
 use crate::profile::Profile;
 use crate::provision::Caller;
 use crate::vault::StoreKind;
@@ -51,7 +52,7 @@ fn discovery(access: AdminAccess) -> Discovery {
     }
 }
 
-fn verdict_of(c: &Choice, kind: Kind) -> Result<String, Refusal> {
+fn verdict_of(c: &Choice, kind: Kind) -> Result<Why, Refusal> {
     c.options
         .iter()
         .find(|o| o.kind == kind)
@@ -71,18 +72,13 @@ fn an_admin_whose_token_lacks_admin_mode_is_told_to_add_the_scope() {
         Kind::GroupToken,
     ] {
         let refusal = verdict_of(&c, kind).unwrap_err();
-        assert_eq!(refusal.kind, ProblemKind::InsufficientScope, "{kind:?}");
-        assert!(
-            refusal
-                .reason
-                .contains("needs the admin_mode scope (Admin Mode is on)"),
-            "{}",
-            refusal.reason
-        );
+        assert_eq!(refusal.kind(), ProblemKind::InsufficientScope, "{kind:?}");
+        // "... needs the admin_mode scope (Admin Mode is on)": `strings::provision_notes`.
+        assert_eq!(refusal, Refusal::NeedsAdminMode(kind));
     }
     // A refusal that has nothing to do with being an administrator keeps its own reason.
     let refusal = verdict_of(&c, Kind::ProjectToken).unwrap_err();
-    assert_eq!(refusal.kind, ProblemKind::OneTargetOnly);
+    assert_eq!(refusal.kind(), ProblemKind::OneTargetOnly);
 }
 
 #[test]
@@ -93,9 +89,13 @@ fn an_admin_whose_token_may_or_may_not_act_as_one_gets_a_caveat() {
     assert_eq!(unsure.best, Some(Kind::GroupServiceAccount));
     assert_eq!(active.best, unsure.best);
     let why = verdict_of(&unsure, Kind::GroupServiceAccount).unwrap();
-    assert!(why.ends_with(text::ADMIN_MODE_UNSURE), "{why}");
+    assert_eq!(
+        why.caveats.last(),
+        Some(&Caveat::AdminModeUnsure),
+        "{why:?}"
+    );
     let why = verdict_of(&active, Kind::GroupServiceAccount).unwrap();
-    assert!(!why.contains("admin_mode"), "{why}");
+    assert!(!why.caveats.contains(&Caveat::AdminModeUnsure), "{why:?}");
 }
 
 #[test]
@@ -108,7 +108,7 @@ fn an_owner_needs_no_admin_mode() {
     assert_eq!(c.best, Some(Kind::GroupServiceAccount));
     assert!(verdict_of(&c, Kind::GroupToken).is_ok());
     let refusal = verdict_of(&c, Kind::InstanceServiceAccount).unwrap_err();
-    assert_eq!(refusal.kind, ProblemKind::InsufficientScope);
+    assert_eq!(refusal.kind(), ProblemKind::InsufficientScope);
 }
 
 #[test]
@@ -121,12 +121,15 @@ fn a_gitlab_com_trial_has_no_access_tokens() {
     d.targets[0].top_level_role = Some(Role::Owner);
     let c = choose(&request(&["acme"]), &d);
     let refusal = verdict_of(&c, Kind::GroupToken).unwrap_err();
-    assert_eq!(refusal.kind, ProblemKind::TierUnavailable);
-    assert!(refusal.reason.contains("trial"), "{}", refusal.reason);
+    assert_eq!(refusal.kind(), ProblemKind::TierUnavailable);
+    assert_eq!(refusal, Refusal::TrialNoAccessTokens);
     // A service account stays possible, with a caveat.
     assert_eq!(c.best, Some(Kind::GroupServiceAccount));
     let why = verdict_of(&c, Kind::GroupServiceAccount).unwrap();
-    assert!(why.contains(text::TRIAL_SERVICE_ACCOUNTS), "{why}");
+    assert!(
+        why.caveats.contains(&Caveat::TrialServiceAccounts),
+        "{why:?}"
+    );
     // Not a trial: the group token is possible.
     d.trial = false;
     let c = choose(&request(&["acme"]), &d);

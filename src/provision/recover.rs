@@ -9,13 +9,11 @@
 use std::path::Path;
 
 use super::journal::{self, Journal, ProvisionLock, Step};
-use super::{Kind, Orphan, Problem};
+use super::{Kind, Note, Orphan};
 use crate::gitlab::accounts::TokenHome;
 use crate::gitlab::links;
 use crate::gitlab::{ApiError, Client};
 use crate::instance::Instance;
-use crate::problem::ProblemKind;
-use crate::strings::{provision as text, validation::api_problem};
 use crate::token::Token;
 use crate::vault::Metadata;
 
@@ -113,8 +111,8 @@ pub(super) async fn repair(
     client: &Client,
     owner: &Token,
     lock: &ProvisionLock,
-    problems: &mut Vec<Problem>,
-) -> Result<Option<Journal>, Problem> {
+    problems: &mut Vec<Note>,
+) -> Result<Option<Journal>, Note> {
     let j = match Journal::load(&lock.journal) {
         Ok(Some(j)) => j,
         Ok(None) => return Ok(None),
@@ -153,11 +151,10 @@ pub(super) async fn repair(
                     Ok(listed) => listed,
                     // No list before 17.11 (service accounts' tokens): nothing can be found.
                     Err(ApiError::NotFound | ApiError::Http { status: 405, .. }) => Vec::new(),
-                    Err(e) => {
-                        let p = api_problem(&e);
-                        return Err(Problem {
-                            kind: ProblemKind::OrphanTokenLeft,
-                            message: text::orphan_search_failed(&p.message, &page(0)),
+                    Err(error) => {
+                        return Err(Note::OrphanSearchFailed {
+                            error,
+                            page: page(0),
                         });
                     }
                 };
@@ -176,14 +173,15 @@ pub(super) async fn repair(
     for id in orphans {
         let Some(home) = home else { continue };
         match client.revoke_token(owner, home, id).await {
-            Ok(()) | Err(ApiError::NotFound) => problems.push(Problem {
-                kind: ProblemKind::OrphanTokenRevoked,
-                message: text::orphan_revoked(id, &j.account),
+            Ok(()) | Err(ApiError::NotFound) => problems.push(Note::OrphanRevoked {
+                token_id: id,
+                account: j.account.clone(),
             }),
-            Err(e) => {
-                return Err(Problem {
-                    kind: ProblemKind::OrphanTokenLeft,
-                    message: text::orphan_not_revoked(id, &api_problem(&e).message, &page(id)),
+            Err(error) => {
+                return Err(Note::OrphanNotRevoked {
+                    token_id: id,
+                    error,
+                    page: page(id),
                 });
             }
         }
@@ -219,10 +217,11 @@ pub fn orphans(metadata_path: &Path) -> Vec<Orphan> {
 }
 
 /// The problem `status` and `create` show for an orphan (no authorization to revoke it).
-pub fn orphan_problem(o: &Orphan) -> Problem {
-    Problem {
-        kind: ProblemKind::OrphanTokenLeft,
-        message: text::orphan_left(o.token_id, &o.account, &o.page),
+pub fn orphan_problem(o: &Orphan) -> Note {
+    Note::OrphanLeft {
+        token_id: o.token_id,
+        account: o.account.clone(),
+        page: o.page.clone(),
     }
 }
 
@@ -282,7 +281,10 @@ mod tests {
             found[0].page,
             "https://gitlab.example.com/groups/acme/-/settings/access_tokens"
         );
-        assert_eq!(orphan_problem(&found[0]).kind, ProblemKind::OrphanTokenLeft);
+        assert_eq!(
+            orphan_problem(&found[0]).kind(),
+            crate::problem::ProblemKind::OrphanTokenLeft
+        );
         // Before the token was created there is no orphan to name.
         let mut before = j.clone();
         before.step = Step::Token;

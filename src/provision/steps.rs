@@ -1,12 +1,10 @@
 //! The two steps before the token: the account (found again or created) and its memberships.
 
 use super::journal::Journal;
-use super::{Discovery, Kind, MembershipOutcome, Problem, Request, TargetFacts, TargetKind};
+use super::{Discovery, Kind, MembershipOutcome, Note, Refusal, Request, TargetFacts, TargetKind};
 use crate::gitlab::access::Role;
 use crate::gitlab::accounts::{AccountHome, Added, Source};
 use crate::gitlab::{ApiError, Client};
-use crate::problem::ProblemKind;
-use crate::strings::{provision as text, validation::api_problem};
 use crate::token::Token;
 use crate::vault::StoredToken;
 
@@ -62,6 +60,21 @@ pub(super) fn default_username(kind: Kind, d: &Discovery, profile: &str) -> Stri
     trimmed.to_owned()
 }
 
+/// The token's name on GitLab: how a killed run's token is found again (`recover`).
+pub(super) fn token_name(profile: &str) -> String {
+    format!("{profile} (gitlab-token)")
+}
+
+/// The token's description on GitLab.
+pub(super) fn token_description(profile: &str, host: &str) -> String {
+    format!("For the {profile} integration on {host}; made by `gitlab-token create`.")
+}
+
+/// The service account's display name on GitLab.
+fn account_display_name(profile: &str) -> String {
+    format!("{profile} (gitlab-token)")
+}
+
 /// Finds the account to reuse (the metadata's or a killed run's id, else the username in the
 /// list), or creates it.
 pub(super) async fn account(
@@ -71,7 +84,7 @@ pub(super) async fn account(
     d: &Discovery,
     kind: Kind,
     known: Option<u64>,
-) -> Result<Account, Problem> {
+) -> Result<Account, Note> {
     let Some((home, _)) = account_home(kind, d) else {
         return Err(problem_of(kind, &ApiError::NotFound, d));
     };
@@ -79,7 +92,7 @@ pub(super) async fn account(
         .service_account
         .clone()
         .unwrap_or_else(|| default_username(kind, d, &request.profile.id));
-    let name = text::account_display_name(&request.profile.id);
+    let name = account_display_name(&request.profile.id);
     // A first run (no account known) creates at once: one round trip less. A 400 (the username
     // taken, a limit reached) may mean the account is already there: the list tells.
     let mut refused = None;
@@ -132,10 +145,7 @@ pub(super) async fn account(
             created: true,
         }),
         Err(ApiError::BadRequest(m)) if m.contains("taken") || m.contains("already") => {
-            Err(Problem {
-                kind: ProblemKind::HttpError,
-                message: text::username_taken(&username),
-            })
+            Err(Note::UsernameTaken { username })
         }
         Err(e) => Err(problem_of(kind, &e, d)),
     }
@@ -146,52 +156,57 @@ const NO_PERMISSION: &str = "does not have permission to create a service accoun
 
 /// GitLab's "no permission" 400, as the reason: a caller below the role the kind needs is told
 /// so; a self-managed top-level Owner (not an administrator) is told about the admin setting.
-fn no_permission(kind: Kind, m: &str, d: &Discovery) -> Option<Problem> {
+fn no_permission(kind: Kind, m: &str, d: &Discovery) -> Option<Note> {
     let t = d.targets.first()?;
     if d.caller.is_admin {
         return None;
     }
-    match kind {
-        Kind::GroupServiceAccount if t.top_level_role != Some(Role::Owner) => Some(Problem {
-            kind: ProblemKind::NotOwner,
-            message: text::not_owner_top(&t.top_level, t.top_level_role),
-        }),
-        Kind::GroupServiceAccount if !d.gitlab_com => Some(Problem {
-            kind: ProblemKind::OwnerCreationDisabled,
-            message: text::owner_creation_disabled(m),
-        }),
-        Kind::SubgroupServiceAccount if t.caller_role != Some(Role::Owner) => Some(Problem {
-            kind: ProblemKind::NotOwner,
-            message: text::not_owner_subgroup(&t.path, t.caller_role),
-        }),
-        Kind::SubgroupServiceAccount if !d.gitlab_com => Some(Problem {
-            kind: ProblemKind::OwnerCreationDisabled,
-            message: text::owner_creation_disabled(m),
-        }),
-        Kind::ProjectServiceAccount if t.caller_role < Some(Role::Maintainer) => Some(Problem {
-            kind: ProblemKind::NotOwner,
-            message: text::not_maintainer_project(kind, &t.path, t.caller_role),
-        }),
-        _ => None,
-    }
+    let disabled = || Note::OwnerCreationDisabled {
+        gitlab: m.to_owned(),
+    };
+    let refused = match kind {
+        Kind::GroupServiceAccount if t.top_level_role != Some(Role::Owner) => {
+            Refusal::NotOwnerTop {
+                top: t.top_level.clone(),
+                role: t.top_level_role,
+            }
+        }
+        Kind::GroupServiceAccount if !d.gitlab_com => return Some(disabled()),
+        Kind::SubgroupServiceAccount if t.caller_role != Some(Role::Owner) => {
+            Refusal::NotOwnerSubgroup {
+                group: t.path.clone(),
+                role: t.caller_role,
+            }
+        }
+        Kind::SubgroupServiceAccount if !d.gitlab_com => return Some(disabled()),
+        Kind::ProjectServiceAccount if t.caller_role < Some(Role::Maintainer) => {
+            Refusal::NotMaintainerProject {
+                kind,
+                project: t.path.clone(),
+                role: t.caller_role,
+            }
+        }
+        _ => return None,
+    };
+    Some(Note::Refused(refused))
 }
 
 /// GitLab's refusal of an account, as the problem that says what to do.
-fn problem_of(kind: Kind, e: &ApiError, d: &Discovery) -> Problem {
-    let p = api_problem(e);
+fn problem_of(kind: Kind, e: &ApiError, d: &Discovery) -> Note {
+    let failed = || Note::AccountFailed {
+        kind,
+        error: e.clone(),
+    };
     match e {
-        ApiError::BadRequest(m) if m.contains("seat") || m.contains("limit") => Problem {
-            kind: ProblemKind::ServiceAccountLimit,
-            message: text::limit_reached(m),
-        },
+        ApiError::BadRequest(m) if m.contains("seat") || m.contains("limit") => {
+            Note::LimitReached { gitlab: m.clone() }
+        }
         // GitLab answers 400 "User does not have permission to create a service account in this
         // namespace." (EE spec API::GroupServiceAccounts, "when allow top level setting is
         // deactivated"; also a subgroup before 18.11 and a caller below the role needed).
-        ApiError::BadRequest(m) if m.contains(NO_PERMISSION) => no_permission(kind, m, d)
-            .unwrap_or_else(|| Problem {
-                kind: p.kind,
-                message: text::account_failed(kind, p.message.trim_end_matches('.'), &p.fix),
-            }),
+        ApiError::BadRequest(m) if m.contains(NO_PERMISSION) => {
+            no_permission(kind, m, d).unwrap_or_else(failed)
+        }
         // GitLab answers 403 to a service-account create only when the feature is not licensed
         // (EE spec API::GroupServiceAccounts, "when the feature is not licensed").
         ApiError::Forbidden(m)
@@ -202,15 +217,9 @@ fn problem_of(kind: Kind, e: &ApiError, d: &Discovery) -> Problem {
                     | Kind::ProjectServiceAccount
             ) =>
         {
-            Problem {
-                kind: ProblemKind::TierUnavailable,
-                message: text::not_licensed(m),
-            }
+            Note::NotLicensed { gitlab: m.clone() }
         }
-        _ => Problem {
-            kind: p.kind,
-            message: text::account_failed(kind, p.message.trim_end_matches('.'), &p.fix),
-        },
+        _ => failed(),
     }
 }
 
@@ -230,7 +239,7 @@ pub(super) async fn membership(
     user_id: u64,
     role: Role,
     raise: bool,
-) -> Result<(MembershipOutcome, Option<Problem>), Problem> {
+) -> Result<(MembershipOutcome, Option<Note>), Note> {
     let source = source_of(t);
     let needed = role.access_level();
     let outcome = |access_level, created, pending_approval| MembershipOutcome {
@@ -239,19 +248,16 @@ pub(super) async fn membership(
         created,
         pending_approval,
     };
-    let failed = |e: &ApiError| {
-        let p = api_problem(e);
-        Problem {
-            kind: p.kind,
-            message: text::membership_failed(&t.path, p.message.trim_end_matches('.'), &p.fix),
-        }
+    let failed = |e: &ApiError| Note::MembershipFailed {
+        target: t.path.clone(),
+        error: e.clone(),
     };
     let existing = match client.add_member(owner, source, user_id, needed).await {
         Ok(Added::Member(m)) => return Ok((outcome(m.access_level, true, false), None)),
         Ok(Added::Queued(message)) => {
-            let p = Problem {
-                kind: ProblemKind::MembershipPendingApproval,
-                message: text::membership_pending(&t.path, &message),
+            let p = Note::MembershipPending {
+                target: t.path.clone(),
+                gitlab: message,
             };
             return Ok((outcome(needed, true, true), Some(p)));
         }
@@ -281,9 +287,10 @@ pub(super) async fn membership(
             .map_err(|e| failed(&e))?;
         return Ok((outcome(m.access_level, false, false), None));
     }
-    let p = Problem {
-        kind: ProblemKind::MembershipLower,
-        message: text::membership_lower(&t.path, level, role),
+    let p = Note::MembershipLower {
+        target: t.path.clone(),
+        has: level,
+        needs: role,
     };
     Ok((outcome(level, false, false), Some(p)))
 }
@@ -357,40 +364,49 @@ mod tests {
 
     #[test]
     fn a_self_managed_owner_refused_with_400_is_told_about_the_admin_setting() {
+        use crate::problem::ProblemKind;
         let e = ApiError::BadRequest(REFUSED.into());
         let group = Kind::GroupServiceAccount;
         let p = problem_of(group, &e, &discovery(false, false, Some(Role::Owner)));
-        assert_eq!(p.kind, ProblemKind::OwnerCreationDisabled, "{}", p.message);
-        assert!(p.message.contains("Account and limit"), "{}", p.message);
+        assert_eq!(p.kind(), ProblemKind::OwnerCreationDisabled, "{p:?}");
+        // Its words (the admin setting, "Account and limit"): `strings::provision_notes`.
+        assert!(matches!(p, Note::OwnerCreationDisabled { .. }), "{p:?}");
         // Not the Owner: told which role is needed, on GitLab.com and self-managed alike.
         for com in [true, false] {
             let p = problem_of(group, &e, &discovery(com, false, Some(Role::Maintainer)));
-            assert_eq!(p.kind, ProblemKind::NotOwner, "{}", p.message);
-            assert!(p.message.contains("Owner role on the top-level group Acme"));
-            assert!(p.message.contains("you are a Maintainer") || p.message.contains("Maintainer"));
+            assert_eq!(p.kind(), ProblemKind::NotOwner, "{p:?}");
+            let top = Refusal::NotOwnerTop {
+                top: "Acme".into(),
+                role: Some(Role::Maintainer),
+            };
+            assert_eq!(p, Note::Refused(top));
         }
         // A project service account: the Maintainer role on the project.
         let d = discovery(false, false, Some(Role::Developer));
         let p = problem_of(Kind::ProjectServiceAccount, &e, &d);
-        assert_eq!(p.kind, ProblemKind::NotOwner, "{}", p.message);
-        assert!(
-            p.message
-                .contains("Maintainer or Owner role on Acme/Tools App")
-        );
+        assert_eq!(p.kind(), ProblemKind::NotOwner, "{p:?}");
+        let project = Refusal::NotMaintainerProject {
+            kind: Kind::ProjectServiceAccount,
+            project: "Acme/Tools App".into(),
+            role: Some(Role::Developer),
+        };
+        assert_eq!(p, Note::Refused(project));
         // An administrator refused: GitLab's own words, no guessed reason.
         let p = problem_of(group, &e, &discovery(false, true, Some(Role::Owner)));
         assert!(!matches!(
-            p.kind,
+            p.kind(),
             ProblemKind::OwnerCreationDisabled | ProblemKind::NotOwner
         ));
-        assert!(
-            p.message.contains("does not have permission"),
-            "{}",
-            p.message
+        assert_eq!(
+            p,
+            Note::AccountFailed {
+                kind: group,
+                error: e
+            }
         );
         // 403 to a create: the feature is not licensed (not the admin setting).
         let e = ApiError::Forbidden("403 Forbidden".into());
         let p = problem_of(group, &e, &discovery(false, false, Some(Role::Owner)));
-        assert_eq!(p.kind, ProblemKind::TierUnavailable, "{}", p.message);
+        assert_eq!(p.kind(), ProblemKind::TierUnavailable, "{p:?}");
     }
 }

@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use serde::Serialize;
 use thiserror::Error;
 
+use super::{Note, Refusal, Why};
 use crate::gitlab::access::Role;
 use crate::instance::Instance;
-use crate::problem::ProblemKind;
 use crate::profile::Profile;
 use crate::vault::StoreKind;
 
@@ -169,24 +169,16 @@ pub struct Discovery {
     pub targets: Vec<TargetFacts>,
 }
 
-/// Why a kind is not possible, with the problem kind for `--json` and a sentence that says what
-/// to do instead (written by `strings::provision`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Refusal {
-    pub kind: ProblemKind,
-    pub reason: String,
-}
-
 /// One kind of account, possible or not.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Candidate {
     pub kind: Kind,
     /// `Ok(why this one)` or the reason it is not possible.
-    pub verdict: Result<String, Refusal>,
+    pub verdict: Result<Why, Refusal>,
 }
 
 /// The best kind (when any is possible) and every candidate, best first.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Choice {
     pub best: Option<Kind>,
     pub options: Vec<Candidate>,
@@ -245,22 +237,15 @@ pub struct TokenOutcome {
     pub expires_at: Option<String>,
 }
 
-/// A problem met on the way (a lower membership left alone, an orphan token revoked ...).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Problem {
-    pub kind: ProblemKind,
-    pub message: String,
-}
-
 /// What was done: the `--json` object's body.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
     pub account: AccountOutcome,
     pub memberships: Vec<MembershipOutcome>,
     pub token: TokenOutcome,
     /// The keychain account (`NAME@HOST`).
     pub stored_as: String,
-    pub problems: Vec<Problem>,
+    pub problems: Vec<Note>,
 }
 
 /// What was done before a failure (so the screen and `--json` can say it).
@@ -274,30 +259,24 @@ pub struct Done {
 /// Provisioning stopped: why (first problem is the cause) and what was done.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
-    pub problems: Vec<Problem>,
+    pub problems: Vec<Note>,
     pub done: Done,
 }
 
 /// Discovery failed before anything was created.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ProvisionError {
-    #[error("not built yet")]
-    NotBuilt,
     /// Discovery could not finish (the caller's credential refused, GitLab unreachable, a target
-    /// not found ...): the problem says why and what to do.
-    #[error("{}", .0.message)]
-    Stopped(Problem),
+    /// not found ...): the note says why.
+    #[error("discovery stopped: {}", .0.kind().as_str())]
+    Stopped(Note),
 }
 
 impl ProvisionError {
-    /// The problem for `--json` and the screen.
-    pub fn problem(&self) -> Problem {
+    /// What stopped discovery, for `--json` and the screen.
+    pub fn note(&self) -> &Note {
         match self {
-            ProvisionError::NotBuilt => Problem {
-                kind: ProblemKind::HttpError,
-                message: self.to_string(),
-            },
-            ProvisionError::Stopped(p) => p.clone(),
+            ProvisionError::Stopped(n) => n,
         }
     }
 }

@@ -45,7 +45,7 @@ pub(super) fn perform(
                     Ok(client) => crate::provision::discover(&client, &owner, &request)
                         .await
                         .map(Box::new)
-                        .map_err(|e| e.problem().message),
+                        .map_err(|e| crate::strings::provision_notes::note(e.note())),
                     Err(e) => Err(e),
                 };
                 send(&tx, CreateMsg::Discovered(ticket, result));
@@ -74,7 +74,7 @@ pub(super) fn perform(
                     .map(Box::new)
                     .map_err(Box::new),
                     Err(e) => Err(Box::new(crate::provision::Failure {
-                        problems: vec![crate::provision::Problem {
+                        problems: vec![crate::provision::Note::Said {
                             kind: crate::problem::ProblemKind::HttpError,
                             message: e,
                         }],

@@ -241,7 +241,7 @@ pub fn summary(
                 out.push(format!("  {}", replaced_before(&o.stored_as)));
             }
             for p in &o.problems {
-                out.push(format!("  ! {}", p.message));
+                out.push(format!("  ! {}", super::provision_notes::note(p)));
             }
             out.push("  Use it in scripts:".into());
             out.push(format!("    {}", command("get", &host, &name)));
@@ -260,7 +260,10 @@ pub fn summary(
             }
         }
         (Some(Err(f)), _) => {
-            let why = f.problems.first().map_or("", |p| p.message.as_str());
+            let why = f
+                .problems
+                .first()
+                .map_or_else(String::new, super::provision_notes::note);
             out.push(format!("gitlab-token: Create it for me stopped: {why}"));
             out.push(
                 "  What was made is kept; run gitlab-token setup again (or gitlab-token create) \

@@ -10,6 +10,8 @@ pub mod net;
 pub mod oauth;
 pub mod probe;
 pub mod provision;
+pub mod provision_kinds;
+pub mod provision_notes;
 pub mod provision_own;
 pub mod provision_refusals;
 pub mod renewal;

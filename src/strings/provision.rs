@@ -1,25 +1,10 @@
 //! What "Create it for me" says: why a kind of account is chosen or not (with what to do
 //! instead), the progress of each step, and the problems met on the way.
 
+pub use super::provision_kinds::{GUIDED, kind_flag, kind_name};
 pub use super::provision_refusals::*;
 use crate::gitlab::access::Role;
 use crate::provision::{Kind, Stage};
-
-/// The guided path, named at the end of every refusal that leaves no other way.
-pub const GUIDED: &str = "or follow the guided steps (`gitlab-token setup`), which work for anyone";
-
-/// The kind's name, for people.
-pub fn kind_name(kind: Kind) -> &'static str {
-    match kind {
-        Kind::GroupServiceAccount => "group service account",
-        Kind::SubgroupServiceAccount => "subgroup service account",
-        Kind::InstanceServiceAccount => "instance service account",
-        Kind::ProjectServiceAccount => "project service account",
-        Kind::GroupToken => "group access token",
-        Kind::ProjectToken => "project access token",
-        Kind::OwnToken => "fine-grained token of your own account",
-    }
-}
 
 // ---- Why a kind is possible ----
 
@@ -278,18 +263,6 @@ pub fn nothing_possible() -> String {
     format!("None of the kinds of account can be created with this authorization: {GUIDED}.")
 }
 
-pub fn kind_flag(kind: Kind) -> &'static str {
-    match kind {
-        Kind::GroupServiceAccount => "group-service-account",
-        Kind::SubgroupServiceAccount => "subgroup-service-account",
-        Kind::InstanceServiceAccount => "instance-service-account",
-        Kind::ProjectServiceAccount => "project-service-account",
-        Kind::GroupToken => "group-token",
-        Kind::ProjectToken => "project-token",
-        Kind::OwnToken => "own-token",
-    }
-}
-
 // ---- Progress ----
 
 pub fn stage_label(stage: &Stage) -> String {
@@ -305,21 +278,6 @@ pub fn stage_label(stage: &Stage) -> String {
 
 /// Why `self_rotate` is added.
 pub const SELF_ROTATE_WHY: &str = "The token also gets the self_rotate scope, so it can rotate itself later without anyone's help.";
-
-/// The token's name on GitLab.
-pub fn token_name(profile: &str) -> String {
-    format!("{profile} (gitlab-token)")
-}
-
-/// The token's description on GitLab.
-pub fn token_description(profile: &str, host: &str) -> String {
-    format!("For the {profile} integration on {host}; made by `gitlab-token create`.")
-}
-
-/// The service account's display name.
-pub fn account_display_name(profile: &str) -> String {
-    format!("{profile} (gitlab-token)")
-}
 
 // ---- Problems on the way ----
 

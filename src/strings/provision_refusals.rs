@@ -1,7 +1,7 @@
 //! What "Create it for me" says when GitLab or the keychain refuses a step for a reason the
 //! person can act on (their token's scopes or role, the licence, the expiry, a taken name).
 
-use super::provision::{GUIDED, kind_name};
+use super::provision_kinds::{GUIDED, kind_name};
 use crate::provision::Kind;
 
 /// An administrator whose token cannot act as one: the kind would be possible with it.

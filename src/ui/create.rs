@@ -5,8 +5,11 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use super::body::{self, Part};
-use crate::provision::{Candidate, Discovery, Kind, Request, Stage};
+use crate::provision::{
+    AccountOutcome, Candidate, Discovery, Kind, MembershipOutcome, Request, Stage, TokenOutcome,
+};
 use crate::strings::create_wizard as text;
+use crate::strings::provision_notes as notes;
 use crate::theme::{Theme, current};
 use crate::wizard::State;
 use crate::wizard::create::{Creating, Method, Phase};
@@ -202,7 +205,7 @@ fn plan<'a>(state: &State, c: &'a Creating, theme: &Theme, short: Option<u16>) -
                 lines.push(Line::from(format!(
                     "✗ {}: {}",
                     text::kind_name(o.kind),
-                    r.reason
+                    notes::refusal(r)
                 )));
             }
         }
@@ -219,7 +222,7 @@ fn plan<'a>(state: &State, c: &'a Creating, theme: &Theme, short: Option<u16>) -
         Span::styled(text::kind_name(kind), theme.title),
     ]));
     if let Some(Ok(why)) = options.iter().find(|o| o.kind == kind).map(|o| &o.verdict) {
-        lines.push(Line::from(Span::styled(why.clone(), theme.muted)));
+        lines.push(Line::from(Span::styled(notes::why(why), theme.muted)));
     }
     if short.is_none() {
         lines.push(Line::default());
@@ -233,7 +236,7 @@ fn plan<'a>(state: &State, c: &'a Creating, theme: &Theme, short: Option<u16>) -
         .map(|(k, why)| {
             Line::from(vec![
                 Span::styled("✓ ", theme.ok),
-                Span::raw(one_row(text::kind_name(k), why)),
+                Span::raw(one_row(text::kind_name(k), &notes::why(why))),
             ])
         })
         .collect();
@@ -243,7 +246,7 @@ fn plan<'a>(state: &State, c: &'a Creating, theme: &Theme, short: Option<u16>) -
         .map(|(k, r)| {
             Line::from(vec![
                 Span::styled("✗ ", theme.muted),
-                Span::raw(one_row(text::kind_name(k), &r.reason)),
+                Span::raw(one_row(text::kind_name(k), &notes::refusal(r))),
             ])
         })
         .collect();
@@ -433,10 +436,6 @@ fn finished<'a>(state: &State, c: &'a Creating, theme: &Theme) -> Vec<Part<'a>> 
     let Some(result) = c.execution.result.as_ref() else {
         return Vec::new();
     };
-    let role_of = |level: u32| {
-        crate::gitlab::access::Role::from_access_level(level)
-            .map_or_else(|| level.to_string(), |r| r.name().to_owned())
-    };
     let mut lines = Vec::new();
     let (account, memberships, token, problems, stored) = match result {
         Ok(o) => {
@@ -458,7 +457,7 @@ fn finished<'a>(state: &State, c: &'a Creating, theme: &Theme) -> Vec<Part<'a>> 
         Err(f) => {
             lines.push(Line::from(Span::styled(text::FAILED, theme.fail)));
             if let Some(first) = f.problems.first() {
-                lines.push(Line::from(first.message.clone()));
+                lines.push(Line::from(notes::note(first)));
             }
             lines.push(Line::from(Span::styled(text::DONE_SO_FAR, theme.accent)));
             (
@@ -470,6 +469,50 @@ fn finished<'a>(state: &State, c: &'a Creating, theme: &Theme) -> Vec<Part<'a>> 
             )
         }
     };
+    lines.extend(made_lines(account, memberships, token, theme));
+    if let Some(s) = stored {
+        lines.push(label(text::L_STORED, s, theme));
+    }
+    let skip = usize::from(result.is_err());
+    let rest: Vec<_> = problems.iter().skip(skip).collect();
+    if !rest.is_empty() {
+        lines.push(Line::from(Span::styled(
+            format!("{}:", text::PROBLEMS),
+            theme.warn,
+        )));
+        for p in rest {
+            lines.push(Line::from(format!("! {}", notes::note(p))));
+        }
+    }
+    let mut tail: Vec<Line> = credential_lines(c, spin, theme);
+    if let (Ok(_), Some(instance)) = (result, &state.instance) {
+        let style = match &state.git_setup.result {
+            Some(Ok(())) => theme.ok,
+            Some(Err(_)) => theme.fail,
+            None => theme.text,
+        };
+        let host = instance.key();
+        let host = host.split('/').next().unwrap_or_default().to_owned();
+        let running = state.git_setup.running();
+        let line =
+            crate::strings::wizard::git_line(state.git_setup.result.as_ref(), running, &host);
+        tail.push(Line::from(Span::styled(line, style)));
+    }
+    vec![Part::Text(lines), Part::Tail(tail)]
+}
+
+/// What was made (or found): the account, its memberships and the token, one labelled row each.
+fn made_lines<'a>(
+    account: Option<&AccountOutcome>,
+    memberships: &[MembershipOutcome],
+    token: Option<&TokenOutcome>,
+    theme: &Theme,
+) -> Vec<Line<'a>> {
+    let role_of = |level: u32| {
+        crate::gitlab::access::Role::from_access_level(level)
+            .map_or_else(|| level.to_string(), |r| r.name().to_owned())
+    };
+    let mut lines = Vec::new();
     if let Some(a) = account {
         lines.push(label(
             text::L_ACCOUNT,
@@ -502,33 +545,5 @@ fn finished<'a>(state: &State, c: &'a Creating, theme: &Theme) -> Vec<Part<'a>> 
             lines.push(label(text::L_EXPIRES, e.clone(), theme));
         }
     }
-    if let Some(s) = stored {
-        lines.push(label(text::L_STORED, s, theme));
-    }
-    let skip = usize::from(result.is_err());
-    let rest: Vec<_> = problems.iter().skip(skip).collect();
-    if !rest.is_empty() {
-        lines.push(Line::from(Span::styled(
-            format!("{}:", text::PROBLEMS),
-            theme.warn,
-        )));
-        for p in rest {
-            lines.push(Line::from(format!("! {}", p.message)));
-        }
-    }
-    let mut tail: Vec<Line> = credential_lines(c, spin, theme);
-    if let (Ok(_), Some(instance)) = (result, &state.instance) {
-        let style = match &state.git_setup.result {
-            Some(Ok(())) => theme.ok,
-            Some(Err(_)) => theme.fail,
-            None => theme.text,
-        };
-        let host = instance.key();
-        let host = host.split('/').next().unwrap_or_default().to_owned();
-        let running = state.git_setup.running();
-        let line =
-            crate::strings::wizard::git_line(state.git_setup.result.as_ref(), running, &host);
-        tail.push(Line::from(Span::styled(line, style)));
-    }
-    vec![Part::Text(lines), Part::Tail(tail)]
+    lines
 }

@@ -78,7 +78,7 @@ pub fn discovery() -> Discovery {
 fn refused(kind: Kind, problem: ProblemKind, reason: &str) -> Candidate {
     Candidate {
         kind,
-        verdict: Err(Refusal {
+        verdict: Err(Refusal::Said {
             kind: problem,
             reason: reason.into(),
         }),
@@ -92,7 +92,9 @@ pub fn three_candidates() -> Choice {
         options: vec![
             Candidate {
                 kind: Kind::GroupServiceAccount,
-                verdict: Ok("You own acme, the top-level group of every target: its service account can be a member of all of them.".into()),
+                verdict: Ok(Why::said(
+                    "You own acme, the top-level group of every target: its service account can be a member of all of them.",
+                )),
             },
             refused(
                 Kind::InstanceServiceAccount,
@@ -101,7 +103,9 @@ pub fn three_candidates() -> Choice {
             ),
             Candidate {
                 kind: Kind::GroupToken,
-                verdict: Ok("A group access token works too, but only in acme.".into()),
+                verdict: Ok(Why::said(
+                    "A group access token works too, but only in acme.",
+                )),
             },
         ],
     }
@@ -165,7 +169,7 @@ pub fn outcome() -> Outcome {
 
 pub fn failure() -> Failure {
     Failure {
-        problems: vec![Problem {
+        problems: vec![Note::Said {
             kind: ProblemKind::MembershipPendingApproval,
             message: "GitLab queued the membership in acme/tools for an administrator's approval."
                 .into(),
