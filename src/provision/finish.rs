@@ -133,10 +133,11 @@ pub(super) async fn check(
     let fatal = v
         .problems
         .iter()
-        .find(|p| !p.kind.is_warning() && !p.kind.is_reachability());
+        .find(|p| !p.kind().is_warning() && !p.kind().is_reachability());
     let problem = |kind, message| Problem { kind, message };
+    let finding = crate::strings::validation::finding;
     if let Some(p) = fatal {
-        return Err(problem(p.kind, p.message.clone()));
+        return Err(problem(p.kind(), finding(p).message));
     }
     for (path, level) in roles.iter().skip(1) {
         match level {
@@ -156,7 +157,7 @@ pub(super) async fn check(
         // GitLab could not be asked just now.
         _ => Err(v.problems.first().map_or_else(
             || problem(ProblemKind::Unreachable, "no answer".to_owned()),
-            |p| problem(p.kind, p.message.clone()),
+            |p| problem(p.kind(), finding(p).message),
         )),
     }
 }
