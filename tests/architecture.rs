@@ -33,7 +33,6 @@ const LIBRARY_BREAKS: &[&str] = &[
     "src/sinks/command.rs",
     "src/sinks/mod.rs",
     "src/sinks/variable.rs",
-    "src/validation/mod.rs",
 ];
 
 /// `runtime` files that still import `cli` (issue 19, part 2).

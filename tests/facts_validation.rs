@@ -7,6 +7,7 @@ use gitlab_token::gitlab::types::{Metadata, TokenInfo, User};
 use gitlab_token::instance::Instance;
 use gitlab_token::problem::ProblemKind;
 use gitlab_token::profile::Profile;
+use gitlab_token::strings;
 use gitlab_token::token::Token;
 use gitlab_token::validation::{self, Requirements, Status, Validation};
 use time::macros::date;
@@ -77,8 +78,18 @@ fn judge_err(token: &str, needs: &Requirements, e: ApiError) -> Validation {
     )
 }
 
-fn texts(v: &Validation) -> Vec<&str> {
-    v.lines.iter().map(|l| l.text.as_str()).collect()
+fn texts(v: &Validation) -> Vec<String> {
+    strings::validation::lines(v)
+        .into_iter()
+        .map(|(_, text)| text)
+        .collect()
+}
+
+/// The verdict line whose text `matches`, as shown: its status and text.
+fn line_where(v: &Validation, matches: impl Fn(&str) -> bool) -> Option<(Status, String)> {
+    strings::validation::lines(v)
+        .into_iter()
+        .find(|(_, text)| matches(text))
 }
 
 #[test]
@@ -87,17 +98,16 @@ fn an_api_token_meets_a_read_user_need_and_says_covered() {
     assert!(v.ok(), "{:?}", v.problems);
     assert!(v.missing_scopes.is_empty());
     let lines = texts(&v);
-    assert!(lines.contains(&"Scope api: present"), "{lines:?}");
-    assert!(
-        lines.contains(&"Scope read_user: covered by api"),
-        "{lines:?}"
-    );
-    assert!(
-        lines.contains(&"Scope read_api: covered by api"),
-        "{lines:?}"
-    );
+    let has = |text: &str| lines.iter().any(|l| l == text);
+    assert!(has("Scope api: present"), "{lines:?}");
+    assert!(has("Scope read_user: covered by api"), "{lines:?}");
+    assert!(has("Scope read_api: covered by api"), "{lines:?}");
     let scanner = judge_ok(&needs("repo-scanner", Some("acme")), &["api"], true);
-    assert!(texts(&scanner).contains(&"Scope read_repository: covered by api"));
+    assert!(
+        texts(&scanner)
+            .iter()
+            .any(|l| l == "Scope read_repository: covered by api")
+    );
     // read_api does not cover read_user.
     let narrow = judge_ok(&needs("mr-reviewer", Some("acme")), &["read_api"], true);
     assert_eq!(narrow.missing_scopes, ["api", "read_user"]);
@@ -108,8 +118,8 @@ fn a_deploy_token_refused_with_401_gets_the_kind_specific_fix_and_401_once() {
     let n = needs("repo-scanner", None);
     let e = ApiError::InvalidToken("401 Unauthorized".into());
     let v = judge_err("gldt-abcdefghijklmnopqrst", &n, e.clone());
-    let refused = v
-        .problems
+    let problems = strings::validation::problems(&v);
+    let refused = problems
         .iter()
         .find(|p| p.kind == ProblemKind::InvalidToken)
         .unwrap();
@@ -125,7 +135,11 @@ fn a_deploy_token_refused_with_401_gets_the_kind_specific_fix_and_401_once() {
     }
     // A personal token keeps the generic "pasted the whole token" fix.
     let pat = judge_err(PAT, &n, e);
-    assert!(pat.problems[0].fix.contains("whole token"));
+    assert!(
+        strings::validation::problems(&pat)[0]
+            .fix
+            .contains("whole token")
+    );
     assert!(texts(&pat)[0].contains("(401 Unauthorized)"));
 }
 
@@ -136,7 +150,7 @@ fn an_expired_or_revoked_token_is_not_sent_to_rotate() {
         let mut v = judge_err(PAT, &n, e);
         let instance = Instance::parse("https://gitlab.example.com").unwrap();
         validation::link_dead_token_fix(&mut v, &instance, &n);
-        let p = &v.problems[0];
+        let p = &strings::validation::problems(&v)[0];
         assert!(!p.fix.contains("rotate:"), "{}", p.fix);
         assert!(!p.fix.contains("gitlab-token rotate"), "{}", p.fix);
         assert!(
@@ -160,23 +174,19 @@ fn a_human_token_where_a_service_account_was_chosen_warns() {
     n.service_account = true;
     let v = judge_ok(&n, &["read_api", "read_repository"], false);
     assert!(v.ok(), "a warning, not a failure");
-    let warn = v
-        .lines
-        .iter()
-        .find(|l| l.text.contains("is a person"))
-        .unwrap();
-    assert_eq!(warn.status, Status::Warn);
+    let warn = line_where(&v, |l| l.contains("is a person")).unwrap();
+    assert_eq!(warn.0, Status::Warn);
     assert!(
         v.problems
             .iter()
-            .any(|p| p.kind == ProblemKind::NotServiceAccount)
+            .any(|p| p.kind() == ProblemKind::NotServiceAccount)
     );
     // A bot token: no warning; a personal owner: no warning either.
     let bot = judge_ok(&n, &["read_api", "read_repository"], true);
-    assert!(!bot.lines.iter().any(|l| l.text.contains("is a person")));
+    assert!(!texts(&bot).iter().any(|l| l.contains("is a person")));
     n.service_account = false;
     let me = judge_ok(&n, &["read_api", "read_repository"], false);
-    assert!(!me.lines.iter().any(|l| l.text.contains("is a person")));
+    assert!(!texts(&me).iter().any(|l| l.contains("is a person")));
 }
 
 #[test]
@@ -184,14 +194,10 @@ fn without_a_group_the_verdict_says_the_role_was_not_checked() {
     let v = judge_ok(&needs("mr-reviewer", None), &["api"], true);
     assert!(v.ok());
     assert!(!v.role_checked());
-    let line = v
-        .lines
-        .iter()
-        .find(|l| l.text.starts_with("Role:"))
-        .unwrap();
-    assert_eq!(line.status, Status::Unknown);
-    assert!(line.text.contains("not checked"), "{}", line.text);
-    assert!(line.text.contains(Role::Maintainer.name()), "{}", line.text);
+    let (status, text) = line_where(&v, |l| l.starts_with("Role:")).unwrap();
+    assert_eq!(status, Status::Unknown);
+    assert!(text.contains("not checked"), "{text}");
+    assert!(text.contains(Role::Maintainer.name()), "{text}");
     let with_group = judge_ok(&needs("mr-reviewer", Some("acme")), &["api"], true);
     assert!(with_group.role_checked());
     assert!(!texts(&with_group).iter().any(|l| l.contains("not checked")));
@@ -209,8 +215,8 @@ fn a_role_too_low_names_maintainers_too() {
         Some(Ok(10)),
         Ok(metadata()),
     );
-    let p = v
-        .problems
+    let problems = strings::validation::problems(&v);
+    let p = problems
         .iter()
         .find(|p| p.kind == ProblemKind::RoleTooLow)
         .unwrap();

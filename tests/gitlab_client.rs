@@ -32,7 +32,7 @@ async fn validate(client: &Client, token: &Token, needs: &Requirements) -> Valid
 }
 
 fn kinds(v: &Validation) -> Vec<ProblemKind> {
-    v.problems.iter().map(|p| p.kind).collect()
+    v.problems.iter().map(|p| p.kind()).collect()
 }
 
 /// Every problem is of `kind` (the token endpoint and /user may both report it), and there is one.

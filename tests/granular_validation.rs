@@ -6,6 +6,7 @@ mod support;
 
 use gitlab_token::problem::ProblemKind;
 use gitlab_token::profile::Profile;
+use gitlab_token::strings;
 use gitlab_token::validation::{self, Requirements, Status, Validation};
 use serde_json::Value;
 use support::client::{alice, gitlab_with};
@@ -56,11 +57,22 @@ fn tracker_scopes(group: Option<u64>) -> Vec<Value> {
     ]
 }
 
-fn line<'a>(v: &'a Validation, needle: &str) -> &'a validation::Line {
-    v.lines
+/// A verdict line as shown: its status and text.
+struct Shown {
+    status: Status,
+    text: String,
+}
+
+fn line(v: &Validation, needle: &str) -> Shown {
+    let lines = strings::validation::lines(v);
+    lines
         .iter()
-        .find(|l| l.text.contains(needle))
-        .unwrap_or_else(|| panic!("no line with {needle:?}: {:#?}", v.lines))
+        .find(|(_, text)| text.contains(needle))
+        .map(|(status, text)| Shown {
+            status: *status,
+            text: text.clone(),
+        })
+        .unwrap_or_else(|| panic!("no line with {needle:?}: {lines:#?}"))
 }
 
 #[tokio::test]
@@ -97,8 +109,8 @@ async fn a_missing_permission_is_named_with_its_gitlab_name_and_what_to_add() {
     .await;
     assert!(!v.ok());
     assert_eq!(line(&v, "Permission read_pipeline").status, Status::Fail);
-    let p = v
-        .problems
+    let problems = strings::validation::problems(&v);
+    let p = problems
         .iter()
         .find(|p| p.kind == ProblemKind::MissingPermissions)
         .expect("missing permissions");
@@ -131,7 +143,7 @@ async fn permissions_on_another_group_leave_the_target_out() {
     assert!(
         v.problems
             .iter()
-            .any(|p| p.kind == ProblemKind::MissingPermissions)
+            .any(|p| p.kind() == ProblemKind::MissingPermissions)
     );
 }
 
@@ -152,7 +164,7 @@ async fn a_token_without_read_personal_access_token_is_told_what_to_add() {
     .await;
     assert!(!v.ok());
     assert!(v.token.is_none());
-    let p = &v.problems[0];
+    let p = &strings::validation::problems(&v)[0];
     assert_eq!(p.kind, ProblemKind::InsufficientScope);
     assert!(
         p.message.contains("Personal Access Token: Read"),
@@ -183,11 +195,12 @@ async fn a_legacy_token_at_19_keeps_its_scope_checks() {
     let v = validation::validate(&client, &token, &needs("mr-tracker", None), today()).await;
     assert!(v.token.as_ref().is_some_and(|t| !t.granular));
     assert_eq!(v.missing_scopes, ["read_api"]);
-    assert!(!v.lines.iter().any(|l| l.text.contains("Fine-grained")));
+    let lines = strings::validation::lines(&v);
+    assert!(!lines.iter().any(|(_, text)| text.contains("Fine-grained")));
     assert!(
         v.problems
             .iter()
-            .any(|p| p.kind == ProblemKind::MissingScopes)
+            .any(|p| p.kind() == ProblemKind::MissingScopes)
     );
 }
 

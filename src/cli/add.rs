@@ -50,7 +50,7 @@ pub async fn run(args: AddArgs) -> u8 {
         crate::validation::validate_at(&instance, args.ca_file.clone(), &token, &needs, timeout)
             .await;
     let (Some(info), Some(user)) = (v.token.as_ref().filter(|_| v.ok()), v.user.as_ref()) else {
-        for p in &v.problems {
+        for p in &crate::strings::validation::problems(&v) {
             eprintln!(
                 "gitlab-token add: {}: {}\n  fix: {}",
                 p.kind.as_str(),

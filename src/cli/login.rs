@@ -304,8 +304,7 @@ async fn store_and_check(plan: &Plan, client: &Client, pair: &OAuthPair, json: b
         "gitlab-token login: {}",
         text::stored_but_failed(&saved.account)
     );
-    for p in &v.problems {
-        let mut p = p.clone();
+    for mut p in crate::strings::validation::problems(&v) {
         // A dead OAuth token is fixed by signing in again, not by creating a PAT.
         if matches!(
             p.kind,
@@ -331,7 +330,7 @@ fn json_result(account: &str, store: &str, pair: &OAuthPair, v: &Validation) -> 
         "username": v.user.as_ref().map(|u| u.username.clone()),
         "scopes": pair.scopes,
         "access_expires_at": pair.expires_at.format(&Rfc3339).unwrap_or_default(),
-        "problems": v.problems,
+        "problems": crate::strings::validation::problems(v),
     })
     .to_string()
 }

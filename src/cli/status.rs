@@ -187,7 +187,7 @@ async fn verify_one(
         .map_or(entry.expires_at.clone(), |t| t.expires_at.clone());
     Some((
         v.ok(),
-        v.problems
+        crate::strings::validation::problems(&v)
             .iter()
             .map(|p| format!("{}: {}", p.kind.as_str(), p.message))
             .collect(),

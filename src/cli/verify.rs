@@ -21,7 +21,7 @@ struct Report<'a> {
     /// A fine-grained token's missing permissions: `{permission, on}` (`on`: `memberships` or
     /// `user`).
     missing_permissions: Vec<PermissionJson<'a>>,
-    problems: &'a [Problem],
+    problems: Vec<Problem>,
 }
 
 #[derive(Serialize)]
@@ -199,23 +199,23 @@ fn json(host: &str, v: &Validation) -> String {
                 on: n.on,
             })
             .collect(),
-        problems: &v.problems,
+        problems: crate::strings::validation::problems(v),
     };
     serde_json::to_string(&report).unwrap_or_else(|e| format!("{{\"ok\":false,\"error\":\"{e}\"}}"))
 }
 
 fn print_text(host: &str, v: &Validation) {
     println!("{host}");
-    for line in &v.lines {
-        let mark = match line.status {
+    for (status, line) in crate::strings::validation::lines(v) {
+        let mark = match status {
             Status::Ok => "ok  ",
             Status::Warn => "warn",
             Status::Fail => "FAIL",
             Status::Unknown => "?   ",
         };
-        println!("  {mark} {}", line.text);
+        println!("  {mark} {line}");
     }
-    for p in &v.problems {
+    for p in &crate::strings::validation::problems(v) {
         println!("{}: {}\n  fix: {}", p.kind.as_str(), p.message, p.fix);
     }
 }

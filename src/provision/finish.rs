@@ -130,7 +130,7 @@ pub(super) async fn check(
     let fatal = v
         .problems
         .iter()
-        .find(|p| !p.kind.is_warning() && !p.kind.is_reachability());
+        .find(|p| !p.kind().is_warning() && !p.kind().is_reachability());
     if let Some(p) = fatal {
         return Err(Check::Judged(p.clone()));
     }

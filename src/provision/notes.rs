@@ -7,7 +7,7 @@ use super::Kind;
 use crate::gitlab::ApiError;
 use crate::gitlab::access::Role;
 use crate::gitlab::granular_request::Mismatch;
-use crate::problem::{Problem, ProblemKind};
+use crate::problem::ProblemKind;
 use crate::vault::{SaveError, VaultError};
 
 /// Why a kind is possible: what it is in this place, and what to know before choosing it (in
@@ -199,7 +199,7 @@ pub enum Lookup {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Check {
     /// `validation::judge`'s first fatal problem (or its first one when GitLab did not answer).
-    Judged(Problem),
+    Judged(crate::validation::Finding),
     /// The account's access level on a target below the profile's.
     RoleTooLow { level: u32, target: String },
     /// The role on a target could not be read.
@@ -219,7 +219,7 @@ pub enum Check {
 impl Check {
     pub fn kind(&self) -> ProblemKind {
         match self {
-            Check::Judged(p) => p.kind,
+            Check::Judged(p) => p.kind(),
             Check::RoleTooLow { .. } => ProblemKind::RoleTooLow,
             Check::RoleUnread { error, .. } | Check::PermissionsUnread(error) => error.kind(),
             Check::NoAnswer => ProblemKind::Unreachable,

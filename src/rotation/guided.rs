@@ -143,8 +143,8 @@ pub async fn replace(
         } else {
             Failure::Failed
         };
-        for p in v.problems.iter().filter(|p| !p.kind.is_warning()) {
-            report = report.fail(failure, p.clone());
+        for p in v.problems.iter().filter(|p| !p.kind().is_warning()) {
+            report = report.fail(failure, crate::strings::validation::finding(p));
         }
         if report.problems.is_empty() {
             let e = crate::gitlab::ApiError::Setup("the token could not be checked".into());

@@ -173,7 +173,7 @@ fn lookup(what: &Lookup) -> String {
 /// Why the new token failed its live checks (said inside `checks_failed`).
 fn check(c: &Check) -> String {
     match c {
-        Check::Judged(p) => p.message.clone(),
+        Check::Judged(p) => crate::strings::validation::finding(p).message,
         Check::RoleTooLow { level, target } => format!("access level {level} on {target}"),
         Check::RoleUnread { target, error } => format!("{target}: {error}"),
         Check::NoAnswer => "no answer".into(),

@@ -2,9 +2,107 @@
 
 use crate::gitlab::ApiError;
 use crate::gitlab::access::Role;
-use crate::gitlab::types::{Metadata, TokenInfo, User};
+use crate::gitlab::types::{Metadata, User};
 use crate::problem::{Problem, ProblemKind};
 use crate::token::TokenKind;
+use crate::validation::{Check, Finding, Line, Status, TokenPage, Validation};
+
+/// The text of one verdict line.
+pub fn line(check: &Check) -> String {
+    use super::granular as g;
+    match check {
+        Check::Kind(kind) => kind_line(*kind),
+        Check::Revoked => REVOKED.into(),
+        Check::Expired { expires_at } => {
+            format!("Token expired on {}", expires_at.as_deref().unwrap_or("?"))
+        }
+        Check::Inactive => INACTIVE.into(),
+        Check::Active { name, id } => active(name, *id),
+        Check::DaysLeft { days, expires_at } => format!(
+            "{days} days left (expires {})",
+            expires_at.as_deref().unwrap_or("?")
+        ),
+        Check::NoExpiry => NO_EXPIRY.into(),
+        Check::ScopePresent(scope) => scope_present(scope),
+        Check::ScopeCovered { scope, by } => scope_covered(scope, by),
+        Check::ScopeMissing(scope) => scope_missing(scope),
+        Check::TokenUnread(e) => token_line_error(e),
+        Check::User(user) => user_line(user),
+        Check::HumanOwner(username) => human_owner_line(username),
+        Check::UserNeedsScope => USER_NEEDS_SCOPE.into(),
+        Check::UserUnread(e) => user_line_error(e),
+        Check::Version(m) => version_line(m),
+        Check::VersionUnread(e) => version_line_error(e),
+        Check::RoleNotChecked(needed) => role_not_checked(*needed),
+        Check::Role {
+            target,
+            role,
+            needed,
+        } => role_line(target, *role, *needed),
+        Check::NotMember(target) => not_member_line(target),
+        Check::RoleUnread { target, error } => role_line_error(target, error),
+        Check::OAuthActive => OAUTH_ACTIVE.into(),
+        Check::OAuthExpiry(minutes) => oauth_expiry_line(*minutes),
+        Check::FineGrained => g::FINE_GRAINED_LINE.into(),
+        Check::PermissionsNotJudged => g::NOT_JUDGED.into(),
+        Check::PermissionsUnread(why) => g::scopes_unread(why),
+        Check::Permission { verdict, target } => g::verdict_line(verdict, target.as_deref()),
+    }
+}
+
+/// Each verdict line with its text.
+pub fn lines(v: &Validation) -> Vec<(Status, String)> {
+    v.lines.iter().map(shown_line).collect()
+}
+
+fn shown_line(l: &Line) -> (Status, String) {
+    (l.status, line(&l.check))
+}
+
+/// A finding's message and fix.
+pub fn finding(f: &Finding) -> Problem {
+    let p = match f {
+        Finding::NotPersonalAccess(kind) => kind_problem(*kind),
+        Finding::KindRefused(kind) => kind_refused(*kind),
+        Finding::Api(e) => api_problem(e),
+        Finding::DeadToken { error, page } => Problem {
+            fix: dead_token_page_fix(page),
+            ..api_problem(error)
+        },
+        Finding::Inactive => inactive(),
+        Finding::ExpiresSoon(days) => expires_soon(*days),
+        Finding::MissingScopes { missing, granted } => missing_scopes(missing, granted),
+        Finding::MissingPermissions { needs, target } => {
+            super::granular::missing(needs, target.as_deref())
+        }
+        Finding::HumanOwner(username) => human_owner(username),
+        Finding::RoleTooLow {
+            target,
+            role,
+            needed,
+        } => role_too_low(target, *role, *needed),
+        Finding::NotMember { target, needed } => not_member(target, *needed),
+    };
+    debug_assert_eq!(p.kind, f.kind(), "{f:?}");
+    p
+}
+
+/// Every finding of `v`, with its message and fix.
+pub fn problems(v: &Validation) -> Vec<Problem> {
+    v.problems.iter().map(finding).collect()
+}
+
+/// The fix of a dead token: the token page prefilled for a new one.
+fn dead_token_page_fix(page: &TokenPage) -> String {
+    let form = crate::gitlab::links::personal_token_form(
+        &page.instance,
+        page.version,
+        NEW_TOKEN_NAME,
+        NEW_TOKEN_DESCRIPTION,
+        &page.scopes,
+    );
+    dead_token_fix(Some((form.primary(), form.before_18_9())))
+}
 
 /// The name and description prefilled on the token page for a replacement of a dead token.
 pub const NEW_TOKEN_NAME: &str = "gitlab-token";
@@ -134,22 +232,8 @@ pub fn kind_warning(kind: TokenKind) -> Option<String> {
     })
 }
 
-pub fn active_line(info: &TokenInfo) -> String {
-    format!("Token \"{}\" (id {}) is active", info.name, info.id)
-}
-
-pub fn expired_line(info: &TokenInfo) -> String {
-    format!(
-        "Token expired on {}",
-        info.expires_at.as_deref().unwrap_or("?")
-    )
-}
-
-pub fn days_line(days: i64, info: &TokenInfo) -> String {
-    format!(
-        "{days} days left (expires {})",
-        info.expires_at.as_deref().unwrap_or("?")
-    )
+fn active(name: &str, id: u64) -> String {
+    format!("Token \"{name}\" (id {id}) is active")
 }
 
 pub fn expires_soon(days: i64) -> Problem {
@@ -234,20 +318,16 @@ pub fn user_line_error(e: &ApiError) -> String {
 }
 
 /// The person chose a service account, but the token belongs to a human account.
-pub fn human_owner_line(user: &User) -> String {
-    format!(
-        "Owner: @{} is a person, not the service account you chose",
-        user.username
-    )
+pub fn human_owner_line(username: &str) -> String {
+    format!("Owner: @{username} is a person, not the service account you chose")
 }
 
-pub fn human_owner(user: &User) -> Problem {
+pub fn human_owner(username: &str) -> Problem {
     Problem::new(
         ProblemKind::NotServiceAccount,
         format!(
-            "The token belongs to @{}, a personal account, but you chose a service account: the \
-             integration would act as that person and stop working when they leave.",
-            user.username
+            "The token belongs to @{username}, a personal account, but you chose a service account: the \
+             integration would act as that person and stop working when they leave."
         ),
         // doc/user/profile/service_accounts.md: Settings > Service accounts, ⋮ > Manage access
         // tokens > Add new token (a top-level group Owner, or an admin on self-managed).

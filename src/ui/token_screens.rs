@@ -238,17 +238,18 @@ pub fn validate(state: &State, frame: &mut Frame, area: Rect) {
                 (text::INVALID, theme.fail)
             };
             lines.push(Line::from(Span::styled(verdict.0, verdict.1)));
-            for p in v.problems.iter().filter(|p| !p.kind.is_warning()) {
+            let problems = crate::strings::validation::problems(v);
+            for p in problems.iter().filter(|p| !p.kind.is_warning()) {
                 lines.push(Line::from(vec![
                     Span::styled("Fix: ", theme.accent),
                     Span::raw(p.fix.clone()),
                 ]));
             }
             lines.push(Line::default());
-            for line in &v.lines {
+            for (status, line) in crate::strings::validation::lines(v) {
                 lines.push(Line::from(vec![
-                    status_span(line.status, theme),
-                    Span::raw(line.text.clone()),
+                    status_span(status, theme),
+                    Span::raw(line),
                 ]));
             }
         }

@@ -4,14 +4,17 @@
 use serde::Serialize;
 use time::Date;
 
-use crate::gitlab::access::{Coverage, Role, coverage};
+use crate::gitlab::access::Role;
 use crate::gitlab::types::{Metadata, TokenInfo, User};
 use crate::gitlab::{ApiError, Client};
-use crate::problem::Problem;
-use crate::strings::validation as text;
-use crate::token::{Token, TokenKind};
+use crate::token::Token;
 
+mod findings;
 pub mod granular;
+mod judge;
+
+pub use findings::{Check, Finding, Line, TokenPage};
+pub use judge::judge;
 
 /// Tokens expiring within this many days are flagged (and offered for rotation).
 pub const EXPIRY_WARNING_DAYS: i64 = 14;
@@ -57,13 +60,6 @@ pub enum Status {
     Unknown,
 }
 
-/// One line of the verdict the wizard shows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Line {
-    pub status: Status,
-    pub text: String,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Validation {
     pub token: Option<TokenInfo>,
@@ -75,13 +71,13 @@ pub struct Validation {
     /// A fine-grained token's permissions that are missing or outside the target.
     pub missing_permissions: Vec<crate::gitlab::granular::Need>,
     pub lines: Vec<Line>,
-    pub problems: Vec<Problem>,
+    pub problems: Vec<Finding>,
 }
 
 impl Validation {
     /// Every check passed (warnings allowed).
     pub fn ok(&self) -> bool {
-        self.token.is_some() && self.problems.iter().all(|p| p.kind.is_warning())
+        self.token.is_some() && self.problems.iter().all(|p| p.kind().is_warning())
     }
 
     /// The role on a group or project was checked (a target was given and answered).
@@ -91,7 +87,7 @@ impl Validation {
 
     /// The failure is about reaching the host, not about the token.
     pub fn unreachable(&self) -> bool {
-        self.problems.iter().any(|p| p.kind.is_reachability())
+        self.problems.iter().any(|p| p.kind().is_reachability())
     }
 }
 
@@ -151,12 +147,11 @@ pub async fn validate(
 /// Adds a fine-grained token's permission lines and problem to `v` (the pure half, beside
 /// [`judge`], which leaves such a token's empty `scopes` unjudged).
 pub fn judge_granular(v: &mut Validation, needs: &Requirements, facts: &granular::Facts) {
-    use crate::strings::granular as gtext;
-    let target = needs.target.as_deref();
-    let mut add = |status, text: String| v.lines.push(Line { status, text });
-    add(Status::Ok, gtext::FINE_GRAINED_LINE.into());
+    let target = needs.target.clone();
+    let mut add = |status, check| v.lines.push(Line { status, check });
+    add(Status::Ok, Check::FineGrained);
     if needs.permissions.is_empty() {
-        add(Status::Unknown, gtext::NOT_JUDGED.into());
+        add(Status::Unknown, Check::PermissionsNotJudged);
         return;
     }
     // Kept with the token's record, so what is stored says what it may.
@@ -166,7 +161,10 @@ pub fn judge_granular(v: &mut Validation, needs: &Requirements, facts: &granular
     let verdicts = match granular::verdicts(needs, facts) {
         Ok(v) => v,
         Err(e) => {
-            add(Status::Unknown, gtext::scopes_unread(&e));
+            v.lines.push(Line {
+                status: Status::Unknown,
+                check: Check::PermissionsUnread(e),
+            });
             return;
         }
     };
@@ -177,11 +175,20 @@ pub fn judge_granular(v: &mut Validation, needs: &Requirements, facts: &granular
             _ if verdict.need().optional => Status::Warn,
             _ => Status::Fail,
         };
-        add(status, gtext::verdict_line(verdict, target));
+        v.lines.push(Line {
+            status,
+            check: Check::Permission {
+                verdict: verdict.clone(),
+                target: target.clone(),
+            },
+        });
     }
     let uncovered = granular::uncovered(&verdicts);
     if !uncovered.is_empty() {
-        v.problems.push(gtext::missing(&uncovered, target));
+        v.problems.push(Finding::MissingPermissions {
+            needs: uncovered.clone(),
+            target,
+        });
         v.missing_permissions = uncovered;
     }
 }
@@ -235,21 +242,21 @@ pub async fn validate_oauth(
     );
     // An OAuth token has no prefix and no expiry date: neither is worth a warning.
     let kind = token.kind();
-    let kind_line = text::kind_line(kind);
-    let kind_problem = text::kind_problem(kind).kind;
     v.lines
-        .retain(|l| l.text != kind_line || l.status != Status::Warn);
-    v.problems.retain(|p| p.kind != kind_problem);
-    if let Some(active) = v.token.as_ref().map(text::active_line) {
-        for line in v.lines.iter_mut().filter(|l| l.text == active) {
-            line.text = text::OAUTH_ACTIVE.into();
+        .retain(|l| l.check != Check::Kind(kind) || l.status != Status::Warn);
+    v.problems
+        .retain(|p| p.kind() != crate::problem::ProblemKind::NotPersonalAccessToken);
+    for line in v.lines.iter_mut() {
+        match line.check {
+            Check::Active { .. } => line.check = Check::OAuthActive,
+            Check::NoExpiry => {
+                *line = Line {
+                    status: Status::Ok,
+                    check: Check::OAuthExpiry(minutes),
+                }
+            }
+            _ => {}
         }
-    }
-    for line in v.lines.iter_mut().filter(|l| l.text == text::NO_EXPIRY) {
-        *line = Line {
-            status: Status::Ok,
-            text: text::oauth_expiry_line(minutes),
-        };
     }
     v
 }
@@ -284,210 +291,22 @@ pub fn link_dead_token_fix(
     instance: &crate::instance::Instance,
     needs: &Requirements,
 ) {
-    use crate::problem::ProblemKind::{TokenExpired, TokenRevoked};
     // A dead token gets no `/metadata`; a version learnt anyway (GitLab.com) picks the page.
     let answered = v
         .metadata
         .as_ref()
         .and_then(|m| crate::gitlab::version::parse(&m.version));
     let version = crate::gitlab::version::for_links(instance.is_gitlab_com(), answered);
-    let form = crate::gitlab::links::personal_token_form(
-        instance,
-        version,
-        text::NEW_TOKEN_NAME,
-        text::NEW_TOKEN_DESCRIPTION,
-        &needs.scopes,
-    );
-    for p in v
-        .problems
-        .iter_mut()
-        .filter(|p| matches!(p.kind, TokenExpired | TokenRevoked))
-    {
-        p.fix = text::dead_token_fix(Some((form.primary(), form.before_18_9())));
-    }
-}
-
-/// The pure half of [`validate`]: turns the answers into lines and problems.
-pub fn judge(
-    token: &Token,
-    needs: &Requirements,
-    today: Date,
-    info: Result<TokenInfo, ApiError>,
-    user: Result<User, ApiError>,
-    access_level: Option<Result<u32, ApiError>>,
-    metadata: Result<Metadata, ApiError>,
-) -> Validation {
-    let mut v = Validation {
-        token: None,
-        user: None,
-        metadata: None,
-        role: None,
-        days_left: None,
-        missing_scopes: Vec::new(),
-        missing_permissions: Vec::new(),
-        lines: Vec::new(),
-        problems: Vec::new(),
-    };
-    let add = |v: &mut Validation, status, text: String, problem: Option<Problem>| {
-        v.lines.push(Line { status, text });
-        if let Some(p) = problem
-            && !v.problems.iter().any(|q| q.kind == p.kind)
-        {
-            v.problems.push(p);
-        }
-    };
-
-    let kind = token.kind();
-    if kind != TokenKind::PersonalAccess {
-        add(
-            &mut v,
-            Status::Warn,
-            text::kind_line(kind),
-            Some(text::kind_problem(kind)),
-        );
-    }
-
-    match info {
-        Ok(info) => {
-            let days = info.days_left(today);
-            v.days_left = days;
-            if info.revoked {
-                add(
-                    &mut v,
-                    Status::Fail,
-                    text::REVOKED.into(),
-                    Some(text::api_problem(&ApiError::TokenRevoked)),
-                );
-            } else if days.is_some_and(crate::gitlab::types::is_expired) {
-                add(
-                    &mut v,
-                    Status::Fail,
-                    text::expired_line(&info),
-                    Some(text::api_problem(&ApiError::TokenExpired)),
-                );
-            } else if !info.active {
-                add(
-                    &mut v,
-                    Status::Fail,
-                    text::INACTIVE.into(),
-                    Some(text::inactive()),
-                );
-            } else {
-                add(&mut v, Status::Ok, text::active_line(&info), None);
-                match days {
-                    Some(d) if d <= EXPIRY_WARNING_DAYS => add(
-                        &mut v,
-                        Status::Warn,
-                        text::days_line(d, &info),
-                        Some(text::expires_soon(d)),
-                    ),
-                    Some(d) => add(&mut v, Status::Ok, text::days_line(d, &info), None),
-                    None => add(&mut v, Status::Warn, text::NO_EXPIRY.into(), None),
-                }
-            }
-            // A fine-grained token holds permissions, not scopes: `judge_granular` judges them.
-            for scope in needs.scopes.iter().filter(|_| !info.granular) {
-                if let Some(how) = coverage(scope, &info.scopes) {
-                    let line = match how {
-                        Coverage::Present => text::scope_present(scope),
-                        Coverage::CoveredBy(wider) => text::scope_covered(scope, wider),
-                    };
-                    add(&mut v, Status::Ok, line, None);
-                } else {
-                    v.missing_scopes.push(scope.clone());
-                    add(&mut v, Status::Fail, text::scope_missing(scope), None);
-                }
-            }
-            if !v.missing_scopes.is_empty() {
-                let p = text::missing_scopes(&v.missing_scopes, &info.scopes);
-                v.problems.push(p);
-            }
-            v.token = Some(info);
-        }
-        Err(e) => {
-            let mut p = text::api_problem(&e);
-            // A deploy, runner, trigger… token is not an API token: its own fix says what to use.
-            if matches!(e, ApiError::InvalidToken(_)) && text::kind_specific(kind) {
-                p = text::kind_refused(kind);
-            }
-            add(&mut v, Status::Fail, text::token_line_error(&e), Some(p));
+    for p in v.problems.iter_mut() {
+        if let Finding::Api(e @ (ApiError::TokenExpired | ApiError::TokenRevoked)) = p {
+            *p = Finding::DeadToken {
+                error: e.clone(),
+                page: TokenPage {
+                    instance: instance.clone(),
+                    version,
+                    scopes: needs.scopes.clone(),
+                },
+            };
         }
     }
-
-    match user {
-        Ok(user) => {
-            add(&mut v, Status::Ok, text::user_line(&user), None);
-            if needs.service_account && !user.bot {
-                add(
-                    &mut v,
-                    Status::Warn,
-                    text::human_owner_line(&user),
-                    Some(text::human_owner(&user)),
-                );
-            }
-            v.user = Some(user);
-        }
-        Err(ApiError::InsufficientScope(_) | ApiError::MissingPermission(_)) => {
-            add(&mut v, Status::Unknown, text::USER_NEEDS_SCOPE.into(), None)
-        }
-        Err(e) => add(
-            &mut v,
-            Status::Fail,
-            text::user_line_error(&e),
-            Some(text::api_problem(&e)),
-        ),
-    }
-
-    match metadata {
-        Ok(m) => {
-            add(&mut v, Status::Ok, text::version_line(&m), None);
-            v.metadata = Some(m);
-        }
-        Err(e) => add(&mut v, Status::Unknown, text::version_line_error(&e), None),
-    }
-
-    if needs.target.is_none() && v.token.is_some() {
-        add(
-            &mut v,
-            Status::Unknown,
-            text::role_not_checked(needs.role),
-            None,
-        );
-    }
-    if let (Some(target), Some(level)) = (&needs.target, access_level) {
-        match level {
-            Ok(level) => {
-                let role = Role::from_access_level(level);
-                v.role = role;
-                if role.is_some_and(|r| r >= needs.role) {
-                    add(
-                        &mut v,
-                        Status::Ok,
-                        text::role_line(target, role, needs.role),
-                        None,
-                    );
-                } else {
-                    add(
-                        &mut v,
-                        Status::Fail,
-                        text::role_line(target, role, needs.role),
-                        Some(text::role_too_low(target, role, needs.role)),
-                    );
-                }
-            }
-            Err(ApiError::NotFound) => add(
-                &mut v,
-                Status::Fail,
-                text::not_member_line(target),
-                Some(text::not_member(target, needs.role)),
-            ),
-            Err(e) => add(
-                &mut v,
-                Status::Unknown,
-                text::role_line_error(target, &e),
-                None,
-            ),
-        }
-    }
-    v
 }
