@@ -13,31 +13,17 @@
 //! A failure after step 4 never retries the rotation with the old token (GitLab would revoke the
 //! new one too): whether GitLab rotated is asked with `GET self`, which is harmless.
 
+use super::guided::offer;
 use super::journal::{Journal, RotationLock};
 pub(crate) use super::steps::preflight;
-use super::steps::{Rotation, begin, complete};
-use super::{Context, Failure, PathKind, Report, Reveal, client_for, is_gone, mark_unusable};
+pub use super::steps::{Progress, Stage};
+use super::steps::{Rotation, begin, complete, give_up};
+use super::{Context, Failure, PathKind, Report, Reveal, client_for, is_gone};
 use crate::gitlab::types::{TokenInfo, parse_date};
 use crate::gitlab::{ApiError, Client};
 use crate::strings::{rotation as text, validation::api_problem, vault as vault_text};
 use crate::token::Token;
 use crate::vault::{Keychain, StoredToken, VaultError};
-
-/// Where an automatic rotation is, for a progress display (the wizard's spinner line).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stage {
-    /// Proving the store takes new values, and writing the journal.
-    Checking,
-    /// `POST self/rotate` is in flight: from here GitLab may have revoked the old token.
-    Rotating,
-    /// Storing the new token and reading it back.
-    Storing,
-    /// Checking the new token live and recording its facts.
-    Verifying,
-}
-
-/// Told each stage as it starts. Must return at once (it runs inside the rotation).
-pub type Progress<'a> = &'a (dyn Fn(Stage) + Sync);
 
 /// A token checked live and able to rotate itself.
 pub struct Ready {
@@ -104,18 +90,18 @@ pub async fn plan(ctx: &Context, entry: &StoredToken) -> Plan {
                         &entry.name,
                     );
                 }
-                Plan::Done(guided(report, entry, &info.scopes, info.id, p))
+                Plan::Done(offer(report, entry, &info.scopes, info.id, p))
             }
         }
         Ok(info) => {
             let why = api_problem(&ApiError::TokenRevoked).message;
             let p = text::stored_dead(&entry.account, &why, &entry.host, &entry.name);
-            Plan::Done(guided(report, entry, &info.scopes, info.id, p))
+            Plan::Done(offer(report, entry, &info.scopes, info.id, p))
         }
         Err(e) if is_gone(&e) => {
             let why = api_problem(&e).message;
             let p = text::stored_dead(&entry.account, &why, &entry.host, &entry.name);
-            Plan::Done(guided(report, entry, &entry.scopes, entry.token_id, p))
+            Plan::Done(offer(report, entry, &entry.scopes, entry.token_id, p))
         }
         Err(e) => Plan::Done(api_failed(report, &e)),
     }
@@ -129,25 +115,6 @@ async fn can_rotate_itself(client: &Client, old: &Token, info: &TokenInfo) -> bo
         scopes = client.token_permissions(old, info.id).await.ok().flatten();
     }
     super::renewal::may_rotate_itself(info.granular, scopes.as_deref(), &info.scopes)
-}
-
-/// The guided path's report: the problem, and the prefilled link to create the replacement.
-pub(crate) fn guided(
-    mut report: Report,
-    entry: &StoredToken,
-    scopes: &[String],
-    old_id: u64,
-    problem: super::Problem,
-) -> Report {
-    report.path = PathKind::Guided;
-    if let Some(form) = super::guided::replacement_link(entry, scopes, old_id) {
-        report.link = Some(form.primary().to_owned());
-        report.link_before_18_9 = form.before_18_9().map(str::to_owned);
-    }
-    if let Some(steps) = super::guided::replacement_steps(entry, scopes) {
-        report = report.note(steps);
-    }
-    report.fail(Failure::Failed, problem)
 }
 
 fn keychain_failed(report: Report, e: &VaultError) -> Report {
@@ -276,7 +243,7 @@ pub(crate) async fn rotate_failed(
                 fine_grained: true,
                 ..entry.clone()
             };
-            guided(report, &fine, &info.scopes, info.id, p)
+            offer(report, &fine, &info.scopes, info.id, p)
         }
         ApiError::BadRequest(m) if m.contains("Expiration date must be before") => report.fail(
             Failure::Failed,
@@ -293,7 +260,7 @@ pub(crate) async fn rotate_failed(
         | ApiError::Http { status: 405, .. } => {
             let why = api_problem(&e).message;
             let p = text::refused_by_gitlab(account, &why, host, name);
-            guided(report, entry, &info.scopes, info.id, p)
+            offer(report, entry, &info.scopes, info.id, p)
         }
         ApiError::RateLimited { .. } | ApiError::Setup(_) => {
             let p = api_problem(&e);
@@ -358,21 +325,6 @@ async fn ask_gitlab(ctx: &Context, report: Report, a: &Attempt<'_>, e: &ApiError
             )
         }
     }
-}
-
-/// No working token is left (the new value was lost, or GitLab rejects the stored one): mark the
-/// entry, drop the journal, and send the user to the guided path with `problem`.
-pub(crate) async fn give_up(
-    ctx: &Context,
-    report: Report,
-    entry: &StoredToken,
-    old_id: u64,
-    lock: &RotationLock,
-    problem: super::Problem,
-) -> Report {
-    let _ = mark_unusable(ctx, &entry.account).await;
-    let _ = Journal::remove(&lock.journal);
-    guided(report, entry, &entry.scopes, old_id, problem)
 }
 
 /// From "Expiration date must be before 2027-08-25": the most days `--expires-in` may ask for.

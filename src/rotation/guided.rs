@@ -269,3 +269,23 @@ async fn revoke(
         }
     }
 }
+
+/// Sends `report` to the guided path: the problem, and the prefilled link to create the
+/// replacement (and what to do on a page that cannot be prefilled).
+pub(crate) fn offer(
+    mut report: Report,
+    entry: &StoredToken,
+    scopes: &[String],
+    old_id: u64,
+    problem: super::Problem,
+) -> Report {
+    report.path = PathKind::Guided;
+    if let Some(form) = replacement_link(entry, scopes, old_id) {
+        report.link = Some(form.primary().to_owned());
+        report.link_before_18_9 = form.before_18_9().map(str::to_owned);
+    }
+    if let Some(steps) = replacement_steps(entry, scopes) {
+        report = report.note(steps);
+    }
+    report.fail(Failure::Failed, problem)
+}

@@ -4,10 +4,11 @@
 //! or an administrator's authorization, in the same store-first order as `automatic`, with the
 //! same journal (so `recover` finishes a killed one the same way).
 
-use super::automatic::{Attempt, Progress, Stage, guided, rotate_failed};
+use super::automatic::{Attempt, rotate_failed};
+use super::guided::offer;
 use super::journal::Journal;
 use super::journal::RotationLock;
-use super::steps::{Rotation, begin, complete};
+use super::steps::{Progress, Rotation, Stage, begin, complete};
 use super::{Context, Failure, PathKind, Report, Reveal, is_gone};
 use crate::gitlab::accounts::TokenHome;
 use crate::gitlab::{ApiError, Client};
@@ -60,12 +61,12 @@ pub async fn rotate(
         Ok(info) => {
             let why = api_problem(&crate::gitlab::ApiError::TokenRevoked).message;
             let p = text::stored_dead(&entry.account, &why, &entry.host, &entry.name);
-            return guided(report, entry, &info.scopes, info.id, p);
+            return offer(report, entry, &info.scopes, info.id, p);
         }
         Err(e) if is_gone(&e) => {
             let why = api_problem(&e).message;
             let p = text::stored_dead(&entry.account, &why, &entry.host, &entry.name);
-            return guided(report, entry, &entry.scopes, entry.token_id, p);
+            return offer(report, entry, &entry.scopes, entry.token_id, p);
         }
         Err(e) => {
             let p = api_problem(&e);

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use super::automatic::{Progress, Stage, give_up};
+use super::guided::offer;
 use super::journal::{Journal, RotationLock, Step};
 use super::{
     Context, Failure, Report, Reveal, abort_point, is_gone, mark_unusable, now_rfc3339,
@@ -22,6 +22,22 @@ const STORE_BACKOFF: [Duration; 3] = [
     Duration::from_millis(500),
     Duration::from_millis(1000),
 ];
+
+/// Where an automatic rotation is, for a progress display (the wizard's spinner line).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Proving the store takes new values, and writing the journal.
+    Checking,
+    /// `POST self/rotate` is in flight: from here GitLab may have revoked the old token.
+    Rotating,
+    /// Storing the new token and reading it back.
+    Storing,
+    /// Checking the new token live and recording its facts.
+    Verifying,
+}
+
+/// Told each stage as it starts. Must return at once (it runs inside the rotation).
+pub type Progress<'a> = &'a (dyn Fn(Stage) + Sync);
 
 /// The steps before GitLab's rotate call, shared by every path that rotates through the API
 /// (`automatic`, `owner`): the writer lock, the store proven writable, the journal written.
@@ -233,4 +249,19 @@ async fn same_kind(
             .push(text::permissions_changed(&entry.account));
     }
     live
+}
+
+/// No working token is left (the new value was lost, or GitLab rejects the stored one): mark the
+/// entry, drop the journal, and send the user to the guided path with `problem`.
+pub(crate) async fn give_up(
+    ctx: &Context,
+    report: Report,
+    entry: &StoredToken,
+    old_id: u64,
+    lock: &RotationLock,
+    problem: super::Problem,
+) -> Report {
+    let _ = mark_unusable(ctx, &entry.account).await;
+    let _ = Journal::remove(&lock.journal);
+    offer(report, entry, &entry.scopes, old_id, problem)
 }
