@@ -4,13 +4,15 @@
 //! before the swap and kept in memory (zeroized on drop), is revoked last, and only if asked.
 
 use super::journal::{Journal, RotationLock, Step};
-use super::{Context, Failure, PathKind, Report, client_for, is_gone, now_rfc3339};
+use super::{
+    Context, Failure, Note, PathKind, Replacement, Report, Steps, Trouble, client_for, is_gone,
+    now_rfc3339,
+};
 use crate::gitlab::access::scope_satisfied;
 use crate::gitlab::links::TokenForm;
 use crate::gitlab::version;
 use crate::instance::Instance;
 use crate::profile::Profile;
-use crate::strings::{rotation as text, validation::api_problem, vault as vault_text};
 use crate::token::Token;
 use crate::validation::Requirements;
 use crate::vault::{Keychain, Metadata, StoredToken};
@@ -30,9 +32,13 @@ pub fn replacement_name(entry: &StoredToken) -> String {
 /// token for the person signed in: doc/user/profile/service_accounts.md), anyone else's on the
 /// personal token page prefilled with the same name and `scopes`
 /// (doc/user/profile/personal_access_tokens.md) of the GitLab version recorded with the entry
-/// (both pages when none was). `None` for a service account on GitLab.com with no group
-/// recorded.
-pub fn replacement_link(entry: &StoredToken, scopes: &[String], old_id: u64) -> Option<TokenForm> {
+/// (both pages when none was), with `description` (`strings::rotation::description`). `None`
+/// for a service account on GitLab.com with no group recorded.
+pub fn replacement_link(
+    entry: &StoredToken,
+    scopes: &[String],
+    description: &str,
+) -> Option<TokenForm> {
     let instance = Instance::parse(&entry.url).ok()?;
     if let Some(page) = made_here_page(&instance, entry) {
         return Some(TokenForm::One(page));
@@ -51,7 +57,7 @@ pub fn replacement_link(entry: &StoredToken, scopes: &[String], old_id: u64) -> 
             &instance,
             version::for_links(instance.is_gitlab_com(), recorded),
             &replacement_name(entry),
-            &text::description(old_id),
+            description,
             scopes,
         ))
     }
@@ -77,18 +83,18 @@ fn made_here_page(instance: &Instance, entry: &StoredToken) -> Option<String> {
 }
 
 /// What the person does on the service accounts page (nothing there can be prefilled).
-pub fn replacement_steps(entry: &StoredToken, scopes: &[String]) -> Option<String> {
+pub fn replacement_steps(entry: &StoredToken, scopes: &[String]) -> Option<Steps> {
     use crate::provision::Kind;
     // An access token's bot is no service account: its page is the access tokens page.
     let kind = entry.provisioned.as_ref().map(|m| m.kind);
+    let (name, scopes) = (replacement_name(entry), scopes.to_vec());
     if matches!(kind, Some(Kind::GroupToken | Kind::ProjectToken)) {
-        return Some(text::access_token_replacement(
-            &replacement_name(entry),
-            scopes,
-        ));
+        return Some(Steps::AccessToken { name, scopes });
     }
-    entry.bot.then(|| {
-        text::service_account_replacement(&entry.username, &replacement_name(entry), scopes)
+    entry.bot.then(|| Steps::ServiceAccount {
+        username: entry.username.clone(),
+        name,
+        scopes,
     })
 }
 
@@ -110,21 +116,16 @@ pub async fn replace(
 ) -> Report {
     let mut report = Report::new(entry, PathKind::Guided);
     let Ok(instance) = Instance::parse(&entry.url) else {
-        let e = crate::gitlab::ApiError::Setup(format!("{} is not a usable address", entry.url));
-        return report.fail(Failure::Failed, api_problem(&e));
+        let url = entry.url.clone();
+        return report.fail(Failure::Failed, Trouble::BadAddress { url });
     };
     let keychain = match Keychain::open_for(entry, ctx.keychain_timeout).await {
         Ok(k) => k,
-        Err(e) => return report.fail(Failure::Keychain, vault_text::problem(&e)),
+        Err(e) => return report.fail(Failure::Keychain, Trouble::Store(e)),
     };
     // Read before the swap: afterwards the store holds only the new token.
     let old = if revoke_old {
-        Some(
-            keychain
-                .get(&entry.account)
-                .await
-                .map_err(|e| e.to_string()),
-        )
+        Some(keychain.get(&entry.account).await)
     } else {
         None
     };
@@ -144,13 +145,12 @@ pub async fn replace(
             Failure::Failed
         };
         for p in v.problems.iter().filter(|p| !p.kind.is_warning()) {
-            report = report.fail(failure, p.clone());
+            report = report.fail(failure, Trouble::Check(p.clone()));
         }
-        if report.problems.is_empty() {
-            let e = crate::gitlab::ApiError::Setup("the token could not be checked".into());
-            report = report.fail(failure, api_problem(&e));
+        if report.troubles.is_empty() {
+            report = report.fail(failure, Trouble::NotChecked);
         }
-        return report.note(text::NOTHING_CHANGED);
+        return report.note(Note::NothingChanged);
     };
     let missing: Vec<String> = entry
         .scopes
@@ -159,15 +159,15 @@ pub async fn replace(
         .cloned()
         .collect();
     if !missing.is_empty() {
-        let p = text::scopes_not_covered(&missing, &entry.scopes);
-        return report.fail(Failure::Failed, p);
+        let old = entry.scopes.clone();
+        return report.fail(Failure::Failed, Trouble::ScopesNotCovered { missing, old });
     }
     if user.id != entry.user_id {
-        let p = text::other_user(&user.username, &entry.username);
-        return report.fail(Failure::Failed, p);
+        let (new, old) = (user.username.clone(), entry.username.clone());
+        return report.fail(Failure::Failed, Trouble::OtherUser { new, old });
     }
     if info.id == entry.token_id {
-        return report.fail(Failure::Failed, text::same_token(info.id));
+        return report.fail(Failure::Failed, Trouble::SameToken { id: info.id });
     }
 
     let journal = Journal {
@@ -179,13 +179,13 @@ pub async fn replace(
         new_token_id: Some(info.id),
     };
     if let Err(e) = journal.save(&lock.journal) {
-        return report.fail(Failure::Failed, text::journal_failed(&e.to_string()));
+        return report.fail(Failure::Failed, Trouble::JournalFailed(e.to_string()));
     }
     if let Err(e) = keychain.store_verified(&entry.account, &new).await {
         let _ = Journal::remove(&lock.journal);
         return report
-            .fail(Failure::Keychain, vault_text::problem(&e))
-            .note(text::NOTHING_CHANGED);
+            .fail(Failure::Keychain, Trouble::Store(e))
+            .note(Note::NothingChanged);
     }
     // Every sink of the token now waits for this value.
     let marked = super::deliveries::mark_pending(ctx, &entry.account);
@@ -218,22 +218,23 @@ pub async fn replace(
     .unwrap_or_else(|e| Err(e.to_string()));
     if let Err(detail) = written {
         // The journal stays: the next command records the stored token's facts.
-        return report.fail(
-            Failure::Failed,
-            text::metadata_failed(&entry.account, &detail),
-        );
+        let account = entry.account.clone();
+        return report.fail(Failure::Failed, Trouble::MetadataFailed { account, detail });
     }
     let _ = Journal::remove(&lock.journal);
     report.ok = true;
     report.new_expires_at = info.expires_at.clone();
-    let expires = info.expires_at.as_deref().unwrap_or("never");
-    report = report.note(text::replaced(&entry.account, info.id, expires));
+    report = report.note(Note::Replaced {
+        account: entry.account.clone(),
+        new_id: info.id,
+        expires_at: info.expires_at.clone(),
+    });
 
     let report = match old {
-        None => {
-            let until = entry.expires_at.as_deref().unwrap_or("it is revoked");
-            report.note(text::old_kept(entry.token_id, until))
-        }
+        None => report.note(Note::OldKept {
+            old_id: entry.token_id,
+            until: entry.expires_at.clone(),
+        }),
         Some(old) => revoke(ctx, report, entry, &instance, old).await,
     };
     super::deliveries::finish(ctx, report, entry, &new, marked).await
@@ -245,13 +246,16 @@ async fn revoke(
     report: Report,
     entry: &StoredToken,
     instance: &Instance,
-    old: Result<Token, String>,
+    old: Result<Token, crate::vault::VaultError>,
 ) -> Report {
-    let page = instance.url("/-/user_settings/personal_access_tokens");
+    let (old_id, page) = (
+        entry.token_id,
+        instance.url("/-/user_settings/personal_access_tokens"),
+    );
     let old = match old {
         Ok(t) => t,
         Err(why) => {
-            let p = text::revoke_failed(entry.token_id, &text::old_unreadable(&why), &page);
+            let p = Trouble::OldUnreadable { old_id, page, why };
             return report.fail(Failure::Failed, p);
         }
     };
@@ -261,10 +265,10 @@ async fn revoke(
     };
     drop(old);
     match result {
-        Ok(()) => report.note(text::old_revoked(entry.token_id)),
-        Err(e) if is_gone(&e) => report.note(text::old_already_gone(entry.token_id)),
-        Err(e) => {
-            let p = text::revoke_failed(entry.token_id, &api_problem(&e).message, &page);
+        Ok(()) => report.note(Note::OldRevoked { old_id }),
+        Err(e) if is_gone(&e) => report.note(Note::OldAlreadyGone { old_id }),
+        Err(why) => {
+            let p = Trouble::RevokeFailed { old_id, page, why };
             report.fail(Failure::Failed, p)
         }
     }
@@ -277,15 +281,16 @@ pub(crate) fn offer(
     entry: &StoredToken,
     scopes: &[String],
     old_id: u64,
-    problem: super::Problem,
+    trouble: Trouble,
 ) -> Report {
     report.path = PathKind::Guided;
-    if let Some(form) = replacement_link(entry, scopes, old_id) {
-        report.link = Some(form.primary().to_owned());
-        report.link_before_18_9 = form.before_18_9().map(str::to_owned);
-    }
+    report.replacement = Some(Box::new(Replacement {
+        entry: entry.clone(),
+        scopes: scopes.to_vec(),
+        old_id,
+    }));
     if let Some(steps) = replacement_steps(entry, scopes) {
-        report = report.note(steps);
+        report = report.note(Note::Steps(steps));
     }
-    report.fail(Failure::Failed, problem)
+    report.fail(Failure::Failed, trouble)
 }

@@ -9,12 +9,10 @@ use super::guided::offer;
 use super::journal::Journal;
 use super::journal::RotationLock;
 use super::steps::{Progress, Rotation, Stage, begin, complete};
-use super::{Context, Failure, PathKind, Report, Reveal, is_gone};
+use super::{Context, Failure, Names, PathKind, Report, Reveal, Trouble, is_gone};
 use crate::gitlab::accounts::TokenHome;
 use crate::gitlab::{ApiError, Client};
-use crate::problem::ProblemKind;
 use crate::provision::recover::token_home;
-use crate::strings::{provision as prov_text, rotation as text, validation::api_problem};
 use crate::token::Token;
 use crate::vault::{Keychain, StoredToken};
 
@@ -39,46 +37,42 @@ pub async fn rotate(
         .as_ref()
         .and_then(|p| token_home(p.kind, p.lives_in_id, p.account_id));
     let Some(home) = home else {
-        let p = crate::problem::Problem::new(
-            super::kind::NEEDS_GUIDED,
-            prov_text::not_provisioned(&entry.account),
-            text::guided_fix(&entry.account, &entry.host, &entry.name),
-        );
-        return report.fail(Failure::Failed, p);
+        return report.fail(Failure::Failed, Trouble::NotProvisioned(Names::of(entry)));
     };
     let keychain = match Keychain::open_for(entry, ctx.keychain_timeout).await {
         Ok(k) => k,
-        Err(e) => return report.fail(Failure::Keychain, crate::strings::vault::problem(&e)),
+        Err(e) => return report.fail(Failure::Keychain, Trouble::Store(e)),
     };
     let old = match keychain.get(&entry.account).await {
         Ok(t) => t,
-        Err(e) => return report.fail(Failure::Keychain, crate::strings::vault::problem(&e)),
+        Err(e) => return report.fail(Failure::Keychain, Trouble::Store(e)),
     };
     // The stored token's own record: its current id (it may have rotated itself since), and
     // whether it still works. A dead token is never rotated: GitLab would treat it as reuse.
     let info = match client.token_self(&old).await {
         Ok(info) if info.active && !info.revoked => info,
         Ok(info) => {
-            let why = api_problem(&crate::gitlab::ApiError::TokenRevoked).message;
-            let p = text::stored_dead(&entry.account, &why, &entry.host, &entry.name);
+            let names = Names::of(entry);
+            let why = Some(ApiError::TokenRevoked);
+            let p = Trouble::StoredDead { names, why };
             return offer(report, entry, &info.scopes, info.id, p);
         }
         Err(e) if is_gone(&e) => {
-            let why = api_problem(&e).message;
-            let p = text::stored_dead(&entry.account, &why, &entry.host, &entry.name);
+            let names = Names::of(entry);
+            let p = Trouble::StoredDead {
+                names,
+                why: Some(e),
+            };
             return offer(report, entry, &entry.scopes, entry.token_id, p);
         }
-        Err(e) => {
-            let p = api_problem(&e);
-            let failure = if p.kind.is_reachability() {
+        Err(why) => {
+            let failure = if why.kind().is_reachability() {
                 Failure::Unreachable
             } else {
                 Failure::Failed
             };
-            return report.fail(
-                failure,
-                text::not_reached(&entry.account, &p.message, &p.fix),
-            );
+            let account = entry.account.clone();
+            return report.fail(failure, Trouble::NotReached { account, why });
         }
     };
     let (report, writer, journal) =
@@ -110,11 +104,12 @@ pub async fn rotate(
                     .and_then(|p| p.lives_in.clone())
                     .unwrap_or_default();
                 let group = matches!(home, TokenHome::GroupToken { .. });
-                let p = crate::problem::Problem::new(
-                    ProblemKind::NotOwner,
-                    prov_text::may_not_manage_tokens(group, &place),
-                    text::guided_fix(&entry.account, &entry.host, &entry.name),
-                );
+                let names = Names::of(entry);
+                let p = Trouble::MayNotManageTokens {
+                    names,
+                    group,
+                    place,
+                };
                 return report.fail(Failure::Failed, p);
             }
             return rotate_failed(ctx, report, &attempt, ApiError::InvalidToken(m)).await;
