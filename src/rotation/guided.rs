@@ -10,6 +10,7 @@ use super::{
 };
 use crate::gitlab::access::scope_satisfied;
 use crate::gitlab::links::TokenForm;
+use crate::gitlab::types::{TokenInfo, User};
 use crate::gitlab::version;
 use crate::instance::Instance;
 use crate::profile::Profile;
@@ -107,6 +108,11 @@ fn requirements(entry: &StoredToken) -> Requirements {
 
 /// Replaces `entry`'s token with `new` after validating it; with `revoke_old`, then revokes the
 /// token it replaced. The caller holds the rotation lock.
+///
+/// The order of the steps, each a function below: the store opened and the old token read; the
+/// replacement checked; the journal written; the new token stored (read back); its sinks marked
+/// pending; the metadata updated; the journal removed; the old token revoked (or kept); the
+/// sinks delivered.
 pub async fn replace(
     ctx: &Context,
     entry: &StoredToken,
@@ -114,62 +120,15 @@ pub async fn replace(
     revoke_old: bool,
     lock: &RotationLock,
 ) -> Report {
-    let mut report = Report::new(entry, PathKind::Guided);
-    let Ok(instance) = Instance::parse(&entry.url) else {
-        let url = entry.url.clone();
-        return report.fail(Failure::Failed, Trouble::BadAddress { url });
+    let report = Report::new(entry, PathKind::Guided);
+    let (instance, keychain, old) = match open(ctx, entry, revoke_old).await {
+        Ok(opened) => opened,
+        Err((failure, trouble)) => return report.fail(failure, trouble),
     };
-    let keychain = match Keychain::open_for(entry, ctx.keychain_timeout).await {
-        Ok(k) => k,
-        Err(e) => return report.fail(Failure::Keychain, Trouble::Store(e)),
+    let (report, info, user) = match check(ctx, report, entry, &instance, &new).await {
+        Ok(checked) => checked,
+        Err(report) => return report,
     };
-    // Read before the swap: afterwards the store holds only the new token.
-    let old = if revoke_old {
-        Some(keychain.get(&entry.account).await)
-    } else {
-        None
-    };
-
-    let v = crate::validation::validate_at(
-        &instance,
-        entry.ca_file.clone(),
-        &new,
-        &requirements(entry),
-        ctx.timeout,
-    )
-    .await;
-    let (Some(info), Some(user)) = (v.token.as_ref().filter(|_| v.ok()), v.user.as_ref()) else {
-        let failure = if v.unreachable() {
-            Failure::Unreachable
-        } else {
-            Failure::Failed
-        };
-        for p in v.problems.iter().filter(|p| !p.kind.is_warning()) {
-            report = report.fail(failure, Trouble::Check(p.clone()));
-        }
-        if report.troubles.is_empty() {
-            report = report.fail(failure, Trouble::NotChecked);
-        }
-        return report.note(Note::NothingChanged);
-    };
-    let missing: Vec<String> = entry
-        .scopes
-        .iter()
-        .filter(|s| !scope_satisfied(s, &info.scopes))
-        .cloned()
-        .collect();
-    if !missing.is_empty() {
-        let old = entry.scopes.clone();
-        return report.fail(Failure::Failed, Trouble::ScopesNotCovered { missing, old });
-    }
-    if user.id != entry.user_id {
-        let (new, old) = (user.username.clone(), entry.username.clone());
-        return report.fail(Failure::Failed, Trouble::OtherUser { new, old });
-    }
-    if info.id == entry.token_id {
-        return report.fail(Failure::Failed, Trouble::SameToken { id: info.id });
-    }
-
     let journal = Journal {
         account: entry.account.clone(),
         old_token_id: entry.token_id,
@@ -189,14 +148,109 @@ pub async fn replace(
     }
     // Every sink of the token now waits for this value.
     let marked = super::deliveries::mark_pending(ctx, &entry.account);
+    if let Err(detail) = record(ctx, &entry.account, &info, &user).await {
+        // The journal stays: the next command records the stored token's facts.
+        let account = entry.account.clone();
+        return report.fail(Failure::Failed, Trouble::MetadataFailed { account, detail });
+    }
+    let _ = Journal::remove(&lock.journal);
+    let report = replaced(report, entry, &info);
+    let report = match old {
+        None => report.note(Note::OldKept {
+            old_id: entry.token_id,
+            until: entry.expires_at.clone(),
+        }),
+        Some(old) => revoke(ctx, report, entry, &instance, old).await,
+    };
+    super::deliveries::finish(ctx, report, entry, &new, marked).await
+}
+
+/// The token read before the swap, when it is to be revoked (afterwards the store holds only
+/// the new one).
+type OldToken = Option<Result<Token, crate::vault::VaultError>>;
+
+/// The entry's instance and store, and (with `revoke_old`) the old token.
+async fn open(
+    ctx: &Context,
+    entry: &StoredToken,
+    revoke_old: bool,
+) -> Result<(Instance, Keychain, OldToken), (Failure, Trouble)> {
+    let Ok(instance) = Instance::parse(&entry.url) else {
+        let url = entry.url.clone();
+        return Err((Failure::Failed, Trouble::BadAddress { url }));
+    };
+    let keychain = match Keychain::open_for(entry, ctx.keychain_timeout).await {
+        Ok(k) => k,
+        Err(e) => return Err((Failure::Keychain, Trouble::Store(e))),
+    };
+    let old = match revoke_old {
+        true => Some(keychain.get(&entry.account).await),
+        false => None,
+    };
+    Ok((instance, keychain, old))
+}
+
+/// The replacement checked like a new token, then against the one it replaces: every old
+/// scope covered, the same account, not the stored token itself. Nothing is changed yet.
+async fn check(
+    ctx: &Context,
+    mut report: Report,
+    entry: &StoredToken,
+    instance: &Instance,
+    new: &Token,
+) -> Result<(Report, TokenInfo, User), Report> {
+    let v = crate::validation::validate_at(
+        instance,
+        entry.ca_file.clone(),
+        new,
+        &requirements(entry),
+        ctx.timeout,
+    )
+    .await;
+    let (Some(info), Some(user)) = (v.token.as_ref().filter(|_| v.ok()), v.user.as_ref()) else {
+        let failure = if v.unreachable() {
+            Failure::Unreachable
+        } else {
+            Failure::Failed
+        };
+        for p in v.problems.iter().filter(|p| !p.kind.is_warning()) {
+            report = report.fail(failure, Trouble::Check(p.clone()));
+        }
+        if report.troubles.is_empty() {
+            report = report.fail(failure, Trouble::NotChecked);
+        }
+        return Err(report.note(Note::NothingChanged));
+    };
+    let missing: Vec<String> = entry
+        .scopes
+        .iter()
+        .filter(|s| !scope_satisfied(s, &info.scopes))
+        .cloned()
+        .collect();
+    if !missing.is_empty() {
+        let old = entry.scopes.clone();
+        return Err(report.fail(Failure::Failed, Trouble::ScopesNotCovered { missing, old }));
+    }
+    if user.id != entry.user_id {
+        let (new, old) = (user.username.clone(), entry.username.clone());
+        return Err(report.fail(Failure::Failed, Trouble::OtherUser { new, old }));
+    }
+    if info.id == entry.token_id {
+        return Err(report.fail(Failure::Failed, Trouble::SameToken { id: info.id }));
+    }
+    Ok((report, info.clone(), user.clone()))
+}
+
+/// Records the replacement's facts (`info`, its account `who`) in the metadata entry.
+async fn record(ctx: &Context, account: &str, info: &TokenInfo, who: &User) -> Result<(), String> {
     let (path, account, facts, who, at) = (
         ctx.metadata_path.clone(),
-        entry.account.clone(),
+        account.to_owned(),
         info.clone(),
-        user.clone(),
+        who.clone(),
         now_rfc3339(),
     );
-    let written = tokio::task::spawn_blocking(move || {
+    tokio::task::spawn_blocking(move || {
         Metadata::update(&path, |m| {
             if let Some(t) = m.tokens.iter_mut().find(|t| t.account == account) {
                 t.token_id = facts.id;
@@ -215,29 +269,18 @@ pub async fn replace(
         .map_err(|e| e.to_string())
     })
     .await
-    .unwrap_or_else(|e| Err(e.to_string()));
-    if let Err(detail) = written {
-        // The journal stays: the next command records the stored token's facts.
-        let account = entry.account.clone();
-        return report.fail(Failure::Failed, Trouble::MetadataFailed { account, detail });
-    }
-    let _ = Journal::remove(&lock.journal);
+    .unwrap_or_else(|e| Err(e.to_string()))
+}
+
+/// The replacement is stored and recorded: the report says so.
+fn replaced(mut report: Report, entry: &StoredToken, info: &TokenInfo) -> Report {
     report.ok = true;
     report.new_expires_at = info.expires_at.clone();
-    report = report.note(Note::Replaced {
+    report.note(Note::Replaced {
         account: entry.account.clone(),
         new_id: info.id,
         expires_at: info.expires_at.clone(),
-    });
-
-    let report = match old {
-        None => report.note(Note::OldKept {
-            old_id: entry.token_id,
-            until: entry.expires_at.clone(),
-        }),
-        Some(old) => revoke(ctx, report, entry, &instance, old).await,
-    };
-    super::deliveries::finish(ctx, report, entry, &new, marked).await
+    })
 }
 
 /// Revokes the replaced token (its value was read before the swap).

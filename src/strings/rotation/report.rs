@@ -94,6 +94,14 @@ pub fn trouble(t: &Trouble) -> Problem {
         Trouble::OutcomeUnknown { account, why } => {
             outcome_unknown(account, &api_problem(why).message)
         }
+        later => after_the_call(later),
+    }
+}
+
+/// The troubles of the store, the journal, the new token and the replacement (what
+/// [`trouble`] leaves).
+fn after_the_call(t: &Trouble) -> Problem {
+    match t {
         Trouble::StoreBusy => store_busy(),
         Trouble::Busy => busy(),
         Trouble::Lock(detail) => Problem::new(
@@ -142,6 +150,7 @@ pub fn trouble(t: &Trouble) -> Problem {
             sinks::pending_not_recorded(account, detail)
         }
         Trouble::Sink { account, delivery } => sinks::sink_problem(account, &outcome(delivery)),
+        earlier => unreachable!("trouble() words {earlier:?}"),
     }
 }
 
