@@ -23,13 +23,6 @@ const TOP_ONLY: &[&str] = &["strings", "theme", "cli", "ui", "wizard", "runtime"
 /// Library files that still call `strings` (issue 19, part 1).
 const LIBRARY_BREAKS: &[&str] = &[
     "src/probe/mod.rs",
-    "src/rotation/automatic.rs",
-    "src/rotation/deliveries.rs",
-    "src/rotation/guided.rs",
-    "src/rotation/mod.rs",
-    "src/rotation/owner.rs",
-    "src/rotation/recover.rs",
-    "src/rotation/steps.rs",
     "src/sinks/command.rs",
     "src/sinks/mod.rs",
     "src/sinks/variable.rs",

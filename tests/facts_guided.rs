@@ -6,7 +6,8 @@ mod drive;
 
 use drive::*;
 use gitlab_token::gitlab::links::TokenForm;
-use gitlab_token::rotation::guided::{replacement_link, replacement_name, replacement_steps};
+use gitlab_token::rotation::guided::replacement_name;
+use gitlab_token::strings::rotation::{replacement_link, replacement_steps};
 use gitlab_token::wizard::{Setup, State};
 
 fn wizard_replacing(entry: gitlab_token::vault::StoredToken) -> State {

@@ -470,8 +470,11 @@ async fn the_library_recovery_the_wizard_calls_finishes_an_interrupted_rotation(
         matches!(&found.resolution, Resolution::Finished { id: got, .. } if *got == id),
         "{found:?}"
     );
-    assert!(found.message().contains("Finished an interrupted rotation"));
-    assert!(found.fix().is_none() && !found.token_lost());
+    let message = gitlab_token::strings::rotation::recovered(&found);
+    assert!(message.contains("Finished an interrupted rotation"));
+    assert!(
+        gitlab_token::strings::rotation::recovered_fix(&found).is_none() && !found.token_lost()
+    );
     assert_eq!(w.entry("reviewer").token_id, id);
     assert!(recover(&ctx).await.is_none(), "the journal is gone");
 }

@@ -63,8 +63,8 @@ pub async fn recover_before(command: Option<&Command>) {
 }
 
 fn print_recovered(r: &Recovered) {
-    eprintln!("gitlab-token: {}", r.message());
-    if let Some(fix) = r.fix() {
+    eprintln!("gitlab-token: {}", text::recovered(r));
+    if let Some(fix) = text::recovered_fix(r) {
         eprintln!("  fix: {fix}");
     }
 }
@@ -367,19 +367,24 @@ fn finish(reports: &[Report], json: bool) {
     if json {
         println!(
             "{}",
-            serde_json::to_string(reports).unwrap_or_else(|_| "[]".into())
+            serde_json::to_string(&reports.iter().map(text::shown).collect::<Vec<_>>())
+                .unwrap_or_else(|_| "[]".into())
         );
         return;
     }
     for r in reports {
-        for note in &r.notes {
+        for note in text::notes(r) {
             println!("{note}");
         }
-        for p in &r.problems {
+        let shown = text::shown(r);
+        for p in &shown.problems {
             eprintln!("gitlab-token rotate: {}\n  fix: {}", p.message, p.fix);
         }
-        if let Some(link) = &r.link {
-            println!("{}", text::guided_link(link, r.link_before_18_9.as_deref()));
+        if let Some(link) = &shown.link {
+            println!(
+                "{}",
+                text::guided_link(link, shown.link_before_18_9.as_deref())
+            );
         }
     }
 }

@@ -327,7 +327,8 @@ fn token_run(r: &Report, today: time::Date) -> TokenRun {
         .and_then(crate::gitlab::types::parse_date)
         .map(|d| (d - today).whole_days());
     let (host, name) = r.account.rsplit_once('@').map_or(("", ""), |(n, h)| (h, n));
-    let has = |kind| r.problems.iter().any(|p| p.kind == kind);
+    let problems = crate::strings::rotation::problems(r);
+    let has = |kind| problems.iter().any(|p| p.kind == kind);
     let guided = r.path == PathKind::Guided || has(crate::rotation::kind::NEEDS_GUIDED);
     let command = (!r.ok).then(|| {
         if guided || has(crate::rotation::kind::STORED_TOKEN_DEAD) {
@@ -336,7 +337,7 @@ fn token_run(r: &Report, today: time::Date) -> TokenRun {
             format!("gitlab-token rotate --host {host} --name {name}")
         }
     });
-    let first = r.problems.first();
+    let first = problems.first();
     TokenRun {
         account: r.account.clone(),
         ok: r.ok,
@@ -347,8 +348,7 @@ fn token_run(r: &Report, today: time::Date) -> TokenRun {
             .unwrap_or_default(),
         days_left,
         expires_at: r.old_expires_at.clone(),
-        kinds: r
-            .problems
+        kinds: problems
             .iter()
             .map(|p| p.kind.as_str().to_owned())
             .collect(),

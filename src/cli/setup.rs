@@ -55,9 +55,12 @@ pub async fn run(p: Preselect) -> u8 {
     };
     // So is a save or forget that was killed half way (said on the first screen too).
     let repaired = crate::vault::reconcile(&metadata_path, ctx.keychain_timeout).await;
-    let notice = crate::rotation::recover(&ctx).await.map(|r| match r.fix() {
-        Some(fix) => format!("{} {fix}", r.message()),
-        None => r.message(),
+    let notice = crate::rotation::recover(&ctx).await.map(|r| {
+        let message = crate::strings::rotation::recovered(&r);
+        match crate::strings::rotation::recovered_fix(&r) {
+            Some(fix) => format!("{message} {fix}"),
+            None => message,
+        }
     });
     let notice = match repaired.is_empty() {
         true => notice,

@@ -132,7 +132,10 @@ async fn deliver(path: std::path::PathBuf, args: &DeliverArgs) -> u8 {
     };
     let outcomes = match deliveries::deliver_now(&ctx, &args.account).await {
         Ok(o) => o,
-        Err(why) => return fail(exit::CHECK_FAILED, &why),
+        Err(why) => {
+            let why = crate::strings::rotation::undelivered(&why);
+            return fail(exit::CHECK_FAILED, &why);
+        }
     };
     if args.json {
         println!("{}", serde_json::to_string(&outcomes).unwrap_or_default());
@@ -141,10 +144,10 @@ async fn deliver(path: std::path::PathBuf, args: &DeliverArgs) -> u8 {
     }
     let report = crate::rotation::Report::redelivery(args.account.clone(), outcomes);
     if !args.json {
-        for note in &report.notes {
+        for note in crate::strings::rotation::notes(&report) {
             println!("{note}");
         }
-        for p in &report.problems {
+        for p in crate::strings::rotation::problems(&report) {
             eprintln!("gitlab-token sink: {}\n  fix: {}", p.message, p.fix);
         }
     }

@@ -13,31 +13,18 @@
 //! A failure after step 4 never retries the rotation with the old token (GitLab would revoke the
 //! new one too): whether GitLab rotated is asked with `GET self`, which is harmless.
 
+use super::guided::offer;
 use super::journal::{Journal, RotationLock};
 pub(crate) use super::steps::preflight;
-use super::steps::{Rotation, begin, complete};
-use super::{Context, Failure, PathKind, Report, Reveal, client_for, is_gone, mark_unusable};
+pub use super::steps::{Progress, Stage};
+use super::steps::{Rotation, begin, complete, give_up};
+use super::{
+    Context, Failure, Names, Note, PathKind, Report, Reveal, Trouble, client_for, is_gone,
+};
 use crate::gitlab::types::{TokenInfo, parse_date};
 use crate::gitlab::{ApiError, Client};
-use crate::strings::{rotation as text, validation::api_problem, vault as vault_text};
 use crate::token::Token;
 use crate::vault::{Keychain, StoredToken, VaultError};
-
-/// Where an automatic rotation is, for a progress display (the wizard's spinner line).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stage {
-    /// Proving the store takes new values, and writing the journal.
-    Checking,
-    /// `POST self/rotate` is in flight: from here GitLab may have revoked the old token.
-    Rotating,
-    /// Storing the new token and reading it back.
-    Storing,
-    /// Checking the new token live and recording its facts.
-    Verifying,
-}
-
-/// Told each stage as it starts. Must return at once (it runs inside the rotation).
-pub type Progress<'a> = &'a (dyn Fn(Stage) + Sync);
 
 /// A token checked live and able to rotate itself.
 pub struct Ready {
@@ -61,9 +48,8 @@ pub async fn plan(ctx: &Context, entry: &StoredToken) -> Plan {
     if entry.is_oauth() {
         // A browser sign-in refreshes itself; its stored pair is no personal access token.
         report.ok = true;
-        report
-            .notes
-            .push(crate::strings::oauth::not_rotatable(&entry.account));
+        let account = entry.account.clone();
+        report.notes.push(Note::SignInRefreshes { account });
         return Plan::Done(report);
     }
     let keychain = match Keychain::open_for(entry, ctx.keychain_timeout).await {
@@ -89,33 +75,31 @@ pub async fn plan(ctx: &Context, entry: &StoredToken) -> Plan {
                     old,
                 }))
             } else {
-                let mut p = if info.granular {
-                    text::fine_grained_needs_guided(&entry.account, &entry.host, &entry.name)
-                } else {
-                    text::needs_guided(&entry.account, &info.scopes, &entry.host, &entry.name)
-                };
                 // A token `create` made is rotated through its account, with an Owner's say.
-                if let Some(made) = &entry.provisioned {
-                    let renewal = super::renewal::Renewal::WithOwner(made.kind);
-                    p.fix = crate::strings::renewal::renewal_line(
-                        renewal,
-                        &entry.account,
-                        &entry.host,
-                        &entry.name,
-                    );
-                }
-                Plan::Done(guided(report, entry, &info.scopes, info.id, p))
+                let p = Trouble::NeedsGuided {
+                    names: Names::of(entry),
+                    scopes: info.scopes.clone(),
+                    fine_grained: info.granular,
+                    made: entry.provisioned.as_ref().map(|made| made.kind),
+                };
+                Plan::Done(offer(report, entry, &info.scopes, info.id, p))
             }
         }
         Ok(info) => {
-            let why = api_problem(&ApiError::TokenRevoked).message;
-            let p = text::stored_dead(&entry.account, &why, &entry.host, &entry.name);
-            Plan::Done(guided(report, entry, &info.scopes, info.id, p))
+            let names = Names::of(entry);
+            let p = Trouble::StoredDead {
+                names,
+                why: Some(ApiError::TokenRevoked),
+            };
+            Plan::Done(offer(report, entry, &info.scopes, info.id, p))
         }
         Err(e) if is_gone(&e) => {
-            let why = api_problem(&e).message;
-            let p = text::stored_dead(&entry.account, &why, &entry.host, &entry.name);
-            Plan::Done(guided(report, entry, &entry.scopes, entry.token_id, p))
+            let names = Names::of(entry);
+            let p = Trouble::StoredDead {
+                names,
+                why: Some(e),
+            };
+            Plan::Done(offer(report, entry, &entry.scopes, entry.token_id, p))
         }
         Err(e) => Plan::Done(api_failed(report, &e)),
     }
@@ -131,37 +115,17 @@ async fn can_rotate_itself(client: &Client, old: &Token, info: &TokenInfo) -> bo
     super::renewal::may_rotate_itself(info.granular, scopes.as_deref(), &info.scopes)
 }
 
-/// The guided path's report: the problem, and the prefilled link to create the replacement.
-pub(crate) fn guided(
-    mut report: Report,
-    entry: &StoredToken,
-    scopes: &[String],
-    old_id: u64,
-    problem: super::Problem,
-) -> Report {
-    report.path = PathKind::Guided;
-    if let Some(form) = super::guided::replacement_link(entry, scopes, old_id) {
-        report.link = Some(form.primary().to_owned());
-        report.link_before_18_9 = form.before_18_9().map(str::to_owned);
-    }
-    if let Some(steps) = super::guided::replacement_steps(entry, scopes) {
-        report = report.note(steps);
-    }
-    report.fail(Failure::Failed, problem)
-}
-
 fn keychain_failed(report: Report, e: &VaultError) -> Report {
-    report.fail(Failure::Keychain, vault_text::problem(e))
+    report.fail(Failure::Keychain, Trouble::Store(e.clone()))
 }
 
 fn api_failed(report: Report, e: &ApiError) -> Report {
-    let p = api_problem(e);
-    let failure = if p.kind.is_reachability() || matches!(e, ApiError::Setup(_)) {
+    let failure = if e.kind().is_reachability() || matches!(e, ApiError::Setup(_)) {
         Failure::Unreachable
     } else {
         Failure::Failed
     };
-    report.fail(failure, p)
+    report.fail(failure, Trouble::Api(e.clone()))
 }
 
 /// Rotates a token `plan` found ready, asking for `expires_at` (`YYYY-MM-DD`). The caller holds
@@ -264,44 +228,57 @@ pub(crate) async fn rotate_failed(
         lock,
         ..
     } = *a;
-    let (account, host, name) = (&entry.account, &entry.host, &entry.name);
+    let (account, names) = (&entry.account, || Names::of(entry));
     // Definite refusals: GitLab did not rotate, the old token still works.
     let refused = match &e {
         // An instance enforcing fine-grained tokens (19.2, self-managed) refuses to rotate a
         // legacy one (app/services/personal_access_tokens/rotate_service.rb): its replacement
         // is a fine-grained token, made on that form.
         ApiError::BadRequest(m) | ApiError::Forbidden(m) if legacy_rotation_disabled(m) => {
-            let p = text::legacy_disabled(account, m, host, name);
+            let p = Trouble::LegacyDisabled {
+                names: names(),
+                message: m.clone(),
+            };
             let fine = StoredToken {
                 fine_grained: true,
                 ..entry.clone()
             };
-            guided(report, &fine, &info.scopes, info.id, p)
+            offer(report, &fine, &info.scopes, info.id, p)
         }
         ApiError::BadRequest(m) if m.contains("Expiration date must be before") => report.fail(
             Failure::Failed,
-            text::expiry_rejected(account, expires_at, m, max_days(m)),
+            Trouble::ExpiryRejected {
+                account: account.clone(),
+                date: expires_at.to_owned(),
+                message: m.clone(),
+                max_days: max_days(m),
+            },
         ),
         ApiError::BadRequest(m) => report.fail(
             Failure::Failed,
-            text::rotation_refused(account, m, host, name),
+            Trouble::RotationRefused {
+                names: names(),
+                message: m.clone(),
+            },
         ),
         ApiError::InsufficientScope(_)
         | ApiError::MissingPermission(_)
         | ApiError::Forbidden(_)
         | ApiError::NotFound
         | ApiError::Http { status: 405, .. } => {
-            let why = api_problem(&e).message;
-            let p = text::refused_by_gitlab(account, &why, host, name);
-            guided(report, entry, &info.scopes, info.id, p)
+            let p = Trouble::RefusedByGitlab {
+                names: names(),
+                why: e.clone(),
+            };
+            offer(report, entry, &info.scopes, info.id, p)
         }
-        ApiError::RateLimited { .. } | ApiError::Setup(_) => {
-            let p = api_problem(&e);
-            report.fail(
-                Failure::Unreachable,
-                text::not_reached(account, &p.message, &p.fix),
-            )
-        }
+        ApiError::RateLimited { .. } | ApiError::Setup(_) => report.fail(
+            Failure::Unreachable,
+            Trouble::NotReached {
+                account: account.clone(),
+                why: e.clone(),
+            },
+        ),
         _ => return ask_gitlab(ctx, report, a, &e).await,
     };
     let _ = Journal::remove(&lock.journal);
@@ -318,61 +295,30 @@ async fn ask_gitlab(ctx: &Context, report: Report, a: &Attempt<'_>, e: &ApiError
         lock,
         ..
     } = *a;
-    let account = &entry.account;
-    let why = api_problem(e);
+    let account = entry.account.clone();
+    let lost = || Trouble::Lost {
+        names: Names::of(entry),
+        old_id: info.id,
+        why: e.clone(),
+    };
     match client.token_self(old).await {
         Ok(now) if now.id == info.id && now.active => {
             let _ = Journal::remove(&lock.journal);
-            let failure = if why.kind.is_reachability() {
+            let failure = if e.kind().is_reachability() {
                 Failure::Unreachable
             } else {
                 Failure::Failed
             };
-            report.fail(failure, text::not_reached(account, &why.message, &why.fix))
+            let why = e.clone();
+            report.fail(failure, Trouble::NotReached { account, why })
         }
-        Ok(_) => {
-            let p = text::lost(
-                &entry.account,
-                info.id,
-                &text::reason(e),
-                &entry.host,
-                &entry.name,
-            );
-            give_up(ctx, report, entry, info.id, lock, p).await
-        }
-        Err(check) if is_gone(&check) => {
-            let p = text::lost(
-                &entry.account,
-                info.id,
-                &text::reason(e),
-                &entry.host,
-                &entry.name,
-            );
-            give_up(ctx, report, entry, info.id, lock, p).await
-        }
-        Err(check) => {
-            let detail = api_problem(&check).message;
-            report.fail(
-                Failure::Unreachable,
-                text::outcome_unknown(account, &detail),
-            )
-        }
+        Ok(_) => give_up(ctx, report, entry, info.id, lock, lost()).await,
+        Err(check) if is_gone(&check) => give_up(ctx, report, entry, info.id, lock, lost()).await,
+        Err(why) => report.fail(
+            Failure::Unreachable,
+            Trouble::OutcomeUnknown { account, why },
+        ),
     }
-}
-
-/// No working token is left (the new value was lost, or GitLab rejects the stored one): mark the
-/// entry, drop the journal, and send the user to the guided path with `problem`.
-pub(crate) async fn give_up(
-    ctx: &Context,
-    report: Report,
-    entry: &StoredToken,
-    old_id: u64,
-    lock: &RotationLock,
-    problem: super::Problem,
-) -> Report {
-    let _ = mark_unusable(ctx, &entry.account).await;
-    let _ = Journal::remove(&lock.journal);
-    guided(report, entry, &entry.scopes, old_id, problem)
 }
 
 /// From "Expiration date must be before 2027-08-25": the most days `--expires-in` may ask for.

@@ -9,11 +9,50 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::journal::JournalError;
-use super::{Context, Failure, Report, now_rfc3339};
+use super::{Context, Failure, Report, Trouble, now_rfc3339};
 use crate::sinks::{self, Outcome, Sink};
-use crate::strings::{sinks as text, vault as vault_text};
 use crate::token::Token;
-use crate::vault::{Keychain, Metadata, StoredToken};
+use crate::vault::{Keychain, Metadata, StoredToken, VaultError};
+
+/// What one sink got of a value.
+#[derive(Debug, Clone)]
+pub enum Delivery {
+    /// The sink was tried: its own outcome.
+    Tried(Outcome),
+    /// The stored token could not be read (`why`), so the sink was not tried; it stays pending.
+    Unread {
+        id: u32,
+        kind: &'static str,
+        target: String,
+        why: VaultError,
+    },
+}
+
+impl Delivery {
+    /// The sink has the value.
+    pub fn ok(&self) -> bool {
+        matches!(self, Delivery::Tried(o) if o.ok)
+    }
+}
+
+impl From<Outcome> for Delivery {
+    fn from(outcome: Outcome) -> Delivery {
+        Delivery::Tried(outcome)
+    }
+}
+
+/// Why `deliver_now` delivered nothing.
+#[derive(Debug, Clone)]
+pub enum Undelivered {
+    /// Another process is rotating.
+    Busy,
+    /// The rotation lock, the metadata or the pending list failed (its error).
+    Failed(String),
+    /// No token is stored as this account.
+    NotStored(String),
+    /// The stored token could not be read.
+    Store(VaultError),
+}
 
 /// One sink that has not received the latest value of its token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -193,40 +232,44 @@ pub(crate) async fn finish(
         Ok(()) => report,
         Err(detail) => report.fail(
             Failure::Failed,
-            text::pending_not_recorded(&entry.account, &detail),
+            Trouble::PendingNotRecorded {
+                account: entry.account.clone(),
+                detail,
+            },
         ),
     };
     let outcomes = deliver(ctx, entry, token, true).await;
-    report.delivered(outcomes)
+    report.delivered(outcomes.into_iter().map(Delivery::Tried).collect())
 }
 
 /// `sink deliver`: marks every sink of `account` pending and delivers the value stored now
 /// (what fails stays pending for the next `rotate`). Takes the rotation lock itself.
-pub async fn deliver_now(ctx: &Context, account: &str) -> Result<Vec<Outcome>, String> {
+pub async fn deliver_now(ctx: &Context, account: &str) -> Result<Vec<Outcome>, Undelivered> {
     let _lock = match super::RotationLock::try_acquire(&ctx.metadata_path) {
         Ok(Some(lock)) => lock,
-        Ok(None) => return Err(crate::strings::rotation::busy().message),
-        Err(e) => return Err(e.to_string()),
+        Ok(None) => return Err(Undelivered::Busy),
+        Err(e) => return Err(Undelivered::Failed(e.to_string())),
     };
-    let meta = Metadata::load(&ctx.metadata_path).map_err(|e| e.to_string())?;
+    let meta =
+        Metadata::load(&ctx.metadata_path).map_err(|e| Undelivered::Failed(e.to_string()))?;
     let entry = meta
         .find(account)
         .cloned()
-        .ok_or_else(|| text::not_stored(account))?;
-    mark_pending(ctx, account)?;
+        .ok_or_else(|| Undelivered::NotStored(account.to_owned()))?;
+    mark_pending(ctx, account).map_err(Undelivered::Failed)?;
     let token = match Keychain::open_for(&entry, ctx.keychain_timeout).await {
         Ok(k) => k.get(account).await,
         Err(e) => Err(e),
     };
     match token {
         Ok(token) => Ok(deliver(ctx, &entry, &token, false).await),
-        Err(e) => Err(vault_text::problem(&e).message),
+        Err(e) => Err(Undelivered::Store(e)),
     }
 }
 
 /// Retries every pending delivery (of all tokens), reading each token from its store. The
 /// caller holds the rotation lock. One entry per token that had something pending.
-pub async fn deliver_pending(ctx: &Context) -> Vec<(String, Vec<Outcome>)> {
+pub async fn deliver_pending(ctx: &Context) -> Vec<(String, Vec<Delivery>)> {
     let path = path_for(&ctx.metadata_path);
     let pending = match Deliveries::load(&path) {
         Ok(d) if d.pending.is_empty() => return Vec::new(),
@@ -252,8 +295,12 @@ pub async fn deliver_pending(ctx: &Context) -> Vec<(String, Vec<Outcome>)> {
             Err(e) => Err(e),
         };
         let outcomes = match token {
-            Ok(token) => deliver(ctx, &entry, &token, false).await,
-            Err(e) => not_read(&meta, &pending, &account, &vault_text::problem(&e).message),
+            Ok(token) => deliver(ctx, &entry, &token, false)
+                .await
+                .into_iter()
+                .map(Delivery::Tried)
+                .collect(),
+            Err(e) => not_read(&meta, &pending, &account, &e),
         };
         if !outcomes.is_empty() {
             results.push((account, outcomes));
@@ -274,8 +321,8 @@ fn not_read(
     meta: &Metadata,
     pending: &[PendingDelivery],
     account: &str,
-    why: &str,
-) -> Vec<Outcome> {
+    why: &VaultError,
+) -> Vec<Delivery> {
     meta.sinks
         .iter()
         .filter(|s| {
@@ -284,12 +331,11 @@ fn not_read(
                     .iter()
                     .any(|p| p.account == account && p.sink_id == s.id)
         })
-        .map(|s| Outcome {
+        .map(|s| Delivery::Unread {
             id: s.id,
             kind: s.kind_name(),
             target: s.target(),
-            ok: false,
-            message: text::token_not_read(why),
+            why: why.clone(),
         })
         .collect()
 }

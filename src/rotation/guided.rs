@@ -4,13 +4,16 @@
 //! before the swap and kept in memory (zeroized on drop), is revoked last, and only if asked.
 
 use super::journal::{Journal, RotationLock, Step};
-use super::{Context, Failure, PathKind, Report, client_for, is_gone, now_rfc3339};
+use super::{
+    Context, Failure, Note, PathKind, Replacement, Report, Steps, Trouble, client_for, is_gone,
+    now_rfc3339,
+};
 use crate::gitlab::access::scope_satisfied;
 use crate::gitlab::links::TokenForm;
+use crate::gitlab::types::{TokenInfo, User};
 use crate::gitlab::version;
 use crate::instance::Instance;
 use crate::profile::Profile;
-use crate::strings::{rotation as text, validation::api_problem, vault as vault_text};
 use crate::token::Token;
 use crate::validation::Requirements;
 use crate::vault::{Keychain, Metadata, StoredToken};
@@ -30,9 +33,13 @@ pub fn replacement_name(entry: &StoredToken) -> String {
 /// token for the person signed in: doc/user/profile/service_accounts.md), anyone else's on the
 /// personal token page prefilled with the same name and `scopes`
 /// (doc/user/profile/personal_access_tokens.md) of the GitLab version recorded with the entry
-/// (both pages when none was). `None` for a service account on GitLab.com with no group
-/// recorded.
-pub fn replacement_link(entry: &StoredToken, scopes: &[String], old_id: u64) -> Option<TokenForm> {
+/// (both pages when none was), with `description` (`strings::rotation::description`). `None`
+/// for a service account on GitLab.com with no group recorded.
+pub fn replacement_link(
+    entry: &StoredToken,
+    scopes: &[String],
+    description: &str,
+) -> Option<TokenForm> {
     let instance = Instance::parse(&entry.url).ok()?;
     if let Some(page) = made_here_page(&instance, entry) {
         return Some(TokenForm::One(page));
@@ -51,7 +58,7 @@ pub fn replacement_link(entry: &StoredToken, scopes: &[String], old_id: u64) -> 
             &instance,
             version::for_links(instance.is_gitlab_com(), recorded),
             &replacement_name(entry),
-            &text::description(old_id),
+            description,
             scopes,
         ))
     }
@@ -77,18 +84,18 @@ fn made_here_page(instance: &Instance, entry: &StoredToken) -> Option<String> {
 }
 
 /// What the person does on the service accounts page (nothing there can be prefilled).
-pub fn replacement_steps(entry: &StoredToken, scopes: &[String]) -> Option<String> {
+pub fn replacement_steps(entry: &StoredToken, scopes: &[String]) -> Option<Steps> {
     use crate::provision::Kind;
     // An access token's bot is no service account: its page is the access tokens page.
     let kind = entry.provisioned.as_ref().map(|m| m.kind);
+    let (name, scopes) = (replacement_name(entry), scopes.to_vec());
     if matches!(kind, Some(Kind::GroupToken | Kind::ProjectToken)) {
-        return Some(text::access_token_replacement(
-            &replacement_name(entry),
-            scopes,
-        ));
+        return Some(Steps::AccessToken { name, scopes });
     }
-    entry.bot.then(|| {
-        text::service_account_replacement(&entry.username, &replacement_name(entry), scopes)
+    entry.bot.then(|| Steps::ServiceAccount {
+        username: entry.username.clone(),
+        name,
+        scopes,
     })
 }
 
@@ -101,6 +108,11 @@ fn requirements(entry: &StoredToken) -> Requirements {
 
 /// Replaces `entry`'s token with `new` after validating it; with `revoke_old`, then revokes the
 /// token it replaced. The caller holds the rotation lock.
+///
+/// The order of the steps, each a function below: the store opened and the old token read; the
+/// replacement checked; the journal written; the new token stored (read back); its sinks marked
+/// pending; the metadata updated; the journal removed; the old token revoked (or kept); the
+/// sinks delivered.
 pub async fn replace(
     ctx: &Context,
     entry: &StoredToken,
@@ -108,31 +120,89 @@ pub async fn replace(
     revoke_old: bool,
     lock: &RotationLock,
 ) -> Report {
-    let mut report = Report::new(entry, PathKind::Guided);
+    let report = Report::new(entry, PathKind::Guided);
+    let (instance, keychain, old) = match open(ctx, entry, revoke_old).await {
+        Ok(opened) => opened,
+        Err((failure, trouble)) => return report.fail(failure, trouble),
+    };
+    let (report, info, user) = match check(ctx, report, entry, &instance, &new).await {
+        Ok(checked) => checked,
+        Err(report) => return report,
+    };
+    let journal = Journal {
+        account: entry.account.clone(),
+        old_token_id: entry.token_id,
+        step: Step::Replacing,
+        started_at: now_rfc3339(),
+        expires_at: None,
+        new_token_id: Some(info.id),
+    };
+    if let Err(e) = journal.save(&lock.journal) {
+        return report.fail(Failure::Failed, Trouble::JournalFailed(e.to_string()));
+    }
+    if let Err(e) = keychain.store_verified(&entry.account, &new).await {
+        let _ = Journal::remove(&lock.journal);
+        return report
+            .fail(Failure::Keychain, Trouble::Store(e))
+            .note(Note::NothingChanged);
+    }
+    // Every sink of the token now waits for this value.
+    let marked = super::deliveries::mark_pending(ctx, &entry.account);
+    if let Err(detail) = record(ctx, &entry.account, &info, &user).await {
+        // The journal stays: the next command records the stored token's facts.
+        let account = entry.account.clone();
+        return report.fail(Failure::Failed, Trouble::MetadataFailed { account, detail });
+    }
+    let _ = Journal::remove(&lock.journal);
+    let report = replaced(report, entry, &info);
+    let report = match old {
+        None => report.note(Note::OldKept {
+            old_id: entry.token_id,
+            until: entry.expires_at.clone(),
+        }),
+        Some(old) => revoke(ctx, report, entry, &instance, old).await,
+    };
+    super::deliveries::finish(ctx, report, entry, &new, marked).await
+}
+
+/// The token read before the swap, when it is to be revoked (afterwards the store holds only
+/// the new one).
+type OldToken = Option<Result<Token, crate::vault::VaultError>>;
+
+/// The entry's instance and store, and (with `revoke_old`) the old token.
+async fn open(
+    ctx: &Context,
+    entry: &StoredToken,
+    revoke_old: bool,
+) -> Result<(Instance, Keychain, OldToken), (Failure, Trouble)> {
     let Ok(instance) = Instance::parse(&entry.url) else {
-        let e = crate::gitlab::ApiError::Setup(format!("{} is not a usable address", entry.url));
-        return report.fail(Failure::Failed, api_problem(&e));
+        let url = entry.url.clone();
+        return Err((Failure::Failed, Trouble::BadAddress { url }));
     };
     let keychain = match Keychain::open_for(entry, ctx.keychain_timeout).await {
         Ok(k) => k,
-        Err(e) => return report.fail(Failure::Keychain, vault_text::problem(&e)),
+        Err(e) => return Err((Failure::Keychain, Trouble::Store(e))),
     };
-    // Read before the swap: afterwards the store holds only the new token.
-    let old = if revoke_old {
-        Some(
-            keychain
-                .get(&entry.account)
-                .await
-                .map_err(|e| e.to_string()),
-        )
-    } else {
-        None
+    let old = match revoke_old {
+        true => Some(keychain.get(&entry.account).await),
+        false => None,
     };
+    Ok((instance, keychain, old))
+}
 
+/// The replacement checked like a new token, then against the one it replaces: every old
+/// scope covered, the same account, not the stored token itself. Nothing is changed yet.
+async fn check(
+    ctx: &Context,
+    mut report: Report,
+    entry: &StoredToken,
+    instance: &Instance,
+    new: &Token,
+) -> Result<(Report, TokenInfo, User), Report> {
     let v = crate::validation::validate_at(
-        &instance,
+        instance,
         entry.ca_file.clone(),
-        &new,
+        new,
         &requirements(entry),
         ctx.timeout,
     )
@@ -144,13 +214,12 @@ pub async fn replace(
             Failure::Failed
         };
         for p in v.problems.iter().filter(|p| !p.kind().is_warning()) {
-            report = report.fail(failure, crate::strings::validation::finding(p));
+            report = report.fail(failure, Trouble::Check(p.clone()));
         }
-        if report.problems.is_empty() {
-            let e = crate::gitlab::ApiError::Setup("the token could not be checked".into());
-            report = report.fail(failure, api_problem(&e));
+        if report.troubles.is_empty() {
+            report = report.fail(failure, Trouble::NotChecked);
         }
-        return report.note(text::NOTHING_CHANGED);
+        return Err(report.note(Note::NothingChanged));
     };
     let missing: Vec<String> = entry
         .scopes
@@ -159,44 +228,29 @@ pub async fn replace(
         .cloned()
         .collect();
     if !missing.is_empty() {
-        let p = text::scopes_not_covered(&missing, &entry.scopes);
-        return report.fail(Failure::Failed, p);
+        let old = entry.scopes.clone();
+        return Err(report.fail(Failure::Failed, Trouble::ScopesNotCovered { missing, old }));
     }
     if user.id != entry.user_id {
-        let p = text::other_user(&user.username, &entry.username);
-        return report.fail(Failure::Failed, p);
+        let (new, old) = (user.username.clone(), entry.username.clone());
+        return Err(report.fail(Failure::Failed, Trouble::OtherUser { new, old }));
     }
     if info.id == entry.token_id {
-        return report.fail(Failure::Failed, text::same_token(info.id));
+        return Err(report.fail(Failure::Failed, Trouble::SameToken { id: info.id }));
     }
+    Ok((report, info.clone(), user.clone()))
+}
 
-    let journal = Journal {
-        account: entry.account.clone(),
-        old_token_id: entry.token_id,
-        step: Step::Replacing,
-        started_at: now_rfc3339(),
-        expires_at: None,
-        new_token_id: Some(info.id),
-    };
-    if let Err(e) = journal.save(&lock.journal) {
-        return report.fail(Failure::Failed, text::journal_failed(&e.to_string()));
-    }
-    if let Err(e) = keychain.store_verified(&entry.account, &new).await {
-        let _ = Journal::remove(&lock.journal);
-        return report
-            .fail(Failure::Keychain, vault_text::problem(&e))
-            .note(text::NOTHING_CHANGED);
-    }
-    // Every sink of the token now waits for this value.
-    let marked = super::deliveries::mark_pending(ctx, &entry.account);
+/// Records the replacement's facts (`info`, its account `who`) in the metadata entry.
+async fn record(ctx: &Context, account: &str, info: &TokenInfo, who: &User) -> Result<(), String> {
     let (path, account, facts, who, at) = (
         ctx.metadata_path.clone(),
-        entry.account.clone(),
+        account.to_owned(),
         info.clone(),
-        user.clone(),
+        who.clone(),
         now_rfc3339(),
     );
-    let written = tokio::task::spawn_blocking(move || {
+    tokio::task::spawn_blocking(move || {
         Metadata::update(&path, |m| {
             if let Some(t) = m.tokens.iter_mut().find(|t| t.account == account) {
                 t.token_id = facts.id;
@@ -215,28 +269,18 @@ pub async fn replace(
         .map_err(|e| e.to_string())
     })
     .await
-    .unwrap_or_else(|e| Err(e.to_string()));
-    if let Err(detail) = written {
-        // The journal stays: the next command records the stored token's facts.
-        return report.fail(
-            Failure::Failed,
-            text::metadata_failed(&entry.account, &detail),
-        );
-    }
-    let _ = Journal::remove(&lock.journal);
+    .unwrap_or_else(|e| Err(e.to_string()))
+}
+
+/// The replacement is stored and recorded: the report says so.
+fn replaced(mut report: Report, entry: &StoredToken, info: &TokenInfo) -> Report {
     report.ok = true;
     report.new_expires_at = info.expires_at.clone();
-    let expires = info.expires_at.as_deref().unwrap_or("never");
-    report = report.note(text::replaced(&entry.account, info.id, expires));
-
-    let report = match old {
-        None => {
-            let until = entry.expires_at.as_deref().unwrap_or("it is revoked");
-            report.note(text::old_kept(entry.token_id, until))
-        }
-        Some(old) => revoke(ctx, report, entry, &instance, old).await,
-    };
-    super::deliveries::finish(ctx, report, entry, &new, marked).await
+    report.note(Note::Replaced {
+        account: entry.account.clone(),
+        new_id: info.id,
+        expires_at: info.expires_at.clone(),
+    })
 }
 
 /// Revokes the replaced token (its value was read before the swap).
@@ -245,13 +289,16 @@ async fn revoke(
     report: Report,
     entry: &StoredToken,
     instance: &Instance,
-    old: Result<Token, String>,
+    old: Result<Token, crate::vault::VaultError>,
 ) -> Report {
-    let page = instance.url("/-/user_settings/personal_access_tokens");
+    let (old_id, page) = (
+        entry.token_id,
+        instance.url("/-/user_settings/personal_access_tokens"),
+    );
     let old = match old {
         Ok(t) => t,
         Err(why) => {
-            let p = text::revoke_failed(entry.token_id, &text::old_unreadable(&why), &page);
+            let p = Trouble::OldUnreadable { old_id, page, why };
             return report.fail(Failure::Failed, p);
         }
     };
@@ -261,11 +308,32 @@ async fn revoke(
     };
     drop(old);
     match result {
-        Ok(()) => report.note(text::old_revoked(entry.token_id)),
-        Err(e) if is_gone(&e) => report.note(text::old_already_gone(entry.token_id)),
-        Err(e) => {
-            let p = text::revoke_failed(entry.token_id, &api_problem(&e).message, &page);
+        Ok(()) => report.note(Note::OldRevoked { old_id }),
+        Err(e) if is_gone(&e) => report.note(Note::OldAlreadyGone { old_id }),
+        Err(why) => {
+            let p = Trouble::RevokeFailed { old_id, page, why };
             report.fail(Failure::Failed, p)
         }
     }
+}
+
+/// Sends `report` to the guided path: the problem, and the prefilled link to create the
+/// replacement (and what to do on a page that cannot be prefilled).
+pub(crate) fn offer(
+    mut report: Report,
+    entry: &StoredToken,
+    scopes: &[String],
+    old_id: u64,
+    trouble: Trouble,
+) -> Report {
+    report.path = PathKind::Guided;
+    report.replacement = Some(Box::new(Replacement {
+        entry: entry.clone(),
+        scopes: scopes.to_vec(),
+        old_id,
+    }));
+    if let Some(steps) = replacement_steps(entry, scopes) {
+        report = report.note(Note::Steps(steps));
+    }
+    report.fail(Failure::Failed, trouble)
 }

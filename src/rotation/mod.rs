@@ -28,6 +28,7 @@ pub mod owner;
 pub mod recover;
 pub mod renewal;
 mod steps;
+pub mod trouble;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -41,11 +42,13 @@ use crate::gitlab::{ApiError, Client};
 use crate::instance::Instance;
 use crate::tls::Trust;
 use crate::vault::{Metadata, StoredToken};
+use deliveries::Delivery;
 
 pub use automatic::{Plan, Ready, execute, plan};
 pub use guided::replace;
 pub use journal::{Journal, JournalError, RotationLock, Step};
-pub use recover::{Recovered, Resolution, recover};
+pub use recover::{Recovered, Resolution, Unchecked, recover};
+pub use trouble::{Names, Note, Steps, Trouble};
 
 /// The longest lifetime GitLab allows by default (an admin may set less).
 pub const MAX_EXPIRES_IN_DAYS: i64 = 365;
@@ -124,8 +127,9 @@ pub mod kind {
 
 pub use crate::problem::Problem;
 
-/// The outcome for one stored token (`rotate --json` prints these).
-#[derive(Debug, Serialize)]
+/// The outcome for one stored token (`rotate --json` prints these, as `strings::rotation::shown`
+/// words them).
+#[derive(Debug)]
 pub struct Report {
     pub account: String,
     pub path: PathKind,
@@ -133,21 +137,25 @@ pub struct Report {
     pub ok: bool,
     pub old_expires_at: Option<String>,
     pub new_expires_at: Option<String>,
-    pub problems: Vec<Problem>,
-    /// The prefilled page to create the replacement (guided path).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub link: Option<String>,
-    /// The same page on GitLab before 18.9, where the instance's version is not known (`link`
-    /// is then the 18.9+ form).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub link_before_18_9: Option<String>,
+    /// What went wrong, in order.
+    pub troubles: Vec<Trouble>,
+    /// The guided path: what the replacement is made for (its prefilled page is
+    /// `strings::rotation::replacement_link`).
+    pub replacement: Option<Box<Replacement>>,
     /// What each sink of the token did with the new value (`gitlab-token sink`).
-    pub sinks: Vec<crate::sinks::Outcome>,
+    pub sinks: Vec<Delivery>,
     /// What happened, for people (text output).
-    #[serde(skip)]
-    pub notes: Vec<String>,
-    #[serde(skip)]
+    pub notes: Vec<Note>,
     pub failure: Option<Failure>,
+}
+
+/// The token a guided replacement is made for: the entry (as the replacement's kind needs it),
+/// its scopes, and the id of the token it replaces.
+#[derive(Debug, Clone)]
+pub struct Replacement {
+    pub entry: StoredToken,
+    pub scopes: Vec<String>,
+    pub old_id: u64,
 }
 
 /// The last resort for a rotated token the store would not take: shows it to a person if it
@@ -162,9 +170,8 @@ impl Report {
             ok: false,
             old_expires_at: entry.expires_at.clone(),
             new_expires_at: None,
-            problems: Vec::new(),
-            link: None,
-            link_before_18_9: None,
+            troubles: Vec::new(),
+            replacement: None,
             sinks: Vec::new(),
             notes: Vec::new(),
             failure: None,
@@ -172,16 +179,19 @@ impl Report {
     }
 
     /// Pending sinks of `account` delivered again (a value stored by an earlier run).
-    pub fn redelivery(account: String, outcomes: Vec<crate::sinks::Outcome>) -> Report {
+    pub fn redelivery(
+        account: String,
+        outcomes: impl IntoIterator<Item = impl Into<Delivery>>,
+    ) -> Report {
+        let outcomes: Vec<Delivery> = outcomes.into_iter().map(Into::into).collect();
         let report = Report {
             account,
             path: PathKind::Delivery,
-            ok: outcomes.iter().all(|o| o.ok),
+            ok: outcomes.iter().all(Delivery::ok),
             old_expires_at: None,
             new_expires_at: None,
-            problems: Vec::new(),
-            link: None,
-            link_before_18_9: None,
+            troubles: Vec::new(),
+            replacement: None,
             sinks: Vec::new(),
             notes: Vec::new(),
             failure: None,
@@ -190,27 +200,31 @@ impl Report {
     }
 
     /// Records a failure (the most serious one wins).
-    pub fn fail(mut self, failure: Failure, problem: Problem) -> Report {
-        self.problems.push(problem);
+    pub fn fail(mut self, failure: Failure, trouble: Trouble) -> Report {
+        self.troubles.push(trouble);
         self.failure = self.failure.max(Some(failure));
         self
     }
 
-    pub fn note(mut self, line: impl Into<String>) -> Report {
-        self.notes.push(line.into());
+    pub fn note(mut self, note: Note) -> Report {
+        self.notes.push(note);
         self
     }
 
     /// Records what the sinks did: a note for each delivered one, a problem (and a failure, so
     /// the exit code says it) for each that did not get the new value.
-    pub fn delivered(mut self, outcomes: Vec<crate::sinks::Outcome>) -> Report {
-        for o in &outcomes {
-            if o.ok {
-                self.notes
-                    .push(crate::strings::sinks::delivered(&self.account, o));
-            } else {
-                let problem = crate::strings::sinks::sink_problem(&self.account, o);
-                self = self.fail(Failure::Failed, problem);
+    pub fn delivered(mut self, outcomes: Vec<Delivery>) -> Report {
+        for d in &outcomes {
+            let account = self.account.clone();
+            match d {
+                Delivery::Tried(outcome) if outcome.ok => self.notes.push(Note::Delivered {
+                    account,
+                    outcome: outcome.clone(),
+                }),
+                _ => {
+                    let delivery = d.clone();
+                    self = self.fail(Failure::Failed, Trouble::Sink { account, delivery });
+                }
             }
         }
         self.sinks.extend(outcomes);

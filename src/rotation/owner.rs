@@ -4,18 +4,18 @@
 //! or an administrator's authorization, in the same store-first order as `automatic`, with the
 //! same journal (so `recover` finishes a killed one the same way).
 
-use super::automatic::{Attempt, Progress, Stage, guided, rotate_failed};
+use super::automatic::{Attempt, rotate_failed};
+use super::guided::offer;
 use super::journal::Journal;
 use super::journal::RotationLock;
-use super::steps::{Rotation, begin, complete};
-use super::{Context, Failure, PathKind, Report, Reveal, is_gone};
+use super::steps::{Progress, Rotation, Stage, begin, complete};
+use super::{Context, Failure, Names, PathKind, Report, Reveal, Trouble, is_gone};
 use crate::gitlab::accounts::TokenHome;
+use crate::gitlab::types::{Rotated, TokenInfo};
 use crate::gitlab::{ApiError, Client};
-use crate::problem::ProblemKind;
 use crate::provision::recover::token_home;
-use crate::strings::{provision as prov_text, rotation as text, validation::api_problem};
 use crate::token::Token;
-use crate::vault::{Keychain, StoredToken};
+use crate::vault::{Keychain, StoredToken, VaultError};
 
 /// Rotates `entry` (whose metadata has a `provisioned` table) with `owner`'s authorization on
 /// `client` (the entry's instance), asking for `expires_at` (`YYYY-MM-DD`). The caller holds the
@@ -38,48 +38,17 @@ pub async fn rotate(
         .as_ref()
         .and_then(|p| token_home(p.kind, p.lives_in_id, p.account_id));
     let Some(home) = home else {
-        let p = crate::problem::Problem::new(
-            super::kind::NEEDS_GUIDED,
-            prov_text::not_provisioned(&entry.account),
-            text::guided_fix(&entry.account, &entry.host, &entry.name),
-        );
-        return report.fail(Failure::Failed, p);
+        return report.fail(Failure::Failed, Trouble::NotProvisioned(Names::of(entry)));
     };
-    let keychain = match Keychain::open_for(entry, ctx.keychain_timeout).await {
-        Ok(k) => k,
-        Err(e) => return report.fail(Failure::Keychain, crate::strings::vault::problem(&e)),
+    let (keychain, old) = match read_old(ctx, entry).await {
+        Ok(read) => read,
+        Err(e) => return report.fail(Failure::Keychain, Trouble::Store(e)),
     };
-    let old = match keychain.get(&entry.account).await {
-        Ok(t) => t,
-        Err(e) => return report.fail(Failure::Keychain, crate::strings::vault::problem(&e)),
+    let (report, info) = match live_record(report, entry, client, &old).await {
+        Ok(live) => live,
+        Err(report) => return report,
     };
-    // The stored token's own record: its current id (it may have rotated itself since), and
-    // whether it still works. A dead token is never rotated: GitLab would treat it as reuse.
-    let info = match client.token_self(&old).await {
-        Ok(info) if info.active && !info.revoked => info,
-        Ok(info) => {
-            let why = api_problem(&crate::gitlab::ApiError::TokenRevoked).message;
-            let p = text::stored_dead(&entry.account, &why, &entry.host, &entry.name);
-            return guided(report, entry, &info.scopes, info.id, p);
-        }
-        Err(e) if is_gone(&e) => {
-            let why = api_problem(&e).message;
-            let p = text::stored_dead(&entry.account, &why, &entry.host, &entry.name);
-            return guided(report, entry, &entry.scopes, entry.token_id, p);
-        }
-        Err(e) => {
-            let p = api_problem(&e);
-            let failure = if p.kind.is_reachability() {
-                Failure::Unreachable
-            } else {
-                Failure::Failed
-            };
-            return report.fail(
-                failure,
-                text::not_reached(&entry.account, &p.message, &p.fix),
-            );
-        }
-    };
+    // The writer lock, the store proven writable, the journal written.
     let (report, writer, journal) =
         match begin(ctx, report, entry, &info, &keychain, expires_at, lock).await {
             Ok(begun) => begun,
@@ -95,8 +64,86 @@ pub async fn rotate(
         expires_at,
         lock,
     };
-    let rotated = match client.rotate_token(owner, home, info.id, expires_at).await {
-        Ok(r) => r,
+    let (report, rotated) = match call_rotate(ctx, report, &attempt, owner, home).await {
+        Ok(called) => called,
+        Err(report) => return report,
+    };
+    // Stored first (read back), verified, recorded, the journal removed, the sinks delivered.
+    let rotation = Rotation {
+        entry,
+        info: &info,
+        keychain: &keychain,
+        client,
+        lock,
+    };
+    complete(
+        ctx, report, &rotation, writer, journal, rotated, reveal, progress,
+    )
+    .await
+}
+
+/// The entry's store, and the token stored in it.
+async fn read_old(ctx: &Context, entry: &StoredToken) -> Result<(Keychain, Token), VaultError> {
+    let keychain = Keychain::open_for(entry, ctx.keychain_timeout).await?;
+    let old = keychain.get(&entry.account).await?;
+    Ok((keychain, old))
+}
+
+/// The stored token's own record: its current id (it may have rotated itself since), and
+/// whether it still works. A dead token is never rotated: GitLab would treat it as reuse.
+async fn live_record(
+    report: Report,
+    entry: &StoredToken,
+    client: &Client,
+    old: &Token,
+) -> Result<(Report, TokenInfo), Report> {
+    match client.token_self(old).await {
+        Ok(info) if info.active && !info.revoked => Ok((report, info)),
+        Ok(info) => {
+            let names = Names::of(entry);
+            let why = Some(ApiError::TokenRevoked);
+            let p = Trouble::StoredDead { names, why };
+            Err(offer(report, entry, &info.scopes, info.id, p))
+        }
+        Err(e) if is_gone(&e) => {
+            let names = Names::of(entry);
+            let p = Trouble::StoredDead {
+                names,
+                why: Some(e),
+            };
+            Err(offer(report, entry, &entry.scopes, entry.token_id, p))
+        }
+        Err(why) => {
+            let failure = if why.kind().is_reachability() {
+                Failure::Unreachable
+            } else {
+                Failure::Failed
+            };
+            let account = entry.account.clone();
+            Err(report.fail(failure, Trouble::NotReached { account, why }))
+        }
+    }
+}
+
+/// GitLab's rotate call on the token's `home`, with the owner's authorization; a failure is
+/// sorted out as on the automatic path (`rotate_failed`), after one the owner path has of its own.
+async fn call_rotate(
+    ctx: &Context,
+    report: Report,
+    attempt: &Attempt<'_>,
+    owner: &Token,
+    home: TokenHome,
+) -> Result<(Report, Rotated), Report> {
+    let Attempt {
+        entry,
+        info,
+        client,
+        expires_at,
+        lock,
+        ..
+    } = *attempt;
+    match client.rotate_token(owner, home, info.id, expires_at).await {
+        Ok(r) => Ok((report, r)),
         Err(ApiError::InvalidToken(m)) if home.is_access_token() => {
             // resource_access_tokens.rb answers 401 to a caller who may not manage the tokens:
             // GitLab did not rotate. Only when the owner's own token still works is that the
@@ -109,26 +156,16 @@ pub async fn rotate(
                     .and_then(|p| p.lives_in.clone())
                     .unwrap_or_default();
                 let group = matches!(home, TokenHome::GroupToken { .. });
-                let p = crate::problem::Problem::new(
-                    ProblemKind::NotOwner,
-                    prov_text::may_not_manage_tokens(group, &place),
-                    text::guided_fix(&entry.account, &entry.host, &entry.name),
-                );
-                return report.fail(Failure::Failed, p);
+                let names = Names::of(entry);
+                let p = Trouble::MayNotManageTokens {
+                    names,
+                    group,
+                    place,
+                };
+                return Err(report.fail(Failure::Failed, p));
             }
-            return rotate_failed(ctx, report, &attempt, ApiError::InvalidToken(m)).await;
+            Err(rotate_failed(ctx, report, attempt, ApiError::InvalidToken(m)).await)
         }
-        Err(e) => return rotate_failed(ctx, report, &attempt, e).await,
-    };
-    let rotation = Rotation {
-        entry,
-        info: &info,
-        keychain: &keychain,
-        client,
-        lock,
-    };
-    complete(
-        ctx, report, &rotation, writer, journal, rotated, reveal, progress,
-    )
-    .await
+        Err(e) => Err(rotate_failed(ctx, report, attempt, e).await),
+    }
 }

@@ -13,8 +13,8 @@ use std::path::Path;
 
 use super::journal::{self, Journal, RotationLock, Step};
 use super::{Context, client_for, is_gone, mark_unusable, record_new_token};
-use crate::strings::{rotation as text, validation::api_problem, vault as vault_text};
-use crate::vault::{Keychain, Metadata, StoredToken};
+use crate::gitlab::ApiError;
+use crate::vault::{Keychain, Metadata, StoredToken, VaultError};
 
 /// What was found and done.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,7 +28,7 @@ pub enum Resolution {
     /// The stored token no longer works (a guided replacement was interrupted).
     Dead,
     /// GitLab (or the store) could not be asked; the journal stays for the next command.
-    Unresolved { why: String },
+    Unresolved { why: Unchecked },
     /// Another process is rotating right now.
     Busy,
     /// The token is no longer stored; the journal was dropped.
@@ -37,39 +37,29 @@ pub enum Resolution {
     Broken { error: String, path: String },
 }
 
-/// An interrupted rotation, and what became of it.
+/// Why an interrupted rotation could not be checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unchecked {
+    /// The metadata file could not be read (its error).
+    Metadata(String),
+    /// The stored token could not be read.
+    Store(VaultError),
+    /// GitLab could not be asked.
+    Api(ApiError),
+    /// The new token's facts could not be recorded (the metadata file's error).
+    NotRecorded(String),
+}
+
+/// An interrupted rotation, and what became of it (`strings::rotation::recovered` says it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recovered {
     pub account: String,
-    host: String,
-    name: String,
+    pub host: String,
+    pub name: String,
     pub resolution: Resolution,
 }
 
 impl Recovered {
-    /// What happened, in one paragraph.
-    pub fn message(&self) -> String {
-        let account = &self.account;
-        match &self.resolution {
-            Resolution::NeverRotated { id } => text::recovered_never(account, *id),
-            Resolution::Finished { id, expires_at } => {
-                text::recovered_finished(account, *id, expires_at.as_deref().unwrap_or("never"))
-            }
-            Resolution::Lost { old_id } => text::recovered_lost(account, *old_id),
-            Resolution::Dead => text::stored_dead(account, "401", &self.host, &self.name).message,
-            Resolution::Unresolved { why } => text::recovered_unresolved(account, why),
-            Resolution::Busy => text::recovered_busy(account),
-            Resolution::Forgotten => text::recovered_forgotten(account),
-            Resolution::Broken { error, path } => text::recovered_broken(error, path),
-        }
-    }
-
-    /// What to do, when something is left to do.
-    pub fn fix(&self) -> Option<String> {
-        matches!(self.resolution, Resolution::Lost { .. } | Resolution::Dead)
-            .then(|| text::guided_fix(&self.account, &self.host, &self.name))
-    }
-
     /// The stored token no longer works.
     pub fn token_lost(&self) -> bool {
         matches!(self.resolution, Resolution::Lost { .. } | Resolution::Dead)
@@ -104,8 +94,20 @@ pub(crate) async fn recover_locked(ctx: &Context, lock: &RotationLock) -> Option
     let meta = tokio::task::spawn_blocking(move || Metadata::load(&meta_path)).await;
     let entry = match meta {
         Ok(Ok(m)) => m.find(&account).cloned(),
-        Ok(Err(e)) => return Some(unresolved(&account, None, e.to_string())),
-        Err(e) => return Some(unresolved(&account, None, e.to_string())),
+        Ok(Err(e)) => {
+            return Some(unresolved(
+                &account,
+                None,
+                Unchecked::Metadata(e.to_string()),
+            ));
+        }
+        Err(e) => {
+            return Some(unresolved(
+                &account,
+                None,
+                Unchecked::Metadata(e.to_string()),
+            ));
+        }
     };
     let Some(entry) = entry else {
         let _ = Journal::remove(&lock.journal);
@@ -118,11 +120,11 @@ pub(crate) async fn recover_locked(ctx: &Context, lock: &RotationLock) -> Option
     };
     let token = match stored {
         Ok(t) => t,
-        Err(e) => return Some(unresolved(&account, found, vault_text::problem(&e).message)),
+        Err(e) => return Some(unresolved(&account, found, Unchecked::Store(e))),
     };
     let client = match client_for(&entry, ctx.timeout) {
         Ok(c) => c,
-        Err(e) => return Some(unresolved(&account, found, api_problem(&e).message)),
+        Err(e) => return Some(unresolved(&account, found, Unchecked::Api(e))),
     };
     let resolution = match client.token_self(&token).await {
         Ok(info) if info.active && !info.revoked && info.id == journal.old_token_id => {
@@ -130,7 +132,7 @@ pub(crate) async fn recover_locked(ctx: &Context, lock: &RotationLock) -> Option
         }
         Ok(info) if info.active && !info.revoked => {
             if let Err(detail) = record_new_token(ctx, &account, &info).await {
-                let why = format!("{}: {detail}", text::RECOVERY_METADATA_FAILED);
+                let why = Unchecked::NotRecorded(detail);
                 return Some(unresolved(&account, found, why));
             }
             // The new value is stored: its sinks wait for it (the next `rotate` delivers them).
@@ -142,7 +144,7 @@ pub(crate) async fn recover_locked(ctx: &Context, lock: &RotationLock) -> Option
         }
         Ok(_) => dead(ctx, &account, &journal).await,
         Err(e) if is_gone(&e) => dead(ctx, &account, &journal).await,
-        Err(e) => return Some(unresolved(&account, found, api_problem(&e).message)),
+        Err(e) => return Some(unresolved(&account, found, Unchecked::Api(e))),
     };
     let _ = Journal::remove(&lock.journal);
     Some(recovered(&account, found, resolution))
@@ -175,7 +177,7 @@ fn recovered(account: &str, entry: Option<&StoredToken>, resolution: Resolution)
     }
 }
 
-fn unresolved(account: &str, entry: Option<&StoredToken>, why: String) -> Recovered {
+fn unresolved(account: &str, entry: Option<&StoredToken>, why: Unchecked) -> Recovered {
     recovered(account, entry, Resolution::Unresolved { why })
 }
 

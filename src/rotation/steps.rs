@@ -4,15 +4,14 @@
 
 use std::time::Duration;
 
-use super::automatic::{Progress, Stage, give_up};
+use super::guided::offer;
 use super::journal::{Journal, RotationLock, Step};
 use super::{
-    Context, Failure, Report, Reveal, abort_point, is_gone, mark_unusable, now_rfc3339,
-    record_new_token,
+    Context, Failure, Names, Note, Report, Reveal, Trouble, abort_point, is_gone, mark_unusable,
+    now_rfc3339, record_new_token,
 };
 use crate::gitlab::Client;
 use crate::gitlab::types::{Rotated, TokenInfo};
-use crate::strings::{rotation as text, validation::api_problem, vault as vault_text};
 use crate::token::Token;
 use crate::vault::{Keychain, StoredToken, VaultError};
 
@@ -22,6 +21,22 @@ const STORE_BACKOFF: [Duration; 3] = [
     Duration::from_millis(500),
     Duration::from_millis(1000),
 ];
+
+/// Where an automatic rotation is, for a progress display (the wizard's spinner line).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Proving the store takes new values, and writing the journal.
+    Checking,
+    /// `POST self/rotate` is in flight: from here GitLab may have revoked the old token.
+    Rotating,
+    /// Storing the new token and reading it back.
+    Storing,
+    /// Checking the new token live and recording its facts.
+    Verifying,
+}
+
+/// Told each stage as it starts. Must return at once (it runs inside the rotation).
+pub type Progress<'a> = &'a (dyn Fn(Stage) + Sync);
 
 /// The steps before GitLab's rotate call, shared by every path that rotates through the API
 /// (`automatic`, `owner`): the writer lock, the store proven writable, the journal written.
@@ -42,13 +57,15 @@ pub(crate) async fn begin(
     let writer =
         match crate::vault::save::writer_lock(&ctx.metadata_path, ctx.keychain_timeout * 6).await {
             Ok(file) => file,
-            Err(_) => return Err(report.fail(Failure::Failed, text::store_busy())),
+            Err(_) => return Err(report.fail(Failure::Failed, Trouble::StoreBusy)),
         };
-    if let Err(e) = preflight(keychain, &entry.host).await {
-        let p = vault_text::problem(&e);
-        let store = keychain.kind().name();
-        let problem = text::preflight_failed(account, store, &e.to_string(), &p.fix);
-        return Err(report.fail(Failure::Keychain, problem));
+    if let Err(why) = preflight(keychain, &entry.host).await {
+        let trouble = Trouble::PreflightFailed {
+            account: account.clone(),
+            store: keychain.kind(),
+            why,
+        };
+        return Err(report.fail(Failure::Keychain, trouble));
     }
     let journal = Journal {
         account: account.clone(),
@@ -59,7 +76,7 @@ pub(crate) async fn begin(
         new_token_id: None,
     };
     if let Err(e) = journal.save(&lock.journal) {
-        return Err(report.fail(Failure::Failed, text::journal_failed(&e.to_string())));
+        return Err(report.fail(Failure::Failed, Trouble::JournalFailed(e.to_string())));
     }
     Ok((report, writer, journal))
 }
@@ -100,20 +117,20 @@ pub(crate) async fn complete(
     progress(Stage::Storing);
     let stored = store_with_retries(keychain, ctx, account, &rotated.token).await;
     drop(writer);
-    if let Err(e) = stored {
+    if let Err(why) = stored {
         // The old token is revoked on the server; the new one exists only in memory.
         let _ = mark_unusable(ctx, account).await;
         let _ = Journal::remove(&lock.journal);
         let revealed = reveal(&rotated.token);
         drop(rotated);
-        let problem = text::not_saved(
-            account,
-            keychain.kind().name(),
-            STORE_BACKOFF.len() as u32 + 1,
-            &e.to_string(),
+        let trouble = Trouble::NotSaved {
+            account: account.clone(),
+            store: keychain.kind(),
+            attempts: STORE_BACKOFF.len() as u32 + 1,
+            why,
             revealed,
-        );
-        return report.fail(Failure::Keychain, problem);
+        };
+        return report.fail(Failure::Keychain, trouble);
     }
     // Every sink of the token now waits for this value (a kill from here on leaves them pending).
     let marked = super::deliveries::mark_pending(ctx, account);
@@ -126,18 +143,20 @@ pub(crate) async fn complete(
     let live = match client.token_self(&rotated.token).await {
         Ok(live) if live.active => live,
         Ok(_) => {
-            let p = text::stored_dead(&entry.account, "inactive", &entry.host, &entry.name);
+            let names = Names::of(entry);
+            let p = Trouble::StoredDead { names, why: None };
             return give_up(ctx, report, entry, info.id, lock, p).await;
         }
         Err(e) if is_gone(&e) => {
-            let why = api_problem(&e).message;
-            let p = text::stored_dead(&entry.account, &why, &entry.host, &entry.name);
+            let names = Names::of(entry);
+            let p = Trouble::StoredDead {
+                names,
+                why: Some(e),
+            };
             return give_up(ctx, report, entry, info.id, lock, p).await;
         }
         Err(e) => {
-            report
-                .problems
-                .push(text::not_verified(&api_problem(&e).message));
+            report.troubles.push(Trouble::NotVerified(e));
             rotated.info.clone()
         }
     };
@@ -148,13 +167,18 @@ pub(crate) async fn complete(
 
     if let Err(detail) = record_new_token(ctx, account, &live).await {
         // The journal stays: the next command finishes the metadata from the live token.
-        return report.fail(Failure::Failed, text::metadata_failed(account, &detail));
+        let account = account.clone();
+        return report.fail(Failure::Failed, Trouble::MetadataFailed { account, detail });
     }
     let _ = Journal::remove(&lock.journal);
-    let expires = live.expires_at.clone().unwrap_or_else(|| "never".into());
     report.ok = true;
     report.new_expires_at = live.expires_at.clone();
-    let report = report.note(text::rotated(account, info.id, live.id, &expires));
+    let report = report.note(Note::Rotated {
+        account: account.clone(),
+        old_id: info.id,
+        new_id: live.id,
+        expires_at: live.expires_at.clone(),
+    });
     super::deliveries::finish(ctx, report, entry, &rotated.token, marked).await
 }
 
@@ -204,7 +228,8 @@ async fn same_kind(
 ) -> TokenInfo {
     if !live.granular {
         if entry.fine_grained {
-            report.problems.push(text::kind_changed(&entry.account));
+            let account = entry.account.clone();
+            report.troubles.push(Trouble::KindChanged { account });
         }
         return live;
     }
@@ -228,9 +253,25 @@ async fn same_kind(
     if let (Some(old), Some(new)) = (&entry.permissions, &live.granular_scopes)
         && sorted(old) != sorted(new)
     {
+        let account = entry.account.clone();
         report
-            .problems
-            .push(text::permissions_changed(&entry.account));
+            .troubles
+            .push(Trouble::PermissionsChanged { account });
     }
     live
+}
+
+/// No working token is left (the new value was lost, or GitLab rejects the stored one): mark the
+/// entry, drop the journal, and send the user to the guided path with `trouble`.
+pub(crate) async fn give_up(
+    ctx: &Context,
+    report: Report,
+    entry: &StoredToken,
+    old_id: u64,
+    lock: &RotationLock,
+    trouble: Trouble,
+) -> Report {
+    let _ = mark_unusable(ctx, &entry.account).await;
+    let _ = Journal::remove(&lock.journal);
+    offer(report, entry, &entry.scopes, old_id, trouble)
 }

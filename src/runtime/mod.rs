@@ -349,7 +349,9 @@ impl Performer {
                         timeout: options.timeout,
                         keychain_timeout: options.keychain_timeout,
                     };
-                    let result = crate::rotation::deliveries::deliver_now(&ctx, &account).await;
+                    let result = crate::rotation::deliveries::deliver_now(&ctx, &account)
+                        .await
+                        .map_err(|e| crate::strings::rotation::undelivered(&e));
                     let _ = tx.send(Msg::SinksDelivered(result));
                 });
             }

@@ -71,16 +71,11 @@ pub(super) async fn rotate(
     let lock = match RotationLock::try_acquire(&options.metadata_path) {
         Ok(Some(lock)) => lock,
         Ok(None) => {
-            report.problems.push(crate::strings::rotation::busy());
+            report.troubles.push(rotation::Trouble::Busy);
             return report;
         }
         Err(e) => {
-            let detail = e.to_string();
-            report.problems.push(crate::problem::Problem::new(
-                crate::problem::ProblemKind::MetadataWriteFailed,
-                detail,
-                crate::strings::vault::METADATA_FIX,
-            ));
+            report.troubles.push(rotation::Trouble::Lock(e.to_string()));
             return report;
         }
     };

@@ -364,12 +364,12 @@ pub fn rotated(r: &crate::rotation::Report) -> String {
             r.account,
             r.new_expires_at.as_deref().unwrap_or("never")
         );
-        match crate::strings::sinks::not_delivered(&r.sinks) {
+        match crate::strings::sinks::not_delivered(&crate::strings::rotation::outcomes(r)) {
             Some(sinks) => format!("{rotated} {sinks}"),
             None => rotated,
         }
     } else {
-        match r.problems.first() {
+        match r.troubles.first().map(crate::strings::rotation::trouble) {
             Some(p) => format!("{} {}", p.message, p.fix),
             None => format!("{} was not rotated.", r.account),
         }

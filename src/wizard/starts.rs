@@ -147,7 +147,7 @@ impl State {
                 fine_grained: self.fine_grained(),
                 ..r.entry.clone()
             };
-            return crate::rotation::guided::replacement_link(&entry, &scopes, r.entry.token_id);
+            return crate::strings::rotation::replacement_link(&entry, &scopes, r.entry.token_id);
         }
         let instance = self.instance.as_ref()?;
         let profile = self.profile.as_ref()?;

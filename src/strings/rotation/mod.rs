@@ -1,4 +1,12 @@
-//! What `rotate` and the recovery of an interrupted rotation say, and what to do.
+//! What `rotate` and the recovery of an interrupted rotation say, and what to do. `report`
+//! words rotation's typed outcomes with these sentences.
+
+mod report;
+
+pub use report::{
+    note, notes, outcomes, problems, recovered, recovered_fix, replacement_link, replacement_steps,
+    shown, trouble, undelivered,
+};
 
 use crate::gitlab::ApiError;
 use crate::rotation::{Problem, kind};
