@@ -12,9 +12,9 @@ use super::{Context, Failure, PathKind, Report, Reveal, is_gone};
 use crate::gitlab::accounts::TokenHome;
 use crate::gitlab::{ApiError, Client};
 use crate::problem::ProblemKind;
-use crate::provision::recover::token_home;
 use crate::strings::{provision as prov_text, rotation as text, validation::api_problem};
 use crate::token::Token;
+use crate::vault::records::token_home;
 use crate::vault::{Keychain, StoredToken};
 
 /// Rotates `entry` (whose metadata has a `provisioned` table) with `owner`'s authorization on

@@ -29,6 +29,7 @@ pub mod keychain;
 pub mod metadata;
 pub mod names;
 pub mod reconcile;
+pub mod records;
 pub mod save;
 
 pub use keychain::{Keychain, SERVICE, StoreKind, VaultError};
