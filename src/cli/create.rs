@@ -286,7 +286,7 @@ fn succeeded(json: bool, o: &Outcome, request: &provision::Request) -> u8 {
         println!("{}", text::stored_line(&o.stored_as));
     }
     // How it is rotated: by itself, or through its account with an Owner's say.
-    let renewal = crate::rotation::renewal::Renewal::of_made(o);
+    let renewal = o.renewal();
     let host = request.instance.key();
     println!(
         "{}",

@@ -10,44 +10,13 @@ use std::path::Path;
 
 use super::journal::{self, Journal, ProvisionLock, Step};
 use super::{Kind, Note, Orphan};
-use crate::gitlab::accounts::TokenHome;
 use crate::gitlab::links;
 use crate::gitlab::{ApiError, Client};
 use crate::instance::Instance;
 use crate::token::Token;
 use crate::vault::Metadata;
 
-/// Where the token of `kind` is created, revoked and rotated.
-pub(crate) fn token_home(
-    kind: Kind,
-    lives_in_id: Option<u64>,
-    account_id: u64,
-) -> Option<TokenHome> {
-    Some(match kind {
-        Kind::GroupServiceAccount | Kind::SubgroupServiceAccount => {
-            TokenHome::GroupServiceAccount {
-                group_id: lives_in_id?,
-                user_id: account_id,
-            }
-        }
-        Kind::ProjectServiceAccount => TokenHome::ProjectServiceAccount {
-            project_id: lives_in_id?,
-            user_id: account_id,
-        },
-        Kind::InstanceServiceAccount => TokenHome::User {
-            user_id: account_id,
-        },
-        Kind::GroupToken => TokenHome::GroupToken {
-            group_id: lives_in_id?,
-        },
-        Kind::ProjectToken => TokenHome::ProjectToken {
-            project_id: lives_in_id?,
-        },
-        Kind::OwnToken => TokenHome::Own {
-            user_id: account_id,
-        },
-    })
-}
+pub(crate) use crate::vault::records::token_home;
 
 /// The page where a person revokes a token of `kind` by hand.
 pub(crate) fn revoke_page(instance: &Instance, kind: Kind, lives_in: Option<&str>) -> String {

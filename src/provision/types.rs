@@ -12,46 +12,7 @@ use crate::instance::Instance;
 use crate::profile::Profile;
 use crate::vault::StoreKind;
 
-/// The kinds of account "Create it for me" can make (`--kind`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Kind {
-    /// A service account owned by a top-level group (`POST /groups/:id/service_accounts`).
-    GroupServiceAccount,
-    /// A service account owned by a subgroup (`POST /groups/:id/service_accounts` with the
-    /// subgroup's id; 18.11, created by the subgroup's Owner): it joins only that subgroup's
-    /// groups and projects (doc/user/profile/service_accounts.md).
-    SubgroupServiceAccount,
-    /// A service account of the whole instance (`POST /service_accounts`, administrators).
-    InstanceServiceAccount,
-    /// A service account owned by a project (`POST /projects/:id/service_accounts`, 18.11+).
-    ProjectServiceAccount,
-    /// A group access token (`POST /groups/:id/access_tokens`): its own bot user, one group.
-    GroupToken,
-    /// A project access token (`POST /projects/:id/access_tokens`): its own bot user, one project.
-    ProjectToken,
-    /// A fine-grained token of the caller's own account (`POST /user/personal_access_tokens`
-    /// with `granular_scopes`, GitLab 19.2+, self-managed and Dedicated): no new account, the
-    /// profile's permissions on exactly the targets. It acts as the caller.
-    OwnToken,
-}
-
-impl Kind {
-    pub const ALL: [Kind; 7] = [
-        Kind::GroupServiceAccount,
-        Kind::SubgroupServiceAccount,
-        Kind::InstanceServiceAccount,
-        Kind::ProjectServiceAccount,
-        Kind::GroupToken,
-        Kind::ProjectToken,
-        Kind::OwnToken,
-    ];
-
-    /// A new account is made (or reused) and joined to the targets: the service accounts.
-    pub fn is_service_account(self) -> bool {
-        !matches!(self, Kind::GroupToken | Kind::ProjectToken | Kind::OwnToken)
-    }
-}
+pub use crate::vault::records::{Kind, Provisioned};
 
 /// What the person asked for.
 #[derive(Debug, Clone)]
@@ -248,6 +209,13 @@ pub struct Outcome {
     pub problems: Vec<Note>,
 }
 
+impl Outcome {
+    /// How the token just made is renewed (its kind and scopes, handed down to `rotation`).
+    pub fn renewal(&self) -> crate::rotation::renewal::Renewal {
+        crate::rotation::renewal::Renewal::of_made(self.account.kind, &self.token.scopes)
+    }
+}
+
 /// What was done before a failure (so the screen and `--json` can say it).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Done {
@@ -279,26 +247,6 @@ impl ProvisionError {
             ProvisionError::Stopped(n) => n,
         }
     }
-}
-
-/// How a stored token was made by "Create it for me" (the `[token.provisioned]` table of
-/// tokens.toml): enough to rotate it with an Owner's or admin's authorization. Never a secret.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub struct Provisioned {
-    pub kind: Kind,
-    /// The service account's or bot user's id and username.
-    pub account_id: u64,
-    pub account_username: String,
-    /// Where the account (or access token) lives: the top-level group's or project's full path
-    /// and id; `None` for an instance service account.
-    pub lives_in: Option<String>,
-    pub lives_in_id: Option<u64>,
-    /// GitLab's id of the token.
-    pub token_id: u64,
-    /// The groups and projects it was made a member of.
-    pub targets: Vec<String>,
-    /// RFC 3339.
-    pub created_at: String,
 }
 
 /// A token that was created on GitLab but never stored (its run was killed): revoked by the next

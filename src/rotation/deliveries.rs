@@ -197,7 +197,7 @@ pub(crate) async fn deliver(
                 last_error: None,
             });
         }
-        let outcome = sinks::deliver(entry, sink, token, ctx).await;
+        let outcome = sinks::deliver(entry, sink, token, &ctx.reach()).await;
         if outcome.ok {
             deliveries
                 .pending

@@ -69,7 +69,7 @@ pub fn replacement_link(
 /// Settings > Service accounts; the Admin area for an instance account).
 fn made_here_page(instance: &Instance, entry: &StoredToken) -> Option<String> {
     use crate::gitlab::links::{self, Place};
-    use crate::provision::Kind;
+    use crate::vault::records::Kind;
     let made = entry.provisioned.as_ref()?;
     let home = made.lives_in.as_deref().unwrap_or_default();
     Some(match made.kind {
@@ -85,7 +85,7 @@ fn made_here_page(instance: &Instance, entry: &StoredToken) -> Option<String> {
 
 /// What the person does on the service accounts page (nothing there can be prefilled).
 pub fn replacement_steps(entry: &StoredToken, scopes: &[String]) -> Option<Steps> {
-    use crate::provision::Kind;
+    use crate::vault::records::Kind;
     // An access token's bot is no service account: its page is the access tokens page.
     let kind = entry.provisioned.as_ref().map(|m| m.kind);
     let (name, scopes) = (replacement_name(entry), scopes.to_vec());

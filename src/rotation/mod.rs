@@ -65,6 +65,17 @@ pub struct Context {
     pub keychain_timeout: Duration,
 }
 
+impl Context {
+    /// What a sink's delivery needs of it.
+    pub fn reach(&self) -> crate::sinks::Reach<'_> {
+        crate::sinks::Reach {
+            metadata_path: &self.metadata_path,
+            timeout: self.timeout,
+            keychain_timeout: self.keychain_timeout,
+        }
+    }
+}
+
 /// Which way a token is rotated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

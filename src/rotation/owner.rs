@@ -13,7 +13,7 @@ use super::{Context, Failure, Names, PathKind, Report, Reveal, Trouble, is_gone}
 use crate::gitlab::accounts::TokenHome;
 use crate::gitlab::types::{Rotated, TokenInfo};
 use crate::gitlab::{ApiError, Client};
-use crate::provision::recover::token_home;
+use crate::vault::records::token_home;
 use crate::token::Token;
 use crate::vault::{Keychain, StoredToken, VaultError};
 

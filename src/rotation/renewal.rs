@@ -4,8 +4,8 @@
 
 use serde::Serialize;
 
-use crate::provision::Kind;
 use crate::vault::StoredToken;
+use crate::vault::records::Kind;
 
 /// How a token is renewed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -57,15 +57,16 @@ impl Renewal {
         }
     }
 
-    /// How a token "Create it for me" just made is renewed: by itself with `self_rotate` (or
-    /// `api`), else through its account with an Owner's say.
-    pub fn of_made(o: &crate::provision::Outcome) -> Renewal {
+    /// How a token "Create it for me" just made (of `kind`, with `scopes`) is renewed: by
+    /// itself with `self_rotate` (or `api`), else through its account with an Owner's say
+    /// (`provision::Outcome::renewal`).
+    pub fn of_made(kind: Kind, scopes: &[String]) -> Renewal {
         // Your own fine-grained token is made with rotate_personal_access_token (and GitLab's
         // record was checked to hold it: provision::own::confirm).
-        if o.account.kind == Kind::OwnToken || rotates_itself(&o.token.scopes) {
+        if kind == Kind::OwnToken || rotates_itself(scopes) {
             Renewal::ItSelf
         } else {
-            Renewal::WithOwner(o.account.kind)
+            Renewal::WithOwner(kind)
         }
     }
 
@@ -142,7 +143,7 @@ verified_at = ""
         assert_eq!(Renewal::of(&e), Renewal::ItSelf);
         assert!(Renewal::of(&e).unattended());
         e.scopes = vec!["read_api".into()];
-        e.provisioned = Some(crate::provision::Provisioned {
+        e.provisioned = Some(crate::vault::records::Provisioned {
             kind: Kind::ProjectToken,
             account_id: 1,
             account_username: "bot".into(),

@@ -3,7 +3,7 @@
 
 use super::deliveries::Delivery;
 use crate::gitlab::ApiError;
-use crate::provision::Kind;
+use crate::vault::records::Kind;
 use crate::sinks::Outcome;
 use crate::vault::{StoreKind, StoredToken, VaultError};
 

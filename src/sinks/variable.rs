@@ -4,10 +4,10 @@
 //! masked) when GitLab says the variable does not exist. Authorized by the rotated token, or by
 //! the access token of a browser sign-in named at `sink add` (refreshed when due).
 
+use super::Reach;
 use crate::gitlab::variables::VariableRef;
 use crate::gitlab::{ApiError, Client};
 use crate::instance::Instance;
-use crate::rotation::Context;
 use crate::strings::sinks as text;
 use crate::tls::Trust;
 use crate::token::Token;
@@ -19,7 +19,7 @@ pub async fn deliver(
     at: &VariableRef<'_>,
     token: &Token,
     authorized_by: Option<&str>,
-    ctx: &Context,
+    ctx: &Reach<'_>,
 ) -> Result<String, String> {
     let timeout = ctx.timeout;
     let instance = Instance::parse(&entry.url).map_err(|e| text::variable_setup(&e.to_string()))?;
@@ -79,13 +79,13 @@ pub async fn deliver(
 }
 
 /// A working access token of the browser sign-in `account` (refreshed when due).
-async fn sign_in_token(account: &str, client: &Client, ctx: &Context) -> Result<Token, String> {
-    let meta = Metadata::load(&ctx.metadata_path)
+async fn sign_in_token(account: &str, client: &Client, ctx: &Reach<'_>) -> Result<Token, String> {
+    let meta = Metadata::load(ctx.metadata_path)
         .map_err(|e| text::sign_in_failed(account, &e.to_string()))?;
     let Some(signed_in) = meta.find(account).filter(|e| e.is_oauth()) else {
         return Err(text::sign_in_gone(account));
     };
-    credential::valid_access_token(signed_in, &ctx.metadata_path, client, ctx.keychain_timeout)
+    credential::valid_access_token(signed_in, ctx.metadata_path, client, ctx.keychain_timeout)
         .await
         .map(|access| access.token)
         .map_err(|e| text::sign_in_failed(account, &e.to_string()))

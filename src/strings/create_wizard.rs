@@ -246,7 +246,7 @@ pub fn summary(
             out.push("  Use it in scripts:".into());
             out.push(format!("    {}", command("get", &host, &name)));
             out.push("  Rotate it before it expires:".into());
-            let renewal = crate::rotation::renewal::Renewal::of_made(o);
+            let renewal = o.renewal();
             if let Some(cmd) = super::renewal::renewal_command(renewal, &host, &name) {
                 out.push(format!("    {cmd}"));
             }

@@ -47,7 +47,7 @@ pub struct StoredToken {
     /// Made by "Create it for me" (`gitlab-token create`): where its account lives, so it can be
     /// rotated with an Owner's or admin's authorization. Never a secret.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub provisioned: Option<crate::provision::Provisioned>,
+    pub provisioned: Option<super::records::Provisioned>,
     /// The instance's GitLab version (`major.minor.patch` as `/metadata` gives it) when the
     /// token was last validated: it picks the token pages that exist there before a token
     /// is at hand (`gitlab::version`).
@@ -144,7 +144,7 @@ pub struct Metadata {
     pub pending: Vec<Pending>,
     /// Where each token's new value goes after a rotation (`gitlab-token sink`; no secrets).
     #[serde(default, rename = "sink", skip_serializing_if = "Vec::is_empty")]
-    pub sinks: Vec<crate::sinks::Sink>,
+    pub sinks: Vec<super::records::Sink>,
 }
 
 /// A change to the keychain that was announced here before it was made.

@@ -30,6 +30,7 @@ pub mod kv;
 pub mod metadata;
 pub mod names;
 pub mod reconcile;
+pub mod records;
 pub mod save;
 
 pub use keychain::{Keychain, SERVICE, StoreKind, VaultError};
