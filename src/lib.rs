@@ -5,6 +5,7 @@
 //! GitLab, the network and the keychain and know nothing of the UI.
 
 pub mod cli;
+pub mod exit;
 pub mod files;
 pub mod git_protocol;
 pub mod gitlab;

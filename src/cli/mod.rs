@@ -48,16 +48,8 @@ pub use args::*;
 use crate::instance::Instance;
 use crate::profile::{Profile, ProfileError};
 
-/// Exit codes, as documented in the README.
-pub mod exit {
-    pub const OK: u8 = 0;
-    pub const CHECK_FAILED: u8 = 1;
-    pub const USAGE: u8 = 2;
-    pub const UNREACHABLE: u8 = 3;
-    pub const KEYCHAIN: u8 = 4;
-    /// The wizard ended by SIGTERM, SIGINT or SIGHUP (128 + SIGTERM).
-    pub const SIGNALLED: u8 = 143;
-}
+/// Exit codes, as documented in the README (`crate::exit`, shared with the manual).
+pub use crate::exit;
 
 #[derive(Debug, Parser)]
 #[command(
