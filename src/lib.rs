@@ -19,6 +19,7 @@ pub mod rotation;
 pub mod runtime;
 pub mod sanitize;
 pub mod schedule;
+pub mod session;
 pub mod sinks;
 pub mod strings;
 pub mod terminal;
