@@ -5,6 +5,7 @@
 //! GitLab, the network and the keychain and know nothing of the UI.
 
 pub mod cli;
+pub mod exit;
 pub mod files;
 pub mod git_protocol;
 pub mod gitlab;
@@ -18,6 +19,7 @@ pub mod rotation;
 pub mod runtime;
 pub mod sanitize;
 pub mod schedule;
+pub mod session;
 pub mod sinks;
 pub mod strings;
 pub mod terminal;

@@ -6,8 +6,9 @@ use std::time::Duration;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::stored::KEYCHAIN_TIMEOUT;
-use super::{AddArgs, exit, load_profile, parse_host, token_from_stdin};
+use super::{AddArgs, exit, load_profile, parse_host};
+use crate::session::stdin::token_from_stdin;
+use crate::session::stored::KEYCHAIN_TIMEOUT;
 use crate::strings::vault as vault_text;
 use crate::validation::Requirements;
 use crate::vault::{self, SaveError, StoreKind, StoredToken, metadata};

@@ -118,7 +118,7 @@ pub struct RotateArgs {
     /// Owner path: rotate a token made by `create` that cannot rotate itself, with a group
     /// Owner's or an administrator's authorization (this run only).
     #[command(flatten)]
-    pub owner: super::owner_auth::OwnerArgs,
+    pub owner: crate::session::owner_auth::OwnerArgs,
 }
 
 #[derive(Debug, ClapArgs)]
@@ -145,7 +145,7 @@ pub struct CreateArgs {
     #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=365))]
     pub expires_in: Option<u32>,
     #[command(flatten)]
-    pub owner: super::owner_auth::OwnerArgs,
+    pub owner: crate::session::owner_auth::OwnerArgs,
     /// The NAME in the keychain account NAME@HOST (default: the profile's id).
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,

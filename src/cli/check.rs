@@ -4,11 +4,12 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::{CheckArgs, exit, token_from_stdin};
+use super::{CheckArgs, exit};
 use crate::gitlab::Client;
 use crate::gitlab::types::Metadata;
 use crate::instance::Instance;
 use crate::probe::{self, Report};
+use crate::session::stdin::token_from_stdin;
 use crate::strings::check as text;
 use crate::theme::{Tone, paint, stdout_colour};
 use crate::tls::Trust;

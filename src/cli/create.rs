@@ -7,14 +7,14 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::owner_auth::{self, OwnerCredential};
-use super::rotate::Hold;
-use super::stored::KEYCHAIN_TIMEOUT;
 use super::{CreateArgs, exit, load_profile, parse_host};
 use crate::gitlab::Client;
 use crate::problem::ProblemKind;
 use crate::provision::{self, Choice, Done, Failure, Kind, Outcome, Request, Stage};
 use crate::strings::provision_notes as notes;
+use crate::session::hold::Hold;
+use crate::session::owner_auth::{self, OwnerCredential};
+use crate::session::stored::KEYCHAIN_TIMEOUT;
 use crate::strings::{create_cli as text, vault as vault_text};
 use crate::tls::Trust;
 use crate::vault::{self, Keychain, Metadata, StoreKind, metadata};

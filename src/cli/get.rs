@@ -3,10 +3,10 @@
 use std::io::Write;
 use std::time::Duration;
 
-use super::stored::{self, KEYCHAIN_TIMEOUT};
 use super::{ForgetArgs, GetArgs, exit};
 use crate::gitlab::{ApiError, Client};
 use crate::instance::Instance;
+use crate::session::stored::{self, KEYCHAIN_TIMEOUT};
 use crate::strings::{status as text, vault as vault_text};
 use crate::tls::Trust;
 use crate::vault::save::ForgetError;
@@ -114,7 +114,7 @@ async fn revoke_oauth(
         .as_ref()
         .map(|f| f.app_id.clone())
         .unwrap_or_default();
-    let client = super::login::client_for(entry, Duration::from_secs(10))?;
+    let client = crate::session::device::client_for(entry, Duration::from_secs(10))?;
     let instance = client.instance().clone();
     let said = |e: &oauth::OAuthError| crate::strings::oauth::problem(e, &instance).message;
     oauth::revoke(&client, &app_id, &pair.refresh)

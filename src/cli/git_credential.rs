@@ -7,9 +7,9 @@
 
 use std::io::Write;
 
-use super::stored;
 use super::{GitCredentialArgs, SetupGitArgs, exit};
 use crate::git_protocol;
+use crate::session::stored;
 use crate::strings::vault as text_vault;
 use crate::vault::StoredToken;
 

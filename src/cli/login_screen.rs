@@ -10,8 +10,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
-use super::login::{Approval, WaitFuture, Waited, Waiter};
 use crate::gitlab::oauth::{self, DevicePoll, OAuthPair};
+use crate::session::device::{Approval, WaitFuture, Waited, Waiter};
 use crate::strings::signin as text;
 use crate::wizard::Ticket;
 use crate::wizard::signin::{KeyOutcome, SigninEffect, SigninMsg, SigningIn};

@@ -1,22 +1,22 @@
 //! The command line: `setup` (the wizard, the default) and `verify`.
 
 // Shadow std's printing macros in every `cli` module (declared below): a closed stdout or stderr
-// must not panic (see output.rs).
+// must not panic (see `session::output`).
 macro_rules! println {
-    () => { $crate::cli::output::stdout(format_args!(""), true) };
-    ($($arg:tt)*) => { $crate::cli::output::stdout(format_args!($($arg)*), true) };
+    () => { $crate::session::output::stdout(format_args!(""), true) };
+    ($($arg:tt)*) => { $crate::session::output::stdout(format_args!($($arg)*), true) };
 }
 #[allow(unused_macros)]
 macro_rules! print {
-    ($($arg:tt)*) => { $crate::cli::output::stdout(format_args!($($arg)*), false) };
+    ($($arg:tt)*) => { $crate::session::output::stdout(format_args!($($arg)*), false) };
 }
 macro_rules! eprintln {
-    () => { $crate::cli::output::stderr(format_args!(""), true) };
-    ($($arg:tt)*) => { $crate::cli::output::stderr(format_args!($($arg)*), true) };
+    () => { $crate::session::output::stderr(format_args!(""), true) };
+    ($($arg:tt)*) => { $crate::session::output::stderr(format_args!($($arg)*), true) };
 }
 #[allow(unused_macros)]
 macro_rules! eprint {
-    ($($arg:tt)*) => { $crate::cli::output::stderr(format_args!($($arg)*), false) };
+    ($($arg:tt)*) => { $crate::session::output::stderr(format_args!($($arg)*), false) };
 }
 
 mod add;
@@ -29,14 +29,11 @@ pub(crate) mod git_credential;
 pub mod login;
 pub mod login_screen;
 mod monitor;
-pub mod output;
-pub mod owner_auth;
 mod rotate;
 mod schedule;
 mod setup;
 mod sink;
 mod status;
-mod stored;
 mod verify;
 
 use std::path::PathBuf;
@@ -48,16 +45,8 @@ pub use args::*;
 use crate::instance::Instance;
 use crate::profile::{Profile, ProfileError};
 
-/// Exit codes, as documented in the README.
-pub mod exit {
-    pub const OK: u8 = 0;
-    pub const CHECK_FAILED: u8 = 1;
-    pub const USAGE: u8 = 2;
-    pub const UNREACHABLE: u8 = 3;
-    pub const KEYCHAIN: u8 = 4;
-    /// The wizard ended by SIGTERM, SIGINT or SIGHUP (128 + SIGTERM).
-    pub const SIGNALLED: u8 = 143;
-}
+/// Exit codes, as documented in the README (`crate::exit`, shared with the manual).
+pub use crate::exit;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -184,7 +173,7 @@ pub async fn run(args: Args) -> u8 {
         Some(Command::Forget(a)) => get::forget(a).await,
         Some(Command::GitCredential(a)) => git_credential::run(a).await,
         Some(Command::SetupGit(a)) => git_credential::setup_git(a).await,
-        Some(Command::Rotate(a)) => schedule::rotate(a).await,
+        Some(Command::Rotate(a)) => rotate::run(a).await,
         Some(Command::Schedule(a)) => schedule::run(a).await,
         Some(Command::Sink(a)) => sink::run(a).await,
         Some(Command::Login(a)) => login::run(a).await,
@@ -192,35 +181,6 @@ pub async fn run(args: Args) -> u8 {
         Some(Command::Man(a)) => completions::man(a),
         None => setup::run(args.setup).await,
     }
-}
-
-/// The most standard input may hold when a token is piped (a token is at most a few hundred bytes).
-pub const MAX_STDIN: usize = 64 * 1024;
-
-/// A token piped on standard input (at most [`MAX_STDIN`], trimmed); an error when it is a
-/// terminal, empty, or longer (never cut and sent).
-fn token_from_stdin() -> Result<crate::token::Token, String> {
-    use std::io::{IsTerminal, Read};
-    if std::io::stdin().is_terminal() {
-        return Err("pipe the token on standard input (never as an argument)".into());
-    }
-    let mut raw = String::new();
-    let read = std::io::stdin()
-        .take(MAX_STDIN as u64 + 1)
-        .read_to_string(&mut raw);
-    if let Err(e) = read {
-        zeroize::Zeroize::zeroize(&mut raw);
-        return Err(format!("cannot read the token from standard input: {e}"));
-    }
-    if raw.len() > MAX_STDIN {
-        zeroize::Zeroize::zeroize(&mut raw);
-        return Err(crate::strings::net::stdin_too_large(MAX_STDIN));
-    }
-    let token = crate::token::Token::new(raw);
-    if token.is_empty() {
-        return Err(EMPTY_STDIN.into());
-    }
-    Ok(token)
 }
 
 /// Why `--ca-file` cannot be used (unreadable, no PEM certificate), found before any network
@@ -242,22 +202,6 @@ fn ca_file_problem(ca_file: Option<&PathBuf>) -> Option<String> {
         .verifier()
         .err()
         .map(|e| format!("--ca-file: {e}"))
-}
-
-const EMPTY_STDIN: &str = "standard input held no token";
-
-/// A token piped on standard input, or `None` when stdin is a terminal or empty (a script
-/// running `verify` with nothing piped means the stored token).
-fn piped_token() -> Result<Option<crate::token::Token>, String> {
-    use std::io::IsTerminal;
-    if std::io::stdin().is_terminal() {
-        return Ok(None);
-    }
-    match token_from_stdin() {
-        Ok(t) => Ok(Some(t)),
-        Err(e) if e == EMPTY_STDIN => Ok(None),
-        Err(e) => Err(e),
-    }
 }
 
 fn parse_host(host: &str) -> Result<Instance, String> {

@@ -6,11 +6,13 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::stored::{self, KEYCHAIN_TIMEOUT};
 use super::{Command, RotateArgs, exit};
 use crate::rotation::{
     self, Context, Failure, MAX_EXPIRES_IN_DAYS, Plan, Recovered, Report, RotationLock,
 };
+use crate::session::hold::Hold;
+use crate::session::stored::{self, KEYCHAIN_TIMEOUT};
+use crate::session::{device, owner_auth, runlog, stdin};
 use crate::strings::rotation as text;
 use crate::token::Token;
 use crate::vault::{Metadata, StoredToken, metadata};
@@ -69,7 +71,15 @@ fn print_recovered(r: &Recovered) {
     }
 }
 
+/// `rotate`: rotates, then records the run in the log (and notifies, when the schedule started it
+/// and a token needs a person).
 pub async fn run(args: RotateArgs) -> u8 {
+    let scheduled = args.scheduled;
+    let code = rotate(args).await;
+    runlog::record(scheduled, code).await
+}
+
+async fn rotate(args: RotateArgs) -> u8 {
     let metadata_path = match metadata::default_path() {
         Ok(p) => p,
         Err(e) => return usage(&e.to_string()),
@@ -197,12 +207,12 @@ async fn owner_path(
     }
     let (instance, client) = match crate::instance::Instance::parse(&first.url)
         .map_err(|e| e.to_string())
-        .and_then(|i| super::login::client_for(first, ctx.timeout).map(|c| (i, c)))
+        .and_then(|i| device::client_for(first, ctx.timeout).map(|c| (i, c)))
     {
         Ok(pair) => pair,
         Err(e) => return usage(&e),
     };
-    let owner = match super::owner_auth::obtain(
+    let owner = match owner_auth::obtain(
         &args.owner,
         &instance,
         &client,
@@ -346,7 +356,7 @@ async fn replace(ctx: &Context, entry: &StoredToken, args: &RotateArgs, lock: &R
     if std::io::stdin().is_terminal() {
         return usage(&text::replace_needs_pipe(&entry.account));
     }
-    let token = match super::token_from_stdin() {
+    let token = match stdin::token_from_stdin() {
         Ok(t) => t,
         Err(e) => return usage(&e),
     };
@@ -362,8 +372,8 @@ async fn replace(ctx: &Context, entry: &StoredToken, args: &RotateArgs, lock: &R
 
 /// Prints the reports: JSON on stdout, or what happened on stdout and problems on stderr.
 fn finish(reports: &[Report], json: bool) {
-    // The run log (`cli::schedule`) records every report this process prints.
-    super::schedule::seen(reports);
+    // The run log (`session::runlog`) records every report this process prints.
+    runlog::seen(reports);
     if json {
         println!(
             "{}",
@@ -401,88 +411,4 @@ fn exit_code(reports: &[Report]) -> u8 {
 fn usage(message: &str) -> u8 {
     eprintln!("gitlab-token rotate: {message}");
     exit::USAGE
-}
-
-/// Signals during a rotation: between GitLab's rotate call and the keychain write the new value
-/// exists only in this process, so SIGINT, SIGTERM, SIGHUP and SIGQUIT wait until the rotation has
-/// finished (every step has a timeout), with a line on standard error; outside it they end the
-/// process at once, with the usual 128 + signal number.
-pub(super) struct Hold {
-    state: std::sync::Arc<HoldState>,
-}
-
-#[derive(Default)]
-struct HoldState {
-    section: std::sync::atomic::AtomicBool,
-    received: std::sync::atomic::AtomicU8,
-}
-
-impl Hold {
-    pub(super) fn install() -> Hold {
-        let state = std::sync::Arc::new(HoldState::default());
-        listen(state.clone());
-        Hold { state }
-    }
-
-    pub(super) fn enter(&self) {
-        use std::sync::atomic::Ordering;
-        self.state.received.store(0, Ordering::SeqCst);
-        self.state.section.store(true, Ordering::SeqCst);
-    }
-
-    /// Leaves the section; the signal that arrived during it, if any.
-    pub(super) fn leave(&self) -> Option<u8> {
-        use std::sync::atomic::Ordering;
-        self.state.section.store(false, Ordering::SeqCst);
-        Some(self.state.received.swap(0, Ordering::SeqCst)).filter(|n| *n != 0)
-    }
-}
-
-#[cfg(unix)]
-fn listen(state: std::sync::Arc<HoldState>) {
-    use std::sync::atomic::Ordering;
-    use tokio::signal::unix::{SignalKind, signal};
-    let kinds = [
-        (SignalKind::interrupt(), 2u8),
-        (SignalKind::terminate(), 15),
-        (SignalKind::hangup(), 1),
-        (SignalKind::quit(), 3),
-    ];
-    for (kind, number) in kinds {
-        let Ok(mut stream) = signal(kind) else {
-            continue;
-        };
-        let state = state.clone();
-        tokio::spawn(async move {
-            while stream.recv().await.is_some() {
-                if state.section.load(Ordering::SeqCst) {
-                    // The first signal decides the exit code.
-                    let _ = state.received.compare_exchange(
-                        0,
-                        number,
-                        Ordering::SeqCst,
-                        Ordering::SeqCst,
-                    );
-                    eprintln!("{}", crate::strings::safety::CLI_FINISHING);
-                } else {
-                    std::process::exit(128 + i32::from(number));
-                }
-            }
-        });
-    }
-}
-
-#[cfg(not(unix))]
-fn listen(state: std::sync::Arc<HoldState>) {
-    use std::sync::atomic::Ordering;
-    tokio::spawn(async move {
-        while tokio::signal::ctrl_c().await.is_ok() {
-            if state.section.load(Ordering::SeqCst) {
-                state.received.store(2, Ordering::SeqCst);
-                eprintln!("{}", crate::strings::safety::CLI_FINISHING);
-            } else {
-                std::process::exit(130);
-            }
-        }
-    });
 }

@@ -9,6 +9,7 @@ use super::{Preselect, exit, load_profile, parse_host};
 use crate::instance::gitlab_remote;
 use crate::profile::Profile;
 use crate::runtime::{self, Outcome};
+use crate::session::runlog;
 use crate::vault::{StoreKind, metadata};
 use crate::wizard::Setup;
 
@@ -74,7 +75,7 @@ pub async fn run(p: Preselect) -> u8 {
         ),
     };
     // What the daily rotation left to a person (a desktop notification said it too, if it could).
-    let notice = match (notice, super::schedule::wizard_notice(&metadata_path)) {
+    let notice = match (notice, runlog::wizard_notice(&metadata_path)) {
         (Some(a), Some(b)) => Some(format!("{a}; {b}")),
         (a, b) => a.or(b),
     };
@@ -114,7 +115,7 @@ pub async fn run(p: Preselect) -> u8 {
         expiring: expiring(&metadata_path),
         replace,
         notice,
-        schedule: Some(super::schedule::done_line(&metadata_path)),
+        schedule: Some(runlog::done_line(&metadata_path)),
         sinks: crate::vault::Metadata::load(&metadata_path)
             .map(|m| {
                 m.sinks

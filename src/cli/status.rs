@@ -5,11 +5,11 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::stored;
 use super::{StatusArgs, StatusFormat, exit, monitor};
 use crate::instance::Instance;
 use crate::profile::Profile;
 use crate::rotation::renewal::Renewal;
+use crate::session::{sink_list, stored};
 use crate::strings::status as text;
 use crate::theme::{Tone, paint, stdout_colour};
 use crate::validation::{EXPIRY_WARNING_DAYS, Requirements};
@@ -24,7 +24,7 @@ struct Row<'a> {
     verified_ok: Option<bool>,
     problems: Vec<String>,
     /// Where its new value goes after a rotation, and which sinks still wait for it.
-    sinks: Vec<super::sink::SinkState>,
+    sinks: Vec<sink_list::SinkState>,
     /// How it gets its next value (by itself, refreshed, with an Owner's say, by hand).
     renewal: Renewal,
 }
@@ -94,7 +94,7 @@ pub async fn run(args: StatusArgs) -> u8 {
             days_left: entry.days_left(today),
             verified_ok: r.as_ref().map(|(ok, _)| *ok),
             problems: r.map(|(_, p)| p).unwrap_or_default(),
-            sinks: super::sink::states(&path, &meta, Some(&entry.account)),
+            sinks: sink_list::states(&path, &meta, Some(&entry.account)),
             renewal: Renewal::of(entry),
         })
         .collect();
@@ -127,7 +127,7 @@ pub async fn run(args: StatusArgs) -> u8 {
         (false, StatusFormat::Table) => {
             print_table(&rows, stdout_colour());
             print_renewals(&rows, place.record().ok().flatten().is_some());
-            super::sink::print_for_status(&path, &meta);
+            sink_list::print_for_status(&path, &meta);
             print_schedule(&place, &runs, &meta.tokens);
             print_orphans(&path);
         }

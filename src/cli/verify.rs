@@ -4,9 +4,10 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::stored;
-use super::{VerifyArgs, exit, load_profile, parse_host, piped_token};
+use super::{VerifyArgs, exit, load_profile, parse_host};
 use crate::problem::Problem;
+use crate::session::stdin::piped_token;
+use crate::session::stored;
 use crate::strings::{status as text, vault as vault_text};
 use crate::validation::{Requirements, Status, Validation};
 use crate::vault::{self, Keychain, StoreKind, StoredToken};

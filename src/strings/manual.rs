@@ -1,7 +1,7 @@
 //! The reference text shared by the man pages and the README's tables (tests/ship_docs.rs
 //! checks the README against it): what each exit code and each problem kind means.
 
-use crate::cli::exit;
+use crate::exit;
 use crate::problem::ProblemKind;
 
 /// Every exit code any command uses, with what it means across commands.
@@ -40,8 +40,18 @@ pub const EXIT_STATUS: &[(u8, &str)] = &[
 
 /// What a problem kind means, one line (the README's "Problem kinds" table holds the same text).
 pub fn kind_meaning(kind: ProblemKind) -> &'static str {
+    connection(kind)
+        .or_else(|| token(kind))
+        .or_else(|| rotation(kind))
+        .or_else(|| sign_in(kind))
+        .or_else(|| creation(kind))
+        .unwrap_or_default()
+}
+
+/// Kinds of the address, the network, TLS and the HTTP answer.
+fn connection(kind: ProblemKind) -> Option<&'static str> {
     use ProblemKind::*;
-    match kind {
+    Some(match kind {
         InvalidUrl => "the address cannot be used",
         DnsFailed => "the host name does not resolve",
         ConnectionRefused => "nothing listens on the port",
@@ -59,6 +69,14 @@ pub fn kind_meaning(kind: ProblemKind) -> &'static str {
         Redirect => "the API redirects (a token is never sent through a redirect to another host)",
         HttpError => "an unexpected HTTP answer",
         Timeout => "no answer within the timeout",
+        _ => return None,
+    })
+}
+
+/// Kinds of the token itself: GitLab's verdict, its scopes, role and kind, the keychain.
+fn token(kind: ProblemKind) -> Option<&'static str> {
+    use ProblemKind::*;
+    Some(match kind {
         InvalidToken => "GitLab does not know the token (401)",
         TokenExpired | TokenRevoked | TokenInactive => {
             "the token can no longer be used (nor rotated): the fix links a prefilled token page. A \
@@ -79,6 +97,14 @@ pub fn kind_meaning(kind: ProblemKind) -> &'static str {
             "warning: the prefix says deploy, runner, trigger, feed, OAuth… token"
         }
         KeychainUnavailable => "the keychain could not be used",
+        _ => return None,
+    })
+}
+
+/// Kinds met while rotating or replacing a token (and answers that cannot be read or trusted).
+fn rotation(kind: ProblemKind) -> Option<&'static str> {
+    use ProblemKind::*;
+    Some(match kind {
         NeedsGuidedRotation => {
             "the token may not rotate itself: make the replacement from the prefilled link"
         }
@@ -122,6 +148,14 @@ pub fn kind_meaning(kind: ProblemKind) -> &'static str {
             "a sink (CI/CD variable, command) did not receive the new value after a rotation; it \
              stays pending"
         }
+        _ => return None,
+    })
+}
+
+/// Kinds of the browser sign-in (OAuth device flow).
+fn sign_in(kind: ProblemKind) -> Option<&'static str> {
+    use ProblemKind::*;
+    Some(match kind {
         OauthAccessDenied => "the sign-in was denied in the browser",
         OauthCodeExpired => "the sign-in code expired before it was approved",
         OauthUnknownApplication => "GitLab does not know the OAuth application id (register one)",
@@ -132,6 +166,14 @@ pub fn kind_meaning(kind: ProblemKind) -> &'static str {
              access token"
         }
         OauthNoApplication => "no OAuth application id was given or saved for the host",
+        _ => return None,
+    })
+}
+
+/// Kinds of creating an account and its token (`create`, "Create it for me").
+fn creation(kind: ProblemKind) -> Option<&'static str> {
+    use ProblemKind::*;
+    Some(match kind {
         NotOwner => {
             "the caller lacks the Owner (or Maintainer) role that creating this kind of account needs"
         }
@@ -169,9 +211,9 @@ pub fn kind_meaning(kind: ProblemKind) -> &'static str {
         NameTaken => {
             "the keychain name NAME@HOST already holds another token; it was left as it is"
         }
-    }
+        _ => return None,
+    })
 }
-
 /// The files the tool keeps (never a token, except the opt-in file store).
 pub const FILES: &[(&str, &str)] = &[
     (
@@ -194,3 +236,21 @@ pub const FILES: &[(&str, &str)] = &[
          %APPDATA%\\gitlab-token.",
     ),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The groups together say what every kind means, each kind in exactly one of them.
+    #[test]
+    fn every_kind_has_one_meaning() {
+        for kind in ProblemKind::ALL {
+            let said = [connection, token, rotation, sign_in, creation]
+                .iter()
+                .filter_map(|group| group(*kind))
+                .count();
+            assert_eq!(said, 1, "{kind:?}");
+            assert!(!kind_meaning(*kind).is_empty(), "{kind:?}");
+        }
+    }
+}

@@ -7,9 +7,9 @@ use std::path::Path;
 
 use clap::Args as ClapArgs;
 
-use super::exit;
-use super::login::{Approval, Plain, Waited, Waiter};
+use super::device::{self, Approval, Plain, Waited, Waiter};
 use super::stored::KEYCHAIN_TIMEOUT;
+use crate::exit;
 use crate::gitlab::Client;
 use crate::gitlab::oauth::{self, OAuthPair};
 use crate::instance::Instance;
@@ -85,7 +85,7 @@ pub async fn obtain(
     }
     eprintln!("gitlab-token {command}: {}", text::NOT_KEPT);
     if args.owner_token_stdin {
-        return match super::token_from_stdin() {
+        return match super::stdin::token_from_stdin() {
             Ok(token) => Ok(OwnerCredential {
                 token,
                 made_for_run: None,
@@ -151,7 +151,7 @@ async fn device_flow(
 ) -> Result<OwnerCredential, u8> {
     let scopes = vec!["api".to_owned()];
     let code = match oauth::start_device(client, app_id, &scopes).await {
-        Ok(code) => super::login::test_timing(code),
+        Ok(code) => device::test_timing(code),
         Err(e) => return Err(oauth_failed(&e, instance, command)),
     };
     let approval = Approval {
@@ -166,7 +166,7 @@ async fn device_flow(
             made_for_run: Some((pair, app_id.to_owned())),
         }),
         Err(Waited::Failed(e)) => Err(oauth_failed(&e, instance, command)),
-        Err(Waited::Cancelled) => Err(super::login::CANCELLED),
+        Err(Waited::Cancelled) => Err(device::CANCELLED),
     }
 }
 

@@ -123,11 +123,11 @@ pub async fn access(
         });
     }
     let path = metadata::default_path().map_err(|e| CredentialError::Metadata(e.to_string()))?;
-    let client = super::login::client_for(entry, timeout)
+    let client = super::device::client_for(entry, timeout)
         .map_err(|e| CredentialError::Refresh(OAuthError::Api(ApiError::Setup(e))))?;
     // A refresh is irreversible (GitLab invalidates the old pair when it answers): a signal
     // during it waits until the new pair is stored, then ends the process (128 + signal).
-    let hold = super::rotate::Hold::install();
+    let hold = super::hold::Hold::install();
     hold.enter();
     let access =
         crate::vault::credential::valid_access_token(entry, &path, &client, KEYCHAIN_TIMEOUT).await;
@@ -145,28 +145,28 @@ pub fn access_failed(command: &str, entry: &StoredToken, e: &CredentialError) ->
             eprintln!(
                 "gitlab-token {command}: the metadata names {account}, but its store holds no token; run `gitlab-token setup` again"
             );
-            return super::exit::CHECK_FAILED;
+            return crate::exit::CHECK_FAILED;
         }
         CredentialError::Vault(VaultError::NotFound(account)) => (
             format!("the metadata names {account}, but its store holds nothing"),
             crate::strings::oauth::sign_in_again(&instance, Some(&entry.name)),
-            super::exit::CHECK_FAILED,
+            crate::exit::CHECK_FAILED,
         ),
         CredentialError::Vault(v) => {
             let p = crate::strings::vault::problem(v);
-            (p.message, p.fix, super::exit::KEYCHAIN)
+            (p.message, p.fix, crate::exit::KEYCHAIN)
         }
         CredentialError::NeedsSignIn { account } => (
             format!("GitLab no longer accepts the sign-in stored as {account}"),
             crate::strings::oauth::sign_in_again(&instance, Some(&entry.name)),
-            super::exit::CHECK_FAILED,
+            crate::exit::CHECK_FAILED,
         ),
         CredentialError::Refresh(o) => {
             let p = crate::strings::oauth::problem(o, &instance);
             let code = if p.kind.is_reachability() {
-                super::exit::UNREACHABLE
+                crate::exit::UNREACHABLE
             } else {
-                super::exit::CHECK_FAILED
+                crate::exit::CHECK_FAILED
             };
             (
                 format!(
@@ -180,7 +180,7 @@ pub fn access_failed(command: &str, entry: &StoredToken, e: &CredentialError) ->
         CredentialError::Corrupt(_) | CredentialError::Metadata(_) => (
             e.to_string(),
             crate::strings::oauth::sign_in_again(&instance, Some(&entry.name)),
-            super::exit::CHECK_FAILED,
+            crate::exit::CHECK_FAILED,
         ),
     };
     eprintln!("gitlab-token {command}: {message}\n  fix: {fix}");
@@ -196,7 +196,7 @@ pub async fn validate(
 ) -> crate::validation::Validation {
     let instance = Instance::parse(&entry.url).unwrap_or_else(|_| Instance::gitlab_com());
     if entry.is_oauth()
-        && let Ok(client) = super::login::client_for(entry, timeout)
+        && let Ok(client) = super::device::client_for(entry, timeout)
     {
         let today = time::OffsetDateTime::now_utc().date();
         return crate::validation::validate_oauth(&client, token, needs, today).await;
