@@ -2,29 +2,9 @@
 //! and how to use it, the check's report, or what was abandoned. Pure: built from the state.
 
 use crate::probe::Report;
+use crate::strings::shell::{command, shell_arg};
 use crate::strings::{check, wizard as text};
 use crate::wizard::{State, Step};
-
-/// Quotes a command argument for a POSIX shell only when it needs it.
-pub fn shell_arg(s: &str) -> String {
-    let plain = !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._-:/@=+,".contains(c));
-    if plain {
-        s.to_owned()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
-    }
-}
-
-/// `gitlab-token SUB --host HOST --name NAME` for the stored token.
-pub fn command(sub: &str, host: &str, name: &str) -> String {
-    format!(
-        "gitlab-token {sub} --host {} --name {}",
-        shell_arg(host),
-        shell_arg(name)
-    )
-}
 
 /// The summary printed after the wizard ends; `signalled` when a signal ended it.
 pub fn after_wizard(state: &State, signalled: bool) -> String {

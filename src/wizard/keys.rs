@@ -11,10 +11,6 @@ use crate::instance::Instance;
 use crate::strings::wizard as text;
 use crate::token::Token;
 
-/// GitLab allows at most 365 days (400 behind a feature flag); 90 is a sensible default.
-pub const DEFAULT_EXPIRY_DAYS: u32 = 90;
-pub const MAX_EXPIRY_DAYS: u32 = 365;
-
 pub(super) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     if key.kind == KeyEventKind::Release {
         state.dirty = false;

@@ -37,11 +37,10 @@ pub use crate::vault::{SaveError, Saved};
 pub use create::Creating;
 pub use existing::Existing;
 pub use guard::Guard;
-pub use keys::DEFAULT_EXPIRY_DAYS;
 pub use messages::{Effect, Msg};
 pub use replace::Replacing;
 pub use store::{StoreChoice, alternatives as store_alternatives};
-pub use ux::{CaPrompt, EXPIRY_STEPS, TICK, step_expiry};
+pub use ux::{CaPrompt, DEFAULT_EXPIRY_DAYS, EXPIRY_STEPS, TICK, step_expiry};
 
 /// Tags an asynchronous request; a result whose ticket is not the current one is stale and dropped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -27,6 +27,10 @@ impl<T> super::Task<T> {
     }
 }
 
+/// GitLab allows at most 365 days (400 behind a feature flag); 90 is a sensible default.
+pub const DEFAULT_EXPIRY_DAYS: u32 = 90;
+pub const MAX_EXPIRY_DAYS: u32 = 365;
+
 /// The expiry choices `+` and `-` step through; 90 (the default) is always among them.
 pub const EXPIRY_STEPS: [u32; 13] = [
     7,
@@ -41,7 +45,7 @@ pub const EXPIRY_STEPS: [u32; 13] = [
     270,
     300,
     330,
-    super::keys::MAX_EXPIRY_DAYS,
+    MAX_EXPIRY_DAYS,
 ];
 
 /// The next expiry up (`up`) or down from `days`.
