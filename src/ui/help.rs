@@ -34,7 +34,7 @@ pub fn hints(state: &State) -> Vec<Hint> {
     let link = state.link().is_some();
     match state.step {
         Step::Profile => {
-            if let Some(pick) = &state.custom {
+            if let Some(pick) = &state.pick.custom {
                 h.push(hint(UpDown, text::K_MOVE));
                 if pick.cursor < crate::gitlab::access::SCOPES.len() {
                     h.push(hint(Space, text::K_TOGGLE));
@@ -48,13 +48,13 @@ pub fn hints(state: &State) -> Vec<Hint> {
             }
             h.push(hint(UpDown, text::K_CHOOSE));
             h.push(hint(Enter, text::K_NEXT));
-            if state.expiring.len() > 1 {
+            if state.rotation.expiring.len() > 1 {
                 h.push(hint(Named("Tab"), safety::K_NEXT_TOKEN));
             }
-            if state.auto_rotatable().is_some() && !state.auto_rotation.running() {
+            if state.auto_rotatable().is_some() && !state.rotation.task.running() {
                 h.push(hint(Char('a'), text::K_ROTATE));
             }
-            if !state.expiring.is_empty() {
+            if !state.rotation.expiring.is_empty() {
                 h.push(hint(Char('r'), text::K_REPLACE));
             }
             h.push(hint(Char('q'), text::K_QUIT));
@@ -66,14 +66,14 @@ pub fn hints(state: &State) -> Vec<Hint> {
             h.push(hint(Esc, text::K_BACK));
             h.push(hint(Ctrl('c'), text::K_QUIT));
         }
-        Step::Reachability if state.ca_prompt.is_some() => {
+        Step::Reachability if state.reach.ca_prompt.is_some() => {
             h.push(hint(Type, text::K_TYPE_PATH));
             h.push(hint(Enter, text::K_CHECK_WITH_IT));
             h.push(hint(Esc, text::K_CANCEL));
             h.push(hint(Ctrl('c'), text::K_QUIT));
         }
         Step::Reachability => {
-            if let Some(report) = &state.probe.result {
+            if let Some(report) = &state.reach.probe.result {
                 if state.check_only {
                     h.push(hint(Enter, text::K_DONE));
                 } else if report.ok {
@@ -241,7 +241,7 @@ fn dialog_hints(state: &State) -> Option<Vec<Hint>> {
         ]
     } else if state.guard.quit_after {
         vec![hint(Note, safety::NOTE_QUITTING)]
-    } else if state.in_flight() && state.step == Step::Profile && state.custom.is_none() {
+    } else if state.in_flight() && state.step == Step::Profile && state.pick.custom.is_none() {
         vec![
             hint(UpDown, text::K_CHOOSE),
             hint(Enter, text::K_NEXT),
