@@ -48,7 +48,7 @@ fn snap(name: &str, state: &State) {
 fn the_done_screen_says_whether_a_daily_rotation_renews_the_token() {
     let mut s = done();
     let without = render(&s, 80, 24);
-    s.schedule = Some(done_line(None));
+    s.done.schedule = Some(done_line(None));
     let none = render(&s, 80, 24);
     assert!(!without.contains("gitlab-token schedule enable"));
     assert!(
@@ -63,7 +63,7 @@ fn the_done_screen_says_whether_a_daily_rotation_renews_the_token() {
         command: vec![],
         files: vec![],
     };
-    s.schedule = Some(done_line(Some(&record)));
+    s.done.schedule = Some(done_line(Some(&record)));
     let installed = render(&s, 80, 24);
     assert!(
         installed.contains("The daily rotation (10:00) renews it when 14 days or fewer are left."),
@@ -77,7 +77,7 @@ fn the_done_screen_says_whether_a_daily_rotation_renews_the_token() {
 #[test]
 fn the_done_screen_never_promises_a_renewal_the_schedule_cannot_make() {
     let mut s = done_with(&["read_api", "read_repository"]);
-    s.schedule = Some(done_line(Some(&Record {
+    s.done.schedule = Some(done_line(Some(&Record {
         backend: "systemd".into(),
         at: "10:00".into(),
         within: 14,

@@ -52,7 +52,7 @@ fn the_token_is_copied_once_and_cleared_after_the_countdown() {
         !format!("{effects:?}").contains(TOKEN),
         "no secret in Debug"
     );
-    assert_eq!(s.handover, Handover::Counting { left: CLEAR_AFTER });
+    assert_eq!(s.done.handover, Handover::Counting { left: CLEAR_AFTER });
     let screen = render_screen(&s, 80, 24);
     assert!(
         !screen.contains(TOKEN) && !screen.contains("c copy the token"),
@@ -66,13 +66,13 @@ fn the_token_is_copied_once_and_cleared_after_the_countdown() {
     for _ in 1..CLEAR_AFTER {
         assert!(update(&mut s, Msg::Second).is_empty());
     }
-    assert_eq!(s.handover, Handover::Counting { left: 1 });
+    assert_eq!(s.done.handover, Handover::Counting { left: 1 });
     let effects = update(&mut s, Msg::Second);
     assert!(
         matches!(effects.as_slice(), [Effect::ClearClipboard]),
         "{effects:?}"
     );
-    assert_eq!(s.handover, Handover::Cleared);
+    assert_eq!(s.done.handover, Handover::Cleared);
     assert!(!s.handover_counting());
     assert!(!s.can_copy_token());
     let screen = render_screen(&s, 80, 24);

@@ -159,14 +159,14 @@ fn a_rotates_a_self_rotating_expiring_token_through_the_api() {
     let stale = gitlab_token::wizard::Ticket(ticket.0 + 50);
     update(&mut s, Msg::Rotated(stale, Box::new(rotated_report(true))));
     assert!(
-        s.auto_rotation.result.is_none(),
+        s.rotation.task.result.is_none(),
         "a stale answer is dropped"
     );
     update(
         &mut s,
         Msg::Rotated(*ticket, Box::new(rotated_report(true))),
     );
-    assert!(s.expiring.is_empty(), "no longer expiring");
+    assert!(s.rotation.expiring.is_empty(), "no longer expiring");
     assert!(s.notice.as_deref().unwrap().contains("expires 2027-02-21"));
 }
 

@@ -13,7 +13,7 @@ use gitlab_token::wizard::{Effect, Msg, Saved, State, update};
 /// returns the effects of that answer.
 fn replaced_with(sinks: Vec<(String, String)>) -> (State, Vec<Effect>) {
     let mut s = replacing_state();
-    s.sinks = sinks;
+    s.done.sinks = sinks;
     key(&mut s, KeyCode::Enter);
     paste(&mut s, TOKEN);
     let t = ticket_of(&key(&mut s, KeyCode::Enter));

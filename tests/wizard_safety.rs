@@ -291,7 +291,7 @@ fn every_expiring_token_can_be_chosen_for_a_and_r() {
         &mut s,
         Msg::Rotated(t, Box::new(report("reviewer@gitlab.example.com", true))),
     );
-    assert_eq!(s.expiring.len(), 2);
+    assert_eq!(s.rotation.expiring.len(), 2);
     key(&mut s, KeyCode::Tab);
     assert_eq!(s.chosen_expiring().unwrap().name, "scanner", "wraps around");
     key(&mut s, KeyCode::Tab);

@@ -24,7 +24,7 @@ fn walks_every_step_to_done() {
 
     type_text(&mut s, "gitlab.example.com/");
     assert_eq!(
-        s.host_choice,
+        s.host.choice,
         HostChoice::SelfHosted,
         "typing picks self-hosted"
     );
@@ -43,7 +43,7 @@ fn walks_every_step_to_done() {
         Msg::ProbeDone(*ticket, healthy_report("https://gitlab.example.com")),
     );
     assert!(!s.busy());
-    assert_eq!(s.probe_stages.len(), 6);
+    assert_eq!(s.reach.stages.len(), 6);
     key(&mut s, KeyCode::Enter);
     assert_eq!(s.step, Step::Owner);
 
@@ -157,16 +157,16 @@ fn stale_probe_results_are_dropped() {
         Msg::ProbeDone(first, failed_report("https://gitlab.example.com")),
     );
     assert!(
-        s.probe.result.is_none(),
+        s.reach.probe.result.is_none(),
         "the first probe's answer is stale"
     );
-    assert!(s.probe_stages.is_empty());
+    assert!(s.reach.stages.is_empty());
     assert!(!s.dirty, "a stale result does not redraw");
     update(
         &mut s,
         Msg::ProbeDone(second, healthy_report("https://gitlab.example.com")),
     );
-    assert!(s.probe.result.as_ref().unwrap().ok);
+    assert!(s.reach.probe.result.as_ref().unwrap().ok);
 }
 
 #[test]
@@ -203,10 +203,10 @@ fn host_input_is_checked_before_anything_runs() {
     type_text(&mut s, "http://gitlab.example.com");
     assert!(key(&mut s, KeyCode::Enter).is_empty());
     assert_eq!(s.step, Step::Host);
-    assert!(s.host_error.as_deref().unwrap().contains("https://"));
+    assert!(s.host.error.as_deref().unwrap().contains("https://"));
     // GitLab.com needs no typing.
     key(&mut s, KeyCode::Up);
-    assert_eq!(s.host_choice, HostChoice::GitLabCom);
+    assert_eq!(s.host.choice, HostChoice::GitLabCom);
     let effects = key(&mut s, KeyCode::Enter);
     assert!(
         matches!(effects.as_slice(), [Effect::Probe { instance, .. }] if instance.is_gitlab_com())
@@ -403,10 +403,10 @@ fn custom_profile_picks_scopes_and_role() {
         key(&mut s, KeyCode::Down);
     }
     key(&mut s, KeyCode::Enter);
-    assert!(s.custom.is_some());
+    assert!(s.pick.custom.is_some());
     key(&mut s, KeyCode::Enter);
     assert!(
-        s.custom.as_ref().unwrap().error.is_some(),
+        s.pick.custom.as_ref().unwrap().error.is_some(),
         "at least one scope"
     );
     key(&mut s, KeyCode::Down); // read_api
@@ -443,8 +443,8 @@ fn a_git_remote_prefills_host_and_group() {
         "acme/app".into(),
     ));
     let (s, _) = State::new(setup);
-    assert_eq!(s.host_choice, HostChoice::SelfHosted);
-    assert_eq!(s.host_input.value(), "https://gitlab.example.com");
+    assert_eq!(s.host.choice, HostChoice::SelfHosted);
+    assert_eq!(s.host.input.value(), "https://gitlab.example.com");
     assert_eq!(s.target().as_deref(), Some("acme/app"));
 }
 
@@ -465,7 +465,7 @@ fn check_my_instance_ends_after_the_reachability_check() {
     for _ in 0..10 {
         key(&mut s, KeyCode::Down);
     }
-    assert_eq!(s.profile_cursor, s.profiles.len(), "the last row");
+    assert_eq!(s.pick.cursor, s.pick.profiles.len(), "the last row");
     key(&mut s, KeyCode::Enter);
     assert!(s.check_only);
     assert_eq!(s.step, Step::Host);

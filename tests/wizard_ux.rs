@@ -295,7 +295,7 @@ fn expiry_steps_return_to_ninety() {
 #[test]
 fn custom_scope_picks_survive_esc_back() {
     let mut s = new_state();
-    let custom = s.profiles.iter().position(|p| p.custom).unwrap();
+    let custom = s.pick.profiles.iter().position(|p| p.custom).unwrap();
     for _ in 0..custom {
         key(&mut s, KeyCode::Down);
     }
@@ -305,18 +305,22 @@ fn custom_scope_picks_survive_esc_back() {
     key(&mut s, KeyCode::Down);
     key(&mut s, KeyCode::Down);
     key(&mut s, KeyCode::Char(' ')); // the fourth
-    let picked = s.custom.as_ref().unwrap().selected.clone();
+    let picked = s.pick.custom.as_ref().unwrap().selected.clone();
     key(&mut s, KeyCode::Enter);
     assert_eq!(s.step, gitlab_token::wizard::Step::Host);
     key(&mut s, KeyCode::Esc);
-    let back = s.custom.as_ref().expect("the custom picks are open again");
+    let back = s
+        .pick
+        .custom
+        .as_ref()
+        .expect("the custom picks are open again");
     assert_eq!(back.selected, picked);
 }
 
 #[test]
 fn check_my_instance_headings_show_the_check() {
     let mut s = new_state();
-    for _ in 0..s.profiles.len() {
+    for _ in 0..s.pick.profiles.len() {
         key(&mut s, KeyCode::Down);
     }
     key(&mut s, KeyCode::Enter);

@@ -162,7 +162,7 @@ fn the_summary_after_quitting_says_what_was_abandoned() {
 #[test]
 fn the_summary_of_check_my_instance_is_the_report() {
     let mut s = new_state();
-    for _ in 0..s.profiles.len() {
+    for _ in 0..s.pick.profiles.len() {
         key(&mut s, KeyCode::Down);
     }
     key(&mut s, KeyCode::Enter);
@@ -278,7 +278,7 @@ fn esc_closes_the_ca_prompt_and_f_is_not_offered_for_other_failures() {
     key(&mut s, KeyCode::Char('f'));
     type_text(&mut s, "/tmp/x.pem");
     key(&mut s, KeyCode::Esc);
-    assert!(s.ca_prompt.is_none());
+    assert!(s.reach.ca_prompt.is_none());
     assert!(s.ca_file.is_none(), "cancelled: nothing trusted");
     assert_eq!(s.step, gitlab_token::wizard::Step::Reachability);
     // A DNS failure is not fixed by a CA file.
@@ -292,7 +292,7 @@ fn esc_closes_the_ca_prompt_and_f_is_not_offered_for_other_failures() {
     update(&mut s, Msg::ProbeDone(t, report));
     assert!(!help_text(&s).contains("CA file"));
     assert!(key(&mut s, KeyCode::Char('f')).is_empty());
-    assert!(s.ca_prompt.is_none());
+    assert!(s.reach.ca_prompt.is_none());
 }
 
 #[test]
@@ -305,7 +305,7 @@ fn a_slow_check_shows_how_long_it_has_waited() {
     for _ in 0..ticks {
         update(&mut s, Msg::Tick);
     }
-    assert_eq!(s.probe.waited_secs(), 5);
+    assert_eq!(s.reach.probe.waited_secs(), 5);
     assert!(screen(&s).contains("Checking… 5 s"), "{}", screen(&s));
     let timeout =
         gitlab_token::strings::probe::timeout("the HTTP answer", std::time::Duration::from_secs(8));
@@ -318,7 +318,7 @@ fn a_slow_check_shows_how_long_it_has_waited() {
 #[test]
 fn the_custom_scope_list_scrolls_to_the_cursor_on_a_small_terminal() {
     let mut s = new_state();
-    let custom = s.profiles.iter().position(|p| p.custom).unwrap();
+    let custom = s.pick.profiles.iter().position(|p| p.custom).unwrap();
     for _ in 0..custom {
         key(&mut s, KeyCode::Down);
     }
@@ -363,7 +363,7 @@ fn the_check_verdict_stays_in_view_on_a_small_terminal() {
 #[test]
 fn leaving_check_my_instance_early_says_so() {
     let mut s = new_state();
-    for _ in 0..s.profiles.len() {
+    for _ in 0..s.pick.profiles.len() {
         key(&mut s, KeyCode::Down);
     }
     key(&mut s, KeyCode::Enter);

@@ -119,9 +119,9 @@ pub async fn run(setup: Setup, options: Options) -> std::io::Result<Ended> {
                 Outcome::Signalled
             } else if saved {
                 Outcome::Saved
-            } else if state.check_only && state.probe.result.as_ref().is_some_and(|r| r.ok) {
+            } else if state.check_only && state.reach.probe.result.as_ref().is_some_and(|r| r.ok) {
                 Outcome::CheckPassed
-            } else if state.auto_rotation.result.as_ref().is_some_and(|r| r.ok) {
+            } else if state.rotation.task.result.as_ref().is_some_and(|r| r.ok) {
                 Outcome::Rotated
             } else {
                 Outcome::Quit

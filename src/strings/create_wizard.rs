@@ -202,7 +202,7 @@ pub fn summary(
     signalled: bool,
     git: &Option<Result<(), String>>,
 ) -> Vec<String> {
-    use super::summary::command;
+    use super::shell::command;
     let mut out = Vec::new();
     let host_name = c
         .request

@@ -18,6 +18,7 @@ pub mod renewal;
 pub mod rotation;
 pub mod safety;
 pub mod schedule;
+pub mod shell;
 pub mod signin;
 pub mod sinks;
 pub mod status;

@@ -21,7 +21,7 @@ pub fn who_authorizes(kind: crate::provision::Kind) -> &'static str {
 /// The command that renews the stored token `host`, `name`, as `renewal` says;
 /// `None` for a browser sign-in (it refreshes itself).
 pub fn renewal_command(renewal: Renewal, host: &str, name: &str) -> Option<String> {
-    let rotate = crate::strings::summary::command("rotate", host, name);
+    let rotate = crate::strings::shell::command("rotate", host, name);
     match renewal {
         Renewal::Refreshes => None,
         Renewal::ItSelf => Some(rotate),
@@ -49,7 +49,7 @@ pub fn renewal_line(renewal: Renewal, account: &str, host: &str, name: &str) -> 
              rotate_personal_access_token), and the daily rotation \
              cannot renew it: {command} gives the prefilled page for its replacement, or make it \
              with gitlab-token setup --replace {}.",
-            crate::strings::summary::shell_arg(account)
+            crate::strings::shell::shell_arg(account)
         ),
     }
 }
@@ -59,7 +59,7 @@ pub fn renewal_line(renewal: Renewal, account: &str, host: &str, name: &str) -> 
 pub fn renewal_short(renewal: Renewal, account: &str) -> String {
     let replace = format!(
         "gitlab-token setup --replace {}",
-        crate::strings::summary::shell_arg(account)
+        crate::strings::shell::shell_arg(account)
     );
     match renewal {
         Renewal::WithOwner(kind) => format!(

@@ -2,41 +2,21 @@
 //! and how to use it, the check's report, or what was abandoned. Pure: built from the state.
 
 use crate::probe::Report;
+use crate::strings::shell::{command, shell_arg};
 use crate::strings::{check, wizard as text};
 use crate::wizard::{State, Step};
-
-/// Quotes a command argument for a POSIX shell only when it needs it.
-pub fn shell_arg(s: &str) -> String {
-    let plain = !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._-:/@=+,".contains(c));
-    if plain {
-        s.to_owned()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
-    }
-}
-
-/// `gitlab-token SUB --host HOST --name NAME` for the stored token.
-pub fn command(sub: &str, host: &str, name: &str) -> String {
-    format!(
-        "gitlab-token {sub} --host {} --name {}",
-        shell_arg(host),
-        shell_arg(name)
-    )
-}
 
 /// The summary printed after the wizard ends; `signalled` when a signal ended it.
 pub fn after_wizard(state: &State, signalled: bool) -> String {
     let mut out = Vec::new();
-    if let Some(r) = &state.auto_rotation.result {
+    if let Some(r) = &state.rotation.task.result {
         out.push(format!("gitlab-token: {}", text::rotated(r)));
     }
     if let Some(c) = &state.creating {
         out.extend(super::create_wizard::summary(
             c,
             signalled,
-            &state.git_setup.result,
+            &state.done.git_setup.result,
         ));
         return out.join("\n");
     }
@@ -73,7 +53,7 @@ pub fn after_wizard(state: &State, signalled: bool) -> String {
         }
         out.push("  Use it in scripts:".into());
         out.push(format!("    {}", command("get", &host, &state.name)));
-        match &state.git_setup.result {
+        match &state.done.git_setup.result {
             Some(Ok(())) => out.push(format!("  git uses it for https://{}.", host_only(&host))),
             _ => {
                 out.push("  Let git use it for HTTPS:".into());
@@ -95,7 +75,7 @@ pub fn after_wizard(state: &State, signalled: bool) -> String {
         return out.join("\n");
     }
     if state.check_only
-        && let Some(report) = &state.probe.result
+        && let Some(report) = &state.reach.probe.result
     {
         out.extend(check_report(report));
         return out.join("\n");
@@ -112,7 +92,7 @@ pub fn after_wizard(state: &State, signalled: bool) -> String {
         out.push("  Run it with: gitlab-token check URL".into());
         return out.join("\n");
     }
-    if state.auto_rotation.result.is_none() || state.step != Step::Profile {
+    if state.rotation.task.result.is_none() || state.step != Step::Profile {
         let at = format!(
             "step {}/{}, {}",
             state.step.number(),

@@ -486,16 +486,16 @@ fn finished<'a>(state: &State, c: &'a Creating, theme: &Theme) -> Vec<Part<'a>> 
     }
     let mut tail: Vec<Line> = credential_lines(c, spin, theme);
     if let (Ok(_), Some(instance)) = (result, &state.instance) {
-        let style = match &state.git_setup.result {
+        let style = match &state.done.git_setup.result {
             Some(Ok(())) => theme.ok,
             Some(Err(_)) => theme.fail,
             None => theme.text,
         };
         let host = instance.key();
         let host = host.split('/').next().unwrap_or_default().to_owned();
-        let running = state.git_setup.running();
+        let running = state.done.git_setup.running();
         let line =
-            crate::strings::wizard::git_line(state.git_setup.result.as_ref(), running, &host);
+            crate::strings::wizard::git_line(state.done.git_setup.result.as_ref(), running, &host);
         tail.push(Line::from(Span::styled(line, style)));
     }
     vec![Part::Text(lines), Part::Tail(tail)]

@@ -157,7 +157,7 @@ fn rotate_question(state: &State, frame: &mut Frame, theme: &Theme) {
     let Some(index) = state.guard.confirm_rotate else {
         return;
     };
-    let Some((entry, _)) = state.expiring.get(index) else {
+    let Some((entry, _)) = state.rotation.expiring.get(index) else {
         return;
     };
     let expires_at = crate::rotation::expiry_in(i64::from(state.expiry_days));
@@ -173,7 +173,10 @@ fn rotate_question(state: &State, frame: &mut Frame, theme: &Theme) {
 
 /// Whether row `i` of the expiring list is the chosen one (marked when there are several).
 pub fn expiring_marker(state: &State, i: usize) -> &'static str {
-    match (state.expiring.len() > 1, i == state.guard.expiring_cursor) {
+    match (
+        state.rotation.expiring.len() > 1,
+        i == state.guard.expiring_cursor,
+    ) {
         (true, true) => "▸ ",
         (true, false) => "  ",
         _ => "",

@@ -4,37 +4,8 @@
 use crate::strings::{safety, wizard as text};
 use crate::wizard::{State, Step};
 
-/// A key (or key family) the help line can offer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Key {
-    Enter,
-    Esc,
-    /// A plain letter or symbol.
-    Char(char),
-    /// Ctrl plus a letter.
-    Ctrl(char),
-    UpDown,
-    LeftRight,
-    Space,
-    PlusMinus,
-    /// Typing text into the focused field.
-    Type,
-    /// A key written as given (e.g. "n/Esc").
-    Named(&'static str),
-    /// No key: a short note on what is going on (e.g. "finishing, then quitting…").
-    Note,
-}
-
-/// One entry of the help line: the key and what it does now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Hint {
-    pub key: Key,
-    pub label: &'static str,
-}
-
-const fn hint(key: Key, label: &'static str) -> Hint {
-    Hint { key, label }
-}
+use super::hint::hint;
+pub use super::hint::{Hint, Key, key_name, rows};
 
 /// The keys that work in this state, in the order shown.
 pub fn hints(state: &State) -> Vec<Hint> {
@@ -63,7 +34,7 @@ pub fn hints(state: &State) -> Vec<Hint> {
     let link = state.link().is_some();
     match state.step {
         Step::Profile => {
-            if let Some(pick) = &state.custom {
+            if let Some(pick) = &state.pick.custom {
                 h.push(hint(UpDown, text::K_MOVE));
                 if pick.cursor < crate::gitlab::access::SCOPES.len() {
                     h.push(hint(Space, text::K_TOGGLE));
@@ -77,13 +48,13 @@ pub fn hints(state: &State) -> Vec<Hint> {
             }
             h.push(hint(UpDown, text::K_CHOOSE));
             h.push(hint(Enter, text::K_NEXT));
-            if state.expiring.len() > 1 {
+            if state.rotation.expiring.len() > 1 {
                 h.push(hint(Named("Tab"), safety::K_NEXT_TOKEN));
             }
-            if state.auto_rotatable().is_some() && !state.auto_rotation.running() {
+            if state.auto_rotatable().is_some() && !state.rotation.task.running() {
                 h.push(hint(Char('a'), text::K_ROTATE));
             }
-            if !state.expiring.is_empty() {
+            if !state.rotation.expiring.is_empty() {
                 h.push(hint(Char('r'), text::K_REPLACE));
             }
             h.push(hint(Char('q'), text::K_QUIT));
@@ -95,14 +66,14 @@ pub fn hints(state: &State) -> Vec<Hint> {
             h.push(hint(Esc, text::K_BACK));
             h.push(hint(Ctrl('c'), text::K_QUIT));
         }
-        Step::Reachability if state.ca_prompt.is_some() => {
+        Step::Reachability if state.reach.ca_prompt.is_some() => {
             h.push(hint(Type, text::K_TYPE_PATH));
             h.push(hint(Enter, text::K_CHECK_WITH_IT));
             h.push(hint(Esc, text::K_CANCEL));
             h.push(hint(Ctrl('c'), text::K_QUIT));
         }
         Step::Reachability => {
-            if let Some(report) = &state.probe.result {
+            if let Some(report) = &state.reach.probe.result {
                 if state.check_only {
                     h.push(hint(Enter, text::K_DONE));
                 } else if report.ok {
@@ -270,7 +241,7 @@ fn dialog_hints(state: &State) -> Option<Vec<Hint>> {
         ]
     } else if state.guard.quit_after {
         vec![hint(Note, safety::NOTE_QUITTING)]
-    } else if state.in_flight() && state.step == Step::Profile && state.custom.is_none() {
+    } else if state.in_flight() && state.step == Step::Profile && state.pick.custom.is_none() {
         vec![
             hint(UpDown, text::K_CHOOSE),
             hint(Enter, text::K_NEXT),
@@ -282,71 +253,6 @@ fn dialog_hints(state: &State) -> Option<Vec<Hint>> {
         return None;
     };
     Some(keys)
-}
-
-/// How a key is written on the help line.
-pub fn key_name(key: Key) -> String {
-    match key {
-        Key::Enter => "Enter".into(),
-        Key::Esc => "Esc".into(),
-        Key::Char(c) => c.to_string(),
-        Key::Ctrl(c) => format!("Ctrl-{}", c.to_ascii_uppercase()),
-        Key::UpDown => "↑↓".into(),
-        Key::LeftRight => "←→".into(),
-        Key::Space => "Space".into(),
-        Key::PlusMinus => "+/-".into(),
-        Key::Type | Key::Note => String::new(),
-        Key::Named(name) => name.into(),
-    }
-}
-
-/// Each hint as text ("Enter next", or just the label for typing).
-fn entries(hints: &[Hint]) -> Vec<String> {
-    hints
-        .iter()
-        .map(|h| match key_name(h.key) {
-            k if k.is_empty() => h.label.to_owned(),
-            k => format!("{k} {}", h.label),
-        })
-        .collect()
-}
-
-/// The help line as rows that fit `width` columns: one row when it fits, otherwise entries are
-/// wrapped between rows (never cut inside an entry). At most two rows; on a terminal too narrow
-/// even for that, only the keys are shown, without their labels.
-pub fn rows(hints: &[Hint], width: usize) -> Vec<String> {
-    let width = width.saturating_sub(1).max(1);
-    let full = pack(&entries(hints), width);
-    if full.len() <= 2 {
-        return full;
-    }
-    let short: Vec<String> = hints
-        .iter()
-        .map(|h| match key_name(h.key) {
-            k if k.is_empty() => h.label.to_owned(),
-            k => k,
-        })
-        .collect();
-    pack(&short, width)
-}
-
-fn pack(entries: &[String], width: usize) -> Vec<String> {
-    let mut rows: Vec<String> = Vec::new();
-    let mut row = String::new();
-    for e in entries {
-        let needed = row.chars().count() + 2 + e.chars().count();
-        if !row.is_empty() && needed > width {
-            rows.push(std::mem::take(&mut row));
-        }
-        if !row.is_empty() {
-            row.push_str("  ");
-        }
-        row.push_str(e);
-    }
-    if !row.is_empty() {
-        rows.push(row);
-    }
-    rows
 }
 
 impl State {

@@ -5,6 +5,7 @@ mod body;
 pub mod create;
 mod dialogs;
 pub mod help;
+mod hint;
 pub mod links;
 mod setup_screens;
 pub mod signin;

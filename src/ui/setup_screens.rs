@@ -49,7 +49,7 @@ fn scrolled<'a>(
 
 pub fn profile(state: &State, frame: &mut Frame, area: Rect) {
     let theme = current();
-    if let Some(pick) = &state.custom {
+    if let Some(pick) = &state.pick.custom {
         let mut top = vec![Line::from(text::CUSTOM_INTRO)];
         // The error about the picks sits right above them, always in view.
         top.push(match &pick.error {
@@ -80,16 +80,17 @@ pub fn profile(state: &State, frame: &mut Frame, area: Rect) {
         return;
     }
     let list_height = paragraph(vec![Line::from(text::CHECK_ONLY)]).line_count(area.width) as u16
-        + state.profiles.len() as u16
+        + state.pick.profiles.len() as u16
         + 1;
     let [expiring, intro, list, detail] = Layout::vertical([
-        Constraint::Length(state.expiring.len().min(3) as u16),
+        Constraint::Length(state.rotation.expiring.len().min(3) as u16),
         Constraint::Length(2),
         Constraint::Length(list_height),
         Constraint::Min(3),
     ])
     .areas(area);
     let warnings: Vec<Line> = state
+        .rotation
         .expiring
         .iter()
         .enumerate()
@@ -107,18 +108,19 @@ pub fn profile(state: &State, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(warnings), expiring);
     frame.render_widget(paragraph(vec![Line::from(text::PROFILE_INTRO)]), intro);
     let rows: Vec<Line> = state
+        .pick
         .profiles
         .iter()
         .enumerate()
-        .map(|(i, p)| choice(i == state.profile_cursor, &p.name, theme))
+        .map(|(i, p)| choice(i == state.pick.cursor, &p.name, theme))
         .chain([choice(
-            state.profile_cursor == state.profiles.len(),
+            state.pick.cursor == state.pick.profiles.len(),
             text::CHECK_ONLY,
             theme,
         )])
         .collect();
     frame.render_widget(paragraph(rows), list);
-    let Some(p) = state.profiles.get(state.profile_cursor) else {
+    let Some(p) = state.pick.profiles.get(state.pick.cursor) else {
         frame.render_widget(paragraph(vec![Line::from(text::CHECK_ONLY_DETAIL)]), detail);
         return;
     };
@@ -160,41 +162,41 @@ pub fn host(state: &State, frame: &mut Frame, area: Rect) {
     .areas(area);
     let rows = vec![
         choice(
-            state.host_choice == HostChoice::GitLabCom,
+            state.host.choice == HostChoice::GitLabCom,
             text::HOST_COM,
             theme,
         ),
         choice(
-            state.host_choice == HostChoice::SelfHosted,
+            state.host.choice == HostChoice::SelfHosted,
             text::HOST_SELF,
             theme,
         ),
     ];
     frame.render_widget(Paragraph::new(rows), choices);
     let cursor =
-        (state.host_choice == HostChoice::SelfHosted).then(|| state.host_input.visual_cursor());
+        (state.host.choice == HostChoice::SelfHosted).then(|| state.host.input.visual_cursor());
     field(
         frame,
         input,
         text::HOST_FIELD,
-        state.host_input.value(),
+        state.host.input.value(),
         cursor,
         theme,
     );
     // What concerns the field sits right under it; the example follows.
     let mut lines = Vec::new();
-    if let Some(e) = &state.host_error {
+    if let Some(e) = &state.host.error {
         lines.push(Line::from(Span::styled(e.as_str(), theme.fail)));
-    } else if state.host_choice == HostChoice::SelfHosted
+    } else if state.host.choice == HostChoice::SelfHosted
         && let Ok((i, Some(dropped))) =
-            crate::instance::Instance::parse_noted(state.host_input.value())
+            crate::instance::Instance::parse_noted(state.host.input.value())
     {
         lines.push(Line::from(Span::styled(
             crate::strings::instance::page_url_note(&i, &dropped),
             theme.warn,
         )));
-    } else if state.host_choice == HostChoice::SelfHosted
-        && let Ok(i) = crate::instance::Instance::parse(state.host_input.value())
+    } else if state.host.choice == HostChoice::SelfHosted
+        && let Ok(i) = crate::instance::Instance::parse(state.host.input.value())
         && let Some(root) = i.relative_root()
     {
         lines.push(Line::from(Span::styled(
@@ -222,7 +224,7 @@ pub fn reachability(state: &State, frame: &mut Frame, area: Rect) {
     lines.push(Line::default());
     for stage in Stage::ALL {
         let label = format!("{:<6}", crate::strings::check::stage_name(stage));
-        match state.probe_stages.iter().find(|s| s.stage == stage) {
+        match state.reach.stages.iter().find(|s| s.stage == stage) {
             Some(done) => lines.push(Line::from(vec![
                 status_span(if done.ok { Status::Ok } else { Status::Fail }, theme),
                 Span::styled(label, theme.accent),
@@ -233,7 +235,7 @@ pub fn reachability(state: &State, frame: &mut Frame, area: Rect) {
                 }),
                 Span::styled(format!("  {} ms", done.ms), theme.muted),
             ])),
-            None if state.probe.running() => lines.push(Line::from(vec![
+            None if state.reach.probe.running() => lines.push(Line::from(vec![
                 Span::styled(format!("{} ", spinner(state)), theme.accent),
                 Span::styled(label, theme.muted),
             ])),
@@ -246,9 +248,9 @@ pub fn reachability(state: &State, frame: &mut Frame, area: Rect) {
     lines.push(Line::default());
     // The verdict and what to do stay in view on a small terminal (a tail part).
     let mut verdict = Vec::new();
-    match &state.probe.result {
+    match &state.reach.probe.result {
         None => verdict.push(Line::from(Span::styled(
-            text::waiting(text::PROBE_RUNNING, state.probe.waited_secs()),
+            text::waiting(text::PROBE_RUNNING, state.reach.probe.waited_secs()),
             theme.muted,
         ))),
         Some(report) => {
@@ -273,7 +275,7 @@ pub fn reachability(state: &State, frame: &mut Frame, area: Rect) {
                     Span::raw(p.fix.clone()),
                 ]));
             }
-            if state.ca_prompt_offered() && state.ca_prompt.is_none() {
+            if state.ca_prompt_offered() && state.reach.ca_prompt.is_none() {
                 verdict.push(Line::default());
                 verdict.push(Line::from(Span::styled(text::CA_OFFER, theme.accent)));
             }
@@ -289,7 +291,7 @@ pub fn reachability(state: &State, frame: &mut Frame, area: Rect) {
         );
     }
     let parts = vec![Part::Text(lines), Part::Tail(verdict)];
-    let Some(prompt) = &state.ca_prompt else {
+    let Some(prompt) = &state.reach.ca_prompt else {
         super::body::render(parts, frame, area, theme);
         return;
     };

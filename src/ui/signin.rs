@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::body::{self, Part};
-use super::help::{Hint, Key};
+use super::hint::{Hint, Key};
 use super::paragraph;
 use crate::strings::signin as text;
 use crate::theme::{Theme, current};

@@ -336,7 +336,7 @@ pub fn done(state: &State, frame: &mut Frame, area: Rect) {
     // After "Expires: ...": whether something renews it before then (a sign-in renews itself;
     // the daily rotation only what rotates itself).
     let renewal = state.renewal();
-    let renewal_line = match (&state.schedule, state.instance.as_ref()) {
+    let renewal_line = match (&state.done.schedule, state.instance.as_ref()) {
         _ if state.signed_in() => None,
         (Some(line), _) if renewal.unattended() => Some(line.clone()),
         (_, Some(_)) if !renewal.unattended() => Some(crate::strings::renewal::renewal_short(
@@ -351,6 +351,7 @@ pub fn done(state: &State, frame: &mut Frame, area: Rect) {
     // Where each rotation delivers the new value (sinks), or how to add such a place.
     if !state.signed_in() {
         let sinks: Vec<&str> = state
+            .done
             .sinks
             .iter()
             .filter(|(account, _)| *account == saved.account)
@@ -365,7 +366,7 @@ pub fn done(state: &State, frame: &mut Frame, area: Rect) {
         lines.insert(at, Line::from(text::done_sinks(&sinks)));
     }
     if let Some(instance) = &state.instance {
-        let style = match &state.git_setup.result {
+        let style = match &state.done.git_setup.result {
             Some(Ok(())) => theme.ok,
             Some(Err(_)) => theme.fail,
             None => theme.text,
@@ -375,8 +376,8 @@ pub fn done(state: &State, frame: &mut Frame, area: Rect) {
         lines.push(Line::default());
         lines.push(Line::from(Span::styled(
             text::git_line(
-                state.git_setup.result.as_ref(),
-                state.git_setup.running(),
+                state.done.git_setup.result.as_ref(),
+                state.done.git_setup.running(),
                 host,
             ),
             style,
@@ -408,7 +409,7 @@ pub fn done(state: &State, frame: &mut Frame, area: Rect) {
 fn handover_lines(state: &State) -> Vec<Line<'static>> {
     use crate::wizard::handover::Handover;
     let theme = current();
-    let said = match state.handover {
+    let said = match state.done.handover {
         Handover::Offered if state.can_copy_token() => {
             Some((text::HANDOVER_OFFER.to_owned(), theme.text))
         }

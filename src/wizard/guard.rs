@@ -28,27 +28,29 @@ impl State {
     /// lose a credential, so quit keys and signals wait for it.
     pub fn in_flight(&self) -> bool {
         let revoking = self.replacing.as_ref().is_some_and(|r| r.revoke.running());
-        self.auto_rotation.running() || self.save.running() || revoking || self.creating_in_flight()
+        self.rotation.task.running() || self.save.running() || revoking || self.creating_in_flight()
     }
 
     /// The expiring token the first screen's `a` and `r` act on.
     pub fn chosen_expiring(&self) -> Option<&crate::vault::StoredToken> {
-        self.expiring
+        self.rotation
+            .expiring
             .get(self.guard.expiring_cursor)
-            .or_else(|| self.expiring.first())
+            .or_else(|| self.rotation.expiring.first())
             .map(|(entry, _)| entry)
     }
 
     /// Moves the choice to the next expiring token (wrapping).
     pub(crate) fn next_expiring(&mut self) {
-        if !self.expiring.is_empty() {
-            self.guard.expiring_cursor = (self.guard.expiring_cursor + 1) % self.expiring.len();
+        if !self.rotation.expiring.is_empty() {
+            self.guard.expiring_cursor =
+                (self.guard.expiring_cursor + 1) % self.rotation.expiring.len();
         }
     }
 
     /// `a`: asks before rotating the chosen token (it stops working at once, everywhere).
     pub(crate) fn ask_rotate(&mut self) -> Vec<Effect> {
-        if self.auto_rotatable().is_some() && !self.auto_rotation.running() {
+        if self.auto_rotatable().is_some() && !self.rotation.task.running() {
             self.guard.confirm_rotate = Some(self.guard.expiring_cursor);
         } else {
             self.dirty = false;
@@ -117,7 +119,7 @@ impl State {
             text::InFlight::Creation
         } else if self.creating.as_ref().is_some_and(|c| c.revoke.running()) {
             text::InFlight::SignInRevocation
-        } else if self.auto_rotation.running() {
+        } else if self.rotation.task.running() {
             text::InFlight::Rotation
         } else if self.save.running() {
             text::InFlight::Save
@@ -129,6 +131,6 @@ impl State {
     /// The stage of the running automatic rotation, if any.
     pub fn rotation_stage(&self) -> Option<Stage> {
         let (ticket, stage) = self.guard.stage?;
-        (self.auto_rotation.running() && self.auto_rotation.ticket == Some(ticket)).then_some(stage)
+        (self.rotation.task.running() && self.rotation.task.ticket == Some(ticket)).then_some(stage)
     }
 }

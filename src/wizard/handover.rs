@@ -31,7 +31,7 @@ impl State {
             && matches!(self.save.result, Some(Ok(_)))
             && !self.signed_in()
             && !self.secret.is_empty()
-            && self.handover == Handover::Offered
+            && self.done.handover == Handover::Offered
     }
 
     /// The profile's integration settings page (its "Connect GitLab" form), if it names one.
@@ -43,7 +43,7 @@ impl State {
 
     /// Seconds are being counted for the clipboard.
     pub fn handover_counting(&self) -> bool {
-        matches!(self.handover, Handover::Counting { .. })
+        matches!(self.done.handover, Handover::Counting { .. })
     }
 
     /// `key` is one of the hand-over's keys right now.
@@ -60,7 +60,7 @@ impl State {
     pub(super) fn handover_key(&mut self, key: KeyEvent) -> Option<Vec<Effect>> {
         match key.code {
             KeyCode::Char('c') if self.can_copy_token() => {
-                self.handover = Handover::Counting { left: CLEAR_AFTER };
+                self.done.handover = Handover::Counting { left: CLEAR_AFTER };
                 Some(vec![Effect::CopySecret(self.token())])
             }
             KeyCode::Char('o') => self
@@ -72,13 +72,13 @@ impl State {
 
     /// One second passed: count down, and clear the clipboard at zero.
     pub(super) fn handover_second(&mut self) -> Vec<Effect> {
-        match self.handover {
+        match self.done.handover {
             Handover::Counting { left } if left > 1 => {
-                self.handover = Handover::Counting { left: left - 1 };
+                self.done.handover = Handover::Counting { left: left - 1 };
                 Vec::new()
             }
             Handover::Counting { .. } => {
-                self.handover = Handover::Cleared;
+                self.done.handover = Handover::Cleared;
                 vec![Effect::ClearClipboard]
             }
             _ => {

@@ -11,10 +11,6 @@ use crate::instance::Instance;
 use crate::strings::wizard as text;
 use crate::token::Token;
 
-/// GitLab allows at most 365 days (400 behind a feature flag); 90 is a sensible default.
-pub const DEFAULT_EXPIRY_DAYS: u32 = 90;
-pub const MAX_EXPIRY_DAYS: u32 = 365;
-
 pub(super) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     if key.kind == KeyEventKind::Release {
         state.dirty = false;
@@ -118,11 +114,13 @@ pub(super) fn on_paste(state: &mut State, token: Token) -> Vec<Effect> {
             state.secret.push_str(token.expose());
         }
         Step::Host => {
-            state.host_choice = HostChoice::SelfHosted;
-            state.host_input = tui_input::Input::new(token.expose().trim().to_owned());
+            state.host.choice = HostChoice::SelfHosted;
+            state.host.input = tui_input::Input::new(token.expose().trim().to_owned());
         }
         Step::Owner => state.target_input = tui_input::Input::new(token.expose().trim().to_owned()),
-        Step::Reachability if state.ca_prompt.is_some() => state.paste_ca_path(token.expose()),
+        Step::Reachability if state.reach.ca_prompt.is_some() => {
+            state.paste_ca_path(token.expose())
+        }
         _ => state.dirty = false,
     }
     Vec::new()
@@ -159,41 +157,41 @@ pub(super) fn request_quit(state: &mut State) -> Vec<Effect> {
 }
 
 fn profile(state: &mut State, key: KeyEvent) -> Vec<Effect> {
-    if state.custom.is_some() {
+    if state.pick.custom.is_some() {
         return custom(state, key);
     }
     match key.code {
-        KeyCode::Up | KeyCode::Char('k') => {
-            state.profile_cursor = state.profile_cursor.saturating_sub(1)
-        }
+        KeyCode::Up | KeyCode::Char('k') => state.pick.cursor = state.pick.cursor.saturating_sub(1),
         KeyCode::Down | KeyCode::Char('j') => {
             // The last row, after the profiles, is "Check my instance".
-            state.profile_cursor = (state.profile_cursor + 1).min(state.profiles.len())
+            state.pick.cursor = (state.pick.cursor + 1).min(state.pick.profiles.len())
         }
-        KeyCode::Enter if state.profile_cursor == state.profiles.len() => {
+        KeyCode::Enter if state.pick.cursor == state.pick.profiles.len() => {
             state.check_only = true;
             state.profile = None;
             state.step = Step::Host;
         }
         KeyCode::Enter => {
-            let Some(chosen) = state.profiles.get(state.profile_cursor).cloned() else {
+            let Some(chosen) = state.pick.profiles.get(state.pick.cursor).cloned() else {
                 return ignored(state);
             };
             state.check_only = false;
             if chosen.custom {
-                state.custom = Some(CustomPick::new());
+                state.pick.custom = Some(CustomPick::new());
             } else {
                 state.choose_profile(chosen);
             }
         }
         KeyCode::Char('a') if state.auto_rotatable().is_some() => return state.ask_rotate(),
-        KeyCode::Char('r') if !state.expiring.is_empty() && !state.auto_rotation.running() => {
+        KeyCode::Char('r')
+            if !state.rotation.expiring.is_empty() && !state.rotation.task.running() =>
+        {
             let Some(entry) = state.chosen_expiring().cloned() else {
                 return ignored(state);
             };
             return state.begin_replacing(entry);
         }
-        KeyCode::Tab if state.expiring.len() > 1 => state.next_expiring(),
+        KeyCode::Tab if state.rotation.expiring.len() > 1 => state.next_expiring(),
         KeyCode::Char('q') | KeyCode::Esc => return request_quit(state),
         _ => return ignored(state),
     }
@@ -201,7 +199,7 @@ fn profile(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 }
 
 fn custom(state: &mut State, key: KeyEvent) -> Vec<Effect> {
-    let Some(pick) = state.custom.as_mut() else {
+    let Some(pick) = state.pick.custom.as_mut() else {
         return Vec::new();
     };
     let rows = SCOPES.len() + 1;
@@ -232,10 +230,10 @@ fn custom(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 pick.error = Some(text::PICK_A_SCOPE.into());
                 return Vec::new();
             }
-            let chosen = state.profiles[state.profile_cursor].customised(&scopes, pick.role);
+            let chosen = state.pick.profiles[state.pick.cursor].customised(&scopes, pick.role);
             state.choose_profile(chosen);
         }
-        KeyCode::Esc => state.custom = None,
+        KeyCode::Esc => state.pick.custom = None,
         _ => return ignored(state),
     }
     Vec::new()
@@ -244,21 +242,21 @@ fn custom(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 fn host(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     match key.code {
         KeyCode::Up | KeyCode::Down | KeyCode::Tab | KeyCode::BackTab => {
-            state.host_choice = match state.host_choice {
+            state.host.choice = match state.host.choice {
                 HostChoice::GitLabCom => HostChoice::SelfHosted,
                 HostChoice::SelfHosted => HostChoice::GitLabCom,
             };
-            state.host_error = None;
+            state.host.error = None;
         }
         KeyCode::Enter => return state.submit_host(),
         KeyCode::Esc => state.back_to_profile(),
         _ => {
-            let before = state.host_input.value().len();
-            state.host_input.handle_event(&Event::Key(key));
-            if state.host_input.value().len() != before {
-                state.host_choice = HostChoice::SelfHosted;
+            let before = state.host.input.value().len();
+            state.host.input.handle_event(&Event::Key(key));
+            if state.host.input.value().len() != before {
+                state.host.choice = HostChoice::SelfHosted;
             }
-            state.host_error = None;
+            state.host.error = None;
         }
     }
     Vec::new()
@@ -272,20 +270,22 @@ fn open_link(state: &mut State) -> Vec<Effect> {
 }
 
 fn reachability(state: &mut State, key: KeyEvent) -> Vec<Effect> {
-    if state.ca_prompt.is_some() {
+    if state.reach.ca_prompt.is_some() {
         return state.ca_prompt_key(key);
     }
-    let done_ok = state.probe.result.as_ref().is_some_and(|r| r.ok);
+    let done_ok = state.reach.probe.result.as_ref().is_some_and(|r| r.ok);
     match key.code {
         KeyCode::Char('f') if state.ca_prompt_offered() => state.open_ca_prompt(),
-        KeyCode::Enter if state.check_only && state.probe.result.is_some() => return quit(state),
+        KeyCode::Enter if state.check_only && state.reach.probe.result.is_some() => {
+            return quit(state);
+        }
         KeyCode::Enter if done_ok => state.step = Step::Owner,
-        KeyCode::Enter if state.probe.result.is_some() => {
+        KeyCode::Enter if state.reach.probe.result.is_some() => {
             state.notice = Some(text::FIX_FIRST.into())
         }
-        KeyCode::Char('r') if !state.probe.running() => return state.start_probe(),
+        KeyCode::Char('r') if !state.reach.probe.running() => return state.start_probe(),
         KeyCode::Esc => {
-            state.probe.cancel();
+            state.reach.probe.cancel();
             state.step = Step::Host;
         }
         KeyCode::Char('q') => return request_quit(state),

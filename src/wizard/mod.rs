@@ -5,6 +5,7 @@ mod browser;
 pub mod create;
 mod create_keys;
 mod create_results;
+mod done;
 mod existing;
 mod guard;
 pub mod handover;
@@ -13,7 +14,9 @@ pub mod kind;
 mod messages;
 mod replace;
 mod results;
+mod rotation;
 pub mod scroll;
+mod setup_steps;
 pub mod signin;
 mod starts;
 mod store;
@@ -27,7 +30,6 @@ use zeroize::Zeroizing;
 
 use crate::gitlab::access::{Role, SCOPES};
 use crate::instance::Instance;
-use crate::probe::{Report, StageResult};
 use crate::profile::Profile;
 use crate::token::Token;
 use crate::validation::{Requirements, Validation};
@@ -37,11 +39,10 @@ pub use crate::vault::{SaveError, Saved};
 pub use create::Creating;
 pub use existing::Existing;
 pub use guard::Guard;
-pub use keys::DEFAULT_EXPIRY_DAYS;
 pub use messages::{Effect, Msg};
 pub use replace::Replacing;
 pub use store::{StoreChoice, alternatives as store_alternatives};
-pub use ux::{CaPrompt, EXPIRY_STEPS, TICK, step_expiry};
+pub use ux::{CaPrompt, DEFAULT_EXPIRY_DAYS, EXPIRY_STEPS, TICK, step_expiry};
 
 /// Tags an asynchronous request; a result whose ticket is not the current one is stale and dropped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -98,28 +99,21 @@ pub enum Owner {
 pub struct State {
     pub step: Step,
     pub today: Date,
-    pub profiles: Vec<Profile>,
-    pub profile_cursor: usize,
-    /// Picking scopes and role for the custom profile.
-    pub custom: Option<CustomPick>,
     /// The profile in use (a customised copy for "custom").
     pub profile: Option<Profile>,
-    pub host_choice: HostChoice,
-    pub host_input: Input,
-    pub host_error: Option<String>,
+    /// Step 1's profiles, row and custom picks (`setup_steps.rs`).
+    pub pick: setup_steps::ProfilePick,
+    /// Step 2's host typed (`setup_steps.rs`).
+    pub host: setup_steps::HostStep,
     pub instance: Option<Instance>,
     pub ca_file: Option<PathBuf>,
-    /// The CA file prompt on the reachability screen (after an unknown issuer), when open.
-    pub ca_prompt: Option<CaPrompt>,
-    pub probe: Task<Report>,
-    pub probe_stages: Vec<StageResult>,
+    /// Step 3's check, its stages and the CA file prompt (`setup_steps.rs`).
+    pub reach: setup_steps::Reach,
     pub owner: Owner,
     pub target_input: Input,
     /// Whether the path typed names a group or a project (the members page differs); first
     /// the profile's guess, `t` on the Role screen changes it.
     pub target_place: crate::gitlab::links::Place,
-    /// The Done screen's copy of the token to the clipboard (`handover.rs`).
-    pub handover: handover::Handover,
     pub owner_error: Option<String>,
     pub expiry_days: u32,
     /// The token step's kind: fine-grained or legacy (`wizard::kind`).
@@ -134,14 +128,12 @@ pub struct State {
     pub save: Task<Result<Saved, SaveError>>,
     pub confirm_quit: bool,
     pub notice: Option<String>,
-    /// Stored tokens that are expired or expire soon, shown on the first screen.
-    pub expiring: Vec<(StoredToken, i64)>,
+    /// The first screen's expiring tokens and their automatic rotation (`rotation.rs`).
+    pub rotation: rotation::Rotation,
     /// Replacing a stored token (guided rotation), with the old value kept for revocation.
     pub replacing: Option<Replacing>,
     /// "Check my instance" was picked: the wizard ends after the reachability check.
     pub check_only: bool,
-    /// An automatic rotation of an expiring token (`a` on the first screen).
-    pub auto_rotation: Task<crate::rotation::Report>,
     /// Irreversible work is finished before quitting; `a` asks first.
     pub guard: Guard,
     /// Stored tokens, so that one of the same NAME@HOST is not overwritten silently.
@@ -157,12 +149,8 @@ pub struct State {
     pub creating: Option<Creating>,
     /// The OAuth application id from `--oauth-app-id` or `GITLAB_TOKEN_OAUTH_APP_ID`.
     pub oauth_app_id: Option<String>,
-    /// `g` on the Done screen: git configured to ask gitlab-token for this host.
-    pub git_setup: Task<Result<(), String>>,
-    /// The done screen's line about the daily rotation (installed or not); `None`: no line.
-    pub schedule: Option<String>,
-    /// See [`Setup::sinks`].
-    pub sinks: Vec<(String, String)>,
+    /// What only the Done screen reads: hand-over, `g`, the schedule line, sinks (`done.rs`).
+    pub done: done::Done,
     pub spinner: usize,
     pub(crate) last_ticket: u64,
     /// Set by `update` when the screen must be drawn again.
@@ -282,21 +270,23 @@ impl State {
         let mut state = State {
             step: Step::Profile,
             today: setup.today,
-            profile_cursor: 0,
-            custom: None,
+            pick: setup_steps::ProfilePick {
+                profiles: setup.profiles,
+                cursor: 0,
+                custom: None,
+            },
             profile: None,
-            host_choice,
-            host_input: Input::new(host_text),
-            host_error: None,
+            host: setup_steps::HostStep {
+                choice: host_choice,
+                input: Input::new(host_text),
+                error: None,
+            },
             instance: None,
             ca_file: setup.ca_file,
-            ca_prompt: None,
-            probe: Task::default(),
-            probe_stages: Vec::new(),
+            reach: setup_steps::Reach::default(),
             owner: Owner::ServiceAccount,
             target_input: Input::new(remote_group),
             target_place: Default::default(),
-            handover: Default::default(),
             owner_error: None,
             expiry_days: DEFAULT_EXPIRY_DAYS,
             kind: kind::KindChoice::default(),
@@ -309,12 +299,16 @@ impl State {
             save: Task::default(),
             confirm_quit: false,
             notice: setup.notice,
-            schedule: setup.schedule,
-            sinks: setup.sinks,
-            expiring: setup.expiring,
+            done: done::Done {
+                schedule: setup.schedule,
+                sinks: setup.sinks,
+                ..Default::default()
+            },
+            rotation: rotation::Rotation {
+                expiring: setup.expiring,
+                task: Task::default(),
+            },
             replacing: None,
-            auto_rotation: Task::default(),
-            git_setup: Task::default(),
             signin: None,
             create_for_me: false,
             creating: None,
@@ -327,13 +321,13 @@ impl State {
             last_ticket: 0,
             dirty: true,
             quit: false,
-            profiles: setup.profiles,
         };
         let mut effects = Vec::new();
         if let Some(entry) = setup.replace {
             effects = state.begin_replacing(entry);
         } else if let Some(profile) = setup.profile.filter(|p| !p.custom) {
-            state.profile_cursor = state
+            state.pick.cursor = state
+                .pick
                 .profiles
                 .iter()
                 .position(|p| p.id == profile.id)
@@ -357,11 +351,11 @@ impl State {
             .replacing
             .as_ref()
             .is_some_and(|r| r.old.running() || r.revoke.running());
-        self.probe.running()
+        self.reach.probe.running()
             || self.validation.running()
             || self.save.running()
-            || self.auto_rotation.running()
-            || self.git_setup.running()
+            || self.rotation.task.running()
+            || self.done.git_setup.running()
             || self
                 .signin
                 .as_ref()
@@ -419,7 +413,7 @@ impl State {
         }
         self.target_place = profile.target;
         self.profile = Some(profile);
-        self.custom = None;
+        self.pick.custom = None;
         self.step = Step::Host;
     }
 }

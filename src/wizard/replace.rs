@@ -33,7 +33,7 @@ impl State {
         self.target_place = profile.target;
         self.profile = Some(profile);
         self.instance = Some(instance);
-        self.host_choice = if self.instance.as_ref().is_some_and(Instance::is_gitlab_com) {
+        self.host.choice = if self.instance.as_ref().is_some_and(Instance::is_gitlab_com) {
             super::HostChoice::GitLabCom
         } else {
             super::HostChoice::SelfHosted
@@ -103,11 +103,11 @@ impl State {
         let Some(entry) = self.auto_rotatable().cloned() else {
             return Vec::new();
         };
-        if self.auto_rotation.running() {
+        if self.rotation.task.running() {
             return Vec::new();
         }
         let ticket = self.next_ticket();
-        self.auto_rotation.start(ticket);
+        self.rotation.task.start(ticket);
         self.notice = Some(crate::strings::wizard::rotating(&entry.account));
         self.guard.rotating_account = Some(entry.account.clone());
         self.guard.stage = None;

@@ -11,14 +11,14 @@ use crate::vault::StoredToken;
 impl State {
     /// Accepts the host and starts the reachability check.
     pub(super) fn submit_host(&mut self) -> Vec<Effect> {
-        let parsed = match self.host_choice {
+        let parsed = match self.host.choice {
             HostChoice::GitLabCom => Ok(Instance::gitlab_com()),
-            HostChoice::SelfHosted => Instance::parse(self.host_input.value()),
+            HostChoice::SelfHosted => Instance::parse(self.host.input.value()),
         };
         match parsed {
             Ok(instance) => {
-                self.host_error = None;
-                self.host_choice = if instance.is_gitlab_com() {
+                self.host.error = None;
+                self.host.choice = if instance.is_gitlab_com() {
                     HostChoice::GitLabCom
                 } else {
                     HostChoice::SelfHosted
@@ -28,7 +28,7 @@ impl State {
                 self.start_probe()
             }
             Err(e) => {
-                self.host_error = Some(text::host_error(&e));
+                self.host.error = Some(text::host_error(&e));
                 Vec::new()
             }
         }
@@ -39,8 +39,8 @@ impl State {
             return Vec::new();
         };
         let ticket = self.next_ticket();
-        self.probe.start(ticket);
-        self.probe_stages.clear();
+        self.reach.probe.start(ticket);
+        self.reach.stages.clear();
         vec![Effect::Probe {
             ticket,
             instance,

@@ -78,7 +78,7 @@ impl State {
                     super::create::Phase::Authorize | super::create::Phase::Plan
                 )
             }),
-            Step::Profile => self.custom.is_none(),
+            Step::Profile => self.pick.custom.is_none(),
             Step::Reachability | Step::Role | Step::Generate => true,
             _ => false,
         };

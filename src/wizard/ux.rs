@@ -27,6 +27,10 @@ impl<T> super::Task<T> {
     }
 }
 
+/// GitLab allows at most 365 days (400 behind a feature flag); 90 is a sensible default.
+pub const DEFAULT_EXPIRY_DAYS: u32 = 90;
+pub const MAX_EXPIRY_DAYS: u32 = 365;
+
 /// The expiry choices `+` and `-` step through; 90 (the default) is always among them.
 pub const EXPIRY_STEPS: [u32; 13] = [
     7,
@@ -41,7 +45,7 @@ pub const EXPIRY_STEPS: [u32; 13] = [
     270,
     300,
     330,
-    super::keys::MAX_EXPIRY_DAYS,
+    MAX_EXPIRY_DAYS,
 ];
 
 /// The next expiry up (`up`) or down from `days`.
@@ -59,7 +63,7 @@ impl State {
     /// were chosen, rather than starting over.
     pub(super) fn back_to_profile(&mut self) {
         self.step = Step::Profile;
-        self.custom = self.profile.as_ref().filter(|p| p.custom).map(|p| {
+        self.pick.custom = self.profile.as_ref().filter(|p| p.custom).map(|p| {
             let chosen: Vec<&str> = p.scopes.iter().map(|s| s.scope.as_str()).collect();
             CustomPick {
                 selected: SCOPES.iter().map(|s| chosen.contains(&s.name)).collect(),
@@ -78,8 +82,8 @@ impl State {
         // "Create it for me" stored one: its Done screen offers the same.
         (saved || self.created().is_some())
             && self.instance.is_some()
-            && !self.git_setup.running()
-            && !matches!(self.git_setup.result, Some(Ok(())))
+            && !self.done.git_setup.running()
+            && !matches!(self.done.git_setup.result, Some(Ok(())))
     }
 
     /// `g` on the Done screen: configure git for the saved token's host.
@@ -92,7 +96,7 @@ impl State {
             return Vec::new();
         };
         let ticket = self.next_ticket();
-        self.git_setup.start(ticket);
+        self.done.git_setup.start(ticket);
         vec![Effect::SetupGit {
             ticket,
             host,
@@ -128,7 +132,7 @@ impl State {
     /// (an unknown issuer, a self-signed certificate or a missing intermediate), or the CA file
     /// given could not be used.
     pub fn ca_prompt_offered(&self) -> bool {
-        self.probe.result.as_ref().is_some_and(|r| {
+        self.reach.probe.result.as_ref().is_some_and(|r| {
             !r.ok
                 && r.problems.iter().any(|p| {
                     matches!(
@@ -147,14 +151,14 @@ impl State {
             .as_ref()
             .map(|p| p.display().to_string())
             .unwrap_or_default();
-        self.ca_prompt = Some(CaPrompt {
+        self.reach.ca_prompt = Some(CaPrompt {
             input: Input::new(current),
             error: None,
         });
     }
 
     pub(super) fn paste_ca_path(&mut self, text: &str) {
-        if let Some(prompt) = self.ca_prompt.as_mut() {
+        if let Some(prompt) = self.reach.ca_prompt.as_mut() {
             prompt.input = Input::new(text.trim().to_owned());
             prompt.error = None;
         }
@@ -163,18 +167,18 @@ impl State {
     /// Keys while the CA file prompt is open: Enter re-runs the check trusting that file (the
     /// check reads it and says what is wrong with it), Esc closes the prompt.
     pub(super) fn ca_prompt_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        let Some(prompt) = self.ca_prompt.as_mut() else {
+        let Some(prompt) = self.reach.ca_prompt.as_mut() else {
             return Vec::new();
         };
         match key.code {
-            KeyCode::Esc => self.ca_prompt = None,
+            KeyCode::Esc => self.reach.ca_prompt = None,
             KeyCode::Enter => {
                 let path = prompt.input.value().trim().to_owned();
                 if path.is_empty() {
                     prompt.error = Some(crate::strings::wizard::CA_PATH_EMPTY.into());
                     return Vec::new();
                 }
-                self.ca_prompt = None;
+                self.reach.ca_prompt = None;
                 self.ca_file = Some(PathBuf::from(path));
                 return self.start_probe();
             }
@@ -190,11 +194,11 @@ impl State {
 impl State {
     /// One tick more for every request in flight.
     pub(super) fn count_waiting(&mut self) {
-        self.probe.tick();
+        self.reach.probe.tick();
         self.validation.tick();
         self.save.tick();
-        self.auto_rotation.tick();
-        self.git_setup.tick();
+        self.rotation.task.tick();
+        self.done.git_setup.tick();
         if let Some(c) = self.creating.as_mut() {
             c.load.tick();
             c.discovery.tick();

@@ -1,0 +1,33 @@
+//! The Done screen's own state: the copy of the token handed over, `g` (git set up for the
+//! host), the line about the daily rotation and the sinks of the saved account, and its results.
+
+use super::handover::Handover;
+use super::{Effect, State, Task};
+use crate::strings::wizard as text;
+
+/// What only the Done screen reads (`State::done`).
+#[derive(Default)]
+pub struct Done {
+    /// The copy of the token to the clipboard (`handover.rs`).
+    pub handover: Handover,
+    /// `g`: git configured to ask gitlab-token for this host.
+    pub git_setup: Task<Result<(), String>>,
+    /// The line about the daily rotation (installed or not); `None`: no line.
+    pub schedule: Option<String>,
+    /// See [`super::Setup::sinks`].
+    pub sinks: Vec<(String, String)>,
+}
+
+impl State {
+    /// A token was saved as `account`: the Done screen. A replaced token (guided rotation) keeps
+    /// its sinks: they get the new value, as after `gitlab-token rotate --replace`.
+    pub(super) fn saved_as(&mut self, account: String) -> Vec<Effect> {
+        self.step = super::Step::Done;
+        let has_sinks = self.done.sinks.iter().any(|(a, _)| *a == account);
+        if self.replacing.is_some() && has_sinks {
+            self.notice = Some(text::DELIVERING.into());
+            return vec![Effect::DeliverSinks { account }];
+        }
+        Vec::new()
+    }
+}
