@@ -106,7 +106,7 @@ pub(super) async fn discover(
 }
 
 fn stopped(error: ApiError, what: Lookup) -> ProvisionError {
-    ProvisionError::Stopped(Note::LookupFailed { what, error })
+    ProvisionError::Stopped(Box::new(Note::LookupFailed { what, error }))
 }
 
 /// A path as a group, else as a project, and its top-level group: asked all at once (a path
@@ -145,9 +145,9 @@ async fn find(client: &Client, owner: &Token, path: &str) -> Result<Found, Provi
             (TargetKind::Project, p.id, top_id)
         }
         (Err(ApiError::NotFound), None | Some(Err(ApiError::NotFound))) => {
-            return Err(ProvisionError::Stopped(Note::TargetNotFound {
+            return Err(ProvisionError::Stopped(Box::new(Note::TargetNotFound {
                 target: path.to_owned(),
-            }));
+            })));
         }
         (Err(ApiError::NotFound), Some(Err(e))) | (Err(e), _) => {
             return Err(stopped(e, what()));
@@ -204,11 +204,9 @@ async fn roles_of(client: &Client, owner: &Token, f: &Found, caller_id: u64) -> 
 /// something needs it (a read-only token would fail at the first write).
 fn needs_api(scopes: Option<&[String]>) -> Result<(), ProvisionError> {
     match scopes {
-        Some(s) if !s.iter().any(|s| s == "api") => {
-            Err(ProvisionError::Stopped(Note::OwnerTokenNeedsApi {
-                scopes: s.to_vec(),
-            }))
-        }
+        Some(s) if !s.iter().any(|s| s == "api") => Err(ProvisionError::Stopped(Box::new(
+            Note::OwnerTokenNeedsApi { scopes: s.to_vec() },
+        ))),
         _ => Ok(()),
     }
 }
@@ -344,7 +342,7 @@ mod admin_tests {
         assert_eq!(p.kind(), crate::problem::ProblemKind::InsufficientScope);
         // Its words: `strings::provision_notes`'s tests.
         let scopes = s(&["read_api", "read_user"]);
-        assert_eq!(p, Note::OwnerTokenNeedsApi { scopes });
+        assert_eq!(*p, Note::OwnerTokenNeedsApi { scopes });
         assert!(needs_api(Some(&s(&["api"]))).is_ok());
         assert!(needs_api(None).is_ok(), "unknown scopes: GitLab will tell");
     }

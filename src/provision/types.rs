@@ -237,7 +237,7 @@ pub enum ProvisionError {
     /// Discovery could not finish (the caller's credential refused, GitLab unreachable, a target
     /// not found ...): the note says why.
     #[error("discovery stopped: {}", .0.kind().as_str())]
-    Stopped(Note),
+    Stopped(Box<Note>),
 }
 
 impl ProvisionError {

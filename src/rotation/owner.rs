@@ -13,8 +13,8 @@ use super::{Context, Failure, Names, PathKind, Report, Reveal, Trouble, is_gone}
 use crate::gitlab::accounts::TokenHome;
 use crate::gitlab::types::{Rotated, TokenInfo};
 use crate::gitlab::{ApiError, Client};
-use crate::vault::records::token_home;
 use crate::token::Token;
+use crate::vault::records::token_home;
 use crate::vault::{Keychain, StoredToken, VaultError};
 
 /// Rotates `entry` (whose metadata has a `provisioned` table) with `owner`'s authorization on

@@ -3,8 +3,8 @@
 
 use super::deliveries::Delivery;
 use crate::gitlab::ApiError;
-use crate::vault::records::Kind;
 use crate::sinks::Outcome;
+use crate::vault::records::Kind;
 use crate::vault::{StoreKind, StoredToken, VaultError};
 
 /// The names a stored token goes by, for the commands a fix names.
