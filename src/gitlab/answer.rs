@@ -6,7 +6,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 
-use super::client::{ApiError, MAX_BODY};
+use super::api_error::{ApiError, MAX_BODY};
 use crate::sanitize::{MESSAGE_MAX, SHORT_MAX, clean};
 use crate::tls::{classify, find_rustls_error};
 

@@ -3,11 +3,13 @@
 pub mod access;
 pub mod accounts;
 mod answer;
+pub mod api_error;
 pub mod client;
 pub mod granular;
 pub mod granular_request;
 pub mod links;
 pub mod oauth;
+pub mod oauth_types;
 mod oauth_wire;
 pub mod types;
 pub mod variables;

@@ -31,14 +31,12 @@ use std::time::{Duration, Instant};
 use reqwest::Method;
 use reqwest::header::{AUTHORIZATION, HeaderValue};
 use serde::Deserialize;
-use thiserror::Error;
-use time::OffsetDateTime;
 
 use super::client::{ApiError, Client};
+pub use super::oauth_types::{ACCESS_LIFETIME, OAuthError, OAuthPair};
 use super::oauth_wire::{
     DeviceAnswer, PollError, TokenAnswer, bad_answer, checked_url, decode, pair_from, post_form,
 };
-use crate::problem::ProblemKind;
 use crate::sanitize::{SHORT_MAX, clean};
 use crate::token::Token;
 
@@ -46,56 +44,10 @@ use crate::token::Token;
 pub const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 /// What RFC 8628 §3.5 adds to the interval on `slow_down`.
 pub const SLOW_DOWN_STEP: Duration = Duration::from_secs(5);
-/// GitLab's access-token lifetime (2 hours, not configurable), assumed when an answer lacks
-/// `expires_in`.
-pub const ACCESS_LIFETIME: Duration = Duration::from_secs(7200);
 /// The interval RFC 8628 §3.2 prescribes when the answer has none.
 const DEFAULT_INTERVAL: Duration = Duration::from_secs(5);
 /// A code that never expires would poll forever: at most this long is waited.
 const MAX_CODE_LIFETIME: Duration = Duration::from_secs(30 * 60);
-
-/// What went wrong in an OAuth call. Never holds a token.
-#[derive(Debug, Clone, Error, PartialEq, Eq)]
-pub enum OAuthError {
-    /// The person denied the request in the browser (`access_denied`).
-    #[error("the sign-in was denied in the browser")]
-    AccessDenied,
-    /// The device code ran out before it was approved (`expired_token`, or our own deadline).
-    #[error("the code expired before it was approved")]
-    ExpiredToken,
-    /// GitLab knows no (public) application with this id (`invalid_client`, 401): it must be
-    /// registered on this instance, with "Confidential" unticked.
-    #[error("GitLab knows no OAuth application with this id ({0})")]
-    InvalidClient(String),
-    /// The refresh token (or device code) was rejected (`invalid_grant`): sign in again.
-    #[error("GitLab rejected the refresh token ({0})")]
-    InvalidGrant(String),
-    /// The application may not ask for these scopes (`invalid_scope`).
-    #[error("the application may not ask for these scopes ({0})")]
-    InvalidScope(String),
-    /// The device endpoint answered 404 (GitLab older than 17.2) or GitLab refused the grant
-    /// type (`unsupported_grant_type`, the grant switched off): use an access token instead.
-    #[error("this GitLab does not offer the device sign-in (GitLab 17.2 or later needed)")]
-    NotSupported,
-    /// Anything else: transport, TLS, a server error, an answer that is not GitLab's.
-    #[error(transparent)]
-    Api(#[from] ApiError),
-}
-
-impl OAuthError {
-    /// The problem kind for `--json` output and the screens.
-    pub fn kind(&self) -> ProblemKind {
-        match self {
-            OAuthError::AccessDenied => ProblemKind::OauthAccessDenied,
-            OAuthError::ExpiredToken => ProblemKind::OauthCodeExpired,
-            OAuthError::InvalidClient(_) => ProblemKind::OauthUnknownApplication,
-            OAuthError::InvalidGrant(_) => ProblemKind::OauthSignInAgain,
-            OAuthError::InvalidScope(_) => ProblemKind::OauthInvalidScope,
-            OAuthError::NotSupported => ProblemKind::OauthNotSupported,
-            OAuthError::Api(e) => e.kind(),
-        }
-    }
-}
 
 /// A device code: what the person needs to approve the sign-in. The `device_code` itself (the
 /// secret the poll sends) is private and zeroized on drop.
@@ -148,26 +100,6 @@ impl std::fmt::Debug for DeviceCode {
             .field("interval", &self.interval)
             .field("device_code", &self.device_code)
             .finish()
-    }
-}
-
-/// An access token with its refresh token. `Debug` shows neither secret.
-#[derive(Clone, Debug, PartialEq)]
-pub struct OAuthPair {
-    /// Sent as `Authorization: Bearer`, or as the password with username `oauth2` for Git.
-    pub access: Token,
-    /// Trades for the next pair once (see [`refresh`]).
-    pub refresh: Token,
-    /// When the access token stops working (by this machine's clock: now + `expires_in`).
-    pub expires_at: OffsetDateTime,
-    /// The scopes granted (GitLab's space-separated `scope`, split).
-    pub scopes: Vec<String>,
-}
-
-impl OAuthPair {
-    /// Time left before the access token expires (negative once expired).
-    pub fn time_left(&self, now: OffsetDateTime) -> time::Duration {
-        self.expires_at - now
     }
 }
 
@@ -370,7 +302,7 @@ mod tests {
         let pair = OAuthPair {
             access: Token::new("a".repeat(64)),
             refresh: Token::new("r".repeat(64)),
-            expires_at: OffsetDateTime::UNIX_EPOCH,
+            expires_at: time::OffsetDateTime::UNIX_EPOCH,
             scopes: vec!["read_api".into()],
         };
         let text = format!("{pair:?}");

@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 
 use super::answer::{content_type, decode_error, error_from_body, read_capped, transport};
 use super::client::{ApiError, Client};
-use super::oauth::{ACCESS_LIFETIME, OAuthError, OAuthPair};
+use super::oauth_types::{ACCESS_LIFETIME, OAuthError, OAuthPair};
 use crate::sanitize::{MESSAGE_MAX, NAME_MAX, SHORT_MAX, clean};
 use crate::token::Token;
 

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
-use super::keychain::VaultError;
+use super::store_error::VaultError;
 use crate::token::Token;
 
 /// `<config dir>/gitlab-token/secrets.toml`.

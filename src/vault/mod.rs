@@ -32,6 +32,7 @@ pub mod names;
 pub mod reconcile;
 pub mod records;
 pub mod save;
+pub mod store_error;
 
 pub use keychain::{Keychain, SERVICE, StoreKind, VaultError};
 pub use metadata::{CredentialKind, Metadata, MetadataError, OAuthFacts, StoredToken};
