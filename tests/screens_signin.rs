@@ -5,7 +5,7 @@ mod drive;
 
 use crossterm::event::KeyCode;
 use drive::*;
-use gitlab_token::cli::login_screen::{self, LoginMsg, LoginScreen};
+use gitlab_token::cli::login::screen::{self as login_screen, LoginMsg, LoginScreen};
 use gitlab_token::gitlab::oauth::OAuthPair;
 use gitlab_token::instance::Instance;
 use gitlab_token::token::Token;

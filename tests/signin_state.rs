@@ -5,7 +5,7 @@ mod drive;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use drive::*;
-use gitlab_token::cli::login_screen::{LoginMsg, LoginScreen};
+use gitlab_token::cli::login::screen::{LoginMsg, LoginScreen};
 use gitlab_token::gitlab::oauth::OAuthPair;
 use gitlab_token::instance::Instance;
 use gitlab_token::token::Token;

@@ -27,8 +27,6 @@ mod create;
 mod get;
 pub(crate) mod git_credential;
 pub mod login;
-pub mod login_screen;
-mod monitor;
 mod rotate;
 mod schedule;
 mod setup;

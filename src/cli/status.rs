@@ -5,10 +5,11 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::{StatusArgs, StatusFormat, exit, monitor};
+use super::{StatusArgs, StatusFormat, exit};
 use crate::instance::Instance;
 use crate::profile::Profile;
 use crate::rotation::renewal::Renewal;
+use crate::session::monitor;
 use crate::session::{sink_list, stored};
 use crate::strings::status as text;
 use crate::theme::{Tone, paint, stdout_colour};

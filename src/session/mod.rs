@@ -30,6 +30,7 @@ macro_rules! eprint {
 
 pub mod device;
 pub mod hold;
+pub mod monitor;
 pub mod output;
 pub mod owner_auth;
 pub mod runlog;

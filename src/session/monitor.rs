@@ -7,7 +7,7 @@ use std::fmt::Write;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::exit;
+use crate::exit;
 use crate::schedule::Record;
 use crate::schedule::log::{self, Run};
 use crate::strings::schedule as text;

@@ -2,6 +2,8 @@
 //! as one keychain entry, verify it live. Without a terminal the code and URLs go to stderr and
 //! the wait is a plain poll; the terminal screen plugs in through [`Waiter`].
 
+pub mod screen;
+
 use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
@@ -26,7 +28,7 @@ use crate::vault::{self, Keychain, Metadata, SaveError, StoreKind, metadata};
 /// The terminal screen, when stdin and stderr are terminals and `--json` is not given.
 /// oauth-ui replaces the body with their screen (`Some(Box::new(...))`).
 fn terminal_waiter() -> Option<Box<dyn Waiter>> {
-    Some(Box::new(super::login_screen::Screen))
+    Some(Box::new(screen::Screen))
 }
 
 /// What `login` was asked for, resolved.
