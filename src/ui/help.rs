@@ -31,174 +31,243 @@ pub fn hints(state: &State) -> Vec<Hint> {
         scroll_hints(state, &mut h);
         return h;
     }
-    let link = state.link().is_some();
-    match state.step {
-        Step::Profile => {
-            if let Some(pick) = &state.pick.custom {
-                h.push(hint(UpDown, text::K_MOVE));
-                if pick.cursor < crate::gitlab::access::SCOPES.len() {
-                    h.push(hint(Space, text::K_TOGGLE));
-                } else {
-                    h.push(hint(LeftRight, text::K_ROLE));
-                }
-                h.push(hint(Enter, text::K_CONFIRM));
-                h.push(hint(Esc, text::K_BACK));
-                h.push(hint(Ctrl('c'), text::K_QUIT));
-                return h;
-            }
-            h.push(hint(UpDown, text::K_CHOOSE));
-            h.push(hint(Enter, text::K_NEXT));
-            if state.rotation.expiring.len() > 1 {
-                h.push(hint(Named("Tab"), safety::K_NEXT_TOKEN));
-            }
-            if state.auto_rotatable().is_some() && !state.rotation.task.running() {
-                h.push(hint(Char('a'), text::K_ROTATE));
-            }
-            if !state.rotation.expiring.is_empty() {
-                h.push(hint(Char('r'), text::K_REPLACE));
-            }
-            h.push(hint(Char('q'), text::K_QUIT));
-        }
-        Step::Host => {
-            h.push(hint(UpDown, text::K_CHOOSE));
-            h.push(hint(Type, text::K_TYPE_ADDRESS));
-            h.push(hint(Enter, text::K_NEXT));
-            h.push(hint(Esc, text::K_BACK));
-            h.push(hint(Ctrl('c'), text::K_QUIT));
-        }
-        Step::Reachability if state.reach.ca_prompt.is_some() => {
-            h.push(hint(Type, text::K_TYPE_PATH));
-            h.push(hint(Enter, text::K_CHECK_WITH_IT));
-            h.push(hint(Esc, text::K_CANCEL));
-            h.push(hint(Ctrl('c'), text::K_QUIT));
-        }
-        Step::Reachability => {
-            if let Some(report) = &state.reach.probe.result {
-                if state.check_only {
-                    h.push(hint(Enter, text::K_DONE));
-                } else if report.ok {
-                    h.push(hint(Enter, text::K_NEXT));
-                }
-                if state.ca_prompt_offered() {
-                    h.push(hint(Char('f'), text::K_CA_FILE));
-                }
-                h.push(hint(Char('r'), text::K_RECHECK));
-            }
-            h.push(hint(Esc, text::K_BACK));
-            h.push(hint(Char('q'), text::K_QUIT));
-        }
-        Step::Owner => {
-            h.push(hint(UpDown, text::K_CHOOSE));
-            if state.owner == crate::wizard::Owner::ServiceAccount {
-                h.push(hint(
-                    LeftRight,
-                    crate::strings::create_wizard::K_CREATE_OR_GUIDE,
-                ));
-            }
-            h.push(hint(Type, text::K_TYPE_GROUP));
-            if link {
-                h.push(hint(Ctrl('o'), text::K_OPEN));
-            }
-            h.push(hint(Enter, text::K_NEXT));
-            h.push(hint(Esc, text::K_BACK));
-            h.push(hint(Ctrl('c'), text::K_QUIT));
-        }
-        Step::Role | Step::Generate => {
-            if link {
-                h.push(hint(Char('o'), text::K_OPEN));
-                h.push(hint(Char('c'), text::K_COPY));
-            }
-            if state.step == Step::Role && state.place_choice().is_some() {
-                let project = state.target_place == crate::gitlab::links::Place::Project;
-                let label = if project {
-                    text::K_PLACE_GROUP
-                } else {
-                    text::K_PLACE_PROJECT
-                };
-                h.push(hint(Char('t'), label));
-            }
-            if state.link_before_18_9().is_some() {
-                h.push(hint(Char('b'), text::K_OPEN_BEFORE_18_9));
-            }
-            if state.step == Step::Generate {
-                h.push(hint(PlusMinus, text::K_EXPIRY));
-                if state.kind_switchable() {
-                    let label = if state.fine_grained() {
-                        text::K_LEGACY
-                    } else {
-                        text::K_FINE_GRAINED
-                    };
-                    h.push(hint(Char('k'), label));
-                }
-                if state.fine_grained() {
-                    h.push(hint(Char('w'), text::K_WHY));
-                }
-            }
-            h.push(hint(Enter, text::K_NEXT));
-            h.push(hint(Esc, text::K_BACK));
-            h.push(hint(Char('q'), text::K_QUIT));
-        }
-        Step::Paste => {
-            h.push(hint(Type, text::K_PASTE));
-            if !state.secret.is_empty() {
-                h.push(hint(Ctrl('u'), text::K_CLEAR));
-                h.push(hint(Enter, text::K_CHECK));
-            }
-            h.push(hint(Esc, text::K_BACK));
-            h.push(hint(Ctrl('c'), text::K_QUIT));
-        }
-        Step::Validate => {
-            let browser = state.owner == crate::wizard::Owner::Browser;
-            match state.validation.result.as_ref().map(|v| v.ok()) {
-                Some(true) => h.push(hint(Enter, text::K_SAVE)),
-                Some(false) if browser => {
-                    h.push(hint(Enter, crate::strings::signin::K_SIGN_IN_AGAIN))
-                }
-                Some(false) => h.push(hint(Enter, text::K_PASTE_ANOTHER)),
-                None => {}
-            }
-            if state.validation.result.is_some() {
-                h.push(hint(Char('r'), text::K_RECHECK));
-            }
-            if state.clash().is_some() {
-                h.push(hint(Ctrl('n'), safety::K_ANOTHER_NAME));
-            }
-            let ok = state.validation.result.as_ref().map(|v| v.ok());
-            if !browser || ok == Some(false) {
-                h.push(hint(Esc, text::K_BACK));
-            }
-            h.push(hint(Char('q'), text::K_QUIT));
-        }
-        Step::Save => {
-            if matches!(state.save.result, Some(Err(_))) {
-                let retry = if state.owner == crate::wizard::Owner::Browser {
-                    crate::strings::signin::K_SIGN_IN_AGAIN
-                } else {
-                    text::K_RETRY
-                };
-                h.push(hint(Char('r'), retry));
-                h.push(hint(Esc, text::K_BACK));
-            }
-            h.push(hint(Char('q'), text::K_QUIT));
-        }
-        Step::Done => {
-            if state.can_revoke_old() {
-                h.push(hint(Char('r'), text::K_REVOKE));
-            }
-            if state.can_setup_git() {
-                h.push(hint(Char('g'), text::K_SETUP_GIT));
-            }
-            if state.can_copy_token() {
-                h.push(hint(Char('c'), text::K_COPY_TOKEN));
-            }
-            if state.integration_link().is_some() {
-                h.push(hint(Char('o'), text::K_OPEN_SETTINGS));
-            }
-            h.push(hint(Enter, text::K_QUIT));
-        }
+    let flow = match state.step {
+        Step::Profile => profile_keys(state, &mut h),
+        Step::Host => host_keys(state, &mut h),
+        Step::Reachability if state.reach.ca_prompt.is_some() => ca_prompt_keys(state, &mut h),
+        Step::Reachability => reachability_keys(state, &mut h),
+        Step::Owner => owner_keys(state, &mut h),
+        Step::Role | Step::Generate => page_keys(state, &mut h),
+        Step::Paste => paste_keys(state, &mut h),
+        Step::Validate => validate_keys(state, &mut h),
+        Step::Save => save_keys(state, &mut h),
+        Step::Done => done_keys(state, &mut h),
+    };
+    if flow == Flow::Alone {
+        return h;
     }
     scroll_hints(state, &mut h);
     h
+}
+
+/// Whether a step's keys take the scroll keys after them (`Alone`: a picker owns the arrows).
+#[derive(PartialEq, Eq)]
+enum Flow {
+    WithScroll,
+    Alone,
+}
+
+/// The keys of Step::Profile.
+fn profile_keys(state: &State, h: &mut Vec<Hint>) -> Flow {
+    use Key::*;
+    if let Some(pick) = &state.pick.custom {
+        h.push(hint(UpDown, text::K_MOVE));
+        if pick.cursor < crate::gitlab::access::SCOPES.len() {
+            h.push(hint(Space, text::K_TOGGLE));
+        } else {
+            h.push(hint(LeftRight, text::K_ROLE));
+        }
+        h.push(hint(Enter, text::K_CONFIRM));
+        h.push(hint(Esc, text::K_BACK));
+        h.push(hint(Ctrl('c'), text::K_QUIT));
+        return Flow::Alone;
+    }
+    h.push(hint(UpDown, text::K_CHOOSE));
+    h.push(hint(Enter, text::K_NEXT));
+    if state.rotation.expiring.len() > 1 {
+        h.push(hint(Named("Tab"), safety::K_NEXT_TOKEN));
+    }
+    if state.auto_rotatable().is_some() && !state.rotation.task.running() {
+        h.push(hint(Char('a'), text::K_ROTATE));
+    }
+    if !state.rotation.expiring.is_empty() {
+        h.push(hint(Char('r'), text::K_REPLACE));
+    }
+    h.push(hint(Char('q'), text::K_QUIT));
+
+    Flow::WithScroll
+}
+
+/// The keys of Step::Host.
+fn host_keys(_: &State, h: &mut Vec<Hint>) -> Flow {
+    use Key::*;
+    h.push(hint(UpDown, text::K_CHOOSE));
+    h.push(hint(Type, text::K_TYPE_ADDRESS));
+    h.push(hint(Enter, text::K_NEXT));
+    h.push(hint(Esc, text::K_BACK));
+    h.push(hint(Ctrl('c'), text::K_QUIT));
+
+    Flow::WithScroll
+}
+
+/// The keys of Step::Reachability if state.reach.ca_prompt.is_some().
+fn ca_prompt_keys(_: &State, h: &mut Vec<Hint>) -> Flow {
+    use Key::*;
+    h.push(hint(Type, text::K_TYPE_PATH));
+    h.push(hint(Enter, text::K_CHECK_WITH_IT));
+    h.push(hint(Esc, text::K_CANCEL));
+    h.push(hint(Ctrl('c'), text::K_QUIT));
+
+    Flow::WithScroll
+}
+
+/// The keys of Step::Reachability.
+fn reachability_keys(state: &State, h: &mut Vec<Hint>) -> Flow {
+    use Key::*;
+    if let Some(report) = &state.reach.probe.result {
+        if state.check_only {
+            h.push(hint(Enter, text::K_DONE));
+        } else if report.ok {
+            h.push(hint(Enter, text::K_NEXT));
+        }
+        if state.ca_prompt_offered() {
+            h.push(hint(Char('f'), text::K_CA_FILE));
+        }
+        h.push(hint(Char('r'), text::K_RECHECK));
+    }
+    h.push(hint(Esc, text::K_BACK));
+    h.push(hint(Char('q'), text::K_QUIT));
+
+    Flow::WithScroll
+}
+
+/// The keys of Step::Owner.
+fn owner_keys(state: &State, h: &mut Vec<Hint>) -> Flow {
+    use Key::*;
+    let link = state.link().is_some();
+    h.push(hint(UpDown, text::K_CHOOSE));
+    if state.owner == crate::wizard::Owner::ServiceAccount {
+        h.push(hint(
+            LeftRight,
+            crate::strings::create_wizard::K_CREATE_OR_GUIDE,
+        ));
+    }
+    h.push(hint(Type, text::K_TYPE_GROUP));
+    if link {
+        h.push(hint(Ctrl('o'), text::K_OPEN));
+    }
+    h.push(hint(Enter, text::K_NEXT));
+    h.push(hint(Esc, text::K_BACK));
+    h.push(hint(Ctrl('c'), text::K_QUIT));
+
+    Flow::WithScroll
+}
+
+/// The keys of Step::Role | Step::Generate.
+fn page_keys(state: &State, h: &mut Vec<Hint>) -> Flow {
+    use Key::*;
+    let link = state.link().is_some();
+    if link {
+        h.push(hint(Char('o'), text::K_OPEN));
+        h.push(hint(Char('c'), text::K_COPY));
+    }
+    if state.step == Step::Role && state.place_choice().is_some() {
+        let project = state.target_place == crate::gitlab::links::Place::Project;
+        let label = if project {
+            text::K_PLACE_GROUP
+        } else {
+            text::K_PLACE_PROJECT
+        };
+        h.push(hint(Char('t'), label));
+    }
+    if state.link_before_18_9().is_some() {
+        h.push(hint(Char('b'), text::K_OPEN_BEFORE_18_9));
+    }
+    if state.step == Step::Generate {
+        h.push(hint(PlusMinus, text::K_EXPIRY));
+        if state.kind_switchable() {
+            let label = if state.fine_grained() {
+                text::K_LEGACY
+            } else {
+                text::K_FINE_GRAINED
+            };
+            h.push(hint(Char('k'), label));
+        }
+        if state.fine_grained() {
+            h.push(hint(Char('w'), text::K_WHY));
+        }
+    }
+    h.push(hint(Enter, text::K_NEXT));
+    h.push(hint(Esc, text::K_BACK));
+    h.push(hint(Char('q'), text::K_QUIT));
+
+    Flow::WithScroll
+}
+
+/// The keys of Step::Paste.
+fn paste_keys(state: &State, h: &mut Vec<Hint>) -> Flow {
+    use Key::*;
+    h.push(hint(Type, text::K_PASTE));
+    if !state.secret.is_empty() {
+        h.push(hint(Ctrl('u'), text::K_CLEAR));
+        h.push(hint(Enter, text::K_CHECK));
+    }
+    h.push(hint(Esc, text::K_BACK));
+    h.push(hint(Ctrl('c'), text::K_QUIT));
+
+    Flow::WithScroll
+}
+
+/// The keys of Step::Validate.
+fn validate_keys(state: &State, h: &mut Vec<Hint>) -> Flow {
+    use Key::*;
+    let browser = state.owner == crate::wizard::Owner::Browser;
+    match state.validation.result.as_ref().map(|v| v.ok()) {
+        Some(true) => h.push(hint(Enter, text::K_SAVE)),
+        Some(false) if browser => h.push(hint(Enter, crate::strings::signin::K_SIGN_IN_AGAIN)),
+        Some(false) => h.push(hint(Enter, text::K_PASTE_ANOTHER)),
+        None => {}
+    }
+    if state.validation.result.is_some() {
+        h.push(hint(Char('r'), text::K_RECHECK));
+    }
+    if state.clash().is_some() {
+        h.push(hint(Ctrl('n'), safety::K_ANOTHER_NAME));
+    }
+    let ok = state.validation.result.as_ref().map(|v| v.ok());
+    if !browser || ok == Some(false) {
+        h.push(hint(Esc, text::K_BACK));
+    }
+    h.push(hint(Char('q'), text::K_QUIT));
+
+    Flow::WithScroll
+}
+
+/// The keys of Step::Save.
+fn save_keys(state: &State, h: &mut Vec<Hint>) -> Flow {
+    use Key::*;
+    if matches!(state.save.result, Some(Err(_))) {
+        let retry = if state.owner == crate::wizard::Owner::Browser {
+            crate::strings::signin::K_SIGN_IN_AGAIN
+        } else {
+            text::K_RETRY
+        };
+        h.push(hint(Char('r'), retry));
+        h.push(hint(Esc, text::K_BACK));
+    }
+    h.push(hint(Char('q'), text::K_QUIT));
+
+    Flow::WithScroll
+}
+
+/// The keys of Step::Done.
+fn done_keys(state: &State, h: &mut Vec<Hint>) -> Flow {
+    use Key::*;
+    if state.can_revoke_old() {
+        h.push(hint(Char('r'), text::K_REVOKE));
+    }
+    if state.can_setup_git() {
+        h.push(hint(Char('g'), text::K_SETUP_GIT));
+    }
+    if state.can_copy_token() {
+        h.push(hint(Char('c'), text::K_COPY_TOKEN));
+    }
+    if state.integration_link().is_some() {
+        h.push(hint(Char('o'), text::K_OPEN_SETTINGS));
+    }
+    h.push(hint(Enter, text::K_QUIT));
+
+    Flow::WithScroll
 }
 
 /// PgDn / PgUp first, only where the screen drawn last has more (`Msg::Drawn`).
