@@ -1,10 +1,8 @@
 //! gitlab-token: get a verified GitLab access token into the OS keychain, and keep it working.
 //!
-//! Layers, from the outside in: `cli` (subcommands) and `runtime` (the wizard's event loop) do I/O;
-//! `wizard` (state machine) and `ui` (rendering) are pure; `gitlab`, `probe` and `vault` talk to
-//! GitLab, the network and the keychain and know nothing of the UI.
+//! The layers and what each may import are in the README's "Architecture (where things go)";
+//! `tests/architecture.rs` measures them.
 
-pub mod cli;
 pub mod exit;
 pub mod files;
 pub mod git_protocol;
@@ -19,7 +17,6 @@ pub mod rotation;
 pub mod runtime;
 pub mod sanitize;
 pub mod schedule;
-pub mod session;
 pub mod sinks;
 pub mod strings;
 pub mod terminal;
@@ -30,3 +27,9 @@ pub mod ui;
 pub mod validation;
 pub mod vault;
 pub mod wizard;
+
+// The command layers last: the closed-pipe-safe printing macros are in scope from here on only.
+#[macro_use]
+mod safe_print;
+pub mod cli;
+pub mod session;

@@ -1,24 +1,5 @@
 //! The command line: `setup` (the wizard, the default) and `verify`.
 
-// Shadow std's printing macros in every `cli` module (declared below): a closed stdout or stderr
-// must not panic (see `session::output`).
-macro_rules! println {
-    () => { $crate::session::output::stdout(format_args!(""), true) };
-    ($($arg:tt)*) => { $crate::session::output::stdout(format_args!($($arg)*), true) };
-}
-#[allow(unused_macros)]
-macro_rules! print {
-    ($($arg:tt)*) => { $crate::session::output::stdout(format_args!($($arg)*), false) };
-}
-macro_rules! eprintln {
-    () => { $crate::session::output::stderr(format_args!(""), true) };
-    ($($arg:tt)*) => { $crate::session::output::stderr(format_args!($($arg)*), true) };
-}
-#[allow(unused_macros)]
-macro_rules! eprint {
-    ($($arg:tt)*) => { $crate::session::output::stderr(format_args!($($arg)*), false) };
-}
-
 mod add;
 mod args;
 mod check;

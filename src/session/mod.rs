@@ -9,25 +9,6 @@
 //! library, never `cli`. A piece belongs here when two commands (or a command and the wizard)
 //! need it; what one command alone needs stays in that command's file.
 
-// Shadow std's printing macros in every `session` module (declared below), as in `cli`: a closed
-// stdout or stderr must not panic (see output.rs).
-macro_rules! println {
-    () => { $crate::session::output::stdout(format_args!(""), true) };
-    ($($arg:tt)*) => { $crate::session::output::stdout(format_args!($($arg)*), true) };
-}
-#[allow(unused_macros)]
-macro_rules! print {
-    ($($arg:tt)*) => { $crate::session::output::stdout(format_args!($($arg)*), false) };
-}
-macro_rules! eprintln {
-    () => { $crate::session::output::stderr(format_args!(""), true) };
-    ($($arg:tt)*) => { $crate::session::output::stderr(format_args!($($arg)*), true) };
-}
-#[allow(unused_macros)]
-macro_rules! eprint {
-    ($($arg:tt)*) => { $crate::session::output::stderr(format_args!($($arg)*), false) };
-}
-
 pub mod device;
 pub mod hold;
 pub mod monitor;
