@@ -156,14 +156,19 @@ fn libraries_do_not_reach_up() {
     ratchet("library files using strings", found, LIBRARY_BREAKS);
 }
 
-#[test]
-fn runtime_does_not_import_cli() {
-    let found = all_files()
+/// The files under `folder` that name `crate::cli`.
+fn importing_cli(folder: &str) -> BTreeSet<String> {
+    all_files()
         .into_iter()
-        .filter(|p| rel(p).starts_with("src/runtime/"))
+        .filter(|p| rel(p).starts_with(folder))
         .filter(|p| crate_uses(&code(p)).contains("cli"))
         .map(|p| rel(&p))
-        .collect();
+        .collect()
+}
+
+#[test]
+fn runtime_does_not_import_cli() {
+    let found = importing_cli("src/runtime/");
     ratchet("runtime files importing cli", found, RUNTIME_BREAKS);
 }
 
@@ -458,13 +463,11 @@ fn libraries_import_only_lower_libraries() {
 /// The shared layer below the commands (`session/`) serves them and never imports them.
 #[test]
 fn the_shared_layer_does_not_import_cli() {
-    let found = all_files()
-        .into_iter()
-        .filter(|p| rel(p).starts_with("src/session/"))
-        .filter(|p| crate_uses(&code(p)).contains("cli"))
-        .map(|p| rel(&p))
-        .collect();
-    ratchet("session files importing cli", found, &[]);
+    ratchet(
+        "session files importing cli",
+        importing_cli("src/session/"),
+        &[],
+    );
 }
 
 /// The circle measure sees a `super::` path and a braced `crate::` import.
