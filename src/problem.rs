@@ -1,9 +1,9 @@
 //! The fixed vocabulary of problems that `verify`, `check` and the wizard report, each with a fix.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A machine-readable problem kind. The README documents every value; never rename one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProblemKind {
     InvalidUrl,

@@ -83,7 +83,7 @@ impl PartialEq for Token {
 }
 
 /// Why a value cannot be a token (found locally: nothing was sent).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum FormatProblem {
     Empty,
     /// A space, tab or line break inside: two tokens, or a token and something else, were pasted.

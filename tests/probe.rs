@@ -5,8 +5,9 @@ mod support;
 use std::time::{Duration, Instant};
 
 use gitlab_token::instance::Instance;
-use gitlab_token::probe::{self, Report, Stage, StageResult};
+use gitlab_token::probe::{self, Stage};
 use gitlab_token::problem::ProblemKind;
+use gitlab_token::strings::probe::{ShownReport as Report, shown, shown_stage};
 use gitlab_token::tls::Trust;
 use support::fake_gitlab::SIGN_IN_PAGE;
 use support::servers::Alpn;
@@ -17,10 +18,15 @@ const TIMEOUT: Duration = Duration::from_secs(5);
 async fn probe_with(url: &str, trust: &Trust, timeout: Duration) -> Report {
     let instance = Instance::parse(url).expect("valid address");
     let mut seen = Vec::new();
-    let report = probe::run(&instance, trust, timeout, &mut |stage: &StageResult| {
-        seen.push(stage.clone())
-    })
-    .await;
+    let report = shown(
+        &probe::run(
+            &instance,
+            trust,
+            timeout,
+            &mut |stage: &probe::StageResult| seen.push(shown_stage(stage)),
+        )
+        .await,
+    );
     assert_eq!(seen, report.stages, "on_stage saw every stage, in order");
     report
 }

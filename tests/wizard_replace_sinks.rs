@@ -6,7 +6,7 @@ mod drive;
 
 use crossterm::event::KeyCode;
 use drive::*;
-use gitlab_token::sinks::Outcome;
+use gitlab_token::strings::sinks::ShownOutcome as Outcome;
 use gitlab_token::wizard::{Effect, Msg, Saved, State, update};
 
 /// Replaces the stored repo-scanner token (with `sinks` configured) up to the save's answer;

@@ -8,16 +8,17 @@ use super::{CheckArgs, exit};
 use crate::gitlab::Client;
 use crate::gitlab::types::Metadata;
 use crate::instance::Instance;
-use crate::probe::{self, Report};
+use crate::probe;
 use crate::session::stdin::token_from_stdin;
 use crate::strings::check as text;
+use crate::strings::probe::{ShownReport, ShownStage, shown, shown_stage};
 use crate::theme::{Tone, paint, stdout_colour};
 use crate::tls::Trust;
 
 #[derive(Serialize)]
 struct Json<'a> {
     #[serde(flatten)]
-    report: &'a Report,
+    report: &'a ShownReport,
     gitlab: Option<&'a Metadata>,
 }
 
@@ -32,7 +33,7 @@ pub async fn run(args: CheckArgs) -> u8 {
         }
         Err(e) => {
             let reason = crate::strings::wizard::host_error(&e);
-            let report = probe::invalid_url(
+            let report = crate::strings::probe::invalid_url_report(
                 &args.url,
                 crate::strings::probe::invalid_url(&args.url, &reason),
             );
@@ -69,7 +70,7 @@ pub async fn run(args: CheckArgs) -> u8 {
     let colour = stdout_colour() && !args.json;
     let mut on_stage = |s: &probe::StageResult| {
         if !args.json {
-            println!("{}", stage_line(s, colour));
+            println!("{}", stage_line(&shown_stage(s), colour));
         }
     };
     if !args.json {
@@ -78,7 +79,7 @@ pub async fn run(args: CheckArgs) -> u8 {
             paint(&text::checking(&instance.base_url()), Tone::Title, colour)
         );
     }
-    let mut report = probe::run(&instance, &trust, timeout, &mut on_stage).await;
+    let mut report = shown(&probe::run(&instance, &trust, timeout, &mut on_stage).await);
     let gitlab = match (&token, report.ok) {
         (Some(token), true) => {
             version(&instance, &trust, token, deadline, timeout, &mut report).await
@@ -109,7 +110,7 @@ async fn version(
     token: &crate::token::Token,
     deadline: tokio::time::Instant,
     limit: Duration,
-    report: &mut Report,
+    report: &mut ShownReport,
 ) -> Option<Metadata> {
     use crate::gitlab::ApiError;
     let left = deadline.saturating_duration_since(tokio::time::Instant::now());
@@ -134,7 +135,7 @@ async fn version(
     None
 }
 
-fn stage_line(s: &probe::StageResult, colour: bool) -> String {
+fn stage_line(s: &ShownStage, colour: bool) -> String {
     let (mark, tone) = if s.ok {
         ("✓", Tone::Ok)
     } else {
@@ -149,7 +150,7 @@ fn stage_line(s: &probe::StageResult, colour: bool) -> String {
     )
 }
 
-fn print_summary(report: &Report, gitlab: Option<&Metadata>, had_token: bool, colour: bool) {
+fn print_summary(report: &ShownReport, gitlab: Option<&Metadata>, had_token: bool, colour: bool) {
     if let Some(c) = &report.certificate {
         println!("\n{}", paint(text::CERTIFICATE, Tone::Title, colour));
         for (label, value) in text::certificate_rows(c) {

@@ -138,7 +138,8 @@ async fn deliver(path: std::path::PathBuf, args: &DeliverArgs) -> u8 {
         }
     };
     if args.json {
-        println!("{}", serde_json::to_string(&outcomes).unwrap_or_default());
+        let shown: Vec<_> = outcomes.iter().map(text::shown).collect();
+        println!("{}", serde_json::to_string(&shown).unwrap_or_default());
     } else if outcomes.is_empty() {
         println!("{}", text::NO_SINKS);
     }

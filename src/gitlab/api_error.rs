@@ -1,6 +1,7 @@
 //! What went wrong talking to GitLab (`ApiError`, never holding the token) and the most an
 //! answer body may hold; shared by the client and the answer decoder, below both.
 
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::problem::ProblemKind;
@@ -11,8 +12,9 @@ use crate::token::FormatProblem;
 /// without its gzip, brotli, deflate and zstd features, so a compressed bomb stays small bytes.)
 pub const MAX_BODY: usize = 1024 * 1024;
 
-/// What went wrong talking to GitLab. Never holds the token.
-#[derive(Debug, Clone, Error, PartialEq, Eq)]
+/// What went wrong talking to GitLab. Never holds the token. Serialized only where a failure is
+/// kept for later (a pending sink delivery's `last_error`).
+#[derive(Debug, Clone, Error, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ApiError {
     #[error("the token is not valid here (401: {0})")]
     InvalidToken(String),

@@ -1,6 +1,7 @@
 //! Reachability of a GitLab instance, in stages (URL, DNS, TCP, TLS, HTTP), each timed and explained.
 
 pub mod cert;
+pub mod finding;
 pub mod http;
 pub mod proxy;
 
@@ -16,10 +17,10 @@ use tokio::task::JoinSet;
 use tokio::time::timeout_at;
 
 use crate::instance::Instance;
-use crate::problem::{Problem, ProblemKind};
-use crate::strings::probe as text;
+use crate::problem::ProblemKind;
 use crate::tls::{Trust, classify, config_with_verifier, find_rustls_error};
 use cert::{CertInfo, RecordingVerifier};
+pub use finding::{Detail, Finding, IoFailure, Waited};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -43,39 +44,30 @@ impl Stage {
     ];
 }
 
-/// One finished stage.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// One finished stage: what it saw, or why it failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StageResult {
     pub stage: Stage,
-    pub ok: bool,
     pub ms: u64,
-    pub detail: String,
+    pub outcome: Result<Detail, Finding>,
 }
 
-/// The whole check.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+impl StageResult {
+    /// The stage passed.
+    pub fn ok(&self) -> bool {
+        self.outcome.is_ok()
+    }
+}
+
+/// The whole check (`strings::probe::shown` says it, for `check --json` and the wizard).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Report {
     pub ok: bool,
     pub url: String,
     pub stages: Vec<StageResult>,
     pub certificate: Option<CertInfo>,
-    pub problems: Vec<Problem>,
-}
-
-/// The report for an address that cannot be checked at all.
-pub fn invalid_url(input: &str, problem: Problem) -> Report {
-    Report {
-        ok: false,
-        url: crate::sanitize::redact_url(input),
-        stages: vec![StageResult {
-            stage: Stage::Url,
-            ok: false,
-            ms: 0,
-            detail: problem.message.clone(),
-        }],
-        certificate: None,
-        problems: vec![problem],
-    }
+    /// The problems and warnings, in the order found.
+    pub findings: Vec<Finding>,
 }
 
 /// Runs every stage within one deadline of `timeout`, calling `on_stage` as each finishes.
@@ -89,19 +81,19 @@ pub async fn run(
         deadline: tokio::time::Instant::now() + timeout,
         timeout,
         stages: Vec::new(),
-        problems: Vec::new(),
+        findings: Vec::new(),
         certificate: None,
         trusted_by: None,
         on_stage,
     };
     run.all(instance, trust).await;
-    let ok = run.problems.iter().all(|p| p.kind.is_warning());
+    let ok = run.findings.iter().all(|f| f.kind().is_warning());
     Report {
         ok,
         url: instance.base_url(),
         stages: run.stages,
         certificate: run.certificate,
-        problems: run.problems,
+        findings: run.findings,
     }
 }
 
@@ -109,7 +101,7 @@ struct Run<'a> {
     deadline: tokio::time::Instant,
     timeout: Duration,
     stages: Vec<StageResult>,
-    problems: Vec<Problem>,
+    findings: Vec<Finding>,
     certificate: Option<CertInfo>,
     trusted_by: Option<TrustedBy>,
     on_stage: &'a mut (dyn FnMut(&StageResult) + Send),
@@ -152,37 +144,41 @@ fn trusted_by(
 }
 
 impl Run<'_> {
-    fn finish(&mut self, stage: Stage, started: Instant, ok: bool, detail: String) {
+    fn end(&mut self, stage: Stage, started: Instant, outcome: Result<Detail, Finding>) {
         let result = StageResult {
             stage,
-            ok,
             ms: started.elapsed().as_millis() as u64,
-            detail,
+            outcome,
         };
         (self.on_stage)(&result);
         self.stages.push(result);
     }
 
-    fn fail(&mut self, stage: Stage, started: Instant, problem: Problem) {
-        self.finish(stage, started, false, problem.message.clone());
-        self.problems.push(problem);
+    fn finish(&mut self, stage: Stage, started: Instant, detail: Detail) {
+        self.end(stage, started, Ok(detail));
+    }
+
+    fn fail(&mut self, stage: Stage, started: Instant, finding: Finding) {
+        self.end(stage, started, Err(finding.clone()));
+        self.findings.push(finding);
     }
 
     async fn all(&mut self, instance: &Instance, trust: &Trust) {
         let host = instance.host().trim_matches(['[', ']']).to_owned();
         let started = Instant::now();
-        self.finish(Stage::Url, started, true, text::url_detail(instance));
+        self.finish(Stage::Url, started, Detail::Url(instance.clone()));
 
         let started = Instant::now();
         let proxy = proxy::for_host(&host, |name| std::env::var(name).ok());
         let (dial_host, dial_port) = match &proxy {
             proxy::ProxyUse::Via { host, port, .. } => (host.clone(), *port),
             proxy::ProxyUse::Invalid { var, value } => {
-                return self.fail(Stage::Proxy, started, text::bad_proxy(var, value));
+                let value = value.clone();
+                return self.fail(Stage::Proxy, started, Finding::BadProxy { var, value });
             }
             _ => (host.clone(), instance.port()),
         };
-        self.finish(Stage::Proxy, started, true, text::proxy_detail(&proxy));
+        self.finish(Stage::Proxy, started, Detail::Proxy(proxy.clone()));
 
         let started = Instant::now();
         let addrs = match timeout_at(
@@ -193,15 +189,12 @@ impl Run<'_> {
         {
             Ok(Ok(addrs)) => addrs.collect::<Vec<SocketAddr>>(),
             Ok(Err(e)) => {
-                return self.fail(
-                    Stage::Dns,
-                    started,
-                    text::dns_failed(&dial_host, &e.to_string()),
-                );
+                let (host, error) = (dial_host.clone(), e.to_string());
+                return self.fail(Stage::Dns, started, Finding::DnsFailed { host, error });
             }
-            Err(_) => return self.fail(Stage::Dns, started, text::timeout("DNS", self.timeout)),
+            Err(_) => return self.fail(Stage::Dns, started, self.timed_out(Waited::Dns)),
         };
-        self.finish(Stage::Dns, started, true, text::dns_detail(&addrs));
+        self.finish(Stage::Dns, started, Detail::Dns(addrs.clone()));
 
         let started = Instant::now();
         let (mut stream, peer) = match connect(&addrs, self.deadline, self.timeout).await {
@@ -216,23 +209,20 @@ impl Run<'_> {
             .await
             {
                 Ok(Ok(())) => {}
-                Ok(Err(e)) => return self.fail(Stage::Tcp, started, text::tunnel_failed(&e)),
+                Ok(Err(e)) => return self.fail(Stage::Tcp, started, Finding::TunnelFailed(e)),
                 Err(_) => {
-                    return self.fail(
-                        Stage::Tcp,
-                        started,
-                        text::timeout("the proxy tunnel", self.timeout),
-                    );
+                    let timed_out = self.timed_out(Waited::ProxyTunnel);
+                    return self.fail(Stage::Tcp, started, timed_out);
                 }
             }
         }
-        self.finish(Stage::Tcp, started, true, text::tcp_detail(peer, &proxy));
+        self.finish(Stage::Tcp, started, Detail::Tcp { peer, proxy });
 
         let host_header = host_header(instance);
         let path = instance.path("/api/v4/version");
         if !instance.is_https() {
             let started = Instant::now();
-            self.finish(Stage::Tls, started, true, text::PLAIN_LOOPBACK.to_owned());
+            self.finish(Stage::Tls, started, Detail::PlainLoopback);
             return self
                 .http(stream, instance, &host_header, &path, false)
                 .await;
@@ -248,20 +238,20 @@ impl Run<'_> {
             .alpn_protocol()
             .map(|p| String::from_utf8_lossy(p).into_owned());
         let h2 = alpn.as_deref() == Some("h2");
-        let detail = text::tls_detail(
-            session.protocol_version().map(|v| format!("{v:?}")),
-            session
+        let detail = Detail::Tls {
+            version: session.protocol_version().map(|v| format!("{v:?}")),
+            suite: session
                 .negotiated_cipher_suite()
                 .map(|s| format!("{:?}", s.suite())),
             alpn,
-            self.trusted_by.unwrap_or(TrustedBy::SystemStore),
-        );
+            by: self.trusted_by.unwrap_or(TrustedBy::SystemStore),
+        };
         if let Some(cert) = &self.certificate
             && cert.days_left < 30
         {
-            self.problems.push(text::cert_expires_soon(cert));
+            self.findings.push(Finding::CertExpiresSoon(cert.clone()));
         }
-        self.finish(Stage::Tls, started, true, detail);
+        self.finish(Stage::Tls, started, detail);
         self.http(tls, instance, &host_header, &path, h2).await;
     }
 
@@ -270,12 +260,15 @@ impl Run<'_> {
         stream: TcpStream,
         host: &str,
         trust: &Trust,
-    ) -> Result<tokio_rustls::client::TlsStream<TcpStream>, Problem> {
+    ) -> Result<tokio_rustls::client::TlsStream<TcpStream>, Finding> {
         let verifier = Arc::new(RecordingVerifier::new(
-            trust.verifier().map_err(|e| text::setup(&e))?,
+            trust
+                .verifier()
+                .map_err(|e| Finding::TlsSetup(e.to_string()))?,
         ));
         let config = config_with_verifier(verifier.clone(), &[b"h2", b"http/1.1"]);
-        let name = ServerName::try_from(host.to_owned()).map_err(|_| text::bad_name(host))?;
+        let name =
+            ServerName::try_from(host.to_owned()).map_err(|_| Finding::BadName(host.to_owned()))?;
         let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
         let outcome = timeout_at(self.deadline, connector.connect(name, stream)).await;
         let chain = verifier.chain();
@@ -313,15 +306,15 @@ impl Run<'_> {
                     }
                     _ => kind,
                 };
-                Err(text::tls_failed(
+                Err(Finding::TlsFailed {
                     kind,
-                    host,
-                    &e.to_string(),
-                    self.certificate.as_ref(),
-                    trust,
-                ))
+                    host: host.to_owned(),
+                    error: e.to_string(),
+                    certificate: self.certificate.clone(),
+                    ca_file: trust.ca_file.clone(),
+                })
             }
-            Err(_) => Err(text::timeout("the TLS handshake", self.timeout)),
+            Err(_) => Err(self.timed_out(Waited::TlsHandshake)),
         }
     }
 
@@ -353,49 +346,53 @@ impl Run<'_> {
         let (api, sign_in) = match answers {
             Ok(Ok(answers)) => answers,
             Ok(Err(http::Failure::TooLarge)) => {
-                return self.fail(Stage::Http, started, text::too_large(http::MAX_BODY));
+                return self.fail(Stage::Http, started, Finding::TooLarge(http::MAX_BODY));
             }
             Ok(Err(http::Failure::Incomplete(e))) => {
-                return self.fail(Stage::Http, started, text::incomplete(&e));
+                return self.fail(Stage::Http, started, Finding::Incomplete(e));
             }
             Ok(Err(http::Failure::Protocol(e))) => {
-                return self.fail(Stage::Http, started, text::http_failed(&e));
+                return self.fail(Stage::Http, started, Finding::HttpFailed(e));
             }
             Err(_) => {
-                return self.fail(
-                    Stage::Http,
-                    started,
-                    text::timeout("the HTTP answer", self.timeout),
-                );
+                let timed_out = self.timed_out(Waited::HttpAnswer);
+                return self.fail(Stage::Http, started, timed_out);
             }
         };
-        match http::judge(&api) {
+        let (instance, path) = (instance.clone(), path.to_owned());
+        let status = api.status;
+        let finding = match http::judge(&api) {
             http::Verdict::GitLab => {
                 let sign_in_ok = sign_in.as_ref().map(|a| a.status == 200);
-                self.finish(
-                    Stage::Http,
-                    started,
-                    true,
-                    text::gitlab_detail(&api, path, sign_in_ok),
-                )
+                let detail = Detail::GitLab {
+                    status,
+                    path,
+                    sign_in_ok,
+                };
+                return self.finish(Stage::Http, started, detail);
             }
-            http::Verdict::Redirect { location } => {
-                self.fail(Stage::Http, started, text::redirected(instance, &location))
-            }
-            http::Verdict::LoginPage => {
-                self.fail(Stage::Http, started, text::login_page(instance, path))
-            }
-            http::Verdict::ServerError => self.fail(
-                Stage::Http,
-                started,
-                text::server_error(instance, &api, path),
-            ),
-            http::Verdict::RateLimited => {
-                self.fail(Stage::Http, started, text::rate_limited(instance, path))
-            }
-            http::Verdict::NotGitLab => {
-                self.fail(Stage::Http, started, text::not_gitlab(instance, &api, path))
-            }
+            http::Verdict::Redirect { location } => Finding::Redirected { instance, location },
+            http::Verdict::LoginPage => Finding::LoginPage { instance, path },
+            http::Verdict::ServerError => Finding::ServerError {
+                instance,
+                status,
+                path,
+            },
+            http::Verdict::RateLimited => Finding::RateLimited { instance, path },
+            http::Verdict::NotGitLab => Finding::NotGitLab {
+                instance,
+                status,
+                content_type: api.content_type,
+                path,
+            },
+        };
+        self.fail(Stage::Http, started, finding)
+    }
+
+    fn timed_out(&self, waited: Waited) -> Finding {
+        Finding::Timeout {
+            waited,
+            limit: self.timeout,
         }
     }
 }
@@ -415,7 +412,7 @@ async fn connect(
     addrs: &[SocketAddr],
     deadline: tokio::time::Instant,
     limit: Duration,
-) -> Result<(TcpStream, SocketAddr), Problem> {
+) -> Result<(TcpStream, SocketAddr), Finding> {
     let mut attempts = JoinSet::new();
     for &addr in addrs {
         attempts.spawn(async move { (addr, TcpStream::connect(addr).await) });
@@ -428,10 +425,16 @@ async fn connect(
                 let _ = stream.set_nodelay(true);
                 return Ok((stream, addr));
             }
-            Ok(Some(Ok((addr, Err(e))))) => failures.push((addr, e)),
+            Ok(Some(Ok((addr, Err(e))))) => failures.push((addr, IoFailure::from(&e))),
             Ok(Some(Err(_))) => {}
-            Ok(None) => return Err(text::connect_failed(&failures)),
-            Err(_) => return Err(text::connect_timeout(addrs, &failures, limit)),
+            Ok(None) => return Err(Finding::ConnectFailed(failures)),
+            Err(_) => {
+                return Err(Finding::ConnectTimeout {
+                    addrs: addrs.to_vec(),
+                    failures,
+                    limit,
+                });
+            }
         }
     }
 }

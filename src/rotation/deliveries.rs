@@ -31,7 +31,7 @@ pub enum Delivery {
 impl Delivery {
     /// The sink has the value.
     pub fn ok(&self) -> bool {
-        matches!(self, Delivery::Tried(o) if o.ok)
+        matches!(self, Delivery::Tried(o) if o.ok())
     }
 }
 
@@ -66,8 +66,43 @@ pub struct PendingDelivery {
     #[serde(default)]
     pub attempts: u32,
     /// Why the last one failed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_error: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "LastError::unwritten"
+    )]
+    pub last_error: Option<LastError>,
+}
+
+/// Why a pending delivery's last try failed, as `deliveries.toml` holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum LastError {
+    /// The typed failure (a table with its `kind`).
+    Failed(sinks::Failure),
+    /// A file written before typed outcomes: the sentence it recorded, shown as it was.
+    Text(String),
+    /// A shape this version does not know (another version wrote it): never written back.
+    Unknown,
+}
+
+impl LastError {
+    fn unwritten(e: &Option<LastError>) -> bool {
+        matches!(e, None | Some(LastError::Unknown))
+    }
+}
+
+/// Reads `last_error` without ever failing the whole file: a string is an old sentence, a table
+/// a typed failure, anything else [`LastError::Unknown`] (the delivery stays pending either way).
+fn lenient<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<LastError>, D::Error> {
+    Ok(
+        Option::<toml::Value>::deserialize(d)?.map(|value| match value {
+            toml::Value::String(text) => LastError::Text(text),
+            other => other
+                .try_into::<sinks::Failure>()
+                .map_or(LastError::Unknown, LastError::Failed),
+        }),
+    )
 }
 
 /// The pending deliveries.
@@ -198,7 +233,7 @@ pub(crate) async fn deliver(
             });
         }
         let outcome = sinks::deliver(entry, sink, token, &ctx.reach()).await;
-        if outcome.ok {
+        if outcome.ok() {
             deliveries
                 .pending
                 .retain(|p| !(p.account == *account && p.sink_id == sink.id));
@@ -208,7 +243,7 @@ pub(crate) async fn deliver(
             .find(|p| p.account == *account && p.sink_id == sink.id)
         {
             p.attempts += 1;
-            p.last_error = Some(outcome.message.clone());
+            p.last_error = outcome.result.clone().err().map(LastError::Failed);
         }
         // Saved after each sink, so a kill mid-way never delivers one twice needlessly.
         let _ = deliveries.save(&path);
@@ -354,7 +389,11 @@ mod tests {
             sink_id: 1,
             since: "2026-11-27T08:00:00Z".into(),
             attempts: 2,
-            last_error: Some("exit code 1".into()),
+            last_error: Some(LastError::Failed(sinks::Failure::CommandFailed {
+                argv: vec!["/bin/push".into()],
+                code: Some(1),
+                said: String::new(),
+            })),
         });
         d.save(&path).unwrap();
         assert_eq!(Deliveries::load(&path).unwrap(), d);
@@ -363,5 +402,116 @@ mod tests {
         d.save(&path).unwrap();
         assert!(!path.exists());
         assert_eq!(Deliveries::load(&path).unwrap(), Deliveries::default());
+    }
+
+    fn pending(last_error: Option<LastError>) -> PendingDelivery {
+        PendingDelivery {
+            account: "a@h".into(),
+            sink_id: 1,
+            since: "2026-11-27T08:00:00Z".into(),
+            attempts: 1,
+            last_error,
+        }
+    }
+
+    /// Each shape of failure, the GitLab error inside it too, is read back as it was written.
+    #[test]
+    fn typed_failures_round_trip_through_the_file() {
+        use crate::gitlab::ApiError;
+        use crate::gitlab::variables::Owner;
+        let at = sinks::Variable {
+            owner: Owner::Project,
+            path: "team/app".into(),
+            key: "DEPLOY_TOKEN".into(),
+            environment_scope: Some("production".into()),
+        };
+        let failures = [
+            sinks::Failure::CommandEmpty,
+            sinks::Failure::CommandFailed {
+                argv: vec!["/bin/push".into(), "a b".into()],
+                code: None,
+                said: "no".into(),
+            },
+            sinks::Failure::VariableFailed {
+                at: at.clone(),
+                host: "gitlab.example.com".into(),
+                error: ApiError::Http {
+                    status: 409,
+                    message: "conflict".into(),
+                },
+            },
+            sinks::Failure::SignInRefused {
+                at,
+                host: "gitlab.example.com".into(),
+                account: "me@gitlab.example.com".into(),
+                error: ApiError::TokenExpired,
+            },
+            sinks::Failure::VariableSetup {
+                detail: "bad".into(),
+            },
+        ];
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("deliveries.toml");
+        let mut d = Deliveries::default();
+        for (i, f) in failures.into_iter().enumerate() {
+            let mut p = pending(Some(LastError::Failed(f)));
+            p.sink_id = i as u32 + 1;
+            d.pending.push(p);
+        }
+        let mut p = pending(Some(LastError::Failed(sinks::Failure::VariableFailed {
+            at: sinks::Variable {
+                owner: Owner::Group,
+                path: "team".into(),
+                key: "K".into(),
+                environment_scope: None,
+            },
+            host: "h".into(),
+            error: ApiError::Tls {
+                kind: crate::problem::ProblemKind::TlsExpired,
+                detail: "expired".into(),
+            },
+        })));
+        p.sink_id = 9;
+        d.pending.push(p);
+        d.save(&path).unwrap();
+        assert_eq!(Deliveries::load(&path).unwrap(), d);
+    }
+
+    /// A file written before typed outcomes holds the sentence: it loads, and is kept as it was.
+    #[test]
+    fn an_old_sentence_loads_and_is_written_back_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("deliveries.toml");
+        std::fs::write(
+            &path,
+            "[[delivery]]\naccount = \"a@h\"\nsink_id = 1\nsince = \"2026-11-27T08:00:00Z\"\n\
+             attempts = 1\nlast_error = \"exit code 1\"\n",
+        )
+        .unwrap();
+        let d = Deliveries::load(&path).unwrap();
+        assert_eq!(
+            d.pending,
+            [pending(Some(LastError::Text("exit code 1".into())))]
+        );
+        d.save(&path).unwrap();
+        assert_eq!(Deliveries::load(&path).unwrap(), d);
+    }
+
+    /// A shape this version does not know fails neither the file nor the delivery, and is dropped
+    /// when the file is written again.
+    #[test]
+    fn an_unknown_last_error_keeps_the_delivery() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("deliveries.toml");
+        std::fs::write(
+            &path,
+            "[[delivery]]\naccount = \"a@h\"\nsink_id = 1\nsince = \"2026-11-27T08:00:00Z\"\n\
+             attempts = 1\nlast_error = 42\n",
+        )
+        .unwrap();
+        let d = Deliveries::load(&path).unwrap();
+        assert_eq!(d.pending, [pending(Some(LastError::Unknown))]);
+        d.save(&path).unwrap();
+        assert_eq!(Deliveries::load(&path).unwrap().pending, [pending(None)]);
     }
 }

@@ -228,7 +228,7 @@ impl Report {
         for d in &outcomes {
             let account = self.account.clone();
             match d {
-                Delivery::Tried(outcome) if outcome.ok => self.notes.push(Note::Delivered {
+                Delivery::Tried(outcome) if outcome.ok() => self.notes.push(Note::Delivered {
                     account,
                     outcome: outcome.clone(),
                 }),

@@ -226,11 +226,13 @@ impl Performer {
                     let trust = Trust::with_ca_file(ca_file);
                     let stage_tx = tx.clone();
                     let mut on_stage = move |s: &crate::probe::StageResult| {
-                        let _ = stage_tx.send(Msg::ProbeStage(ticket, s.clone()));
+                        let shown = crate::strings::probe::shown_stage(s);
+                        let _ = stage_tx.send(Msg::ProbeStage(ticket, shown));
                     };
                     let report =
                         crate::probe::run(&instance, &trust, options.timeout, &mut on_stage).await;
-                    let _ = tx.send(Msg::ProbeDone(ticket, report));
+                    let shown = crate::strings::probe::shown(&report);
+                    let _ = tx.send(Msg::ProbeDone(ticket, shown));
                 });
             }
             Effect::Validate {
@@ -351,6 +353,7 @@ impl Performer {
                     };
                     let result = crate::rotation::deliveries::deliver_now(&ctx, &account)
                         .await
+                        .map(|o| o.iter().map(crate::strings::sinks::shown).collect())
                         .map_err(|e| crate::strings::rotation::undelivered(&e));
                     let _ = tx.send(Msg::SinksDelivered(result));
                 });

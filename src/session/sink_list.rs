@@ -40,7 +40,7 @@ pub fn states(path: &Path, meta: &Metadata, account: Option<&str>) -> Vec<SinkSt
                 pending: p.is_some(),
                 since: p.map(|p| p.since.clone()),
                 attempts: p.map_or(0, |p| p.attempts),
-                last_error: p.and_then(|p| p.last_error.clone()),
+                last_error: p.and_then(|p| p.last_error.as_ref().map(text::last_error)),
             }
         })
         .collect()

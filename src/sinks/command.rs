@@ -7,16 +7,38 @@ use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 
-use crate::strings::sinks as text;
+use super::{Done, Failure};
 use crate::token::Token;
 
 /// The most of a command's output kept (for the message on failure); the rest is drained.
 const OUTPUT_KEPT: usize = 16 * 1024;
 
-/// Runs `argv` with `token` on its standard input; a sentence saying what happened.
-pub async fn deliver(argv: &[String], token: &Token, timeout: Duration) -> Result<String, String> {
+/// A command line for people: each word quoted when it holds a space or a quote.
+pub fn show_argv(argv: &[String]) -> String {
+    argv.iter()
+        .map(|w| {
+            if w.is_empty()
+                || w.chars()
+                    .any(|c| c.is_whitespace() || "'\"\\$`".contains(c))
+            {
+                format!("{w:?}")
+            } else {
+                w.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Runs `argv` with `token` on its standard input; what happened.
+pub async fn deliver(argv: &[String], token: &Token, timeout: Duration) -> Result<Done, Failure> {
     let Some((program, args)) = argv.split_first() else {
-        return Err(text::COMMAND_EMPTY.to_owned());
+        return Err(Failure::CommandEmpty);
+    };
+    let argv = argv.to_vec();
+    let not_started = |detail: String| Failure::CommandNotStarted {
+        argv: argv.clone(),
+        detail,
     };
     let mut command = tokio::process::Command::new(program);
     command
@@ -27,9 +49,7 @@ pub async fn deliver(argv: &[String], token: &Token, timeout: Duration) -> Resul
         .kill_on_drop(true);
     #[cfg(unix)]
     command.process_group(0);
-    let mut child = command
-        .spawn()
-        .map_err(|e| text::command_not_started(argv, &e.to_string()))?;
+    let mut child = command.spawn().map_err(|e| not_started(e.to_string()))?;
     let pid = child.id();
     let stdin = child.stdin.take();
     let (stdout, stderr) = (child.stdout.take(), child.stderr.take());
@@ -49,17 +69,21 @@ pub async fn deliver(argv: &[String], token: &Token, timeout: Duration) -> Resul
     })
     .await;
     match finished {
-        Ok((_, Ok(status))) if status.success() => Ok(text::command_ok(argv)),
-        Ok((err, Ok(status))) => {
-            let said = last_line(&err, token);
-            Err(text::command_failed(argv, status.code(), &said))
-        }
-        Ok((_, Err(e))) => Err(text::command_not_started(argv, &e.to_string())),
+        Ok((_, Ok(status))) if status.success() => Ok(Done::CommandRan { argv }),
+        Ok((err, Ok(status))) => Err(Failure::CommandFailed {
+            said: last_line(&err, token),
+            code: status.code(),
+            argv,
+        }),
+        Ok((_, Err(e))) => Err(not_started(e.to_string())),
         Err(_) => {
             kill_group(pid);
             let _ = child.start_kill();
             let _ = tokio::time::timeout(Duration::from_secs(5), child.wait()).await;
-            Err(text::command_timed_out(argv, timeout.as_secs()))
+            Err(Failure::CommandTimedOut {
+                argv,
+                secs: timeout.as_secs(),
+            })
         }
     }
 }
@@ -104,52 +128,3 @@ fn kill_group(pid: Option<u32>) {
 
 #[cfg(not(unix))]
 fn kill_group(_pid: Option<u32>) {}
-
-#[cfg(all(test, unix))]
-mod tests {
-    use super::*;
-
-    fn argv(words: &[&str]) -> Vec<String> {
-        words.iter().map(|w| (*w).to_owned()).collect()
-    }
-
-    #[tokio::test]
-    async fn the_token_arrives_on_stdin_and_the_exit_code_decides() {
-        let token = Token::new("glpat-sinktest0123456789abcdef".into());
-        let ok = deliver(
-            &argv(&[
-                "sh",
-                "-c",
-                "read t; test \"$t\" = glpat-sinktest0123456789abcdef",
-            ]),
-            &token,
-            Duration::from_secs(10),
-        )
-        .await;
-        assert!(ok.is_ok(), "{ok:?}");
-        let failed = deliver(
-            &argv(&["sh", "-c", "read t; echo \"no: $t\" >&2; exit 3"]),
-            &token,
-            Duration::from_secs(10),
-        )
-        .await
-        .unwrap_err();
-        assert!(failed.contains('3'), "{failed}");
-        assert!(!failed.contains(token.expose()), "{failed}");
-    }
-
-    #[tokio::test]
-    async fn a_command_past_its_timeout_is_killed() {
-        let token = Token::new("glpat-sinktest0123456789abcdef".into());
-        let started = std::time::Instant::now();
-        let err = deliver(
-            &argv(&["sh", "-c", "sleep 30 & sleep 30"]),
-            &token,
-            Duration::from_millis(300),
-        )
-        .await
-        .unwrap_err();
-        assert!(started.elapsed() < Duration::from_secs(10), "{err}");
-        assert!(err.contains("1 second") || err.contains("second"), "{err}");
-    }
-}

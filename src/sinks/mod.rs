@@ -3,15 +3,15 @@
 //! metadata (`[[sink]]`, never a secret); delivered by `rotation` once the new value is stored.
 
 pub mod command;
+pub mod outcome;
 pub mod variable;
 
 use std::path::Path;
 use std::time::Duration;
 
-use serde::Serialize;
-
 use crate::token::Token;
 use crate::vault::StoredToken;
+pub use outcome::{Done, Failure, Outcome, Variable};
 
 pub use crate::vault::records::{
     DEFAULT_COMMAND_TIMEOUT_SECS, MAX_COMMAND_TIMEOUT_SECS, Sink, SinkKind,
@@ -38,7 +38,7 @@ impl Sink {
                     .unwrap_or_default();
                 format!("{} {path} variable {key}{scope}{by}", owner.as_str())
             }
-            SinkKind::Command { argv, .. } => crate::strings::sinks::show_argv(argv),
+            SinkKind::Command { argv, .. } => command::show_argv(argv),
         }
     }
 }
@@ -53,16 +53,6 @@ pub struct Reach<'a> {
     pub timeout: Duration,
     /// A sign-in's keychain read.
     pub keychain_timeout: Duration,
-}
-
-/// What one delivery did (`rotate --json` prints these as `sinks`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Outcome {
-    pub id: u32,
-    pub kind: &'static str,
-    pub target: String,
-    pub ok: bool,
-    pub message: String,
 }
 
 /// Delivers `token` (the value just stored for `entry`) to `sink`. Every step has a timeout:
@@ -89,16 +79,11 @@ pub async fn deliver(entry: &StoredToken, sink: &Sink, token: &Token, ctx: &Reac
             command::deliver(argv, token, Duration::from_secs(*timeout_secs)).await
         }
     };
-    let (ok, message) = match result {
-        Ok(message) => (true, message),
-        Err(message) => (false, message),
-    };
     Outcome {
         id: sink.id,
         kind: sink.kind_name(),
         target: sink.target(),
-        ok,
-        message,
+        result,
     }
 }
 
@@ -121,25 +106,6 @@ pub fn valid_key(key: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_wizard_notice_names_a_sink_that_failed() {
-        let outcome = |id, ok| Outcome {
-            id,
-            kind: "command",
-            target: "/usr/local/bin/push".into(),
-            ok,
-            message: "exit code 3".into(),
-        };
-        assert_eq!(
-            crate::strings::sinks::not_delivered(&[outcome(1, true)]),
-            None
-        );
-        let text =
-            crate::strings::sinks::not_delivered(&[outcome(1, true), outcome(2, false)]).unwrap();
-        assert!(text.contains("1 sink did not get it"), "{text}");
-        assert!(text.contains("exit code 3"), "{text}");
-    }
 
     #[test]
     fn keys_follow_gitlabs_rule() {

@@ -4,32 +4,32 @@
 //! masked) when GitLab says the variable does not exist. Authorized by the rotated token, or by
 //! the access token of a browser sign-in named at `sink add` (refreshed when due).
 
-use super::Reach;
+use super::{Done, Failure, Reach, Variable};
 use crate::gitlab::variables::VariableRef;
 use crate::gitlab::{ApiError, Client};
 use crate::instance::Instance;
-use crate::strings::sinks as text;
 use crate::tls::Trust;
 use crate::token::Token;
 use crate::vault::{Metadata, StoredToken, credential};
 
-/// Writes `token` into the variable `at`; a sentence saying what was done, or why not.
+/// Writes `token` into the variable `at`; what was done, or why not.
 pub async fn deliver(
     entry: &StoredToken,
     at: &VariableRef<'_>,
     token: &Token,
     authorized_by: Option<&str>,
     ctx: &Reach<'_>,
-) -> Result<String, String> {
+) -> Result<Done, Failure> {
     let timeout = ctx.timeout;
-    let instance = Instance::parse(&entry.url).map_err(|e| text::variable_setup(&e.to_string()))?;
+    let setup = |e: String| Failure::VariableSetup { detail: e };
+    let instance = Instance::parse(&entry.url).map_err(|e| setup(e.to_string()))?;
     let client = Client::new(
         &instance,
         &Trust::with_ca_file(entry.ca_file.clone()),
         timeout,
     )
-    .map_err(|e| text::variable_setup(&e.to_string()))?;
-    let fail = |e: crate::gitlab::ApiError| match (authorized_by, &e) {
+    .map_err(|e| setup(e.to_string()))?;
+    let fail = |error: crate::gitlab::ApiError| match (authorized_by, &error) {
         // The sign-in's access token was refused or its person lacks the role: about the sign-in.
         (
             Some(account),
@@ -39,8 +39,17 @@ pub async fn deliver(
             | ApiError::Forbidden(_)
             | ApiError::InsufficientScope(_)
             | ApiError::MissingPermission(_),
-        ) => text::sign_in_refused(at, account, &text::variable_failed(at, &entry.host, &e)),
-        _ => text::variable_failed(at, &entry.host, &e),
+        ) => Failure::SignInRefused {
+            at: Variable::of(at),
+            host: entry.host.clone(),
+            account: account.to_owned(),
+            error,
+        },
+        _ => Failure::VariableFailed {
+            at: Variable::of(at),
+            host: entry.host.clone(),
+            error,
+        },
     };
     let signed_in = match authorized_by {
         Some(account) => Some(sign_in_token(account, &client, ctx).await?),
@@ -58,35 +67,42 @@ pub async fn deliver(
     {
         // A hidden variable's value is never shown back; otherwise it must be the new one.
         if now.value().is_some_and(|v| v != token.expose()) {
-            return Err(text::variable_not_kept(at));
+            return Err(Failure::VariableNotKept {
+                at: Variable::of(at),
+            });
         }
-        return Ok(text::variable_updated(
-            at,
-            now.masked,
-            now.protected,
-            now.environment_scope.as_deref(),
-        ));
+        return Ok(Done::VariableUpdated {
+            at: Variable::of(at),
+            masked: now.masked,
+            protected: now.protected,
+            scope: now.environment_scope,
+        });
     }
     let created = client
         .create_variable(auth, at, token)
         .await
         .map_err(fail)?;
-    Ok(text::variable_created(
-        at,
-        created.masked,
-        created.environment_scope.as_deref(),
-    ))
+    Ok(Done::VariableCreated {
+        at: Variable::of(at),
+        masked: created.masked,
+        scope: created.environment_scope,
+    })
 }
 
 /// A working access token of the browser sign-in `account` (refreshed when due).
-async fn sign_in_token(account: &str, client: &Client, ctx: &Reach<'_>) -> Result<Token, String> {
-    let meta = Metadata::load(ctx.metadata_path)
-        .map_err(|e| text::sign_in_failed(account, &e.to_string()))?;
+async fn sign_in_token(account: &str, client: &Client, ctx: &Reach<'_>) -> Result<Token, Failure> {
+    let failed = |detail: String| Failure::SignInFailed {
+        account: account.to_owned(),
+        detail,
+    };
+    let meta = Metadata::load(ctx.metadata_path).map_err(|e| failed(e.to_string()))?;
     let Some(signed_in) = meta.find(account).filter(|e| e.is_oauth()) else {
-        return Err(text::sign_in_gone(account));
+        return Err(Failure::SignInGone {
+            account: account.to_owned(),
+        });
     };
     credential::valid_access_token(signed_in, ctx.metadata_path, client, ctx.keychain_timeout)
         .await
         .map(|access| access.token)
-        .map_err(|e| text::sign_in_failed(account, &e.to_string()))
+        .map_err(|e| failed(e.to_string()))
 }

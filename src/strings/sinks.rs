@@ -1,26 +1,88 @@
-//! What sinks (the places that receive a rotated token) and `gitlab-token sink` say.
+//! What sinks (the places that receive a rotated token) and `gitlab-token sink` say; a
+//! delivery's typed outcome in words ([`ShownOutcome`], what `--json` prints as `sinks`).
+
+use serde::Serialize;
 
 use crate::gitlab::ApiError;
 use crate::gitlab::variables::VariableRef;
 use crate::problem::{Problem, ProblemKind};
-use crate::sinks::Outcome;
+use crate::rotation::deliveries::LastError;
+pub use crate::sinks::command::show_argv;
+use crate::sinks::{Done, Failure, Outcome};
 
-/// A command line for people: each word quoted when it holds a space or a quote.
-pub fn show_argv(argv: &[String]) -> String {
-    argv.iter()
-        .map(|w| {
-            if w.is_empty()
-                || w.chars()
-                    .any(|c| c.is_whitespace() || "'\"\\$`".contains(c))
-            {
-                format!("{w:?}")
-            } else {
-                w.clone()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+/// What one delivery did, in words (`rotate --json` and `sink deliver --json` print these).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ShownOutcome {
+    pub id: u32,
+    pub kind: &'static str,
+    pub target: String,
+    pub ok: bool,
+    pub message: String,
 }
+
+/// A delivery's outcome in words.
+pub fn shown(o: &Outcome) -> ShownOutcome {
+    ShownOutcome {
+        id: o.id,
+        kind: o.kind,
+        target: o.target.clone(),
+        ok: o.ok(),
+        message: match &o.result {
+            Ok(done) => delivered_what(done),
+            Err(failure) => failed_why(failure),
+        },
+    }
+}
+
+/// What a delivery that worked did.
+pub fn delivered_what(d: &Done) -> String {
+    match d {
+        Done::VariableUpdated {
+            at,
+            masked,
+            protected,
+            scope,
+        } => variable_updated(&at.at(), *masked, *protected, scope.as_deref()),
+        Done::VariableCreated { at, masked, scope } => {
+            variable_created(&at.at(), *masked, scope.as_deref())
+        }
+        Done::CommandRan { argv } => command_ok(argv),
+    }
+}
+
+/// Why a delivery failed, and what to do.
+pub fn failed_why(f: &Failure) -> String {
+    match f {
+        Failure::VariableSetup { detail } => variable_setup(detail),
+        Failure::VariableFailed { at, host, error } => variable_failed(&at.at(), host, error),
+        Failure::SignInRefused {
+            at,
+            host,
+            account,
+            error,
+        } => sign_in_refused(&at.at(), account, &variable_failed(&at.at(), host, error)),
+        Failure::VariableNotKept { at } => variable_not_kept(&at.at()),
+        Failure::SignInFailed { account, detail } => sign_in_failed(account, detail),
+        Failure::SignInGone { account } => sign_in_gone(account),
+        Failure::CommandEmpty => COMMAND_EMPTY.to_owned(),
+        Failure::CommandNotStarted { argv, detail } => command_not_started(argv, detail),
+        Failure::CommandFailed { argv, code, said } => command_failed(argv, *code, said),
+        Failure::CommandTimedOut { argv, secs } => command_timed_out(argv, *secs),
+    }
+}
+
+/// Why the last delivery of a pending sink failed, as recorded in `deliveries.toml`.
+pub fn last_error(e: &LastError) -> String {
+    match e {
+        LastError::Failed(f) => failed_why(f),
+        // Written as a sentence by a version before typed outcomes.
+        LastError::Text(text) => text.clone(),
+        LastError::Unknown => LAST_ERROR_UNKNOWN.to_owned(),
+    }
+}
+
+pub const LAST_ERROR_UNKNOWN: &str =
+    "the last delivery failed; why was recorded by another version of gitlab-token";
 
 fn variable_name(at: &VariableRef<'_>) -> String {
     let scope = at
@@ -154,7 +216,7 @@ pub fn command_timed_out(argv: &[String], secs: u64) -> String {
 }
 
 /// A sink that did not receive the new value: loud, with what happens next.
-pub fn sink_problem(account: &str, outcome: &Outcome) -> Problem {
+pub fn sink_problem(account: &str, outcome: &ShownOutcome) -> Problem {
     Problem::new(
         ProblemKind::SinkFailed,
         format!(
@@ -170,7 +232,7 @@ pub fn sink_problem(account: &str, outcome: &Outcome) -> Problem {
 }
 
 /// One delivered sink, for the text output.
-pub fn delivered(account: &str, outcome: &Outcome) -> String {
+pub fn delivered(account: &str, outcome: &ShownOutcome) -> String {
     format!(
         "Delivered the token of {account} to sink {}: {}.",
         outcome.id, outcome.message
@@ -322,8 +384,8 @@ pub fn list_heading(account: &str, stored: bool) -> String {
 }
 
 /// The wizard's notice after a rotation whose sinks did not all get the new value.
-pub fn not_delivered(outcomes: &[Outcome]) -> Option<String> {
-    let failed: Vec<&Outcome> = outcomes.iter().filter(|o| !o.ok).collect();
+pub fn not_delivered(outcomes: &[ShownOutcome]) -> Option<String> {
+    let failed: Vec<&ShownOutcome> = outcomes.iter().filter(|o| !o.ok).collect();
     let first = failed.first()?;
     let count = match failed.len() {
         1 => "1 sink".to_owned(),
@@ -334,4 +396,81 @@ pub fn not_delivered(outcomes: &[Outcome]) -> Option<String> {
          `gitlab-token rotate` delivers it again.",
         first.kind, first.target, first.message
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::token::Token;
+
+    /// A command sink's delivery, in words.
+    async fn deliver(argv: &[String], token: &Token, timeout: Duration) -> Result<String, String> {
+        crate::sinks::command::deliver(argv, token, timeout)
+            .await
+            .map(|d| delivered_what(&d))
+            .map_err(|f| failed_why(&f))
+    }
+
+    #[test]
+    fn the_wizard_notice_names_a_sink_that_failed() {
+        let outcome = |id, ok| ShownOutcome {
+            id,
+            kind: "command",
+            target: "/usr/local/bin/push".into(),
+            ok,
+            message: "exit code 3".into(),
+        };
+        assert_eq!(not_delivered(&[outcome(1, true)]), None);
+        let text = not_delivered(&[outcome(1, true), outcome(2, false)]).unwrap();
+        assert!(text.contains("1 sink did not get it"), "{text}");
+        assert!(text.contains("exit code 3"), "{text}");
+    }
+
+    fn argv(words: &[&str]) -> Vec<String> {
+        words.iter().map(|w| (*w).to_owned()).collect()
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn the_token_arrives_on_stdin_and_the_exit_code_decides() {
+        let token = Token::new("glpat-sinktest0123456789abcdef".into());
+        let ok = deliver(
+            &argv(&[
+                "sh",
+                "-c",
+                "read t; test \"$t\" = glpat-sinktest0123456789abcdef",
+            ]),
+            &token,
+            Duration::from_secs(10),
+        )
+        .await;
+        assert!(ok.is_ok(), "{ok:?}");
+        let failed = deliver(
+            &argv(&["sh", "-c", "read t; echo \"no: $t\" >&2; exit 3"]),
+            &token,
+            Duration::from_secs(10),
+        )
+        .await
+        .unwrap_err();
+        assert!(failed.contains('3'), "{failed}");
+        assert!(!failed.contains(token.expose()), "{failed}");
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_command_past_its_timeout_is_killed() {
+        let token = Token::new("glpat-sinktest0123456789abcdef".into());
+        let started = std::time::Instant::now();
+        let err = deliver(
+            &argv(&["sh", "-c", "sleep 30 & sleep 30"]),
+            &token,
+            Duration::from_millis(300),
+        )
+        .await
+        .unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(10), "{err}");
+        assert!(err.contains("1 second") || err.contains("second"), "{err}");
+    }
 }

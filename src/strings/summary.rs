@@ -1,7 +1,7 @@
 //! What stays on the terminal after the wizard leaves the alternate screen: what was saved where
 //! and how to use it, the check's report, or what was abandoned. Pure: built from the state.
 
-use crate::probe::Report;
+use crate::strings::probe::ShownReport;
 use crate::strings::shell::{command, shell_arg};
 use crate::strings::{check, wizard as text};
 use crate::wizard::{State, Step};
@@ -139,7 +139,7 @@ fn host_only(key: &str) -> &str {
 }
 
 /// The reachability check as `gitlab-token check` reports it, for "Check my instance".
-pub fn check_report(report: &Report) -> Vec<String> {
+pub fn check_report(report: &ShownReport) -> Vec<String> {
     let mut out = vec![format!("gitlab-token: {}", check::checking(&report.url))];
     for s in &report.stages {
         let (mark, detail) = if s.ok {

@@ -117,7 +117,9 @@ pub fn git_line(result: Option<&Result<(), String>>, running: bool, host: &str) 
 pub const DELIVERING: &str = "Delivering the new value to this token's sinks…";
 
 /// After the replaced token's sinks were given the new value: what each got.
-pub fn sinks_delivered(result: &Result<Vec<crate::sinks::Outcome>, String>) -> String {
+pub fn sinks_delivered(
+    result: &Result<Vec<crate::strings::sinks::ShownOutcome>, String>,
+) -> String {
     match result {
         Err(why) => format!(
             "The sinks did not get the new value ({why}); the next `gitlab-token rotate` delivers it."

@@ -7,7 +7,7 @@ use crossterm::event::KeyEvent;
 
 use super::{Ticket, signin};
 use crate::instance::Instance;
-use crate::probe::{Report, StageResult};
+use crate::strings::probe::{ShownReport, ShownStage};
 use crate::token::Token;
 use crate::validation::{Requirements, Validation};
 use crate::vault::{SaveError, Saved, StoreKind, StoredToken, VaultError};
@@ -24,8 +24,8 @@ pub enum Msg {
     Tick,
     /// One second passed, sent only while a countdown shows (a sign-in's code, the clipboard).
     Second,
-    ProbeStage(Ticket, StageResult),
-    ProbeDone(Ticket, Report),
+    ProbeStage(Ticket, ShownStage),
+    ProbeDone(Ticket, ShownReport),
     /// The validation and when it finished (RFC 3339).
     Validated(Ticket, Box<Validation>, String),
     Saved(Ticket, Result<Saved, SaveError>),
@@ -45,7 +45,7 @@ pub enum Msg {
     /// `setup-git` for the saved token finished.
     GitSetUp(Ticket, Result<(), String>),
     /// The replaced token's sinks got the new value (or why not): one line per sink.
-    SinksDelivered(Result<Vec<crate::sinks::Outcome>, String>),
+    SinksDelivered(Result<Vec<crate::strings::sinks::ShownOutcome>, String>),
     /// The browser sign-in's progress.
     Signin(signin::SigninMsg),
     /// "Create it for me"'s work: the saved sign-in read, discovery, stages, the outcome.

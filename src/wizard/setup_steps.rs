@@ -4,8 +4,8 @@
 use tui_input::Input;
 
 use super::{CaPrompt, CustomPick, HostChoice, State, Task, Ticket};
-use crate::probe::{Report, StageResult};
 use crate::profile::Profile;
+use crate::strings::probe::{ShownReport, ShownStage};
 
 /// Step 1 (`State::pick`): the profiles offered, the row chosen, the custom picks when open.
 pub struct ProfilePick {
@@ -25,16 +25,16 @@ pub struct HostStep {
 /// Step 3 (`State::reach`): the reachability check.
 #[derive(Default)]
 pub struct Reach {
-    pub probe: Task<Report>,
+    pub probe: Task<ShownReport>,
     /// The stages reported so far (all of them once the report is in).
-    pub stages: Vec<StageResult>,
+    pub stages: Vec<ShownStage>,
     /// The CA file prompt (after an unknown issuer), when open.
     pub ca_prompt: Option<CaPrompt>,
 }
 
 impl State {
     /// A stage of the running check reached.
-    pub(super) fn on_probe_stage(&mut self, ticket: Ticket, stage: StageResult) -> bool {
+    pub(super) fn on_probe_stage(&mut self, ticket: Ticket, stage: ShownStage) -> bool {
         let current = self.reach.probe.ticket == Some(ticket) && self.reach.probe.running();
         if current {
             self.reach.stages.push(stage);
@@ -43,7 +43,7 @@ impl State {
     }
 
     /// The check's report: accepted for the current ticket only.
-    pub(super) fn on_probe_done(&mut self, ticket: Ticket, report: Report) -> bool {
+    pub(super) fn on_probe_done(&mut self, ticket: Ticket, report: ShownReport) -> bool {
         let stages = report.stages.clone();
         let accepted = self.reach.probe.finish(ticket, report);
         if accepted {

@@ -70,7 +70,7 @@ async fn bench(label: &str, alpn: Alpn, offer: &[&[u8]], pki: &Pki) {
         let report =
             gitlab_token::probe::run(&instance, &trust, Duration::from_secs(5), &mut |_| {}).await;
         probe.push(t.elapsed());
-        assert!(report.ok, "{:?}", report.problems);
+        assert!(report.ok, "{:?}", report.findings);
         if std::env::var_os("BENCH_STAGES").is_some() {
             eprintln!(
                 "{:?}",

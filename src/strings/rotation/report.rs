@@ -10,7 +10,7 @@ use crate::rotation::deliveries::{Delivery, Undelivered};
 use crate::rotation::recover::Unchecked;
 use crate::rotation::renewal::Renewal;
 use crate::rotation::{Note, PathKind, Recovered, Report, Resolution, Steps, Trouble};
-use crate::sinks::Outcome;
+use crate::strings::sinks::ShownOutcome;
 use crate::strings::validation::api_problem;
 use crate::strings::{oauth, provision, sinks, vault};
 use crate::vault::StoredToken;
@@ -181,7 +181,7 @@ pub fn note(n: &Note) -> String {
         }
         Note::OldRevoked { old_id } => old_revoked(*old_id),
         Note::OldAlreadyGone { old_id } => old_already_gone(*old_id),
-        Note::Delivered { account, outcome } => sinks::delivered(account, outcome),
+        Note::Delivered { account, outcome } => sinks::delivered(account, &sinks::shown(outcome)),
     }
 }
 
@@ -218,15 +218,15 @@ pub fn replacement_steps(entry: &StoredToken, scopes: &[String]) -> Option<Strin
 }
 
 /// A sink's outcome as `--json` shows it (one never tried says why).
-fn outcome(d: &Delivery) -> Outcome {
+fn outcome(d: &Delivery) -> ShownOutcome {
     match d {
-        Delivery::Tried(o) => o.clone(),
+        Delivery::Tried(o) => sinks::shown(o),
         Delivery::Unread {
             id,
             kind,
             target,
             why,
-        } => Outcome {
+        } => ShownOutcome {
             id: *id,
             kind,
             target: target.clone(),
@@ -237,7 +237,7 @@ fn outcome(d: &Delivery) -> Outcome {
 }
 
 /// What each sink of the report's token did, as `--json` shows it.
-pub fn outcomes(r: &Report) -> Vec<Outcome> {
+pub fn outcomes(r: &Report) -> Vec<ShownOutcome> {
     r.sinks.iter().map(outcome).collect()
 }
 
@@ -258,7 +258,7 @@ pub struct Shown<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub link_before_18_9: Option<String>,
     /// What each sink of the token did with the new value.
-    pub sinks: Vec<Outcome>,
+    pub sinks: Vec<ShownOutcome>,
 }
 
 /// `r` in words: its problems, its link, its sinks' outcomes.

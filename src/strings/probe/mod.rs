@@ -1,16 +1,21 @@
-//! What the reachability check says: stage details, and each problem with its fix.
+//! What the reachability check says: stage details, and each problem with its fix; the check's
+//! typed report in words ([`ShownReport`], what `check --json` prints and the wizard shows).
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
+mod report;
+
 use crate::instance::Instance;
-use crate::probe::TrustedBy;
 use crate::probe::cert::CertInfo;
-use crate::probe::http::Answer;
 use crate::probe::proxy::ProxyUse;
+use crate::probe::{IoFailure, TrustedBy};
 use crate::problem::{Problem, ProblemKind};
 use crate::sanitize::{SHORT_MAX, clean, redact_url};
-use crate::tls::{TlsSetupError, Trust};
+use crate::tls::Trust;
+pub use report::{
+    ShownReport, ShownStage, detail, invalid_url_report, problem, shown, shown_stage,
+};
 
 pub const PLAIN_LOOPBACK: &str =
     "skipped: plain http on a loopback address (for local testing only)";
@@ -59,16 +64,13 @@ pub fn tls_detail(
     format!("{version}, {suite}, ALPN {alpn}; certificate valid for this name, trusted by {by}")
 }
 
-pub fn gitlab_detail(answer: &Answer, path: &str, sign_in_ok: Option<bool>) -> String {
+pub fn gitlab_detail(status: u16, path: &str, sign_in_ok: Option<bool>) -> String {
     let sign_in = match sign_in_ok {
         Some(true) => "; sign-in page found",
         Some(false) => "; no sign-in page at /users/sign_in",
         None => "",
     };
-    format!(
-        "{path} answered {} with GitLab's JSON{sign_in}",
-        answer.status
-    )
+    format!("{path} answered {status} with GitLab's JSON{sign_in}")
 }
 
 pub fn proxy_detail(proxy: &ProxyUse) -> String {
@@ -129,15 +131,12 @@ pub fn timeout(what: &str, limit: Duration) -> Problem {
     )
 }
 
-pub fn connect_failed(failures: &[(SocketAddr, std::io::Error)]) -> Problem {
+pub fn connect_failed(failures: &[(SocketAddr, IoFailure)]) -> Problem {
     let each: Vec<String> = failures
         .iter()
         .map(|(a, e)| format!("{a}: {}", short_io(e)))
         .collect();
-    let refused = !failures.is_empty()
-        && failures
-            .iter()
-            .all(|(_, e)| e.kind() == std::io::ErrorKind::ConnectionRefused);
+    let refused = !failures.is_empty() && failures.iter().all(|(_, e)| *e == IoFailure::Refused);
     if refused {
         Problem::new(
             ProblemKind::ConnectionRefused,
@@ -155,7 +154,7 @@ pub fn connect_failed(failures: &[(SocketAddr, std::io::Error)]) -> Problem {
 
 pub fn connect_timeout(
     addrs: &[SocketAddr],
-    failures: &[(SocketAddr, std::io::Error)],
+    failures: &[(SocketAddr, IoFailure)],
     limit: Duration,
 ) -> Problem {
     let pending: Vec<String> = addrs
@@ -179,20 +178,21 @@ pub fn connect_timeout(
     )
 }
 
-fn short_io(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::ConnectionRefused => "refused".into(),
-        std::io::ErrorKind::HostUnreachable => "host unreachable".into(),
-        std::io::ErrorKind::NetworkUnreachable => "network unreachable".into(),
-        std::io::ErrorKind::TimedOut => "timeout".into(),
-        _ => e.to_string(),
+fn short_io(e: &IoFailure) -> String {
+    match e {
+        IoFailure::Refused => "refused".into(),
+        IoFailure::HostUnreachable => "host unreachable".into(),
+        IoFailure::NetworkUnreachable => "network unreachable".into(),
+        IoFailure::TimedOut => "timeout".into(),
+        IoFailure::Other(e) => e.clone(),
     }
 }
 
-pub fn setup(e: &TlsSetupError) -> Problem {
+/// The trusted roots could not be set up (`error`: the setup error's own words).
+pub fn setup(error: &str) -> Problem {
     Problem::new(
         ProblemKind::TlsHandshakeFailed,
-        e.to_string(),
+        error.to_owned(),
         "Give --ca-file a PEM file with the CA certificate(s).",
     )
 }
@@ -314,13 +314,12 @@ pub fn incomplete(error: &str) -> Problem {
     )
 }
 
-pub fn server_error(instance: &Instance, answer: &Answer, path: &str) -> Problem {
+pub fn server_error(instance: &Instance, status: u16, path: &str) -> Problem {
     Problem::new(
         ProblemKind::ServerError,
         format!(
-            "{}{path} answered {}: the server is there but failing (or a proxy in front of it cannot reach GitLab).",
+            "{}{path} answered {status}: the server is there but failing (or a proxy in front of it cannot reach GitLab).",
             instance.base_url(),
-            answer.status
         ),
         "Try again in a minute; if it persists, tell the GitLab admin (GitLab or its proxy is down or overloaded).",
     )
@@ -356,7 +355,7 @@ pub fn login_page(instance: &Instance, path: &str) -> Problem {
     )
 }
 
-pub fn not_gitlab(instance: &Instance, answer: &Answer, path: &str) -> Problem {
+pub fn not_gitlab(instance: &Instance, status: u16, content_type: &str, path: &str) -> Problem {
     let hint = if instance.relative_root().is_some() {
         " If GitLab is not installed under that path, remove the path from the address."
     } else {
@@ -365,14 +364,13 @@ pub fn not_gitlab(instance: &Instance, answer: &Answer, path: &str) -> Problem {
     Problem::new(
         ProblemKind::NotGitlab,
         format!(
-            "{}{path} answered {} ({}) and not like GitLab's API.",
+            "{}{path} answered {status} ({}) and not like GitLab's API.",
             // `path` already holds the relative URL root: the origin, so it is said once.
             instance.origin(),
-            answer.status,
-            if answer.content_type.is_empty() {
+            if content_type.is_empty() {
                 "no content type"
             } else {
-                &answer.content_type
+                content_type
             }
         ),
         format!("Check the address.{hint}"),
