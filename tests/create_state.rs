@@ -537,7 +537,10 @@ fn no_link_to_open_on_the_owner_step_while_create_for_me_is_picked() {
     let mut s = new_state();
     to_owner(&mut s, "gitlab.example.com");
     type_text(&mut s, "acme");
-    assert!(s.link().is_some(), "the guide shows the service-accounts page");
+    assert!(
+        s.link().is_some(),
+        "the guide shows the service-accounts page"
+    );
     key(&mut s, KeyCode::Right);
     assert!(s.create_for_me);
     assert_eq!(s.link(), None);
@@ -577,7 +580,10 @@ fn a_plan_whose_account_and_token_were_made_before_says_reused() {
     assert!(s.create_reuses().is_some());
     let shown = render_screen(&s, 80, 24);
     assert!(shown.contains("Will reuse"), "{shown}");
-    assert!(shown.contains("service_account_group_10_abc (made by"), "{shown}");
+    assert!(
+        shown.contains("service_account_group_10_abc (made by"),
+        "{shown}"
+    );
     assert!(!shown.contains("new, for this profile"), "{shown}");
     assert!(!shown.contains("create it"), "{shown}");
     assert!(shown.contains("check and reuse it"), "{shown}");

@@ -107,7 +107,7 @@ pub fn account_plan(kind: Kind, username: Option<&str>) -> String {
 }
 /// The plan's account line when an earlier run made it for this name.
 pub fn account_made_before(username: &str) -> String {
-    format!("{username} (made by an earlier run: reused, not made again)")
+    format!("{username} (made by an earlier run: reused)")
 }
 pub fn role_on(role: &str, targets: &[String]) -> String {
     format!("{role} on {}", targets.join(", "))
