@@ -317,7 +317,12 @@ fn nothing_possible_offers_the_guided_path() {
     assert!(key(&mut s, KeyCode::Enter).is_empty());
     key(&mut s, KeyCode::Char('g'));
     assert!(s.creating.is_none());
-    assert_eq!(s.step, Step::Role, "the guided path's next step");
+    assert_eq!(
+        s.step,
+        Step::Owner,
+        "the guided path starts at creating the account (its owner-step guide), not at granting \
+         a role to an account that does not exist yet"
+    );
     assert_eq!(s.owner, Owner::ServiceAccount);
     assert!(!s.create_for_me);
 }
@@ -523,4 +528,66 @@ fn staying_after_the_quit_question_keeps_the_sign_in_and_quitting_revokes_it() {
         matches!(effects.as_slice(), [Effect::Quit]) && !s.confirm_quit,
         "not asked twice: {effects:?}"
     );
+}
+
+/// Under "Create it for me" the owner step shows its steps, not a page: no link, so Ctrl-O is
+/// neither offered nor does anything; the guide's page comes back with ←→.
+#[test]
+fn no_link_to_open_on_the_owner_step_while_create_for_me_is_picked() {
+    let mut s = new_state();
+    to_owner(&mut s, "gitlab.example.com");
+    type_text(&mut s, "acme");
+    assert!(
+        s.link().is_some(),
+        "the guide shows the service-accounts page"
+    );
+    key(&mut s, KeyCode::Right);
+    assert!(s.create_for_me);
+    assert_eq!(s.link(), None);
+    let shown = gitlab_token::ui::help::hints(&s);
+    assert!(
+        shown.iter().all(|h| h.label != "open link"),
+        "{:?}",
+        shown.iter().map(|h| h.label).collect::<Vec<_>>()
+    );
+    let ctrl_o = crossterm::event::KeyEvent::new(
+        KeyCode::Char('o'),
+        crossterm::event::KeyModifiers::CONTROL,
+    );
+    let effects = update(&mut s, Msg::Key(ctrl_o));
+    assert!(effects.is_empty(), "{effects:?}");
+}
+
+/// The name holds the token an earlier `create` made for this kind of account in this place:
+/// the plan says the account is reused and Enter checks and reuses it (it is not "new").
+#[test]
+fn a_plan_whose_account_and_token_were_made_before_says_reused() {
+    let mut s = new_state();
+    let mut mine = stored("2027-01-01", &["read_api"]);
+    mine.provisioned = Some(gitlab_token::provision::Provisioned {
+        kind: Kind::GroupServiceAccount,
+        account_id: 91,
+        account_username: "service_account_group_10_abc".into(),
+        lives_in: Some("acme".into()),
+        lives_in_id: Some(10),
+        token_id: 41,
+        targets: vec!["acme".into(), "acme/tools".into()],
+        created_at: "2026-08-25T09:00:00Z".into(),
+    });
+    s.set_stored(vec![mine]);
+    to_plan_by_paste(&mut s);
+    set_choice(&mut s, three_candidates());
+    assert!(s.create_reuses().is_some());
+    let shown = render_screen(&s, 80, 24);
+    assert!(shown.contains("Will reuse"), "{shown}");
+    assert!(
+        shown.contains("service_account_group_10_abc (made by"),
+        "{shown}"
+    );
+    assert!(!shown.contains("new, for this profile"), "{shown}");
+    assert!(!shown.contains("create it"), "{shown}");
+    assert!(shown.contains("check and reuse it"), "{shown}");
+    // Another kind picked (a group token): that one would be new.
+    key(&mut s, KeyCode::Down);
+    assert!(s.create_reuses().is_none());
 }

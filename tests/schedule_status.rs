@@ -46,9 +46,13 @@ fn home_with(entries: Vec<StoredToken>) -> Home {
 }
 
 fn log_run(home: &Home, t: &StoredToken, ok: bool, at: &str) {
+    log_any(home, t, ok, at, true);
+}
+
+fn log_any(home: &Home, t: &StoredToken, ok: bool, at: &str, scheduled: bool) {
     let run = Run {
         at: at.into(),
-        scheduled: true,
+        scheduled,
         exit: u8::from(!ok),
         tokens: vec![TokenRun {
             account: t.account.clone(),
@@ -128,6 +132,30 @@ fn a_failed_last_rotation_needs_attention_until_a_later_one_succeeds() {
         "{out}"
     );
     log_run(&home, &t, true, "2026-11-27T10:00:00Z");
+    assert_eq!(check(&home, &[]).0, 0);
+}
+
+/// A `rotate` run by hand that could not renew a guided token with 45 days left (issue 21.12) is
+/// no scheduled rotation's failure: `status --check` passes, and `status` and `schedule status`
+/// show no "scheduled rotation" nudge. It does not hide the schedule's own failure either.
+#[test]
+fn a_manual_rotate_that_did_not_renew_is_no_failed_scheduled_rotation() {
+    let t = entry("scanner", Some(45));
+    let home = home_with(vec![t.clone()]);
+    log_any(&home, &t, false, "2026-11-26T10:00:00Z", false);
+    let (code, out) = check(&home, &[]);
+    assert_eq!(code, 0, "{out}");
+    for args in [&["status"][..], &["schedule", "status"]] {
+        let shown = home.run(args, "").stdout.to_lowercase();
+        assert!(!shown.contains("scheduled rotation"), "{args:?}: {shown}");
+    }
+    // The schedule failed first, then a manual run failed too: still open.
+    let home = home_with(vec![t.clone()]);
+    log_any(&home, &t, false, "2026-11-26T10:00:00Z", true);
+    log_any(&home, &t, false, "2026-11-26T11:00:00Z", false);
+    assert_eq!(check(&home, &[]).0, 1);
+    // A manual run that worked closes it.
+    log_any(&home, &t, true, "2026-11-26T12:00:00Z", false);
     assert_eq!(check(&home, &[]).0, 0);
 }
 

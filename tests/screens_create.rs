@@ -246,3 +246,24 @@ fn plan_asks_before_replacing_a_token_it_did_not_make() {
     assert!(s.existing.asking);
     snap("create_plan_replace_question", &s);
 }
+
+/// An earlier run made this account and token under the name: the plan says "Will reuse".
+#[test]
+fn plan_reusing_what_an_earlier_run_made() {
+    let mut s = new_state();
+    let mut mine = stored("2027-01-01", &["read_api"]);
+    mine.provisioned = Some(gitlab_token::provision::Provisioned {
+        kind: gitlab_token::provision::Kind::GroupServiceAccount,
+        account_id: 91,
+        account_username: "service_account_group_10_abc".into(),
+        lives_in: Some("acme".into()),
+        lives_in_id: Some(10),
+        token_id: 41,
+        targets: vec!["acme".into(), "acme/tools".into()],
+        created_at: "2026-08-25T09:00:00Z".into(),
+    });
+    s.set_stored(vec![mine]);
+    to_plan_by_paste(&mut s);
+    set_choice(&mut s, three_candidates());
+    snap("create_plan_made_before", &s);
+}

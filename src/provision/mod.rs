@@ -77,6 +77,22 @@ pub fn name_taken(
     finish::name_taken(request, stored, kind, lives_in_id).is_some()
 }
 
+/// What an earlier `create` made for this NAME@HOST, when `stored` is the token of this kind
+/// of account in this place: [`execute`] then reuses its account and keeps its token while it
+/// works. For the wizard's plan, to say so before anything runs. Pure.
+pub fn made_before<'a>(
+    stored: Option<&'a crate::vault::StoredToken>,
+    discovery: &Discovery,
+    kind: Kind,
+) -> Option<&'a Provisioned> {
+    let first = discovery.targets.first()?;
+    let (_, lives_in_id) = finish::lives_in(kind, first);
+    stored?
+        .provisioned
+        .as_ref()
+        .filter(|made| made.kind == kind && made.lives_in_id == lives_in_id)
+}
+
 /// Does it: account, memberships, token, live checks, store. Journaled step by step; `progress`
 /// is told each stage as it starts (it must return at once). Never abandoned half-way by a
 /// signal: callers hold signals like an automatic rotation does.

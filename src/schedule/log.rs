@@ -119,10 +119,25 @@ pub fn last_per_account(runs: &[Run]) -> Vec<(&Run, &TokenRun)> {
     out
 }
 
-/// The tokens that still need a person after the newest run that touched them: still stored,
-/// and still the same token (its expiry unchanged).
+/// Each account's newest result a nudge is about: the schedule's results, and any run's success.
+/// A `rotate` run by hand that did not renew a token was seen by whoever ran it: it is no
+/// scheduled rotation's failure (a guided token with 45 days left is not due), so it neither
+/// opens a nudge nor hides the schedule's; one that worked closes it.
+pub fn last_for_nudges(runs: &[Run]) -> Vec<(&Run, &TokenRun)> {
+    let mut out: Vec<(&Run, &TokenRun)> = Vec::new();
+    for run in runs {
+        for t in run.tokens.iter().filter(|t| run.scheduled || t.ok) {
+            out.retain(|(_, o)| o.account != t.account);
+            out.push((run, t));
+        }
+    }
+    out
+}
+
+/// The tokens that still need a person after the newest scheduled run that touched them (see
+/// [`last_for_nudges`]): still stored, and still the same token (its expiry unchanged).
 pub fn open_nudges<'a>(runs: &'a [Run], stored: &[StoredToken]) -> Vec<&'a TokenRun> {
-    last_per_account(runs)
+    last_for_nudges(runs)
         .into_iter()
         .filter(|(_, t)| !t.ok && still_open(t, stored))
         .map(|(_, t)| t)
@@ -194,5 +209,28 @@ mod tests {
         replaced[0].expires_at = Some("2027-01-01".into());
         assert!(open_nudges(&runs, &replaced).is_empty());
         assert!(open_nudges(&runs, &[]).is_empty());
+    }
+
+    /// Issue 21.12: a `rotate` by hand that did not renew opens no nudge and hides none; one
+    /// that worked closes it.
+    #[test]
+    fn a_manual_run_opens_no_nudge_and_a_manual_success_closes_one() {
+        let stored: Vec<StoredToken> = toml::from_str::<crate::vault::Metadata>(
+            "[[token]]\naccount = \"t0@h\"\nhost = \"h\"\nurl = \"https://h\"\nname = \"t0\"\n\
+             profile = \"custom\"\nstore = \"file\"\nusername = \"u\"\nuser_id = 1\n\
+             token_id = 2\ntoken_name = \"n\"\nscopes = []\nverified_at = \"\"\n",
+        )
+        .unwrap()
+        .tokens;
+        let manual = |ok| Run {
+            scheduled: false,
+            ..run(0, ok)
+        };
+        assert!(open_nudges(&[manual(false)], &stored).is_empty());
+        assert_eq!(
+            open_nudges(&[run(0, false), manual(false)], &stored).len(),
+            1
+        );
+        assert!(open_nudges(&[run(0, false), manual(true)], &stored).is_empty());
     }
 }

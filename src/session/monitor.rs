@@ -26,7 +26,8 @@ pub struct Seen<'a> {
 /// expired, expires within `within` days, is a browser sign-in that needs signing in again, failed
 /// `--verify`, or failed its last rotation (as the run log says); else 0.
 pub fn check(seen: &[Seen], runs: &[Run], within: i64) -> (u8, Vec<String>) {
-    let last = log::last_per_account(runs);
+    // The schedule's failures (a `rotate` by hand that did not renew a token is not one).
+    let last = log::last_for_nudges(runs);
     let mut lines = Vec::new();
     for s in seen {
         let t = s.entry;

@@ -190,11 +190,62 @@ pub fn wizard_notice(metadata_path: &std::path::Path) -> Option<String> {
     let stored = crate::vault::Metadata::load(metadata_path)
         .map(|m| m.tokens)
         .unwrap_or_default();
-    text::wizard_notice(&log::open_nudges(&runs, &stored))
+    let open = log::open_nudges(&runs, &stored);
+    // A sign-in the log already names (a scheduled run saw it) is said once.
+    let sign_ins: Vec<&crate::vault::StoredToken> = stored
+        .iter()
+        .filter(|t| t.is_oauth() && t.oauth.as_ref().is_some_and(|o| o.needs_sign_in))
+        .filter(|t| !open.iter().any(|o| o.account == t.account))
+        .collect();
+    text::wizard_notice(&open, &sign_ins)
 }
 
 /// The done screen's line: whether the daily rotation is installed.
 pub fn done_line(metadata_path: &std::path::Path) -> String {
     let record = Place::beside(metadata_path).record().ok().flatten();
     text::done_line(record.as_ref())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(name: &str, needs_sign_in: bool) -> crate::vault::StoredToken {
+        let mut t: crate::vault::StoredToken = toml::from_str::<crate::vault::Metadata>(&format!(
+            "[[token]]\naccount = \"{name}@h\"\nhost = \"h\"\nurl = \"https://h\"\n\
+             name = \"{name}\"\nprofile = \"custom\"\nstore = \"file\"\nusername = \"u\"\n\
+             user_id = 1\ntoken_id = 2\ntoken_name = \"n\"\nscopes = []\nverified_at = \"\"\n"
+        ))
+        .unwrap()
+        .tokens
+        .remove(0);
+        t.kind = crate::vault::CredentialKind::Oauth;
+        t.oauth = Some(crate::vault::OAuthFacts {
+            app_id: "app".into(),
+            access_expires_at: "2026-11-27T10:00:00Z".into(),
+            needs_sign_in,
+        });
+        t
+    }
+
+    /// Issue 21.12: the first screen warns about a browser sign-in that needs signing in again,
+    /// with no scheduled run in the log; a fine one says nothing.
+    #[test]
+    fn the_first_screen_warns_about_a_sign_in_that_needs_sign_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tokens.toml");
+        crate::vault::Metadata::update(&path, |m| {
+            m.tokens = vec![entry("laptop", true), entry("desk", false)]
+        })
+        .unwrap();
+        let notice = wizard_notice(&path).expect("a notice");
+        assert!(notice.contains("laptop@h needs sign-in"), "{notice}");
+        assert!(
+            notice.contains("gitlab-token login --host h --name laptop"),
+            "{notice}"
+        );
+        assert!(!notice.contains("desk"), "{notice}");
+        crate::vault::Metadata::update(&path, |m| m.tokens = vec![entry("desk", false)]).unwrap();
+        assert_eq!(wizard_notice(&path), None);
+    }
 }

@@ -57,6 +57,8 @@ pub const DISCOVERING: &str =
 pub const K_AUTHORIZE: &str = "authorize";
 pub const K_USE_IT: &str = "use it";
 pub const K_DO_IT: &str = "create it";
+/// Enter on a plan whose account and token an earlier run made: nothing new unless it is gone.
+pub const K_REUSE_IT: &str = "check and reuse it";
 pub const K_OTHER_KIND: &str = "other kind";
 pub const K_GUIDE_ME: &str = "guide me instead";
 pub const K_RETRY: &str = "retry";
@@ -84,6 +86,8 @@ pub fn authorized_as(username: &str, admin: bool) -> String {
     }
 }
 pub const BEST: &str = "Will create";
+/// The plan's heading when an earlier run made this account and token (`provision::made_before`).
+pub const REUSES: &str = "Will reuse";
 pub const CHOSEN: &str = "You picked";
 pub const ALSO: &str = "Also possible (↑↓ to pick)";
 pub const NOT_POSSIBLE: &str = "Not possible";
@@ -100,6 +104,10 @@ pub fn account_plan(kind: Kind, username: Option<&str>) -> String {
         (_, Some(name)) => format!("{name} (reused if it exists)"),
         (_, None) => "new, for this profile (reused if made before)".into(),
     }
+}
+/// The plan's account line when an earlier run made it for this name.
+pub fn account_made_before(username: &str) -> String {
+    format!("{username} (made by an earlier run: reused)")
 }
 pub fn role_on(role: &str, targets: &[String]) -> String {
     format!("{role} on {}", targets.join(", "))

@@ -148,14 +148,37 @@ fn capitalise(s: &str) -> String {
         .unwrap_or_default()
 }
 
-/// The wizard's first-screen notice for what the last runs left open.
-pub fn wizard_notice(open: &[&TokenRun]) -> Option<String> {
-    let first = open.first()?;
-    let more = match open.len() {
-        1 => String::new(),
+/// The wizard's first-screen notice: what the last scheduled runs left open, and browser
+/// sign-ins GitLab no longer refreshes (`needs_sign_in`, known from the metadata even when no
+/// scheduled run has seen it).
+pub fn wizard_notice(
+    open: &[&TokenRun],
+    sign_ins: &[&crate::vault::StoredToken],
+) -> Option<String> {
+    let more = |n: usize| match n {
+        0 | 1 => String::new(),
         n => format!(" (and {} more: see `gitlab-token status`)", n - 1),
     };
-    Some(format!("Scheduled rotation: {}{more}", nudge_line(first)))
+    let rotation = open.first().map(|first| {
+        format!(
+            "Scheduled rotation: {}{}",
+            nudge_line(first),
+            more(open.len())
+        )
+    });
+    let sign_in = sign_ins.first().map(|t| {
+        format!(
+            "{} needs sign-in (GitLab rejected its refresh token). Run: gitlab-token login --host {} --name {}{}",
+            t.account,
+            t.host,
+            t.name,
+            more(sign_ins.len())
+        )
+    });
+    match (rotation, sign_in) {
+        (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+        (a, b) => a.or(b),
+    }
 }
 
 /// `status`'s line about the schedule.

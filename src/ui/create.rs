@@ -214,11 +214,15 @@ fn plan<'a>(state: &State, c: &'a Creating, theme: &Theme, short: Option<u16>) -
     };
     lines.push(Line::default());
     let best = c.choice.as_ref().and_then(|ch| ch.best) == Some(kind);
+    let heading = if state.create_reuses().is_some() {
+        text::REUSES
+    } else if best {
+        text::BEST
+    } else {
+        text::CHOSEN
+    };
     lines.push(Line::from(vec![
-        Span::styled(
-            format!("{}: ", if best { text::BEST } else { text::CHOSEN }),
-            theme.accent,
-        ),
+        Span::styled(format!("{heading}: "), theme.accent),
         Span::styled(text::kind_name(kind), theme.title),
     ]));
     if let Some(Ok(why)) = options.iter().find(|o| o.kind == kind).map(|o| &o.verdict) {
@@ -279,7 +283,10 @@ fn details<'a>(
     let mut lines = vec![
         label(
             text::L_ACCOUNT,
-            text::account_plan(kind, request.service_account.as_deref()),
+            match state.create_reuses() {
+                Some(made) => text::account_made_before(&made.account_username),
+                None => text::account_plan(kind, request.service_account.as_deref()),
+            },
             theme,
         ),
         label(

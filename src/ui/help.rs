@@ -374,7 +374,15 @@ fn create_hints(state: &State, c: &crate::wizard::Creating) -> Vec<Hint> {
             let failed = c.discovered().is_none();
             let possible = c.possible();
             if c.kind.is_some() {
-                h.push(hint(Enter, create::K_DO_IT));
+                let reuses = state.create_reuses().is_some();
+                h.push(hint(
+                    Enter,
+                    if reuses {
+                        create::K_REUSE_IT
+                    } else {
+                        create::K_DO_IT
+                    },
+                ));
             }
             if possible.len() > 1 {
                 h.push(hint(UpDown, create::K_OTHER_KIND));

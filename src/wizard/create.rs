@@ -338,6 +338,14 @@ impl State {
             && crate::provision::name_taken(&request, self.clash(), discovery, kind)
     }
 
+    /// What an earlier run made under the plan's name for the chosen kind: the plan then says
+    /// the account and token are reused, not created.
+    pub fn create_reuses(&self) -> Option<&crate::provision::Provisioned> {
+        let c = self.creating.as_ref()?;
+        let (discovery, kind) = (c.discovered()?, c.kind?);
+        crate::provision::made_before(self.clash(), discovery, kind)
+    }
+
     /// Enter on the plan (or `r` after a failure): create, unless that would replace a token
     /// the person has not agreed to replace; then ask first (the save step's question).
     pub(crate) fn create_or_ask(&mut self) -> Vec<Effect> {

@@ -77,8 +77,10 @@ impl State {
     pub(crate) fn guide_instead(&mut self) -> Vec<Effect> {
         let effects = self.leave_creating();
         self.create_for_me = false;
+        // The guided path starts where the account is made: the owner step's guide, its
+        // service-accounts page (the account does not exist yet, so no role can be granted).
         if self.creating.is_none() {
-            self.step = Step::Role;
+            self.step = Step::Owner;
         }
         effects
     }

@@ -190,7 +190,10 @@ impl State {
             return self.token_form().map(|f| f.primary().to_owned());
         }
         match (self.step, self.owner) {
-            (Step::Owner, Owner::ServiceAccount) => links::service_accounts(instance, &group),
+            // "Create it for me" shows its steps, not the page: no link to open.
+            (Step::Owner, Owner::ServiceAccount) if !self.create_for_me => {
+                links::service_accounts(instance, &group)
+            }
             (Step::Role, _) => {
                 let first = super::create::parse_targets(&group).into_iter().next()?;
                 Some(links::members(instance, &first, self.target_place))
