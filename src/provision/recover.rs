@@ -159,6 +159,16 @@ pub(super) async fn repair(
     Ok(Some(j))
 }
 
+/// The `create` journals beside `metadata_path` that cannot be read: each may point at a token
+/// made on GitLab and never stored, so it is reported (by `status` and `create`), never skipped
+/// or removed.
+pub fn unreadable_journals(metadata_path: &Path) -> Vec<JournalError> {
+    journal::all(metadata_path)
+        .into_iter()
+        .filter_map(|path| Journal::load(&path).err())
+        .collect()
+}
+
 /// Tokens that killed runs created on GitLab but never stored, read from the journals beside
 /// `metadata_path` (no network, no authorization): each with its id and the page to revoke it.
 /// Journals of runs still alive are skipped.
