@@ -133,7 +133,10 @@ pub async fn run(args: StatusArgs) -> u8 {
             print_orphans(&path);
         }
     }
-    print_unreadable(&path, matches!(args.format, StatusFormat::Table) && !args.json);
+    print_unreadable(
+        &path,
+        matches!(args.format, StatusFormat::Table) && !args.json,
+    );
     if rows.iter().any(|r| r.verified_ok == Some(false)) {
         exit::CHECK_FAILED
     } else {
@@ -469,25 +472,6 @@ fn render(rows: &[Row], cols: usize, colour: bool) -> String {
     out
 }
 
-/// `text` in lines of at most `cols` columns, broken between words (a word longer than a line
-/// stands alone, never cut: a path or a command stays whole).
-fn wrap(text: &str, cols: usize) -> Vec<String> {
-    let cols = cols.max(20);
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    for word in text.split(' ') {
-        if !line.is_empty() && width(&line) + 1 + width(word) > cols {
-            lines.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    lines.push(line);
-    lines
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -500,10 +484,7 @@ mod tests {
                 let indent = if table { 4 } else { 2 };
                 let lines = wrap(note, cols - indent);
                 assert!(lines.len() > 1 || width(note) + indent <= cols);
-                assert!(
-                    lines.iter().all(|l| width(l) + indent <= cols),
-                    "{lines:?}"
-                );
+                assert!(lines.iter().all(|l| width(l) + indent <= cols), "{lines:?}");
                 assert_eq!(lines.join(" "), note);
             }
         }

@@ -13,6 +13,7 @@ use super::{Kind, Note, Orphan};
 use crate::gitlab::links;
 use crate::gitlab::{ApiError, Client};
 use crate::instance::Instance;
+use crate::rotation::JournalError;
 use crate::token::Token;
 use crate::vault::Metadata;
 
