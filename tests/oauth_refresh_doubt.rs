@@ -94,14 +94,6 @@ fn refresh_fails_after_revoking(fault: RefreshFault) {
     assert!(out.stderr.contains("gitlab-token login --host"), "{out:?}");
     assert!(facts(&home, &gitlab, &name).in_doubt(), "journalled");
 
-    // git gets nothing (no password), and a line saying why.
-    let request = format!("protocol=https\nhost={}\n\n", host(&gitlab));
-    let git = home.run(&["git-credential", "get"], &request);
-    assert_eq!(git.code, Some(0), "{git:?}");
-    assert!(!git.stdout.contains("password="), "{git:?}");
-    assert!(!git.stdout.contains(&first.access), "{git:?}");
-    assert!(git.stderr.contains("got no usable answer"), "{git:?}");
-
     let status = home.run(&["status"], "");
     assert!(
         status.stdout.contains("may need sign-in"),
@@ -110,16 +102,23 @@ fn refresh_fails_after_revoking(fault: RefreshFault) {
     assert!(!status.stdout.contains("refreshes itself"), "{status:?}");
     assert!(status.stdout.contains("gitlab-token login"), "{status:?}");
 
-    // GitLab is well again: the refresh is tried once more, GitLab refuses the revoked
-    // refresh token, and the sign-in is reported lost (sign in again), not retried.
+    // GitLab is well again. The next use (git's helper here) tries the refresh once more,
+    // GitLab refuses the revoked refresh token, and the sign-in is reported lost: git gets no
+    // password, and a line saying to sign in again.
     gitlab.oauth(|o| o.refresh_fault = None);
     let attempts = gitlab.oauth(|o| o.refresh_attempts);
+    let request = format!("protocol=https\nhost={}\n\n", host(&gitlab));
+    let git = home.run(&["git-credential", "get"], &request);
+    assert_eq!(git.code, Some(0), "{git:?}");
+    assert!(!git.stdout.contains("password="), "{git:?}");
+    assert!(!git.stdout.contains(&first.access), "{git:?}");
+    assert!(git.stderr.contains("was lost"), "{git:?}");
+    assert!(git.stderr.contains("gitlab-token login --host"), "{git:?}");
+    assert_eq!(gitlab.oauth(|o| o.refresh_attempts), attempts + 1);
     let out = get(&home, &gitlab, &name);
     assert_eq!(out.code, Some(1), "{out:?}");
     assert!(out.stdout.is_empty(), "{out:?}");
-    assert!(out.stderr.contains("was lost"), "{out:?}");
     assert!(out.stderr.contains("gitlab-token login --host"), "{out:?}");
-    assert_eq!(gitlab.oauth(|o| o.refresh_attempts), attempts + 1);
     let f = facts(&home, &gitlab, &name);
     assert!(f.needs_sign_in && !f.in_doubt(), "{f:?}");
     let out = get(&home, &gitlab, &name);

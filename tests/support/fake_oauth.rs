@@ -77,6 +77,9 @@ pub struct OAuthState {
     /// The next refreshes revoke the old pair (Doorkeeper's `before_successful_response` has
     /// committed) and then fail to answer: a 500 or a connection cut in the body.
     pub refresh_fault: Option<RefreshFault>,
+    /// The device answer names its pages on this site instead of the instance's (a hostile
+    /// or rewritten answer).
+    pub foreign_verification: Option<String>,
     devices: HashMap<String, Device>,
     pub grants: Vec<Grant>,
     /// Successful refresh grants.
@@ -107,6 +110,7 @@ impl Default for OAuthState {
             reject_refresh: false,
             refresh_delay: Duration::ZERO,
             refresh_fault: None,
+            foreign_verification: None,
             devices: HashMap::new(),
             grants: Vec::new(),
             refreshes: 0,
@@ -240,6 +244,7 @@ impl OAuthState {
                 expires_in: self.code_lifetime,
             },
         );
+        let base_url = self.foreign_verification.as_deref().unwrap_or(base_url);
         doorkeeper_json(
             200,
             json!({
