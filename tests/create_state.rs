@@ -62,6 +62,7 @@ fn a_saved_browser_sign_in_with_api_on_this_host_is_offered_and_read() {
         app_id: "app".into(),
         access_expires_at: "2026-11-23T12:00:00Z".into(),
         needs_sign_in: false,
+        refresh_sent: None,
     });
     let mut narrow = mine.clone();
     narrow.account = "narrow@gitlab.example.com".into();

@@ -333,6 +333,7 @@ fn a_sign_in_that_needs_signing_in_again_is_a_nudge_until_fixed() {
         app_id: "app-1".into(),
         access_expires_at: "2026-11-27T10:00:00Z".into(),
         needs_sign_in: true,
+        refresh_sent: None,
     });
     let toml = w.home.tokens_toml();
     let entry = laptop.clone();

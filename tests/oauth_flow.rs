@@ -258,3 +258,38 @@ async fn a_redirect_to_another_host_is_never_followed_with_the_refresh_token() {
     );
     assert!(!err.to_string().contains(&grant.refresh));
 }
+
+#[tokio::test]
+async fn a_verification_page_on_another_site_is_never_shown_as_the_place_for_the_code() {
+    let (_pki, gitlab, client) = gitlab();
+    gitlab.oauth(|o| o.foreign_verification = Some("https://gitlab-login.example.net".into()));
+    let code = start(&client).await.expect("device code");
+    assert_eq!(
+        code.verification_uri,
+        format!("{}/oauth/device", gitlab.url())
+    );
+    assert_eq!(
+        code.verification_uri_complete, None,
+        "it carries the other site"
+    );
+    assert!(
+        code.foreign_page
+            .as_deref()
+            .is_some_and(|p| p.starts_with("https://gitlab-login.example.net/")),
+        "{code:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_access_token_lifetime_beyond_gitlabs_two_hours_is_not_believed() {
+    let (_pki, gitlab, client) = gitlab();
+    // 10^12 seconds claimed; GitLab issues 7200 (config/initializers/doorkeeper.rb).
+    gitlab.oauth(|o| o.access_lifetime = Duration::from_secs(1_000_000_000_000));
+    let old = gitlab.oauth(|o| o.issue(APP, &scopes(&["read_api"]), Duration::from_secs(60)));
+    let pair = oauth::refresh(&client, APP, &Token::new(old.refresh))
+        .await
+        .expect("refreshed");
+    let left = pair.time_left(time::OffsetDateTime::now_utc());
+    assert!(left <= time::Duration::seconds(7200), "{left:?}");
+    assert!(left > time::Duration::seconds(7100), "{left:?}");
+}

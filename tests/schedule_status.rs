@@ -167,6 +167,7 @@ fn a_browser_sign_in_that_needs_signing_in_again_needs_attention() {
         app_id: "app-1".into(),
         access_expires_at: "2026-11-27T10:00:00Z".into(),
         needs_sign_in: false,
+        refresh_sent: None,
     });
     let fine = home_with(vec![t.clone()]);
     assert_eq!(check(&fine, &[]).0, 0);

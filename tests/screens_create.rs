@@ -35,6 +35,7 @@ fn authorize_choices() {
         app_id: "app".into(),
         access_expires_at: "2026-11-23T12:00:00Z".into(),
         needs_sign_in: false,
+        refresh_sent: None,
     });
     s.set_stored(vec![mine]);
     to_authorize(&mut s, "acme, acme/tools");

@@ -137,6 +137,7 @@ fn the_app_id_saved_for_the_host_is_used() {
         app_id: "saved-app".into(),
         access_expires_at: "2026-11-23T12:00:00Z".into(),
         needs_sign_in: false,
+        refresh_sent: None,
     });
     let mut elsewhere = entry.clone();
     elsewhere.host = "other.example.com".into();

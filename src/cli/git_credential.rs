@@ -42,10 +42,15 @@ pub async fn run(args: GitCredentialArgs) -> u8 {
     let Some(entry) = pick(&meta.tokens, host, path, args.name.as_deref()) else {
         return exit::OK;
     };
+    use crate::vault::credential::CredentialError;
     let access = match stored::access(entry, std::time::Duration::from_secs(10)).await {
         Ok(access) => access,
         // A sign-in that must be renewed is worth a line (git shows helpers' stderr).
-        Err(e @ crate::vault::credential::CredentialError::NeedsSignIn { .. }) => {
+        Err(
+            e @ (CredentialError::NeedsSignIn { .. }
+            | CredentialError::RefreshInDoubt { .. }
+            | CredentialError::LostInRefresh { .. }),
+        ) => {
             stored::access_failed("git-credential", entry, &e);
             return exit::OK;
         }

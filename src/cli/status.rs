@@ -133,6 +133,10 @@ pub async fn run(args: StatusArgs) -> u8 {
             print_orphans(&path);
         }
     }
+    print_unreadable(
+        &path,
+        matches!(args.format, StatusFormat::Table) && !args.json,
+    );
     if rows.iter().any(|r| r.verified_ok == Some(false)) {
         exit::CHECK_FAILED
     } else {
@@ -163,8 +167,15 @@ async fn verify_one(
     timeout: u64,
 ) -> Option<(bool, Vec<String>, Option<String>)> {
     let timeout_d = std::time::Duration::from_secs(timeout.max(1));
-    let token = match stored::access(&entry, timeout_d).await {
-        Ok(access) => access.token,
+    // An address that does not parse is reported like an unreadable secret.
+    Instance::parse(&entry.url).ok()?;
+    let profile = Profile::by_id(&entry.profile).ok();
+    let mut needs = Requirements::for_profile(profile.as_ref(), entry.target.clone());
+    if profile.is_none() {
+        needs.scopes = entry.scopes.clone();
+    }
+    let v = match stored::checked_access(&entry, &needs, timeout_d).await {
+        Ok((_, v)) => v,
         Err(crate::vault::credential::CredentialError::Vault(e)) => {
             return Some((
                 false,
@@ -174,14 +185,6 @@ async fn verify_one(
         }
         Err(e) => return Some((false, vec![e.to_string()], entry.expires_at)),
     };
-    // An address that does not parse is reported like an unreadable secret.
-    Instance::parse(&entry.url).ok()?;
-    let profile = Profile::by_id(&entry.profile).ok();
-    let mut needs = Requirements::for_profile(profile.as_ref(), entry.target.clone());
-    if profile.is_none() {
-        needs.scopes = entry.scopes.clone();
-    }
-    let v = stored::validate(&entry, &token, &needs, timeout_d).await;
     let expires = v
         .token
         .as_ref()
@@ -194,6 +197,31 @@ async fn verify_one(
             .collect(),
         expires,
     ))
+}
+
+/// The journals `status` could not read (deliveries, `create` runs): never skipped in silence,
+/// since each may hold pending work or point at a token left on GitLab. On stdout under the
+/// table, on stderr beside JSON or Prometheus output.
+fn print_unreadable(metadata_path: &std::path::Path, table: bool) {
+    let colour = table && stdout_colour();
+    let mut lines = Vec::new();
+    if let Some(e) = crate::rotation::deliveries::unreadable(metadata_path) {
+        lines.push(text::unreadable_deliveries(&e));
+    }
+    for e in crate::provision::unreadable_journals(metadata_path) {
+        lines.push(text::unreadable_create_journal(&e));
+    }
+    let kind = crate::problem::ProblemKind::UnreadableFile.as_str();
+    for line in lines {
+        let line = format!("problem ({kind}): {line}");
+        if table {
+            for piece in wrap(&line, terminal_width()) {
+                println!("{}", paint(&piece, Tone::Fail, colour));
+            }
+        } else {
+            eprintln!("gitlab-token status: {line}");
+        }
+    }
 }
 
 /// Tokens that a killed `create` made but never stored (from its journal; no network): each
@@ -314,6 +342,7 @@ fn shown(r: &Row) -> Shown {
         // An OAuth sign-in: the access token lives 2 hours and is refreshed when used.
         _ if t.is_oauth() => match &t.oauth {
             Some(f) if f.needs_sign_in => (crate::strings::oauth::NEEDS_SIGN_IN.into(), Tone::Fail),
+            Some(f) if f.in_doubt() => (crate::strings::oauth::IN_DOUBT.into(), Tone::Warn),
             _ => (crate::strings::oauth::REFRESHES_ITSELF.into(), Tone::Ok),
         },
         Some(d) if crate::gitlab::types::is_expired(d) => (text::expired(date), Tone::Fail),
@@ -329,6 +358,14 @@ fn shown(r: &Row) -> Shown {
     let mut notes = Vec::new();
     if t.store == StoreKind::File {
         notes.push((text::FILE_STORE_WARNING.to_owned(), Tone::Warn));
+    }
+    if let Some(sent) = t.oauth.as_ref().and_then(|f| f.refresh_sent.as_ref()) {
+        let instance = crate::instance::Instance::parse(&t.url)
+            .unwrap_or_else(|_| crate::instance::Instance::gitlab_com());
+        notes.push((
+            crate::strings::oauth::in_doubt_note(&sent.at, &instance, &t.name),
+            Tone::Warn,
+        ));
     }
     match r.verified_ok {
         Some(true) => notes.push((text::VERIFIED_NOW.to_owned(), Tone::Ok)),
@@ -395,7 +432,9 @@ fn render(rows: &[Row], cols: usize, colour: bool) -> String {
             parts[5] = paint(&parts[5], s.tone, colour);
             let _ = writeln!(out, "{}", parts.concat().trim_end());
             for (note, tone) in &s.notes {
-                let _ = writeln!(out, "    {}", paint(note, *tone, colour));
+                for piece in wrap(note, cols.saturating_sub(4)) {
+                    let _ = writeln!(out, "    {}", paint(&piece, *tone, colour));
+                }
             }
         }
         return out;
@@ -425,7 +464,9 @@ fn render(rows: &[Row], cols: usize, colour: bool) -> String {
             let _ = writeln!(out, "  {label}:{pad}{value}");
         }
         for (note, tone) in &s.notes {
-            let _ = writeln!(out, "  {}", paint(note, *tone, colour));
+            for piece in wrap(note, cols.saturating_sub(2)) {
+                let _ = writeln!(out, "  {}", paint(&piece, *tone, colour));
+            }
         }
     }
     out
@@ -434,6 +475,22 @@ fn render(rows: &[Row], cols: usize, colour: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn notes_wrap_at_the_width_between_words() {
+        let note = text::FILE_STORE_WARNING;
+        for cols in [80, 60] {
+            for table in [true, false] {
+                let indent = if table { 4 } else { 2 };
+                let lines = wrap(note, cols - indent);
+                assert!(lines.len() > 1 || width(note) + indent <= cols);
+                assert!(lines.iter().all(|l| width(l) + indent <= cols), "{lines:?}");
+                assert_eq!(lines.join(" "), note);
+            }
+        }
+        let long = format!("see {}", "x".repeat(100));
+        assert_eq!(wrap(&long, 76), ["see", &"x".repeat(100)]);
+    }
 
     fn entry(name: &str, host: &str, scopes: &[&str]) -> StoredToken {
         StoredToken {
@@ -516,5 +573,17 @@ mod tests {
             "{narrow}"
         );
         assert!(!narrow.contains("HOST"), "{narrow}");
+    }
+
+    #[test]
+    fn the_file_store_warning_fits_80_columns_as_a_table_row_and_as_a_block() {
+        let mut a = entry("ci", "gitlab.com", &["read_api"]);
+        a.store = StoreKind::File;
+        let rows = [row(&a, 90)];
+        for cols in [80, 60] {
+            let out = render(&rows, cols, false);
+            assert!(out.lines().all(|l| width(l) <= cols), "{cols}:\n{out}");
+            assert!(out.contains("plain file"), "{out}");
+        }
     }
 }

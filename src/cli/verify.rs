@@ -106,13 +106,11 @@ pub async fn run(args: VerifyArgs) -> u8 {
                 // A browser sign-in: a valid access token (refreshed if needed), checked
                 // through /oauth/token/info.
                 let timeout = Duration::from_secs(args.timeout.max(1));
-                let token = match stored::access(entry, timeout).await {
-                    Ok(access) => access.token,
-                    Err(e) => return stored::access_failed("verify", entry, &e),
-                };
                 let needs = Requirements::for_profile(profile.as_ref(), target);
-                let v = stored::validate(entry, &token, &needs, timeout).await;
-                return finish(&args, &instance, &v);
+                return match stored::checked_access(entry, &needs, timeout).await {
+                    Ok((_, v)) => finish(&args, &instance, &v),
+                    Err(e) => stored::access_failed("verify", entry, &e),
+                };
             }
             let store = entry.map_or_else(StoreKind::platform_default, |e| e.store);
             let stored = match Keychain::open(store, Duration::from_secs(10)).await {

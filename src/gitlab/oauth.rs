@@ -59,6 +59,10 @@ pub struct DeviceCode {
     pub verification_uri: String,
     /// The same page with the code filled in (for a browser or a QR code), when GitLab sent it.
     pub verification_uri_complete: Option<String>,
+    /// The page GitLab named when it was on another site than the instance: never shown as
+    /// the place to enter the code (the instance's own `/oauth/device` is shown instead), only
+    /// named in a warning.
+    pub foreign_page: Option<String>,
     /// How long the code is valid, counted from [`DeviceCode::issued_at`].
     pub expires_in: Duration,
     /// The wait before each poll (grows by 5 s on each `slow_down`).
@@ -158,11 +162,7 @@ pub async fn start_device(
         other => other?,
     };
     let issued_at = Instant::now();
-    let verification_uri = checked_url(&body.verification_uri, "verification_uri")?;
-    let verification_uri_complete = match body.verification_uri_complete.as_deref() {
-        Some(u) if !u.is_empty() => Some(checked_url(u, "verification_uri_complete")?),
-        _ => None,
-    };
+    let (verification_uri, verification_uri_complete, foreign_page) = pages(client, &body)?;
     let user_code = clean(&body.user_code, SHORT_MAX);
     if user_code.is_empty() || body.device_code.format_problem().is_some() {
         return Err(bad_answer(200, "the device code or user code is missing or malformed").into());
@@ -177,12 +177,41 @@ pub async fn start_device(
         user_code,
         verification_uri,
         verification_uri_complete,
+        foreign_page,
         expires_in,
         interval,
         issued_at,
         device_code: body.device_code,
         slow_down_step: SLOW_DOWN_STEP,
     })
+}
+
+/// The pages to show for a device code: GitLab's own, or, when the answer names a page on
+/// another site (a proxy's rewrite, a hostile answer), the instance's own `/oauth/device` (the
+/// route `use_doorkeeper_device_authorization_grant` draws in GitLab's `config/routes.rb`)
+/// without the prefilled link, and the foreign page for a warning.
+fn pages(
+    client: &Client,
+    body: &DeviceAnswer,
+) -> Result<(String, Option<String>, Option<String>), OAuthError> {
+    let uri = checked_url(&body.verification_uri, "verification_uri")?;
+    let complete = match body.verification_uri_complete.as_deref() {
+        Some(u) if !u.is_empty() => Some(checked_url(u, "verification_uri_complete")?),
+        _ => None,
+    };
+    let own = |u: &str| {
+        url::Url::parse(u)
+            .map(|u| client.instance().same_origin(&u))
+            .unwrap_or(false)
+    };
+    if !own(&uri) {
+        let page = client.instance().url("/oauth/device");
+        return Ok((page, None, Some(crate::sanitize::redact_url(&uri))));
+    }
+    match complete {
+        Some(c) if !own(&c) => Ok((uri, None, Some(crate::sanitize::redact_url(&c)))),
+        complete => Ok((uri, complete, None)),
+    }
 }
 
 /// Polls until the code is approved, denied or expired (see the module's contract). Waits

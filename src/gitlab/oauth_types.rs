@@ -55,6 +55,32 @@ impl OAuthError {
             OAuthError::Api(e) => e.kind(),
         }
     }
+
+    /// Whether GitLab may have acted on a refresh that ended in this error, invalidating the
+    /// pair it was sent for. Doorkeeper checks the refresh token, the client and the scope
+    /// before it changes anything (`validate :token`, `:client`, `:scope` in
+    /// doorkeeper `lib/doorkeeper/oauth/refresh_token_request.rb`), and answers those with a
+    /// 4xx error; a connection never made or refused before the request (TLS, a redirect from a
+    /// proxy, a 429 throttle) changed nothing either. A server error, a cut or unreadable
+    /// answer, or no answer in time may come after `before_successful_response` revoked the
+    /// old pair: unknown.
+    pub fn pair_may_be_replaced(&self) -> bool {
+        let OAuthError::Api(e) = self else {
+            return false;
+        };
+        let answered_ok_or_failed = |status: u16| !(300..500).contains(&status);
+        match e {
+            ApiError::Server { .. }
+            | ApiError::Dropped
+            | ApiError::Incomplete(_)
+            | ApiError::Timeout(_)
+            | ApiError::TooLarge { .. } => true,
+            ApiError::BadAnswer { status, .. }
+            | ApiError::NotJson { status, .. }
+            | ApiError::Http { status, .. } => answered_ok_or_failed(*status),
+            _ => false,
+        }
+    }
 }
 
 /// An access token with its refresh token. `Debug` shows neither secret.

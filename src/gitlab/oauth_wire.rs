@@ -72,11 +72,14 @@ pub(super) fn pair_from(body: TokenAnswer) -> Result<OAuthPair, OAuthError> {
     if body.access_token.format_problem().is_some() || refresh.format_problem().is_some() {
         return Err(bad_answer(200, "the tokens in the answer are malformed").into());
     }
+    // GitLab issues access tokens for 2 hours (`access_token_expires_in 7200` in
+    // config/initializers/doorkeeper.rb): a longer claim is not believed, so the token is
+    // refreshed on GitLab's schedule rather than used until a 401.
     let lifetime = body
         .expires_in
         .map(Duration::from_secs)
         .unwrap_or(ACCESS_LIFETIME)
-        .min(Duration::from_secs(366 * 24 * 3600));
+        .min(ACCESS_LIFETIME);
     Ok(OAuthPair {
         access: body.access_token,
         refresh,
@@ -142,7 +145,7 @@ pub(super) async fn decode<T: serde::de::DeserializeOwned>(
     let response = request
         .send()
         .await
-        .map_err(|e| failed(transport(&e, timeout)))?;
+        .map_err(|e| failed(sent_or_not(&e, timeout)))?;
     let status = response.status();
     if status.is_redirection() {
         let location = response
@@ -174,6 +177,16 @@ pub(super) async fn decode<T: serde::de::DeserializeOwned>(
         content_type,
         &body,
     )))
+}
+
+/// A transport failure, with one distinction the refresh needs: a connection that was made and
+/// then lost (the request may have reached GitLab) is [`ApiError::Dropped`], never `Connect`,
+/// which means no connection at all (nothing was sent).
+fn sent_or_not(e: &reqwest::Error, timeout: Duration) -> ApiError {
+    match transport(e, timeout) {
+        ApiError::Connect(_) if !e.is_connect() => ApiError::Dropped,
+        other => other,
+    }
 }
 
 /// Doorkeeper's error codes (RFC 6749 §5.2, RFC 8628 §3.5) by meaning; `None` for the rest.

@@ -23,7 +23,7 @@ mod steps;
 mod types;
 
 pub use notes::*;
-pub use recover::{orphan_problem, orphans};
+pub use recover::{orphan_problem, orphans, unreadable_journals};
 pub use types::*;
 
 use crate::gitlab::Client;

@@ -13,6 +13,7 @@ use super::{Kind, Note, Orphan};
 use crate::gitlab::links;
 use crate::gitlab::{ApiError, Client};
 use crate::instance::Instance;
+use crate::rotation::JournalError;
 use crate::token::Token;
 use crate::vault::Metadata;
 
@@ -157,6 +158,16 @@ pub(super) async fn repair(
     }
     let _ = Journal::remove(&lock.journal);
     Ok(Some(j))
+}
+
+/// The `create` journals beside `metadata_path` that cannot be read: each may point at a token
+/// made on GitLab and never stored, so it is reported (by `status` and `create`), never skipped
+/// or removed.
+pub fn unreadable_journals(metadata_path: &Path) -> Vec<JournalError> {
+    journal::all(metadata_path)
+        .into_iter()
+        .filter_map(|path| Journal::load(&path).err())
+        .collect()
 }
 
 /// Tokens that killed runs created on GitLab but never stored, read from the journals beside

@@ -120,6 +120,12 @@ pub fn path_for(metadata_path: &Path) -> PathBuf {
         .join("deliveries.toml")
 }
 
+/// The pending-deliveries file beside `metadata_path` when it exists but cannot be read (it is
+/// then never written over): what `status` reports.
+pub fn unreadable(metadata_path: &Path) -> Option<JournalError> {
+    Deliveries::load(&path_for(metadata_path)).err()
+}
+
 impl Deliveries {
     /// The pending deliveries (none when there is no file).
     pub fn load(path: &Path) -> Result<Deliveries, JournalError> {
@@ -213,8 +219,17 @@ pub(crate) async fn deliver(
         Ok(s) => s,
         Err(_) => return Vec::new(),
     };
-    // An unreadable list: deliver what can be delivered; what fails cannot be recorded.
-    let mut deliveries = Deliveries::load(&path).unwrap_or_default();
+    // An unreadable list: deliver what can be delivered, but never write over the file (it
+    // holds other tokens' pending deliveries); `status` names it.
+    let (mut deliveries, readable) = match Deliveries::load(&path) {
+        Ok(d) => (d, true),
+        Err(_) => (Deliveries::default(), false),
+    };
+    let save = |d: &Deliveries| {
+        if readable {
+            let _ = d.save(&path);
+        }
+    };
     deliveries
         .pending
         .retain(|p| p.account != *account || sinks.iter().any(|s| s.id == p.sink_id));
@@ -246,10 +261,10 @@ pub(crate) async fn deliver(
             p.last_error = outcome.result.clone().err().map(LastError::Failed);
         }
         // Saved after each sink, so a kill mid-way never delivers one twice needlessly.
-        let _ = deliveries.save(&path);
+        save(&deliveries);
         outcomes.push(outcome);
     }
-    let _ = deliveries.save(&path);
+    save(&deliveries);
     outcomes
 }
 

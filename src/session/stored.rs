@@ -137,6 +137,57 @@ pub async fn access(
     access
 }
 
+/// A working access token for `entry` and its live check. An OAuth access token GitLab refuses
+/// (401) before its stored expiry is refreshed once and checked again; a refused refresh then
+/// asks for a new sign-in.
+pub async fn checked_access(
+    entry: &StoredToken,
+    needs: &crate::validation::Requirements,
+    timeout: Duration,
+) -> Result<(Token, crate::validation::Validation), CredentialError> {
+    let first = access(entry, timeout).await?;
+    let v = validate(entry, &first.token, needs, timeout).await;
+    if !entry.is_oauth() || first.refreshed || !refused_as_dead(&v) {
+        return Ok((first.token, v));
+    }
+    let path = metadata::default_path().map_err(|e| CredentialError::Metadata(e.to_string()))?;
+    let client = super::device::client_for(entry, timeout).map_err(|e| {
+        CredentialError::Refresh(crate::gitlab::oauth::OAuthError::Api(ApiError::Setup(e)))
+    })?;
+    let hold = super::hold::Hold::install();
+    hold.enter();
+    let again = crate::vault::credential::refresh_refused(
+        entry,
+        &path,
+        &client,
+        KEYCHAIN_TIMEOUT,
+        &first.token,
+    )
+    .await;
+    if let Some(signal) = hold.leave() {
+        std::process::exit(128 + i32::from(signal));
+    }
+    let again = again?;
+    let v = validate(entry, &again.token, needs, timeout).await;
+    Ok((again.token, v))
+}
+
+/// GitLab refused the token itself (401: expired, revoked, unknown), not a scope or a role.
+fn refused_as_dead(v: &crate::validation::Validation) -> bool {
+    use crate::validation::Finding;
+    let dead = |e: &ApiError| {
+        matches!(
+            e,
+            ApiError::TokenExpired | ApiError::TokenRevoked | ApiError::InvalidToken(_)
+        )
+    };
+    v.token.is_none()
+        && v.problems.iter().any(|f| match f {
+            Finding::Api(e) | Finding::DeadToken { error: e, .. } => dead(e),
+            _ => false,
+        })
+}
+
 /// Says why [`access`] failed on stderr (cause and fix) and returns the exit code.
 pub fn access_failed(command: &str, entry: &StoredToken, e: &CredentialError) -> u8 {
     let instance = Instance::parse(&entry.url).unwrap_or_else(|_| Instance::gitlab_com());
@@ -158,6 +209,24 @@ pub fn access_failed(command: &str, entry: &StoredToken, e: &CredentialError) ->
         }
         CredentialError::NeedsSignIn { account } => (
             format!("GitLab no longer accepts the sign-in stored as {account}"),
+            crate::strings::oauth::sign_in_again(&instance, Some(&entry.name)),
+            crate::exit::CHECK_FAILED,
+        ),
+        CredentialError::RefreshInDoubt {
+            account,
+            sent_at,
+            cause,
+        } => (
+            crate::strings::oauth::refresh_in_doubt(account, sent_at, cause),
+            crate::strings::oauth::refresh_in_doubt_fix(&instance, Some(&entry.name)),
+            if cause.kind().is_reachability() {
+                crate::exit::UNREACHABLE
+            } else {
+                crate::exit::CHECK_FAILED
+            },
+        ),
+        CredentialError::LostInRefresh { account, sent_at } => (
+            crate::strings::oauth::lost_in_refresh(account, sent_at),
             crate::strings::oauth::sign_in_again(&instance, Some(&entry.name)),
             crate::exit::CHECK_FAILED,
         ),

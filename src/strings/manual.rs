@@ -199,6 +199,9 @@ fn creation(kind: ProblemKind) -> Option<&'static str> {
         OrphanTokenLeft => {
             "a token an interrupted run created but never stored still exists: revoke it on its page"
         }
+        UnreadableFile => {
+            "a journal (deliveries.toml, an interrupted create's) cannot be read: it is kept, never dropped; repair it or move it aside"
+        }
         ServiceAccountLimit => "the group or instance has reached its limit of service accounts",
         TargetNotFound => "a target group or project does not exist or the caller cannot see it",
         OneTargetOnly => {

@@ -112,6 +112,52 @@ pub fn sign_in_again(instance: &Instance, name: Option<&str>) -> String {
     )
 }
 
+/// A refresh left without an answer: what happened, and that no token was handed out.
+pub fn refresh_in_doubt(account: &str, sent_at: &str, cause: &OAuthError) -> String {
+    format!(
+        "the refresh of the sign-in stored as {account} (sent {sent_at}) got no usable answer \
+         ({cause}); GitLab may have replaced the pair, so its old access token was not handed out"
+    )
+}
+
+/// The fix for [`refresh_in_doubt`]: the next command tries once more, else sign in again.
+pub fn refresh_in_doubt_fix(instance: &Instance, name: Option<&str>) -> String {
+    format!(
+        "Run the command again when GitLab answers: it tries the refresh once more. If GitLab \
+         refuses it, {}",
+        lower_first(&sign_in_again(instance, name))
+    )
+}
+
+/// A refresh left in doubt and refused when tried again: the pair is gone.
+pub fn lost_in_refresh(account: &str, sent_at: &str) -> String {
+    format!(
+        "the sign-in stored as {account} was lost: GitLab replaced it in a refresh sent \
+         {sent_at} whose answer never reached the keychain (the process was stopped, or the \
+         answer was lost)"
+    )
+}
+
+/// `status`'s description of an OAuth credential whose last refresh was left in doubt.
+pub const IN_DOUBT: &str = "refresh interrupted: may need sign-in";
+
+/// `status`'s note under a sign-in whose last refresh was left in doubt: what happened and
+/// what to do.
+pub fn in_doubt_note(sent_at: &str, instance: &Instance, name: &str) -> String {
+    format!(
+        "A refresh sent {sent_at} got no usable answer; GitLab may have replaced the pair. \
+         The next `gitlab-token get --name {name}` tries once more; if GitLab refuses it, {}",
+        lower_first(&sign_in_again(instance, Some(name)))
+    )
+}
+
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_lowercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
 /// The lines `login` prints on stderr without a terminal.
 pub fn device_prompt(code: &DeviceCode) -> String {
     let complete = code
@@ -119,8 +165,13 @@ pub fn device_prompt(code: &DeviceCode) -> String {
         .as_deref()
         .map(|u| format!("\n  or open: {u}"))
         .unwrap_or_default();
+    let foreign = code
+        .foreign_page
+        .as_deref()
+        .map(|p| format!("\n  warning: GitLab's answer named a page on another site ({p}); enter the code only on {}", code.verification_uri))
+        .unwrap_or_default();
     format!(
-        "To sign in, open {} and enter the code: {}{complete}\n  The code is valid for {} minutes; waiting for approval…",
+        "To sign in, open {} and enter the code: {}{complete}{foreign}\n  The code is valid for {} minutes; waiting for approval…",
         code.verification_uri,
         code.user_code,
         code.expires_in.as_secs().div_ceil(60)

@@ -80,3 +80,35 @@ pub fn expires_soon_after_add(account: &str, host: &str, name: &str, days: i64) 
          (or create a longer-lived token and add it again)."
     )
 }
+
+/// The file and the reason in a journal error.
+fn file_and_why(e: &crate::rotation::JournalError) -> (String, String) {
+    use crate::rotation::JournalError as J;
+    match e {
+        J::Read { path, source } | J::Write { path, source } => {
+            (path.display().to_string(), source.to_string())
+        }
+        J::Parse { path, message } => (path.display().to_string(), message.clone()),
+    }
+}
+
+/// `status` on a `deliveries.toml` it cannot read: which file, that nothing in it is dropped,
+/// and what to do.
+pub fn unreadable_deliveries(e: &crate::rotation::JournalError) -> String {
+    let (file, why) = file_and_why(e);
+    format!(
+        "cannot read {file} ({why}): the sink deliveries it holds are kept, not dropped, but \
+         cannot be retried. Fix: repair the file, or move it aside and run \
+         `gitlab-token sink deliver --name NAME` for each token with sinks."
+    )
+}
+
+/// `status` on a `create` journal it cannot read: it may point at a token left on GitLab.
+pub fn unreadable_create_journal(e: &crate::rotation::JournalError) -> String {
+    let (file, why) = file_and_why(e);
+    format!(
+        "cannot read {file} ({why}), the journal of an interrupted `create`: it may name a \
+         token made on GitLab and never stored. Fix: read the file, revoke on GitLab any token \
+         of that account you do not use, then remove the file."
+    )
+}

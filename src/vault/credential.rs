@@ -9,11 +9,25 @@
 //! 1. read the pair; more than [`REFRESH_MARGIN`] left → use it (no lock, no network);
 //! 2. take the vault's writer lock (`vault.lock`, shared with save/forget/reconcile), then read
 //!    the pair AGAIN: another process may have refreshed meanwhile → use that one;
-//! 3. refresh, write the new pair and read it back, then update the metadata's expiry, then
-//!    release the lock and use the new access token;
+//! 3. journal the refresh in the metadata (`refresh_sent`: when, and the old pair's expiry; no
+//!    secret), send it, write the new pair to the keychain first thing on the answer and read it
+//!    back, then record the expiry and clear the journal, release the lock and use the new token;
 //! 4. `invalid_grant` marks the entry `needs_sign_in` (no refresh is tried again until
-//!    `gitlab-token login`); any other failure leaves the pair as it was, and a still unexpired
-//!    access token is handed out.
+//!    `gitlab-token login`). A failure after which GitLab may have replaced the pair (a server
+//!    error, a cut or unreadable answer, no answer in time: [`OAuthError::pair_may_be_replaced`])
+//!    keeps the journal and hands out NO token ([`CredentialError::RefreshInDoubt`]); a failure
+//!    that changed nothing (no connection, a 4xx refusal) clears it and hands out a still
+//!    unexpired access token.
+//! 5. A journal found on the next use (a kill, or step 4's doubt): when the keychain's pair has
+//!    another expiry than the journal names, the new pair was stored and only the journal is
+//!    cleared; otherwise the refresh is sent once more with the stored refresh token. GitLab
+//!    (Doorkeeper) refuses a revoked refresh token with `invalid_grant` and nothing else
+//!    (`InvalidGrantReuse`, no family revocation), so trying again is safe: a new pair, or
+//!    [`CredentialError::LostInRefresh`] (sign in again).
+//!
+//! What no client can close: GitLab replaced the pair and the process was killed (`kill -9`,
+//! power loss) between GitLab's answer and the keychain write (one keychain round trip). The
+//! next run then says the sign-in was lost in a refresh and to sign in again.
 
 use std::path::Path;
 use std::time::Duration;
@@ -24,7 +38,7 @@ use time::OffsetDateTime;
 use zeroize::Zeroize;
 
 use super::save::{update, writer_lock};
-use super::{Keychain, OAuthFacts, StoredToken, VaultError};
+use super::{Keychain, OAuthFacts, RefreshSent, StoredToken, VaultError};
 use crate::gitlab::Client;
 use crate::gitlab::oauth::{self, OAuthError, OAuthPair};
 use crate::token::Token;
@@ -47,6 +61,19 @@ pub enum CredentialError {
     /// expired.
     #[error("the access token could not be refreshed: {0}")]
     Refresh(OAuthError),
+    /// A refresh was sent and GitLab's answer was a server error, cut short or never came (now
+    /// or in an earlier run): GitLab may have replaced the pair, so the stored access token may
+    /// be dead and is not handed out. The next use tries the refresh once more.
+    #[error("a refresh of {account} sent at {sent_at} was left without an answer ({cause})")]
+    RefreshInDoubt {
+        account: String,
+        sent_at: String,
+        cause: OAuthError,
+    },
+    /// A refresh left in doubt earlier was refused when tried again: GitLab replaced the pair
+    /// and its answer never reached the keychain. Sign in again.
+    #[error("the sign-in for {account} was lost in a refresh sent at {sent_at}")]
+    LostInRefresh { account: String, sent_at: String },
     /// The keychain holds something that is not a stored OAuth pair.
     #[error("the stored sign-in for {0} cannot be read")]
     Corrupt(String),
@@ -217,6 +244,7 @@ pub fn facts(app_id: &str, pair: &OAuthPair) -> OAuthFacts {
         app_id: app_id.to_owned(),
         access_expires_at: rfc3339(pair.expires_at),
         needs_sign_in: false,
+        refresh_sent: None,
     }
 }
 
@@ -226,8 +254,9 @@ fn rfc3339(t: OffsetDateTime) -> String {
 }
 
 /// A working access token for `entry`: the stored token as is, or the OAuth access token,
-/// refreshed first when less than [`REFRESH_MARGIN`] is left (see the module doc). `client`
-/// is bound to the entry's instance; `metadata_path` is the tokens.toml it was read from.
+/// refreshed first when less than [`REFRESH_MARGIN`] is left, or when an earlier refresh was
+/// left in doubt (see the module doc). `client` is bound to the entry's instance;
+/// `metadata_path` is the tokens.toml it was read from.
 pub async fn valid_access_token(
     entry: &StoredToken,
     metadata_path: &Path,
@@ -247,7 +276,7 @@ pub async fn valid_access_token(
         return Err(needs_sign_in(entry));
     }
     let pair = read_pair(&keychain, &entry.account).await?;
-    if fresh(&pair) {
+    if fresh(&pair) && !facts.in_doubt() {
         return Ok(unchanged(pair));
     }
 
@@ -255,24 +284,146 @@ pub async fn valid_access_token(
     let _writer = writer_lock(metadata_path, LOCK_WAIT)
         .await
         .map_err(CredentialError::Metadata)?;
-    if current_facts(metadata_path, &entry.account)
+    let facts = current_facts(metadata_path, &entry.account)
         .await
-        .is_some_and(|f| f.needs_sign_in)
-    {
+        .unwrap_or_else(|| facts.clone());
+    if facts.needs_sign_in {
         return Err(needs_sign_in(entry));
     }
     let pair = read_pair(&keychain, &entry.account).await?;
-    if fresh(&pair) {
+    let doubt = match &facts.refresh_sent {
+        // The new pair reached the keychain before the process ended: only the journal is left.
+        Some(sent) if sent.pair_expires_at != pair.expires_at.unix_timestamp() => {
+            let _ = journal(metadata_path, &entry.account, None).await;
+            None
+        }
+        other => other.clone(),
+    };
+    if fresh(&pair) && doubt.is_none() {
         return Ok(unchanged(pair));
     }
-    super::abort_point("oauth-refresh-locked");
+    let refresh = Refresh {
+        entry,
+        metadata_path,
+        client,
+        keychain: &keychain,
+        app_id: &facts.app_id,
+        doubt,
+        refused: false,
+    };
+    refresh.run(pair).await
+}
 
-    // 3. Refresh, store and read back, record the expiry.
-    let new = match oauth::refresh(client, &facts.app_id, &pair.refresh).await {
-        Ok(new) => new,
-        Err(OAuthError::InvalidGrant(_)) => {
-            let account = entry.account.clone();
-            let _ = update(metadata_path, move |m| {
+/// A new access token for `entry` after GitLab refused `refused` (a 401 before its stored
+/// expiry): refreshed once under the writer lock, unless another process already replaced it.
+/// A refused refresh then asks for a new sign-in ([`CredentialError::NeedsSignIn`]).
+pub async fn refresh_refused(
+    entry: &StoredToken,
+    metadata_path: &Path,
+    client: &Client,
+    keychain_timeout: Duration,
+    refused: &Token,
+) -> Result<Access, CredentialError> {
+    let keychain = Keychain::open_for(entry, keychain_timeout).await?;
+    let _writer = writer_lock(metadata_path, LOCK_WAIT)
+        .await
+        .map_err(CredentialError::Metadata)?;
+    let Some(facts) = current_facts(metadata_path, &entry.account)
+        .await
+        .or_else(|| entry.oauth.clone())
+    else {
+        return Err(CredentialError::Corrupt(entry.account.clone()));
+    };
+    if facts.needs_sign_in {
+        return Err(needs_sign_in(entry));
+    }
+    let pair = read_pair(&keychain, &entry.account).await?;
+    if pair.access.expose() != refused.expose() && facts.refresh_sent.is_none() {
+        return Ok(unchanged(pair));
+    }
+    let refresh = Refresh {
+        entry,
+        metadata_path,
+        client,
+        keychain: &keychain,
+        app_id: &facts.app_id,
+        doubt: facts.refresh_sent.clone(),
+        refused: true,
+    };
+    refresh.run(pair).await
+}
+
+/// One refresh under the writer lock (step 3 of the module doc).
+struct Refresh<'a> {
+    entry: &'a StoredToken,
+    metadata_path: &'a Path,
+    client: &'a Client,
+    keychain: &'a Keychain,
+    app_id: &'a str,
+    /// An earlier refresh of this pair was sent and never answered usably.
+    doubt: Option<RefreshSent>,
+    /// GitLab refused the stored access token (401): it is never handed out again.
+    refused: bool,
+}
+
+impl Refresh<'_> {
+    /// Journals the refresh, sends it, and stores the new pair before anything else.
+    async fn run(self, pair: OAuthPair) -> Result<Access, CredentialError> {
+        let account = &self.entry.account;
+        super::abort_point("oauth-refresh-locked");
+        // Journalled before it is sent: a kill from here on is seen by the next run.
+        let sent = RefreshSent {
+            at: super::now_rfc3339(),
+            pair_expires_at: pair.expires_at.unix_timestamp(),
+        };
+        let sent = self.doubt.clone().unwrap_or(sent);
+        journal(self.metadata_path, account, Some(sent.clone()))
+            .await
+            .map_err(CredentialError::Metadata)?;
+        super::abort_point("oauth-refresh-journalled");
+        let answer = oauth::refresh(self.client, self.app_id, &pair.refresh).await;
+        let new = match answer {
+            Ok(new) => new,
+            Err(e) => return self.failed(e, pair, sent).await,
+        };
+        // The new pair first: nothing stands between GitLab's answer and the keychain.
+        super::abort_point("oauth-refreshed");
+        self.keychain.store_verified(account, &seal(&new)).await?;
+        super::abort_point("oauth-refresh-stored");
+        let (account, expires) = (account.clone(), rfc3339(new.expires_at));
+        let scopes = new.scopes.clone();
+        // The keychain is the truth; the metadata's expiry is for `status`. The journal is
+        // cleared here; if this write fails, the next run sees the new pair's other expiry.
+        let _ = update(self.metadata_path, move |m| {
+            if let Some(t) = m.tokens.iter_mut().find(|t| t.account == account) {
+                if let Some(f) = t.oauth.as_mut() {
+                    f.access_expires_at = expires;
+                    f.refresh_sent = None;
+                }
+                if !scopes.is_empty() {
+                    t.scopes = scopes;
+                }
+            }
+        })
+        .await;
+        Ok(Access {
+            expires_at: Some(new.expires_at),
+            token: new.access,
+            refreshed: true,
+        })
+    }
+
+    /// A refresh without a new pair: refused (sign in again), in doubt (the journal stays and
+    /// no token is handed out), or not sent at all.
+    async fn failed(
+        self,
+        e: OAuthError,
+        pair: OAuthPair,
+        sent: RefreshSent,
+    ) -> Result<Access, CredentialError> {
+        let account = self.entry.account.clone();
+        if let OAuthError::InvalidGrant(_) = e {
+            let _ = update(self.metadata_path, move |m| {
                 if let Some(f) = m
                     .tokens
                     .iter_mut()
@@ -280,36 +431,53 @@ pub async fn valid_access_token(
                     .and_then(|t| t.oauth.as_mut())
                 {
                     f.needs_sign_in = true;
+                    f.refresh_sent = None;
                 }
             })
             .await;
-            return Err(needs_sign_in(entry));
+            return Err(match self.doubt {
+                Some(sent) => CredentialError::LostInRefresh {
+                    account: self.entry.account.clone(),
+                    sent_at: sent.at,
+                },
+                None => needs_sign_in(self.entry),
+            });
         }
-        // Not expired yet: the old token still works; the next call tries again.
-        Err(_) if pair.expires_at > OffsetDateTime::now_utc() => return Ok(unchanged(pair)),
-        Err(e) => return Err(CredentialError::Refresh(e)),
-    };
-    super::abort_point("oauth-refreshed");
-    keychain.store_verified(&entry.account, &seal(&new)).await?;
-    let (account, expires) = (entry.account.clone(), rfc3339(new.expires_at));
-    let scopes = new.scopes.clone();
-    // The keychain is the truth; the metadata's expiry is for `status` (best effort).
-    let _ = update(metadata_path, move |m| {
-        if let Some(t) = m.tokens.iter_mut().find(|t| t.account == account) {
-            if let Some(f) = t.oauth.as_mut() {
-                f.access_expires_at = expires;
-            }
-            if !scopes.is_empty() {
-                t.scopes = scopes;
-            }
+        if e.pair_may_be_replaced() || self.doubt.is_some() {
+            // GitLab may have replaced the pair: the old access token may be dead.
+            return Err(CredentialError::RefreshInDoubt {
+                account,
+                sent_at: sent.at,
+                cause: e,
+            });
+        }
+        let _ = journal(self.metadata_path, &account, None).await;
+        if pair.expires_at > OffsetDateTime::now_utc() && !self.refused {
+            // Not sent, or refused before anything changed: the old token still works.
+            return Ok(unchanged(pair));
+        }
+        Err(CredentialError::Refresh(e))
+    }
+}
+
+/// Records (or, with `None`, clears) the refresh in flight for `account`.
+async fn journal(
+    metadata_path: &Path,
+    account: &str,
+    sent: Option<RefreshSent>,
+) -> Result<(), String> {
+    let account = account.to_owned();
+    update(metadata_path, move |m| {
+        if let Some(f) = m
+            .tokens
+            .iter_mut()
+            .find(|t| t.account == account)
+            .and_then(|t| t.oauth.as_mut())
+        {
+            f.refresh_sent = sent;
         }
     })
-    .await;
-    Ok(Access {
-        expires_at: Some(new.expires_at),
-        token: new.access,
-        refreshed: true,
-    })
+    .await
 }
 
 /// Reads the stored pair of `account` (an OAuth entry).

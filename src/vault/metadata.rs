@@ -83,6 +83,28 @@ pub struct OAuthFacts {
     /// GitLab rejected the refresh token: no refresh is tried until `gitlab-token login`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub needs_sign_in: bool,
+    /// A refresh was sent and its outcome is not known (the process was killed, or the answer
+    /// was a server error or a cut connection): GitLab may have replaced the stored pair. The
+    /// next use tries that refresh once more before handing out any token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_sent: Option<RefreshSent>,
+}
+
+/// The journal of a refresh in flight (no secret): when it was sent, and the expiry (Unix
+/// seconds) of the pair it was sent for, so the next run can tell whether the new pair reached
+/// the keychain (its expiry differs) or not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefreshSent {
+    /// RFC 3339.
+    pub at: String,
+    pub pair_expires_at: i64,
+}
+
+impl OAuthFacts {
+    /// The stored pair may be dead: a refresh was sent and never answered usably.
+    pub fn in_doubt(&self) -> bool {
+        self.refresh_sent.is_some()
+    }
 }
 
 impl StoredToken {

@@ -35,7 +35,7 @@ pub mod save;
 pub mod store_error;
 
 pub use keychain::{Keychain, SERVICE, StoreKind, VaultError};
-pub use metadata::{CredentialKind, Metadata, MetadataError, OAuthFacts, StoredToken};
+pub use metadata::{CredentialKind, Metadata, MetadataError, OAuthFacts, RefreshSent, StoredToken};
 pub use reconcile::{Repair, reconcile};
 pub use save::{SaveError, Saved, forget, save, save_under_lock};
 

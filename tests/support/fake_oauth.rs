@@ -74,6 +74,12 @@ pub struct OAuthState {
     pub reject_refresh: bool,
     /// A pause inside each successful refresh (to widen race windows).
     pub refresh_delay: Duration,
+    /// The next refreshes revoke the old pair (Doorkeeper's `before_successful_response` has
+    /// committed) and then fail to answer: a 500 or a connection cut in the body.
+    pub refresh_fault: Option<RefreshFault>,
+    /// The device answer names its pages on this site instead of the instance's (a hostile
+    /// or rewritten answer).
+    pub foreign_verification: Option<String>,
     devices: HashMap<String, Device>,
     pub grants: Vec<Grant>,
     /// Successful refresh grants.
@@ -103,6 +109,8 @@ impl Default for OAuthState {
             device_endpoint_missing: false,
             reject_refresh: false,
             refresh_delay: Duration::ZERO,
+            refresh_fault: None,
+            foreign_verification: None,
             devices: HashMap::new(),
             grants: Vec::new(),
             refreshes: 0,
@@ -113,6 +121,15 @@ impl Default for OAuthState {
             counter: 0,
         }
     }
+}
+
+/// How a refresh fails after GitLab revoked the old pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefreshFault {
+    /// GitLab's 500 page (an exception after the transaction committed).
+    ServerError,
+    /// The status and headers arrive, then the connection closes mid-body.
+    CutConnection,
 }
 
 /// What `/oauth/token` does after the state lock is released (a delay, then the answer).
@@ -227,6 +244,7 @@ impl OAuthState {
                 expires_in: self.code_lifetime,
             },
         );
+        let base_url = self.foreign_verification.as_deref().unwrap_or(base_url);
         doorkeeper_json(
             200,
             json!({
@@ -311,7 +329,26 @@ impl OAuthState {
         let scopes = old.scopes.clone();
         let grant = self.issue(app, &scopes, self.access_lifetime);
         self.refreshes += 1;
-        let answer = doorkeeper_json(200, pair_json(&grant));
+        let answer = match self.refresh_fault {
+            None => doorkeeper_json(200, pair_json(&grant)),
+            Some(RefreshFault::ServerError) => reply(
+                500,
+                &[("content-type", "application/json")],
+                json!({"message": "500 Internal Server Error"}).to_string(),
+            ),
+            Some(RefreshFault::CutConnection) => {
+                let text = pair_json(&grant).to_string();
+                let length = text.len().to_string();
+                reply(
+                    200,
+                    &[
+                        ("content-type", "application/json; charset=utf-8"),
+                        ("content-length", length.as_str()),
+                    ],
+                    text.as_bytes()[..12].to_vec(),
+                )
+            }
+        };
         if self.refresh_delay.is_zero() {
             Answer::Now(answer)
         } else {
