@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::{Command, RotateArgs, exit};
 use crate::rotation::{
-    self, Context, Failure, MAX_EXPIRES_IN_DAYS, Plan, Recovered, Report, RotationLock,
+    self, Context, Failure, MAX_EXPIRES_IN_DAYS, Plan, Recovered, Report, RotationLock, batch,
 };
 use crate::session::hold::Hold;
 use crate::session::stored::{self, KEYCHAIN_TIMEOUT};
@@ -59,7 +59,7 @@ pub async fn recover_before(command: Option<&Command>) {
     for repair in crate::vault::reconcile(&path, KEYCHAIN_TIMEOUT).await {
         eprintln!("gitlab-token: {}", crate::strings::vault::repair(&repair));
     }
-    if let Some(r) = rotation::recover(&context(path, 8)).await {
+    for r in rotation::recover(&context(path, 8)).await {
         print_recovered(&r);
     }
 }
@@ -80,26 +80,10 @@ pub async fn run(args: RotateArgs) -> u8 {
 }
 
 async fn rotate(args: RotateArgs) -> u8 {
-    let metadata_path = match metadata::default_path() {
-        Ok(p) => p,
-        Err(e) => return usage(&e.to_string()),
+    let (ctx, lock) = match start(&args).await {
+        Ok(started) => started,
+        Err(code) => return code,
     };
-    let ctx = context(metadata_path, args.timeout);
-    let lock = match RotationLock::try_acquire(&ctx.metadata_path) {
-        Ok(Some(lock)) => lock,
-        Ok(None) => {
-            let p = text::busy();
-            eprintln!("gitlab-token rotate: {}\n  fix: {}", p.message, p.fix);
-            return exit::CHECK_FAILED;
-        }
-        Err(e) => {
-            eprintln!("gitlab-token rotate: {e}");
-            return exit::CHECK_FAILED;
-        }
-    };
-    if let Some(r) = rotation::recover::recover_locked(&ctx, &lock).await {
-        print_recovered(&r);
-    }
     // Sinks still waiting for a value an earlier run stored get it first (every run, scheduled
     // or not, until they succeed or are removed).
     let redelivered: Vec<Report> = rotation::deliveries::deliver_pending(&ctx)
@@ -144,47 +128,150 @@ async fn rotate(args: RotateArgs) -> u8 {
         }
         return exit_code(&redelivered);
     }
-    let mut reports = redelivered;
+    automatic_path(&ctx, &entries, &args, &lock, redelivered).await
+}
+
+/// The context, the rotation lock, and every interrupted rotation finished or repaired under it.
+async fn start(args: &RotateArgs) -> Result<(Context, RotationLock), u8> {
+    let metadata_path = match metadata::default_path() {
+        Ok(p) => p,
+        Err(e) => return Err(usage(&e.to_string())),
+    };
+    let ctx = context(metadata_path, args.timeout);
+    let lock = match RotationLock::try_acquire(&ctx.metadata_path) {
+        Ok(Some(lock)) => lock,
+        Ok(None) => {
+            let p = text::busy();
+            eprintln!("gitlab-token rotate: {}\n  fix: {}", p.message, p.fix);
+            return Err(exit::CHECK_FAILED);
+        }
+        Err(e) => {
+            eprintln!("gitlab-token rotate: {e}");
+            return Err(exit::CHECK_FAILED);
+        }
+    };
+    for r in rotation::recover::recover_locked(&ctx, &lock).await {
+        print_recovered(&r);
+    }
+    Ok((ctx, lock))
+}
+
+/// One token's place in the run: its report already, or a rotation to carry out.
+enum Slot {
+    Report(Report),
+    Rotate(Box<rotation::Ready>),
+    /// Not confirmed: nothing to report (it was said on standard error).
+    Skipped,
+}
+
+/// The automatic path: every token checked side by side, each confirmed in the order listed,
+/// then the confirmed ones rotated side by side (`rotation::batch`, a bounded number at a
+/// time), each in its own order of steps; the reports in the order the tokens are listed.
+async fn automatic_path(
+    ctx: &Context,
+    entries: &[StoredToken],
+    args: &RotateArgs,
+    lock: &RotationLock,
+    redelivered: Vec<Report>,
+) -> u8 {
+    let plans = batch::in_order(
+        entries.iter().map(|e| rotation::plan(ctx, e)).collect(),
+        batch::AT_ONCE,
+    )
+    .await;
+    let expires_at = rotation::expiry_in(args.expires_in);
     let mut code = exit::OK;
-    let mut hold: Option<Hold> = None;
-    for entry in &entries {
-        let ready = match rotation::plan(&ctx, entry).await {
+    let mut slots = Vec::with_capacity(plans.len());
+    for plan in plans {
+        let ready = match plan {
             Plan::Done(report) => {
-                reports.push(report);
+                slots.push(Slot::Report(report));
                 continue;
             }
             Plan::Automatic(ready) => ready,
         };
-        let expires_at = rotation::expiry_in(args.expires_in);
-        match confirm(&args, &entry.account, &expires_at) {
-            Confirm::Yes => {}
+        match confirm(args, &ready.entry.account, &expires_at) {
+            Confirm::Yes => slots.push(Slot::Rotate(ready)),
             Confirm::No => {
-                eprintln!(
-                    "gitlab-token rotate: {}",
-                    text::not_confirmed(&entry.account)
-                );
+                let account = &ready.entry.account;
+                eprintln!("gitlab-token rotate: {}", text::not_confirmed(account));
                 code = code.max(exit::CHECK_FAILED);
-                continue;
+                slots.push(Slot::Skipped);
             }
             Confirm::CannotAsk => {
-                finish(&reports, args.json);
+                let done = slots.into_iter().filter_map(|s| match s {
+                    Slot::Report(r) => Some(r),
+                    _ => None,
+                });
+                finish(
+                    &redelivered.into_iter().chain(done).collect::<Vec<_>>(),
+                    args.json,
+                );
                 eprintln!("gitlab-token rotate: {}", text::NEEDS_YES);
                 return exit::USAGE;
             }
         }
-        let interactive = !args.yes && !args.json && terminal();
-        let offer = move |token: &Token| interactive && reveal(token);
-        let hold = hold.get_or_insert_with(Hold::install);
-        hold.enter();
-        reports.push(rotation::execute(&ctx, *ready, &expires_at, &lock, &offer).await);
-        if let Some(signal) = hold.leave() {
-            // The rotation finished (its new value stored, or the journal says what to do).
-            finish(&reports, args.json);
-            return 128 + signal;
-        }
     }
+    let (reports, signal) = carry_out(ctx, slots, args, &expires_at, lock).await;
+    let reports: Vec<Report> = redelivered.into_iter().chain(reports).collect();
     finish(&reports, args.json);
-    code.max(exit_code(&reports))
+    match signal {
+        // The rotations under way finished (each new value stored, or the journal says what
+        // to do); none started after the signal.
+        Some(n) => 128 + n,
+        None => code.max(exit_code(&reports)),
+    }
+}
+
+/// Rotates the confirmed tokens side by side, under the signal hold; the reports in the slots'
+/// order, and the signal that came meanwhile.
+async fn carry_out(
+    ctx: &Context,
+    slots: Vec<Slot>,
+    args: &RotateArgs,
+    expires_at: &str,
+    lock: &RotationLock,
+) -> (Vec<Report>, Option<u8>) {
+    if !slots.iter().any(|s| matches!(s, Slot::Rotate(_))) {
+        let reports = slots.into_iter().filter_map(|s| match s {
+            Slot::Report(r) => Some(r),
+            _ => None,
+        });
+        return (reports.collect(), None);
+    }
+    let interactive = !args.yes && !args.json && terminal();
+    let offer = move |token: &Token| interactive && reveal(token);
+    let hold = Hold::install();
+    hold.enter();
+    let jobs = slots.into_iter().map(|slot| {
+        let (hold, offer) = (&hold, &offer);
+        async move {
+            match slot {
+                Slot::Report(r) => Some(r),
+                Slot::Rotate(ready) => rotate_one(ctx, *ready, expires_at, lock, offer, hold).await,
+                Slot::Skipped => None,
+            }
+        }
+    });
+    let reports = batch::in_order(jobs.collect(), batch::AT_ONCE).await;
+    let signal = hold.leave();
+    (reports.into_iter().flatten().collect(), signal)
+}
+
+/// One token's rotation, from its checked plan to its report; none when a signal came before
+/// it started (the ones under way finish; nothing new begins).
+async fn rotate_one(
+    ctx: &Context,
+    ready: rotation::Ready,
+    expires_at: &str,
+    lock: &RotationLock,
+    offer: rotation::Reveal<'_>,
+    hold: &Hold,
+) -> Option<Report> {
+    if hold.received().is_some() {
+        return None;
+    }
+    Some(rotation::execute(ctx, ready, expires_at, lock, offer).await)
 }
 
 /// The owner path (`--owner-token-stdin`, `--oauth-app-id`, `--owner`): tokens made by `create`
@@ -342,6 +429,9 @@ fn reveal(token: &Token) -> bool {
     if !terminal() {
         return false;
     }
+    // Rotations run side by side: one question on the terminal at a time.
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     eprintln!("{}", text::reveal_prompt(&token.masked()));
     let mut line = String::new();
     if std::io::stdin().lock().read_line(&mut line).is_err() {

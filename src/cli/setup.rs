@@ -56,13 +56,18 @@ pub async fn run(p: Preselect) -> u8 {
     };
     // So is a save or forget that was killed half way (said on the first screen too).
     let repaired = crate::vault::reconcile(&metadata_path, ctx.keychain_timeout).await;
-    let notice = crate::rotation::recover(&ctx).await.map(|r| {
-        let message = crate::strings::rotation::recovered(&r);
-        match crate::strings::rotation::recovered_fix(&r) {
-            Some(fix) => format!("{message} {fix}"),
-            None => message,
-        }
-    });
+    let recovered: Vec<String> = crate::rotation::recover(&ctx)
+        .await
+        .iter()
+        .map(|r| {
+            let message = crate::strings::rotation::recovered(r);
+            match crate::strings::rotation::recovered_fix(r) {
+                Some(fix) => format!("{message} {fix}"),
+                None => message,
+            }
+        })
+        .collect();
+    let notice = (!recovered.is_empty()).then(|| recovered.join("; "));
     let notice = match repaired.is_empty() {
         true => notice,
         false => Some(

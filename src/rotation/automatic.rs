@@ -14,7 +14,7 @@
 //! new one too): whether GitLab rotated is asked with `GET self`, which is harmless.
 
 use super::guided::offer;
-use super::journal::{Journal, RotationLock};
+use super::journal::RotationLock;
 pub(crate) use super::steps::preflight;
 pub use super::steps::{Progress, Stage};
 use super::steps::{Rotation, begin, complete, give_up};
@@ -281,7 +281,7 @@ pub(crate) async fn rotate_failed(
         ),
         _ => return ask_gitlab(ctx, report, a, &e).await,
     };
-    let _ = Journal::remove(&lock.journal);
+    let _ = lock.remove(&entry.account);
     refused
 }
 
@@ -303,7 +303,7 @@ async fn ask_gitlab(ctx: &Context, report: Report, a: &Attempt<'_>, e: &ApiError
     };
     match client.token_self(old).await {
         Ok(now) if now.id == info.id && now.active => {
-            let _ = Journal::remove(&lock.journal);
+            let _ = lock.remove(&entry.account);
             let failure = if e.kind().is_reachability() {
                 Failure::Unreachable
             } else {

@@ -137,11 +137,11 @@ pub async fn replace(
         expires_at: None,
         new_token_id: Some(info.id),
     };
-    if let Err(e) = journal.save(&lock.journal) {
+    if let Err(e) = lock.save(&journal) {
         return report.fail(Failure::Failed, Trouble::JournalFailed(e.to_string()));
     }
     if let Err(e) = keychain.store_verified(&entry.account, &new).await {
-        let _ = Journal::remove(&lock.journal);
+        let _ = lock.remove(&entry.account);
         return report
             .fail(Failure::Keychain, Trouble::Store(e))
             .note(Note::NothingChanged);
@@ -153,7 +153,7 @@ pub async fn replace(
         let account = entry.account.clone();
         return report.fail(Failure::Failed, Trouble::MetadataFailed { account, detail });
     }
-    let _ = Journal::remove(&lock.journal);
+    let _ = lock.remove(&entry.account);
     let report = replaced(report, entry, &info);
     let report = match old {
         None => report.note(Note::OldKept {

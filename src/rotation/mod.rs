@@ -21,6 +21,7 @@
 //! point. It only aborts; it never changes what the program does otherwise.
 
 pub mod automatic;
+pub mod batch;
 pub mod deliveries;
 pub mod guided;
 pub mod journal;

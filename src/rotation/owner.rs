@@ -6,7 +6,6 @@
 
 use super::automatic::{Attempt, rotate_failed};
 use super::guided::offer;
-use super::journal::Journal;
 use super::journal::RotationLock;
 use super::steps::{Progress, Rotation, Stage, begin, complete};
 use super::{Context, Failure, Names, PathKind, Report, Reveal, Trouble, is_gone};
@@ -149,7 +148,7 @@ async fn call_rotate(
             // GitLab did not rotate. Only when the owner's own token still works is that the
             // reason; otherwise it is the owner's token (said as usual).
             if client.user(owner).await.is_ok() {
-                let _ = Journal::remove(&lock.journal);
+                let _ = lock.remove(&entry.account);
                 let place = entry
                     .provisioned
                     .as_ref()

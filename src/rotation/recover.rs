@@ -1,7 +1,7 @@
 //! Finishing or repairing a rotation that a crash (or a kill) interrupted.
 //!
-//! Run at the start of every command that touches stored tokens (and by the wizard at start-up).
-//! With a journal present and its lock free (its owner is dead), the token in the store is asked
+//! Run at the start of every command that touches stored tokens (and by the wizard at start-up),
+//! for each rotation the journal names. With a journal present and its lock free (its owner is dead), the token in the store is asked
 //! about with `GET /personal_access_tokens/self` — never with `rotate`:
 //! - the journal's old id, active: GitLab never rotated → the journal is dropped;
 //! - another id, active: the new token was stored → the metadata is updated, the journal dropped;
@@ -66,52 +66,50 @@ impl Recovered {
     }
 }
 
-/// Resumes or repairs an interrupted rotation, if the journal beside `ctx.metadata_path` names
-/// one. Cheap when there is none (one file lookup, no keychain, no network).
-pub async fn recover(ctx: &Context) -> Option<Recovered> {
+/// Resumes or repairs every interrupted rotation the journal beside `ctx.metadata_path` names,
+/// in the journal's order. Cheap when there is none (one file lookup, no keychain, no network).
+pub async fn recover(ctx: &Context) -> Vec<Recovered> {
     let path = journal::path_for(&ctx.metadata_path);
     if !path.exists() {
-        return None;
+        return Vec::new();
     }
     match RotationLock::try_acquire(&ctx.metadata_path) {
         Ok(Some(lock)) => recover_locked(ctx, &lock).await,
-        Ok(None) => {
-            let account = Journal::load(&path).ok().flatten()?.account;
-            Some(recovered(&account, None, Resolution::Busy))
-        }
-        Err(e) => Some(broken(&e.to_string(), &path)),
+        Ok(None) => Journal::load_all(&path)
+            .unwrap_or_default()
+            .iter()
+            .map(|j| recovered(&j.account, None, Resolution::Busy))
+            .collect(),
+        Err(e) => vec![broken(&e.to_string(), &path)],
     }
 }
 
 /// [`recover`] for a caller that already holds the rotation lock.
-pub(crate) async fn recover_locked(ctx: &Context, lock: &RotationLock) -> Option<Recovered> {
-    let journal = match Journal::load(&lock.journal) {
-        Ok(j) => j?,
-        Err(e) => return Some(broken(&e.to_string(), &lock.journal)),
+pub(crate) async fn recover_locked(ctx: &Context, lock: &RotationLock) -> Vec<Recovered> {
+    let journals = match Journal::load_all(&lock.journal) {
+        Ok(j) => j,
+        Err(e) => return vec![broken(&e.to_string(), &lock.journal)],
     };
+    let mut found = Vec::new();
+    for journal in journals {
+        found.push(recover_one(ctx, lock, &journal).await);
+    }
+    found
+}
+
+/// One interrupted rotation: asks GitLab about the stored token, then finishes or repairs.
+async fn recover_one(ctx: &Context, lock: &RotationLock, journal: &Journal) -> Recovered {
     let account = journal.account.clone();
     let meta_path = ctx.metadata_path.clone();
     let meta = tokio::task::spawn_blocking(move || Metadata::load(&meta_path)).await;
     let entry = match meta {
         Ok(Ok(m)) => m.find(&account).cloned(),
-        Ok(Err(e)) => {
-            return Some(unresolved(
-                &account,
-                None,
-                Unchecked::Metadata(e.to_string()),
-            ));
-        }
-        Err(e) => {
-            return Some(unresolved(
-                &account,
-                None,
-                Unchecked::Metadata(e.to_string()),
-            ));
-        }
+        Ok(Err(e)) => return unresolved(&account, None, Unchecked::Metadata(e.to_string())),
+        Err(e) => return unresolved(&account, None, Unchecked::Metadata(e.to_string())),
     };
     let Some(entry) = entry else {
-        let _ = Journal::remove(&lock.journal);
-        return Some(recovered(&account, None, Resolution::Forgotten));
+        let _ = lock.remove(&account);
+        return recovered(&account, None, Resolution::Forgotten);
     };
     let found = Some(&entry);
     let stored = match Keychain::open_for(&entry, ctx.keychain_timeout).await {
@@ -120,11 +118,11 @@ pub(crate) async fn recover_locked(ctx: &Context, lock: &RotationLock) -> Option
     };
     let token = match stored {
         Ok(t) => t,
-        Err(e) => return Some(unresolved(&account, found, Unchecked::Store(e))),
+        Err(e) => return unresolved(&account, found, Unchecked::Store(e)),
     };
     let client = match client_for(&entry, ctx.timeout) {
         Ok(c) => c,
-        Err(e) => return Some(unresolved(&account, found, Unchecked::Api(e))),
+        Err(e) => return unresolved(&account, found, Unchecked::Api(e)),
     };
     let resolution = match client.token_self(&token).await {
         Ok(info) if info.active && !info.revoked && info.id == journal.old_token_id => {
@@ -133,7 +131,7 @@ pub(crate) async fn recover_locked(ctx: &Context, lock: &RotationLock) -> Option
         Ok(info) if info.active && !info.revoked => {
             if let Err(detail) = record_new_token(ctx, &account, &info).await {
                 let why = Unchecked::NotRecorded(detail);
-                return Some(unresolved(&account, found, why));
+                return unresolved(&account, found, why);
             }
             // The new value is stored: its sinks wait for it (the next `rotate` delivers them).
             let _ = super::deliveries::mark_pending(ctx, &account);
@@ -142,12 +140,12 @@ pub(crate) async fn recover_locked(ctx: &Context, lock: &RotationLock) -> Option
                 expires_at: info.expires_at,
             }
         }
-        Ok(_) => dead(ctx, &account, &journal).await,
-        Err(e) if is_gone(&e) => dead(ctx, &account, &journal).await,
-        Err(e) => return Some(unresolved(&account, found, Unchecked::Api(e))),
+        Ok(_) => dead(ctx, &account, journal).await,
+        Err(e) if is_gone(&e) => dead(ctx, &account, journal).await,
+        Err(e) => return unresolved(&account, found, Unchecked::Api(e)),
     };
-    let _ = Journal::remove(&lock.journal);
-    Some(recovered(&account, found, resolution))
+    let _ = lock.remove(&account);
+    recovered(&account, found, resolution)
 }
 
 async fn dead(ctx: &Context, account: &str, journal: &Journal) -> Resolution {

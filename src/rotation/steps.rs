@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use super::guided::offer;
-use super::journal::{Journal, RotationLock, Step};
+use super::journal::{Journal, RotationLock, Step, WriterShare};
 use super::{
     Context, Failure, Names, Note, Report, Reveal, Trouble, abort_point, is_gone, mark_unusable,
     now_rfc3339, record_new_token,
@@ -40,26 +40,33 @@ pub type Progress<'a> = &'a (dyn Fn(Stage) + Sync);
 
 /// The steps before GitLab's rotate call, shared by every path that rotates through the API
 /// (`automatic`, `owner`): the writer lock, the store proven writable, the journal written.
-pub(crate) async fn begin(
+pub(crate) async fn begin<'l>(
     ctx: &Context,
     mut report: Report,
     entry: &StoredToken,
     info: &TokenInfo,
     keychain: &Keychain,
     expires_at: &str,
-    lock: &RotationLock,
-) -> Result<(Report, std::fs::File, Journal), Report> {
+    lock: &'l RotationLock,
+) -> Result<(Report, WriterShare<'l>, Journal), Report> {
     let account = &entry.account;
     report.old_expires_at = info.expires_at.clone().or(report.old_expires_at);
     // One writer of the store at a time (`vault::save` takes the same lock): an `add` or a
     // `forget` of this account must not interleave with storing the rotated value. Taken before
-    // anything irreversible, so a busy store costs nothing but a retry.
-    let writer =
-        match crate::vault::save::writer_lock(&ctx.metadata_path, ctx.keychain_timeout * 6).await {
-            Ok(file) => file,
-            Err(_) => return Err(report.fail(Failure::Failed, Trouble::StoreBusy)),
-        };
-    if let Err(why) = preflight(keychain, &entry.host).await {
+    // anything irreversible, so a busy store costs nothing but a retry. This process's other
+    // rotations share it (`RotationLock::writer`), and take turns to write the keychain.
+    let writer = match lock
+        .writer(&ctx.metadata_path, ctx.keychain_timeout * 6)
+        .await
+    {
+        Ok(share) => share,
+        Err(_) => return Err(report.fail(Failure::Failed, Trouble::StoreBusy)),
+    };
+    let proven = {
+        let _turn = lock.store_turn().await;
+        preflight(keychain, &entry.host).await
+    };
+    if let Err(why) = proven {
         let trouble = Trouble::PreflightFailed {
             account: account.clone(),
             store: keychain.kind(),
@@ -75,7 +82,7 @@ pub(crate) async fn begin(
         expires_at: Some(expires_at.to_owned()),
         new_token_id: None,
     };
-    if let Err(e) = journal.save(&lock.journal) {
+    if let Err(e) = lock.save(&journal) {
         return Err(report.fail(Failure::Failed, Trouble::JournalFailed(e.to_string())));
     }
     Ok((report, writer, journal))
@@ -98,7 +105,7 @@ pub(crate) async fn complete(
     ctx: &Context,
     mut report: Report,
     r: &Rotation<'_>,
-    writer: std::fs::File,
+    writer: WriterShare<'_>,
     mut journal: Journal,
     rotated: Rotated,
     reveal: Reveal<'_>,
@@ -115,12 +122,15 @@ pub(crate) async fn complete(
     abort_point("after-api");
 
     progress(Stage::Storing);
-    let stored = store_with_retries(keychain, ctx, account, &rotated.token).await;
+    let stored = {
+        let _turn = lock.store_turn().await;
+        store_with_retries(keychain, ctx, account, &rotated.token).await
+    };
     drop(writer);
     if let Err(why) = stored {
         // The old token is revoked on the server; the new one exists only in memory.
         let _ = mark_unusable(ctx, account).await;
-        let _ = Journal::remove(&lock.journal);
+        let _ = lock.remove(account);
         let revealed = reveal(&rotated.token);
         drop(rotated);
         let trouble = Trouble::NotSaved {
@@ -133,11 +143,14 @@ pub(crate) async fn complete(
         return report.fail(Failure::Keychain, trouble);
     }
     // Every sink of the token now waits for this value (a kill from here on leaves them pending).
-    let marked = super::deliveries::mark_pending(ctx, account);
+    let marked = {
+        let _turn = lock.deliveries_turn().await;
+        super::deliveries::mark_pending(ctx, account)
+    };
     abort_point("after-keychain");
     journal.step = Step::Stored;
     journal.new_token_id = Some(rotated.info.id);
-    let _ = journal.save(&lock.journal);
+    let _ = lock.save(&journal);
 
     progress(Stage::Verifying);
     let live = match client.token_self(&rotated.token).await {
@@ -162,7 +175,7 @@ pub(crate) async fn complete(
     };
     let live = same_kind(client, &rotated.token, entry, live, &mut report).await;
     journal.step = Step::Verified;
-    let _ = journal.save(&lock.journal);
+    let _ = lock.save(&journal);
     abort_point("after-verify");
 
     if let Err(detail) = record_new_token(ctx, account, &live).await {
@@ -170,7 +183,7 @@ pub(crate) async fn complete(
         let account = account.clone();
         return report.fail(Failure::Failed, Trouble::MetadataFailed { account, detail });
     }
-    let _ = Journal::remove(&lock.journal);
+    let _ = lock.remove(account);
     report.ok = true;
     report.new_expires_at = live.expires_at.clone();
     let report = report.note(Note::Rotated {
@@ -179,6 +192,7 @@ pub(crate) async fn complete(
         new_id: live.id,
         expires_at: live.expires_at.clone(),
     });
+    let _turn = lock.deliveries_turn().await;
     super::deliveries::finish(ctx, report, entry, &rotated.token, marked).await
 }
 
@@ -272,6 +286,6 @@ pub(crate) async fn give_up(
     trouble: Trouble,
 ) -> Report {
     let _ = mark_unusable(ctx, &entry.account).await;
-    let _ = Journal::remove(&lock.journal);
+    let _ = lock.remove(&entry.account);
     offer(report, entry, &entry.scopes, old_id, trouble)
 }

@@ -28,6 +28,12 @@ impl Hold {
         self.state.section.store(true, Ordering::SeqCst);
     }
 
+    /// The signal that arrived during the section so far, if any (the section goes on).
+    pub fn received(&self) -> Option<u8> {
+        use std::sync::atomic::Ordering;
+        Some(self.state.received.load(Ordering::SeqCst)).filter(|n| *n != 0)
+    }
+
     /// Leaves the section; the signal that arrived during it, if any.
     pub fn leave(&self) -> Option<u8> {
         use std::sync::atomic::Ordering;
