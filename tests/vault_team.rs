@@ -45,7 +45,10 @@ fn added_on_one_machine_listed_and_got_on_another() {
     assert_eq!(code, 200, "{body}");
     let v: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(v["data"]["data"]["token"], secret.as_str());
-    assert_eq!(v["data"]["data"]["entry"]["account"], account(&name, &gitlab));
+    assert_eq!(
+        v["data"]["data"]["entry"]["account"],
+        account(&name, &gitlab)
+    );
     assert_eq!(v["data"]["data"]["entry"]["username"], accounts::BOT);
 
     // The other machine sees it in its inventory, with its store, and gets it.
@@ -80,7 +83,10 @@ fn the_vault_table_of_config_toml_configures_the_machine_once() {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(
         dir.join("config.toml"),
-        format!("[vault]\naddr = \"{}\"\nprefix = \"team/gitlab\"\n", server.addr),
+        format!(
+            "[vault]\naddr = \"{}\"\nprefix = \"team/gitlab\"\n",
+            server.addr
+        ),
     )
     .unwrap();
     let name = unique_name("conf");

@@ -361,7 +361,9 @@ pub(super) fn parse_store(s: &str) -> Result<crate::vault::StoreKind, String> {
     ]
     .into_iter()
     .find(|k| k.short_name() == s)
-    .ok_or_else(|| "use secret-service, keyutils, macos-keychain, windows, file or vault".to_owned())
+    .ok_or_else(|| {
+        "use secret-service, keyutils, macos-keychain, windows, file or vault".to_owned()
+    })
 }
 
 #[derive(Debug, ClapArgs)]

@@ -148,7 +148,10 @@ async fn forget_in_team(entry: &crate::vault::StoredToken, revoke: bool) -> u8 {
 }
 
 /// Revokes an access token with itself (`DELETE /personal_access_tokens/self`).
-async fn revoke_token(entry: &crate::vault::StoredToken, token: &crate::token::Token) -> Result<(), String> {
+async fn revoke_token(
+    entry: &crate::vault::StoredToken,
+    token: &crate::token::Token,
+) -> Result<(), String> {
     let instance = Instance::parse(&entry.url).map_err(|e| e.to_string())?;
     let client = Client::new(
         &instance,

@@ -66,11 +66,7 @@ pub async fn load_all() -> Result<(std::path::PathBuf, Metadata, Option<TeamErro
         .list()
         .await
         .map_err(|e| Choice::Metadata(e.to_string()))?;
-    Ok((
-        both.local.metadata_path,
-        listing.meta,
-        listing.team_problem,
-    ))
+    Ok((both.local.metadata_path, listing.meta, listing.team_problem))
 }
 
 /// Prints why the team store could not be read (cause and fix) and returns the keychain's exit

@@ -102,7 +102,9 @@ fn config_message(e: &ConfigError) -> String {
         ConfigError::NoAddress => "No team Vault is configured.".to_owned(),
         ConfigError::BadAddress(a) => format!("The Vault address {a:?} is not a URL."),
         ConfigError::PlainHttp(a) => {
-            format!("The Vault address {a} is plain http to another machine: the Vault token would travel in clear.")
+            format!(
+                "The Vault address {a} is plain http to another machine: the Vault token would travel in clear."
+            )
         }
         ConfigError::NoLogin => "There is no way to log in to Vault.".to_owned(),
         ConfigError::NoIdToken(var) => {
@@ -111,7 +113,10 @@ fn config_message(e: &ConfigError) -> String {
         ConfigError::NoSecretId => "VAULT_ROLE_ID is set but VAULT_SECRET_ID is not.".to_owned(),
         ConfigError::BadPath(p) => format!("The Vault mount or prefix {p:?} is not a plain path."),
         ConfigError::BadFile { path, detail } => {
-            format!("The [vault] table of {} cannot be used ({detail}).", path.display())
+            format!(
+                "The [vault] table of {} cannot be used ({detail}).",
+                path.display()
+            )
         }
     }
 }
