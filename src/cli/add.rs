@@ -8,10 +8,12 @@ use time::format_description::well_known::Rfc3339;
 
 use super::{AddArgs, exit, load_profile, parse_host};
 use crate::session::stdin::token_from_stdin;
-use crate::session::stored::KEYCHAIN_TIMEOUT;
+use crate::session::stored;
 use crate::strings::vault as vault_text;
 use crate::validation::Requirements;
-use crate::vault::{self, SaveError, StoreKind, StoredToken, metadata};
+use crate::vault::inventory::InventoryError;
+use crate::vault::team::TeamError;
+use crate::vault::{self, StoreKind, StoredToken, metadata};
 
 pub async fn run(args: AddArgs) -> u8 {
     let instance = match parse_host(&args.host) {
@@ -40,8 +42,23 @@ pub async fn run(args: AddArgs) -> u8 {
         Ok(p) => p,
         Err(e) => return usage(&e.to_string()),
     };
-    // tokens.toml must be usable before anything is checked or stored.
-    if let Err(e) = vault::Metadata::load(&metadata_path) {
+    let store = args.store.unwrap_or_else(StoreKind::platform_default);
+    let both = match stored::both() {
+        Ok(both) => both,
+        Err(e) => return usage(&e.message()),
+    };
+    if store == StoreKind::Vault {
+        // The team store must be configured and its mount KV v2 before anything is checked.
+        let ready = match both.team() {
+            Some(Ok(team)) => team.kv().check_mount().await.map_err(TeamError::Kv),
+            Some(Err(e)) => Err(e),
+            None => Err(TeamError::Config(crate::vault::kv::ConfigError::NoAddress)),
+        };
+        if let Err(e) = ready {
+            return team_failed(&e);
+        }
+    } else if let Err(e) = vault::Metadata::load(&metadata_path) {
+        // tokens.toml must be usable before anything is checked or stored.
         eprintln!("gitlab-token add: {e}\n  nothing was stored");
         return exit::CHECK_FAILED;
     }
@@ -81,8 +98,7 @@ pub async fn run(args: AddArgs) -> u8 {
         args.target.clone(),
     );
     entry.gitlab_version = v.metadata.as_ref().map(|m| m.version.clone());
-    let store = args.store.unwrap_or_else(StoreKind::platform_default);
-    match vault::save(store, KEYCHAIN_TIMEOUT, &metadata_path, &token, entry).await {
+    match both.save(store, &token, entry).await {
         Ok(saved) => {
             println!(
                 "Stored {} in the {} (verified; expires {}).",
@@ -106,7 +122,8 @@ pub async fn run(args: AddArgs) -> u8 {
             }
             exit::OK
         }
-        Err(SaveError::Keychain(e)) => {
+        Err(InventoryError::Team(e)) => team_failed(&e),
+        Err(InventoryError::Keychain(e)) => {
             let p = vault_text::problem(&e);
             eprintln!(
                 "gitlab-token add: {}\n  fix: {}\n  nothing was stored",
@@ -114,11 +131,24 @@ pub async fn run(args: AddArgs) -> u8 {
             );
             exit::KEYCHAIN
         }
-        Err(SaveError::Metadata(detail)) => {
-            eprintln!("gitlab-token add: {}", vault_text::metadata_failed(&detail));
+        Err(e) => {
+            eprintln!(
+                "gitlab-token add: {}",
+                vault_text::metadata_failed(&e.to_string())
+            );
             exit::CHECK_FAILED
         }
     }
+}
+
+/// The team store could not be used: cause, fix, nothing stored, the keychain's exit code.
+fn team_failed(e: &TeamError) -> u8 {
+    let p = crate::strings::vault_kv::team_problem(e);
+    eprintln!(
+        "gitlab-token add: {}\n  fix: {}\n  nothing was stored",
+        p.message, p.fix
+    );
+    exit::KEYCHAIN
 }
 
 fn usage(message: &str) -> u8 {

@@ -27,7 +27,8 @@ pub struct LoginArgs {
     /// Also trust the CA certificates in this PEM file.
     #[arg(long, value_name = "PATH")]
     pub ca_file: Option<PathBuf>,
-    /// Where to store it: secret-service, keyutils, macos-keychain, windows or file.
+    /// Where to store it: secret-service, keyutils, macos-keychain, windows, file or vault (the
+    /// team's Vault/OpenBao from VAULT_ADDR or config.toml's [vault]).
     #[arg(long, value_name = "STORE", value_parser = parse_store)]
     pub store: Option<crate::vault::StoreKind>,
     /// Print the result as one JSON object on standard output (the code still goes to stderr).
@@ -152,7 +153,7 @@ pub struct CreateArgs {
     /// Extra CA certificate(s), PEM.
     #[arg(long, value_name = "PATH")]
     pub ca_file: Option<PathBuf>,
-    /// secret-service (default on Linux), keyutils, macos-keychain, windows, or file.
+    /// secret-service (default on Linux), keyutils, macos-keychain, windows, file, or vault.
     #[arg(long, value_name = "STORE", value_parser = parse_store)]
     pub store: Option<crate::vault::StoreKind>,
     /// Leave the self_rotate scope out (by default the token can rotate itself, GitLab 17.9+).
@@ -189,7 +190,7 @@ pub struct AddArgs {
     /// Extra CA certificate(s), PEM.
     #[arg(long, value_name = "PATH")]
     pub ca_file: Option<PathBuf>,
-    /// secret-service (default on Linux), keyutils, macos-keychain, windows, or file.
+    /// secret-service (default on Linux), keyutils, macos-keychain, windows, file, or vault.
     #[arg(long, value_name = "STORE", value_parser = parse_store)]
     pub store: Option<crate::vault::StoreKind>,
     /// Seconds each network call may take.
@@ -313,7 +314,8 @@ pub struct Preselect {
     #[arg(long, value_name = "NAME@HOST")]
     pub replace: Option<String>,
     /// Where to store the token: the platform keychain (default), `keyutils` (Linux kernel
-    /// keyring: gone at logout or reboot) or `file` (a 0600 file: only if you ask for it).
+    /// keyring: gone at logout or reboot), `file` (a 0600 file: only if you ask for it) or
+    /// `vault` (the team's Vault/OpenBao KV v2).
     #[arg(long, value_name = "STORE", value_parser = parse_store)]
     pub store: Option<crate::vault::StoreKind>,
     /// The OAuth application id for "Sign in with the browser" (else GITLAB_TOKEN_OAUTH_APP_ID,
@@ -355,10 +357,13 @@ pub(super) fn parse_store(s: &str) -> Result<crate::vault::StoreKind, String> {
         MacosKeychain,
         WindowsCredentialManager,
         File,
+        Vault,
     ]
     .into_iter()
     .find(|k| k.short_name() == s)
-    .ok_or_else(|| "use secret-service, keyutils, macos-keychain, windows or file".to_owned())
+    .ok_or_else(|| {
+        "use secret-service, keyutils, macos-keychain, windows, file or vault".to_owned()
+    })
 }
 
 #[derive(Debug, ClapArgs)]

@@ -13,13 +13,17 @@ use crate::vault::save::ForgetError;
 use crate::vault::{Keychain, VaultError};
 
 pub async fn get(args: GetArgs) -> u8 {
-    let (_, meta) = match stored::load() {
+    let (_, meta, unread) = match stored::load_all().await {
         Ok(found) => found,
         Err(e) => return fail("get", &e.message(), exit::USAGE),
     };
     let entry = match stored::select(&meta, args.host.as_deref(), args.name.as_deref()) {
         Ok(entry) => entry,
         Err(e @ stored::Choice::Several(_)) => return fail("get", &e.message(), exit::USAGE),
+        // The token may be in the team store that could not be read: say that instead.
+        Err(_) if unread.is_some() => {
+            return stored::team_unread("get", unread.as_ref().expect("checked"));
+        }
         Err(e) => return fail("get", &e.message(), exit::CHECK_FAILED),
     };
     match stored::access(entry, Duration::from_secs(10)).await {
@@ -35,15 +39,21 @@ pub async fn get(args: GetArgs) -> u8 {
 }
 
 pub async fn forget(args: ForgetArgs) -> u8 {
-    let (path, meta) = match stored::load() {
+    let (path, meta, unread) = match stored::load_all().await {
         Ok(found) => found,
         Err(e) => return fail("forget", &e.message(), exit::USAGE),
     };
     let entry = match stored::select(&meta, args.host.as_deref(), args.name.as_deref()) {
         Ok(entry) => entry.clone(),
         Err(e @ stored::Choice::Several(_)) => return fail("forget", &e.message(), exit::USAGE),
+        Err(_) if unread.is_some() => {
+            return stored::team_unread("forget", unread.as_ref().expect("checked"));
+        }
         Err(e) => return fail("forget", &e.message(), exit::CHECK_FAILED),
     };
+    if !entry.store.is_local() {
+        return forget_in_team(&entry, args.revoke).await;
+    }
     let keychain = match Keychain::open_for(&entry, KEYCHAIN_TIMEOUT).await {
         Ok(k) => k,
         Err(e) => return keychain_failed("forget", &e),
@@ -97,6 +107,62 @@ pub async fn forget(args: ForgetArgs) -> u8 {
     }
     println!("{}", text::removed(&entry.account, entry.store.name()));
     exit::OK
+}
+
+/// Forgets a token the team's Vault holds (revoking it first when asked): its secret and facts
+/// are one KV secret, removed with all its versions.
+async fn forget_in_team(entry: &crate::vault::StoredToken, revoke: bool) -> u8 {
+    if revoke {
+        let token = match stored::access(entry, Duration::from_secs(10)).await {
+            Ok(a) => a.token,
+            Err(e) => return stored::access_failed("forget", entry, &e),
+        };
+        if let Err(why) = revoke_token(entry, &token).await {
+            return fail(
+                "forget",
+                &text::revoke_failed(&entry.account, &why),
+                exit::CHECK_FAILED,
+            );
+        }
+        println!("{}", text::revoked(&entry.account));
+    }
+    let both = match stored::both() {
+        Ok(both) => both,
+        Err(e) => return fail("forget", &e.message(), exit::USAGE),
+    };
+    match both.forget(entry).await {
+        Ok(()) => {
+            println!("{}", text::removed(&entry.account, entry.store.name()));
+            exit::OK
+        }
+        Err(crate::vault::inventory::InventoryError::Team(e)) => {
+            let p = crate::strings::vault_kv::team_problem(&e);
+            fail(
+                "forget",
+                &format!("{}\n  fix: {}", p.message, p.fix),
+                exit::KEYCHAIN,
+            )
+        }
+        Err(e) => fail("forget", &e.to_string(), exit::CHECK_FAILED),
+    }
+}
+
+/// Revokes an access token with itself (`DELETE /personal_access_tokens/self`).
+async fn revoke_token(
+    entry: &crate::vault::StoredToken,
+    token: &crate::token::Token,
+) -> Result<(), String> {
+    let instance = Instance::parse(&entry.url).map_err(|e| e.to_string())?;
+    let client = Client::new(
+        &instance,
+        &Trust::with_ca_file(entry.ca_file.clone()),
+        Duration::from_secs(10),
+    )
+    .map_err(|e| e.to_string())?;
+    client
+        .revoke_self(token)
+        .await
+        .map_err(|e| crate::strings::validation::api_problem(&e).message)
 }
 
 /// Revokes both tokens of an OAuth sign-in (`POST /oauth/revoke`, which answers 200 even for

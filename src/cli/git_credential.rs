@@ -35,10 +35,17 @@ pub async fn run(args: GitCredentialArgs) -> u8 {
     let Some(host) = request.get("host") else {
         return exit::OK;
     };
-    let Ok((_, meta)) = stored::load() else {
+    let Ok((_, mut meta)) = stored::load() else {
         return exit::OK;
     };
     let path = request.get("path").map(String::as_str).unwrap_or_default();
+    if pick(&meta.tokens, host, path, args.name.as_deref()).is_none() {
+        // Not on this machine: the team's Vault, when one is configured, may hold it.
+        match stored::load_all().await {
+            Ok((_, all, _)) => meta = all,
+            Err(_) => return exit::OK,
+        }
+    }
     let Some(entry) = pick(&meta.tokens, host, path, args.name.as_deref()) else {
         return exit::OK;
     };

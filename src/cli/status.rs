@@ -31,7 +31,7 @@ struct Row<'a> {
 }
 
 pub async fn run(args: StatusArgs) -> u8 {
-    let (path, meta) = match stored::load() {
+    let (path, meta, unread) = match stored::load_all().await {
         Ok(found) => found,
         Err(e) => {
             eprintln!("gitlab-token status: {}", e.message());
@@ -65,6 +65,8 @@ pub async fn run(args: StatusArgs) -> u8 {
             .tokens
             .iter()
             .zip(&results)
+            // tokens.toml holds the facts of local tokens only (a team token's stay in Vault).
+            .filter(|(t, _)| t.store.is_local())
             .filter(|(_, r)| r.as_ref().is_some_and(|(ok, _)| *ok))
             .map(|(t, _)| {
                 (
@@ -137,10 +139,11 @@ pub async fn run(args: StatusArgs) -> u8 {
         &path,
         matches!(args.format, StatusFormat::Table) && !args.json,
     );
+    let unread_code = unread.map(|e| stored::team_unread("status", &e));
     if rows.iter().any(|r| r.verified_ok == Some(false)) {
         exit::CHECK_FAILED
     } else {
-        exit::OK
+        unread_code.unwrap_or(exit::OK)
     }
 }
 

@@ -6,6 +6,8 @@ use crate::gitlab::ApiError;
 use crate::instance::Instance;
 use crate::token::Token;
 use crate::vault::credential::CredentialError;
+use crate::vault::inventory::{Both, InventoryError, Local};
+use crate::vault::team::{Team, TeamError};
 use crate::vault::{Keychain, Metadata, StoredToken, VaultError, metadata};
 
 /// How long a keychain call may take before it is reported as hanging.
@@ -34,6 +36,59 @@ impl Choice {
             Choice::Metadata(e) => e.clone(),
         }
     }
+}
+
+/// The team store this process's environment and config.toml configure, opened once.
+fn team() -> Option<Result<Team, TeamError>> {
+    static TEAM: std::sync::OnceLock<Option<Result<Team, TeamError>>> = std::sync::OnceLock::new();
+    TEAM.get_or_init(Team::from_environment).clone()
+}
+
+/// Both inventories: tokens.toml with its keychain, and the team's Vault when one is configured
+/// (`VAULT_ADDR` or config.toml's `[vault]`; otherwise nothing calls Vault).
+pub fn both() -> Result<Both, Choice> {
+    let path = metadata::default_path().map_err(|e| Choice::Metadata(e.to_string()))?;
+    Ok(Both {
+        local: Local {
+            metadata_path: path,
+            store: crate::vault::StoreKind::platform_default(),
+            timeout: KEYCHAIN_TIMEOUT,
+        },
+        team: team(),
+    })
+}
+
+/// Every stored token, the local ones and the team's (each with its store), and why the team
+/// store could not be read, if it could not.
+pub async fn load_all() -> Result<(std::path::PathBuf, Metadata, Option<TeamError>), Choice> {
+    let both = both()?;
+    let listing = both
+        .list()
+        .await
+        .map_err(|e| Choice::Metadata(e.to_string()))?;
+    Ok((both.local.metadata_path, listing.meta, listing.team_problem))
+}
+
+/// Prints why the team store could not be read (cause and fix) and returns the keychain's exit
+/// code.
+pub fn team_unread(command: &str, e: &TeamError) -> u8 {
+    let p = crate::strings::vault_kv::team_problem(e);
+    eprintln!(
+        "gitlab-token {command}: {}",
+        crate::strings::vault_kv::unread(&p)
+    );
+    crate::exit::KEYCHAIN
+}
+
+/// The secret of a token held by the team's Vault.
+async fn team_secret(entry: &StoredToken) -> Result<Token, CredentialError> {
+    let both = both().map_err(|e| CredentialError::Metadata(e.message()))?;
+    both.secret(entry).await.map_err(|e| match e {
+        InventoryError::Team(t) => CredentialError::Team(t),
+        InventoryError::NotFound(a) => CredentialError::Vault(VaultError::NotFound(a)),
+        InventoryError::Keychain(k) => CredentialError::Vault(k),
+        other => CredentialError::Metadata(other.to_string()),
+    })
 }
 
 pub fn load() -> Result<(std::path::PathBuf, Metadata), Choice> {
@@ -90,7 +145,7 @@ pub fn select<'a>(
 /// Reads the token's secret from the store it was saved in. For an OAuth sign-in, a valid
 /// access token (see [`access`]), never the stored pair itself.
 pub async fn secret(entry: &StoredToken) -> Result<Token, VaultError> {
-    if entry.is_oauth() {
+    if entry.is_oauth() || !entry.store.is_local() {
         return match access(entry, Duration::from_secs(10)).await {
             Ok(a) => Ok(a.token),
             Err(CredentialError::Vault(e)) => Err(e),
@@ -110,6 +165,13 @@ pub async fn access(
     timeout: Duration,
 ) -> Result<crate::vault::credential::Access, CredentialError> {
     use crate::gitlab::oauth::OAuthError;
+    if !entry.store.is_local() {
+        return Ok(crate::vault::credential::Access {
+            token: team_secret(entry).await?,
+            expires_at: None,
+            refreshed: false,
+        });
+    }
     if !entry.is_oauth() {
         // A stored access token as is: no client, no metadata needed.
         let token = Keychain::open_for(entry, KEYCHAIN_TIMEOUT)
@@ -205,6 +267,10 @@ pub fn access_failed(command: &str, entry: &StoredToken, e: &CredentialError) ->
         ),
         CredentialError::Vault(v) => {
             let p = crate::strings::vault::problem(v);
+            (p.message, p.fix, crate::exit::KEYCHAIN)
+        }
+        CredentialError::Team(t) => {
+            let p = crate::strings::vault_kv::team_problem(t);
             (p.message, p.fix, crate::exit::KEYCHAIN)
         }
         CredentialError::NeedsSignIn { account } => (

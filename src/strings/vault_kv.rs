@@ -2,6 +2,7 @@
 //! and capability it needs, the variable to set, the mount to make.
 
 use crate::problem::{Problem, ProblemKind};
+use crate::vault::kv::ConfigError;
 use crate::vault::kv::error::KvError;
 
 /// The cause and the fix of a team-store error. Exit codes follow the keychain's
@@ -81,6 +82,63 @@ pub fn problem(e: &KvError) -> Problem {
         message,
         fix,
     }
+}
+
+/// The cause and the fix of a team store that is configured but cannot be used.
+pub fn team_problem(e: &crate::vault::team::TeamError) -> Problem {
+    use crate::vault::team::TeamError;
+    match e {
+        TeamError::Kv(k) => problem(k),
+        TeamError::Config(c) => Problem {
+            kind: ProblemKind::KeychainUnavailable,
+            message: config_message(c),
+            fix: config_fix(c),
+        },
+    }
+}
+
+fn config_message(e: &ConfigError) -> String {
+    match e {
+        ConfigError::NoAddress => "No team Vault is configured.".to_owned(),
+        ConfigError::BadAddress(a) => format!("The Vault address {a:?} is not a URL."),
+        ConfigError::PlainHttp(a) => {
+            format!(
+                "The Vault address {a} is plain http to another machine: the Vault token would travel in clear."
+            )
+        }
+        ConfigError::NoLogin => "There is no way to log in to Vault.".to_owned(),
+        ConfigError::NoIdToken(var) => {
+            format!("VAULT_AUTH_ROLE is set but the id token variable {var} is empty or unset.")
+        }
+        ConfigError::NoSecretId => "VAULT_ROLE_ID is set but VAULT_SECRET_ID is not.".to_owned(),
+        ConfigError::BadPath(p) => format!("The Vault mount or prefix {p:?} is not a plain path."),
+        ConfigError::BadFile { path, detail } => {
+            format!(
+                "The [vault] table of {} cannot be used ({detail}).",
+                path.display()
+            )
+        }
+    }
+}
+
+fn config_fix(e: &ConfigError) -> String {
+    match e {
+        ConfigError::NoAddress => "Set VAULT_ADDR, or addr in the [vault] table of ~/.config/gitlab-token/config.toml.".to_owned(),
+        ConfigError::BadAddress(_) | ConfigError::PlainHttp(_) => "Set VAULT_ADDR (or [vault] addr) to the server's https:// address.".to_owned(),
+        ConfigError::NoLogin => "Set VAULT_TOKEN, log in with `bao login` / `vault login` (~/.vault-token), or set VAULT_AUTH_ROLE with an id token, or VAULT_ROLE_ID and VAULT_SECRET_ID.".to_owned(),
+        ConfigError::NoIdToken(var) => format!("Give the job an id token in {var} (id_tokens: in .gitlab-ci.yml), or name its variable in GITLAB_TOKEN_VAULT_ID_TOKEN_VAR."),
+        ConfigError::NoSecretId => "Set VAULT_SECRET_ID to the AppRole's secret id.".to_owned(),
+        ConfigError::BadPath(_) => "Use letters, digits, '-', '_' and '.' between slashes in GITLAB_TOKEN_VAULT_MOUNT / GITLAB_TOKEN_VAULT_PREFIX (or [vault] mount / prefix).".to_owned(),
+        ConfigError::BadFile { .. } => "Fix the file: its [vault] table takes addr, namespace, ca_cert, mount, prefix, auth_role, auth_path, id_token_var and approle_path (never a token).".to_owned(),
+    }
+}
+
+/// The line `status` and the other listings print when the team store could not be read.
+pub fn unread(p: &Problem) -> String {
+    format!(
+        "the team Vault could not be read; its tokens are not listed: {}\n  fix: {}",
+        p.message, p.fix
+    )
 }
 
 /// A policy path for `path` (`secret/data/gitlab-token/h/n` → `secret/data/gitlab-token/*`).

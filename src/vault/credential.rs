@@ -80,6 +80,9 @@ pub enum CredentialError {
     /// The metadata or the writer lock failed.
     #[error("{0}")]
     Metadata(String),
+    /// The team's Vault, where the token is stored, could not be used.
+    #[error(transparent)]
+    Team(super::team::TeamError),
 }
 
 /// A working access token and what is known about it.

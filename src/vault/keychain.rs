@@ -26,6 +26,9 @@ pub enum StoreKind {
     WindowsCredentialManager,
     /// A 0600 file, only when asked for by name (`--store file`).
     File,
+    /// The team's Vault or OpenBao (KV v2): the secret and its facts in one secret at
+    /// `MOUNT/PREFIX/HOST/NAME`, nothing on this machine (`vault::team`).
+    Vault,
 }
 
 impl StoreKind {
@@ -48,6 +51,7 @@ impl StoreKind {
             StoreKind::MacosKeychain => "macOS Keychain",
             StoreKind::WindowsCredentialManager => "Windows Credential Manager",
             StoreKind::File => "plain file (mode 0600)",
+            StoreKind::Vault => "team Vault (KV v2)",
         }
     }
 
@@ -58,7 +62,14 @@ impl StoreKind {
             StoreKind::MacosKeychain => "macos-keychain",
             StoreKind::WindowsCredentialManager => "windows",
             StoreKind::File => "file",
+            StoreKind::Vault => "vault",
         }
+    }
+
+    /// Whether the store is on this machine (the keychain or the file, described by tokens.toml);
+    /// `false` for the team's Vault, which holds the facts itself.
+    pub fn is_local(self) -> bool {
+        self != StoreKind::Vault
     }
 }
 

@@ -25,6 +25,7 @@
 
 pub mod credential;
 pub mod file_store;
+pub mod inventory;
 pub mod keychain;
 pub mod kv;
 pub mod metadata;
@@ -33,6 +34,7 @@ pub mod reconcile;
 pub mod records;
 pub mod save;
 pub mod store_error;
+pub mod team;
 
 pub use keychain::{Keychain, SERVICE, StoreKind, VaultError};
 pub use metadata::{CredentialKind, Metadata, MetadataError, OAuthFacts, RefreshSent, StoredToken};

@@ -43,6 +43,16 @@ pub const CLEARED_ENV: &[&str] = &[
     "SSL_CERT_DIR",
     // `status` lays itself out for COLUMNS: tests choose it explicitly.
     "COLUMNS",
+    // A team Vault only where a test configures one (tests/vault_team.rs).
+    "VAULT_ADDR",
+    "VAULT_SERVER_URL",
+    "VAULT_TOKEN",
+    "VAULT_NAMESPACE",
+    "VAULT_CACERT",
+    "VAULT_AUTH_ROLE",
+    "VAULT_ROLE_ID",
+    "GITLAB_TOKEN_VAULT_MOUNT",
+    "GITLAB_TOKEN_VAULT_PREFIX",
 ];
 
 /// `gitlab-token ARGS` with `stdin` piped in, with HOME and the XDG directories pointing into a

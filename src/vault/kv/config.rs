@@ -5,6 +5,10 @@
 //! (`VAULT_ROLE_ID`, `VAULT_SECRET_ID`, `VAULT_APPROLE_PATH`), or `~/.vault-token`, in that order.
 //! Where tokens live in it: `GITLAB_TOKEN_VAULT_MOUNT` (default `secret`) and
 //! `GITLAB_TOKEN_VAULT_PREFIX` (default `gitlab-token`).
+//!
+//! Once per machine: the `[vault]` table of `<config dir>/gitlab-token/config.toml` gives the
+//! same settings (`addr`, `namespace`, `ca_cert`, `mount`, `prefix`, `auth_role`, `auth_path`,
+//! `id_token_var`, `approle_path`; never a secret); a variable that is set wins over the file.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -84,9 +88,85 @@ pub enum ConfigError {
     NoSecretId,
     #[error("the mount or prefix {0:?} is not a plain path")]
     BadPath(String),
+    /// The `[vault]` table of config.toml cannot be read or has an unknown key.
+    #[error("{path}: {detail}")]
+    BadFile { path: PathBuf, detail: String },
+}
+
+/// The `[vault]` table of `config.toml`: this machine's defaults for the variables.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSettings {
+    pub addr: Option<String>,
+    pub namespace: Option<String>,
+    pub ca_cert: Option<String>,
+    pub mount: Option<String>,
+    pub prefix: Option<String>,
+    pub auth_role: Option<String>,
+    pub auth_path: Option<String>,
+    pub id_token_var: Option<String>,
+    pub approle_path: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct ConfigFile {
+    #[serde(default)]
+    vault: Option<FileSettings>,
+}
+
+impl FileSettings {
+    /// The `[vault]` table of the file at `path`; empty when the file or the table is absent.
+    pub fn load(path: &Path) -> Result<FileSettings, ConfigError> {
+        let bad = |detail: String| ConfigError::BadFile {
+            path: path.to_owned(),
+            detail,
+        };
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
+            Err(e) => return Err(bad(e.to_string())),
+        };
+        let file: ConfigFile = toml::from_str(&text).map_err(|e| bad(e.message().to_owned()))?;
+        Ok(file.vault.unwrap_or_default())
+    }
+
+    /// The value the file gives for the variable `name`.
+    fn var(&self, name: &str) -> Option<String> {
+        match name {
+            "VAULT_ADDR" => self.addr.clone(),
+            "VAULT_NAMESPACE" => self.namespace.clone(),
+            "VAULT_CACERT" => self.ca_cert.clone(),
+            "GITLAB_TOKEN_VAULT_MOUNT" => self.mount.clone(),
+            "GITLAB_TOKEN_VAULT_PREFIX" => self.prefix.clone(),
+            "VAULT_AUTH_ROLE" => self.auth_role.clone(),
+            "VAULT_AUTH_PATH" => self.auth_path.clone(),
+            "GITLAB_TOKEN_VAULT_ID_TOKEN_VAR" => self.id_token_var.clone(),
+            "VAULT_APPROLE_PATH" => self.approle_path.clone(),
+            _ => None,
+        }
+    }
+}
+
+/// `<config dir>/gitlab-token/config.toml`, where the `[vault]` table lives.
+pub fn settings_path() -> Option<PathBuf> {
+    dirs::config_dir().map(|d| d.join("gitlab-token").join("config.toml"))
 }
 
 impl Config {
+    /// Reads the environment through `env`, each variable that is unset taken from `file`.
+    pub fn from_env_and_file(
+        env: &dyn Fn(&str) -> Option<String>,
+        home: Option<&Path>,
+        file: &FileSettings,
+    ) -> Result<Config, ConfigError> {
+        let either = |name: &str| {
+            env(name)
+                .filter(|v| !v.trim().is_empty())
+                .or_else(|| file.var(name))
+        };
+        Config::from_env(&either, home)
+    }
+
     /// Reads the environment through `env` (the process's in production, a map in tests) and
     /// `home` (for `~/.vault-token`).
     pub fn from_env(
@@ -301,6 +381,35 @@ mod tests {
             }
             other => panic!("{}", other.name()),
         }
+    }
+
+    #[test]
+    fn the_config_file_gives_defaults_and_the_environment_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        assert_eq!(FileSettings::load(&path).unwrap(), FileSettings::default());
+        std::fs::write(
+            &path,
+            "[vault]\naddr = \"https://team.example\"\nmount = \"kv\"\nprefix = \"ci/tokens\"\n",
+        )
+        .unwrap();
+        let file = FileSettings::load(&path).unwrap();
+        let only_token = |k: &str| (k == "VAULT_TOKEN").then(|| "t".to_owned());
+        let c = Config::from_env_and_file(&only_token, None, &file).unwrap();
+        assert_eq!(c.addr.host_str(), Some("team.example"));
+        assert_eq!((c.mount.as_str(), c.prefix.as_str()), ("kv", "ci/tokens"));
+        let env = |k: &str| match k {
+            "VAULT_TOKEN" => Some("t".to_owned()),
+            "GITLAB_TOKEN_VAULT_MOUNT" => Some("other".to_owned()),
+            _ => None,
+        };
+        let c = Config::from_env_and_file(&env, None, &file).unwrap();
+        assert_eq!(c.mount, "other");
+        std::fs::write(&path, "[vault]\ntoken = \"s.secret\"\n").unwrap();
+        assert!(matches!(
+            FileSettings::load(&path),
+            Err(ConfigError::BadFile { .. })
+        ));
     }
 
     #[test]

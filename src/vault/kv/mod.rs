@@ -11,7 +11,7 @@ pub mod lease;
 pub mod store;
 
 pub use client::Kv;
-pub use config::{AuthMethod, Config, ConfigError};
+pub use config::{AuthMethod, Config, ConfigError, FileSettings};
 pub use error::KvError;
 pub use lease::{Lease, LeaseRecord};
 pub use store::Versioned;

@@ -6,7 +6,9 @@ use reqwest::Method;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use super::client::{Kv, errors_of, json_body};
+use zeroize::Zeroizing;
+
+use super::client::{Kv, errors_of};
 use super::error::{Capability, KvError};
 
 /// A secret's data as of one version (check-and-set writes name that version).
@@ -14,6 +16,17 @@ use super::error::{Capability, KvError};
 pub struct Versioned<T> {
     pub version: u64,
     pub data: T,
+}
+
+#[derive(serde::Serialize)]
+struct WriteBody<'a, T> {
+    options: CasOption,
+    data: &'a T,
+}
+
+#[derive(serde::Serialize)]
+struct CasOption {
+    cas: u64,
 }
 
 #[derive(Deserialize)]
@@ -142,7 +155,14 @@ impl Kv {
         cas: u64,
     ) -> Result<u64, KvError> {
         let route = self.route("data", path);
-        let body = json_body(&serde_json::json!({"options": {"cas": cas}, "data": data}));
+        // Serialized straight into a zeroized buffer: `data` may hold a secret.
+        let body = Zeroizing::new(
+            serde_json::to_vec(&WriteBody {
+                options: CasOption { cas },
+                data,
+            })
+            .map_err(|e| self.bad(&route, e.to_string()))?,
+        );
         let capability = if cas == 0 {
             Capability::Create
         } else {
