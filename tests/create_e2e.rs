@@ -132,10 +132,15 @@ fn to_plan_in(
         }
     }
     let plan = tmux.wait_until("plan", "the plan after approval", |s| {
-        s.contains("Will create") || s.contains("Nothing can be") || s.contains("Could not")
+        s.contains("Will create")
+            || s.contains("Will reuse")
+            || s.contains("Nothing can be")
+            || s.contains("Could not")
     });
+    // A first run creates; a run after one that made the account reuses it (issue 21.11).
     assert!(
-        plan.contains("Will create: Group service account"),
+        plan.contains("Will create: Group service account")
+            || plan.contains("Will reuse: Group service account"),
         "{plan}"
     );
     assert!(plan.contains("Authorized as @"), "{plan}");
@@ -237,6 +242,8 @@ fn create_for_me_by_browser_sign_in_makes_stores_and_revokes_and_a_rerun_makes_n
     let mut again = to_plan_in(&gitlab, &pki, dir, name, How::Browser);
     let plan = again.tmux.capture("plan again");
     assert!(plan.contains("holds the token made here"), "{plan}");
+    assert!(plan.contains("Will reuse: Group service account"), "{plan}");
+    assert!(!plan.contains("Will create"), "{plan}");
     assert!(
         !plan.contains("Replace it"),
         "its own token: no question: {plan}"

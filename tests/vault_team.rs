@@ -164,3 +164,37 @@ fn store_vault_without_a_vault_is_a_clear_refusal_and_nothing_else_changes() {
     assert_eq!(out.code, Some(0), "{out:?}");
     assert!(!out.stderr.contains("Vault"), "{out:?}");
 }
+
+/// login, create and the wizard store on this machine only for now: `--store vault` is a usage
+/// error (exit 2) that names the command that does put a token in the team's Vault, and nothing
+/// is asked, stored or written.
+#[test]
+fn commands_that_store_locally_refuse_store_vault_and_name_add() {
+    let home = Home::new().with_env("DBUS_SESSION_BUS_ADDRESS", DEAD_BUS);
+    for cmd in [
+        &[
+            "login",
+            "--host",
+            "https://gitlab.example.com",
+            "--store",
+            "vault",
+        ][..],
+        &[
+            "create",
+            "--host",
+            "https://gitlab.example.com",
+            "--store",
+            "vault",
+        ][..],
+        &["setup", "--store", "vault"][..],
+        &["--store", "vault"][..],
+    ] {
+        let out = home.run(cmd, "");
+        assert_eq!(out.code, Some(2), "{cmd:?}: {out:?}");
+        assert!(
+            out.stderr.contains("add --store vault") && out.stderr.contains("this machine only"),
+            "{cmd:?}: {out:?}"
+        );
+        assert!(home.files().is_empty(), "{cmd:?} wrote {:?}", home.files());
+    }
+}

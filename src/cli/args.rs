@@ -27,9 +27,9 @@ pub struct LoginArgs {
     /// Also trust the CA certificates in this PEM file.
     #[arg(long, value_name = "PATH")]
     pub ca_file: Option<PathBuf>,
-    /// Where to store it: secret-service, keyutils, macos-keychain, windows, file or vault (the
-    /// team's Vault/OpenBao from VAULT_ADDR or config.toml's [vault]).
-    #[arg(long, value_name = "STORE", value_parser = parse_store)]
+    /// Where to store it on this machine: secret-service, keyutils, macos-keychain, windows or
+    /// file (a team Vault takes tokens from `add --store vault`).
+    #[arg(long, value_name = "STORE", value_parser = parse_local_store)]
     pub store: Option<crate::vault::StoreKind>,
     /// Print the result as one JSON object on standard output (the code still goes to stderr).
     #[arg(long)]
@@ -153,8 +153,8 @@ pub struct CreateArgs {
     /// Extra CA certificate(s), PEM.
     #[arg(long, value_name = "PATH")]
     pub ca_file: Option<PathBuf>,
-    /// secret-service (default on Linux), keyutils, macos-keychain, windows, file, or vault.
-    #[arg(long, value_name = "STORE", value_parser = parse_store)]
+    /// secret-service (default on Linux), keyutils, macos-keychain, windows or file.
+    #[arg(long, value_name = "STORE", value_parser = parse_local_store)]
     pub store: Option<crate::vault::StoreKind>,
     /// Leave the self_rotate scope out (by default the token can rotate itself, GitLab 17.9+).
     #[arg(long)]
@@ -314,9 +314,8 @@ pub struct Preselect {
     #[arg(long, value_name = "NAME@HOST")]
     pub replace: Option<String>,
     /// Where to store the token: the platform keychain (default), `keyutils` (Linux kernel
-    /// keyring: gone at logout or reboot), `file` (a 0600 file: only if you ask for it) or
-    /// `vault` (the team's Vault/OpenBao KV v2).
-    #[arg(long, value_name = "STORE", value_parser = parse_store)]
+    /// keyring: gone at logout or reboot) or `file` (a 0600 file: only if you ask for it).
+    #[arg(long, value_name = "STORE", value_parser = parse_local_store)]
     pub store: Option<crate::vault::StoreKind>,
     /// The OAuth application id for "Sign in with the browser" (else GITLAB_TOKEN_OAUTH_APP_ID,
     /// or the one saved for the host).
@@ -346,6 +345,20 @@ pub(super) fn fractional_seconds(s: &str) -> Result<f64, String> {
         _ => Err(format!(
             "use a number of seconds from 0.5 to {MAX_TIMEOUT_SECS}, like 5 or 2.5"
         )),
+    }
+}
+
+/// A store on this machine: `login`, `create` and the wizard do not write to a team Vault yet
+/// (issue 20: they would need its lease and journal), so `vault` is refused with what works.
+pub(super) fn parse_local_store(s: &str) -> Result<crate::vault::StoreKind, String> {
+    match parse_store(s)? {
+        crate::vault::StoreKind::Vault => Err(
+            "this command stores on this machine only (secret-service, keyutils, \
+             macos-keychain, windows or file); to put a token in the team's Vault, \
+             run `gitlab-token add --store vault --host URL` with the token on standard input"
+                .to_owned(),
+        ),
+        local => Ok(local),
     }
 }
 

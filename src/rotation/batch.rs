@@ -2,45 +2,26 @@
 //! the order they were given (so `rotate` prints its reports in the order the tokens are listed).
 
 use std::future::Future;
-use std::pin::Pin;
-use std::task::Poll;
+
+use futures_util::StreamExt;
 
 /// How many tokens `rotate` works on at once: each holds a few connections to GitLab and waits on
 /// the keychain in turn; more would only queue there.
 pub const AT_ONCE: usize = 8;
 
 /// Runs `futures` with at most `limit` of them started and unfinished at any time (the earliest
-/// given first), and returns their outputs in the given order.
+/// given first, the next as soon as any finishes), and returns their outputs in the given order.
 pub async fn in_order<F: Future>(futures: Vec<F>, limit: usize) -> Vec<F::Output> {
-    let limit = limit.max(1);
-    let mut running: Vec<Option<Pin<Box<F>>>> =
-        futures.into_iter().map(|f| Some(Box::pin(f))).collect();
-    let mut outputs: Vec<Option<F::Output>> = running.iter().map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        // The first `limit` unfinished ones are polled; one that finishes lets the next start in
-        // the same pass, so each started future has been polled (and will wake this task).
-        let mut started = 0;
-        for (slot, output) in running.iter_mut().zip(outputs.iter_mut()) {
-            if started == limit {
-                break;
-            }
-            let Some(future) = slot else { continue };
-            match future.as_mut().poll(cx) {
-                Poll::Ready(out) => {
-                    *output = Some(out);
-                    *slot = None;
-                }
-                Poll::Pending => started += 1,
-            }
-        }
-        if running.iter().all(Option::is_none) {
-            Poll::Ready(())
-        } else {
-            Poll::Pending
-        }
-    })
-    .await;
-    outputs.into_iter().flatten().collect()
+    let numbered = futures
+        .into_iter()
+        .enumerate()
+        .map(|(i, f)| async move { (i, f.await) });
+    let mut done: Vec<(usize, F::Output)> = futures_util::stream::iter(numbered)
+        .buffer_unordered(limit.max(1))
+        .collect()
+        .await;
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, out)| out).collect()
 }
 
 #[cfg(test)]

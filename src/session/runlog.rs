@@ -224,6 +224,7 @@ mod tests {
             app_id: "app".into(),
             access_expires_at: "2026-11-27T10:00:00Z".into(),
             needs_sign_in,
+            refresh_sent: None,
         });
         t
     }

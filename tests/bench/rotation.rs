@@ -19,6 +19,8 @@ const API: [&str; 3] = ["api", "read_api", "read_user"];
 
 fn run(count: usize) {
     let w = World::new();
+    // The file store is chosen: secrets.toml is where the tokens are meant to be.
+    w.home.allow_secrets_in(&w.home.secrets_toml());
     let (url, ca) = (w.gitlab.url(), w.ca());
     for i in 0..count {
         let secret = w.token(&API, 10);
