@@ -495,3 +495,29 @@ fn when_the_pending_list_cannot_be_written_the_sinks_still_get_the_new_value_and
     let received = std::fs::read_to_string(dir.path().join("received")).unwrap();
     assert_eq!(received, new_secret(&w, &old));
 }
+
+/// Issue 21.12: `rotate --host H --name B` delivers every pending sink (another token's too) but
+/// exits by the asked token's outcome only; without --host/--name the failure counts.
+#[test]
+fn another_tokens_pending_sink_is_said_but_does_not_decide_a_named_rotate() {
+    let (w, _old) = with_api_token();
+    let dir = tempfile::tempdir().unwrap();
+    let script = script(dir.path());
+    let out = sink_add(&w, &["command", "--", script.to_str().unwrap()]);
+    assert_eq!(out.code, Some(OK), "{out:?}");
+    let out = w.rotate("reviewer", &["--yes"], "");
+    assert_eq!(out.code, Some(FAILED), "{out:?}");
+    let other = w.token(&API, 90);
+    w.add("mr-reviewer", "other", &other);
+
+    let host = w.host();
+    let named = ["rotate", "--host", &host, "--name", "other", "--within", "0", "--yes"];
+    let out = w.run(&named, "");
+    assert_eq!(out.code, Some(OK), "{out:?}");
+    assert!(out.stderr.contains("exit code 7"), "the retry is still said: {out:?}");
+    assert!(out.stderr.contains("stays pending"), "{out:?}");
+
+    let out = retry(&w);
+    assert_eq!(out.code, Some(FAILED), "every token asked: {out:?}");
+    assert_eq!(w.rotate_calls(), 1);
+}

@@ -99,6 +99,14 @@ async fn rotate(args: RotateArgs) -> u8 {
         Ok(entries) => entries,
         Err(code) => return code,
     };
+    // Every run delivers every pending sink, but with --host/--name only the asked tokens'
+    // deliveries decide the exit code (issue 21.12): another token's pending sink is said, not
+    // counted.
+    let redelivered_code = exit_code(
+        redelivered
+            .iter()
+            .filter(|r| asked(&meta, &args, &r.account)),
+    );
     if args.owner.given() && args.replace {
         return usage(crate::strings::create_cli::OWNER_NOT_WITH_REPLACE);
     }
@@ -106,7 +114,7 @@ async fn rotate(args: RotateArgs) -> u8 {
         finish(&redelivered, args.json && entries.is_empty());
         return owner_path(&ctx, &entries, &args, &lock)
             .await
-            .max(exit_code(&redelivered));
+            .max(redelivered_code);
     }
     if args.replace {
         let Some(entry) = entries.first() else {
@@ -117,7 +125,7 @@ async fn rotate(args: RotateArgs) -> u8 {
         }
         return replace(&ctx, entry, &args, &lock)
             .await
-            .max(exit_code(&redelivered));
+            .max(redelivered_code);
     }
     if entries.is_empty() {
         if args.json {
@@ -126,9 +134,16 @@ async fn rotate(args: RotateArgs) -> u8 {
             finish(&redelivered, false);
             println!("{}", text::nothing_due(args.within.unwrap_or_default()));
         }
-        return exit_code(&redelivered);
+        return redelivered_code;
     }
-    automatic_path(&ctx, &entries, &args, &lock, redelivered).await
+    automatic_path(
+        &ctx,
+        &entries,
+        &args,
+        &lock,
+        (redelivered, redelivered_code),
+    )
+    .await
 }
 
 /// The context, the rotation lock, and every interrupted rotation finished or repaired under it.
@@ -172,7 +187,7 @@ async fn automatic_path(
     entries: &[StoredToken],
     args: &RotateArgs,
     lock: &RotationLock,
-    redelivered: Vec<Report>,
+    (redelivered, redelivered_code): (Vec<Report>, u8),
 ) -> u8 {
     let plans = batch::in_order(
         entries.iter().map(|e| rotation::plan(ctx, e)).collect(),
@@ -213,13 +228,14 @@ async fn automatic_path(
         }
     }
     let (reports, signal) = carry_out(ctx, slots, args, &expires_at, lock).await;
+    let code = code.max(exit_code(&reports)).max(redelivered_code);
     let reports: Vec<Report> = redelivered.into_iter().chain(reports).collect();
     finish(&reports, args.json);
     match signal {
         // The rotations under way finished (each new value stored, or the journal says what
         // to do); none started after the signal.
         Some(n) => 128 + n,
-        None => code.max(exit_code(&reports)),
+        None => code,
     }
 }
 
@@ -489,8 +505,19 @@ fn finish(reports: &[Report], json: bool) {
     }
 }
 
-fn exit_code(reports: &[Report]) -> u8 {
-    match reports.iter().filter_map(|r| r.failure).max() {
+/// Whether `account` is one of the tokens `--host`/`--name` ask for (all, without them).
+fn asked(meta: &Metadata, args: &RotateArgs, account: &str) -> bool {
+    let (host, name) = (args.host.as_deref(), args.name.as_deref());
+    if host.is_none() && name.is_none() {
+        return true;
+    }
+    meta.find(account).is_some_and(|t| {
+        host.is_none_or(|h| stored::on_host(t, h)) && name.is_none_or(|n| t.name == n)
+    })
+}
+
+fn exit_code<'a>(reports: impl IntoIterator<Item = &'a Report>) -> u8 {
+    match reports.into_iter().filter_map(|r| r.failure).max() {
         None => exit::OK,
         Some(Failure::Failed) => exit::CHECK_FAILED,
         Some(Failure::Unreachable) => exit::UNREACHABLE,
