@@ -285,3 +285,49 @@ fn a_token_under_a_relative_root_answers_for_that_root_only() {
         );
     }
 }
+
+/// Issue 21.13: setup-git never silently re-points git for a host. With another helper there
+/// (and no terminal to ask on) it says what git uses, changes nothing and exits 2; `--yes`
+/// re-points it and says what git used before.
+#[test]
+fn setup_git_says_what_git_used_and_needs_yes_to_repoint() {
+    let pki = Pki::new();
+    let gitlab = FakeGitLab::start(&pki.valid());
+    let (home, name, _secret) = stored(&gitlab, &pki);
+    let h = host(&gitlab);
+    let key = format!("credential.https://{h}.helper");
+    let set = home.run_program("git", &["config", "--global", &key, "store"], "");
+    assert_eq!(set.code, Some(0), "{set:?}");
+
+    let out = home.run(&["setup-git", "--host", &h], "");
+    assert_eq!(out.code, Some(2), "{out:?}");
+    assert!(
+        out.stderr
+            .contains("git uses the credential helper `store`")
+            && out.stderr.contains("left as it is")
+            && out.stderr.contains("--yes"),
+        "{out:?}"
+    );
+    let helpers = home.run_program("git", &["config", "--global", "--get-all", &key], "");
+    assert_eq!(helpers.stdout.trim(), "store", "changed without asking");
+
+    let out = home.run(&["setup-git", "--host", &h, "--yes"], "");
+    assert_eq!(out.code, Some(0), "{out:?}");
+    assert!(
+        out.stdout
+            .contains("Before, git used the credential helper `store`"),
+        "{out:?}"
+    );
+    let helpers = home.run_program("git", &["config", "--global", "--get-all", &key], "");
+    assert!(
+        helpers
+            .stdout
+            .contains(&format!("git-credential --name '{name}'"))
+            && !helpers.stdout.contains("store"),
+        "{helpers:?}"
+    );
+    // Again for the same token: nothing to ask.
+    let out = home.run(&["setup-git", "--host", &h], "");
+    assert_eq!(out.code, Some(0), "{out:?}");
+    assert!(!out.stdout.contains("Before"), "{out:?}");
+}

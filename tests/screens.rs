@@ -377,7 +377,30 @@ fn copied_link_and_git_on_done() {
         [gitlab_token::wizard::Effect::SetupGit { ticket, .. }] => *ticket,
         other => panic!("{other:?}"),
     };
-    update(&mut s, Msg::GitSetUp(git, Ok(())));
+    // git used another token for the host: said, left as it is, `g` again re-points it.
+    let elsewhere = "gitlab-token's stored token old-scanner".to_owned();
+    update(
+        &mut s,
+        Msg::GitSetUp(
+            git,
+            Ok(gitlab_token::wizard::GitOutcome::Elsewhere(elsewhere)),
+        ),
+    );
+    snap("10_done_git_elsewhere", &s);
+    let git = match key(&mut s, KeyCode::Char('g')).as_slice() {
+        [
+            gitlab_token::wizard::Effect::SetupGit {
+                ticket,
+                repoint: true,
+                ..
+            },
+        ] => *ticket,
+        other => panic!("{other:?}"),
+    };
+    update(
+        &mut s,
+        Msg::GitSetUp(git, Ok(gitlab_token::wizard::GitOutcome::Done)),
+    );
     snap("10_done_git_set_up", &s);
     insta::assert_snapshot!("10_done_60x20", render(&s, 60, 20));
 }

@@ -511,10 +511,15 @@ fn another_tokens_pending_sink_is_said_but_does_not_decide_a_named_rotate() {
     w.add("mr-reviewer", "other", &other);
 
     let host = w.host();
-    let named = ["rotate", "--host", &host, "--name", "other", "--within", "0", "--yes"];
+    let named = [
+        "rotate", "--host", &host, "--name", "other", "--within", "0", "--yes",
+    ];
     let out = w.run(&named, "");
     assert_eq!(out.code, Some(OK), "{out:?}");
-    assert!(out.stderr.contains("exit code 7"), "the retry is still said: {out:?}");
+    assert!(
+        out.stderr.contains("exit code 7"),
+        "the retry is still said: {out:?}"
+    );
     assert!(out.stderr.contains("stays pending"), "{out:?}");
 
     let out = retry(&w);

@@ -87,7 +87,14 @@ fn g_on_the_done_screen_sets_up_git() {
     assert!(help_text(&s).contains("g set up git"));
     let effects = key(&mut s, KeyCode::Char('g'));
     let ticket = match effects.as_slice() {
-        [Effect::SetupGit { ticket, host, name }] => {
+        [
+            Effect::SetupGit {
+                ticket,
+                host,
+                name,
+                repoint: false,
+            },
+        ] => {
             assert_eq!(host, "gitlab.example.com");
             assert_eq!(name, "repo-scanner");
             *ticket
@@ -108,10 +115,46 @@ fn g_on_the_done_screen_sets_up_git() {
         "offered again after a failure"
     );
     let t2 = match key(&mut s, KeyCode::Char('g')).as_slice() {
-        [Effect::SetupGit { ticket, .. }] => *ticket,
+        [
+            Effect::SetupGit {
+                ticket,
+                repoint: false,
+                ..
+            },
+        ] => *ticket,
         other => panic!("{other:?}"),
     };
-    update(&mut s, Msg::GitSetUp(t2, Ok(())));
+    // Issue 21.13: git used another helper: nothing changed, said, and `g` again re-points.
+    let before = "the credential helper `store`".to_owned();
+    update(
+        &mut s,
+        Msg::GitSetUp(t2, Ok(gitlab_token::wizard::GitOutcome::Elsewhere(before))),
+    );
+    assert!(
+        screen(&s).contains("git uses the credential helper `store`"),
+        "{}",
+        screen(&s)
+    );
+    assert!(
+        help_text(&s).contains("g set up git"),
+        "offered to re-point"
+    );
+    let summary = gitlab_token::strings::summary::after_wizard(&s, false);
+    assert!(summary.contains("setup-git"), "not set up: {summary}");
+    let t2 = match key(&mut s, KeyCode::Char('g')).as_slice() {
+        [
+            Effect::SetupGit {
+                ticket,
+                repoint: true,
+                ..
+            },
+        ] => *ticket,
+        other => panic!("{other:?}"),
+    };
+    update(
+        &mut s,
+        Msg::GitSetUp(t2, Ok(gitlab_token::wizard::GitOutcome::Done)),
+    );
     assert!(screen(&s).contains("git now asks gitlab-token"));
     assert!(!help_text(&s).contains("set up git"));
     let summary = gitlab_token::strings::summary::after_wizard(&s, false);

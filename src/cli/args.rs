@@ -268,6 +268,10 @@ pub struct SetupGitArgs {
     pub host: Option<String>,
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
+    /// Point git at this token even when it uses another token or helper for the host now
+    /// (without a terminal to ask on, nothing is changed without --yes).
+    #[arg(long)]
+    pub yes: bool,
 }
 
 #[derive(Debug, ClapArgs)]

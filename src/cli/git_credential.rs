@@ -9,6 +9,7 @@ use std::io::Write;
 
 use super::{GitCredentialArgs, SetupGitArgs, exit};
 use crate::git_protocol;
+use crate::runtime::git_setup;
 use crate::session::stored;
 use crate::strings::vault as text_vault;
 use crate::vault::StoredToken;
@@ -138,9 +139,40 @@ pub async fn setup_git(args: SetupGitArgs) -> u8 {
         Ok(entry) => entry,
         Err(e) => return fail(&e.message(), exit::USAGE),
     };
-    match crate::runtime::git_setup::configure(&entry.host, &entry.name).await {
+    let host = entry
+        .host
+        .split('/')
+        .next()
+        .unwrap_or(&entry.host)
+        .to_owned();
+    // Re-pointing git from another token or helper is asked first (issue 21.13).
+    let before = match git_setup::before(&entry.host, &entry.name).await {
+        Ok(before) => crate::strings::status::git_before(&before),
+        Err(e) => return fail(&e, exit::CHECK_FAILED),
+    };
+    if let Some(before) = &before {
+        let question = crate::strings::status::git_repoint_question(&host, before, &entry.name);
+        let asked = if args.yes {
+            Some(true)
+        } else {
+            crate::session::stdin::ask_yes(&question)
+        };
+        if asked != Some(true) {
+            let left = crate::strings::status::git_left_as_it_was(&host, before, &entry.name);
+            let code = if asked.is_none() {
+                exit::USAGE
+            } else {
+                exit::CHECK_FAILED
+            };
+            return fail(&left, code);
+        }
+    }
+    match git_setup::configure(&entry.host, &entry.name).await {
         Ok(done) => {
             println!("{done}");
+            if let Some(before) = &before {
+                println!("{}", crate::strings::status::git_used_before(before));
+            }
             exit::OK
         }
         Err(e) => fail(&e, exit::CHECK_FAILED),

@@ -83,6 +83,10 @@ pub enum Command {
     /// git's credential helper protocol (get, store, erase), answering for stored hosts only.
     GitCredential(GitCredentialArgs),
     /// Configure git to use gitlab-token for one stored host's HTTPS credentials.
+    ///
+    /// When git uses another token or credential helper for the host, it says which and asks
+    /// first (or needs --yes). Exit codes: 0 configured, 1 answered no or git failed, 2 usage
+    /// error (also: it would re-point git and there is no terminal to ask on, without --yes).
     SetupGit(SetupGitArgs),
     /// Rotate stored tokens: GitLab issues a new value, which is stored (and read back) first.
     ///

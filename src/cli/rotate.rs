@@ -421,18 +421,10 @@ fn confirm(args: &RotateArgs, account: &str, expires_at: &str) -> Confirm {
     if args.yes {
         return Confirm::Yes;
     }
-    if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
-        return Confirm::CannotAsk;
-    }
-    eprint!("{}", text::confirm(account, expires_at));
-    let _ = std::io::stderr().flush();
-    let mut answer = String::new();
-    if std::io::stdin().lock().read_line(&mut answer).is_err() {
-        return Confirm::No;
-    }
-    match answer.trim().to_ascii_lowercase().as_str() {
-        "y" | "yes" => Confirm::Yes,
-        _ => Confirm::No,
+    match stdin::ask_yes(&text::confirm(account, expires_at)) {
+        None => Confirm::CannotAsk,
+        Some(true) => Confirm::Yes,
+        Some(false) => Confirm::No,
     }
 }
 

@@ -335,9 +335,14 @@ impl Performer {
                     let _ = tx.send(Msg::StoreProbed(ticket, result));
                 });
             }
-            Effect::SetupGit { ticket, host, name } => {
+            Effect::SetupGit {
+                ticket,
+                host,
+                name,
+                repoint,
+            } => {
                 tokio::spawn(async move {
-                    let result = git_setup::configure(&host, &name).await.map(|_| ());
+                    let result = git_setup::set_up(&host, &name, repoint).await;
                     let _ = tx.send(Msg::GitSetUp(ticket, result));
                 });
             }

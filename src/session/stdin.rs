@@ -1,5 +1,5 @@
 //! A token piped on standard input: at most [`MAX_STDIN`] bytes, trimmed, zeroized when refused
-//! (never read from the command line).
+//! (never read from the command line); and a yes-or-no question asked on the terminal.
 
 /// The most standard input may hold when a token is piped (a token is at most a few hundred bytes).
 pub const MAX_STDIN: usize = 64 * 1024;
@@ -44,4 +44,23 @@ pub fn piped_token() -> Result<Option<crate::token::Token>, String> {
         Err(e) if e == EMPTY_STDIN => Ok(None),
         Err(e) => Err(e),
     }
+}
+
+/// Asks `question` on the terminal (stderr) and reads the answer: `None` when there is no
+/// terminal to ask on (the caller then needs `--yes`), `Some(true)` only for y or yes.
+pub fn ask_yes(question: &str) -> Option<bool> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    eprint!("{question}");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    if std::io::stdin().lock().read_line(&mut answer).is_err() {
+        return Some(false);
+    }
+    Some(matches!(
+        answer.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
 }

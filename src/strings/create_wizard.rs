@@ -208,7 +208,7 @@ pub const FINISHING_REVOKE: &str =
 pub fn summary(
     c: &crate::wizard::Creating,
     signalled: bool,
-    git: &Option<Result<(), String>>,
+    git: &Option<Result<crate::wizard::GitOutcome, String>>,
 ) -> Vec<String> {
     use super::shell::command;
     let mut out = Vec::new();
@@ -262,7 +262,7 @@ pub fn summary(
                 let line = super::renewal::renewal_line(renewal, &o.stored_as, &host, &name);
                 out.push(format!("  {line}"));
             }
-            if !matches!(git, Some(Ok(()))) {
+            if !matches!(git, Some(Ok(crate::wizard::GitOutcome::Done))) {
                 out.push("  Let git use it for HTTPS:".into());
                 out.push(format!("    {}", command("setup-git", &host, &name)));
             }

@@ -50,6 +50,36 @@ pub fn revoke_failed(account: &str, why: &str) -> String {
     )
 }
 
+/// What git uses for a host now, in words (`None`: nothing, or this very token).
+pub fn git_before(before: &crate::runtime::git_setup::Before) -> Option<String> {
+    use crate::runtime::git_setup::Before;
+    match before {
+        Before::Nothing | Before::This => None,
+        Before::OtherToken(name) => Some(format!("gitlab-token's stored token {name}")),
+        Before::OtherHelper(helper) => Some(format!("the credential helper `{helper}`")),
+    }
+}
+
+/// `setup-git` on a terminal, when git uses something else for the host.
+pub fn git_repoint_question(host: &str, before: &str, name: &str) -> String {
+    format!(
+        "git uses {before} for https://{host} now. Point it at the token {name} instead? [y/N] "
+    )
+}
+
+/// `setup-git` without a terminal (or answered no), when git uses something else for the host.
+pub fn git_left_as_it_was(host: &str, before: &str, name: &str) -> String {
+    format!(
+        "git uses {before} for https://{host}; it was left as it is. To point it at the token \
+         {name} instead, run `gitlab-token setup-git --host {host} --name {name} --yes`."
+    )
+}
+
+/// After re-pointing: what git used before.
+pub fn git_used_before(before: &str) -> String {
+    format!("Before, git used {before}.")
+}
+
 pub fn git_configured(host: &str, helper: &str) -> String {
     format!(
         "git now asks gitlab-token for https://{host} only (credential.https://{host}.helper = {helper})."

@@ -54,7 +54,9 @@ pub fn after_wizard(state: &State, signalled: bool) -> String {
         out.push("  Use it in scripts:".into());
         out.push(format!("    {}", command("get", &host, &state.name)));
         match &state.done.git_setup.result {
-            Some(Ok(())) => out.push(format!("  git uses it for https://{}.", host_only(&host))),
+            Some(Ok(crate::wizard::GitOutcome::Done)) => {
+                out.push(format!("  git uses it for https://{}.", host_only(&host)))
+            }
             _ => {
                 out.push("  Let git use it for HTTPS:".into());
                 out.push(format!("    {}", command("setup-git", &host, &state.name)));

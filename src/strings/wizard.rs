@@ -101,13 +101,21 @@ pub const COPIED: &str = "Sent the link to your clipboard through the terminal (
      If your terminal does not allow that, select the address above.";
 
 /// The Done screen's line about `g` (git's credential helper for this host).
-pub fn git_line(result: Option<&Result<(), String>>, running: bool, host: &str) -> String {
+pub fn git_line(
+    result: Option<&Result<crate::wizard::GitOutcome, String>>,
+    running: bool,
+    host: &str,
+) -> String {
+    use crate::wizard::GitOutcome;
     match (result, running) {
         (_, true) => format!("Setting up git for https://{host}…"),
         (None, false) => format!(
             "Press g to let git use this token for https://{host} (as `gitlab-token setup-git` does)."
         ),
-        (Some(Ok(())), _) => format!(
+        (Some(Ok(GitOutcome::Elsewhere(before))), _) => format!(
+            "git uses {before} for https://{host}: it was left as it is. Press g to point it at this token instead."
+        ),
+        (Some(Ok(GitOutcome::Done)), _) => format!(
             "git now asks gitlab-token for https://{host}: clone and push over HTTPS work without a password."
         ),
         (Some(Err(e)), _) => format!("Setting up git failed: {e}. Press g to try again."),

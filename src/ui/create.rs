@@ -494,7 +494,8 @@ fn finished<'a>(state: &State, c: &'a Creating, theme: &Theme) -> Vec<Part<'a>> 
     let mut tail: Vec<Line> = credential_lines(c, spin, theme);
     if let (Ok(_), Some(instance)) = (result, &state.instance) {
         let style = match &state.done.git_setup.result {
-            Some(Ok(())) => theme.ok,
+            Some(Ok(crate::wizard::GitOutcome::Done)) => theme.ok,
+            Some(Ok(crate::wizard::GitOutcome::Elsewhere(_))) => theme.warn,
             Some(Err(_)) => theme.fail,
             None => theme.text,
         };

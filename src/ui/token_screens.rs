@@ -367,7 +367,8 @@ pub fn done(state: &State, frame: &mut Frame, area: Rect) {
     }
     if let Some(instance) = &state.instance {
         let style = match &state.done.git_setup.result {
-            Some(Ok(())) => theme.ok,
+            Some(Ok(crate::wizard::GitOutcome::Done)) => theme.ok,
+            Some(Ok(crate::wizard::GitOutcome::Elsewhere(_))) => theme.warn,
             Some(Err(_)) => theme.fail,
             None => theme.text,
         };

@@ -5,13 +5,23 @@ use super::handover::Handover;
 use super::{Effect, State, Task};
 use crate::strings::wizard as text;
 
+/// What `g` found or did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GitOutcome {
+    /// git asks gitlab-token for this token now.
+    Done,
+    /// git uses this (another stored token or helper, in words) for the host: nothing was
+    /// changed; `g` again re-points it (issue 21.13).
+    Elsewhere(String),
+}
+
 /// What only the Done screen reads (`State::done`).
 #[derive(Default)]
 pub struct Done {
     /// The copy of the token to the clipboard (`handover.rs`).
     pub handover: Handover,
-    /// `g`: git configured to ask gitlab-token for this host.
-    pub git_setup: Task<Result<(), String>>,
+    /// `g`: git configured to ask gitlab-token for this host (or found using something else).
+    pub git_setup: Task<Result<GitOutcome, String>>,
     /// The line about the daily rotation (installed or not); `None`: no line.
     pub schedule: Option<String>,
     /// See [`super::Setup::sinks`].

@@ -43,7 +43,7 @@ pub enum Msg {
     /// The store probe's answer: `Ok` when it can be used.
     StoreProbed(Ticket, Result<(), VaultError>),
     /// `setup-git` for the saved token finished.
-    GitSetUp(Ticket, Result<(), String>),
+    GitSetUp(Ticket, Result<super::GitOutcome, String>),
     /// The replaced token's sinks got the new value (or why not): one line per sink.
     SinksDelivered(Result<Vec<crate::strings::sinks::ShownOutcome>, String>),
     /// The browser sign-in's progress.
@@ -102,6 +102,8 @@ pub enum Effect {
         ticket: Ticket,
         host: String,
         name: String,
+        /// Re-point git even when it uses another token or helper for the host (asked first).
+        repoint: bool,
     },
     /// Copy text to the terminal's clipboard (OSC 52).
     Copy(String),

@@ -37,6 +37,7 @@ use crate::vault::StoredToken;
 pub use crate::vault::{SaveError, Saved};
 
 pub use create::Creating;
+pub use done::GitOutcome;
 pub use existing::Existing;
 pub use guard::Guard;
 pub use messages::{Effect, Msg};

@@ -7,7 +7,7 @@ use crossterm::event::{Event, KeyCode, KeyEvent};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use super::{CustomPick, Effect, State, Step};
+use super::{CustomPick, Effect, GitOutcome, State, Step};
 use crate::gitlab::access::SCOPES;
 use crate::problem::ProblemKind;
 
@@ -83,7 +83,7 @@ impl State {
         (saved || self.created().is_some())
             && self.instance.is_some()
             && !self.done.git_setup.running()
-            && !matches!(self.done.git_setup.result, Some(Ok(())))
+            && !matches!(self.done.git_setup.result, Some(Ok(GitOutcome::Done)))
     }
 
     /// `g` on the Done screen: configure git for the saved token's host.
@@ -95,12 +95,18 @@ impl State {
         let Some(host) = self.instance.as_ref().map(|i| i.key()) else {
             return Vec::new();
         };
+        // The second `g`, after git was found using something else, re-points it.
+        let repoint = matches!(
+            self.done.git_setup.result,
+            Some(Ok(GitOutcome::Elsewhere(_)))
+        );
         let ticket = self.next_ticket();
         self.done.git_setup.start(ticket);
         vec![Effect::SetupGit {
             ticket,
             host,
             name: self.name.clone(),
+            repoint,
         }]
     }
 }
