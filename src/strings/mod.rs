@@ -13,6 +13,7 @@ pub mod provision;
 pub mod provision_kinds;
 pub mod provision_notes;
 pub mod provision_own;
+pub mod provision_trust;
 pub mod provision_refusals;
 pub mod renewal;
 pub mod rotation;
