@@ -8,8 +8,8 @@ use super::run::Run;
 use super::steps;
 use super::trust;
 use super::{
-    AccountOutcome, Check, Discovery, Failure, Kind, MembershipOutcome, Note, Outcome,
-    Provisioned, Refusal, Request, Stage, Unasked,
+    AccountOutcome, Check, Discovery, Failure, Kind, MembershipOutcome, Note, Outcome, Provisioned,
+    Refusal, Request, Stage, Unasked,
 };
 use crate::gitlab::ApiError;
 use crate::gitlab::accounts::{NewToken, TokenHome};

@@ -16,7 +16,10 @@ pub enum Unasked {
     /// this run's.
     OtherUser { got: u64, expected: Option<u64> },
     /// Its scopes are not the ones asked (sorted).
-    Scopes { asked: Vec<String>, got: Vec<String> },
+    Scopes {
+        asked: Vec<String>,
+        got: Vec<String>,
+    },
     /// Its user is a person, where a service account or an access token's bot was made.
     NotBot { username: String },
 }
@@ -174,7 +177,13 @@ mod tests {
         // An access token's bot is anyone but the caller.
         let gt = Kind::GroupToken;
         let got = token_answer(gt, &owners, &owners, &user(7, false), None, 7, &asked);
-        assert_eq!(got, Some(Unasked::OtherUser { got: 7, expected: None }));
+        assert_eq!(
+            got,
+            Some(Unasked::OtherUser {
+                got: 7,
+                expected: None
+            })
+        );
         // The account's, but wider.
         let wide = info(9, 50, &["api", "read_api", "read_repository"]);
         let got = token_answer(sa, &wide, &wide, &user(50, true), Some(50), 7, &asked);

@@ -147,7 +147,9 @@ pub fn note(n: &Note) -> String {
         Note::AccountNotAsked { id, username, why } => {
             super::provision_trust::account_not_asked(*id, username, why)
         }
-        Note::TokenNotOurs { why, page } => super::provision_trust::token_not_ours(&check(why), page),
+        Note::TokenNotOurs { why, page } => {
+            super::provision_trust::token_not_ours(&check(why), page)
+        }
         Note::MembershipFailed { target, error } => {
             let (why, fix) = why_fix(error);
             text::membership_failed(target, &why, &fix)
