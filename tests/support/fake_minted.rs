@@ -94,6 +94,9 @@ pub(super) fn mint(state: &mut State, user: FakeUser, owner: TokenOwner, req: &R
         scopes.push("api".into());
     }
     let answer = made(state, user, owner, req, &scopes, None, false);
+    if state.provision.knobs.lose_token_answers && answer.status() == 201 {
+        return super::fake_provision::message(502, "502 Bad Gateway");
+    }
     if !state.provision.knobs.answer_callers_token || answer.status() != 201 {
         return answer;
     }

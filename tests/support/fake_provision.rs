@@ -75,6 +75,10 @@ pub struct Knobs {
     /// username asked), creating nothing: not GitLab's behaviour; the tool must refuse before
     /// any membership.
     pub account_answer_person: Option<u64>,
+    /// A proxy that lets a user's token create reach GitLab (the token is made) and answers
+    /// `502 Bad Gateway` itself: the answer is lost on its way back, as when `create` is killed
+    /// with its request in flight.
+    pub lose_token_answers: bool,
 }
 
 impl Default for Knobs {
@@ -92,6 +96,7 @@ impl Default for Knobs {
             answer_callers_token: false,
             widen_scopes: false,
             account_answer_person: None,
+            lose_token_answers: false,
         }
     }
 }
