@@ -168,12 +168,16 @@ impl Run<'_> {
         };
         let asked = scopes_for(request, d);
         let (expected, caller) = (self.expected_user(), d.caller.id);
-        let checked = checked.and_then(|(info, user)| {
-            match trust::token_answer(kind, made, &info, &user, expected, caller, &asked) {
-                Some(u) => Err(Check::Unasked(u)),
-                None => Ok((info, user)),
+        let unasked = match &checked {
+            Ok((info, user)) => {
+                trust::token_answer(kind, made, info, user, expected, caller, &asked)
             }
-        });
+            Err(_) => None,
+        };
+        let checked = match unasked {
+            Some(u) => Err(Check::Unasked(u)),
+            None => checked,
+        };
         if let Err(why @ Check::Unasked(Unasked::OtherUser { .. })) = checked {
             return Err(self.not_ours(why));
         }
