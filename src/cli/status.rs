@@ -132,16 +132,11 @@ pub async fn run(args: StatusArgs) -> u8 {
             print_renewals(&rows, place.record().ok().flatten().is_some());
             sink_list::print_for_status(&path, &meta);
             print_schedule(&place, &runs, &meta.tokens);
-            print_orphans(&path, true);
         }
     }
-    if args.json || !matches!(args.format, StatusFormat::Table) {
-        print_orphans(&path, false);
-    }
-    print_unreadable(
-        &path,
-        matches!(args.format, StatusFormat::Table) && !args.json,
-    );
+    let table = matches!(args.format, StatusFormat::Table) && !args.json;
+    print_orphans(&path, table);
+    print_unreadable(&path, table);
     let unread_code = unread.map(|e| stored::team_unread("status", &e));
     if rows.iter().any(|r| r.verified_ok == Some(false)) {
         exit::CHECK_FAILED
