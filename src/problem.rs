@@ -56,6 +56,9 @@ pub enum ProblemKind {
     ResponseTooLarge,
     IncompleteAnswer,
     UnexpectedAnswer,
+    /// GitLab's answer is not what was asked: another user's token, other scopes, a person
+    /// where a service account was made.
+    AnswerNotAsked,
     TokenMalformed,
     RevokeUnconfirmed,
     NotServiceAccount,
@@ -143,6 +146,7 @@ impl ProblemKind {
         ProblemKind::ResponseTooLarge,
         ProblemKind::IncompleteAnswer,
         ProblemKind::UnexpectedAnswer,
+        ProblemKind::AnswerNotAsked,
         ProblemKind::TokenMalformed,
         ProblemKind::RevokeUnconfirmed,
         ProblemKind::NotServiceAccount,
@@ -226,6 +230,7 @@ impl ProblemKind {
             ProblemKind::ResponseTooLarge => "response_too_large",
             ProblemKind::IncompleteAnswer => "incomplete_answer",
             ProblemKind::UnexpectedAnswer => "unexpected_answer",
+            ProblemKind::AnswerNotAsked => "answer_not_asked",
             ProblemKind::TokenMalformed => "token_malformed",
             ProblemKind::RevokeUnconfirmed => "revoke_unconfirmed",
             ProblemKind::NotServiceAccount => "not_service_account",

@@ -133,3 +133,83 @@ fn sigterm_while_creating_waits_for_the_creation_to_be_stored_then_exits_143() {
     w.home.watch(&active[0].0);
     assert_eq!(out.json()["ok"], json!(true), "{out:?}");
 }
+
+/// What `status` says of a run stopped with its token request journalled and unanswered: the
+/// run (NAME@HOST), the service account, the page to revoke on; on stdout under the table, on
+/// stderr beside `--json` (whose stdout stays the rows' array).
+fn assert_status_names_the_request(w: &World) {
+    let username = w.gitlab.accounts()[0].username.clone();
+    let page = format!("{}/groups/acme/-/settings/service_accounts", w.gitlab.url());
+    let table = w.home.run(&["status"], "");
+    assert_eq!(table.code, Some(0), "{table:?}");
+    let json = w.home.run(&["status", "--json"], "");
+    assert_eq!(json.code, Some(0), "{json:?}");
+    serde_json::from_str::<serde_json::Value>(&json.stdout).expect("the rows' JSON");
+    for said in [&table.stdout, &json.stderr] {
+        assert!(said.contains("orphan_token_left"), "{table:?} {json:?}");
+        assert!(said.contains(&w.account()), "the run: {said}");
+        assert!(said.contains(&username), "the account: {said}");
+        assert!(said.contains(&page), "the page: {said}");
+        assert!(said.contains("while asking GitLab"), "{said}");
+    }
+}
+
+/// Killed right after the token request was journalled, before it was sent: `status` names
+/// it; the next run finds no token of that name on the account and finishes with one.
+#[test]
+fn killed_before_the_token_request_was_sent_is_named_then_finished() {
+    let w = world();
+    let out = w.create_env(
+        &w.owner,
+        &[PROJECT],
+        &[],
+        &[(ABORT, "provision-token-requested")],
+    );
+    assert_eq!(out.code, None, "{out:?}");
+    let sa = w.gitlab.accounts()[0].id;
+    assert!(w.gitlab.secrets_of(sa).is_empty(), "nothing was asked yet");
+    assert_status_names_the_request(&w);
+    let out = w.create(&w.owner, &[PROJECT], &[]);
+    assert_eq!(out.code, Some(0), "{out:?}");
+    let active = w.active_tokens(sa);
+    assert_eq!(active.len(), 1, "{active:?}");
+    assert_eq!(w.stored().as_deref(), Some(active[0].0.as_str()));
+    w.home.watch(&active[0].0);
+    let status = w.home.run(&["status"], "");
+    assert!(!status.stdout.contains("orphan_token_left"), "{status:?}");
+}
+
+/// GitLab made the token but its answer never came back (a proxy's 502; as a kill in flight):
+/// `status` names the run, the account and the page; the next run finds the token by its name
+/// and revokes it (`orphan_token_revoked`), then makes and stores a new one.
+#[test]
+fn a_token_made_but_unanswered_is_named_by_status_then_revoked() {
+    let w = world();
+    w.gitlab.set_knobs(|k| k.lose_token_answers = true);
+    let out = w.create(&w.owner, &[PROJECT], &[]);
+    assert!(out.code.is_some_and(|c| c != 0), "{out:?}");
+    let sa = w.gitlab.accounts()[0].id;
+    let made = w.gitlab.secrets_of(sa);
+    assert_eq!(made.len(), 1, "GitLab made it: {made:?}");
+    w.home.watch(&made[0].0);
+    assert!(w.stored().is_none());
+    assert_status_names_the_request(&w);
+    w.gitlab.set_knobs(|k| k.lose_token_answers = false);
+    let out = w.create(&w.owner, &[PROJECT], &[]);
+    assert_eq!(out.code, Some(0), "{out:?}");
+    let v = out.json();
+    assert!(
+        support::provisioning::problem_kinds(&v).contains(&"orphan_token_revoked".to_owned()),
+        "{v}"
+    );
+    let all = w.gitlab.secrets_of(sa);
+    assert_eq!(all.len(), 2, "{all:?}");
+    assert!(
+        all[0].1.revoked,
+        "the unanswered token was revoked: {all:?}"
+    );
+    let active = w.active_tokens(sa);
+    assert_eq!(active.len(), 1, "{active:?}");
+    assert_eq!(w.stored().as_deref(), Some(active[0].0.as_str()));
+    w.home.watch(&active[0].0);
+}

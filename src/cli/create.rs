@@ -50,10 +50,7 @@ pub async fn run(args: CreateArgs) -> u8 {
     if !args.owner.given() {
         // Without an authorization, at least name what an earlier killed run left behind.
         for o in provision::orphans(&metadata_path) {
-            eprintln!(
-                "gitlab-token {CMD}: {}",
-                text::orphan_line(o.token_id, &o.token_name, &o.account, &o.page)
-            );
+            eprintln!("gitlab-token {CMD}: {}", text::orphan_line(&o));
         }
     }
     // The store must work before anything is created that it would have to keep.

@@ -132,13 +132,11 @@ pub async fn run(args: StatusArgs) -> u8 {
             print_renewals(&rows, place.record().ok().flatten().is_some());
             sink_list::print_for_status(&path, &meta);
             print_schedule(&place, &runs, &meta.tokens);
-            print_orphans(&path);
         }
     }
-    print_unreadable(
-        &path,
-        matches!(args.format, StatusFormat::Table) && !args.json,
-    );
+    let table = matches!(args.format, StatusFormat::Table) && !args.json;
+    print_orphans(&path, table);
+    print_unreadable(&path, table);
     let unread_code = unread.map(|e| stored::team_unread("status", &e));
     if rows.iter().any(|r| r.verified_ok == Some(false)) {
         exit::CHECK_FAILED
@@ -227,18 +225,20 @@ fn print_unreadable(metadata_path: &std::path::Path, table: bool) {
     }
 }
 
-/// Tokens that a killed `create` made but never stored (from its journal; no network): each
-/// with its id, name and the page to revoke it on.
-fn print_orphans(metadata_path: &std::path::Path) {
-    let colour = stdout_colour();
+/// Tokens that a killed `create` made, or was asking for, and never stored (from its journal;
+/// no network): each with its id (when known), name, account and the page to revoke it on. On
+/// stdout under the table, on stderr beside JSON or Prometheus output.
+fn print_orphans(metadata_path: &std::path::Path, table: bool) {
+    let colour = table && stdout_colour();
     for o in crate::provision::orphans(metadata_path) {
-        let line =
-            crate::strings::create_cli::orphan_line(o.token_id, &o.token_name, &o.account, &o.page);
+        let line = crate::strings::create_cli::orphan_line(&o);
         let kind = crate::problem::ProblemKind::OrphanTokenLeft.as_str();
-        println!(
-            "{}",
-            paint(&format!("problem ({kind}): {line}"), Tone::Fail, colour)
-        );
+        let line = format!("problem ({kind}): {line}");
+        if table {
+            println!("{}", paint(&line, Tone::Fail, colour));
+        } else {
+            eprintln!("gitlab-token status: {line}");
+        }
     }
 }
 

@@ -105,6 +105,13 @@ impl Client {
         self.call(Method::GET, "/user", Some(token)).await
     }
 
+    /// `GET /users/:id` (lib/api/users.rb: Entities::User, or UserDetailsWithAdmin for an
+    /// administrator; both expose `bot`, lib/api/entities/user.rb).
+    pub async fn user_by_id(&self, token: &Token, id: u64) -> Result<User, ApiError> {
+        self.call(Method::GET, &format!("/users/{id}"), Some(token))
+            .await
+    }
+
     /// Version and edition: `/metadata` (GitLab 15.2+), falling back to `/version`.
     pub async fn metadata(&self, token: &Token) -> Result<Metadata, ApiError> {
         match self.call(Method::GET, "/metadata", Some(token)).await {

@@ -6,9 +6,10 @@ use super::journal::Step;
 use super::recover::token_home;
 use super::run::Run;
 use super::steps;
+use super::trust;
 use super::{
-    AccountOutcome, Discovery, Failure, Kind, MembershipOutcome, Note, Outcome, Provisioned,
-    Refusal, Request, Stage,
+    AccountOutcome, Check, Discovery, Failure, Kind, MembershipOutcome, Note, Outcome, Provisioned,
+    Refusal, Request, Stage, Unasked,
 };
 use crate::gitlab::ApiError;
 use crate::gitlab::accounts::{NewToken, TokenHome};
@@ -58,6 +59,7 @@ impl Run<'_> {
             access_level: Some(request.profile.role.access_level()),
             granular: granular.as_deref(),
         };
+        abort_point("provision-token-requested");
         let minted = match self.client.create_token(self.owner, home, &new).await {
             Ok(m) => m,
             Err(e) => {
@@ -69,6 +71,12 @@ impl Run<'_> {
                 return Err(self.fail(self.not_minted(e, home, expires_at)));
             }
         };
+        // Another user's token handed back is not this run's: not journalled, never revoked.
+        // The journal stays at `Token`: the next run looks for one of ours by its name.
+        let caller = self.d.caller.id;
+        if let Some(u) = trust::whose(minted.info.user_id, self.expected_user(), caller) {
+            return Err(self.not_ours(Check::Unasked(u)));
+        }
         self.j.step = Step::TokenCreated;
         self.j.token_id = Some(minted.info.id);
         self.save_journal();
@@ -85,6 +93,28 @@ impl Run<'_> {
             }];
         }
         Ok((minted, home))
+    }
+
+    /// The user the new token must belong to: the service account, you (your own token), or
+    /// `None` (an access token's new bot: anyone but you).
+    fn expected_user(&self) -> Option<u64> {
+        match self.kind {
+            Kind::OwnToken => Some(self.d.caller.id),
+            k if k.is_service_account() => self.acct.as_ref().map(|a| a.id),
+            _ => None,
+        }
+    }
+
+    /// A token answer naming another user: refused, nothing stored, the token left alone; the
+    /// journal back at `Token`, so the next run looks for a token of ours by name.
+    fn not_ours(&mut self, why: Check) -> Failure {
+        self.j.step = Step::Token;
+        self.j.token_id = None;
+        self.save_journal();
+        let lives_in = self.j.lives_in.as_deref();
+        let page = super::recover::revoke_page(&self.request.instance, self.kind, lives_in);
+        self.done.token = None;
+        self.fail(Note::TokenNotOurs { why, page })
     }
 
     /// Why GitLab made no token.
@@ -136,6 +166,21 @@ impl Run<'_> {
             }
             (other, _) => other,
         };
+        let asked = scopes_for(request, d);
+        let (expected, caller) = (self.expected_user(), d.caller.id);
+        let unasked = match &checked {
+            Ok((info, user)) => {
+                trust::token_answer(kind, made, info, user, expected, caller, &asked)
+            }
+            Err(_) => None,
+        };
+        let checked = match unasked {
+            Some(u) => Err(Check::Unasked(u)),
+            None => checked,
+        };
+        if let Err(why @ Check::Unasked(Unasked::OtherUser { .. })) = checked {
+            return Err(self.not_ours(why));
+        }
         let (info, user) = match checked {
             Ok(found) => found,
             Err(why) => {

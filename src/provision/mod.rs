@@ -20,10 +20,12 @@ mod plan;
 pub(crate) mod recover;
 mod run;
 mod steps;
+mod trust;
 mod types;
 
 pub use notes::*;
 pub use recover::{orphan_problem, orphans, unreadable_journals};
+pub use trust::{AccountDoubt, Unasked};
 pub use types::*;
 
 use crate::gitlab::Client;

@@ -214,6 +214,8 @@ pub enum Check {
     Mismatch(Mismatch),
     /// Your own token: its permissions could not be read.
     PermissionsUnread(ApiError),
+    /// GitLab's answer is not the token asked for (another user's, other scopes, a person's).
+    Unasked(super::Unasked),
 }
 
 impl Check {
@@ -225,6 +227,7 @@ impl Check {
             Check::NoAnswer => ProblemKind::Unreachable,
             Check::OtherUser { .. } => ProblemKind::DifferentUser,
             Check::NotFineGrained | Check::Mismatch(_) => ProblemKind::UnexpectedAnswer,
+            Check::Unasked(_) => ProblemKind::AnswerNotAsked,
         }
     }
 }
@@ -332,6 +335,19 @@ pub enum Note {
     UsernameTaken {
         username: String,
     },
+    /// GitLab's answer for the account is not the account asked (a person, the caller, another
+    /// username): no membership was given, nothing stored.
+    AccountNotAsked {
+        id: u64,
+        username: String,
+        why: super::AccountDoubt,
+    },
+    /// GitLab answered with a token of another user than the account (`page`: the account's
+    /// tokens): nothing stored, and that token left alone (not this run's to revoke).
+    TokenNotOurs {
+        why: Check,
+        page: String,
+    },
     MembershipFailed {
         target: String,
         error: ApiError,
@@ -372,7 +388,11 @@ impl Note {
             Note::StoreUnavailable(_) => P::KeychainUnavailable,
             Note::MayNotManageTokens { .. } => P::NotOwner,
             Note::ExpiryRefused { .. } | Note::UsernameTaken { .. } => P::HttpError,
-            Note::ChecksFailed(c) => c.kind(),
+            Note::ChecksFailed(c) | Note::TokenNotOurs { why: c, .. } => c.kind(),
+            Note::AccountNotAsked { why, .. } => match why {
+                super::AccountDoubt::Unread(e) => e.kind(),
+                _ => P::AnswerNotAsked,
+            },
             Note::StoreFailed { .. } => P::NewTokenNotSaved,
             Note::StoreFailedNotRevoked { .. }
             | Note::OrphanSearchFailed { .. }

@@ -179,8 +179,14 @@ pub fn orphans(metadata_path: &Path) -> Vec<Orphan> {
         .filter_map(|path| Journal::load(&path).ok().flatten())
         .filter(|j| !journal::is_live(metadata_path, &j.account))
         .filter_map(|j| {
-            let id = j.token_id.filter(|_| j.step == Step::TokenCreated)?;
-            if stored_token_id(metadata_path, &j.account) == Some(id) {
+            // Created and never stored, or asked for (journalled before the request was sent)
+            // and never answered.
+            let id = match (j.step, j.token_id) {
+                (Step::TokenCreated, Some(id)) => Some(id),
+                (Step::Token, None) if j.token_name.is_some() => None,
+                _ => return None,
+            };
+            if id.is_some() && stored_token_id(metadata_path, &j.account) == id {
                 return None;
             }
             let page = Instance::parse(&j.url)
@@ -190,19 +196,21 @@ pub fn orphans(metadata_path: &Path) -> Vec<Orphan> {
                 account: j.account.clone(),
                 token_id: id,
                 token_name: j.token_name.clone().unwrap_or_default(),
+                gitlab_account: j.account_username.clone(),
                 page,
             })
         })
         .collect()
 }
 
-/// The problem `status` and `create` show for an orphan (no authorization to revoke it).
-pub fn orphan_problem(o: &Orphan) -> Note {
-    Note::OrphanLeft {
-        token_id: o.token_id,
+/// The problem `status` and `create` show for an orphan (no authorization to revoke it); `None`
+/// for a request stopped in flight (no token id is known).
+pub fn orphan_problem(o: &Orphan) -> Option<Note> {
+    Some(Note::OrphanLeft {
+        token_id: o.token_id?,
         account: o.account.clone(),
         page: o.page.clone(),
-    }
+    })
 }
 
 #[cfg(test)]
@@ -256,19 +264,29 @@ mod tests {
         drop(live);
         let found = orphans(&meta);
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].token_id, 77);
+        assert_eq!(found[0].token_id, Some(77));
         assert_eq!(
             found[0].page,
             "https://gitlab.example.com/groups/acme/-/settings/access_tokens"
         );
         assert_eq!(
-            orphan_problem(&found[0]).kind(),
-            crate::problem::ProblemKind::OrphanTokenLeft
+            orphan_problem(&found[0]).map(|n| n.kind()),
+            Some(crate::problem::ProblemKind::OrphanTokenLeft)
         );
-        // Before the token was created there is no orphan to name.
+        // Stopped while the request was in flight: named, with no id (GitLab may have made it).
+        let mut asked = j.clone();
+        asked.step = Step::Token;
+        asked.token_id = None;
+        asked.save(&journal::path_for(&meta, account)).unwrap();
+        let found = orphans(&meta);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].token_id, None);
+        assert_eq!(found[0].token_name, "repo-scanner (gitlab-token)");
+        // Before the token was asked for there is nothing to name.
         let mut before = j.clone();
-        before.step = Step::Token;
+        before.step = Step::Memberships;
         before.token_id = None;
+        before.token_name = None;
         before.save(&journal::path_for(&meta, account)).unwrap();
         assert!(orphans(&meta).is_empty());
     }

@@ -164,6 +164,17 @@ impl Run<'_> {
                 return Err(self.fail(p));
             }
         };
+        // The answer checked before it is journalled or given a membership; an account that is
+        // not the one asked is not this run's to delete.
+        let asked = request
+            .service_account
+            .clone()
+            .unwrap_or_else(|| steps::default_username(kind, d, &request.profile.id));
+        if let Err(why) = super::trust::account(client, owner, &a, &asked, d.caller.id).await {
+            self.drop_journal();
+            let (id, username) = (a.id, a.username);
+            return Err(self.fail(Note::AccountNotAsked { id, username, why }));
+        }
         let reused = self.prior.as_ref().is_some_and(|p| p.account_created);
         self.j.account_id = Some(a.id);
         self.j.account_username = Some(a.username.clone());

@@ -249,14 +249,19 @@ impl ProvisionError {
     }
 }
 
-/// A token that was created on GitLab but never stored (its run was killed): revoked by the next
-/// run that has an authorization, or named here so a person can revoke it on its page.
+/// A token that was created on GitLab but never stored (its run was killed, maybe while asking
+/// for it): revoked by the next run that has an authorization, or named here so a person can
+/// revoke it on its page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Orphan {
     /// The keychain account the run was making (`NAME@HOST`).
     pub account: String,
-    pub token_id: u64,
+    /// `None`: the run was stopped while its request was in flight (journalled before it was
+    /// sent): GitLab may have made the token, or not.
+    pub token_id: Option<u64>,
     pub token_name: String,
+    /// The GitLab account it is (or would be) a token of, when the run knew it.
+    pub gitlab_account: Option<String>,
     /// The page where it can be revoked by hand.
     pub page: String,
 }

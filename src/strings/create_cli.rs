@@ -125,11 +125,25 @@ pub fn done_before_failure() -> &'static str {
     "What was done before it stopped (a re-run continues from here, creating nothing twice):"
 }
 
-pub fn orphan_line(token_id: u64, name: &str, account: &str, page: &str) -> String {
-    format!(
-        "An earlier run for {account} created token {name:?} (id {token_id}) but was stopped \
-         before storing it: authorize a run to revoke it automatically, or revoke it at {page}"
-    )
+/// A token a killed `create` made (or was asking for) and never stored.
+pub fn orphan_line(o: &crate::provision::Orphan) -> String {
+    let (account, name, page) = (&o.account, &o.token_name, &o.page);
+    let of = o
+        .gitlab_account
+        .as_ref()
+        .map(|u| format!(" of {u}"))
+        .unwrap_or_default();
+    match o.token_id {
+        Some(id) => format!(
+            "An earlier run for {account} created token {name:?}{of} (id {id}) but was stopped \
+             before storing it: authorize a run to revoke it automatically, or revoke it at {page}"
+        ),
+        None => format!(
+            "An earlier run for {account} was stopped while asking GitLab for token {name:?}{of}: \
+             GitLab may have made it. Authorize a run to find and revoke it automatically, or \
+             look for it and revoke it at {page}"
+        ),
+    }
 }
 
 pub fn signalled(account: &str) -> String {

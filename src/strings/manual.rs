@@ -134,6 +134,10 @@ fn rotation(kind: ProblemKind) -> Option<&'static str> {
             "JSON that is not GitLab's: wrongly typed, cut short, or an `expires_at` that does not \
              parse (nothing is stored)"
         }
+        AnswerNotAsked => {
+            "GitLab's answer is not what was asked (another user's token, other scopes, a person \
+             for the new service account): nothing is stored and no membership given"
+        }
         TokenMalformed => {
             "the value has a space, line break, control or non-ASCII character inside; it was not sent"
         }

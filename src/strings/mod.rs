@@ -14,6 +14,7 @@ pub mod provision_kinds;
 pub mod provision_notes;
 pub mod provision_own;
 pub mod provision_refusals;
+pub mod provision_trust;
 pub mod renewal;
 pub mod rotation;
 pub mod safety;

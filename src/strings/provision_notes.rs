@@ -144,6 +144,12 @@ pub fn note(n: &Note) -> String {
             text::account_failed(*kind, &why, &fix)
         }
         Note::UsernameTaken { username } => text::username_taken(username),
+        Note::AccountNotAsked { id, username, why } => {
+            super::provision_trust::account_not_asked(*id, username, why)
+        }
+        Note::TokenNotOurs { why, page } => {
+            super::provision_trust::token_not_ours(&check(why), page)
+        }
         Note::MembershipFailed { target, error } => {
             let (why, fix) = why_fix(error);
             text::membership_failed(target, &why, &fix)
@@ -181,6 +187,7 @@ fn check(c: &Check) -> String {
         Check::NotFineGrained => own::OWN_TOKEN_NOT_FINE_GRAINED.into(),
         Check::Mismatch(m) => own::own_token_mismatch(m),
         Check::PermissionsUnread(e) => e.to_string(),
+        Check::Unasked(u) => super::provision_trust::unasked(u),
     }
 }
 

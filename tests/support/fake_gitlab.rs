@@ -581,7 +581,7 @@ pub(super) fn percent_decode(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-fn credentials(req: &Req) -> Option<String> {
+pub(super) fn credentials(req: &Req) -> Option<String> {
     let header = |name: &str| {
         req.headers
             .get(name)

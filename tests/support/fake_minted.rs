@@ -89,7 +89,27 @@ pub(super) fn mint(state: &mut State, user: FakeUser, owner: TokenOwner, req: &R
     if !valid_scopes(state, &scopes) {
         return json_reply(400, json!({"error": "scopes does not have a valid value"}));
     }
-    made(state, user, owner, req, &scopes, None, false)
+    let mut scopes = scopes;
+    if state.provision.knobs.widen_scopes && matches!(owner, TokenOwner::User) {
+        scopes.push("api".into());
+    }
+    let answer = made(state, user, owner, req, &scopes, None, false);
+    if state.provision.knobs.lose_token_answers && answer.status() == 201 {
+        return super::fake_provision::message(502, "502 Bad Gateway");
+    }
+    if !state.provision.knobs.answer_callers_token || answer.status() != 201 {
+        return answer;
+    }
+    // The caller's own token instead of the one made (which stays, active, on the account).
+    let Some(secret) = super::fake_gitlab::credentials(req) else {
+        return answer;
+    };
+    let Some(record) = state.tokens.get(&secret).cloned() else {
+        return answer;
+    };
+    let mut body = record_json(state, &record);
+    body["token"] = Value::String(secret);
+    json_reply(201, body)
 }
 
 /// The caller's own token (`fake_own_tokens`): legacy `scopes`, or fine-grained `granular`

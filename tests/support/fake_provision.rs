@@ -64,6 +64,21 @@ pub struct Knobs {
     /// A GitLab that gives a new own token more than was asked (all memberships): the tool
     /// must notice and revoke it. Not GitLab's behaviour; a test of trusting nothing unasked.
     pub widen_own_tokens: bool,
+    /// A GitLab (or a proxy) that answers a token create with the caller's own token (record
+    /// and secret) after making the one asked: not GitLab's behaviour; the tool must refuse it,
+    /// store nothing and never revoke it.
+    pub answer_callers_token: bool,
+    /// A GitLab that makes a user's (service account's) token with `api` beside the scopes
+    /// asked: not GitLab's behaviour; the tool must refuse and revoke it.
+    pub widen_scopes: bool,
+    /// A GitLab that answers a service-account create with this existing person's id (and the
+    /// username asked), creating nothing: not GitLab's behaviour; the tool must refuse before
+    /// any membership.
+    pub account_answer_person: Option<u64>,
+    /// A proxy that lets a user's token create reach GitLab (the token is made) and answers
+    /// `502 Bad Gateway` itself: the answer is lost on its way back, as when `create` is killed
+    /// with its request in flight.
+    pub lose_token_answers: bool,
 }
 
 impl Default for Knobs {
@@ -78,6 +93,10 @@ impl Default for Knobs {
             service_account_limit: None,
             enforce_fine_grained: false,
             widen_own_tokens: false,
+            answer_callers_token: false,
+            widen_scopes: false,
+            account_answer_person: None,
+            lose_token_answers: false,
         }
     }
 }
@@ -273,6 +292,8 @@ pub enum ProvRoute {
         id: String,
         user_id: u64,
     },
+    /// `GET /users/:id` (lib/api/users.rb: Entities::User, with `bot`).
+    User(u64),
     Tokens(super::fake_provision_tokens::TokenRoute),
 }
 
@@ -286,6 +307,7 @@ impl ProvRoute {
             ("GET", ["projects", id]) => ProvRoute::Project(percent_decode(id)?),
             ("GET", ["namespaces", id]) => ProvRoute::Namespace(percent_decode(id)?),
             ("GET", ["license"]) => ProvRoute::License,
+            ("GET", ["users", id]) => ProvRoute::User(id.parse().ok()?),
             ("POST", [k @ ("groups" | "projects"), id, "members"]) => ProvRoute::AddMember {
                 project: kind(k),
                 id: percent_decode(id)?,
@@ -572,6 +594,11 @@ pub(super) fn respond(
             _ => message(404, "404 Namespace Not Found"),
         },
         ProvRoute::License => license(state, caller),
+        // lib/api/users.rb `get ":id"`: `not_found!('User')` for an unknown id.
+        ProvRoute::User(id) => match known_user(state, id) {
+            Some(u) => json_reply(200, super::gitlab_bodies::user_json(&u)),
+            None => message(404, "404 User Not Found"),
+        },
         ProvRoute::AddMember { project, id } => add_member(state, caller, project, &id, req),
         ProvRoute::DirectMember {
             project,

@@ -398,6 +398,13 @@ fn create_account(state: &mut State, caller: &FakeUser, scope: &Scope, req: &Req
         }
     }
     let p = params(req);
+    if let Some(person) = knobs.account_answer_person {
+        let username = param_str(&p, "username").unwrap_or_default();
+        return json_reply(
+            201,
+            serde_json::json!({"id": person, "username": username, "name": "Service account user"}),
+        );
+    }
     let id = state.provision.new_user_id();
     let prefix = match scope {
         Scope::Instance => "service_account".to_owned(),
