@@ -122,17 +122,27 @@ impl Client {
     ) -> Result<Member, ApiError> {
         let id = url::form_urlencoded::byte_serialize(path.trim_matches('/').as_bytes())
             .collect::<String>();
+        // lib/api/members.rb `GET :id/members/all/:user_id` for both sources: a path names a group
+        // or a project, never both (one routes table), so both are asked at once and the group's
+        // answer wins unless it is 404 (as the one-after-the-other lookup did). A project answer
+        // that comes first is kept; one still running when the group answers is dropped.
         let group = format!("/groups/{id}/members/all/{user_id}");
-        match self.call(Method::GET, &group, Some(token)).await {
-            Err(ApiError::NotFound) => {
-                self.call(
-                    Method::GET,
-                    &format!("/projects/{id}/members/all/{user_id}"),
-                    Some(token),
-                )
-                .await
+        let project = format!("/projects/{id}/members/all/{user_id}");
+        let group = self.call::<Member>(Method::GET, &group, Some(token));
+        let project = self.call::<Member>(Method::GET, &project, Some(token));
+        tokio::pin!(group, project);
+        let mut early = None;
+        let from_group = loop {
+            tokio::select! {
+                biased;
+                g = &mut group => break g,
+                p = &mut project, if early.is_none() => early = Some(p),
             }
-            other => other,
+        };
+        match (from_group, early) {
+            (Err(ApiError::NotFound), Some(p)) => p,
+            (Err(ApiError::NotFound), None) => project.await,
+            (other, _) => other,
         }
     }
 
