@@ -122,6 +122,29 @@ impl Client {
     ) -> Result<Member, ApiError> {
         let id = url::form_urlencoded::byte_serialize(path.trim_matches('/').as_bytes())
             .collect::<String>();
+        let group = format!("/groups/{id}/members/all/{user_id}");
+        match self.call(Method::GET, &group, Some(token)).await {
+            Err(ApiError::NotFound) => {
+                self.call(
+                    Method::GET,
+                    &format!("/projects/{id}/members/all/{user_id}"),
+                    Some(token),
+                )
+                .await
+            }
+            other => other,
+        }
+    }
+
+    /// [`Client::member`] in one round trip: the group and the project lookups at once.
+    pub async fn member_at_once(
+        &self,
+        token: &Token,
+        path: &str,
+        user_id: u64,
+    ) -> Result<Member, ApiError> {
+        let id = url::form_urlencoded::byte_serialize(path.trim_matches('/').as_bytes())
+            .collect::<String>();
         // lib/api/members.rb `GET :id/members/all/:user_id` for both sources: a path names a group
         // or a project, never both (one routes table), so both are asked at once and the group's
         // answer wins unless it is 404 (as the one-after-the-other lookup did). A project answer

@@ -110,14 +110,15 @@ async fn user_and_role(
     };
     let (user, guessed) = match known_user {
         Some(id) => {
-            let (user, role) = tokio::join!(client.user(token), client.member(token, target, id));
+            let (user, role) =
+                tokio::join!(client.user(token), client.member_at_once(token, target, id));
             (user, Some((id, role)))
         }
         None => (client.user(token).await, None),
     };
     let role = match (&user, guessed) {
         (Ok(u), Some((id, role))) if u.id == id => Some(role),
-        (Ok(u), _) => Some(client.member(token, target, u.id).await),
+        (Ok(u), _) => Some(client.member_at_once(token, target, u.id).await),
         (Err(_), _) => None,
     };
     (user, role)
