@@ -79,6 +79,13 @@ pub async fn run(args: VerifyArgs) -> u8 {
         (None, Err(why)) => return usage(&text::needs_host(&why.message())),
     };
     let (mut ca_file, mut target) = (args.ca_file.clone(), args.target.clone());
+    // The stored token's user id lets the role be asked in the first round trip (confirmed
+    // against /user's answer; a piped token checked on another host gets none).
+    let known_user = entry
+        .as_ref()
+        .ok()
+        .filter(|_| piped.is_none() || args.host.is_none())
+        .map(|e| e.user_id);
     let token = match piped {
         Some(t) => {
             if args.host.is_none()
@@ -131,12 +138,13 @@ pub async fn run(args: VerifyArgs) -> u8 {
         return usage(&e);
     }
     let needs = Requirements::for_profile(profile.as_ref(), target);
-    let v = crate::validation::validate_at(
+    let v = crate::validation::validate_at_known(
         &instance,
         ca_file,
         &token,
         &needs,
         Duration::from_secs(args.timeout.max(1)),
+        known_user,
     )
     .await;
     finish(&args, &instance, &v)

@@ -143,6 +143,39 @@ impl Client {
         }
     }
 
+    /// [`Client::member`] in one round trip: the group and the project lookups at once.
+    pub async fn member_at_once(
+        &self,
+        token: &Token,
+        path: &str,
+        user_id: u64,
+    ) -> Result<Member, ApiError> {
+        let id = url::form_urlencoded::byte_serialize(path.trim_matches('/').as_bytes())
+            .collect::<String>();
+        // lib/api/members.rb `GET :id/members/all/:user_id` for both sources: a path names a group
+        // or a project, never both (one routes table), so both are asked at once and the group's
+        // answer wins unless it is 404 (as the one-after-the-other lookup did). A project answer
+        // that comes first is kept; one still running when the group answers is dropped.
+        let group = format!("/groups/{id}/members/all/{user_id}");
+        let project = format!("/projects/{id}/members/all/{user_id}");
+        let group = self.call::<Member>(Method::GET, &group, Some(token));
+        let project = self.call::<Member>(Method::GET, &project, Some(token));
+        tokio::pin!(group, project);
+        let mut early = None;
+        let from_group = loop {
+            tokio::select! {
+                biased;
+                g = &mut group => break g,
+                p = &mut project, if early.is_none() => early = Some(p),
+            }
+        };
+        match (from_group, early) {
+            (Err(ApiError::NotFound), Some(p)) => p,
+            (Err(ApiError::NotFound), None) => project.await,
+            (other, _) => other,
+        }
+    }
+
     /// Rotates the token that authenticates the call; the old one stops working at once.
     pub async fn rotate_self(&self, token: &Token, expires_at: &str) -> Result<Rotated, ApiError> {
         let rel = format!("/personal_access_tokens/self/rotate?expires_at={expires_at}");

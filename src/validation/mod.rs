@@ -91,20 +91,35 @@ impl Validation {
     }
 }
 
-/// The token's user and, when a target is named, the user's role there (one after the other: the
-/// role needs the user's id); run beside the token's own record by both validations.
+/// The token's user and, when a target is named, the user's role there; run beside the token's
+/// own record by both validations. The role needs the user's id: with none known it waits for
+/// `/user` (a second round trip). With `known_user` (the id stored with the token) the role is
+/// asked at once, beside `/user`, and kept only when `/user` answers that same id; otherwise it is
+/// asked again with the id `/user` gave, so the result is the one the sequential lookup gives.
 async fn user_and_role(
     client: &Client,
     token: &Token,
     needs: &Requirements,
+    known_user: Option<u64>,
 ) -> (
     Result<crate::gitlab::types::User, crate::gitlab::ApiError>,
     Option<Result<crate::gitlab::types::Member, crate::gitlab::ApiError>>,
 ) {
-    let user = client.user(token).await;
-    let role = match (&user, &needs.target) {
-        (Ok(u), Some(target)) => Some(client.member(token, target, u.id).await),
-        _ => None,
+    let Some(target) = &needs.target else {
+        return (client.user(token).await, None);
+    };
+    let (user, guessed) = match known_user {
+        Some(id) => {
+            let (user, role) =
+                tokio::join!(client.user(token), client.member_at_once(token, target, id));
+            (user, Some((id, role)))
+        }
+        None => (client.user(token).await, None),
+    };
+    let role = match (&user, guessed) {
+        (Ok(u), Some((id, role))) if u.id == id => Some(role),
+        (Ok(u), _) => Some(client.member_at_once(token, target, u.id).await),
+        (Err(_), _) => None,
     };
     (user, role)
 }
@@ -116,7 +131,20 @@ pub async fn validate(
     needs: &Requirements,
     today: Date,
 ) -> Validation {
-    let user_and_role = user_and_role(client, token, needs);
+    validate_known(client, token, needs, today, None).await
+}
+
+/// [`validate`] for a token whose user's id is remembered (`known_user`, e.g. the stored
+/// record's `user_id`): the role on the target is asked in the first round trip, beside the
+/// rest, and confirmed against `/user`'s answer (see [`user_and_role`]).
+pub async fn validate_known(
+    client: &Client,
+    token: &Token,
+    needs: &Requirements,
+    today: Date,
+    known_user: Option<u64>,
+) -> Validation {
+    let user_and_role = user_and_role(client, token, needs, known_user);
     // A fine-grained token's permissions (and the target's ids) are read as soon as its record
     // says it is one, beside the user and role calls.
     let record = async {
@@ -202,7 +230,7 @@ pub async fn validate_oauth(
     needs: &Requirements,
     today: Date,
 ) -> Validation {
-    let user_and_role = user_and_role(client, token, needs);
+    let user_and_role = user_and_role(client, token, needs, None);
     let (info, (user, member), metadata) = tokio::join!(
         crate::gitlab::oauth::token_info(client, token),
         user_and_role,
@@ -270,10 +298,22 @@ pub async fn validate_at(
     needs: &Requirements,
     timeout: std::time::Duration,
 ) -> Validation {
+    validate_at_known(instance, ca_file, token, needs, timeout, None).await
+}
+
+/// [`validate_at`] with the user's id remembered (see [`validate_known`]).
+pub async fn validate_at_known(
+    instance: &crate::instance::Instance,
+    ca_file: Option<std::path::PathBuf>,
+    token: &Token,
+    needs: &Requirements,
+    timeout: std::time::Duration,
+    known_user: Option<u64>,
+) -> Validation {
     let today = time::OffsetDateTime::now_utc().date();
     match Client::new(instance, &crate::tls::Trust::with_ca_file(ca_file), timeout) {
         Ok(client) => {
-            let mut v = validate(&client, token, needs, today).await;
+            let mut v = validate_known(&client, token, needs, today, known_user).await;
             link_dead_token_fix(&mut v, instance, needs);
             v
         }
