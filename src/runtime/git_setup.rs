@@ -5,18 +5,7 @@
 use crate::strings::status as text;
 use crate::strings::vault as text_vault;
 
-/// What git's global config names for a host's HTTPS credentials now.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Before {
-    /// No helper for the host (or only git's reset, the empty value).
-    Nothing,
-    /// gitlab-token's helper for this very token: configuring again changes nothing.
-    This,
-    /// gitlab-token's helper for another stored token of the host (its NAME).
-    OtherToken(String),
-    /// Another helper (e.g. `store`, `cache`, a password manager's): its value as configured.
-    OtherHelper(String),
-}
+pub use crate::wizard::GitBefore as Before;
 
 /// What `credential.https://HOST.helper` names now (`git config --global --get-all`).
 pub async fn before(stored_host: &str, name: &str) -> Result<Before, String> {

@@ -51,8 +51,8 @@ pub fn revoke_failed(account: &str, why: &str) -> String {
 }
 
 /// What git uses for a host now, in words (`None`: nothing, or this very token).
-pub fn git_before(before: &crate::runtime::git_setup::Before) -> Option<String> {
-    use crate::runtime::git_setup::Before;
+pub fn git_before(before: &crate::wizard::GitBefore) -> Option<String> {
+    use crate::wizard::GitBefore as Before;
     match before {
         Before::Nothing | Before::This => None,
         Before::OtherToken(name) => Some(format!("gitlab-token's stored token {name}")),

@@ -5,6 +5,19 @@ use super::handover::Handover;
 use super::{Effect, State, Task};
 use crate::strings::wizard as text;
 
+/// What git's global config names for a host's HTTPS credentials now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GitBefore {
+    /// No helper for the host (or only git's reset, the empty value).
+    Nothing,
+    /// gitlab-token's helper for this very token: configuring again changes nothing.
+    This,
+    /// gitlab-token's helper for another stored token of the host (its NAME).
+    OtherToken(String),
+    /// Another helper (e.g. `store`, `cache`, a password manager's): its value as configured.
+    OtherHelper(String),
+}
+
 /// What `g` found or did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GitOutcome {

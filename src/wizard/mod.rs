@@ -37,7 +37,7 @@ use crate::vault::StoredToken;
 pub use crate::vault::{SaveError, Saved};
 
 pub use create::Creating;
-pub use done::GitOutcome;
+pub use done::{GitBefore, GitOutcome};
 pub use existing::Existing;
 pub use guard::Guard;
 pub use messages::{Effect, Msg};
