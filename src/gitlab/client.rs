@@ -127,18 +127,9 @@ impl Client {
         path: &str,
         user_id: u64,
     ) -> Result<Member, ApiError> {
-        let id = url::form_urlencoded::byte_serialize(path.trim_matches('/').as_bytes())
-            .collect::<String>();
-        let group = format!("/groups/{id}/members/all/{user_id}");
+        let (group, project) = member_paths(path, user_id);
         match self.call(Method::GET, &group, Some(token)).await {
-            Err(ApiError::NotFound) => {
-                self.call(
-                    Method::GET,
-                    &format!("/projects/{id}/members/all/{user_id}"),
-                    Some(token),
-                )
-                .await
-            }
+            Err(ApiError::NotFound) => self.call(Method::GET, &project, Some(token)).await,
             other => other,
         }
     }
@@ -150,14 +141,11 @@ impl Client {
         path: &str,
         user_id: u64,
     ) -> Result<Member, ApiError> {
-        let id = url::form_urlencoded::byte_serialize(path.trim_matches('/').as_bytes())
-            .collect::<String>();
         // lib/api/members.rb `GET :id/members/all/:user_id` for both sources: a path names a group
         // or a project, never both (one routes table), so both are asked at once and the group's
         // answer wins unless it is 404 (as the one-after-the-other lookup did). A project answer
         // that comes first is kept; one still running when the group answers is dropped.
-        let group = format!("/groups/{id}/members/all/{user_id}");
-        let project = format!("/projects/{id}/members/all/{user_id}");
+        let (group, project) = member_paths(path, user_id);
         let group = self.call::<Member>(Method::GET, &group, Some(token));
         let project = self.call::<Member>(Method::GET, &project, Some(token));
         tokio::pin!(group, project);
@@ -306,4 +294,15 @@ impl Client {
         }
         Ok(response)
     }
+}
+
+/// The group and the project membership lookups of a path (`lib/api/members.rb`
+/// `GET :id/members/all/:user_id`, the path URL-encoded as the `:id`).
+fn member_paths(path: &str, user_id: u64) -> (String, String) {
+    let id =
+        url::form_urlencoded::byte_serialize(path.trim_matches('/').as_bytes()).collect::<String>();
+    (
+        format!("/groups/{id}/members/all/{user_id}"),
+        format!("/projects/{id}/members/all/{user_id}"),
+    )
 }
