@@ -25,6 +25,7 @@ fn events(k: gitlab_token::ui::help::Key) -> Vec<crossterm::event::KeyEvent> {
         Key::UpDown => vec![plain(KeyCode::Up), plain(KeyCode::Down)],
         Key::LeftRight => vec![plain(KeyCode::Left), plain(KeyCode::Right)],
         Key::Type => vec![plain(KeyCode::Char('x'))],
+        Key::Space => vec![plain(KeyCode::Char(' '))],
         Key::Note => Vec::new(),
         other => panic!("no key events known for {other:?}"),
     }
@@ -93,6 +94,39 @@ fn every_key_on_the_create_help_lines_does_something() {
                 let mut s = new_state();
                 to_plan_by_paste(&mut s);
                 set_choice(&mut s, three_candidates());
+                s
+            }),
+        ),
+        (
+            "options, username row",
+            Box::new(|| {
+                let mut s = new_state();
+                to_plan_by_paste(&mut s);
+                set_choice(&mut s, three_candidates());
+                key(&mut s, KeyCode::Char('o'));
+                type_text(&mut s, "bot");
+                s
+            }),
+        ),
+        (
+            "options, expiry row",
+            Box::new(|| {
+                let mut s = new_state();
+                to_plan_by_paste(&mut s);
+                set_choice(&mut s, three_candidates());
+                key(&mut s, KeyCode::Char('o'));
+                key(&mut s, KeyCode::Down);
+                s
+            }),
+        ),
+        (
+            "options, switch row",
+            Box::new(|| {
+                let mut s = new_state();
+                to_plan_by_paste(&mut s);
+                set_choice(&mut s, three_candidates());
+                key(&mut s, KeyCode::Char('o'));
+                key(&mut s, KeyCode::Up);
                 s
             }),
         ),

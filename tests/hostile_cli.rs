@@ -340,3 +340,35 @@ fn escape_sequences_in_a_certificate_never_reach_the_terminal() {
         );
     }
 }
+
+/// `create --service-account` takes only a username GitLab's format allows
+/// (lib/gitlab/path_regex.rb): refused before anything is asked of anyone.
+#[test]
+fn a_service_account_username_gitlab_refuses_is_a_usage_error() {
+    let home = Home::new();
+    for (name, said) in [
+        ("ci bot", "no spaces"),
+        ("-bot", "start with '-'"),
+        ("bot.git", "'.git'"),
+    ] {
+        let out = home.run(
+            &[
+                "create",
+                "--host",
+                "gitlab.example.com",
+                "--profile",
+                "repo-scanner",
+                "--target",
+                "acme",
+                &format!("--service-account={name}"),
+            ],
+            "",
+        );
+        no_panic(&out);
+        assert_eq!(out.code, Some(USAGE), "{name}: {out:?}");
+        assert!(
+            out.stderr.contains("--service-account") && out.stderr.contains(said),
+            "{name}: {out:?}"
+        );
+    }
+}

@@ -20,8 +20,6 @@ use crate::tls::Trust;
 use crate::vault::{self, Keychain, Metadata, StoreKind, metadata};
 
 const CMD: &str = "create";
-/// GitLab's `self_rotate` scope arrived in 17.9.
-const SELF_ROTATE: (u32, u32) = (17, 9);
 
 /// `--kind`.
 pub fn parse_kind(s: &str) -> Result<Kind, String> {
@@ -112,6 +110,16 @@ fn request(args: &CreateArgs) -> Result<Request, u8> {
             targets.push(t);
         }
     }
+    if let Some(problem) = args
+        .service_account
+        .as_deref()
+        .and_then(provision::username_problem)
+    {
+        return Err(usage(&format!(
+            "--service-account: {}",
+            crate::strings::create_options::username_problem(&problem)
+        )));
+    }
     Ok(Request {
         instance,
         ca_file: args.ca_file.clone(),
@@ -163,8 +171,7 @@ async fn provision_with(
         };
         return refused(json, &problems, exit::CHECK_FAILED, &closing);
     };
-    let self_rotate = discovery.version.is_some_and(|v| v >= SELF_ROTATE);
-    if request.self_rotate && self_rotate && !json {
+    if request.self_rotate && provision::self_rotate_exists(&discovery) && !json {
         println!("{}", text::self_rotate_reason());
     }
     let granular = provision::token_permissions(kind, request, &discovery);

@@ -20,11 +20,15 @@ use crate::vault::{self, StoredToken};
 /// `self_rotate` exists from GitLab 17.9.
 const SELF_ROTATE: (u32, u32) = (17, 9);
 
+/// Whether the instance has the `self_rotate` scope (17.9+).
+pub(super) fn self_rotate_exists(d: &Discovery) -> bool {
+    d.version.is_some_and(|v| v >= SELF_ROTATE)
+}
+
 /// The scopes the token is made with: the profile's, and `self_rotate` where GitLab has it.
 pub(super) fn scopes_for(request: &Request, d: &Discovery) -> Vec<String> {
     let mut scopes = request.profile.scope_names();
-    let has = d.version.is_some_and(|v| v >= SELF_ROTATE);
-    if request.self_rotate && has && !scopes.iter().any(|s| s == "self_rotate") {
+    if request.self_rotate && self_rotate_exists(d) && !scopes.iter().any(|s| s == "self_rotate") {
         scopes.push("self_rotate".into());
     }
     scopes

@@ -22,11 +22,13 @@ mod run;
 mod steps;
 mod trust;
 mod types;
+mod username;
 
 pub use notes::*;
 pub use recover::{orphan_problem, orphans, unreadable_journals};
 pub use trust::{AccountDoubt, Unasked};
 pub use types::*;
+pub use username::{UsernameProblem, username_problem};
 
 use crate::gitlab::Client;
 use crate::token::Token;
@@ -51,6 +53,11 @@ pub fn choose(request: &Request, discovery: &Discovery) -> Choice {
 /// and it was not left out): what a plan shows is what `execute` asks for. Pure.
 pub fn token_scopes(request: &Request, discovery: &Discovery) -> Vec<String> {
     mint::scopes_for(request, discovery)
+}
+
+/// Whether GitLab has the `self_rotate` scope there (17.9+), so a plan can offer leaving it out.
+pub fn self_rotate_exists(discovery: &Discovery) -> bool {
+    mint::self_rotate_exists(discovery)
 }
 
 /// The `granular_scopes` a token of `kind` is made with: `Some` for your own fine-grained token

@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod create_cli;
+pub mod create_options;
 pub mod create_wizard;
 pub mod granular;
 pub mod instance;

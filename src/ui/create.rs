@@ -21,6 +21,7 @@ pub fn title(c: &Creating) -> String {
             (1, text::H_AUTHORIZE)
         }
         Phase::Discovering | Phase::Plan => (2, text::H_PLAN),
+        Phase::Options => (2, crate::strings::create_options::H_OPTIONS),
         Phase::Executing => (3, text::H_CREATE),
         Phase::Finished => (4, text::H_DONE),
     };
@@ -61,6 +62,12 @@ pub fn render(state: &State, c: &Creating, frame: &mut Frame, area: Rect) {
             } else {
                 plan(state, c, theme, Some(area.width))
             }
+        }
+        Phase::Options => {
+            if let Some(form) = &c.form {
+                super::create_options::render(state, form, frame, area);
+            }
+            return;
         }
         Phase::Executing => progress(c, spin, theme),
         Phase::Finished => finished(state, c, theme),
@@ -293,6 +300,11 @@ fn details<'a>(
             text::L_TARGETS,
             match kind {
                 Kind::OwnToken => crate::strings::provision_own::roles_kept(&request.targets),
+                _ if request.raise_role => format!(
+                    "{} {}",
+                    text::role_on(role, &request.targets),
+                    crate::strings::create_options::RAISED_NOTE
+                ),
                 _ => text::role_on(role, &request.targets),
             },
             theme,

@@ -390,6 +390,9 @@ fn create_hints(state: &State, c: &crate::wizard::Creating) -> Vec<Hint> {
             if !failed && state.clash().is_some() {
                 h.push(hint(Ctrl('n'), safety::K_ANOTHER_NAME));
             }
+            if c.kind.is_some() && !failed {
+                h.push(hint(Char('o'), crate::strings::create_options::K_OPTIONS));
+            }
             if failed {
                 h.push(hint(Char('r'), create::K_RETRY));
             } else if possible.is_empty() {
@@ -397,6 +400,11 @@ fn create_hints(state: &State, c: &crate::wizard::Creating) -> Vec<Hint> {
             }
             h.push(hint(Esc, text::K_BACK));
             h.push(hint(Char('q'), text::K_QUIT));
+        }
+        Phase::Options => {
+            if let Some(form) = &c.form {
+                options_hints(form, &mut h);
+            }
         }
         Phase::Executing | Phase::Leaving => h.push(hint(Note, safety::NOTE_IN_FLIGHT)),
         Phase::Finished => {
@@ -414,4 +422,29 @@ fn create_hints(state: &State, c: &crate::wizard::Creating) -> Vec<Hint> {
         }
     }
     h
+}
+
+/// The options form's keys: a text row takes typing (so `q` is a letter there).
+fn options_hints(form: &crate::wizard::create_options::OptionsForm, h: &mut Vec<Hint>) {
+    use crate::strings::create_options as o;
+    use crate::wizard::create_options::Row;
+    use Key::*;
+    h.push(hint(UpDown, o::K_OPTION));
+    match form.row() {
+        Row::Username => {
+            h.push(hint(Type, o::K_TYPE));
+            if !form.username.value().is_empty() {
+                h.push(hint(Ctrl('u'), text::K_CLEAR));
+            }
+        }
+        Row::Expiry => h.push(hint(LeftRight, o::K_CHANGE)),
+        Row::SelfRotate | Row::RaiseRole => h.push(hint(Space, o::K_TOGGLE)),
+    }
+    h.push(hint(Enter, o::K_APPLY));
+    h.push(hint(Esc, o::K_DISCARD));
+    if form.row() == Row::Username {
+        h.push(hint(Ctrl('c'), text::K_QUIT));
+    } else {
+        h.push(hint(Char('q'), text::K_QUIT));
+    }
 }

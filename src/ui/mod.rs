@@ -3,6 +3,7 @@
 
 mod body;
 pub mod create;
+mod create_options;
 mod dialogs;
 pub mod help;
 mod hint;

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use zeroize::Zeroizing;
 
+use super::create_options::{CreateOptions, OptionsForm};
 use super::signin::SigningIn;
 use super::{Effect, State, Task, Ticket};
 use crate::instance::Instance;
@@ -56,6 +57,8 @@ pub enum Phase {
     Discovering,
     /// The plan: what will be created, the alternatives and why not.
     Plan,
+    /// The plan's options (`o`), in `Creating::form`.
+    Options,
     /// `provision::execute` runs: irreversible, never abandoned.
     Executing,
     /// What was created (or where it stopped).
@@ -129,6 +132,10 @@ pub struct Creating {
     pub kept: Option<String>,
     /// A message on the authorize screen (a saved sign-in that could not be read, …).
     pub error: Option<String>,
+    /// The options in force (`o` on the plan), as `create`'s flags.
+    pub options: CreateOptions,
+    /// The options form while it is open.
+    pub form: Option<OptionsForm>,
 }
 
 impl Creating {
@@ -202,6 +209,8 @@ impl State {
             dropped: false,
             kept: None,
             error: None,
+            options: CreateOptions::default(),
+            form: None,
         });
         Vec::new()
     }
@@ -230,10 +239,10 @@ impl State {
             profile: self.profile.clone()?,
             targets: c.targets.clone(),
             kind: None,
-            service_account: None,
+            service_account: c.options.service_account.clone(),
             expires_in_days: self.expiry_days,
-            self_rotate: true,
-            raise_role: false,
+            self_rotate: c.options.self_rotate,
+            raise_role: c.options.raise_role,
             name: self.name.clone(),
             store: self.store.kind,
             // The person answered "replace it" for this NAME@HOST (the same question as saving).

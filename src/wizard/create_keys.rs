@@ -76,6 +76,7 @@ impl State {
                         // Another pick is another plan: shown from its top.
                         self.scroll = Default::default();
                     }
+                    KeyCode::Char('o') if c.kind.is_some() && !failed => self.open_options(),
                     KeyCode::Char('r') if failed => return self.discover(),
                     KeyCode::Char('g') if !failed && possible.is_empty() => {
                         return self.guide_instead();
@@ -85,6 +86,7 @@ impl State {
                     _ => return self.ignore(),
                 }
             }
+            Phase::Options => return self.options_key(key),
             // Irreversible: no key stops it (quit keys wait, handled before).
             Phase::Executing => match key.code {
                 KeyCode::Char('q') => return request_quit(self),

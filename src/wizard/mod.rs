@@ -4,6 +4,7 @@
 mod browser;
 pub mod create;
 mod create_keys;
+pub mod create_options;
 mod create_results;
 mod done;
 mod existing;
