@@ -1,6 +1,7 @@
 //! Runs the wizard: reads terminal events, performs the state machine's effects on tokio, and
 //! sends their results back as ticketed messages. Redraws only when the state says it changed.
 
+mod checks;
 mod clipboard;
 mod create;
 pub mod device_flow;
@@ -15,16 +16,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crossterm::event::Event;
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
-use crate::gitlab::Client;
 use crate::terminal::Tui;
-use crate::tls::Trust;
 use crate::token::Token;
 use crate::ui;
-use crate::validation;
 use crate::vault::StoreKind;
 use crate::wizard::{self, Effect, Msg, Setup, State};
 
@@ -211,28 +207,95 @@ struct Performer {
     signin: std::sync::Mutex<Option<(wizard::Ticket, tokio::task::AbortHandle)>>,
 }
 
+/// Runs `work` on tokio and sends its message back.
+fn answer(tx: UnboundedSender<Msg>, work: impl Future<Output = Msg> + Send + 'static) {
+    tokio::spawn(async move {
+        let _ = tx.send(work.await);
+    });
+}
+
 impl Performer {
     /// Starts an effect and returns at once; its result comes back as a message.
     fn perform(&self, effect: Effect) {
-        let tx = self.tx.clone();
-        let options = self.options.clone();
+        let (tx, o) = (self.tx.clone(), self.options.clone());
+        match effect {
+            Effect::Probe { .. }
+            | Effect::Validate { .. }
+            | Effect::ValidateOAuth { .. }
+            | Effect::LoadOld { .. }
+            | Effect::RevokeOld { .. } => self.check(effect),
+            // The store the wizard chose (the --store one, or an alternative picked).
+            Effect::Save {
+                ticket,
+                token,
+                entry,
+            } => answer(tx, async move {
+                let at = (o.keychain_timeout, &o.metadata_path);
+                let result = crate::vault::save(entry.store, at.0, at.1, &token, *entry).await;
+                Msg::Saved(ticket, result)
+            }),
+            Effect::SaveOAuth {
+                ticket,
+                pair,
+                app_id,
+                entry,
+            } => answer(tx, async move {
+                Msg::Saved(ticket, save_sign_in(&o, &pair, &app_id, &entry).await)
+            }),
+            Effect::RotateAutomatically {
+                ticket,
+                entry,
+                expires_in_days,
+            } => {
+                let stages = tx.clone();
+                answer(tx, async move {
+                    let progress = move |stage| {
+                        let _ = stages.send(Msg::RotationStage(ticket, stage));
+                    };
+                    let report = rotate(&o, &entry, expires_in_days, &progress).await;
+                    Msg::Rotated(ticket, Box::new(report))
+                });
+            }
+            Effect::ProbeStore { ticket, store } => answer(tx, async move {
+                Msg::StoreProbed(ticket, probe_store(store, o.keychain_timeout).await)
+            }),
+            Effect::SetupGit {
+                ticket,
+                host,
+                name,
+                repoint,
+            } => answer(tx, async move {
+                Msg::GitSetUp(ticket, git_setup::set_up(&host, &name, repoint).await)
+            }),
+            Effect::DeliverSinks { account } => {
+                answer(tx, async move { checks::deliver(&o, &account).await });
+            }
+            Effect::OpenUrl(url) => {
+                tokio::task::spawn_blocking(move || {
+                    let _ = tx.send(Msg::BrowserOpened(open_browser(&url)));
+                });
+            }
+            Effect::Copy(text) => crate::ui::links::copy_to_clipboard(&text),
+            Effect::CopySecret(token) => clipboard::copy_secret(token),
+            Effect::ClearClipboard => clipboard::clear_soon(),
+            Effect::Signin(effect) => self.perform_signin(effect),
+            Effect::Create(effect) => create::perform(effect, tx, o),
+            Effect::Quit => {}
+        }
+    }
+
+    /// The checks and reads around a token: probe, live checks, the old token read or revoked.
+    fn check(&self, effect: Effect) {
+        let (tx, o) = (self.tx.clone(), self.options.clone());
         match effect {
             Effect::Probe {
                 ticket,
                 instance,
                 ca_file,
             } => {
-                tokio::spawn(async move {
-                    let trust = Trust::with_ca_file(ca_file);
-                    let stage_tx = tx.clone();
-                    let mut on_stage = move |s: &crate::probe::StageResult| {
-                        let shown = crate::strings::probe::shown_stage(s);
-                        let _ = stage_tx.send(Msg::ProbeStage(ticket, shown));
-                    };
-                    let report =
-                        crate::probe::run(&instance, &trust, options.timeout, &mut on_stage).await;
-                    let shown = crate::strings::probe::shown(&report);
-                    let _ = tx.send(Msg::ProbeDone(ticket, shown));
+                let stages = tx.clone();
+                answer(tx, async move {
+                    checks::probe(&o, ticket, &instance, ca_file, stages).await
                 });
             }
             Effect::Validate {
@@ -241,169 +304,37 @@ impl Performer {
                 ca_file,
                 token,
                 needs,
-            } => {
-                tokio::spawn(async move {
-                    let v = validation::validate_at(
-                        &instance,
-                        ca_file,
-                        &token,
-                        &needs,
-                        options.timeout,
-                    )
-                    .await;
-                    let at = OffsetDateTime::now_utc()
-                        .format(&Rfc3339)
-                        .unwrap_or_default();
-                    let _ = tx.send(Msg::Validated(ticket, Box::new(v), at));
-                });
-            }
-            Effect::Save {
-                ticket,
-                token,
-                entry,
-            } => {
-                tokio::spawn(async move {
-                    // The store the wizard chose (the --store one, or an alternative picked).
-                    let result = crate::vault::save(
-                        entry.store,
-                        options.keychain_timeout,
-                        &options.metadata_path,
-                        &token,
-                        *entry,
-                    )
-                    .await;
-                    let _ = tx.send(Msg::Saved(ticket, result));
-                });
-            }
-            Effect::OpenUrl(url) => {
-                tokio::task::spawn_blocking(move || {
-                    let _ = tx.send(Msg::BrowserOpened(open_browser(&url)));
-                });
-            }
-            Effect::LoadOld {
-                ticket,
-                account,
-                store,
-            } => {
-                tokio::spawn(async move {
-                    let old =
-                        match crate::vault::Keychain::open(store, options.keychain_timeout).await {
-                            Ok(keychain) => keychain.get(&account).await,
-                            Err(e) => Err(e),
-                        };
-                    let _ = tx.send(Msg::OldLoaded(ticket, old));
-                });
-            }
-            Effect::RotateAutomatically {
-                ticket,
-                entry,
-                expires_in_days,
-            } => {
-                tokio::spawn(async move {
-                    let stage_tx = tx.clone();
-                    let progress = move |stage| {
-                        let _ = stage_tx.send(Msg::RotationStage(ticket, stage));
-                    };
-                    let report = rotate(&options, &entry, expires_in_days, &progress).await;
-                    let _ = tx.send(Msg::Rotated(ticket, Box::new(report)));
-                });
-            }
-            Effect::RevokeOld {
-                ticket,
-                instance,
-                ca_file,
-                token,
-            } => {
-                tokio::spawn(async move {
-                    let result = match Client::new(
-                        &instance,
-                        &Trust::with_ca_file(ca_file),
-                        options.timeout,
-                    ) {
-                        Ok(client) => client
-                            .revoke_self(&token)
-                            .await
-                            .map_err(|e| crate::strings::validation::api_problem(&e).message),
-                        Err(e) => Err(e.to_string()),
-                    };
-                    let _ = tx.send(Msg::OldRevoked(ticket, result));
-                });
-            }
-            Effect::ProbeStore { ticket, store } => {
-                tokio::spawn(async move {
-                    let result = probe_store(store, options.keychain_timeout).await;
-                    let _ = tx.send(Msg::StoreProbed(ticket, result));
-                });
-            }
-            Effect::SetupGit {
-                ticket,
-                host,
-                name,
-                repoint,
-            } => {
-                tokio::spawn(async move {
-                    let result = git_setup::set_up(&host, &name, repoint).await;
-                    let _ = tx.send(Msg::GitSetUp(ticket, result));
-                });
-            }
-            Effect::Copy(text) => crate::ui::links::copy_to_clipboard(&text),
-            Effect::CopySecret(token) => clipboard::copy_secret(token),
-            Effect::ClearClipboard => clipboard::clear_soon(),
-            Effect::DeliverSinks { account } => {
-                tokio::spawn(async move {
-                    let ctx = crate::rotation::Context {
-                        metadata_path: options.metadata_path.clone(),
-                        timeout: options.timeout,
-                        keychain_timeout: options.keychain_timeout,
-                    };
-                    let result = crate::rotation::deliveries::deliver_now(&ctx, &account)
-                        .await
-                        .map(|o| o.iter().map(crate::strings::sinks::shown).collect())
-                        .map_err(|e| crate::strings::rotation::undelivered(&e));
-                    let _ = tx.send(Msg::SinksDelivered(result));
-                });
-            }
-            Effect::Signin(effect) => self.perform_signin(effect),
-            Effect::Create(effect) => create::perform(effect, tx, options),
+            } => answer(tx, async move {
+                checks::validate(&o, ticket, &instance, ca_file, &token, &needs).await
+            }),
             Effect::ValidateOAuth {
                 ticket,
                 instance,
                 ca_file,
                 token,
                 needs,
-            } => {
-                tokio::spawn(async move {
-                    let today = OffsetDateTime::now_utc().date();
-                    let trust = Trust::with_ca_file(ca_file);
-                    let v = match Client::new(&instance, &trust, options.timeout) {
-                        Ok(client) => {
-                            validation::validate_oauth(&client, &token, &needs, today).await
-                        }
-                        // Reported as a token check reports a client that cannot be built.
-                        Err(e) => {
-                            let err = crate::gitlab::ApiError::Setup(e.to_string());
-                            let (a, b) = (Err(err.clone()), Err(err.clone()));
-                            validation::judge(&token, &needs, today, a, b, None, Err(err))
-                        }
-                    };
-                    let at = OffsetDateTime::now_utc()
-                        .format(&Rfc3339)
-                        .unwrap_or_default();
-                    let _ = tx.send(Msg::Validated(ticket, Box::new(v), at));
-                });
-            }
-            Effect::SaveOAuth {
+            } => answer(tx, async move {
+                checks::validate_oauth(&o, ticket, &instance, ca_file, &token, &needs).await
+            }),
+            Effect::LoadOld {
                 ticket,
-                pair,
-                app_id,
-                entry,
-            } => {
-                tokio::spawn(async move {
-                    let result = save_sign_in(&options, &pair, &app_id, &entry).await;
-                    let _ = tx.send(Msg::Saved(ticket, result));
-                });
-            }
-            Effect::Quit => {}
+                account,
+                store,
+            } => answer(tx, async move {
+                Msg::OldLoaded(ticket, checks::load_old(&o, store, &account).await)
+            }),
+            Effect::RevokeOld {
+                ticket,
+                instance,
+                ca_file,
+                token,
+            } => answer(tx, async move {
+                Msg::OldRevoked(
+                    ticket,
+                    checks::revoke_old(&o, &instance, ca_file, &token).await,
+                )
+            }),
+            _ => {}
         }
     }
 }

@@ -174,19 +174,6 @@ fn first_sentence(reason: &str) -> &str {
 /// `short`: the width to fit each alternative (why, or why not) into one row (the screen is too
 /// small for all).
 fn plan<'a>(state: &State, c: &'a Creating, theme: &Theme, short: Option<u16>) -> Vec<Part<'a>> {
-    let one_row = |name: &str, r: &str| {
-        let line = match short {
-            Some(_) => format!("{name}: {}", first_sentence(r)),
-            None => format!("{name}: {r}"),
-        };
-        let room = short.map_or(usize::MAX, |w| usize::from(w).saturating_sub(3));
-        if line.chars().count() > room {
-            let cut: String = line.chars().take(room.saturating_sub(1)).collect();
-            format!("{cut}…")
-        } else {
-            line
-        }
-    };
     let (Some(request), Some(result)) = (c.request.as_ref(), c.discovery.result.as_ref()) else {
         return Vec::new();
     };
@@ -240,6 +227,32 @@ fn plan<'a>(state: &State, c: &'a Creating, theme: &Theme, short: Option<u16>) -
     }
     lines.extend(details(state, request, d, kind, theme));
     let mut parts = vec![Part::Text(lines)];
+    parts.extend(alternatives(options, kind, short, theme));
+    parts
+}
+
+/// The other kinds: possible ones (pick with ↑↓) and refused ones, each with why; `short`: one
+/// row each, cut to the first sentence (the screen is too small for all).
+fn alternatives<'a>(
+    options: &[Candidate],
+    kind: Kind,
+    short: Option<u16>,
+    theme: &Theme,
+) -> Vec<Part<'a>> {
+    let one_row = |name: &str, r: &str| {
+        let line = match short {
+            Some(_) => format!("{name}: {}", first_sentence(r)),
+            None => format!("{name}: {r}"),
+        };
+        let room = short.map_or(usize::MAX, |w| usize::from(w).saturating_sub(3));
+        if line.chars().count() > room {
+            let cut: String = line.chars().take(room.saturating_sub(1)).collect();
+            format!("{cut}…")
+        } else {
+            line
+        }
+    };
+    let mut parts = Vec::new();
     let also: Vec<Line> = options
         .iter()
         .filter(|o| o.kind != kind)

@@ -1,17 +1,20 @@
 //! Keys on the "Create it for me" screens (Ctrl-C, the quit dialog and a waiting quit are handled
 //! before, as everywhere). Pure: it changes the state and returns effects.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
 
 use super::create::{Method, Phase};
+use super::create_options::{CreateOptions, OptionsForm, Row, change, rows_for};
 use super::keys::request_quit;
 use super::signin::KeyOutcome;
 use super::{Effect, State, Ticket};
-use crate::token::Token;
+use crate::provision;
+use crate::token::{Token, TokenKind};
 
 impl State {
     pub(super) fn create_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        let clash = self.clash().is_some();
         let Some(c) = self.creating.as_mut() else {
             return Vec::new();
         };
@@ -55,37 +58,7 @@ impl State {
                 KeyCode::Char('q') => return request_quit(self),
                 _ => return self.ignore(),
             },
-            Phase::Plan => {
-                let failed = c.discovered().is_none();
-                let possible = c.possible();
-                match key.code {
-                    KeyCode::Enter if c.kind.is_some() => return self.create_or_ask(),
-                    // Another keychain name, as on the save step (the plan shows it).
-                    KeyCode::Char('n') if ctrl && clash && !failed => self.begin_rename(),
-                    KeyCode::Up | KeyCode::Down | KeyCode::Tab if possible.len() > 1 => {
-                        let at = c
-                            .kind
-                            .and_then(|k| possible.iter().position(|p| *p == k))
-                            .unwrap_or(0);
-                        let next = if key.code == KeyCode::Up {
-                            at.checked_sub(1).unwrap_or(possible.len() - 1)
-                        } else {
-                            (at + 1) % possible.len()
-                        };
-                        c.kind = Some(possible[next]);
-                        // Another pick is another plan: shown from its top.
-                        self.scroll = Default::default();
-                    }
-                    KeyCode::Char('o') if c.kind.is_some() && !failed => self.open_options(),
-                    KeyCode::Char('r') if failed => return self.discover(),
-                    KeyCode::Char('g') if !failed && possible.is_empty() => {
-                        return self.guide_instead();
-                    }
-                    KeyCode::Esc => return self.back_to_authorize(),
-                    KeyCode::Char('q') => return request_quit(self),
-                    _ => return self.ignore(),
-                }
-            }
+            Phase::Plan => return self.plan_key(key),
             Phase::Options => return self.options_key(key),
             // Irreversible: no key stops it (quit keys wait, handled before).
             Phase::Executing => match key.code {
@@ -109,6 +82,45 @@ impl State {
                 KeyCode::Char('q') => return request_quit(self),
                 _ => return self.ignore(),
             },
+        }
+        Vec::new()
+    }
+
+    /// Keys on the plan: create (or reuse), another kind, another name, the options, retry.
+    fn plan_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let clash = self.clash().is_some();
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let Some(c) = self.creating.as_mut() else {
+            return Vec::new();
+        };
+        let failed = c.discovered().is_none();
+        let possible = c.possible();
+        match key.code {
+            KeyCode::Enter if c.kind.is_some() => return self.create_or_ask(),
+            // Another keychain name, as on the save step (the plan shows it).
+            KeyCode::Char('n') if ctrl && clash && !failed => self.begin_rename(),
+            KeyCode::Up | KeyCode::Down | KeyCode::Tab if possible.len() > 1 => {
+                let at = c
+                    .kind
+                    .and_then(|k| possible.iter().position(|p| *p == k))
+                    .unwrap_or(0);
+                let next = if key.code == KeyCode::Up {
+                    at.checked_sub(1).unwrap_or(possible.len() - 1)
+                } else {
+                    (at + 1) % possible.len()
+                };
+                c.kind = Some(possible[next]);
+                // Another pick is another plan: shown from its top.
+                self.scroll = Default::default();
+            }
+            KeyCode::Char('o') if c.kind.is_some() && !failed => self.open_options(),
+            KeyCode::Char('r') if failed => return self.discover(),
+            KeyCode::Char('g') if !failed && possible.is_empty() => {
+                return self.guide_instead();
+            }
+            KeyCode::Esc => return self.back_to_authorize(),
+            KeyCode::Char('q') => return request_quit(self),
+            _ => return self.ignore(),
         }
         Vec::new()
     }
@@ -185,5 +197,115 @@ impl State {
     fn ignore(&mut self) -> Vec<Effect> {
         self.dirty = false;
         Vec::new()
+    }
+}
+
+impl State {
+    /// `o` on the plan: the form, filled with the options in force.
+    pub(crate) fn open_options(&mut self) {
+        let request = self.create_request();
+        let expiry_days = self.expiry_days;
+        let Some(c) = self.creating.as_mut() else {
+            return;
+        };
+        let (Some(kind), Some(d), Some(request)) = (c.kind, c.discovered(), request) else {
+            return;
+        };
+        let fine_grained = provision::token_permissions(kind, &request, d).is_some();
+        let rows = rows_for(kind, provision::self_rotate_exists(d), fine_grained);
+        let o = &c.options;
+        c.form = Some(OptionsForm {
+            rows,
+            at: 0,
+            username: Input::new(o.service_account.clone().unwrap_or_default()),
+            expiry_days,
+            self_rotate: o.self_rotate,
+            raise_role: o.raise_role,
+            problem: None,
+            token_caught: false,
+        });
+        c.phase = Phase::Options;
+    }
+
+    /// Keys on the options form.
+    pub(super) fn options_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let Some(form) = self.creating.as_mut().and_then(|c| c.form.as_mut()) else {
+            return Vec::new();
+        };
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let typing = form.row() == Row::Username;
+        match key.code {
+            KeyCode::Enter => return self.apply_options(),
+            KeyCode::Esc => self.close_options(),
+            KeyCode::Up | KeyCode::BackTab => {
+                form.at = form.at.checked_sub(1).unwrap_or(form.rows.len() - 1);
+            }
+            KeyCode::Down | KeyCode::Tab => form.at = (form.at + 1) % form.rows.len(),
+            KeyCode::Char('u') if ctrl && typing => {
+                form.username = Input::default();
+                form.problem = None;
+            }
+            KeyCode::Backspace if typing && form.token_caught => form.token_caught = false,
+            KeyCode::Char(_) if typing && !ctrl && form.token_caught => {}
+            _ if typing && !ctrl => {
+                form.username.handle_event(&Event::Key(key));
+                form.problem = None;
+                if TokenKind::of(form.username.value()) != TokenKind::Unknown {
+                    form.username = Input::default();
+                    form.token_caught = true;
+                }
+            }
+            KeyCode::Char('q') if !ctrl => return request_quit(self),
+            code => {
+                if !change(form, code) {
+                    self.dirty = false;
+                }
+            }
+        }
+        Vec::new()
+    }
+
+    /// Enter: a username GitLab would refuse stays in the form with why; else the options are
+    /// in force and the plan (shown from its top) says them.
+    fn apply_options(&mut self) -> Vec<Effect> {
+        let Some(c) = self.creating.as_mut() else {
+            return Vec::new();
+        };
+        let Some(form) = c.form.as_mut() else {
+            return Vec::new();
+        };
+        let typed = form.username.value().trim().to_owned();
+        let username = (!typed.is_empty()).then_some(typed);
+        if let Some(problem) = username.as_deref().and_then(provision::username_problem) {
+            form.problem = Some(problem);
+            form.at = form
+                .rows
+                .iter()
+                .position(|r| *r == Row::Username)
+                .unwrap_or(0);
+            return Vec::new();
+        }
+        let offered = |row| form.rows.contains(&row);
+        c.options = CreateOptions {
+            service_account: username.filter(|_| offered(Row::Username)),
+            self_rotate: form.self_rotate || !offered(Row::SelfRotate),
+            raise_role: form.raise_role && offered(Row::RaiseRole),
+        };
+        self.expiry_days = form.expiry_days;
+        self.close_options();
+        // The plan reads the request it was made for: now the one with these options.
+        let request = self.create_request();
+        if let Some(c) = self.creating.as_mut() {
+            c.request = request;
+        }
+        Vec::new()
+    }
+
+    fn close_options(&mut self) {
+        if let Some(c) = self.creating.as_mut() {
+            c.form = None;
+            c.phase = Phase::Plan;
+        }
+        self.scroll = Default::default();
     }
 }
