@@ -47,20 +47,8 @@ pub async fn run(args: AddArgs) -> u8 {
         Ok(both) => both,
         Err(e) => return usage(&e.message()),
     };
-    if store == StoreKind::Vault {
-        // The team store must be configured and its mount KV v2 before anything is checked.
-        let ready = match both.team() {
-            Some(Ok(team)) => team.kv().check_mount().await.map_err(TeamError::Kv),
-            Some(Err(e)) => Err(e),
-            None => Err(TeamError::Config(crate::vault::kv::ConfigError::NoAddress)),
-        };
-        if let Err(e) = ready {
-            return team_failed(&e);
-        }
-    } else if let Err(e) = vault::Metadata::load(&metadata_path) {
-        // tokens.toml must be usable before anything is checked or stored.
-        eprintln!("gitlab-token add: {e}\n  nothing was stored");
-        return exit::CHECK_FAILED;
+    if let Err(code) = ready(store, &both, &metadata_path).await {
+        return code;
     }
     let needs = Requirements::for_profile(profile.as_ref(), args.target.clone());
     let timeout = Duration::from_secs(args.timeout.max(1));
@@ -98,24 +86,64 @@ pub async fn run(args: AddArgs) -> u8 {
         args.target.clone(),
     );
     entry.gitlab_version = v.metadata.as_ref().map(|m| m.version.clone());
-    match both.save(store, &token, entry).await {
+    let saved = both.save(store, &token, entry).await;
+    said(
+        saved,
+        info.expires_at.as_deref(),
+        v.days_left,
+        &instance,
+        &name,
+    )
+}
+
+/// The chosen store can take the token, before anything is checked: the team store configured
+/// with a KV v2 mount, or tokens.toml readable. Else the exit code, said.
+async fn ready(
+    store: StoreKind,
+    both: &crate::vault::inventory::Both,
+    metadata_path: &std::path::Path,
+) -> Result<(), u8> {
+    if store == StoreKind::Vault {
+        // The team store must be configured and its mount KV v2 before anything is checked.
+        let ready = match both.team() {
+            Some(Ok(team)) => team.kv().check_mount().await.map_err(TeamError::Kv),
+            Some(Err(e)) => Err(e),
+            None => Err(TeamError::Config(crate::vault::kv::ConfigError::NoAddress)),
+        };
+        if let Err(e) = ready {
+            return Err(team_failed(&e));
+        }
+    } else if let Err(e) = vault::Metadata::load(metadata_path) {
+        // tokens.toml must be usable before anything is checked or stored.
+        eprintln!("gitlab-token add: {e}\n  nothing was stored");
+        return Err(exit::CHECK_FAILED);
+    }
+    Ok(())
+}
+
+/// What became of the save: stored (with a warning when it expires soon), or why not.
+fn said(
+    saved: Result<vault::Saved, InventoryError>,
+    expires_at: Option<&str>,
+    days_left: Option<i64>,
+    instance: &crate::instance::Instance,
+    name: &str,
+) -> u8 {
+    match saved {
         Ok(saved) => {
             println!(
                 "Stored {} in the {} (verified; expires {}).",
                 saved.account,
                 saved.store,
-                info.expires_at.as_deref().unwrap_or("never")
+                expires_at.unwrap_or("never")
             );
-            if let Some(days) = v
-                .days_left
-                .filter(|d| *d <= crate::validation::EXPIRY_WARNING_DAYS)
-            {
+            if let Some(days) = days_left.filter(|d| *d <= crate::validation::EXPIRY_WARNING_DAYS) {
                 eprintln!(
                     "gitlab-token add: warning: {}",
                     crate::strings::status::expires_soon_after_add(
                         &saved.account,
                         &instance.key(),
-                        &name,
+                        name,
                         days
                     )
                 );

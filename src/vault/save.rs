@@ -184,30 +184,7 @@ async fn write_locked(
     // replaces in ANOTHER store is announced as forgotten there in the same write, so its old
     // secret is removed (now, or by the next start) instead of staying behind as an orphan.
     let recorded = entry.clone();
-    let written = update(&path, move |m| {
-        let moved: Vec<StoredToken> = m
-            .tokens
-            .iter()
-            .filter(|t| t.account == recorded.account && t.store != recorded.store)
-            .cloned()
-            .collect();
-        for old in moved {
-            m.pending.push(Pending {
-                op: PendingOp::Forget,
-                step: PendingStep::Writing,
-                started_at: super::now_rfc3339(),
-                entry: old,
-            });
-        }
-        m.tokens.retain(|t| t.account != recorded.account);
-        for p in m.pending.iter_mut() {
-            if p.op == PendingOp::Save && p.entry.account == recorded.account {
-                p.step = PendingStep::Written;
-            }
-        }
-        m.tokens.push(recorded);
-    })
-    .await;
+    let written = update(&path, move |m| record_entry(m, recorded)).await;
     if let Err(detail) = written {
         let put_back = restore(&keychain, &account, previous).await;
         let _ = keychain.delete(&previous_account(&account)).await;
@@ -231,6 +208,32 @@ async fn write_locked(
         store: keychain.kind().name().to_owned(),
         metadata_path: path,
     })
+}
+
+/// Step 4's one write: the entry recorded, its announcement marked done, and an entry it
+/// replaces in another store announced as forgotten there.
+fn record_entry(m: &mut Metadata, recorded: StoredToken) {
+    let moved: Vec<StoredToken> = m
+        .tokens
+        .iter()
+        .filter(|t| t.account == recorded.account && t.store != recorded.store)
+        .cloned()
+        .collect();
+    for old in moved {
+        m.pending.push(Pending {
+            op: PendingOp::Forget,
+            step: PendingStep::Writing,
+            started_at: super::now_rfc3339(),
+            entry: old,
+        });
+    }
+    m.tokens.retain(|t| t.account != recorded.account);
+    for p in m.pending.iter_mut() {
+        if p.op == PendingOp::Save && p.entry.account == recorded.account {
+            p.step = PendingStep::Written;
+        }
+    }
+    m.tokens.push(recorded);
 }
 
 /// Removes the old secret of an entry that moved to `store` (announced in step 4); best effort,
