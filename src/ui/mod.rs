@@ -48,35 +48,7 @@ pub fn render(state: &State, frame: &mut Frame) {
     ])
     .areas(frame.area());
 
-    let title = if let Some(c) = &state.creating {
-        Line::from(vec![
-            Span::styled(text::APP, theme.title),
-            Span::styled("  ", theme.muted),
-            Span::styled(create::title(c), theme.title),
-        ])
-    } else if state.check_only {
-        Line::from(vec![
-            Span::styled(text::APP, theme.title),
-            Span::styled("  ", theme.muted),
-            Span::styled(text::check_title(state.step), theme.title),
-        ])
-    } else {
-        Line::from(vec![
-            Span::styled(text::APP, theme.title),
-            Span::styled(
-                format!("  step {}/{}  ", state.step.number(), Step::ALL.len()),
-                theme.muted,
-            ),
-            Span::styled(
-                if state.on_signin_screen() {
-                    crate::strings::signin::TITLE
-                } else {
-                    text::title(state.step)
-                },
-                theme.title,
-            ),
-        ])
-    };
+    let title = title(state, theme);
     frame.render_widget(Paragraph::new(title), header);
 
     let body = body.inner(ratatui::layout::Margin {
@@ -129,6 +101,39 @@ pub fn render(state: &State, frame: &mut Frame) {
             text::QUIT_CONFIRM
         };
         confirm(frame, theme, question);
+    }
+}
+
+/// The header: the app, then where the person is ("step 4/10  Owner", a flow's own title).
+fn title(state: &State, theme: &Theme) -> Line<'static> {
+    if let Some(c) = &state.creating {
+        Line::from(vec![
+            Span::styled(text::APP, theme.title),
+            Span::styled("  ", theme.muted),
+            Span::styled(create::title(c), theme.title),
+        ])
+    } else if state.check_only {
+        Line::from(vec![
+            Span::styled(text::APP, theme.title),
+            Span::styled("  ", theme.muted),
+            Span::styled(text::check_title(state.step), theme.title),
+        ])
+    } else {
+        Line::from(vec![
+            Span::styled(text::APP, theme.title),
+            Span::styled(
+                format!("  step {}/{}  ", state.step.number(), Step::ALL.len()),
+                theme.muted,
+            ),
+            Span::styled(
+                if state.on_signin_screen() {
+                    crate::strings::signin::TITLE
+                } else {
+                    text::title(state.step)
+                },
+                theme.title,
+            ),
+        ])
     }
 }
 
