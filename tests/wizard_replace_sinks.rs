@@ -69,3 +69,33 @@ fn without_sinks_nothing_is_delivered() {
     )]);
     assert!(effects.is_empty(), "{effects:?}");
 }
+
+/// Issue 21.14: what the Done screen showed about the replaced token (revoked) and its sinks (one
+/// not delivered) is in the summary left on the terminal too.
+#[test]
+fn the_exit_summary_says_the_revocation_and_the_undelivered_sink() {
+    let account = "repo-scanner@gitlab.example.com".to_owned();
+    let (mut s, _) = replaced_with(vec![(account, "command /bin/false".into())]);
+    let failed = Outcome {
+        id: 2,
+        kind: "command",
+        target: "command /bin/false".into(),
+        ok: false,
+        message: "`/bin/false` failed (exit status 1)".into(),
+    };
+    update(&mut s, Msg::SinksDelivered(Ok(vec![failed])));
+    let revoke = key(&mut s, KeyCode::Char('r'));
+    let t = ticket_of_load(&revoke);
+    update(&mut s, Msg::OldRevoked(t, Ok(())));
+    // Any key clears the Done screen's notice: the summary still says it.
+    key(&mut s, KeyCode::Char('x'));
+    let summary = gitlab_token::strings::summary::after_wizard(&s, false);
+    assert!(
+        summary.contains("The replaced token was revoked on GitLab."),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("Not delivered to: command /bin/false") && summary.contains("pending"),
+        "{summary}"
+    );
+}

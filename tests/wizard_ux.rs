@@ -207,7 +207,8 @@ fn blocked_keys_are_not_offered() {
     key(&mut s, KeyCode::Enter);
     assert!(s.link().is_none());
     assert!(!help_text(&s).contains("open link"), "{}", help_text(&s));
-    // While the check runs, neither Enter nor r does anything.
+    // While the check runs, r does nothing and Enter is only kept for when it passes: neither
+    // is offered.
     let mut s = new_state();
     key(&mut s, KeyCode::Enter);
     key(&mut s, KeyCode::Enter);

@@ -19,7 +19,7 @@ pub async fn get(args: GetArgs) -> u8 {
     };
     let entry = match stored::select(&meta, args.host.as_deref(), args.name.as_deref()) {
         Ok(entry) => entry,
-        Err(e @ stored::Choice::Several(_)) => return fail("get", &e.message(), exit::USAGE),
+        Err(e @ stored::Choice::Several(..)) => return fail("get", &e.message(), exit::USAGE),
         // The token may be in the team store that could not be read: say that instead.
         Err(_) if unread.is_some() => {
             return stored::team_unread("get", unread.as_ref().expect("checked"));
@@ -45,7 +45,7 @@ pub async fn forget(args: ForgetArgs) -> u8 {
     };
     let entry = match stored::select(&meta, args.host.as_deref(), args.name.as_deref()) {
         Ok(entry) => entry.clone(),
-        Err(e @ stored::Choice::Several(_)) => return fail("forget", &e.message(), exit::USAGE),
+        Err(e @ stored::Choice::Several(..)) => return fail("forget", &e.message(), exit::USAGE),
         Err(_) if unread.is_some() => {
             return stored::team_unread("forget", unread.as_ref().expect("checked"));
         }

@@ -402,7 +402,7 @@ fn choose(meta: &Metadata, args: &RotateArgs) -> Result<Vec<StoredToken>, u8> {
             Err(exit::OK)
         }
         Ok(entry) => Ok(vec![entry.clone()]),
-        Err(e @ stored::Choice::Several(_)) => Err(usage(&e.message())),
+        Err(e @ stored::Choice::Several(..)) => Err(usage(&e.message())),
         Err(e) => {
             eprintln!("gitlab-token rotate: {}", e.message());
             Err(exit::CHECK_FAILED)

@@ -18,7 +18,9 @@ pub const KEYCHAIN_TIMEOUT: Duration = Duration::from_secs(10);
 pub enum Choice {
     NoneStored,
     NoMatch(String),
-    Several(Vec<String>),
+    /// More than one token matches; the flags still to give (`--name` when `--host` was given,
+    /// `--host` when `--name` was, else both).
+    Several(Vec<String>, &'static str),
     Metadata(String),
 }
 
@@ -29,8 +31,13 @@ impl Choice {
             Choice::NoMatch(what) => {
                 format!("no stored token matches {what}; see `gitlab-token status`")
             }
-            Choice::Several(accounts) => format!(
-                "several tokens are stored; choose one with --host and --name:\n  {}",
+            Choice::Several(accounts, flags) => format!(
+                "several tokens are stored{}; choose one with {flags}:\n  {}",
+                match *flags {
+                    "--name" => " for that host",
+                    "--host" => " under that name",
+                    _ => "",
+                },
                 accounts.join("\n  ")
             ),
             Choice::Metadata(e) => e.clone(),
@@ -134,6 +141,13 @@ pub fn select<'a>(
         )),
         several => Err(Choice::Several(
             several.iter().map(|t| t.account.clone()).collect(),
+            // What is left to tell them apart (issue 21.14: `--host H` with two tokens on H
+            // asked for --host again).
+            match (host, name) {
+                (Some(_), None) => "--name",
+                (None, Some(_)) => "--host",
+                _ => "--host and --name",
+            },
         )),
     }
 }
@@ -337,4 +351,63 @@ pub async fn validate(
         return crate::validation::validate_oauth(&client, token, needs, today).await;
     }
     crate::validation::validate_at(&instance, entry.ca_file.clone(), token, needs, timeout).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vault::StoreKind;
+
+    fn entry(name: &str, host: &str) -> StoredToken {
+        StoredToken {
+            account: format!("{name}@{host}"),
+            host: host.into(),
+            url: format!("https://{host}"),
+            name: name.into(),
+            profile: "repo-scanner".into(),
+            store: StoreKind::SecretService,
+            username: "scanner-bot".into(),
+            user_id: 7,
+            bot: true,
+            token_id: 41,
+            token_name: format!("{name} (gitlab-token)"),
+            scopes: vec!["read_api".into()],
+            expires_at: Some("2027-02-21".into()),
+            verified_at: "2026-11-23T09:00:00Z".into(),
+            ca_file: None,
+            target: None,
+            kind: Default::default(),
+            oauth: None,
+            provisioned: None,
+            gitlab_version: None,
+            fine_grained: false,
+            permissions: None,
+        }
+    }
+
+    /// Issue 21.14: `setup-git --host H` with two tokens on H asked for `--host` again.
+    #[test]
+    fn several_matches_ask_for_the_flag_still_missing() {
+        let meta = Metadata {
+            tokens: vec![
+                entry("a", "gitlab.example.com"),
+                entry("b", "gitlab.example.com"),
+                entry("a", "gitlab.com"),
+            ],
+            ..Default::default()
+        };
+        let message = |host, name| select(&meta, host, name).unwrap_err().message();
+        let by_host = message(Some("gitlab.example.com"), None);
+        assert!(by_host.contains("choose one with --name:"), "{by_host}");
+        assert!(!by_host.contains("--host"), "{by_host}");
+        assert!(
+            by_host.contains("a@gitlab.example.com") && by_host.contains("b@gitlab.example.com")
+        );
+        assert!(!by_host.contains("a@gitlab.com"), "{by_host}");
+        let by_name = message(None, Some("a"));
+        assert!(by_name.contains("choose one with --host:"), "{by_name}");
+        assert!(!by_name.contains("--name"), "{by_name}");
+        let neither = message(None, None);
+        assert!(neither.contains("several tokens are stored; choose one with --host and --name"));
+    }
 }

@@ -14,7 +14,8 @@ pub const OAUTH_REVOKED: &str = "The browser sign-in used for this run was revok
 pub fn oauth_not_revoked(detail: &str) -> String {
     format!(
         "The browser sign-in used for this run could not be revoked ({detail}); it stops working \
-         by itself within two hours, or revoke it under User settings > Applications."
+         by itself within {}, or revoke it under User settings > Applications.",
+        super::signin::access_lifetime()
     )
 }
 

@@ -188,7 +188,8 @@ pub const REVOKING: &str = "Revoking your browser sign-in…";
 pub const REVOKED: &str = "Your browser sign-in was revoked; nothing of yours was kept.";
 pub fn revoke_failed(e: &str) -> String {
     format!(
-        "Could not revoke your browser sign-in ({e}); it expires by itself within 2 hours, or revoke it under Preferences → Applications."
+        "Could not revoke your browser sign-in ({e}); it expires by itself within {}, or revoke it under Preferences → Applications.",
+        super::signin::access_lifetime()
     )
 }
 pub const DROPPED: &str =
@@ -314,3 +315,6 @@ pub fn credential_lines(c: &crate::wizard::Creating) -> Vec<String> {
     }
     lines
 }
+
+/// What "Create it for me" is for, as the help (`?`) says it.
+pub const HELP_PURPOSE: &str = "Create it for me: with your authorization (a browser sign-in or a token of yours, used for this run only), gitlab-token makes the service account, its membership and its token through GitLab's API, and stores the token.";

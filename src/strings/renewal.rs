@@ -36,7 +36,7 @@ pub fn renewal_command(renewal: Renewal, host: &str, name: &str) -> Option<Strin
 pub fn renewal_line(renewal: Renewal, account: &str, host: &str, name: &str) -> String {
     let command = renewal_command(renewal, host, name).unwrap_or_default();
     match renewal {
-        Renewal::Refreshes => crate::strings::signin::REFRESHES.to_owned(),
+        Renewal::Refreshes => crate::strings::signin::refreshes(),
         Renewal::ItSelf => format!("It rotates itself: {command}"),
         Renewal::WithOwner(kind) => format!(
             "It cannot rotate itself, and the daily rotation cannot renew it: {} rotates it with \

@@ -3,12 +3,51 @@
 use crate::instance::Instance;
 
 pub const TITLE: &str = "Sign in with the browser";
-pub const REFRESHES: &str = "It refreshes itself: each access token lasts 2 hours and gitlab-token renews it when it is asked for one.";
+/// What the sign-in screen is for, as the help (`?`) says it.
+pub const HELP_PURPOSE: &str = "Sign in with the browser: open the page shown on any device, enter the code and approve gitlab-token. It needs the id of an OAuth application registered on this GitLab.";
+/// How a browser sign-in renews itself. The lifetime said is GitLab's cap, which every access
+/// token gitlab-token keeps is held to (`ACCESS_LIFETIME`: an answer claiming longer is capped),
+/// never a fixed "2 hours" (issue 21.14).
+pub fn refreshes() -> String {
+    format!(
+        "It refreshes itself: each access token lasts at most {} and gitlab-token renews it \
+         when it is asked for one.",
+        access_lifetime()
+    )
+}
+
+/// GitLab's access-token lifetime in words ("2 hours"), from the one constant the sign-in caps
+/// every answer at.
+pub fn access_lifetime() -> String {
+    lifetime_words(crate::gitlab::oauth_types::ACCESS_LIFETIME)
+}
+
+/// A lifetime in words: whole hours as hours, else minutes.
+pub fn lifetime_words(d: std::time::Duration) -> String {
+    let secs = d.as_secs();
+    let (n, unit) = if secs >= 3600 && secs.is_multiple_of(3600) {
+        (secs / 3600, "hour")
+    } else {
+        (secs.div_ceil(60).max(1), "minute")
+    };
+    if n == 1 {
+        format!("1 {unit}")
+    } else {
+        format!("{n} {unit}s")
+    }
+}
 /// For "setup stopped at step 6/10, signing in with the browser".
 pub const DOING: &str = "signing in with the browser";
 pub const OWNER_BROWSER: &str =
     "Sign in with the browser (my own use: no token to copy, refreshes itself)";
-pub const BROWSER_NOTE: &str = "GitLab asks you to approve gitlab-token in your browser (on this machine or your phone). It then gets a token that lasts 2 hours and renews itself: scripts and git always get a valid one. Needs GitLab 17.2 or later and an OAuth application registered on it.";
+pub fn browser_note() -> String {
+    format!(
+        "GitLab asks you to approve gitlab-token in your browser (on this machine or your phone). \
+         It then gets a token that lasts {} and renews itself: scripts and git always get a valid \
+         one. Needs GitLab 17.2 or later and an OAuth application registered on it.",
+        access_lifetime()
+    )
+}
 
 pub const GO_TO: &str = "On any device, open the first link below and enter the code.";
 pub const CODE: &str = "Code";

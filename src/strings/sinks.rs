@@ -215,17 +215,20 @@ pub fn command_timed_out(argv: &[String], secs: u64) -> String {
     )
 }
 
-/// A sink that did not receive the new value: loud, with what happens next.
+/// A sink that did not receive the token's current value: loud, with what happens next. Said
+/// after a rotation and by `sink deliver`, which rotates nothing: so "the current token", never
+/// "the new token" (issue 21.14; after a rotation the current one is the new one).
 pub fn sink_problem(account: &str, outcome: &ShownOutcome) -> Problem {
     Problem::new(
         ProblemKind::SinkFailed,
         format!(
-            "the new token of {account} did not reach sink {} ({} {}): {}",
+            "the current token of {account} did not reach sink {} ({} {}): {}",
             outcome.id, outcome.kind, outcome.target, outcome.message
         ),
         format!(
-            "It stays pending: the next `gitlab-token rotate` (the schedule's too) delivers it again \
-             until it succeeds. Fix the cause, or stop it with `gitlab-token sink remove {account} {}`.",
+            "It stays pending: `gitlab-token sink deliver {account}` tries again now, and the next \
+             `gitlab-token rotate` (the schedule's too) until it succeeds. Fix the cause, or stop it \
+             with `gitlab-token sink remove {account} {}`.",
             outcome.id
         ),
     )

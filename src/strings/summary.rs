@@ -35,7 +35,7 @@ pub fn after_wizard(state: &State, signalled: bool) -> String {
         ));
         if state.signed_in() {
             // A browser sign-in renews itself: nothing to rotate.
-            out.push(format!("  {}", super::signin::REFRESHES));
+            out.push(format!("  {}", super::signin::refreshes()));
         } else {
             out.push(match &expires {
                 Some(date) => format!("  Expires {date}. Rotate it before then:"),
@@ -62,13 +62,18 @@ pub fn after_wizard(state: &State, signalled: bool) -> String {
                 out.push(format!("    {}", command("setup-git", &host, &state.name)));
             }
         }
-        if let Some(r) = &state.replacing
-            && !matches!(r.revoke.result, Some(Ok(())))
-        {
-            out.push(format!(
-                "  The replaced token was not revoked: it works until it expires ({}).",
-                r.entry.expires_at.as_deref().unwrap_or("never")
-            ));
+        // What the Done screen showed about the replaced token and its sinks is said again.
+        if let Some(r) = &state.replacing {
+            out.push(match r.revoke.result {
+                Some(Ok(())) => "  The replaced token was revoked on GitLab.".to_owned(),
+                _ => format!(
+                    "  The replaced token was not revoked: it works until it expires ({}).",
+                    r.entry.expires_at.as_deref().unwrap_or("never")
+                ),
+            });
+        }
+        if let Some(delivered) = &state.done.delivered {
+            out.push(format!("  {}", text::sinks_delivered(delivered)));
         }
         out.push(format!(
             "  Facts about it (no secret): {}",

@@ -39,6 +39,61 @@ pub const K_CONFIRM: &str = "confirm";
 pub const K_BACK: &str = "back";
 pub const K_CHOOSE: &str = "choose";
 pub const K_NEXT: &str = "next";
+pub const K_HELP: &str = "help";
+pub const K_CLOSE_HELP: &str = "close the help";
+pub const HELP_TITLE: &str = " Help (any key closes it) ";
+pub const HELP_TYPE: &str = "type";
+pub const HELP_CLOSE: &str =
+    "Any key closes this help. ? opens it again on any screen without a text field to type into.";
+
+/// What each step is for, as the help (`?`) says it.
+pub fn step_purpose(step: Step) -> &'static str {
+    match step {
+        Step::Profile => {
+            "Pick what the token is for: the integration decides the scopes the token gets and the \
+             least role its account needs. Custom lets you pick the scopes; Check my instance only \
+             tests the address and its TLS, and makes no token."
+        }
+        Step::Host => {
+            "Say where GitLab lives: GitLab.com, or your own instance's address (a path such as \
+             /gitlab is kept). Plain http is refused except on this machine."
+        }
+        Step::Reachability => {
+            "Before any token is made, the address is checked: DNS, TCP, TLS (the certificate and \
+             who issued it) and GitLab's own API answer. A company CA can be trusted with f."
+        }
+        Step::Owner => {
+            "Choose whose token it is: a service account (a bot for the integration; \
+             \"Create it for me\" makes it through GitLab's API), your own account, or a browser \
+             sign-in for your own use. Type the group or project it is for."
+        }
+        Step::Role => {
+            "The token's account needs at least this role on the group or project. The page \
+             linked is where a Maintainer or Owner grants it."
+        }
+        Step::Generate => {
+            "Create the token on GitLab: the link opens GitLab's form with the name, description \
+             and scopes filled in. Choose the expiry, create it and copy it: GitLab shows a token \
+             only once."
+        }
+        Step::Paste => {
+            "Paste the token GitLab showed. It is never displayed: only its length and last 4 \
+             characters."
+        }
+        Step::Validate => {
+            "The token is checked live against GitLab: that it works, its scopes, its expiry and \
+             its account's role on the group or project."
+        }
+        Step::Save => {
+            "The token is saved to the store chosen (the system keychain unless you picked \
+             another) and read back; facts about it, never the secret, go to tokens.toml."
+        }
+        Step::Done => {
+            "What was saved and how to use it: `gitlab-token get` in scripts, g for git over \
+             HTTPS, and how it is renewed."
+        }
+    }
+}
 pub const K_DONE: &str = "done";
 pub const K_ROTATE: &str = "rotate it";
 pub const K_REPLACE: &str = "replace it";
@@ -207,7 +262,16 @@ pub fn relative_root_note(root: &str) -> String {
 pub const FIX_FIRST: &str =
     "Fix the problem above first (or go back with Esc and change the address).";
 pub const STAGE_FAILED: &str = "failed (see below)";
+/// Under the custom picks when the role row is chosen.
+pub const CUSTOM_ROLE_DETAIL: &str =
+    "The least role the token's account needs on the group or project (←→ changes it).";
 pub const PROBE_RUNNING: &str = "Checking…";
+/// Enter was pressed during the check: said until it ends.
+pub const ENTER_PENDING: &str = "Enter pressed: going on as soon as the check passes.";
+/// The reachability check uses the CA file saved with a stored token of the same host.
+pub fn ca_reused(account: &str, path: &str) -> String {
+    format!("Trusting the CA file saved with {account} ({path}) as well as the system's CAs.")
+}
 pub const PROBE_OK: &str = "Reachable over valid TLS, and it answers like GitLab.";
 
 pub const OWNER_SA: &str = "A service account (recommended for teams: survives people leaving)";
@@ -350,6 +414,14 @@ pub fn browser_failed(e: &str) -> String {
 pub const PASTE_INTRO: &str =
     "Paste the token (it is never shown; only its length and last 4 characters).";
 pub const PASTE_FIRST: &str = "Paste the token first.";
+/// The paste step's one message for a value that cannot be a token (nothing is sent).
+pub fn not_a_token(problem: crate::token::FormatProblem) -> String {
+    format!(
+        "{} {}",
+        super::net::token_format(problem),
+        super::net::token_format_fix(problem)
+    )
+}
 pub const SAME_AS_OLD: &str = "That is the token being replaced: paste the new one.";
 
 pub fn replace_bad_url(url: &str) -> String {
@@ -455,4 +527,5 @@ pub const HANDOVER_CLEARED: &str = "The clipboard was cleared (where the termina
 pub const K_COPY_TOKEN: &str = "copy the token";
 pub const K_OPEN_SETTINGS: &str = "open its settings";
 
-pub const QUIT_CONFIRM: &str = "The pasted token is not saved yet. Quit anyway? (y / n)";
+pub const QUIT_CONFIRM: &str = "The pasted token is not saved yet, and GitLab shows a token only \
+     once: after quitting you would have to create a new one. Quit anyway? (y / n)";

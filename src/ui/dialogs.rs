@@ -171,13 +171,14 @@ fn rotate_question(state: &State, frame: &mut Frame, theme: &Theme) {
     );
 }
 
-/// Whether row `i` of the expiring list is the chosen one (marked when there are several).
+/// Whether row `i` of the expiring list is the chosen one (marked when there are several). Its
+/// mark is not the profile list's `▸`: one screen, one cursor (issue 21.14).
 pub fn expiring_marker(state: &State, i: usize) -> &'static str {
     match (
         state.rotation.expiring.len() > 1,
         i == state.guard.expiring_cursor,
     ) {
-        (true, true) => "▸ ",
+        (true, true) => "→ ",
         (true, false) => "  ",
         _ => "",
     }

@@ -9,6 +9,25 @@ pub use super::hint::{Hint, Key, key_name, rows};
 
 /// The keys that work in this state, in the order shown.
 pub fn hints(state: &State) -> Vec<Hint> {
+    if state.help_open && !state.confirm_quit {
+        return vec![hint(Key::Esc, text::K_CLOSE_HELP)];
+    }
+    let mut h = screen_hints(state);
+    // `?` is offered on the first screen; it works on every screen without a free-text field.
+    if state.step == Step::Profile
+        && state.creating.is_none()
+        && state.may_open_help()
+        && !h.is_empty()
+        && h.iter().all(|x| x.key != Key::Note)
+    {
+        let at = h.len().saturating_sub(1);
+        h.insert(at, hint(Key::Char('?'), text::K_HELP));
+    }
+    h
+}
+
+/// The keys of the screen itself (what the help `?` opens lists).
+pub fn screen_hints(state: &State) -> Vec<Hint> {
     use Key::*;
     if state.confirm_quit {
         return vec![
@@ -290,12 +309,13 @@ fn dialog_hints(state: &State) -> Option<Vec<Hint>> {
             hint(Char('y'), safety::K_ROTATE),
             hint(Named("n/Esc"), safety::K_KEEP_IT),
         ]
-    } else if state.existing.rename.is_some() {
-        vec![
-            hint(Type, safety::K_TYPE_NAME),
-            hint(Enter, safety::K_USE_IT),
-            hint(Esc, text::K_CANCEL),
-        ]
+    } else if let Some(input) = &state.existing.rename {
+        let mut keys = vec![hint(Type, safety::K_TYPE_NAME)];
+        if !input.value().is_empty() {
+            keys.push(hint(Ctrl('u'), text::K_CLEAR));
+        }
+        keys.extend([hint(Enter, safety::K_USE_IT), hint(Esc, text::K_CANCEL)]);
+        keys
     } else if state.existing.asking {
         vec![
             hint(Char('y'), safety::K_REPLACE),

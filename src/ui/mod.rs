@@ -7,6 +7,7 @@ mod create_options;
 mod dialogs;
 pub mod help;
 mod hint;
+mod keys_help;
 pub mod links;
 mod setup_screens;
 pub mod signin;
@@ -93,6 +94,9 @@ pub fn render(state: &State, frame: &mut Frame) {
     frame.render_widget(Paragraph::new(help_lines).style(theme.key_help), help_area);
 
     dialogs::render(state, frame, theme);
+    if state.help_open {
+        keys_help::render(state, frame, theme);
+    }
     // The quit question goes on top of any other dialog: it is the one that takes keys.
     if state.confirm_quit {
         let question = if state.signed_in() {
@@ -140,23 +144,21 @@ fn title(state: &State, theme: &Theme) -> Line<'static> {
 fn confirm(frame: &mut Frame, theme: &Theme, question: &str) {
     let area = frame.area();
     let width = area.width.min(60);
+    let text = Paragraph::new(question).wrap(Wrap { trim: true });
+    // As tall as the question needs (a short one keeps a blank row under it).
+    let rows = (text.line_count(width.saturating_sub(2)) as u16 + 2).max(4);
     let rect = Rect {
         x: area.x + (area.width - width) / 2,
-        y: area.y + (area.height / 2).saturating_sub(2),
+        y: area.y + (area.height / 2).saturating_sub(rows / 2),
         width,
-        height: 4.min(area.height),
+        height: rows.min(area.height),
     };
     frame.render_widget(Clear, rect);
     let block = Block::default()
         .borders(Borders::ALL)
         .title(" Quit? ")
         .border_style(theme.warn);
-    frame.render_widget(
-        Paragraph::new(question)
-            .wrap(Wrap { trim: true })
-            .block(block),
-        rect,
-    );
+    frame.render_widget(text.block(block), rect);
 }
 
 /// A spinner frame for running work.

@@ -23,6 +23,16 @@ fn choice(selected: bool, label: &str, theme: &crate::theme::Theme) -> Line<'sta
     }
 }
 
+/// `row` in at most `width` columns, ending in "…" when it was cut.
+fn cut(row: &str, width: usize) -> String {
+    if row.chars().count() <= width {
+        return row.to_owned();
+    }
+    let mut kept: String = row.chars().take(width.saturating_sub(1)).collect();
+    kept.push('…');
+    kept
+}
+
 /// The rows of a list that keep row `cursor` in view within `height` rows; when some are out of
 /// view, the last row says where ("↓ 5 more", "↑ 3 more").
 fn scrolled<'a>(
@@ -64,19 +74,37 @@ pub fn profile(state: &State, frame: &mut Frame, area: Rect) {
             .map(|(i, (scope, on))| {
                 let mark = if *on { "[x]" } else { "[ ]" };
                 let row = format!("{mark} {:<22} {}", scope.name, scope.grants);
-                let row: String = row.chars().take(width).collect();
-                choice(pick.cursor == i, &row, theme)
+                choice(pick.cursor == i, &cut(&row, width), theme)
             })
             .collect();
         let role_row = format!("Minimum role: ◂ {} ▸", pick.role.name());
         rows.push(choice(pick.cursor == SCOPES.len(), &role_row, theme));
-        let [head, list] =
-            Layout::vertical([Constraint::Length(2), Constraint::Min(1)]).areas(area);
+        // The chosen scope's whole description, wrapped, under the list: a row cut at the
+        // window's width ("…") is never all that is said (issue 21.14).
+        let detail = match SCOPES.get(pick.cursor) {
+            Some(scope) => vec![Line::from(vec![
+                Span::styled(format!("{}: ", scope.name), theme.accent),
+                Span::raw(scope.grants),
+            ])],
+            None => vec![Line::from(Span::styled(
+                text::CUSTOM_ROLE_DETAIL,
+                theme.muted,
+            ))],
+        };
+        let detail_rows = paragraph(detail.clone()).line_count(area.width) as u16;
+        let [head, list, _, below] = Layout::vertical([
+            Constraint::Length(2),
+            Constraint::Min(1),
+            Constraint::Length(1),
+            Constraint::Length(detail_rows),
+        ])
+        .areas(area);
         frame.render_widget(Paragraph::new(top), head);
         frame.render_widget(
             Paragraph::new(scrolled(rows, pick.cursor, list.height, theme)),
             list,
         );
+        frame.render_widget(paragraph(detail), below);
         return;
     }
     let list_height = paragraph(vec![Line::from(text::CHECK_ONLY)]).line_count(area.width) as u16
@@ -249,10 +277,15 @@ pub fn reachability(state: &State, frame: &mut Frame, area: Rect) {
     // The verdict and what to do stay in view on a small terminal (a tail part).
     let mut verdict = Vec::new();
     match &state.reach.probe.result {
-        None => verdict.push(Line::from(Span::styled(
-            text::waiting(text::PROBE_RUNNING, state.reach.probe.waited_secs()),
-            theme.muted,
-        ))),
+        None => {
+            verdict.push(Line::from(Span::styled(
+                text::waiting(text::PROBE_RUNNING, state.reach.probe.waited_secs()),
+                theme.muted,
+            )));
+            if state.reach.enter_pending {
+                verdict.push(Line::from(Span::styled(text::ENTER_PENDING, theme.accent)));
+            }
+        }
         Some(report) => {
             if let Some(c) = &report.certificate {
                 lines.push(Line::from(Span::styled(
@@ -282,13 +315,12 @@ pub fn reachability(state: &State, frame: &mut Frame, area: Rect) {
         }
     }
     if let Some(path) = &state.ca_file {
-        lines.insert(
-            1,
-            Line::from(Span::styled(
-                text::ca_in_use(&path.display().to_string()),
-                theme.muted,
-            )),
-        );
+        let path = path.display().to_string();
+        let said = match &state.reach.ca_reused_from {
+            Some(account) => text::ca_reused(account, &path),
+            None => text::ca_in_use(&path),
+        };
+        lines.insert(1, Line::from(Span::styled(said, theme.muted)));
     }
     let parts = vec![Part::Text(lines), Part::Tail(verdict)];
     let Some(prompt) = &state.reach.ca_prompt else {
@@ -393,7 +425,7 @@ pub fn owner(state: &State, frame: &mut Frame, area: Rect) {
             super::body::parts(rows, link.as_deref())
         }
         (Owner::Browser, _) => vec![Part::Text(vec![Line::from(
-            crate::strings::signin::BROWSER_NOTE,
+            crate::strings::signin::browser_note(),
         )])],
         _ => vec![Part::Text(vec![Line::from(text::personal_note())])],
     };

@@ -210,10 +210,14 @@ pub fn paste(state: &State, frame: &mut Frame, area: Rect) {
 /// Whether the notice concerns the token field of the paste screen (drawn there, not at the bottom).
 pub(super) fn notice_at_field(state: &State) -> bool {
     state.step == crate::wizard::Step::Paste
-        && state
-            .notice
-            .as_deref()
-            .is_some_and(|n| n == text::PASTE_FIRST || n == text::SAME_AS_OLD)
+        && state.notice.as_deref().is_some_and(|n| {
+            n == text::PASTE_FIRST
+                || n == text::SAME_AS_OLD
+                || state
+                    .token()
+                    .format_problem()
+                    .is_some_and(|p| n == text::not_a_token(p))
+        })
 }
 
 pub fn validate(state: &State, frame: &mut Frame, area: Rect) {
@@ -319,7 +323,7 @@ pub fn done(state: &State, frame: &mut Frame, area: Rect) {
     if state.signed_in() {
         // The expiry line: a browser sign-in renews itself.
         for line in done.iter_mut().filter(|l| l.starts_with("Expires: ")) {
-            *line = crate::strings::signin::REFRESHES.into();
+            *line = crate::strings::signin::refreshes();
         }
     }
     let mut lines: Vec<Line> = done

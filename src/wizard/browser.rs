@@ -9,14 +9,34 @@ use super::{Effect, Owner, State, Step};
 /// Scopes asked for when the profile names none.
 const DEFAULT_SCOPES: [&str; 1] = ["read_api"];
 
+/// An application id typed on the sign-in screen, for one host, kept when Esc leaves the screen
+/// so that coming back does not ask for it again (issue 21.14).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypedAppId {
+    /// The instance's key (`Instance::key`) it was typed for.
+    pub host: String,
+    pub id: String,
+    /// GitLab took it (a code was shown or the sign-in went further): used again at once. Else
+    /// it only fills the field again (it was not sent yet, or GitLab did not know it).
+    pub accepted: bool,
+}
+
 impl State {
-    /// The application id for the host: `--oauth-app-id` or the environment first, else the one
-    /// saved with a browser sign-in on the same host.
+    /// The application id for the host: `--oauth-app-id` or the environment first, then one
+    /// typed earlier in this run and taken by GitLab, else the one saved with a browser sign-in
+    /// on the same host.
     pub fn app_id_for_host(&self) -> Option<String> {
         if let Some(id) = self.oauth_app_id.clone().filter(|a| !a.trim().is_empty()) {
             return Some(id);
         }
         let host = self.instance.as_ref()?.key();
+        if let Some(typed) = self
+            .typed_app_id
+            .as_ref()
+            .filter(|t| t.host == host && t.accepted)
+        {
+            return Some(typed.id.clone());
+        }
         self.existing
             .stored
             .iter()
@@ -44,14 +64,25 @@ impl State {
             let ticket = self.next_ticket();
             signin.start(ticket)
         } else {
+            if let Some(typed) = self
+                .typed_app_id
+                .as_ref()
+                .filter(|t| t.host == signin.instance.key())
+            {
+                signin.app_input = tui_input::Input::new(typed.id.clone());
+            }
             Vec::new()
         };
         self.signin = Some(signin);
         wrap(effects)
     }
 
-    /// Leaves the device screen (Esc): stops polling, forgets the sign-in, back to the role step.
+    /// Leaves the device screen (Esc): stops polling, forgets the sign-in (keeping the
+    /// application id typed, see [`TypedAppId`]), back to the role step.
     pub(crate) fn end_signin(&mut self) -> Vec<Effect> {
+        if let Some(typed) = self.signin.as_ref().and_then(typed_app_id) {
+            self.typed_app_id = Some(typed);
+        }
         let effects = self
             .signin
             .take()
@@ -187,4 +218,21 @@ fn wrap(effects: Vec<SigninEffect>) -> Vec<Effect> {
             other => Effect::Signin(other),
         })
         .collect()
+}
+
+/// The application id `signin` holds that came from the person (not from the command line or a
+/// stored sign-in, which are found again anyway): the one sent, or the one in the field.
+fn typed_app_id(signin: &SigningIn) -> Option<TypedAppId> {
+    let host = signin.instance.key();
+    if signin.typing_app_id() {
+        let id = signin.app_input.value().trim();
+        return (!id.is_empty()).then(|| TypedAppId {
+            host,
+            id: id.to_owned(),
+            accepted: false,
+        });
+    }
+    let id = signin.app_id.clone()?;
+    let accepted = !matches!(signin.phase, Phase::Starting);
+    Some(TypedAppId { host, id, accepted })
 }

@@ -39,6 +39,9 @@ pub struct Done {
     pub schedule: Option<String>,
     /// See [`super::Setup::sinks`].
     pub sinks: Vec<(String, String)>,
+    /// What the delivery to the replaced token's sinks did: the Done screen's notice says it,
+    /// and the summary left on the terminal says it again (issue 21.14).
+    pub delivered: Option<Result<Vec<crate::strings::sinks::ShownOutcome>, String>>,
 }
 
 impl State {

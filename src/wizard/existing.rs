@@ -86,6 +86,10 @@ impl State {
                     });
                 }
                 KeyCode::Esc => self.existing.rename = None,
+                // Ctrl-U clears the field, as on the paste step (issue 21.14).
+                KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                    *input = Input::default();
+                }
                 _ if key.modifiers.contains(KeyModifiers::CONTROL) => {}
                 _ => {
                     input.handle_event(&Event::Key(key));

@@ -45,6 +45,15 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     if ctrl_c {
         return request_quit(state);
     }
+    if state.help_open {
+        // Any key closes the help and does nothing else.
+        state.help_open = false;
+        return Vec::new();
+    }
+    if key.code == KeyCode::Char('?') && state.may_open_help() {
+        state.help_open = true;
+        return Vec::new();
+    }
     if state.creating.is_some() {
         if let Some(effects) = state.existing_key(key) {
             return effects;
@@ -112,6 +121,8 @@ pub(super) fn on_paste(state: &mut State, token: Token) -> Vec<Effect> {
         Step::Paste => {
             state.secret.clear();
             state.secret.push_str(token.expose());
+            // Said at once, under the field: Enter will refuse it too.
+            state.notice = token.format_problem().map(text::not_a_token);
         }
         Step::Host => {
             state.host.choice = HostChoice::SelfHosted;
@@ -124,6 +135,19 @@ pub(super) fn on_paste(state: &mut State, token: Token) -> Vec<Effect> {
         _ => state.dirty = false,
     }
     Vec::new()
+}
+
+impl State {
+    /// `?` opens the help, except where a field takes any character (a CA file's path, a
+    /// token's new name) or a question waits for its answer.
+    pub fn may_open_help(&self) -> bool {
+        self.existing.rename.is_none()
+            && !self.existing.asking
+            && self.reach.ca_prompt.is_none()
+            && self.store.choosing.is_none()
+            && self.guard.confirm_rotate.is_none()
+            && !self.confirm_quit
+    }
 }
 
 fn ignored(state: &mut State) -> Vec<Effect> {
@@ -269,12 +293,20 @@ fn open_link(state: &mut State) -> Vec<Effect> {
     }
 }
 
+/// Enter, as the key handler takes it (the reachability check's Enter kept until it ended).
+pub(super) fn press_enter(state: &mut State) -> Vec<Effect> {
+    on_key(state, KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE))
+}
+
 fn reachability(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     if state.reach.ca_prompt.is_some() {
         return state.ca_prompt_key(key);
     }
     let done_ok = state.reach.probe.result.as_ref().is_some_and(|r| r.ok);
     match key.code {
+        // A hurried Enter during the check is kept, not lost: it goes on once the check passes
+        // (or says what to fix when it fails).
+        KeyCode::Enter if state.reach.probe.running() => state.reach.enter_pending = true,
         KeyCode::Char('f') if state.ca_prompt_offered() => state.open_ca_prompt(),
         KeyCode::Enter if state.check_only && state.reach.probe.result.is_some() => {
             return quit(state);
@@ -286,6 +318,7 @@ fn reachability(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         KeyCode::Char('r') if !state.reach.probe.running() => return state.start_probe(),
         KeyCode::Esc => {
             state.reach.probe.cancel();
+            state.reach.enter_pending = false;
             state.step = Step::Host;
         }
         KeyCode::Char('q') => return request_quit(state),
@@ -385,6 +418,10 @@ fn paste(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             state.secret.push_str(&trimmed);
             if state.secret.is_empty() {
                 state.notice = Some(text::PASTE_FIRST.into());
+            } else if let Some(problem) = state.token().format_problem() {
+                // Refused here with one message, never sent (issue 21.14: `hello world` or a
+                // paste with a line break inside was reported three times on the next step).
+                state.notice = Some(text::not_a_token(problem));
             } else if state.pasted_the_old_token() {
                 state.notice = Some(text::SAME_AS_OLD.into());
             } else {

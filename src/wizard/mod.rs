@@ -129,6 +129,8 @@ pub struct State {
     pub validated_at: Option<String>,
     pub save: Task<Result<Saved, SaveError>>,
     pub confirm_quit: bool,
+    /// `?` opened the help: the keys of the screen and what the step is for (any key closes it).
+    pub help_open: bool,
     pub notice: Option<String>,
     /// The first screen's expiring tokens and their automatic rotation (`rotation.rs`).
     pub rotation: rotation::Rotation,
@@ -151,6 +153,8 @@ pub struct State {
     pub creating: Option<Creating>,
     /// The OAuth application id from `--oauth-app-id` or `GITLAB_TOKEN_OAUTH_APP_ID`.
     pub oauth_app_id: Option<String>,
+    /// The application id typed on the sign-in screen, kept when Esc leaves it (`browser.rs`).
+    pub typed_app_id: Option<browser::TypedAppId>,
     /// What only the Done screen reads: hand-over, `g`, the schedule line, sinks (`done.rs`).
     pub done: done::Done,
     pub spinner: usize,
@@ -300,6 +304,7 @@ impl State {
             validated_at: None,
             save: Task::default(),
             confirm_quit: false,
+            help_open: false,
             notice: setup.notice,
             done: done::Done {
                 schedule: setup.schedule,
@@ -315,6 +320,7 @@ impl State {
             create_for_me: false,
             creating: None,
             oauth_app_id: None,
+            typed_app_id: None,
             check_only: false,
             guard: Guard::default(),
             existing: Existing::default(),

@@ -7,7 +7,14 @@ pub(super) fn on_result(state: &mut State, msg: Msg) -> Vec<Effect> {
     let mut effects = Vec::new();
     let accepted = match msg {
         Msg::ProbeStage(ticket, stage) => state.on_probe_stage(ticket, stage),
-        Msg::ProbeDone(ticket, report) => state.on_probe_done(ticket, report),
+        Msg::ProbeDone(ticket, report) => {
+            let accepted = state.on_probe_done(ticket, report);
+            if accepted && std::mem::take(&mut state.reach.enter_pending) {
+                // The Enter pressed during the check, as if pressed now.
+                effects = super::keys::press_enter(state);
+            }
+            accepted
+        }
         Msg::Validated(ticket, validation, at) => {
             let accepted = state.validation.finish(ticket, *validation);
             if accepted {
@@ -25,6 +32,7 @@ pub(super) fn on_result(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::SinksDelivered(result) => {
             state.notice = Some(text::sinks_delivered(&result));
+            state.done.delivered = Some(result);
             true
         }
         Msg::BrowserOpened(result) => {

@@ -30,6 +30,11 @@ pub struct Reach {
     pub stages: Vec<ShownStage>,
     /// The CA file prompt (after an unknown issuer), when open.
     pub ca_prompt: Option<CaPrompt>,
+    /// Enter was pressed while the check ran: it takes effect when the check ends (issue 21.14).
+    pub enter_pending: bool,
+    /// The CA file in use came from a token stored for this host (its account), not from
+    /// `--ca-file` or `f`: dropped again when the address changes.
+    pub ca_reused_from: Option<String>,
 }
 
 impl State {

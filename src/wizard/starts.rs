@@ -24,6 +24,7 @@ impl State {
                     HostChoice::SelfHosted
                 };
                 self.step = Step::Reachability;
+                self.reuse_stored_ca_file(&instance);
                 self.instance = Some(instance);
                 self.start_probe()
             }
@@ -34,6 +35,30 @@ impl State {
         }
     }
 
+    /// Without `--ca-file` or `f`, the CA file saved with a token for the same host is used
+    /// again (of the newest-validated such token), so a second run does not start with "does
+    /// not trust" (issue 21.14); the screen says whose it is, and a file gone since makes the
+    /// check say so and offer `f`. A CA reused for another address is dropped first.
+    fn reuse_stored_ca_file(&mut self, instance: &Instance) {
+        if self.reach.ca_reused_from.take().is_some() {
+            self.ca_file = None;
+        }
+        if self.ca_file.is_some() {
+            return;
+        }
+        let stored = self
+            .existing
+            .stored
+            .iter()
+            .filter(|e| e.host == instance.key())
+            .filter(|e| e.ca_file.is_some())
+            .max_by(|a, b| a.verified_at.cmp(&b.verified_at));
+        if let Some(entry) = stored {
+            self.ca_file = entry.ca_file.clone();
+            self.reach.ca_reused_from = Some(entry.account.clone());
+        }
+    }
+
     pub(super) fn start_probe(&mut self) -> Vec<Effect> {
         let Some(instance) = self.instance.clone() else {
             return Vec::new();
@@ -41,6 +66,7 @@ impl State {
         let ticket = self.next_ticket();
         self.reach.probe.start(ticket);
         self.reach.stages.clear();
+        self.reach.enter_pending = false;
         vec![Effect::Probe {
             ticket,
             instance,

@@ -185,6 +185,7 @@ impl State {
                     return Vec::new();
                 }
                 self.reach.ca_prompt = None;
+                self.reach.ca_reused_from = None;
                 self.ca_file = Some(PathBuf::from(path));
                 return self.start_probe();
             }
