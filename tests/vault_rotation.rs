@@ -262,3 +262,54 @@ fn replace_and_the_owner_path_refuse_team_tokens_and_name_add() {
     assert!(out.stderr.contains("add --store vault"), "{out:?}");
     assert_eq!(w.rotate_calls(), 0);
 }
+
+#[test]
+fn a_rotation_whose_answer_never_arrives_says_the_value_is_lost_and_guides() {
+    let w = TeamWorld::new();
+    let m = w.machine();
+    let (name, old) = w.team_token(&m, 10);
+    w.gitlab.drop_rotate_body();
+    let out = w.rotate(&m, &name, &[], &[]);
+    assert_eq!(out.code, Some(CHECK_FAILED), "{out:?}");
+    assert!(
+        out.stderr.contains(&format!(
+            "GitLab rotated {}: the old token",
+            w.account(&name)
+        )),
+        "{out:?}"
+    );
+    assert!(out.stderr.contains("never reached Vault"), "{out:?}");
+    assert!(out.stderr.contains("--store vault"), "{out:?}");
+    // Asked with GET self, never rotated again.
+    assert_eq!(w.rotate_calls(), 1);
+    assert_eq!(w.stored(&name), old);
+    assert_eq!(w.record(&name)["data"]["entry"]["expires_at"], in_days(-1));
+    let lease = w.lease(&name).unwrap();
+    assert!(
+        lease["released"] == true && lease["journal"].is_null(),
+        "{lease}"
+    );
+}
+
+#[test]
+fn a_rotation_answer_naming_another_user_is_never_stored() {
+    let w = TeamWorld::new();
+    let m = w.machine();
+    let (name, old) = w.team_token(&m, 10);
+    w.gitlab.answer_rotate_as_user(99);
+    let out = w.rotate(&m, &name, &[], &[]);
+    assert_eq!(out.code, Some(CHECK_FAILED), "{out:?}");
+    assert!(
+        out.stderr.contains(
+            "not the token that was rotated (it belongs to user 99, the old token to user 7)"
+        ),
+        "{out:?}"
+    );
+    let new = w.gitlab.rotated_to(&old).expect("the fake rotated");
+    assert_ne!(
+        w.stored(&name),
+        new,
+        "an answer for another user was stored"
+    );
+    assert_eq!(w.rotate_calls(), 1);
+}

@@ -199,8 +199,10 @@ async fn leased(
                 let account = entry.account.clone();
                 report = report.note(Note::TeamResumed { account, holder });
             }
-            Ok(_) => return lost(job, report, &current, j.old_token_id).await,
-            Err(e) if is_gone(&e) => return lost(job, report, &current, j.old_token_id).await,
+            Ok(_) => return lost(job, report, &current, j.old_token_id, true).await,
+            Err(e) if is_gone(&e) => {
+                return lost(job, report, &current, j.old_token_id, true).await;
+            }
             Err(why) => return (unknown(report, entry, why), End::HandOn),
         },
         // Another machine rotated since this run listed the token.
@@ -320,8 +322,8 @@ async fn ask_gitlab(
             let trouble = Trouble::NotReached { account, why: e };
             (report.fail(failure, trouble), End::Release)
         }
-        Ok(_) => lost(job, report, current, info.id).await,
-        Err(check) if is_gone(&check) => lost(job, report, current, info.id).await,
+        Ok(_) => lost(job, report, current, info.id, false).await,
+        Err(check) if is_gone(&check) => lost(job, report, current, info.id, false).await,
         Err(why) => (unknown(report, &current.data.entry, why), End::HandOn),
     }
 }
@@ -341,6 +343,7 @@ async fn lost(
     report: Report,
     current: &Versioned<TeamRecord>,
     old_id: u64,
+    midway: bool,
 ) -> (Report, End) {
     let entry = &current.data.entry;
     let mut marked = entry.clone();
@@ -352,6 +355,7 @@ async fn lost(
     let trouble = Trouble::TeamLost {
         names: Names::of(entry),
         old_id,
+        midway,
     };
     (
         offer(report, entry, &entry.scopes, old_id, trouble),

@@ -141,9 +141,13 @@ pub enum Trouble {
     Sink { account: String, delivery: Delivery },
     /// The team's Vault failed (or its rotation lease is held by another machine).
     TeamStore(KvError),
-    /// A rotation of a team token that a crashed run left: GitLab rotated (the old token, id
-    /// `old_id`, no longer works) and the new value never reached Vault.
-    TeamLost { names: Names, old_id: u64 },
+    /// GitLab rotated a team token (the old token, id `old_id`, no longer works) and the new
+    /// value never reached Vault; `midway`: found in the journal a stopped run left.
+    TeamLost {
+        names: Names,
+        old_id: u64,
+        midway: bool,
+    },
     /// GitLab rotated a team token and Vault would not take the new value (`revealed`: it was
     /// shown on the terminal).
     TeamNotSaved {

@@ -184,9 +184,11 @@ fn after_the_call(t: &Trouble) -> Problem {
 fn team_trouble(t: &Trouble) -> Problem {
     match t {
         Trouble::TeamStore(e) => team::team_store(e),
-        Trouble::TeamLost { names: n, old_id } => {
-            team::team_lost(&n.account, *old_id, &n.host, &n.name)
-        }
+        Trouble::TeamLost {
+            names: n,
+            old_id,
+            midway,
+        } => team::team_lost(&n.account, *old_id, *midway, &n.host, &n.name),
         Trouble::TeamNotSaved {
             account,
             why,

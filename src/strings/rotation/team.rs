@@ -26,14 +26,21 @@ pub fn team_store(e: &KvError) -> Problem {
     p
 }
 
-pub fn team_lost(account: &str, old_id: u64, host: &str, name: &str) -> Problem {
+pub fn team_lost(account: &str, old_id: u64, midway: bool, host: &str, name: &str) -> Problem {
+    let what = if midway {
+        format!(
+            "A rotation of {account} that stopped midway (another run, on this or another machine) \
+             reached GitLab"
+        )
+    } else {
+        format!("GitLab rotated {account}")
+    };
     Problem::new(
         kind::NEW_TOKEN_LOST,
         format!(
-            "A rotation of {account} that stopped midway (another run, on this or another machine) \
-             reached GitLab: the old token (id {old_id}) is revoked by GitLab, and the new token's \
-             value never reached Vault, so it is lost and {account} no longer works. It is marked \
-             as expired in Vault. Rotating again is not possible (it would need the old token)."
+            "{what}: the old token (id {old_id}) is revoked by GitLab, and the new token's value \
+             never reached Vault, so it is lost and {account} no longer works. It is marked as \
+             expired in Vault. Rotating again is not possible (it would need the old token)."
         ),
         team_guided_fix(host, name),
     )
