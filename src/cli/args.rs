@@ -113,6 +113,10 @@ pub struct RotateArgs {
     /// Seconds each network call may take.
     #[arg(long, value_name = "SECONDS", default_value_t = 8, value_parser = seconds)]
     pub timeout: u64,
+    /// Only the tokens in this store: vault (the team's, rotated under its Vault lease),
+    /// secret-service, keyutils, macos-keychain, windows or file (default: all of them).
+    #[arg(long, value_name = "STORE", value_parser = parse_store)]
+    pub store: Option<crate::vault::StoreKind>,
     /// Started by the schedule: notify the desktop when a token needs a person.
     #[arg(long, hide = true, requires = "within")]
     pub scheduled: bool,

@@ -107,7 +107,7 @@ pub async fn plan(ctx: &Context, entry: &StoredToken) -> Plan {
 
 /// [`super::renewal::may_rotate_itself`], with a fine-grained token's permissions read by id
 /// when `/self` did not show them.
-async fn can_rotate_itself(client: &Client, old: &Token, info: &TokenInfo) -> bool {
+pub(crate) async fn can_rotate_itself(client: &Client, old: &Token, info: &TokenInfo) -> bool {
     let mut scopes = info.granular_scopes.clone();
     if info.granular && scopes.is_none() {
         scopes = client.token_permissions(old, info.id).await.ok().flatten();
@@ -228,9 +228,34 @@ pub(crate) async fn rotate_failed(
         lock,
         ..
     } = *a;
+    match refused(report, entry, info, expires_at, &e) {
+        Call::Refused(refused) => {
+            let _ = lock.remove(&entry.account);
+            refused
+        }
+        Call::MayHaveReached(report) => ask_gitlab(ctx, report, a, &e).await,
+    }
+}
+
+/// What a failed rotate call means.
+pub(crate) enum Call {
+    /// A definite refusal: GitLab did not rotate, the old token still works (its report).
+    Refused(Report),
+    /// The call may have reached GitLab (the report as it was).
+    MayHaveReached(Report),
+}
+
+/// A failed rotate call sorted: a definite refusal with its report, or one that may have reached
+/// GitLab. Shared by the team store's rotation (`rotation::team`).
+pub(crate) fn refused(
+    report: Report,
+    entry: &StoredToken,
+    info: &TokenInfo,
+    expires_at: &str,
+    e: &ApiError,
+) -> Call {
     let (account, names) = (&entry.account, || Names::of(entry));
-    // Definite refusals: GitLab did not rotate, the old token still works.
-    let refused = match &e {
+    Call::Refused(match e {
         // An instance enforcing fine-grained tokens (19.2, self-managed) refuses to rotate a
         // legacy one (app/services/personal_access_tokens/rotate_service.rb): its replacement
         // is a fine-grained token, made on that form.
@@ -279,10 +304,8 @@ pub(crate) async fn rotate_failed(
                 why: e.clone(),
             },
         ),
-        _ => return ask_gitlab(ctx, report, a, &e).await,
-    };
-    let _ = lock.remove(&entry.account);
-    refused
+        _ => return Call::MayHaveReached(report),
+    })
 }
 
 /// The call may have reached GitLab: ask, with the old token, whether it still works.

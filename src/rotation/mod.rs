@@ -29,6 +29,7 @@ pub mod owner;
 pub mod recover;
 pub mod renewal;
 mod steps;
+pub mod team;
 pub mod trouble;
 
 use std::path::PathBuf;

@@ -4,6 +4,7 @@
 use super::deliveries::Delivery;
 use crate::gitlab::ApiError;
 use crate::sinks::Outcome;
+use crate::vault::kv::KvError;
 use crate::vault::records::Kind;
 use crate::vault::{StoreKind, StoredToken, VaultError};
 
@@ -14,6 +15,8 @@ pub struct Names {
     pub account: String,
     pub host: String,
     pub name: String,
+    /// The team's Vault holds it (its replacement is stored with `add --store vault`).
+    pub team: bool,
 }
 
 impl Names {
@@ -22,6 +25,7 @@ impl Names {
             account: entry.account.clone(),
             host: entry.host.clone(),
             name: entry.name.clone(),
+            team: !entry.store.is_local(),
         }
     }
 }
@@ -135,6 +139,40 @@ pub enum Trouble {
     PendingNotRecorded { account: String, detail: String },
     /// A sink did not get the new value of `account`.
     Sink { account: String, delivery: Delivery },
+    /// The team's Vault failed (or its rotation lease is held by another machine).
+    TeamStore(KvError),
+    /// GitLab rotated a team token (the old token, id `old_id`, no longer works) and the new
+    /// value never reached Vault; `midway`: found in the journal a stopped run left.
+    TeamLost {
+        names: Names,
+        old_id: u64,
+        midway: bool,
+    },
+    /// GitLab rotated a team token and Vault would not take the new value (`revealed`: it was
+    /// shown on the terminal).
+    TeamNotSaved {
+        account: String,
+        why: KvError,
+        revealed: bool,
+    },
+    /// GitLab's rotation answer is not the token that was asked to rotate (it was not stored).
+    AnswerNotAsked { account: String, what: Unasked },
+}
+
+/// How a rotation answer differs from the token that asked for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unasked {
+    /// Another account's token (user ids).
+    User { asked: u64, got: u64 },
+    /// Other scopes than the old token's.
+    Scopes {
+        asked: Vec<String>,
+        got: Vec<String>,
+    },
+    /// A fine-grained token for a legacy one, or the other way round.
+    Kind { fine_grained: bool },
+    /// Not an active token.
+    Inactive,
 }
 
 /// What happened, for people (the text output).
@@ -176,6 +214,19 @@ pub enum Note {
     Delivered {
         account: String,
         outcome: Outcome,
+    },
+    /// Another machine rotated the team token meanwhile: its new value (id `token_id`) was
+    /// read from Vault and works; nothing was rotated here.
+    RotatedElsewhere {
+        account: String,
+        token_id: u64,
+        expires_at: Option<String>,
+    },
+    /// A run that held the lease (`holder`) stopped before calling GitLab (the old token still
+    /// works): this run rotates it.
+    TeamResumed {
+        account: String,
+        holder: String,
     },
 }
 

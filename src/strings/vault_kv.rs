@@ -21,6 +21,16 @@ pub fn problem(e: &KvError) -> Problem {
             format!("Vault at {addr} is sealed."),
             "Ask an operator to unseal it (`bao operator unseal` or `vault operator unseal`), then retry.".to_owned(),
         ),
+        KvError::PermissionDenied { path, capability } if lease_glob(path).is_some() => (
+            format!(
+                "Vault's policy does not allow \"{}\" on {path}, the rotation lease every machine shares.",
+                capability.as_str()
+            ),
+            format!(
+                "Give this login's policy the lease path: path \"{}\" {{ capabilities = [\"create\", \"read\", \"update\"] }} (the README's team policy lists all it needs); nothing was rotated.",
+                lease_glob(path).unwrap_or_default()
+            ),
+        ),
         KvError::PermissionDenied { path, capability } => (
             format!("Vault's policy does not allow \"{}\" on {path}.", capability.as_str()),
             format!(
@@ -150,6 +160,14 @@ fn policy_glob(path: &str) -> String {
     }
 }
 
+/// The policy path of the rotation leases for a lease path
+/// (`secret/data/gitlab-token/_lease/h/n` → `secret/data/gitlab-token/_lease/*`).
+fn lease_glob(path: &str) -> Option<String> {
+    let folder = format!("/{}/", crate::vault::team::LEASE_FOLDER);
+    let at = path.find(&folder)?;
+    Some(format!("{}*", &path[..at + folder.len()]))
+}
+
 /// Unix seconds as an RFC 3339 UTC time.
 pub fn when(unix: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(unix)
@@ -178,6 +196,22 @@ mod tests {
             "{}",
             p.fix
         );
+    }
+
+    #[test]
+    fn a_denied_lease_names_the_lease_path_and_its_three_capabilities() {
+        let p = problem(&KvError::PermissionDenied {
+            path: "secret/data/team/gitlab/_lease/gitlab.example/deploy".into(),
+            capability: Capability::Read,
+        });
+        assert!(
+            p.fix.contains(
+                r#"path "secret/data/team/gitlab/_lease/*" { capabilities = ["create", "read", "update"] }"#
+            ),
+            "{}",
+            p.fix
+        );
+        assert!(p.message.contains("rotation lease"), "{}", p.message);
     }
 
     #[test]

@@ -225,6 +225,9 @@ pub(super) struct State {
     pub(super) next_id: u64,
     /// Rotations happen, but the answer's body never arrives (the connection drops).
     drop_rotate_body: bool,
+    /// Rotations happen, but the answer names this user as the new token's owner (a hostile or
+    /// broken server: the client must not store it).
+    rotate_answer_user: Option<u64>,
     /// The instance's maximum token lifetime in days (`None`: GitLab's default, 365).
     pub(super) max_lifetime_days: Option<i64>,
     /// `self/rotate` calls received, counted before any delay (answered or not yet).
@@ -372,6 +375,11 @@ impl FakeGitLab {
     /// never learns the new secret.
     pub fn drop_rotate_body(&self) {
         self.state().drop_rotate_body = true;
+    }
+
+    /// From now on, `self/rotate` rotates the token but its answer's `user_id` is `user_id`.
+    pub fn answer_rotate_as_user(&self, user_id: u64) {
+        self.state().rotate_answer_user = Some(user_id);
     }
 
     /// An instance whose admin limited token lifetimes to `days` (self-managed setting).
@@ -808,6 +816,9 @@ fn rotate(state: &mut State, secret: &str, record: TokenRecord, req: &Req, today
         old.rotated_to = Some(new_secret.clone());
     }
     state.tokens.insert(new_secret, successor);
+    if let Some(user) = state.rotate_answer_user {
+        body["user_id"] = json!(user);
+    }
     if state.drop_rotate_body {
         return truncated_json(body);
     }

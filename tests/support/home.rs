@@ -147,7 +147,7 @@ impl Home {
         self.spawn_env(args, stdin, &[])
     }
 
-    fn spawn_env(&self, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Running {
+    pub fn spawn_env(&self, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Running {
         let mut command = self.command(env!("CARGO_BIN_EXE_gitlab-token"));
         command.args(args).envs(env.iter().copied());
         start(command, stdin, format!("gitlab-token {args:?}"))

@@ -2,6 +2,8 @@
 //! words rotation's typed outcomes with these sentences.
 
 mod report;
+mod team;
+pub use team::TEAM_ONLY_AUTOMATIC;
 
 pub use report::{
     note, notes, outcomes, problems, recovered, recovered_fix, replacement_link, replacement_steps,

@@ -12,11 +12,37 @@ use crate::rotation::renewal::Renewal;
 use crate::rotation::{Note, PathKind, Recovered, Report, Resolution, Steps, Trouble};
 use crate::strings::sinks::ShownOutcome;
 use crate::strings::validation::api_problem;
-use crate::strings::{oauth, provision, sinks, vault};
+use crate::strings::{oauth, provision, sinks, vault, vault_kv};
 use crate::vault::StoredToken;
 
-/// One trouble as a problem with its fix.
+/// One trouble as a problem with its fix (a team token's replacement is stored with `add
+/// --store vault`, not swapped in on this machine).
 pub fn trouble(t: &Trouble) -> Problem {
+    let mut p = words(t);
+    if let Some(n) = names(t).filter(|n| n.team)
+        && p.fix == guided_fix(&n.account, &n.host, &n.name)
+    {
+        p.fix = team::team_guided_fix(&n.host, &n.name);
+    }
+    p
+}
+
+/// The names of the token a trouble is about, where it names them.
+fn names(t: &Trouble) -> Option<&crate::rotation::Names> {
+    match t {
+        Trouble::NeedsGuided { names, .. }
+        | Trouble::StoredDead { names, .. }
+        | Trouble::LegacyDisabled { names, .. }
+        | Trouble::RefusedByGitlab { names, .. }
+        | Trouble::RotationRefused { names, .. }
+        | Trouble::MayNotManageTokens { names, .. }
+        | Trouble::Lost { names, .. }
+        | Trouble::NotProvisioned(names) => Some(names),
+        _ => None,
+    }
+}
+
+fn words(t: &Trouble) -> Problem {
     match t {
         Trouble::Store(e) => vault::problem(e),
         Trouble::Api(e) => api_problem(e),
@@ -150,6 +176,25 @@ fn after_the_call(t: &Trouble) -> Problem {
             sinks::pending_not_recorded(account, detail)
         }
         Trouble::Sink { account, delivery } => sinks::sink_problem(account, &outcome(delivery)),
+        team => team_trouble(team),
+    }
+}
+
+/// The troubles of a team token's rotation.
+fn team_trouble(t: &Trouble) -> Problem {
+    match t {
+        Trouble::TeamStore(e) => team::team_store(e),
+        Trouble::TeamLost {
+            names: n,
+            old_id,
+            midway,
+        } => team::team_lost(&n.account, *old_id, *midway, &n.host, &n.name),
+        Trouble::TeamNotSaved {
+            account,
+            why,
+            revealed,
+        } => team::team_not_saved(account, &vault_kv::problem(why).message, *revealed),
+        Trouble::AnswerNotAsked { account, what } => team::answer_not_asked(account, what),
         earlier => unreachable!("trouble() words {earlier:?}"),
     }
 }
@@ -182,6 +227,12 @@ pub fn note(n: &Note) -> String {
         Note::OldRevoked { old_id } => old_revoked(*old_id),
         Note::OldAlreadyGone { old_id } => old_already_gone(*old_id),
         Note::Delivered { account, outcome } => sinks::delivered(account, &sinks::shown(outcome)),
+        Note::RotatedElsewhere {
+            account,
+            token_id,
+            expires_at,
+        } => team::rotated_elsewhere(account, *token_id, expires_at.as_deref().unwrap_or("never")),
+        Note::TeamResumed { account, holder } => team::team_resumed(account, holder),
     }
 }
 

@@ -117,6 +117,19 @@ impl Kv {
         self.rewrite(&mut lease, record).await
     }
 
+    /// Gives the lease up with its journal kept: it runs out at once (`now`), and whoever takes it
+    /// next receives the journal (`Lease::previous`) to finish or repair the work. For work this
+    /// run could not finish (GitLab could not be asked whether it rotated).
+    pub async fn hand_on(&self, mut lease: Lease, now: i64) -> Result<(), KvError> {
+        let record = LeaseRecord {
+            owner: lease.record.owner.clone(),
+            expires_at: now,
+            released: false,
+            journal: lease.record.journal.clone(),
+        };
+        self.rewrite(&mut lease, record).await
+    }
+
     async fn rewrite(&self, lease: &mut Lease, record: LeaseRecord) -> Result<(), KvError> {
         match self.write(&lease.path, &record, lease.version).await {
             Ok(version) => {

@@ -2,6 +2,8 @@
 //! `--replace`), and, before every command that touches stored tokens, finishes or repairs a
 //! rotation that was interrupted.
 
+mod team;
+
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -91,14 +93,18 @@ async fn rotate(args: RotateArgs) -> u8 {
         .into_iter()
         .map(|(account, outcomes)| Report::redelivery(account, outcomes))
         .collect();
-    let meta = match Metadata::load(&ctx.metadata_path) {
-        Ok(m) => m,
-        Err(e) => return usage(&e.to_string()),
+    // The local tokens and the team's (rotated under the Vault lease), `--store` keeping one.
+    let (meta, unread_code) = match team::inventory(&args).await {
+        Ok(found) => found,
+        Err(code) => return code,
     };
     let entries = match choose(&meta, &args) {
         Ok(entries) => entries,
         Err(code) => return code,
     };
+    if (args.owner.given() || args.replace) && entries.iter().any(team::is_team) {
+        return usage(crate::strings::rotation::TEAM_ONLY_AUTOMATIC);
+    }
     // Every run delivers every pending sink, but with --host/--name only the asked tokens'
     // deliveries decide the exit code (issue 21.12): another token's pending sink is said, not
     // counted.
@@ -106,7 +112,8 @@ async fn rotate(args: RotateArgs) -> u8 {
         redelivered
             .iter()
             .filter(|r| asked(&meta, &args, &r.account)),
-    );
+    )
+    .max(unread_code);
     if args.owner.given() && args.replace {
         return usage(crate::strings::create_cli::OWNER_NOT_WITH_REPLACE);
     }
@@ -171,10 +178,18 @@ async fn start(args: &RotateArgs) -> Result<(Context, RotationLock), u8> {
     Ok((ctx, lock))
 }
 
+/// A listed token: a local one's plan, or a team token (checked under its lease).
+enum Planned {
+    Local(Plan),
+    Team(Box<StoredToken>),
+}
+
 /// One token's place in the run: its report already, or a rotation to carry out.
 enum Slot {
     Report(Report),
     Rotate(Box<rotation::Ready>),
+    /// A team token, rotated under the Vault lease.
+    Team(Box<StoredToken>),
     /// Not confirmed: nothing to report (it was said on standard error).
     Skipped,
 }
@@ -189,8 +204,18 @@ async fn automatic_path(
     lock: &RotationLock,
     (redelivered, redelivered_code): (Vec<Report>, u8),
 ) -> u8 {
+    // A team token is checked under its lease (`rotation::team`), not here.
     let plans = batch::in_order(
-        entries.iter().map(|e| rotation::plan(ctx, e)).collect(),
+        entries
+            .iter()
+            .map(|e| async move {
+                if team::is_team(e) {
+                    Planned::Team(Box::new(e.clone()))
+                } else {
+                    Planned::Local(rotation::plan(ctx, e).await)
+                }
+            })
+            .collect(),
         batch::AT_ONCE,
     )
     .await;
@@ -198,17 +223,20 @@ async fn automatic_path(
     let mut code = exit::OK;
     let mut slots = Vec::with_capacity(plans.len());
     for plan in plans {
-        let ready = match plan {
-            Plan::Done(report) => {
+        let (account, slot) = match plan {
+            Planned::Local(Plan::Done(report)) => {
                 slots.push(Slot::Report(report));
                 continue;
             }
-            Plan::Automatic(ready) => ready,
+            Planned::Local(Plan::Automatic(ready)) => {
+                (ready.entry.account.clone(), Slot::Rotate(ready))
+            }
+            Planned::Team(entry) => (entry.account.clone(), Slot::Team(entry)),
         };
-        match confirm(args, &ready.entry.account, &expires_at) {
-            Confirm::Yes => slots.push(Slot::Rotate(ready)),
+        match confirm(args, &account, &expires_at) {
+            Confirm::Yes => slots.push(slot),
             Confirm::No => {
-                let account = &ready.entry.account;
+                let account = &account;
                 eprintln!("gitlab-token rotate: {}", text::not_confirmed(account));
                 code = code.max(exit::CHECK_FAILED);
                 slots.push(Slot::Skipped);
@@ -248,7 +276,10 @@ async fn carry_out(
     expires_at: &str,
     lock: &RotationLock,
 ) -> (Vec<Report>, Option<u8>) {
-    if !slots.iter().any(|s| matches!(s, Slot::Rotate(_))) {
+    if !slots
+        .iter()
+        .any(|s| matches!(s, Slot::Rotate(_) | Slot::Team(_)))
+    {
         let reports = slots.into_iter().filter_map(|s| match s {
             Slot::Report(r) => Some(r),
             _ => None,
@@ -257,14 +288,16 @@ async fn carry_out(
     }
     let interactive = !args.yes && !args.json && terminal();
     let offer = move |token: &Token| interactive && reveal(token);
+    let team = team::Run::open(ctx, expires_at);
     let hold = Hold::install();
     hold.enter();
     let jobs = slots.into_iter().map(|slot| {
-        let (hold, offer) = (&hold, &offer);
+        let (hold, offer, team) = (&hold, &offer, &team);
         async move {
             match slot {
                 Slot::Report(r) => Some(r),
                 Slot::Rotate(ready) => rotate_one(ctx, *ready, expires_at, lock, offer, hold).await,
+                Slot::Team(entry) => team.rotate(&entry, offer, hold).await,
                 Slot::Skipped => None,
             }
         }
