@@ -497,28 +497,8 @@ mod tests {
 
     fn entry(name: &str, host: &str, scopes: &[&str]) -> StoredToken {
         StoredToken {
-            account: format!("{name}@{host}"),
-            host: host.into(),
-            url: format!("https://{host}"),
-            name: name.into(),
-            profile: "repo-scanner".into(),
-            store: StoreKind::SecretService,
-            username: "scanner-bot".into(),
-            user_id: 7,
-            bot: true,
-            token_id: 41,
-            token_name: format!("{name} (gitlab-token)"),
             scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
-            expires_at: Some("2027-02-21".into()),
-            verified_at: "2026-11-23T09:00:00Z".into(),
-            ca_file: None,
-            target: None,
-            kind: Default::default(),
-            oauth: None,
-            provisioned: None,
-            gitlab_version: None,
-            fine_grained: false,
-            permissions: None,
+            ..StoredToken::sample(name, host)
         }
     }
 

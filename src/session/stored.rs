@@ -356,33 +356,9 @@ pub async fn validate(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vault::StoreKind;
 
     fn entry(name: &str, host: &str) -> StoredToken {
-        StoredToken {
-            account: format!("{name}@{host}"),
-            host: host.into(),
-            url: format!("https://{host}"),
-            name: name.into(),
-            profile: "repo-scanner".into(),
-            store: StoreKind::SecretService,
-            username: "scanner-bot".into(),
-            user_id: 7,
-            bot: true,
-            token_id: 41,
-            token_name: format!("{name} (gitlab-token)"),
-            scopes: vec!["read_api".into()],
-            expires_at: Some("2027-02-21".into()),
-            verified_at: "2026-11-23T09:00:00Z".into(),
-            ca_file: None,
-            target: None,
-            kind: Default::default(),
-            oauth: None,
-            provisioned: None,
-            gitlab_version: None,
-            fine_grained: false,
-            permissions: None,
-        }
+        StoredToken::sample(name, host)
     }
 
     /// Issue 21.14: `setup-git --host H` with two tokens on H asked for `--host` again.

@@ -304,6 +304,37 @@ impl Metadata {
     }
 }
 
+impl StoredToken {
+    /// A stored token for unit tests: a bot's `read_api` token NAME@HOST in the Secret Service.
+    #[cfg(test)]
+    pub(crate) fn sample(name: &str, host: &str) -> StoredToken {
+        StoredToken {
+            account: format!("{name}@{host}"),
+            host: host.into(),
+            url: format!("https://{host}"),
+            name: name.into(),
+            profile: "repo-scanner".into(),
+            store: crate::vault::StoreKind::SecretService,
+            username: "scanner-bot".into(),
+            user_id: 7,
+            bot: true,
+            token_id: 41,
+            token_name: format!("{name} (gitlab-token)"),
+            scopes: vec!["read_api".into()],
+            expires_at: Some("2027-02-21".into()),
+            verified_at: "2026-11-23T09:00:00Z".into(),
+            ca_file: None,
+            target: None,
+            kind: Default::default(),
+            oauth: None,
+            provisioned: None,
+            gitlab_version: None,
+            fine_grained: false,
+            permissions: None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
